@@ -1,0 +1,35 @@
+"""civicapps: a host for small civic apps that councils switch on and residents use.
+
+This module is the whole public API; plugins import only from here. Everything else may change.
+"""
+from civicapps.app import create_app as create_app
+from civicapps.app import plugin_settings as plugin_settings
+from civicapps.auth import Actor as Actor
+from civicapps.auth import current_actor as current_actor
+from civicapps.auth import staff_required as staff_required
+from civicapps.db import Model as Model
+from civicapps.db import db_session as db_session
+from civicapps.errors import CivicappsError as CivicappsError
+from civicapps.errors import StartupError as StartupError
+from civicapps.plugins import hookimpl as hookimpl
+from civicapps.settings import PluginSettings as PluginSettings
+from civicapps.web.links import Link as Link
+
+__version__ = "0.1.0"
+
+
+__all__ = [
+    "Actor",
+    "CivicappsError",
+    "Link",
+    "Model",
+    "PluginSettings",
+    "StartupError",
+    "__version__",
+    "create_app",
+    "current_actor",
+    "db_session",
+    "hookimpl",
+    "plugin_settings",
+    "staff_required",
+]

@@ -1,0 +1,158 @@
+"""The application factory. Nothing happens at import time; everything happens in create_app()."""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from flask_wtf.csrf import CSRFProtect
+
+from civicapps.db import Database, Model, close_session
+from civicapps.errors import StartupError
+from civicapps.migrations import MigrationSet
+from civicapps.plugins import PluginRegistry, load_plugins
+from civicapps.settings import CoreSettings, LoadedConfig, PluginSettings, load_config, validate_core, validate_plugin
+from civicapps.web.shell import install_shell
+
+
+@dataclass
+class CivicState:
+    """Everything the host keeps per app, at ``app.extensions["civicapps"]``."""
+
+    config: LoadedConfig
+    settings: CoreSettings
+    registry: PluginRegistry
+    db: Database
+    plugin_settings: dict[str, PluginSettings] = field(default_factory=dict)
+    migration_sets: dict[str, MigrationSet] = field(default_factory=dict)
+
+
+def create_app(
+    config: Mapping[str, Any] | None = None,
+    *,
+    plugins: Iterable[Any] | None = None,
+    load_entrypoints: bool = True,
+) -> Flask:
+    """Build a civicapps host.
+
+    ``config`` overrides every other configuration layer (handy in tests). ``plugins`` adds plugins
+    directly, as modules or ``(name, module)`` pairs; ``load_entrypoints=False`` skips installed
+    plugins so a test sees exactly the plugins it names. Raises :class:`civicapps.StartupError` with a
+    one-line explanation when configuration or a plugin is wrong.
+    """
+    loaded = load_config(config)
+    core = validate_core(loaded)
+    instance_path = Path(core.instance_path or "instance").resolve()
+
+    registry = PluginRegistry()
+    load_plugins(registry, plugins, load_entrypoints, core.disabled_plugins)
+    registry.check()
+
+    app = Flask("civicapps", instance_path=str(instance_path))
+    try:
+        instance_path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StartupError(f"Cannot create the instance folder {instance_path}: {exc.strerror}.") from None
+    database_url = core.database_url or f"sqlite:///{instance_path / 'civicapps.db'}"
+    state = CivicState(loaded, core, registry, Database(database_url))
+    app.extensions["civicapps"] = state
+
+    state.plugin_settings = _validate_plugin_settings(registry, core)
+    _check_models(registry)
+    state.migration_sets = {
+        name: MigrationSet(name, Path(directory), Model.metadata)
+        for name, directory in registry.call_each("register_migrations").items()
+    }
+    _configure_flask(app, core, instance_path)
+    _mount_blueprints(app, registry)
+    _mount_commands(app, registry)
+    install_shell(app)
+    app.teardown_appcontext(close_session)
+    return app
+
+
+def plugin_settings(name: str) -> PluginSettings:
+    """The validated settings of plugin ``name`` in the current app.
+
+    Raises ``KeyError`` if that plugin declares no settings (has no ``register_settings``).
+    """
+    return current_app.extensions["civicapps"].plugin_settings[name]
+
+
+def _validate_plugin_settings(registry: PluginRegistry, core: CoreSettings) -> dict[str, PluginSettings]:
+    models = registry.call_each("register_settings")
+    for name in core.plugins:
+        if name not in registry.plugins and name not in core.disabled_plugins:
+            raise StartupError(
+                f"[plugins.{name}] is configured but no plugin named '{name}' is installed "
+                f"(installed: {', '.join(sorted(registry.plugins))})."
+            )
+        if name in registry.plugins and name not in models:
+            raise StartupError(f"[plugins.{name}] is configured but plugin '{name}' takes no settings.")
+    result: dict[str, PluginSettings] = {}
+    for name, model in models.items():
+        if not (isinstance(model, type) and issubclass(model, PluginSettings)):
+            raise StartupError(f"Plugin '{name}': register_settings must return a subclass of civicapps.PluginSettings.")
+        result[name] = validate_plugin(name, model, core.plugins.get(name, {}))
+    return result
+
+
+def _check_models(registry: PluginRegistry) -> None:
+    for name, models in registry.call_each("register_models").items():
+        for model in models:
+            table = getattr(model, "__tablename__", None)
+            if not isinstance(table, str) or not table.startswith(f"{name}_"):
+                raise StartupError(
+                    f"Plugin '{name}': table {table!r} of model {model.__name__} must be named '{name}_...'."
+                )
+
+
+def _configure_flask(app: Flask, core: CoreSettings, instance_path: Path) -> None:
+    secure = bool(core.base_url and core.base_url.startswith("https://"))
+    app.config.update(
+        SECRET_KEY=core.secret_key.get_secret_value() if core.secret_key else _instance_secret(instance_path),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # tokens live as long as the session; forms left open still submit
+    )
+    if core.base_url:
+        app.config["PREFERRED_URL_SCHEME"] = "https" if secure else "http"
+    CSRFProtect(app)
+    # The council's own templates (instance/templates) override the core's and the plugins'.
+    app.jinja_loader = jinja2.ChoiceLoader(
+        [jinja2.FileSystemLoader(str(instance_path / "templates")), jinja2.PackageLoader("civicapps", "web/templates")]
+    )
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A random key kept in the instance folder so sessions survive restarts without configuration."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _mount_blueprints(app: Flask, registry: PluginRegistry) -> None:
+    for name, blueprint in registry.call_each("register_blueprint", app=app).items():
+        info = registry.plugins[name]
+        prefix = blueprint.url_prefix if info.is_default else info.url_prefix
+        app.register_blueprint(blueprint, url_prefix=prefix, name=name)
+
+
+def _mount_commands(app: Flask, registry: PluginRegistry) -> None:
+    for name, commands in registry.call_each("register_commands", app=app).items():
+        info = registry.plugins[name]
+        group = AppGroup(info.kebab_name, help=f"Commands of the {name} plugin ({info.distribution or 'local'}).")
+        for command in commands:
+            group.add_command(command)
+        app.cli.add_command(group)

@@ -1,0 +1,242 @@
+"""The ``civicapps`` command: a Flask CLI group with the host's commands and one group per plugin.
+
+Errors a user can fix are printed as one line (``Error: ...``) with exit status 1; bad arguments
+exit with 2 (click's usage errors). Plugin commands appear as ``civicapps <plugin> <command>``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command
+from sqlalchemy import select
+from werkzeug.serving import run_simple
+
+from civicapps.app import create_app
+from civicapps.auth import ROLES, User, create_user
+from civicapps.db import db_session, get_database
+from civicapps.errors import CivicappsError
+from civicapps.introspection import plugins_report
+from civicapps.migrations import new_revision, status, upgrade
+from civicapps.settings import CONFIG_ENV, redact
+
+
+def _set_config(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value:
+        os.environ[CONFIG_ENV] = value
+
+
+class CivicGroup(FlaskGroup):
+    """FlaskGroup that turns civicapps errors into one clean line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CivicappsError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = set(click.Group.list_commands(self, ctx))
+        try:
+            names.update(ctx.ensure_object(ScriptInfo).load_app().cli.list_commands(ctx))
+        except CivicappsError as exc:
+            click.secho(f"Error: {exc} (plugin commands are not listed)", err=True, fg="red")
+        return sorted(names)
+
+
+cli = CivicGroup(
+    name="civicapps",
+    help=(
+        "civicapps: run a council's civic apps.\n\n"
+        "Configuration comes from --config or CIVICAPPS_CONFIG (a civicapps.toml), then CIVICAPPS_* "
+        "environment variables (use __ for nesting, e.g. CIVICAPPS_COUNCIL__NAME). "
+        "Start with 'civicapps demo' to see everything working on sample data."
+    ),
+    create_app=lambda: create_app(),
+    add_default_commands=False,
+    add_version_option=False,
+    set_debug_flag=False,
+    params=[
+        click.Option(
+            ["--config", "-c"],
+            type=click.Path(dir_okay=False),
+            expose_value=False,
+            is_eager=True,
+            callback=_set_config,
+            help=f"Path of civicapps.toml (default: ${CONFIG_ENV}).",
+        )
+    ],
+)
+cli.params = [p for p in cli.params if p.name not in ("app", "debug")]
+cli = click.version_option(package_name="civicapps", prog_name="civicapps")(cli)
+cli.add_command(shell_command)
+cli.add_command(routes_command)
+
+
+@cli.command(with_appcontext=False)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--reload/--no-reload", default=False, help="Restart when code changes (development).")
+@click.pass_obj
+def serve(info: ScriptInfo, host: str, port: int, reload: bool) -> None:
+    """Run the development web server.
+
+    For production run the app under gunicorn instead, e.g.
+    gunicorn 'civicapps:create_app()' --bind 0.0.0.0:8000.
+    """
+    app = info.load_app()
+    _serve(app, host, port, reload)
+
+
+def _serve(app: Any, host: str, port: int, reload: bool = False) -> None:
+    click.echo(f"Serving {app.extensions['civicapps'].settings.council.name} on http://{host}:{port}/ (Ctrl+C to stop)")
+    run_simple(host, port, app, use_reloader=reload, threaded=True)
+
+
+@cli.group()
+def db() -> None:
+    """Set up and inspect the database (migrations per plugin)."""
+
+
+@db.command("upgrade")
+@click.option("--plugin", "plugins", multiple=True, metavar="NAME", help="Only this plugin (repeatable). Default: all.")
+def db_upgrade(plugins: tuple[str, ...]) -> None:
+    """Apply pending migrations, each plugin in its own transaction."""
+    click.echo(f"Database: {get_database().display_url}")
+    for before, after in upgrade(current_app, plugins or None):
+        applied = before.pending - after.pending
+        note = f"applied {applied} migration{'s' if applied != 1 else ''}" if applied else "already up to date"
+        click.echo(f"  {after.plugin}: {note} (now at {', '.join(after.current) or 'base'})")
+
+
+@db.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def db_status(as_json: bool) -> None:
+    """Show each plugin's migration state. Exits 1 if any migrations are pending."""
+    states = status(current_app)
+    if as_json:
+        click.echo(json.dumps({s.plugin: s.as_dict() for s in states}, indent=2))
+    else:
+        click.echo(f"Database: {get_database().display_url}")
+        rows = [(s.plugin, ", ".join(s.current) or "-", ", ".join(s.heads) or "-", s.status) for s in states]
+        _table(("plugin", "current", "head", "status"), rows)
+    if any(s.pending for s in states):
+        if not as_json:
+            click.echo("Run 'civicapps db upgrade' to apply pending migrations.")
+        raise SystemExit(1)
+
+
+@db.command("revision")
+@click.argument("plugin")
+@click.option("-m", "--message", required=True, help="What the migration does, e.g. 'add status column'.")
+@click.option("--empty", is_flag=True, help="Write an empty script instead of comparing models with the database.")
+def db_revision(plugin: str, message: str, empty: bool) -> None:
+    """Write a new migration for PLUGIN (for plugin authors).
+
+    Compares PLUGIN's models with an up-to-date database and writes the difference into the
+    plugin's migrations directory. Review the script before committing it.
+    """
+    path = new_revision(current_app, plugin, message, autogenerate=not empty)
+    click.echo(f"Wrote {path}")
+
+
+@cli.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the same as /-/plugins.json).")
+def plugins_command(as_json: bool) -> None:
+    """List loaded plugins: name, version, distribution, hooks and migration state."""
+    report = plugins_report(current_app)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    rows = [
+        (p["name"], p["version"] or "-", p["distribution"] or "-", (p["migrations"] or {}).get("status", "-"), ", ".join(p["hooks"]))
+        for p in report
+    ]
+    _table(("name", "version", "distribution", "migrations", "hooks"), rows)
+
+
+@cli.command("config")
+def config_command() -> None:
+    """Show the effective configuration as JSON, with secrets redacted."""
+    state = current_app.extensions["civicapps"]
+    shown = redact(state.settings, state.config.secret_paths)
+    shown["plugins"] = {
+        name: redact(settings, state.config.secret_paths, ("plugins", name))
+        for name, settings in state.plugin_settings.items()
+    }
+    shown["database_url"] = get_database().display_url
+    shown["config_file"] = state.config.source
+    click.echo(json.dumps(shown, indent=2, default=str))
+
+
+@cli.group()
+def users() -> None:
+    """Manage staff accounts."""
+
+
+@users.command("create")
+@click.option("--email", required=True, help="Sign-in email address.")
+@click.option("--name", default="", help="Display name (default: the email address).")
+@click.option("--role", type=click.Choice(ROLES), default="staff", show_default=True, help="admin or staff.")
+@click.password_option(
+    "--password", envvar="CIVICAPPS_NEW_USER_PASSWORD", help="At least 12 characters; prompted for if not given."
+)
+def users_create(email: str, name: str, role: str, password: str) -> None:
+    """Create a staff account."""
+    user = create_user(email, name, password, role)  # type: ignore[arg-type]
+    click.echo(f"Created {user.role} account for {user.email}.")
+
+
+@cli.command(with_appcontext=False)
+@click.option(
+    "--instance", default="civicapps-demo", show_default=True, type=click.Path(file_okay=False), help="Folder for the demo database and keys."
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--serve/--no-serve", default=True, help="Start the web server after setting up (default: yes).")
+@click.pass_obj
+def demo(info: ScriptInfo, instance: str, host: str, port: int, serve: bool) -> None:
+    """Set up a demo instance with sample data for every plugin, then serve it.
+
+    Safe to run again: migrations and sample data are applied only once.
+    """
+    os.environ.setdefault("CIVICAPPS_INSTANCE_PATH", str(Path(instance).resolve()))
+    app = info.load_app()
+    with app.app_context():
+        click.echo(f"Setting up the demo in {app.instance_path}")
+        for _before, after in upgrade(app):
+            click.echo(f"  migrations: {after.plugin} {after.status}")
+        registry = app.extensions["civicapps"].registry
+        for name in registry.call_each("load_demo_data", app=app):
+            click.echo(f"  sample data: {name} loaded")
+        email, password = _demo_admin(Path(app.instance_path))
+    click.echo(f"Staff sign-in: {email} with password {password} (kept in {app.instance_path}/demo-admin-password.txt)")
+    if serve:
+        _serve(app, host, port)
+
+
+def _demo_admin(instance: Path) -> tuple[str, str]:
+    """One admin account for the demo; its random password is kept in the instance folder."""
+    email = "admin@example.org"
+    password_file = instance / "demo-admin-password.txt"
+    if db_session().scalar(select(User).where(User.email == email)) is None:
+        password = secrets.token_urlsafe(12)
+        create_user(email, "Demo admin", password, "admin")
+        password_file.write_text(password + "\n")
+        password_file.chmod(0o600)
+    return email, password_file.read_text().strip()
+
+
+def _table(headers: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=False)]
+    for row in (headers, *rows):
+        click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
+
+
+def main() -> None:
+    cli.main(prog_name="civicapps")

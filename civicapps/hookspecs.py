@@ -1,0 +1,126 @@
+"""The plugin contract: every hook a civicapps plugin may implement.
+
+This module is the reference. Each docstring is the contract a plugin author relies on, and
+``docs/plugins.md`` documents each hook with its exact signature (a meta-test keeps the two in step).
+
+Three kinds of hook:
+
+* **Registration** hooks are called once inside :func:`civicapps.create_app`. The core calls each
+  plugin's implementation separately and keys the result by that plugin's name, so a plugin can only
+  ever register things under its own name.
+* **Provider** hooks are ``firstresult``: the first implementation that returns something other than
+  ``None`` wins. The core's own default is marked ``trylast`` so any plugin can replace it.
+* **Event** hooks are called for every plugin; return values are ignored.
+
+Implementations may accept any subset of a hook's arguments, in any order (pluggy matches by name).
+Keep new hooks to three arguments or fewer, and pass the app rather than its pieces: adding an argument
+later is safe for existing plugins, removing one is not.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
+    import click
+    from flask import Blueprint, Flask, Request
+
+    from civicapps.auth import Actor
+    from civicapps.db import Model
+    from civicapps.settings import PluginSettings
+    from civicapps.web.links import Link
+
+hookspec = pluggy.HookspecMarker("civicapps")
+
+
+# --- registration -----------------------------------------------------------------------------
+
+
+@hookspec
+def register_settings() -> type[PluginSettings]:
+    """Return the plugin's settings model, a subclass of :class:`civicapps.PluginSettings`.
+
+    The ``[plugins.<name>]`` table of ``civicapps.toml`` (and ``CIVICAPPS_PLUGINS__<NAME>__<KEY>``
+    environment variables) is validated against it at startup; an invalid value stops startup with
+    a message naming the plugin, the key and what was expected. Fields typed ``SecretStr`` are
+    redacted wherever configuration is shown. Read the validated object with
+    :func:`civicapps.plugin_settings`.
+    """
+
+
+@hookspec
+def register_models() -> Iterable[type[Model]]:
+    """Return the plugin's SQLAlchemy model classes (subclasses of :class:`civicapps.Model`).
+
+    Every table name must start with ``<plugin name>_``; the core refuses to start otherwise, so
+    plugins cannot collide with one another's tables. The models are what ``civicapps db revision``
+    compares against the database when it writes a new migration for the plugin.
+    """
+
+
+@hookspec
+def register_migrations() -> Path | str:
+    """Return the directory holding the plugin's Alembic revision scripts.
+
+    The plugin's revisions form their own branch, labelled with the plugin's name and recorded in
+    the plugin's own version table (``<plugin name>_alembic_version``), so installing or removing one
+    plugin never disturbs another's history. Migrations run only through ``civicapps db upgrade``,
+    never on import or startup.
+    """
+
+
+@hookspec
+def register_blueprint(app: Flask) -> Blueprint:
+    """Return a Flask blueprint with the plugin's pages and JSON APIs.
+
+    The core mounts it under ``/<kebab-name>/`` and registers it under the plugin's name, so
+    ``url_for("<plugin name>.<view>")`` works whatever the blueprint was called. Give the blueprint a
+    ``template_folder`` and keep templates under a sub-folder named after the plugin.
+    """
+
+
+@hookspec
+def register_commands(app: Flask) -> Iterable[click.Command]:
+    """Return click commands; they appear as ``civicapps <kebab-name> <command>``.
+
+    Commands run inside an application context, so they can use :func:`civicapps.db_session`.
+    Errors should be raised as ``click.ClickException`` (one line, exit code 1).
+    """
+
+
+@hookspec
+def load_demo_data(app: Flask) -> None:
+    """Fill the plugin's tables with sample data for ``civicapps demo``.
+
+    Called inside an application context after migrations have been applied. Must be idempotent:
+    running ``civicapps demo`` twice must not duplicate anything.
+    """
+
+
+# --- presentation -----------------------------------------------------------------------------
+
+
+@hookspec
+def menu_links(app: Flask, actor: Actor | None) -> Iterable[Link]:
+    """Return :class:`civicapps.Link` entries for the site navigation.
+
+    Called for each page render with the signed-in staff member (or ``None`` for a resident), so a
+    plugin can show staff-only links to staff only. The first link a plugin returns is also used for
+    its card on the home page.
+    """
+
+
+# --- providers (first answer wins) ------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def actor_from_request(app: Flask, request: Request) -> Actor | None:
+    """Return the staff member making ``request``, or ``None`` to let the next provider decide.
+
+    The core's default (``trylast``) reads the signed session cookie set by ``/-/login``. A plugin
+    can implement this to plug in a council's single sign-on. ``firstresult``: the first non-``None``
+    answer is used.
+    """

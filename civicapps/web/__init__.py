@@ -1,0 +1,1 @@
+"""The web shell: base layout, navigation, the core pages, errors and security headers."""

@@ -1,0 +1,137 @@
+"""The core's own pages, tables and defaults, registered as the plugin "core" on the public hooks."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, Request, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from wtforms import EmailField, PasswordField
+from wtforms.validators import Email, InputRequired
+
+from civicapps.auth import Actor, LoginThrottle, User, actor_for_user_id, authenticate, current_actor
+from civicapps.db import get_database
+from civicapps.errors import CivicappsError
+from civicapps.introspection import plugins_report
+from civicapps.migrations import status
+from civicapps.plugins import hookimpl
+from civicapps.web.links import Link
+from civicapps.web.shell import error_response, navigation
+
+bp = Blueprint("core", __name__, static_folder="static", static_url_path="/-/static")
+SESSION_USER = "staff_user_id"
+
+
+@hookimpl
+def register_blueprint(app: Flask) -> Blueprint:
+    app.extensions["civicapps_login_throttle"] = LoginThrottle()
+    return bp
+
+
+@hookimpl
+def register_models() -> list[type]:
+    return [User]
+
+
+@hookimpl
+def register_migrations() -> Path:
+    return Path(__file__).parent.parent / "core_migrations"
+
+
+@hookimpl(trylast=True)
+def actor_from_request(app: Flask, request: Request) -> Actor | None:
+    return actor_for_user_id(session.get(SESSION_USER))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email address", validators=[InputRequired("Enter your email address"), Email("Enter an email address in the correct format, like name@example.gov.uk")])
+    password = PasswordField("Password", validators=[InputRequired("Enter your password")])
+
+
+@bp.get("/")
+def home() -> str:
+    """One card per plugin that has pages, using the first link it puts in the navigation."""
+    cards = []
+    registry = current_app.extensions["civicapps"].registry
+    for name, links in navigation(current_actor()):
+        info = registry.plugins[name]
+        if info.is_default:
+            continue
+        first = links[0]
+        cards.append({"title": first.label, "href": first.href, "description": first.description})
+    return render_template("civicapps/home.html", cards=cards)
+
+
+@bp.get("/-/theme.css")
+def theme_css() -> Any:
+    """The council's colour as a stylesheet, so the CSP can forbid inline styles."""
+    colour = current_app.extensions["civicapps"].settings.council.colour
+    response = current_app.response_class(f":root {{ --council-colour: {colour}; }}\n", mimetype="text/css")
+    response.cache_control.max_age = 3600
+    return response
+
+
+@bp.get("/-/health")
+def health() -> Any:
+    """Liveness plus database and migration checks; 503 when anything needs attention."""
+    checks: dict[str, Any] = {}
+    healthy = True
+    try:
+        with get_database().engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except SQLAlchemyError as exc:
+        healthy = False
+        checks["database"] = f"error: {type(exc).__name__}"
+    if healthy:
+        try:
+            pending = {s.plugin: s.status for s in status(current_app) if s.pending}
+        except CivicappsError as exc:
+            pending = {"error": str(exc)}
+        checks["migrations"] = pending or "ok"
+        healthy = not pending
+    return jsonify(status="ok" if healthy else "error", checks=checks), 200 if healthy else 503
+
+
+@bp.get("/-/plugins.json")
+def plugins_json() -> Any:
+    return jsonify(plugins_report(current_app))
+
+
+@bp.route("/-/login", methods=["GET", "POST"])
+def login() -> Any:
+    form = LoginForm()
+    throttle: LoginThrottle = current_app.extensions["civicapps_login_throttle"]
+    client = request.remote_addr or "unknown"
+    error = None
+    if form.validate_on_submit():
+        if throttle.blocked(client):
+            return error_response(429)
+        user = authenticate(form.email.data or "", form.password.data or "")
+        if user is not None:
+            throttle.reset(client)
+            session.clear()
+            session[SESSION_USER] = user.id
+            return redirect(_safe_next(request.args.get("next")))
+        throttle.failed(client)
+        error = "The email address or password is not right"
+    return render_template("civicapps/login.html", form=form, login_error=error)
+
+
+@bp.post("/-/logout")
+def logout() -> Any:
+    session.clear()
+    return redirect(url_for("core.home"))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: a login link must not bounce staff to another site."""
+    if not target:
+        return url_for("core.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("core.home")
+    return target

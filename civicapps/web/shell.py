@@ -1,0 +1,87 @@
+"""Everything every page shares: navigation, council branding, error pages, security headers."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, current_app, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from civicapps.auth import current_actor
+from civicapps.web.links import Link
+
+# Pages are server-rendered and work without JavaScript; scripts and styles come only from us.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+ERROR_TEXT = {
+    400: ("Bad request", "The request could not be understood. Go back and try again."),
+    403: ("You do not have permission to see this page", "Sign in with an account that has access."),
+    404: ("Page not found", "If you typed the web address, check it is correct. If you pasted it, check you copied all of it."),
+    405: ("Method not allowed", "This page cannot be used that way. Go back and try again."),
+    413: ("The upload is too large", "Choose a smaller file and try again."),
+    429: ("Too many attempts", "Wait a few minutes and try again."),
+    500: ("Sorry, there is a problem with the service", "Try again later. Nothing you entered has been saved."),
+}
+
+
+def install_shell(app: Flask) -> None:
+    app.context_processor(_shell_context)
+    app.after_request(_security_headers)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+
+
+def navigation(actor: Any) -> list[tuple[str, list[Link]]]:
+    """Each plugin's menu links, in plugin order, keyed by plugin name."""
+    registry = current_app.extensions["civicapps"].registry
+    links = registry.call_each("menu_links", app=current_app, actor=actor)
+    return [(name, list(items)) for name, items in links.items() if items]
+
+
+def _shell_context() -> dict[str, Any]:
+    state = current_app.extensions["civicapps"]
+    actor = current_actor()
+    return {
+        "council": state.settings.council,
+        "actor": actor,
+        "navigation": navigation(actor),
+    }
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return request.path.endswith(".json") or "/api/" in request.path or best == "application/json"
+
+
+def error_response(status: int, detail: str | None = None) -> tuple[Any, int]:
+    title, advice = ERROR_TEXT.get(status, ERROR_TEXT[500] if status >= 500 else ERROR_TEXT[400])
+    if _wants_json():
+        return {"error": title, "detail": detail or advice, "status": status}, status
+    return render_template("civicapps/error.html", title=title, advice=detail or advice, status=status), status
+
+
+def _csrf_error(exc: CSRFError) -> tuple[Any, int]:
+    return error_response(400, "The form had expired or was sent from another site. Go back, reload the page and try again.")
+
+
+def _http_error(exc: HTTPException) -> Any:
+    # Unhandled exceptions arrive here as InternalServerError after Flask has logged them.
+    if exc.code is None or exc.code < 400:
+        return exc
+    return error_response(exc.code)
