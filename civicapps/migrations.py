@@ -85,14 +85,16 @@ def _config(mset: MigrationSet, connection: Connection | None = None) -> Config:
 
 @contextmanager
 def _connect(db: Database) -> Iterator[Connection]:
+    """A connection in a transaction; failing to connect at all is reported as DatabaseUnavailable."""
     try:
-        with db.engine.begin() as connection:
-            yield connection
+        connection = db.engine.connect()
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise DatabaseUnavailable(
             f"Cannot use the database at {db.display_url}: {reason}. Check database_url and that the server is running."
         ) from None
+    with connection, connection.begin():
+        yield connection
 
 
 def state_of(db: Database, mset: MigrationSet) -> MigrationState:

@@ -75,12 +75,13 @@ class PluginRegistry:
         try:
             self.pm.register(module, name=name)
         except (pluggy.PluginValidationError, ValueError) as exc:
-            raise StartupError(f"Plugin '{name}' ({_describe(distribution, module)}) cannot be registered: {exc}") from None
+            detail = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+            raise StartupError(f"Plugin '{name}' ({_describe(distribution, module)}) cannot be registered: {detail}") from None
         self.plugins[name] = PluginInfo(name, module, distribution, version, default)
 
     def check(self) -> None:
         """Fail loudly on hook implementations that match no hook (typically a misspelling)."""
-        known = sorted(n for n in dir(self.pm.hook) if not n.startswith("_"))
+        known = sorted(n for n, caller in vars(self.pm.hook).items() if not n.startswith("_") and caller.has_spec())
         for name, info in self.plugins.items():
             for attr in dir(info.module):
                 impl_opts = self.pm.parse_hookimpl_opts(info.module, attr)

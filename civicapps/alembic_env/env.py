@@ -10,18 +10,18 @@ connection = config.attributes["connection"]
 prefix = config.attributes["table_prefix"]
 
 
-def include_name(name, type_, parent_names):  # noqa: ANN001 - Alembic's callback signature
-    # A plugin's autogenerate sees only its own tables, never another plugin's.
-    if type_ == "table":
-        return name.startswith(prefix) and not name.endswith("_alembic_version")
-    return True
+def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001 - Alembic's callback signature
+    # A plugin's autogenerate sees only its own tables (in the models and in the database).
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    table_name = getattr(table, "name", name) if table is not None else name
+    return table_name is None or (table_name.startswith(prefix) and not table_name.endswith("_alembic_version"))
 
 
 context.configure(
     connection=connection,
     target_metadata=config.attributes["target_metadata"],
     version_table=config.attributes["version_table"],
-    include_name=include_name,
+    include_object=include_object,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
 )
