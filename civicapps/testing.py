@@ -4,6 +4,8 @@
   on a fresh temporary database with exactly the plugins named, migrations applied.
 * ``civic_app``, ``civic_client`` and ``civic_runner``: a core-only app, its test client, and a CLI
   runner whose ``invoke(args)`` runs ``civicapps ARGS`` against that app.
+* ``civic_live_server_factory(app)`` serves an app over real HTTP on 127.0.0.1 (for a browser, or a
+  client that needs a socket) and returns its base URL; ``civic_live_server`` is ``civic_app`` served so.
 
 Set ``CIVICAPPS_TEST_DATABASE_URL`` to a PostgreSQL server URL (a role that may create databases) and
 each test gets its own freshly created database there instead of a SQLite file.
@@ -11,6 +13,7 @@ each test gets its own freshly created database there instead of a SQLite file.
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -22,6 +25,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from civicapps.app import create_app
 from civicapps.cli import cli
@@ -30,6 +34,7 @@ from civicapps.migrations import upgrade
 TEST_DATABASE_ENV = "CIVICAPPS_TEST_DATABASE_URL"
 
 AppFactory = Callable[..., Flask]
+LiveServerFactory = Callable[[Flask], str]
 
 
 class CivicRunner:
@@ -50,9 +55,9 @@ def civic_database_url(tmp_path: Any) -> Iterator[Callable[[], str]]:
     created: list[str] = []
 
     def new() -> str:
-        if server is None:
-            return f"sqlite:///{tmp_path / f'civicapps-{len(created)}.db'}"
         name = f"civicapps_test_{uuid.uuid4().hex[:12]}"
+        if server is None:
+            return f"sqlite:///{tmp_path / f'{name}.db'}"
         with _admin_engine(server).connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         created.append(name)
@@ -124,3 +129,32 @@ def _admin_engine(url: str) -> Any:
             parsed = parsed.set(drivername="postgresql+psycopg")
         _ENGINES[url] = create_engine(parsed, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     return _ENGINES[url]
+
+
+@pytest.fixture
+def civic_live_server_factory() -> Iterator[LiveServerFactory]:
+    """A function serving ``app`` on 127.0.0.1 at a free port, from a daemon thread.
+
+    It returns the base URL without a trailing slash, e.g. ``http://127.0.0.1:41234``. Every server it
+    started is shut down when the test ends.
+    """
+    servers: list[tuple[BaseWSGIServer, threading.Thread]] = []
+
+    def serve(app: Flask) -> str:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, name=f"civic-live-server-{server.port}", daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{server.port}"
+
+    yield serve
+    for server, thread in servers:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def civic_live_server(civic_app: Flask, civic_live_server_factory: LiveServerFactory) -> str:
+    """The base URL of ``civic_app`` served over real HTTP (see ``civic_live_server_factory``)."""
+    return civic_live_server_factory(civic_app)

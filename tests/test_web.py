@@ -1,0 +1,192 @@
+"""The web shell: pages, health, introspection, staff login, CSRF, headers and error pages."""
+import re
+
+import pytest
+from flask import Blueprint
+
+from civicapps import Link, current_actor, hookimpl, staff_required
+from civicapps.auth import create_user
+
+PASSWORD = "a-long-staff-password"
+
+
+class Parks:
+    """A plugin with a public page, a staff-only page and navigation for both."""
+
+    @hookimpl
+    def register_blueprint(self, app):
+        bp = Blueprint("parks", __name__)
+        bp.add_url_rule("/", "index", lambda: "parks index")
+        bp.add_url_rule("/staff", "staff", staff_required(lambda: f"hello {current_actor().name}"))
+        bp.add_url_rule("/admin", "admin", staff_required(role="admin")(lambda: "admin only"))
+        return bp
+
+    @hookimpl
+    def menu_links(self, actor):
+        links = [Link("Parks & play areas", "/parks/", "Opening times <and> events")]
+        if actor is not None:
+            links.append(Link("Parks staff", "/parks/staff"))
+        return links
+
+
+@pytest.fixture
+def app(civic_app_factory):
+    app = civic_app_factory(plugins=[("parks", Parks())], config={"council": {"name": "Douglas <City> Council"}})
+    with app.app_context():
+        create_user("officer@douglas.example", "Pat Officer", PASSWORD, "staff")
+        create_user("boss@douglas.example", "Sam Admin", PASSWORD, "admin")
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(html):
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def login(client, email, password=PASSWORD, next_url=None):
+    page = client.get("/-/login")
+    url = "/-/login" + (f"?next={next_url}" if next_url else "")
+    return client.post(url, data={"email": email, "password": password, "csrf_token": csrf_token(page.text)})
+
+
+def test_home_has_one_card_per_plugin_with_escaped_text(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "<title>Douglas &lt;City&gt; Council</title>" in page.text
+    assert page.text.count('class="card"') == 1
+    assert '<a href="/parks/" class="card__link">Parks &amp; play areas</a>' in page.text
+    assert "Opening times &lt;and&gt; events" in page.text
+    assert "Parks staff" not in page.text, "staff links are for staff only"
+
+
+def test_health_reports_database_and_migrations(client, civic_app_factory):
+    response = client.get("/-/health")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "checks": {"database": "ok", "migrations": "ok"}}
+    unmigrated = civic_app_factory(migrate=False).test_client().get("/-/health")
+    assert unmigrated.status_code == 503
+    assert unmigrated.json["checks"]["migrations"] == {"core": "not installed (1 migration pending)"}
+
+
+def test_plugins_json_lists_name_version_distribution_hooks(client):
+    plugins = {p["name"]: p for p in client.get("/-/plugins.json").json}
+    assert plugins["core"]["distribution"] == "civicapps"
+    assert plugins["core"]["version"] == "0.1.0"
+    assert plugins["core"]["migrations"]["status"] == "up to date"
+    assert plugins["parks"]["hooks"] == ["menu_links", "register_blueprint"]
+    assert plugins["parks"]["url_prefix"] == "/parks"
+
+
+def test_staff_login_and_logout(client):
+    assert client.get("/parks/staff").headers["Location"] == "/-/login?next=/parks/staff"
+    response = login(client, "OFFICER@douglas.example", next_url="/parks/staff")
+    assert response.status_code == 302 and response.headers["Location"] == "/parks/staff"
+    assert client.get("/parks/staff").text == "hello Pat Officer"
+    home = client.get("/")
+    assert "Signed in as Pat Officer" in home.text and "Parks staff" in home.text
+    assert client.get("/parks/admin").status_code == 403
+    client.post("/-/logout", data={"csrf_token": csrf_token(home.text)})
+    assert client.get("/parks/staff").status_code == 302
+
+
+def test_admin_role_reaches_admin_pages(client):
+    login(client, "boss@douglas.example")
+    assert client.get("/parks/admin").text == "admin only"
+
+
+def test_wrong_password_shows_error_without_saying_which_part(client):
+    response = login(client, "officer@douglas.example", "wrong-password-here")
+    assert response.status_code == 200
+    assert "The email address or password is not right" in response.text
+    assert 'class="error-summary"' in response.text
+
+
+def test_empty_login_shows_errors_next_to_fields(client):
+    page = client.get("/-/login")
+    response = client.post("/-/login", data={"csrf_token": csrf_token(page.text)})
+    assert 'id="email-error"' in response.text and "Enter your email address" in response.text
+    assert 'id="password-error"' in response.text and 'aria-describedby="password-error"' in response.text
+    assert '<a href="#email">Enter your email address</a>' in response.text
+
+
+def test_login_is_throttled_after_repeated_failures(client):
+    for _ in range(5):
+        assert login(client, "officer@douglas.example", "wrong-password-here").status_code == 200
+    assert login(client, "officer@douglas.example").status_code == 429
+
+
+def test_login_never_redirects_off_site(app):
+    for target in ("https://evil.example/", "//evil.example/", "javascript:alert(1)", "/parks/staff"):
+        response = login(app.test_client(), "officer@douglas.example", next_url=target)
+        if target.startswith("/parks"):
+            assert response.headers["Location"] == target
+            continue
+        assert response.headers["Location"] == "/"
+
+
+def test_forms_without_csrf_token_are_refused(client):
+    response = client.post("/-/login", data={"email": "officer@douglas.example", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "The form had expired or was sent from another site" in response.text
+    assert "Signed in" not in client.get("/").text
+
+
+def test_security_headers_on_every_page(client):
+    headers = client.get("/").headers
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    cookie = login(client, "officer@douglas.example").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_council_colour_is_served_as_a_stylesheet(civic_app_factory):
+    client = civic_app_factory(config={"council": {"colour": "#0b0c0c"}}).test_client()
+    assert client.get("/-/theme.css").text.strip() == ":root { --council-colour: #0b0c0c; }"
+
+
+def test_friendly_404_page_and_json_404(client):
+    page = client.get("/no/such/page")
+    assert page.status_code == 404
+    assert "<h1 class=\"heading-l\">Page not found</h1>" in page.text
+    api = client.get("/parks/api/nothing", headers={"Accept": "application/json"})
+    assert api.status_code == 404 and api.json["error"] == "Page not found"
+
+
+def test_friendly_500_page(civic_app_factory):
+    class Broken:
+        @hookimpl
+        def register_blueprint(self, app):
+            bp = Blueprint("broken", __name__)
+
+            @bp.get("/")
+            def boom():
+                raise RuntimeError("database password is hunter2")
+
+            return bp
+
+    app = civic_app_factory(plugins=[("broken", Broken())])
+    app.config["TESTING"] = False  # behave as in production: no exception propagation
+    response = app.test_client().get("/broken/")
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in response.text
+    assert "hunter2" not in response.text
+
+
+def test_council_templates_override_core_templates(civic_app_factory, tmp_path):
+    app = civic_app_factory()
+    override = tmp_path / "instance-0" / "templates" / "civicapps"
+    override.mkdir(parents=True)
+    (override / "home.html").write_text("{% extends 'civicapps/base.html' %}{% block content %}<h1>Our own home</h1>{% endblock %}")
+    assert "<h1>Our own home</h1>" in app.test_client().get("/").text
+
+
+def test_uploads_are_size_capped(client):
+    response = client.post("/-/login", data=b"x" * (21 * 1024 * 1024), content_type="application/octet-stream")
+    assert response.status_code == 413
