@@ -212,8 +212,10 @@ def demo(info: ScriptInfo, instance: str, host: str, port: int, serve: bool) -> 
         for _before, after in upgrade(app):
             click.echo(f"  migrations: {after.plugin} {after.status}")
         registry = app.extensions["civicapps"].registry
-        for name in registry.call_each("load_demo_data", app=app):
-            click.echo(f"  sample data: {name} loaded")
+        registry.call_each("load_demo_data", app=app)
+        for name, plugin in registry.plugins.items():
+            if "load_demo_data" in plugin.hooks:
+                click.echo(f"  sample data: {name} loaded")
         email, password = _demo_admin(Path(app.instance_path))
     click.echo(f"Staff sign-in: {email} with password {password} (kept in {app.instance_path}/demo-admin-password.txt)")
     if serve:

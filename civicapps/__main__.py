@@ -1,0 +1,4 @@
+"""``python -m civicapps`` runs the civicapps command."""
+from civicapps.cli import main
+
+main()

@@ -1,0 +1,136 @@
+"""The civicapps command: help, errors without tracebacks, plugins listing, users, demo."""
+import json
+import subprocess
+import sys
+import types
+
+import click
+import pytest
+from sqlalchemy import select
+
+from civicapps import hookimpl
+from civicapps.auth import User
+from civicapps.cli import cli
+from civicapps.db import db_session
+from civicapps.testing import CivicRunner
+
+
+def all_commands(group, prefix=()):
+    for name, command in group.commands.items():
+        yield (*prefix, name), command
+        if isinstance(command, click.Group):
+            yield from all_commands(command, (*prefix, name))
+
+
+@pytest.mark.parametrize("path", [p for p, _ in all_commands(cli)], ids=" ".join)
+def test_every_command_has_complete_help(path, civic_runner):
+    result = civic_runner.invoke([*path, "--help"])
+    assert result.exit_code == 0, result.output
+    command = dict(all_commands(cli))[path]
+    assert command.help and len(command.help.strip()) > 20, f"{' '.join(path)} needs a real description"
+    for param in command.params:
+        if isinstance(param, click.Option) and param.name not in ("help",):
+            assert param.help, f"option {param.opts} of '{' '.join(path)}' has no help text"
+
+
+def test_plugins_lists_name_version_distribution_and_hooks(civic_runner):
+    table = civic_runner.invoke(["plugins"])
+    assert table.exit_code == 0
+    assert table.output.splitlines()[0].split() == ["name", "version", "distribution", "migrations", "hooks"]
+    report = json.loads(civic_runner.invoke(["plugins", "--json"]).output)
+    assert report == json.loads(civic_runner.app.test_client().get("/-/plugins.json").text)
+
+
+def test_users_create_hashes_the_password(civic_runner):
+    result = civic_runner.invoke(
+        ["users", "create", "--email", "Clerk@Council.example", "--role", "admin"], env={"CIVICAPPS_NEW_USER_PASSWORD": "parish-pump-2026"}
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == "Created admin account for clerk@council.example.\n"
+    with civic_runner.app.app_context():
+        user = db_session().scalar(select(User))
+        assert user.role == "admin" and "parish-pump-2026" not in user.password_hash
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--role", "staff", "--password", "short"], "Error: Password must be at least 12 characters.\n"),
+        (["--role", "boss", "--password", "long-enough-password"], "Invalid value for '--role'"),
+    ],
+)
+def test_users_create_rejects_bad_input_in_one_line(civic_runner, args, message):
+    result = civic_runner.invoke(["users", "create", "--email", "a@b.example", *args])
+    assert message in result.output
+    assert result.exit_code in (1, 2) and "Traceback" not in result.output
+    with civic_runner.app.app_context():
+        assert db_session().scalar(select(User)) is None, "nothing half-written"
+
+
+def test_duplicate_user_is_refused(civic_runner):
+    args = ["users", "create", "--email", "a@b.example", "--password", "long-enough-password"]
+    assert civic_runner.invoke(args).exit_code == 0
+    again = civic_runner.invoke(args)
+    assert again.exit_code == 1 and again.output == "Error: A staff account for a@b.example already exists.\n"
+
+
+def test_bad_arguments_exit_2(civic_runner):
+    result = civic_runner.invoke(["db", "status", "--colour"])
+    assert result.exit_code == 2 and "No such option '--colour'" in result.output
+
+
+def run_cli(args, tmp_path, **env):
+    """Run the installed console script in a clean working directory."""
+    environment = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CIVICAPPS_INSTANCE_PATH": str(tmp_path / "instance"), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "civicapps", *args], capture_output=True, text=True, cwd=tmp_path, env=environment, timeout=120
+    )
+
+
+def test_bad_config_is_one_line_and_exit_1(tmp_path):
+    (tmp_path / "civicapps.toml").write_text('[council]\ncolour = "yellow"\n')
+    result = run_cli(["--config", "civicapps.toml", "db", "status"], tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == "Error: Invalid configuration for civicapps.toml: 'council.colour': expected a #rrggbb hex colour such as #1d70b8\n"
+    assert not (tmp_path / "instance").exists(), "a refused start writes nothing"
+
+
+def test_missing_config_file_is_one_line(tmp_path):
+    result = run_cli(["--config", "nope.toml", "plugins"], tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith("Config file nope.toml does not exist (set by --config or CIVICAPPS_CONFIG).")
+    assert "Traceback" not in result.stderr
+
+
+def test_help_still_works_with_a_broken_config(tmp_path):
+    result = run_cli(["--help"], tmp_path, CIVICAPPS_COUNCIL__COLOUR="red")
+    assert result.returncode == 0
+    assert "serve" in result.stdout and "db" in result.stdout
+    assert "plugin commands are not listed" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_plugin_commands_appear_under_the_plugin_name(civic_app_factory):
+    @click.command("count-trees")
+    @click.option("--ward", required=True, help="Ward name.")
+    def count_trees(ward):
+        """Count trees in a ward."""
+        click.echo(f"0 trees in {ward}")
+
+    plugin = types.ModuleType("tree_survey")
+    plugin.register_commands = hookimpl(lambda app: [count_trees])
+    runner = CivicRunner(civic_app_factory(plugins=[("tree_survey", plugin)]))
+    result = runner.invoke(["tree-survey", "count-trees", "--ward", "Onchan"])
+    assert result.exit_code == 0 and result.output == "0 trees in Onchan\n"
+    assert "tree-survey" in runner.invoke(["--help"]).output
+
+
+def test_demo_sets_up_an_instance_and_is_rerunnable(tmp_path):
+    first = run_cli(["demo", "--no-serve", "--instance", "demo"], tmp_path, CIVICAPPS_INSTANCE_PATH=str(tmp_path / "demo"))
+    assert first.returncode == 0, first.stderr
+    assert "migrations: core up to date" in first.stdout
+    assert "Staff sign-in: admin@example.org with password" in first.stdout
+    password = (tmp_path / "demo" / "demo-admin-password.txt").read_text().strip()
+    assert password in first.stdout
+    second = run_cli(["demo", "--no-serve", "--instance", "demo"], tmp_path, CIVICAPPS_INSTANCE_PATH=str(tmp_path / "demo"))
+    assert second.returncode == 0, second.stderr
+    assert password in second.stdout, "a second run keeps the same admin account"

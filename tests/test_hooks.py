@@ -1,0 +1,136 @@
+"""Every hook in civicapps.hookspecs, exercised; plus the meta-test that keeps it so.
+
+Each hook has a ``test_hook_<name>`` here (Datasette's test_plugin_hooks_have_tests pattern).
+"""
+import inspect
+import types
+from pathlib import Path
+
+import click
+import pytest
+from flask import Blueprint
+from pydantic import Field
+
+from civicapps import Actor, Link, PluginSettings, current_actor, hookimpl, plugin_settings
+from civicapps import hookspecs
+from civicapps.testing import CivicRunner
+
+HOOKS = sorted(name for name, value in vars(hookspecs).items() if inspect.isfunction(value) and hasattr(value, "civicapps_spec"))
+
+
+def plugin(**hooks):
+    module = types.ModuleType("example_plugin")
+    for name, func in hooks.items():
+        setattr(module, name, hookimpl(func) if not hasattr(func, "civicapps_impl") else func)
+    return module
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_every_hook_has_a_test(hook):
+    assert f"test_hook_{hook}" in globals(), f"add test_hook_{hook} to tests/test_hooks.py"
+
+
+def test_hookspecs_are_typed_and_documented():
+    for name in HOOKS:
+        spec = getattr(hookspecs, name)
+        assert inspect.getdoc(spec), f"{name} needs a docstring: it is the contract"
+        assert "return" in inspect.signature(spec).__str__() or spec.__annotations__.get("return"), name
+        assert len(inspect.signature(spec).parameters) <= 3, f"{name}: keep hooks to three arguments or fewer"
+
+
+def test_hook_register_settings(civic_app_factory):
+    class Settings(PluginSettings):
+        greeting: str = Field(default="Hello", min_length=1)
+
+    app = civic_app_factory(plugins=[("greeter", plugin(register_settings=lambda: Settings))], config={"plugins": {"greeter": {"greeting": "Moghrey mie"}}})
+    with app.app_context():
+        assert plugin_settings("greeter").greeting == "Moghrey mie"
+
+
+def test_hook_register_models(civic_app_factory):
+    from sqlalchemy.orm import Mapped, mapped_column
+
+    from civicapps import Model
+
+    class Bench(Model):
+        __tablename__ = "benches_bench"
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    try:
+        app = civic_app_factory(plugins=[("benches", plugin(register_models=lambda: [Bench]))])
+        assert app.extensions["civicapps"].registry.plugins["benches"].hooks == ["register_models"]
+    finally:
+        Model.metadata.remove(Bench.__table__)
+
+
+def test_hook_register_migrations(civic_app_factory, tmp_path):
+    (tmp_path / "0001.py").write_text(
+        "import sqlalchemy as sa\nfrom alembic import op\nrevision = 'benches_0001'\ndown_revision = None\n"
+        "branch_labels = ('benches',)\ndepends_on = None\n\n"
+        "def upgrade():\n    op.create_table('benches_bench', sa.Column('id', sa.Integer, primary_key=True))\n\n"
+        "def downgrade():\n    op.drop_table('benches_bench')\n"
+    )
+    app = civic_app_factory(plugins=[("benches", plugin(register_migrations=lambda: tmp_path))])
+    from sqlalchemy import inspect as sa_inspect
+
+    assert "benches_bench" in sa_inspect(app.extensions["civicapps"].db.engine).get_table_names()
+
+
+def test_hook_register_blueprint(civic_app_factory):
+    bp = Blueprint("whatever", __name__)
+    bp.add_url_rule("/", "index", lambda: "benches page")
+    client = civic_app_factory(plugins=[("benches", plugin(register_blueprint=lambda app: bp))]).test_client()
+    assert client.get("/benches/").text == "benches page"
+
+
+def test_hook_register_commands(civic_app_factory):
+    @click.command()
+    def count():
+        """Count benches."""
+        click.echo("3 benches")
+
+    runner = CivicRunner(civic_app_factory(plugins=[("benches", plugin(register_commands=lambda: [count]))]))
+    assert runner.invoke(["benches", "count"]).output == "3 benches\n"
+
+
+def test_hook_load_demo_data(civic_app_factory, monkeypatch, tmp_path):
+    loaded = []
+    app = civic_app_factory(plugins=[("benches", plugin(load_demo_data=lambda app: loaded.append(app.name)))])
+    monkeypatch.setenv("CIVICAPPS_INSTANCE_PATH", str(tmp_path / "demo"))
+    result = CivicRunner(app).invoke(["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert loaded == ["civicapps"] and "sample data: benches loaded" in result.output
+
+
+def test_hook_menu_links(civic_app_factory):
+    def links(actor):
+        return [Link("Benches", "/benches/", "Find a bench")] + ([Link("Bench repairs", "/benches/repairs")] if actor else [])
+
+    client = civic_app_factory(plugins=[("benches", plugin(menu_links=links))]).test_client()
+    page = client.get("/").text
+    assert '<a class="service-nav__link" href="/benches/">Benches</a>' in page
+    assert "Find a bench" in page and "Bench repairs" not in page
+
+
+@pytest.mark.parametrize("sso_first", [True, False], ids=["sso-registered-first", "sso-registered-last"])
+def test_hook_actor_from_request(civic_app_factory, sso_first):
+    """A single sign-on plugin replaces the core's password login whatever the registration order."""
+
+    def from_header(request):
+        name = request.headers.get("X-Council-SSO")
+        return Actor(id=name, name=name, role="staff") if name else None
+
+    bp = Blueprint("x", __name__)
+    bp.add_url_rule("/", "who", lambda: current_actor().name if current_actor() else "nobody")
+    sso = ("sso", plugin(actor_from_request=from_header))
+    page = ("page", plugin(register_blueprint=lambda app: bp))
+    client = civic_app_factory(plugins=[sso, page] if sso_first else [page, sso]).test_client()
+    assert client.get("/page/", headers={"X-Council-SSO": "Jo Clerk"}).text == "Jo Clerk"
+    assert client.get("/page/").text == "nobody", "None falls through to the core default (no session: nobody)"
+
+
+def test_docs_cover_every_hook_with_its_exact_signature():
+    docs = (Path(__file__).parent.parent / "docs" / "plugins.md").read_text()
+    for name in HOOKS:
+        args = ", ".join(inspect.signature(getattr(hookspecs, name)).parameters)
+        assert f"### {name}({args})" in docs, f"docs/plugins.md needs a '### {name}({args})' section"

@@ -1,0 +1,38 @@
+"""civicapps.__all__ is exactly the public API, and every public name is documented."""
+import inspect
+
+import civicapps
+
+PUBLIC_API = {
+    "Actor",
+    "CivicappsError",
+    "Link",
+    "Model",
+    "PluginSettings",
+    "StartupError",
+    "__version__",
+    "create_app",
+    "current_actor",
+    "db_session",
+    "hookimpl",
+    "plugin_settings",
+    "staff_required",
+}
+
+
+def test_all_is_exactly_the_public_api():
+    assert set(civicapps.__all__) == PUBLIC_API
+    assert len(civicapps.__all__) == len(PUBLIC_API), "no duplicates in __all__"
+
+
+def test_every_public_name_exists_and_nothing_else_is_public():
+    module_attrs = {name for name in vars(civicapps) if not name.startswith("_")}
+    submodules = {name for name, value in vars(civicapps).items() if inspect.ismodule(value)}
+    assert module_attrs - submodules == PUBLIC_API - {"__version__"}
+
+
+def test_public_callables_and_classes_have_docstrings():
+    for name in civicapps.__all__:
+        obj = getattr(civicapps, name)
+        if callable(obj) and name != "hookimpl":
+            assert inspect.getdoc(obj), f"civicapps.{name} needs a docstring"
