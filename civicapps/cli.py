@@ -23,7 +23,7 @@ from civicapps.db import db_session, get_database
 from civicapps.errors import CivicappsError
 from civicapps.introspection import plugins_report
 from civicapps.migrations import new_revision, status, upgrade
-from civicapps.settings import CONFIG_ENV, redact
+from civicapps.settings import CONFIG_ENV, load_config, redact
 
 
 def _set_config(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
@@ -194,18 +194,21 @@ def users_create(email: str, name: str, role: str, password: str) -> None:
 
 @cli.command(with_appcontext=False)
 @click.option(
-    "--instance", default="civicapps-demo", show_default=True, type=click.Path(file_okay=False), help="Folder for the demo database and keys."
+    "--instance",
+    type=click.Path(file_okay=False),
+    help="Folder for the demo database and keys (default: instance_path if configured, else ./civicapps-demo).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--serve/--no-serve", default=True, help="Start the web server after setting up (default: yes).")
 @click.pass_obj
-def demo(info: ScriptInfo, instance: str, host: str, port: int, serve: bool) -> None:
+def demo(info: ScriptInfo, instance: str | None, host: str, port: int, serve: bool) -> None:
     """Set up a demo instance with sample data for every plugin, then serve it.
 
     Safe to run again: migrations and sample data are applied only once.
     """
-    os.environ.setdefault("CIVICAPPS_INSTANCE_PATH", str(Path(instance).resolve()))
+    if instance or "instance_path" not in load_config().raw:
+        os.environ["CIVICAPPS_INSTANCE_PATH"] = str(Path(instance or "civicapps-demo").resolve())
     app = info.load_app()
     with app.app_context():
         click.echo(f"Setting up the demo in {app.instance_path}")
