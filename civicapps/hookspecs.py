@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
 
     from civicapps.auth import Actor
     from civicapps.db import Model
+    from civicapps.events import RecordsIngested
     from civicapps.settings import PluginSettings
     from civicapps.web.links import Link
 
@@ -123,4 +124,16 @@ def actor_from_request(app: Flask, request: Request) -> Actor | None:
     The core's default (``trylast``) reads the signed session cookie set by ``/-/login``. A plugin
     can implement this to plug in a council's single sign-on. ``firstresult``: the first non-``None``
     answer is used.
+    """
+
+
+# --- events (every implementation is called; return values are ignored) ------------------------
+
+
+@hookspec
+def on_records_ingested(app: Flask, event: RecordsIngested) -> None:
+    """React to records that a feed pull stored as new or changed.
+
+    Called after the pull's transaction has committed, inside an application context, once per
+    dataset per pull. An exception here is logged and does not undo the ingest.
     """

@@ -129,6 +129,23 @@ def test_hook_actor_from_request(civic_app_factory, sso_first):
     assert client.get("/page/").text == "nobody", "None falls through to the core default (no session: nobody)"
 
 
+def test_hook_on_records_ingested(civic_app_factory, caplog):
+    from civicapps.events import RecordsIngested, announce_records_ingested
+
+    seen = []
+
+    def broken(event):
+        raise RuntimeError("listener bug")
+
+    app = civic_app_factory(
+        plugins=[("first", plugin(on_records_ingested=broken)), ("second", plugin(on_records_ingested=lambda app, event: seen.append((app.name, event))))]
+    )
+    event = RecordsIngested("planning_alerts.application", "iom-weekly", new=(1, 2), changed=(3,))
+    announce_records_ingested(app, event)
+    assert seen == [("civicapps", event)], "a failing listener must not stop the others"
+    assert "Plugin 'first' failed handling records ingested into planning_alerts.application" in caplog.text
+
+
 def test_docs_cover_every_hook_with_its_exact_signature():
     docs = (Path(__file__).parent.parent / "docs" / "plugins.md").read_text()
     for name in HOOKS:
