@@ -1,0 +1,108 @@
+"""The core pages in headless Chromium: WCAG 2.2 AA by axe-core, the staff sign-in flow, the CSP.
+
+Chromium comes from Debian (``apt-get install chromium``; tests/run.sh does it), driven by Playwright
+with ``executable_path``; ``playwright install`` is never needed.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from flask import Flask
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from civicapps.auth import create_user
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: apt-get install chromium"),
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def console_errors() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def page(chromium: Browser, console_errors: list[str]) -> Iterator[Page]:
+    """A fresh tab with no cookies, recording console errors (CSP violations are reported there)."""
+    context = chromium.new_context()
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: console_errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def assert_accessible(page: Page) -> None:
+    """Fail with axe-core's report if the page breaks any WCAG 2.2 A or AA rule axe can check."""
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}, "resultTypes": ["violations"]})
+    assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+
+
+@pytest.mark.parametrize("path", ["/", "/-/login", "/-/no-such-page"], ids=["home", "login", "not-found"])
+def test_page_meets_wcag_22_aa(page: Page, civic_live_server: str, path: str) -> None:
+    response = page.goto(civic_live_server + path)
+    assert response is not None and response.status == (404 if path == "/-/no-such-page" else 200)
+    assert_accessible(page)
+
+
+def test_login_errors_meet_wcag_22_aa(page: Page, civic_live_server: str) -> None:
+    page.goto(civic_live_server + "/-/login")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+    expect(page.get_by_role("link", name="Enter your email address")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_staff_sign_in_and_out(page: Page, civic_app: Flask, civic_live_server: str) -> None:
+    with civic_app.app_context():
+        create_user("pat.officer@example.gov.uk", "Pat Officer", "a long test password", "staff")
+    page.goto(civic_live_server + "/")
+    page.get_by_role("link", name="Staff sign in").click()
+    page.get_by_label("Email address").fill("pat.officer@example.gov.uk")
+    page.get_by_label("Password").fill("a long test password")
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_text("Signed in as Pat Officer")).to_be_visible()
+    assert page.url == civic_live_server + "/"
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("link", name="Staff sign in")).to_be_visible()
+    expect(page.get_by_text("Signed in as")).to_have_count(0)
+
+
+def test_content_security_policy_allows_our_stylesheets(
+    page: Page, civic_live_server: str, console_errors: list[str]
+) -> None:
+    response = page.goto(civic_live_server + "/")
+    assert response is not None and "style-src 'self'" in response.headers["content-security-policy"]
+    # civicapps.css hides the skip link off-screen; theme.css sets the council colour on the header.
+    assert page.locator(".skip-link").evaluate("element => getComputedStyle(element).left") == "-9999px"
+    council_colour = page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--council-colour')")
+    assert council_colour.strip()
+    assert not [error for error in console_errors if "Content Security Policy" in error], console_errors
