@@ -1,0 +1,90 @@
+"""Sample reports for ``civicapps demo``: made-up problems at real places in Douglas, Isle of Man."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from civicapps import db_session
+from civicapps_street_reports.models import Report
+
+# (title, category, details, lat, lon, status, days ago)
+SAMPLE: tuple[tuple[str, str, str, float, float, str, int], ...] = (
+    (
+        "Deep pothole outside the Sea Terminal",
+        "Potholes",
+        "About 30 cm across, filled with water after rain; cyclists swerve into traffic to avoid it.",
+        54.1487, -4.4786, "open", 1,
+    ),
+    (
+        "Street light out on Loch Promenade",
+        "Street lighting",
+        "The lamp opposite the Villa Marina has been dark for a week & the promenade is very dim there.",
+        54.1556, -4.4770, "open", 3,
+    ),
+    (
+        "Overflowing bin on Strand Street",
+        "Litter and bins",
+        "The bin by the shop fronts is full and rubbish is blowing down the street.",
+        54.1508, -4.4806, "open", 0,
+    ),
+    (
+        "Broken paving slab, Victoria Street",
+        "Pavements",
+        "A cracked slab rocks when stepped on, near the bus stop. Trip hazard for people with pushchairs.",
+        54.1514, -4.4792, "open", 6,
+    ),
+    (
+        "Fly-tipped mattress on Peel Road",
+        "Fly-tipping",
+        "A double mattress and two bin bags dumped on the verge near the industrial estate.",
+        54.1453, -4.4963, "open", 2,
+    ),
+    (
+        "Graffiti on the Noble's Park pavilion",
+        "Graffiti",
+        "Spray-painted tags on the side wall facing the tennis courts.",
+        54.1618, -4.4889, "open", 9,
+    ),
+    (
+        "Blocked drain on Bucks Road",
+        "Drains and flooding",
+        "Surface water pools across the road at the junction after any rain.",
+        54.1546, -4.4858, "open", 4,
+    ),
+    (
+        "Faded zebra crossing on Broadway",
+        "Road markings",
+        "The stripes are barely visible, especially at night. Children cross here for school.",
+        54.1603, -4.4801, "open", 12,
+    ),
+    (
+        "Damaged railing at Douglas Head",
+        "Pavements",
+        "A section of railing on the path up to the lighthouse is bent outwards.",
+        54.1444, -4.4682, "fixed", 30,
+    ),
+    (
+        "Abandoned car on Ballakermeen Road",
+        "Abandoned vehicles",
+        "Silver hatchback with flat tyres, not moved for a month, no tax disc.",
+        54.1578, -4.4921, "closed", 45,
+    ),
+)
+
+
+def load_sample() -> int:
+    """Add the sample reports not already stored (matched by title); returns how many were added."""
+    session = db_session()
+    stored = set(session.scalars(select(Report.title)))
+    now = datetime.now(UTC)
+    added = 0
+    for title, category, details, lat, lon, status, days_ago in SAMPLE:
+        if title in stored:
+            continue
+        created_at = now - timedelta(days=days_ago)
+        fields = {"category": category, "details": details, "lat": lat, "lon": lon, "status": status}
+        session.add(Report(title=title, created_at=created_at, **fields))
+        added += 1
+    session.commit()
+    return added

@@ -1,0 +1,121 @@
+"""The street_reports plugin: storage, demo data, the open-reports page, GeoJSON and the list command."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import civicapps_street_reports as street_reports
+import pytest
+from civicapps_street_reports.models import Report
+from flask import Flask
+from sqlalchemy import func, select
+
+from civicapps import db_session
+from civicapps.testing import AppFactory, CivicRunner
+
+PLUGIN = ("street_reports", street_reports)
+SAMPLE_OPEN = 8  # of 10 sample reports: one is fixed, one closed
+
+
+@pytest.fixture
+def app(civic_app_factory: AppFactory) -> Flask:
+    return civic_app_factory(plugins=[PLUGIN])
+
+
+def load_demo(app: Flask) -> None:
+    with app.app_context():
+        street_reports.load_demo_data(app)
+
+
+def add_report(app: Flask, **fields: Any) -> None:
+    with app.app_context():
+        db_session().add(Report(**{"category": "Potholes", "details": "Deep", "lat": 54.15, "lon": -4.48, **fields}))
+        db_session().commit()
+
+
+def test_migration_creates_the_table_the_model_describes(app: Flask, schema_drift: Any) -> None:
+    status = CivicRunner(app).invoke(["db", "status"])
+    assert status.exit_code == 0, status.output
+    assert re.search(r"street_reports\s+street_reports_0001\s+street_reports_0001\s+up to date", status.output)
+    assert schema_drift(app, "street_reports") == []
+
+
+def test_new_reports_are_open(app: Flask) -> None:
+    add_report(app, title="Pothole")
+    with app.app_context():
+        report = db_session().scalars(select(Report)).one()
+    assert report.status == "open"
+    assert report.created_at is not None
+
+
+def test_demo_data_loads_once_however_often_it_runs(app: Flask) -> None:
+    load_demo(app)
+    load_demo(app)
+    with app.app_context():
+        counts = dict(db_session().execute(select(Report.status, func.count()).group_by(Report.status)).all())
+        lights = db_session().scalars(select(Report).where(Report.category == "Street lighting")).one()
+    assert counts == {"open": SAMPLE_OPEN, "fixed": 1, "closed": 1}
+    assert (lights.lat, lights.lon) == (54.1556, -4.4770)  # Loch Promenade, Douglas
+
+
+def test_page_lists_open_reports_newest_first_escaped(app: Flask) -> None:
+    load_demo(app)
+    add_report(app, title="<img src=x onerror=alert(1)> on Duke Street")
+    response = app.test_client().get("/street-reports/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.count("<h1") == 1 and "Open street reports</h1>" in html
+    titles = re.findall(r'<h2 class="heading-m">([^<]+)</h2>', html)
+    assert titles[:3] == [
+        "&lt;img src=x onerror=alert(1)&gt; on Duke Street",
+        "Overflowing bin on Strand Street",
+        "Deep pothole outside the Sea Terminal",
+    ]
+    assert len(titles) == SAMPLE_OPEN + 1
+    assert "Damaged railing at Douglas Head" not in html  # fixed
+    assert "Abandoned car on Ballakermeen Road" not in html  # closed
+    assert "<img src=x" not in html
+    assert "dark for a week &amp; the promenade" in html
+    assert 'href="https://www.openstreetmap.org/?mlat=54.1508&amp;mlon=-4.4806#map=18/54.1508/-4.4806"' in html
+
+
+def test_menu_link(app: Flask) -> None:
+    html = app.test_client().get("/").get_data(as_text=True)
+    assert '<a class="service-nav__link" href="/street-reports/">Street reports</a>' in html
+
+
+def test_empty_page_says_so(app: Flask) -> None:
+    assert "There are no open reports." in app.test_client().get("/street-reports/").get_data(as_text=True)
+
+
+def test_geojson_has_the_open_reports_as_points(app: Flask) -> None:
+    load_demo(app)
+    response = app.test_client().get("/street-reports/reports.json")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["type"] == "FeatureCollection"
+    assert len(body["features"]) == SAMPLE_OPEN
+    bin_report = next(f for f in body["features"] if f["properties"]["title"] == "Overflowing bin on Strand Street")
+    assert bin_report["geometry"] == {"type": "Point", "coordinates": [-4.4806, 54.1508]}  # GeoJSON is lon, lat
+    assert bin_report["properties"]["status"] == "open"
+    assert bin_report["properties"]["category"] == "Litter and bins"
+
+
+def test_list_command_shows_reports_in_one_status(app: Flask) -> None:
+    runner = CivicRunner(app)
+    assert runner.invoke(["street-reports", "list"]).output == "No open reports.\n"
+    load_demo(app)
+    result = runner.invoke(["street-reports", "list"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == SAMPLE_OPEN
+    newest = r"#3  \d{4}-\d\d-\d\d  Litter and bins: Overflowing bin on Strand Street \(54.1508, -4.4806\)"
+    assert re.fullmatch(newest, lines[0])
+    fixed = runner.invoke(["street-reports", "list", "--status", "fixed"]).output.splitlines()
+    assert len(fixed) == 1 and "Damaged railing at Douglas Head" in fixed[0]
+
+
+def test_list_command_refuses_an_unknown_status(app: Flask) -> None:
+    result = CivicRunner(app).invoke(["street-reports", "list", "--status", "mended"])
+    assert result.exit_code == 2
+    assert "'mended' is not one of 'open', 'fixed', 'closed'" in result.output
