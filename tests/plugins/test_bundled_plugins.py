@@ -4,10 +4,15 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from flask import Flask
+from sqlalchemy import MetaData
 
+from civicapps import Model
 from civicapps.testing import AppFactory, CivicRunner
 
 BUNDLED = {
@@ -32,6 +37,29 @@ def test_each_is_found_by_its_entry_point_with_its_own_distribution(app: Flask) 
         assert plugin["url_prefix"] == "/" + name.replace("_", "-")
         assert plugin["migrations"]["status"] == "up to date"
         assert {"register_blueprint", "register_migrations", "load_demo_data", "menu_links"} <= set(plugin["hooks"])
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_migrations_create_exactly_the_tables_the_models_describe(app: Flask, name: str) -> None:
+    assert schema_drift(app, name) == []
+
+
+def schema_drift(app: Flask, plugin: str) -> list[Any]:
+    """How a plugin's migrated tables differ from its models, as ``civicapps db revision`` would see it.
+
+    Non-empty means a model was changed without a migration, or the other way round.
+    """
+
+    def own(name: str | None) -> bool:
+        return (name or "").startswith(f"{plugin}_") and not (name or "").endswith("_alembic_version")
+
+    models = MetaData()
+    for table in Model.metadata.tables.values():
+        if own(table.name):
+            table.to_metadata(models)
+    options = {"include_name": lambda name, type_, _parents: type_ != "table" or own(name), "compare_type": True}
+    with app.extensions["civicapps"].db.engine.connect() as connection:
+        return compare_metadata(MigrationContext.configure(connection, opts=options), models)
 
 
 def test_demo_loads_every_sample_once_even_when_run_twice(app: Flask, tmp_path: Path) -> None:

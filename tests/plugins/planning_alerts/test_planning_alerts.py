@@ -37,13 +37,6 @@ def record(reference: str, **fields: Any) -> ApplicationRecord:
     return ApplicationRecord(**{"authority": "DOUGLAS", "reference": reference, "description": "Extension", **fields})
 
 
-def test_migration_creates_the_table_the_model_describes(app: Flask, schema_drift: Any) -> None:
-    status = CivicRunner(app).invoke(["db", "status"])
-    assert status.exit_code == 0, status.output
-    assert re.search(r"planning_alerts\s+planning_alerts_0001\s+planning_alerts_0001\s+up to date", status.output)
-    assert schema_drift(app, "planning_alerts") == []
-
-
 def test_demo_data_loads_once_however_often_it_runs(app: Flask) -> None:
     load_demo(app)
     with app.app_context():

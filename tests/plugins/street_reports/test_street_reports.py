@@ -33,13 +33,6 @@ def add_report(app: Flask, **fields: Any) -> None:
         db_session().commit()
 
 
-def test_migration_creates_the_table_the_model_describes(app: Flask, schema_drift: Any) -> None:
-    status = CivicRunner(app).invoke(["db", "status"])
-    assert status.exit_code == 0, status.output
-    assert re.search(r"street_reports\s+street_reports_0001\s+street_reports_0001\s+up to date", status.output)
-    assert schema_drift(app, "street_reports") == []
-
-
 def test_new_reports_are_open(app: Flask) -> None:
     add_report(app, title="Pothole")
     with app.app_context():
