@@ -39,21 +39,19 @@ SAMPLE = SampleGroup(
 )
 
 
-def load_sample() -> int:
-    """Add the sample groups not already stored (matched by name under the same parent); returns how many."""
-    added = _add(SAMPLE, None)
+def load_sample() -> None:
+    """Add the sample groups not already stored (matched by name under the same parent)."""
+    _add(SAMPLE, None)
     db_session().commit()
-    return added
 
 
-def _add(sample: SampleGroup, parent_id: int | None) -> int:
+def _add(sample: SampleGroup, parent_id: int | None) -> None:
     session = db_session()
     same_place = Group.parent_id.is_not_distinct_from(parent_id)
     group = session.scalar(select(Group).where(Group.name == sample.name, same_place))
-    added = 0
     if group is None:
         group = Group(name=sample.name, description=sample.description, parent_id=parent_id)
         session.add(group)
         session.flush()  # the children need its id
-        added = 1
-    return added + sum(_add(child, group.id) for child in sample.children)
+    for child in sample.children:
+        _add(child, group.id)

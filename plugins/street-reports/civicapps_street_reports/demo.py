@@ -73,18 +73,23 @@ SAMPLE: tuple[tuple[str, str, str, float, float, str, int], ...] = (
 )
 
 
-def load_sample() -> int:
-    """Add the sample reports not already stored (matched by title); returns how many were added."""
+def load_sample() -> None:
+    """Add the sample reports not already stored (matched by title)."""
     session = db_session()
     stored = set(session.scalars(select(Report.title)))
     now = datetime.now(UTC)
-    added = 0
     for title, category, details, lat, lon, status, days_ago in SAMPLE:
         if title in stored:
             continue
-        created_at = now - timedelta(days=days_ago)
-        fields = {"category": category, "details": details, "lat": lat, "lon": lon, "status": status}
-        session.add(Report(title=title, created_at=created_at, **fields))
-        added += 1
+        session.add(
+            Report(
+                title=title,
+                category=category,
+                details=details,
+                lat=lat,
+                lon=lon,
+                status=status,
+                created_at=now - timedelta(days=days_ago),
+            )
+        )
     session.commit()
-    return added
