@@ -11,6 +11,7 @@ from civicapps.db import Model as Model
 from civicapps.db import db_session as db_session
 from civicapps.errors import CivicappsError as CivicappsError
 from civicapps.errors import StartupError as StartupError
+from civicapps.events import RecordsIngested as RecordsIngested
 from civicapps.plugins import hookimpl as hookimpl
 from civicapps.settings import PluginSettings as PluginSettings
 from civicapps.web.links import Link as Link
@@ -24,6 +25,7 @@ __all__ = [
     "Link",
     "Model",
     "PluginSettings",
+    "RecordsIngested",
     "StartupError",
     "__version__",
     "create_app",

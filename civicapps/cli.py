@@ -212,8 +212,9 @@ def demo(info: ScriptInfo, instance: str | None, host: str, port: int, serve: bo
     app = info.load_app()
     with app.app_context():
         click.echo(f"Setting up the demo in {app.instance_path}")
-        for _before, after in upgrade(app):
-            click.echo(f"  migrations: {after.plugin} {after.status}")
+        for before, after in upgrade(app):
+            applied = before.pending - after.pending
+            click.echo(f"  migrations: {after.plugin} {f'applied {applied}' if applied else 'already up to date'}")
         registry = app.extensions["civicapps"].registry
         registry.call_each("load_demo_data", app=app)
         for name, plugin in registry.plugins.items():

@@ -117,7 +117,7 @@ def validate_core(config: LoadedConfig) -> CoreSettings:
     try:
         return CoreSettings.model_validate(core_raw)
     except ValidationError as exc:
-        raise StartupError(describe_errors(exc, "civicapps.toml")) from None
+        raise StartupError(describe_errors(exc, "civicapps.toml", CoreSettings)) from None
 
 
 def validate_plugin(name: str, model: type[PluginSettings], raw: Mapping[str, Any]) -> PluginSettings:
@@ -133,13 +133,24 @@ def describe_errors(exc: ValidationError, where: str, model: type[BaseModel] | N
     parts = []
     for error in exc.errors():
         key = ".".join(str(p) for p in error["loc"]) or "(table)"
-        if error["type"] == "extra_forbidden" and model is not None:
-            known = ", ".join(sorted(model.model_fields)) or "none"
+        owner = _model_at(model, error["loc"][:-1]) if model is not None else None
+        if error["type"] == "extra_forbidden" and owner is not None:
+            known = ", ".join(sorted(owner.model_fields)) or "none"
             parts.append(f"unknown setting '{key}' (known settings: {known})")
         else:
             message = error["msg"].removeprefix("Value error, ")
             parts.append(f"'{key}': {message}")
     return f"Invalid configuration for {where}: " + "; ".join(parts)
+
+
+def _model_at(model: type[BaseModel], path: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The nested settings model at ``path`` (e.g. ("council",)), or None if it is not a model."""
+    for part in path:
+        field = model.model_fields.get(str(part))
+        if field is None or not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+            return None
+        model = field.annotation
+    return model
 
 
 def redact(value: Any, secret_paths: set[tuple[str, ...]], path: tuple[str, ...] = ()) -> Any:

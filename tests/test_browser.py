@@ -5,62 +5,19 @@ with ``executable_path``; ``playwright install`` is never needed.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from civicapps.auth import create_user
+from civicapps.testing import assert_accessible
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: apt-get install chromium"),
-]
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def console_errors() -> list[str]:
-    return []
-
-
-@pytest.fixture
-def page(chromium: Browser, console_errors: list[str]) -> Iterator[Page]:
-    """A fresh tab with no cookies, recording console errors (CSP violations are reported there)."""
-    context = chromium.new_context()
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: console_errors.append(str(error)))
-    yield page
-    context.close()
-
-
-def assert_accessible(page: Page) -> None:
-    """Fail with axe-core's report if the page breaks any WCAG 2.2 A or AA rule axe can check."""
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}, "resultTypes": ["violations"]})
-    assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+def page(civic_page: Page) -> Page:
+    return civic_page
 
 
 @pytest.mark.parametrize("path", ["/", "/-/login", "/-/no-such-page"], ids=["home", "login", "not-found"])
@@ -96,13 +53,11 @@ def test_staff_sign_in_and_out(page: Page, civic_app: Flask, civic_live_server: 
     expect(page.get_by_text("Signed in as")).to_have_count(0)
 
 
-def test_content_security_policy_allows_our_stylesheets(
-    page: Page, civic_live_server: str, console_errors: list[str]
-) -> None:
+def test_content_security_policy_allows_our_stylesheets(page: Page, civic_live_server: str) -> None:
     response = page.goto(civic_live_server + "/")
     assert response is not None and "style-src 'self'" in response.headers["content-security-policy"]
     # civicapps.css hides the skip link off-screen; theme.css sets the council colour on the header.
     assert page.locator(".skip-link").evaluate("element => getComputedStyle(element).left") == "-9999px"
     council_colour = page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--council-colour')")
     assert council_colour.strip()
-    assert not [error for error in console_errors if "Content Security Policy" in error], console_errors
+    assert not [error for error in page.console_errors if "Content Security Policy" in error], page.console_errors

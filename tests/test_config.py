@@ -134,3 +134,10 @@ def test_council_colour_must_give_readable_header_text():
     with pytest.raises(StartupError, match="expected a #rrggbb hex colour"):
         validate_core(load_config({"council": {"colour": "blue"}}, environ={}))
     assert round(contrast_ratio("#000000", "#ffffff"), 1) == 21.0
+
+
+def test_unknown_top_level_and_nested_keys_list_the_known_ones():
+    with pytest.raises(StartupError, match=r"unknown setting 'secret' \(known settings: base_url, council, database_url, disabled_plugins, instance_path, plugins, secret_key\)"):
+        validate_core(load_config({"secret": "x"}, environ={}))
+    with pytest.raises(StartupError, match=r"unknown setting 'council.color' \(known settings: colour, logo_url, name, website\)"):
+        validate_core(load_config({"council": {"color": "#000000"}}, environ={}))

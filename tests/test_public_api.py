@@ -9,6 +9,7 @@ PUBLIC_API = {
     "Link",
     "Model",
     "PluginSettings",
+    "RecordsIngested",
     "StartupError",
     "__version__",
     "create_app",

@@ -159,6 +159,21 @@ def test_friendly_404_page_and_json_404(client):
     assert api.status_code == 404 and api.json["error"] == "Page not found"
 
 
+def test_abort_message_reaches_the_user(civic_app_factory):
+    from flask import abort
+
+    class Strict:
+        @hookimpl
+        def register_blueprint(self, app):
+            bp = Blueprint("strict", __name__)
+            bp.add_url_rule("/api/search", "search", lambda: abort(400, "radius must be between 100 and 2000 metres"))
+            return bp
+
+    response = civic_app_factory(plugins=[("strict", Strict())]).test_client().get("/strict/api/search")
+    assert response.status_code == 400
+    assert response.json == {"error": "Bad request", "detail": "radius must be between 100 and 2000 metres", "status": 400}
+
+
 def test_friendly_500_page(civic_app_factory):
     class Broken:
         @hookimpl

@@ -84,4 +84,6 @@ def _http_error(exc: HTTPException) -> Any:
     # Unhandled exceptions arrive here as InternalServerError after Flask has logged them.
     if exc.code is None or exc.code < 400:
         return exc
-    return error_response(exc.code)
+    # abort(400, "what to fix") keeps its message; werkzeug's stock descriptions are replaced by ours.
+    detail = exc.description if exc.description != type(exc).description else None
+    return error_response(exc.code, detail)

@@ -1,37 +1,20 @@
 """Every page of the bundled plugins, with demo data, in headless Chromium: WCAG 2.2 AA by axe-core.
 
-Same set-up as tests/test_browser.py (Debian's Chromium driven by Playwright, no downloads).
+Uses the civic_page fixture and assert_accessible from civicapps.testing (Debian's Chromium, no downloads).
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import civicapps_organogram as organogram
 import civicapps_planning_alerts as planning_alerts
 import civicapps_street_reports as street_reports
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Page
 
-from civicapps.testing import AppFactory
+from civicapps.testing import AppFactory, assert_accessible
 
-CHROMIUM = Path("/usr/bin/chromium")
-WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: apt-get install chromium"),
-]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
-        yield browser
-        browser.close()
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
@@ -45,13 +28,7 @@ def demo_server(civic_app_factory: AppFactory, civic_live_server_factory: Any) -
 
 
 @pytest.mark.parametrize("path", ["/", "/planning-alerts/", "/street-reports/", "/organogram/"])
-def test_page_meets_wcag_22_aa(chromium: Browser, demo_server: str, path: str) -> None:
-    page = chromium.new_page()
-    try:
-        response = page.goto(demo_server + path)
-        assert response is not None and response.status == 200
-        options = {"runOnly": {"type": "tag", "values": WCAG_22_AA}, "resultTypes": ["violations"]}
-        results = Axe().run(page, options=options)
-        assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
-    finally:
-        page.close()
+def test_page_meets_wcag_22_aa(civic_page: Page, demo_server: str, path: str) -> None:
+    response = civic_page.goto(demo_server + path)
+    assert response is not None and response.status == 200
+    assert_accessible(civic_page)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, render_template, request
 
 from civicapps_planning_alerts.models import Application, is_lat_lon, newest, within_radius
 from civicapps_planning_alerts.settings import current_settings
@@ -30,7 +30,7 @@ def applications_json() -> Any:
         limit = _int_arg("limit", PAGE_SIZE, 1, MAX_LIMIT)
         near = _near_arg()
     except BadQuery as exc:
-        return jsonify(error="Bad request", detail=str(exc), status=400), 400
+        abort(400, str(exc))
     if near is None:
         return jsonify(applications=[as_json(a) for a in newest(limit)])
     lat, lon, radius_m = near
