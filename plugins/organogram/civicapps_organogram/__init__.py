@@ -1,7 +1,9 @@
-"""civicapps-organogram: how a council or community organisation is structured, group by group.
+"""civicapps-organogram: community groups, their posts and who holds them, and the council's register.
 
-This seed stores groups with their parent group and shows them as a tree; people, roles and
-contact points build on it.
+Groups register themselves (confirmed by an emailed link), invite and approve members, set out their
+posts and reporting lines, and publish an organisation chart; names are published only by their
+holders' choice. Organograms go in and out as data.gov.uk CSV pairs, Popolo JSON and Open Referral UK
+records. This module only wires the plugin into the host's hooks.
 """
 from __future__ import annotations
 
@@ -10,15 +12,22 @@ from pathlib import Path
 import click
 from flask import Blueprint, Flask, url_for
 
-from civicapps import Link, Model, hookimpl
+from civicapps import Actor, Link, Model, hookimpl
+from civicapps_organogram.cli import COMMANDS
 from civicapps_organogram.demo import load_sample
-from civicapps_organogram.models import Group, Node, tree
-from civicapps_organogram.web import bp
+from civicapps_organogram.models import ALL_MODELS
+from civicapps_organogram.settings import Settings
+from civicapps_organogram.views import bp
+
+
+@hookimpl
+def register_settings() -> type[Settings]:
+    return Settings
 
 
 @hookimpl
 def register_models() -> list[type[Model]]:
-    return [Group]
+    return ALL_MODELS
 
 
 @hookimpl
@@ -32,37 +41,24 @@ def register_blueprint(app: Flask) -> Blueprint:
 
 
 @hookimpl
-def menu_links() -> list[Link]:
-    return [
+def register_commands(app: Flask) -> list[click.Command]:
+    return COMMANDS
+
+
+@hookimpl
+def menu_links(actor: Actor | None) -> list[Link]:
+    links = [
         Link(
             label="Community groups",
             href=url_for("organogram.index"),
-            description="Find local groups, their committees and teams.",
+            description="Find local groups, their committees and who to contact, or register your own.",
         )
     ]
+    if actor is not None:
+        links.append(Link("Groups register", url_for("organogram.staff_register")))
+    return links
 
 
 @hookimpl
 def load_demo_data(app: Flask) -> None:
     load_sample()
-
-
-@hookimpl
-def register_commands(app: Flask) -> list[click.Command]:
-    return [tree_command]
-
-
-@click.command("tree")
-def tree_command() -> None:
-    """Print the groups as an indented tree."""
-    roots = tree()
-    if not roots:
-        click.echo("No groups yet.")
-    for root in roots:
-        _echo(root, 0)
-
-
-def _echo(node: Node, depth: int) -> None:
-    click.echo(f"{'  ' * depth}{node.group.name} (#{node.group.id})")
-    for child in node.children:
-        _echo(child, depth + 1)

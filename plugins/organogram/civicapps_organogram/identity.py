@@ -1,0 +1,112 @@
+"""Residents sign in with an emailed link: no passwords, no account system in the core.
+
+Group admins and members are residents, not council staff, so they never use ``/-/login``. A link is
+signed with the app's secret key (itsdangerous, as Flask's own session is), lasts
+``link_max_age_minutes``, and works once: it carries the time it was issued, and a person who has
+signed in since cannot use it again. Following the link shows a button rather than signing in at
+once, so mail scanners that fetch links cannot use it up. The signed-in person is kept under a key of
+this plugin's own in the Flask session.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import current_app, g, redirect, request, session, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from civicapps import db_session
+from civicapps_organogram.models import Person
+from civicapps_organogram.settings import current_settings
+
+SESSION_KEY = "organogram_person_id"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=f"civicapps-organogram-{purpose}")  # type: ignore[arg-type]
+
+
+def make_token(purpose: str, payload: dict[str, Any]) -> str:
+    """A signed, URL-safe token for ``purpose`` ("sign-in", "confirm-group") carrying ``payload``."""
+    return _serializer(purpose).dumps(payload | {"t": time.time()})
+
+
+def read_token(purpose: str, token: str) -> dict[str, Any] | None:
+    """The payload of a genuine, unexpired token for ``purpose``, else None."""
+    max_age = current_settings().link_max_age_minutes * 60
+    try:
+        payload = _serializer(purpose).loads(token, max_age=max_age)
+    except BadSignature:
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def person_by_email(email: str) -> Person | None:
+    return db_session().scalar(select(Person).where(func.lower(Person.email) == normalise_email(email)))
+
+
+def find_or_create_person(email: str) -> Person:
+    """The person with this address, created on first use (only after they proved they own it)."""
+    person = person_by_email(email)
+    if person is None:
+        person = Person(email=normalise_email(email))
+        db_session().add(person)
+        db_session().flush()
+    return person
+
+
+def sign_in_link_unused(person: Person | None, payload: dict[str, Any]) -> bool:
+    """Whether a sign-in token is still fresh: not older than the person's last sign-in."""
+    if person is None or person.last_sign_in_at is None:
+        return True
+    last = person.last_sign_in_at.replace(tzinfo=person.last_sign_in_at.tzinfo or UTC)
+    return datetime.fromtimestamp(float(payload.get("t", 0)), UTC) > last
+
+
+def sign_in(person: Person) -> None:
+    """Start a session for ``person`` (the caller commits)."""
+    session.pop(SESSION_KEY, None)
+    session[SESSION_KEY] = person.id
+    person.last_sign_in_at = datetime.now(UTC)
+    g._organogram_person = person
+
+
+def sign_out() -> None:
+    session.pop(SESSION_KEY, None)
+    g.pop("_organogram_person", None)
+
+
+def current_person() -> Person | None:
+    """The resident signed in to this plugin, or None (cached for the request)."""
+    if "_organogram_person" not in g:
+        person_id = session.get(SESSION_KEY)
+        g._organogram_person = db_session().get(Person, person_id) if isinstance(person_id, int) else None
+    return g._organogram_person
+
+
+def person_required(view: F) -> F:
+    """Views for signed-in residents; others are sent to sign in and brought back."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_person() is None:
+            return redirect(url_for("organogram.sign_in", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def safe_next(target: str | None) -> str:
+    """Only paths on this site: a sign-in link must not bounce a resident to another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("organogram.my_data")
+    return target

@@ -1,0 +1,183 @@
+"""What group admins and members do: join, approve, invite, create posts, hand over, archive, erase.
+
+These are the rules, kept apart from the web forms so that every path (pages, commands, tests) obeys
+the same ones. Each function adds to the caller's transaction and tells people through
+:func:`civicapps_organogram.notify.send`; the caller commits. Checking *who* may do these things is
+the views' job (:func:`is_admin`).
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import UTC, date, datetime, timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import delete, select
+
+from civicapps import db_session
+from civicapps_organogram import notify
+from civicapps_organogram.models import (
+    ACTIVE, ARCHIVED, REQUESTED, Group, Invitation, Membership, OutboxMessage, Person, Post,
+)  # fmt: skip
+from civicapps_organogram.snapshot import current
+
+
+def group_membership(person: Person | None, group: Group) -> Membership | None:
+    """The person's current (or requested) membership of the group itself, if any."""
+    if person is None:
+        return None
+    query = select(Membership).where(
+        Membership.person_id == person.id, Membership.group_id == group.id, Membership.post_id.is_(None),
+        Membership.end_date.is_(None),
+    )  # fmt: skip
+    return db_session().scalar(query.order_by(Membership.id.desc()))
+
+
+def is_admin(person: Person | None, group: Group) -> bool:
+    membership = group_membership(person, group)
+    return membership is not None and membership.status == ACTIVE and membership.is_admin and group.status != ARCHIVED
+
+
+def admin_emails(group: Group) -> list[str]:
+    query = (
+        select(Person.email)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Membership.group_id == group.id, Membership.post_id.is_(None), Membership.is_admin,
+               Membership.status == ACTIVE, Membership.end_date.is_(None), Person.email.is_not(None))
+    )  # fmt: skip
+    return sorted(set(db_session().scalars(query)))
+
+
+def add_member(person: Person, group: Group, *, admin: bool = False, status: str = ACTIVE) -> Membership:
+    membership = Membership(person_id=person.id, group_id=group.id, status=status, is_admin=admin,
+                            start_date=date.today() if status == ACTIVE else None)  # fmt: skip
+    db_session().add(membership)
+    return membership
+
+
+def request_to_join(person: Person, group: Group) -> Membership:
+    """A pending membership; the group's admins are told."""
+    membership = group_membership(person, group) or add_member(person, group, status=REQUESTED)
+    link = url_for("organogram.manage", group_id=group.id, _external=True)
+    for email in admin_emails(group):
+        notify.send(current_app, email, f"Request to join {group.name}",
+                    f"Someone has asked to join {group.name}. Approve or decline the request at {link}")  # fmt: skip
+    return membership
+
+
+def approve(membership: Membership, group: Group) -> None:
+    membership.status, membership.start_date = ACTIVE, date.today()
+    person = db_session().get(Person, membership.person_id)
+    if person is not None and person.email:
+        link = url_for("organogram.group_page", group_id=group.id, _external=True)
+        notify.send(current_app, person.email, f"You have joined {group.name}",
+                    f"An admin of {group.name} approved your request to join. See the group at {link}")  # fmt: skip
+
+
+def decline(membership: Membership) -> None:
+    db_session().delete(membership)
+
+
+def invite(group: Group, email: str | None, days: int) -> Invitation:
+    """A join link and code; emailed to ``email`` when given."""
+    invitation = Invitation(group_id=group.id, code=secrets.token_urlsafe(9), email=email or None,
+                            expires_at=datetime.now(UTC) + timedelta(days=days))  # fmt: skip
+    db_session().add(invitation)
+    if email:
+        link = url_for("organogram.accept_invitation", code=invitation.code, _external=True)
+        notify.send(current_app, email, f"Invitation to join {group.name}",
+                    f"You are invited to join {group.name}. Follow this link to accept: {link}\n"
+                    f"Or enter the code {invitation.code} on the join page.")  # fmt: skip
+    return invitation
+
+
+def usable_invitation(code: str) -> Invitation | None:
+    invitation = db_session().scalar(select(Invitation).where(Invitation.code == code.strip()))
+    if invitation is None or invitation.expires_at.replace(tzinfo=invitation.expires_at.tzinfo or UTC) < datetime.now(UTC):
+        return None
+    return invitation
+
+
+def accept(invitation: Invitation, person: Person, group: Group) -> Membership:
+    """Join through an invitation: no approval needed. A pending request becomes active."""
+    membership = group_membership(person, group)
+    if membership is None:
+        return add_member(person, group)
+    if membership.status == REQUESTED:
+        membership.status, membership.start_date = ACTIVE, date.today()
+    return membership
+
+
+def reference_for(group: Group, label: str) -> str:
+    """A new, unused Post Unique Reference from the label: letters, digits and hyphens only."""
+    base = re.sub(r"[^0-9A-Za-z]+", "-", label).strip("-").upper()[:40] or "POST"
+    base = base.replace("XX", "X-X")
+    taken = set(db_session().scalars(select(Post.ref).where(Post.group_id == group.id)))
+    ref, number = base, 2
+    while ref in taken:
+        ref, number = f"{base}-{number}", number + 1
+    return ref
+
+
+def add_post(group: Group, label: str, role: str, description: str, reports_to: Post | None,
+             contact_email: str | None) -> Post:  # fmt: skip
+    position = len(list(db_session().scalars(select(Post.id).where(Post.group_id == group.id))))
+    post = Post(group_id=group.id, ref=reference_for(group, label), label=label, role=role or label,
+                description=description, reports_to_id=reports_to.id if reports_to else None, position=position,
+                contact_email=contact_email or None, start_date=date.today())  # fmt: skip
+    db_session().add(post)
+    return post
+
+
+def would_loop(post: Post, new_boss: Post) -> bool:
+    """Whether reporting to ``new_boss`` would put ``post`` in a loop (or report to itself)."""
+    bosses = dict(db_session().execute(select(Post.id, Post.reports_to_id).where(Post.group_id == post.group_id)).all())
+    seen, cursor = set(), new_boss.id
+    while cursor is not None and cursor not in seen:
+        if cursor == post.id:
+            return True
+        seen.add(cursor)
+        cursor = bosses.get(cursor)
+    return False
+
+
+def hand_over(post: Post, group: Group, to: Person, today: date | None = None) -> None:
+    """End the post's current holdings and start one for ``to``; everyone involved is told."""
+    today = today or date.today()
+    session = db_session()
+    holdings = session.scalars(current(select(Membership).where(Membership.post_id == post.id), today))
+    link = url_for("organogram.group_page", group_id=group.id, _external=True)
+    for holding in holdings:
+        holding.end_date = today
+        previous = session.get(Person, holding.person_id) if holding.person_id else None
+        if previous is not None and previous.email and previous.id != to.id:
+            notify.send(current_app, previous.email, f"You have handed over {post.label}",
+                        f"You no longer hold the post {post.label} in {group.name} from {today:%d %B %Y}. {link}")  # fmt: skip
+    session.add(Membership(person_id=to.id, group_id=group.id, post_id=post.id, status=ACTIVE, start_date=today))
+    if to.email:
+        notify.send(current_app, to.email, f"You now hold {post.label} in {group.name}",
+                    f"You hold the post {post.label} in {group.name} from {today:%d %B %Y}. Your name is not shown "
+                    f"publicly unless you choose to show it on your data page. {link}")  # fmt: skip
+
+
+def archive(group: Group) -> None:
+    """Archive the group: it leaves the register; its structure and history are kept."""
+    group.status, group.archived_at = ARCHIVED, datetime.now(UTC)
+
+
+def erase(person: Person) -> None:
+    """UK GDPR Art 17: remove the person everywhere. Posts they held become vacant; the dates of
+    past holdings are kept without saying who it was; their requests and messages go too."""
+    session = db_session()
+    today = date.today()
+    for membership in session.scalars(select(Membership).where(Membership.person_id == person.id)):
+        if membership.status == REQUESTED or membership.post_id is None:
+            session.delete(membership)
+            continue
+        membership.person_id, membership.name_public, membership.details = None, False, {}
+        if membership.end_date is None or membership.end_date > today:
+            membership.end_date = today
+    if person.email:
+        session.execute(delete(Invitation).where(Invitation.email == person.email))
+        session.execute(delete(OutboxMessage).where(OutboxMessage.to_email == person.email))
+    session.delete(person)

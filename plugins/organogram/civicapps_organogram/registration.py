@@ -1,0 +1,69 @@
+"""Registering a group: nothing is public until the registrant follows the link emailed to them.
+
+Registration is open to anyone, so it is rate-limited per client address. The address itself is not
+stored (it is personal data): only a keyed hash of it on the pending group, which is enough to count
+recent registrations from one address in the database, so the limit holds across web processes.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import current_app, url_for
+from sqlalchemy import func, select
+
+from civicapps import db_session
+from civicapps_organogram import notify
+from civicapps_organogram.identity import find_or_create_person, make_token, normalise_email, sign_in
+from civicapps_organogram.membership import add_member
+from civicapps_organogram.models import ACTIVE, PENDING, Group
+from civicapps_organogram.register import SENSITIVE_THEMES
+from civicapps_organogram.settings import current_settings
+
+CONFIRM = "confirm-group"
+
+
+def client_key(address: str) -> str:
+    """A keyed hash of the client address: countable, not reversible without the secret key."""
+    secret = str(current_app.secret_key).encode()
+    return hmac.new(secret, f"organogram-registration:{address}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def too_many_registrations(address: str) -> bool:
+    since = datetime.now(UTC) - timedelta(hours=1)
+    query = select(func.count()).select_from(Group).where(Group.registrant_key == client_key(address), Group.created_at >= since)
+    return (db_session().scalar(query) or 0) >= current_settings().registrations_per_hour
+
+
+def register_group(fields: dict[str, Any], registrant_email: str, address: str) -> Group:
+    """A pending group and the confirmation message to the registrant (the caller commits).
+
+    Membership of a political, faith or trade-union group reveals special category data (UK GDPR
+    Art 9), so such a group's membership is always private; any other group may choose it.
+    """
+    group = Group(status=PENDING, registrant_key=client_key(address), **fields)
+    group.membership_private = bool(group.membership_private) or group.theme in SENSITIVE_THEMES
+    db_session().add(group)
+    db_session().flush()
+    token = make_token(CONFIRM, {"g": group.id, "e": normalise_email(registrant_email)})
+    link = url_for("organogram.confirm_group", token=token, _external=True)
+    minutes = current_settings().link_max_age_minutes
+    notify.send(current_app, registrant_email, f"Confirm your group: {group.name}",
+                f"Follow this link within {minutes} minutes to confirm {group.name} and become its admin:\n{link}\n\n"
+                "If you did not register this group, ignore this message and nothing will be published.")  # fmt: skip
+    return group
+
+
+def confirm_group(payload: dict[str, Any]) -> Group | None:
+    """Activate the group named in a confirmation token; the registrant becomes its admin and is
+    signed in. None when the group is gone or was already confirmed (links work once)."""
+    group = db_session().get(Group, payload.get("g"))
+    if group is None or group.status != PENDING:
+        return None
+    person = find_or_create_person(str(payload["e"]))
+    group.status = ACTIVE
+    add_member(person, group, admin=True)
+    sign_in(person)
+    return group

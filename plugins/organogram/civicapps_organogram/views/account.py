@@ -1,0 +1,137 @@
+"""Residents' own side: signing in by email link, seeing their data, choosing to show their name, erasure."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from civicapps import db_session
+from civicapps_organogram import notify
+from civicapps_organogram.forms import ActionForm, ConfirmForm, SignInForm
+from civicapps_organogram.identity import (
+    current_person, make_token, person_by_email, person_required, read_token, safe_next, sign_in, sign_in_link_unused,
+    sign_out, find_or_create_person,
+)  # fmt: skip
+from civicapps_organogram.membership import erase
+from civicapps_organogram.models import Group, Membership, OutboxMessage, Post
+from civicapps_organogram.settings import current_settings
+from civicapps_organogram.views.blueprint import bp
+
+SIGN_IN = "sign-in"
+
+
+@bp.route("/sign-in", methods=["GET", "POST"], endpoint="sign_in")
+def sign_in_page() -> Any:
+    form = SignInForm()
+    if form.validate_on_submit():
+        email = form.email.data or ""
+        token = make_token(SIGN_IN, {"e": email.strip().lower(), "n": safe_next(request.args.get("next"))})
+        link = url_for("organogram.use_sign_in_link", token=token, _external=True)
+        minutes = current_settings().link_max_age_minutes
+        notify.send(current_app, email, "Your sign-in link",
+                    f"Follow this link within {minutes} minutes to sign in to community groups:\n{link}\n\n"
+                    "If you did not ask to sign in, ignore this message.")  # fmt: skip
+        db_session().commit()
+        return render_template("organogram/message.html", title="Check your email",
+                               message=f"We have sent a sign-in link to {email}. It works once, for {minutes} minutes.")  # fmt: skip
+    return render_template("organogram/sign_in.html", title="Sign in", form=form)
+
+
+@bp.route("/sign-in/<token>", methods=["GET", "POST"])
+def use_sign_in_link(token: str) -> Any:
+    payload = read_token(SIGN_IN, token)
+    person = person_by_email(payload["e"]) if payload else None
+    if payload is None or not sign_in_link_unused(person, payload):
+        return render_template("organogram/message.html", title="This link does not work",
+                               message="The link has expired or has been used. Ask for a new one.",
+                               link=(url_for("organogram.sign_in"), "Get a new sign-in link")), 400  # fmt: skip
+    form = ActionForm()
+    if form.validate_on_submit():
+        sign_in(person or find_or_create_person(payload["e"]))
+        db_session().commit()
+        return redirect(safe_next(payload.get("n")))
+    return render_template("organogram/confirm.html", title="Sign in", form=form, heading="Sign in",
+                           text=f"Sign in as {payload['e']}?", button="Sign in")  # fmt: skip
+
+
+@bp.post("/sign-out", endpoint="sign_out")
+def sign_out_page() -> Any:
+    if ActionForm().validate_on_submit():
+        sign_out()
+    return redirect(url_for("organogram.index"))
+
+
+@bp.get("/my-data")
+@person_required
+def my_data() -> str:
+    person = current_person()
+    return render_template("organogram/my_data.html", title="Your groups and data", person=person, rows=_holdings(person.id))
+
+
+@bp.get("/my-data.json")
+@person_required
+def my_data_json() -> Any:
+    """Everything stored about the signed-in person (UK GDPR right of access)."""
+    person = current_person()
+    messages = db_session().scalars(select(OutboxMessage).where(OutboxMessage.to_email == person.email))
+    return jsonify(
+        person={"email": person.email, "name": person.name, "created_at": person.created_at.isoformat()},
+        memberships=[
+            {"group": group.name, "post": post.label if post else None, "status": m.status, "admin": m.is_admin,
+             "name_public": m.name_public, "start_date": _iso(m.start_date), "end_date": _iso(m.end_date)}
+            for m, group, post in _holdings(person.id)
+        ],
+        messages=[{"subject": m.subject, "sent_at": m.created_at.isoformat()} for m in messages],
+    )  # fmt: skip
+
+
+@bp.post("/my-data/name")
+@person_required
+def set_name() -> Any:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    name = (request.form.get("name") or "").strip()[:200]
+    current_person().name = name or None
+    db_session().commit()
+    return redirect(url_for("organogram.my_data"))
+
+
+@bp.post("/my-data/holdings/<int:membership_id>/name")
+@person_required
+def show_name(membership_id: int) -> Any:
+    """Opt in (or out) of showing one's name on the public chart for one post."""
+    membership = db_session().get(Membership, membership_id)
+    if membership is None or membership.person_id != current_person().id or not ActionForm().validate_on_submit():
+        abort(404 if membership is None or membership.person_id != current_person().id else 400)
+    membership.name_public = request.form.get("show") == "yes"
+    db_session().commit()
+    return redirect(url_for("organogram.my_data"))
+
+
+@bp.route("/my-data/erase", methods=["GET", "POST"])
+@person_required
+def erase_me() -> Any:
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        erase(current_person())
+        sign_out()
+        db_session().commit()
+        return render_template("organogram/message.html", title="Your data has been deleted",
+                               message="We have deleted your name, email address and memberships. Posts you held are now shown as vacant.")  # fmt: skip
+    return render_template("organogram/erase.html", title="Delete your data", form=form)
+
+
+def _holdings(person_id: int) -> list[tuple[Membership, Group, Post | None]]:
+    query = (
+        select(Membership, Group, Post)
+        .join(Group, Membership.group_id == Group.id)
+        .outerjoin(Post, Membership.post_id == Post.id)
+        .where(Membership.person_id == person_id)
+        .order_by(Group.name, Membership.start_date)
+    )
+    return list(db_session().execute(query).tuples())
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,157 @@
+"""Group admins' pages: join requests, invitations, posts, reporting lines, hand-overs, archiving.
+
+Every view here starts with :func:`_admin_group`, so only a current admin of *that* group gets past
+the first line; anyone else gets 403, whatever they put in the form. CSRF tokens are checked on every
+POST by the core, so a forged cross-site request fails before it gets here.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, redirect, render_template, url_for
+from sqlalchemy import select
+
+from civicapps import db_session
+from civicapps_organogram.forms import ActionForm, ConfirmForm, HandOverForm, InviteForm, PostForm, ReportingLineForm
+from civicapps_organogram.identity import current_person, person_required
+from civicapps_organogram.membership import add_post, approve, archive, decline, hand_over, invite, is_admin, would_loop
+from civicapps_organogram.models import ACTIVE, REQUESTED, Group, Invitation, Membership, Person, Post
+from civicapps_organogram.settings import current_settings
+from civicapps_organogram.views.blueprint import bp, visible_group
+
+FORMS = {"invite": InviteForm, "post": PostForm, "line": ReportingLineForm, "handover": HandOverForm}
+
+
+def _admin_group(group_id: int) -> Group:
+    group = visible_group(group_id)
+    if not is_admin(current_person(), group):
+        abort(403, "Only an admin of this group can change it.")
+    return group
+
+
+def _forms(group: Group, submitted: str | None = None) -> dict[str, Any]:
+    """The page's forms with their choices; only the submitted one reads the request."""
+    forms = {name: cls(prefix=name, **({} if name == submitted else {"formdata": None})) for name, cls in FORMS.items()}
+    session = db_session()
+    posts = list(session.scalars(select(Post).where(Post.group_id == group.id, Post.eliminated_on.is_(None)).order_by(Post.position)))
+    post_choices = [(p.id, p.label) for p in posts]
+    forms["post"].reports_to.choices = post_choices if posts else [(0, "Nobody: this is the top post")]
+    forms["line"].post.choices = forms["line"].reports_to.choices = forms["handover"].post.choices = post_choices
+    forms["handover"].member.choices = [(person.id, person.name or person.email or "A member") for m, person in _members(group) if m.status == ACTIVE]
+    return forms
+
+
+def _members(group: Group) -> list[tuple[Membership, Person]]:
+    query = (
+        select(Membership, Person).join(Person, Membership.person_id == Person.id)
+        .where(Membership.group_id == group.id, Membership.post_id.is_(None), Membership.end_date.is_(None))
+        .order_by(Person.name, Person.email)
+    )  # fmt: skip
+    return list(db_session().execute(query).tuples())
+
+
+def _page(group: Group, forms: dict[str, Any], status: int = 200, failed: str | None = None) -> Any:
+    session = db_session()
+    members = _members(group)
+    history = session.execute(
+        select(Membership, Person, Post).outerjoin(Person, Membership.person_id == Person.id)
+        .join(Post, Membership.post_id == Post.id).where(Membership.group_id == group.id)
+        .order_by(Post.position, Membership.start_date, Membership.id)
+    ).tuples()  # fmt: skip
+    invitations = session.scalars(select(Invitation).where(Invitation.group_id == group.id).order_by(Invitation.id.desc()))
+    html = render_template(
+        "organogram/manage.html", title=f"Manage {group.name}", group=group, forms=forms, failed=failed,
+        requests=[(m, p) for m, p in members if m.status == REQUESTED], members=[(m, p) for m, p in members if m.status == ACTIVE],
+        history=list(history), invitations=list(invitations),
+    )  # fmt: skip
+    return html, status
+
+
+@bp.get("/groups/<int:group_id>/manage")
+@person_required
+def manage(group_id: int) -> Any:
+    group = _admin_group(group_id)
+    return _page(group, _forms(group))
+
+
+@bp.post("/groups/<int:group_id>/requests/<int:membership_id>/<any(approve, decline):decision>")
+@person_required
+def decide_request(group_id: int, membership_id: int, decision: str) -> Any:
+    group = _admin_group(group_id)
+    membership = db_session().get(Membership, membership_id)
+    if membership is None or membership.group_id != group.id or membership.status != REQUESTED:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    approve(membership, group) if decision == "approve" else decline(membership)
+    db_session().commit()
+    return redirect(url_for("organogram.manage", group_id=group.id))
+
+
+@bp.post("/groups/<int:group_id>/invitations")
+@person_required
+def create_invitation(group_id: int) -> Any:
+    group = _admin_group(group_id)
+    forms = _forms(group, "invite")
+    if not forms["invite"].validate_on_submit():
+        return _page(group, forms, 400, "invite")
+    invite(group, forms["invite"].email.data, current_settings().invitation_days)
+    db_session().commit()
+    return redirect(url_for("organogram.manage", group_id=group.id) + "#invitations")
+
+
+@bp.post("/groups/<int:group_id>/posts")
+@person_required
+def create_post(group_id: int) -> Any:
+    group = _admin_group(group_id)
+    forms = _forms(group, "post")
+    form = forms["post"]
+    if not form.validate_on_submit():
+        return _page(group, forms, 400, "post")
+    boss = db_session().get(Post, form.reports_to.data) if form.reports_to.data else None
+    add_post(group, form.label.data.strip(), (form.role.data or "").strip(), (form.description.data or "").strip(), boss,
+             form.contact_email.data)  # fmt: skip
+    db_session().commit()
+    return redirect(url_for("organogram.manage", group_id=group.id) + "#posts")
+
+
+@bp.post("/groups/<int:group_id>/reporting-lines")
+@person_required
+def change_reporting_line(group_id: int) -> Any:
+    group = _admin_group(group_id)
+    forms = _forms(group, "line")
+    form = forms["line"]
+    if form.validate_on_submit():
+        post, boss = db_session().get(Post, form.post.data), db_session().get(Post, form.reports_to.data)
+        if would_loop(post, boss):
+            form.reports_to.errors = [f"{boss.label} already reports to {post.label}, directly or through others: choose another post"]
+        else:
+            post.reports_to_id = boss.id
+            db_session().commit()
+            return redirect(url_for("organogram.manage", group_id=group.id) + "#posts")
+    return _page(group, forms, 400, "line")
+
+
+@bp.post("/groups/<int:group_id>/hand-over")
+@person_required
+def hand_over_post(group_id: int) -> Any:
+    group = _admin_group(group_id)
+    forms = _forms(group, "handover")
+    form = forms["handover"]
+    if not form.validate_on_submit():
+        return _page(group, forms, 400, "handover")
+    hand_over(db_session().get(Post, form.post.data), group, db_session().get(Person, form.member.data))
+    db_session().commit()
+    return redirect(url_for("organogram.manage", group_id=group.id) + "#history")
+
+
+@bp.route("/groups/<int:group_id>/archive", methods=["GET", "POST"])
+@person_required
+def archive_group(group_id: int) -> Any:
+    group = _admin_group(group_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        archive(group)
+        db_session().commit()
+        return redirect(url_for("organogram.group_page", group_id=group.id))
+    return render_template("organogram/archive.html", title=f"Archive {group.name}", group=group, form=form)
