@@ -88,7 +88,8 @@ def import_popolo(document: Any, today: date | None = None) -> Group:
     for position, entry in enumerate(document.get("posts") or []):
         ref = entry.get("+ref") or f"P{position + 1}"
         label = entry.get("label") or entry.get("role") or ref
-        post = Post(group_id=group.id, ref=ref, label=label, role=entry.get("role") or label, position=position, start_date=today)
+        post = Post(group_id=group.id, ref=ref, label=label, role=entry.get("role") or label, position=position, start_date=today,
+                    eliminated_on=today if entry.get("end_date") else None)  # fmt: skip
         session.add(post)
         posts[entry["id"]] = post
     session.flush()
