@@ -4,6 +4,7 @@ Error messages follow the GOV.UK style: say what to do, next to the field.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -21,6 +22,15 @@ def _http_url(form: Any, field: Any) -> None:
         raise ValidationError("Enter a web address starting with https://")
 
 
+def choices(pairs: Iterable[tuple[Any, str]]) -> list[Any]:
+    """Select options as WTForms wants them: ``SelectChoice`` where it exists (3.3+), tuples before."""
+    try:
+        from wtforms.fields.choices import SelectChoice
+    except ImportError:  # pragma: no cover - WTForms older than 3.3
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 class ActionForm(FlaskForm):
     """A button that changes something: carries only the CSRF token."""
 
@@ -36,7 +46,7 @@ class JoinCodeForm(FlaskForm):
 class RegisterGroupForm(FlaskForm):
     name = StringField("Group name", validators=[InputRequired("Enter the name of your group"), Length(max=200)])
     description = TextAreaField("What does the group do?", validators=[InputRequired("Say what your group does"), Length(max=2000)])
-    theme = SelectField("Theme", choices=list(THEMES.items()), validators=[InputRequired("Choose a theme")])
+    theme = SelectField("Theme", choices=choices(THEMES.items()), validators=[InputRequired("Choose a theme")])
     area = StringField("Area", validators=[Optional(), Length(max=200)])
     parent_id = SelectField("Part of a larger group", coerce=int, validate_choice=True)
     contact_email = EmailField("Group contact email", validators=[InputRequired("Enter an email address for the group"), EMAIL])

@@ -130,7 +130,7 @@ def _holdings(person_id: int) -> list[tuple[Membership, Group, Post | None]]:
         .where(Membership.person_id == person_id)
         .order_by(Group.name, Membership.start_date)
     )
-    return list(db_session().execute(query).tuples())
+    return [tuple(row) for row in db_session().execute(query)]  # type: ignore[misc]
 
 
 def _iso(value: Any) -> str | None:

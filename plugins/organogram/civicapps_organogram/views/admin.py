@@ -12,7 +12,7 @@ from flask import abort, redirect, render_template, url_for
 from sqlalchemy import select
 
 from civicapps import db_session
-from civicapps_organogram.forms import ActionForm, ConfirmForm, HandOverForm, InviteForm, PostForm, ReportingLineForm
+from civicapps_organogram.forms import ActionForm, choices, ConfirmForm, HandOverForm, InviteForm, PostForm, ReportingLineForm
 from civicapps_organogram.identity import current_person, person_required
 from civicapps_organogram.membership import add_post, approve, archive, decline, hand_over, invite, is_admin, would_loop
 from civicapps_organogram.models import ACTIVE, REQUESTED, Group, Invitation, Membership, Person, Post
@@ -34,10 +34,11 @@ def _forms(group: Group, submitted: str | None = None) -> dict[str, Any]:
     forms = {name: cls(prefix=name, **({} if name == submitted else {"formdata": None})) for name, cls in FORMS.items()}
     session = db_session()
     posts = list(session.scalars(select(Post).where(Post.group_id == group.id, Post.eliminated_on.is_(None)).order_by(Post.position)))
-    post_choices = [(p.id, p.label) for p in posts]
-    forms["post"].reports_to.choices = post_choices if posts else [(0, "Nobody: this is the top post")]
+    post_choices = choices((p.id, p.label) for p in posts)
+    forms["post"].reports_to.choices = post_choices if posts else choices([(0, "Nobody: this is the top post")])
     forms["line"].post.choices = forms["line"].reports_to.choices = forms["handover"].post.choices = post_choices
-    forms["handover"].member.choices = [(person.id, person.name or person.email or "A member") for m, person in _members(group) if m.status == ACTIVE]
+    members = [(person.id, person.name or person.email or "A member") for m, person in _members(group) if m.status == ACTIVE]
+    forms["handover"].member.choices = choices(members)
     return forms
 
 
@@ -47,7 +48,7 @@ def _members(group: Group) -> list[tuple[Membership, Person]]:
         .where(Membership.group_id == group.id, Membership.post_id.is_(None), Membership.end_date.is_(None))
         .order_by(Person.name, Person.email)
     )  # fmt: skip
-    return list(db_session().execute(query).tuples())
+    return [tuple(row) for row in db_session().execute(query)]
 
 
 def _page(group: Group, forms: dict[str, Any], status: int = 200, failed: str | None = None) -> Any:
@@ -57,7 +58,7 @@ def _page(group: Group, forms: dict[str, Any], status: int = 200, failed: str | 
         select(Membership, Person, Post).outerjoin(Person, Membership.person_id == Person.id)
         .join(Post, Membership.post_id == Post.id).where(Membership.group_id == group.id)
         .order_by(Post.position, Membership.start_date, Membership.id)
-    ).tuples()  # fmt: skip
+    ).all()  # fmt: skip
     invitations = session.scalars(select(Invitation).where(Invitation.group_id == group.id).order_by(Invitation.id.desc()))
     html = render_template(
         "organogram/manage.html", title=f"Manage {group.name}", group=group, forms=forms, failed=failed,

@@ -7,7 +7,7 @@ from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from civicapps import db_session
-from civicapps_organogram.forms import ActionForm, JoinCodeForm, RegisterGroupForm
+from civicapps_organogram.forms import ActionForm, choices, JoinCodeForm, RegisterGroupForm
 from civicapps_organogram.identity import current_person, person_required, read_token
 from civicapps_organogram.membership import accept, group_membership, request_to_join, usable_invitation
 from civicapps_organogram.models import ACTIVE, Group
@@ -22,7 +22,7 @@ GROUP_FIELDS = ("name", "description", "theme", "area", "contact_email", "websit
 def register_group_page() -> Any:
     form = RegisterGroupForm()
     groups = db_session().scalars(select(Group).where(Group.status == ACTIVE).order_by(Group.name))
-    form.parent_id.choices = [(0, "None: it is an independent group")] + [(g.id, g.name) for g in groups]
+    form.parent_id.choices = choices([(0, "None: it is an independent group")] + [(g.id, g.name) for g in groups])
     if person := current_person():
         form.your_email.data = form.your_email.data or person.email
     if form.validate_on_submit():
