@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from civicapps_organogram.models import Post
 from civicapps_organogram.snapshot import Snapshot
 
-BOX_W, BOX_H = 232, 66
+BOX_W, BOX_H = 256, 66
 GAP_X, GAP_Y = 24, 44
 STACK_GAP, INDENT = 16, 28
 MARGIN = 12
-MAX_CHARS = 32
+MAX_CHARS = 30
 
 
 @dataclass(frozen=True)

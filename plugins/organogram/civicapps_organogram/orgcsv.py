@@ -79,7 +79,7 @@ def import_pair(senior: Sheet, junior: Sheet, today: date | None = None) -> Grou
     for ref, rows in by_ref.items():
         boss = rows[0]["Reports to Senior Post"]
         stored[ref].reports_to_id = None if boss.upper() == TOP else stored[boss].id
-        _holders(group, stored[ref], rows, today)
+    _holders(group, {stored[ref]: rows for ref, rows in by_ref.items()}, today)
     session.execute(delete(JuniorRole).where(JuniorRole.group_id == group.id))
     for position, row in enumerate(junior.rows):
         values = {attribute: row[title] for title, attribute in JUNIOR_COLUMNS.items()}
@@ -100,29 +100,39 @@ def _group(name: str, parent_department: str) -> Group:
     return group
 
 
-def _holders(group: Group, post: Post, rows: list[Row], today: date) -> None:
-    """Make the post's current holders match the rows' names, ending and starting memberships."""
+def _holders(group: Group, rows_by_post: dict[Post, list[Row]], today: date) -> None:
+    """Make each post's current holders match its rows' names, ending and starting memberships.
+
+    Two queries and one flush for the whole file, however many posts it has.
+    """
     session = db_session()
-    wanted = [row for row in rows if row["Name"] not in (VACANT, ELIMINATED)]
-    query = select(Membership, Person).outerjoin(Person, Membership.person_id == Person.id).where(Membership.post_id == post.id)
-    now = list(session.execute(current(query, today)))
-    if sorted(_name(p) for _, p in now) == sorted(_row_name(row) for row in wanted):
-        pairs = zip(sorted(now, key=lambda mp: _name(mp[1])), sorted(wanted, key=_row_name), strict=True)
-        for (membership, _), row in pairs:
-            membership.details = _details(rows[0], row)
-        return
-    for membership, _ in now:
-        membership.end_date = today
-    for row in wanted:
-        person = None
-        if row["Name"] != NOT_DISCLOSED:
-            person = Person(name=row["Name"])
-            session.add(person)
-            session.flush()
+    query = (
+        select(Membership, Person).outerjoin(Person, Membership.person_id == Person.id)
+        .where(Membership.group_id == group.id, Membership.post_id.is_not(None))
+    )  # fmt: skip
+    holdings: dict[int, list[tuple[Membership, Person | None]]] = {}
+    for membership, person in session.execute(current(query, today)):
+        holdings.setdefault(membership.post_id, []).append((membership, person))
+    starting: list[tuple[Post, Row, Row, Person | None]] = []
+    for post, rows in rows_by_post.items():
+        wanted = sorted((row for row in rows if row["Name"] not in (VACANT, ELIMINATED)), key=_row_name)
+        now = sorted(holdings.get(post.id, []), key=lambda held: _name(held[1]))
+        if [_name(person) for _, person in now] == [_row_name(row) for row in wanted]:
+            for (membership, _), row in zip(now, wanted, strict=True):
+                membership.details = _details(rows[0], row)
+            continue
+        for membership, _ in now:
+            membership.end_date = today
+        for row in wanted:
+            person = Person(name=row["Name"]) if row["Name"] != NOT_DISCLOSED else None
+            session.add_all([person] if person else [])
+            starting.append((post, rows[0], row, person))
+    session.flush()
+    for post, first, row, person in starting:
         session.add(
             Membership(
                 person_id=person.id if person else None, group_id=group.id, post_id=post.id, status=ACTIVE,
-                name_public=person is not None, start_date=today, details=_details(rows[0], row),
+                name_public=person is not None, start_date=today, details=_details(first, row),
             )
         )  # fmt: skip
 

@@ -9,6 +9,7 @@ import re
 import uuid
 from pathlib import Path
 
+from civicapps_organogram.chart import BOX_W
 from civicapps_organogram.models import Membership, Person, Post
 from flask import Flask
 from jsonschema import Draft3Validator, FormatChecker
@@ -63,7 +64,7 @@ def test_imported_pair_renders_as_a_chart(app: Flask) -> None:
     import_fixture(app)
     html = app.test_client().get("/organogram/groups/1").get_data(as_text=True)
     svg = html[html.index("<svg") : html.index("</svg>")]
-    assert svg.count("<rect width=\"232\"") == 18  # 19 posts (one a job share of two rows), less the eliminated one
+    assert svg.count(f"<rect width=\"{BOX_W}\"") == 18  # 19 posts (one a job share of two rows), less the eliminated one
     assert ">Chief Executive</text>" in svg and ">Alison Grey</text>" in svg
     assert ">Head of People</text>" in svg and ">Helen Price and Rosa Martin</text>" in svg  # the job share
     assert ">Deputy Director, Evaluation</text>" in svg and ">Vacant</text>" in svg
