@@ -11,6 +11,7 @@ times, on a fresh SQLite database:
 
 Run from the checkout: ``PYTHONPATH=.:plugins/organogram python bench/organogram.py [--posts 5000]``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,11 +46,34 @@ def build_pair(posts: int, seed: int = 7) -> tuple[str, str]:
         ref = f"P{number:05d}"
         boss = bosses.pop(0) if bosses else queue.pop(0)
         name = rng.choice(["N/D", "Vacant", f"Person {number}"])
-        senior.append([ref, name, "N/A", f"Post {number} title", "Runs a team.", DEPARTMENT, ORGANISATION, f"Unit {number % 40}",
-                       "N/D", f"post{number}@bench.example.org", boss, "0", "1.00", "0", "0", "", "Other", "", ""])  # fmt: skip
+        senior.append(
+            [
+                ref,
+                name,
+                "N/A",
+                f"Post {number} title",
+                "Runs a team.",
+                DEPARTMENT,
+                ORGANISATION,
+                f"Unit {number % 40}",
+                "N/D",
+                f"post{number}@bench.example.org",
+                boss,
+                "0",
+                "1.00",
+                "0",
+                "0",
+                "",
+                "Other",
+                "",
+                "",
+            ]
+        )
         queue.extend([ref] * rng.randint(2, 9))
         if number % 3 == 0:
-            junior.append([DEPARTMENT, ORGANISATION, f"Unit {number % 40}", ref, "Volunteer", "0", "0", "Helper", "2.50", "Other"])
+            junior.append(
+                [DEPARTMENT, ORGANISATION, f"Unit {number % 40}", ref, "Volunteer", "0", "0", "Helper", "2.50", "Other"]
+            )
     return _csv(SENIOR_HEADERS, senior), _csv(JUNIOR_HEADERS, junior)
 
 
@@ -72,8 +96,11 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=5000)
     args = parser.parse_args()
     senior_text, junior_text = build_pair(args.posts)
-    app = create_app({"instance_path": tempfile.mkdtemp(prefix="bench-organogram-"), "secret_key": "bench"},
-                     plugins=[("organogram", organogram)], load_entrypoints=False)  # fmt: skip
+    app = create_app(
+        {"instance_path": tempfile.mkdtemp(prefix="bench-organogram-"), "secret_key": "bench"},
+        plugins=[("organogram", organogram)],
+        load_entrypoints=False,
+    )
     with app.app_context():
         upgrade(app)
 
@@ -97,10 +124,12 @@ def main() -> None:
     client.get("/organogram/")  # warm up templates once, as a running server would be
     render_s, size = timed(render)
     cpu = _cpu()
-    print(f"organogram benchmark: {args.posts} senior posts, {len(junior.rows)} junior rows; {cpu}; Python {platform.python_version()}")
+    python = platform.python_version()
+    print(f"organogram benchmark: {args.posts} senior posts, {len(junior.rows)} junior rows; {cpu}; Python {python}")
     print(f"  validate  {validate_s:7.2f} s   (read both CSVs, every converter rule)")
     print(f"  import    {import_s:7.2f} s   (posts, holders and junior roles into SQLite, one transaction)")
-    print(f"  render    {render_s:7.2f} s   (group page with inline SVG chart and list, plus the SVG file: {size / 1e6:.1f} MB)")
+    what = f"group page with inline SVG chart and list, plus the SVG file: {size / 1e6:.1f} MB"
+    print(f"  render    {render_s:7.2f} s   ({what})")
 
 
 def _cpu() -> str:

@@ -5,6 +5,7 @@ posts and reporting lines, and publish an organisation chart; names are publishe
 holders' choice. Organograms go in and out as data.gov.uk CSV pairs, Popolo JSON and Open Referral UK
 records. This module only wires the plugin into the host's hooks.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

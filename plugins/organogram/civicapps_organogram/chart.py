@@ -6,6 +6,7 @@ stacks them in an indented column under itself, any other post spreads its repor
 keeps a 5,000-post organisation a few screens wide instead of a million pixels. Both passes are
 iterative, so a long chain of posts cannot hit Python's recursion limit.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -90,8 +91,15 @@ def _measure(kids: list[_Size]) -> _Size:
     return _Size("spread", width, BOX_H + GAP_Y + max(kid.height for kid in kids), (width - BOX_W) / 2)
 
 
-def _place(chart: Chart, snapshot: Snapshot, children: dict[int | None, list[Post]], sizes: dict[int, _Size],
-           root: Post, left: float, top: float) -> None:  # fmt: skip
+def _place(
+    chart: Chart,
+    snapshot: Snapshot,
+    children: dict[int | None, list[Post]],
+    sizes: dict[int, _Size],
+    root: Post,
+    left: float,
+    top: float,
+) -> None:
     work = [(root, left, top)]
     while work:
         post, left, top = work.pop()
@@ -129,7 +137,16 @@ def _box(snapshot: Snapshot, post: Post, x: float, y: float) -> Box:
         fte = sum(_number(role.fte) for role in juniors)
         team = f"Team: {fte:g} FTE in {len(juniors)} role{'s' if len(juniors) != 1 else ''}"
     holder = snapshot.holder_text(post)
-    return Box(x, y, post.ref, shorten(post.label), shorten(holder[:1].upper() + holder[1:]), team, post.label, post.id not in snapshot.holders)
+    return Box(
+        x,
+        y,
+        post.ref,
+        shorten(post.label),
+        shorten(holder[:1].upper() + holder[1:]),
+        team,
+        post.label,
+        post.id not in snapshot.holders,
+    )
 
 
 def _number(text: str) -> float:

@@ -3,6 +3,7 @@
 A data.gov.uk organogram is two files; commands take any number of files and pair each senior CSV
 with its junior CSV by recognising the header, so ``import *-senior.csv *-junior.csv`` just works.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,14 +36,20 @@ def pair_files(files: tuple[Path, ...]) -> tuple[list[Pair], list[Path]]:
             continue
         kind = kind_of(path.read_text(encoding="utf-8-sig"))
         if kind is None:
-            raise click.ClickException(f"{path}: not an organogram CSV (the first column must be titled "
-                                       '"Post Unique Reference" or "Parent Department") nor a .json file.')  # fmt: skip
+            raise click.ClickException(
+                f"{path}: not an organogram CSV (the first column must be titled "
+                '"Post Unique Reference" or "Parent Department") nor a .json file.'
+            )
         kinds[kind].append(path)
     juniors = set(kinds["junior"])
     pairs: list[Pair] = []
     for senior in kinds["senior"]:
         twin = senior.with_name(senior.name.replace("senior", "junior"))
-        junior = twin if twin in juniors else (next(iter(juniors)) if len(kinds["senior"]) == 1 and len(juniors) == 1 else None)
+        junior = (
+            twin
+            if twin in juniors
+            else (next(iter(juniors)) if len(kinds["senior"]) == 1 and len(juniors) == 1 else None)
+        )
         juniors.discard(junior)  # type: ignore[arg-type]
         pairs.append((senior, junior))
     if juniors:
@@ -86,7 +93,8 @@ def import_command(files: tuple[Path, ...]) -> None:
                 click.echo(f"{senior}: {error}", err=True)
             raise click.ClickException(f"{senior}: not imported, {len(errors)} error(s).")
         group = import_pair(senior_sheet, junior_sheet)
-        click.echo(f"{senior}: imported {len(senior_sheet.rows)} senior and {len(junior_sheet.rows)} junior rows into {group.name} (#{group.id})")
+        counts = f"{len(senior_sheet.rows)} senior and {len(junior_sheet.rows)} junior rows"
+        click.echo(f"{senior}: imported {counts} into {group.name} (#{group.id})")
     for path in documents:
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
@@ -98,8 +106,19 @@ def import_command(files: tuple[Path, ...]) -> None:
 
 @click.command("export")
 @click.argument("group_key", metavar="GROUP")
-@click.option("--format", "format_", type=click.Choice(["popolo", "organogram-csv", "openreferral"]), default="popolo", show_default=True)
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="File (JSON formats) or folder (CSV pair); default: standard output or the current folder.")
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["popolo", "organogram-csv", "openreferral"]),
+    default="popolo",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="File (JSON formats) or folder (CSV pair); default: standard output or the current folder.",
+)
 def export_command(group_key: str, format_: str, output: Path | None) -> None:
     """Export GROUP (its id or exact name) as public data: undisclosed names stay undisclosed."""
     group = find_group(group_key)
@@ -127,7 +146,9 @@ def find_group(key: str) -> Group:
         return group
     groups = list(session.scalars(select(Group).where(Group.name == key)))
     if len(groups) != 1:
-        raise CivicappsError(f"No group has the id or name {key!r}." if not groups else f"Several groups are named {key!r}: give the id.")
+        raise CivicappsError(
+            f"No group has the id or name {key!r}." if not groups else f"Several groups are named {key!r}: give the id."
+        )
     return groups[0]
 
 

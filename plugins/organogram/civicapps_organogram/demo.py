@@ -1,5 +1,6 @@
 """Sample groups for ``civicapps demo``: a made-up community association in Douglas, Isle of Man,
 with its committees and the association's officers (one name published, one not, one post vacant)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,7 +38,11 @@ SAMPLE = SampleGroup(
             "Friends of Noble's Park",
             "Volunteers who keep the park tidy and plant the flower beds.",
             "environment",
-            (SampleGroup("Tuesday litter pick", "Meets at the pavilion at 10am, gloves and pickers provided.", "environment"),),
+            (
+                SampleGroup(
+                    "Tuesday litter pick", "Meets at the pavilion at 10am, gloves and pickers provided.", "environment"
+                ),
+            ),
         ),
         SampleGroup("Youth club", "Friday evenings for 11 to 16 year olds at the community hall.", "young-people"),
         SampleGroup("Allotment society", "Runs the 24 plots on Ballakermeen Road and the seed swap.", "environment"),
@@ -61,8 +66,15 @@ def load_sample() -> None:
     if session.scalar(select(Post.id).where(Post.group_id == top.id)) is None:
         posts: dict[str, Post] = {}
         for position, (ref, title, boss, holder) in enumerate(OFFICERS):
-            post = Post(group_id=top.id, ref=ref, label=title, role=title.lower(), position=position, start_date=date(2024, 4, 1),
-                        reports_to_id=posts[boss].id if boss else None)  # fmt: skip
+            post = Post(
+                group_id=top.id,
+                ref=ref,
+                label=title,
+                role=title.lower(),
+                position=position,
+                start_date=date(2024, 4, 1),
+                reports_to_id=posts[boss].id if boss else None,
+            )
             session.add(post)
             session.flush()
             posts[ref] = post
@@ -70,8 +82,16 @@ def load_sample() -> None:
                 person = Person(name=holder) if holder else None
                 session.add_all([person] if person else [])
                 session.flush()
-                session.add(Membership(group_id=top.id, post_id=post.id, person_id=person.id if person else None, status=ACTIVE,
-                                       name_public=person is not None, start_date=date(2024, 4, 1)))  # fmt: skip
+                session.add(
+                    Membership(
+                        group_id=top.id,
+                        post_id=post.id,
+                        person_id=person.id if person else None,
+                        status=ACTIVE,
+                        name_public=person is not None,
+                        start_date=date(2024, 4, 1),
+                    )
+                )
     session.commit()
 
 
@@ -80,8 +100,14 @@ def _add(sample: SampleGroup, parent_id: int | None) -> Group:
     same_place = Group.parent_id.is_not_distinct_from(parent_id)
     group = session.scalar(select(Group).where(Group.name == sample.name, same_place))
     if group is None:
-        group = Group(name=sample.name, description=sample.description, parent_id=parent_id, theme=sample.theme,
-                      status=ACTIVE, area="Upper Douglas")  # fmt: skip
+        group = Group(
+            name=sample.name,
+            description=sample.description,
+            parent_id=parent_id,
+            theme=sample.theme,
+            status=ACTIVE,
+            area="Upper Douglas",
+        )
         session.add(group)
         session.flush()  # the children need its id
     for child in sample.children:

@@ -2,6 +2,7 @@
 
 Error messages follow the GOV.UK style: say what to do, next to the field.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -40,23 +41,37 @@ class SignInForm(FlaskForm):
 
 
 class JoinCodeForm(FlaskForm):
-    code = StringField("Invitation code", validators=[InputRequired("Enter the code from your invitation"), Length(max=32)])
+    code = StringField(
+        "Invitation code", validators=[InputRequired("Enter the code from your invitation"), Length(max=32)]
+    )
 
 
 class RegisterGroupForm(FlaskForm):
     name = StringField("Group name", validators=[InputRequired("Enter the name of your group"), Length(max=200)])
-    description = TextAreaField("What does the group do?", validators=[InputRequired("Say what your group does"), Length(max=2000)])
+    description = TextAreaField(
+        "What does the group do?", validators=[InputRequired("Say what your group does"), Length(max=2000)]
+    )
     theme = SelectField("Theme", choices=choices(THEMES.items()), validators=[InputRequired("Choose a theme")])
     area = StringField("Area", validators=[Optional(), Length(max=200)])
     parent_id = SelectField("Part of a larger group", coerce=int, validate_choice=True)
-    contact_email = EmailField("Group contact email", validators=[InputRequired("Enter an email address for the group"), EMAIL])
+    contact_email = EmailField(
+        "Group contact email", validators=[InputRequired("Enter an email address for the group"), EMAIL]
+    )
     website = StringField("Website", validators=[Optional(), Length(max=2000), _http_url])
-    identifier = StringField("Registration number", validators=[
-        Optional(), Length(max=100),
-        Regexp(r"^[A-Z]{2}-[A-Z]{2,4}-[0-9A-Za-z]+$", message="Enter an org-id like GB-CHC-1234567, or leave it blank"),
-    ])  # fmt: skip
+    identifier = StringField(
+        "Registration number",
+        validators=[
+            Optional(),
+            Length(max=100),
+            Regexp(
+                r"^[A-Z]{2}-[A-Z]{2,4}-[0-9A-Za-z]+$", message="Enter an org-id like GB-CHC-1234567, or leave it blank"
+            ),
+        ],
+    )
     lat = FloatField("Latitude", validators=[Optional(), NumberRange(-90, 90, "Enter a latitude between -90 and 90")])
-    lon = FloatField("Longitude", validators=[Optional(), NumberRange(-180, 180, "Enter a longitude between -180 and 180")])
+    lon = FloatField(
+        "Longitude", validators=[Optional(), NumberRange(-180, 180, "Enter a longitude between -180 and 180")]
+    )
     membership_private = BooleanField("Keep the whole membership private")
     your_email = EmailField("Your email address", validators=[InputRequired("Enter your email address"), EMAIL])
 

@@ -7,6 +7,7 @@ signed in since cannot use it again. Following the link shows a button rather th
 once, so mail scanners that fetch links cannot use it up. The signed-in person is kept under a key of
 this plugin's own in the Flask session.
 """
+
 from __future__ import annotations
 
 import time

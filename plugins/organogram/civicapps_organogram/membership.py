@@ -5,6 +5,7 @@ the same ones. Each function adds to the caller's transaction and tells people t
 :func:`civicapps_organogram.notify.send`; the caller commits. Checking *who* may do these things is
 the views' job (:func:`is_admin`).
 """
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,16 @@ from sqlalchemy import delete, select
 from civicapps import db_session
 from civicapps_organogram import notify
 from civicapps_organogram.models import (
-    ACTIVE, ARCHIVED, REQUESTED, Group, Invitation, Membership, OutboxMessage, Person, Post,
-)  # fmt: skip
+    ACTIVE,
+    ARCHIVED,
+    REQUESTED,
+    Group,
+    Invitation,
+    Membership,
+    OutboxMessage,
+    Person,
+    Post,
+)
 from civicapps_organogram.snapshot import current
 
 
@@ -27,9 +36,11 @@ def group_membership(person: Person | None, group: Group) -> Membership | None:
     if person is None:
         return None
     query = select(Membership).where(
-        Membership.person_id == person.id, Membership.group_id == group.id, Membership.post_id.is_(None),
+        Membership.person_id == person.id,
+        Membership.group_id == group.id,
+        Membership.post_id.is_(None),
         Membership.end_date.is_(None),
-    )  # fmt: skip
+    )
     return db_session().scalar(query.order_by(Membership.id.desc()))
 
 
@@ -42,15 +53,26 @@ def admin_emails(group: Group) -> list[str]:
     query = (
         select(Person.email)
         .join(Membership, Membership.person_id == Person.id)
-        .where(Membership.group_id == group.id, Membership.post_id.is_(None), Membership.is_admin,
-               Membership.status == ACTIVE, Membership.end_date.is_(None), Person.email.is_not(None))
-    )  # fmt: skip
+        .where(
+            Membership.group_id == group.id,
+            Membership.post_id.is_(None),
+            Membership.is_admin,
+            Membership.status == ACTIVE,
+            Membership.end_date.is_(None),
+            Person.email.is_not(None),
+        )
+    )
     return sorted(set(db_session().scalars(query)))
 
 
 def add_member(person: Person, group: Group, *, admin: bool = False, status: str = ACTIVE) -> Membership:
-    membership = Membership(person_id=person.id, group_id=group.id, status=status, is_admin=admin,
-                            start_date=date.today() if status == ACTIVE else None)  # fmt: skip
+    membership = Membership(
+        person_id=person.id,
+        group_id=group.id,
+        status=status,
+        is_admin=admin,
+        start_date=date.today() if status == ACTIVE else None,
+    )
     db_session().add(membership)
     return membership
 
@@ -60,8 +82,12 @@ def request_to_join(person: Person, group: Group) -> Membership:
     membership = group_membership(person, group) or add_member(person, group, status=REQUESTED)
     link = url_for("organogram.manage", group_id=group.id, _external=True)
     for email in admin_emails(group):
-        notify.send(current_app, email, f"Request to join {group.name}",
-                    f"Someone has asked to join {group.name}. Approve or decline the request at {link}")  # fmt: skip
+        notify.send(
+            current_app,
+            email,
+            f"Request to join {group.name}",
+            f"Someone has asked to join {group.name}. Approve or decline the request at {link}",
+        )
     return membership
 
 
@@ -70,8 +96,12 @@ def approve(membership: Membership, group: Group) -> None:
     person = db_session().get(Person, membership.person_id)
     if person is not None and person.email:
         link = url_for("organogram.group_page", group_id=group.id, _external=True)
-        notify.send(current_app, person.email, f"You have joined {group.name}",
-                    f"An admin of {group.name} approved your request to join. See the group at {link}")  # fmt: skip
+        notify.send(
+            current_app,
+            person.email,
+            f"You have joined {group.name}",
+            f"An admin of {group.name} approved your request to join. See the group at {link}",
+        )
 
 
 def decline(membership: Membership) -> None:
@@ -80,20 +110,30 @@ def decline(membership: Membership) -> None:
 
 def invite(group: Group, email: str | None, days: int) -> Invitation:
     """A join link and code; emailed to ``email`` when given."""
-    invitation = Invitation(group_id=group.id, code=secrets.token_urlsafe(9), email=email or None,
-                            expires_at=datetime.now(UTC) + timedelta(days=days))  # fmt: skip
+    invitation = Invitation(
+        group_id=group.id,
+        code=secrets.token_urlsafe(9),
+        email=email or None,
+        expires_at=datetime.now(UTC) + timedelta(days=days),
+    )
     db_session().add(invitation)
     if email:
         link = url_for("organogram.accept_invitation", code=invitation.code, _external=True)
-        notify.send(current_app, email, f"Invitation to join {group.name}",
-                    f"You are invited to join {group.name}. Follow this link to accept: {link}\n"
-                    f"Or enter the code {invitation.code} on the join page.")  # fmt: skip
+        notify.send(
+            current_app,
+            email,
+            f"Invitation to join {group.name}",
+            f"You are invited to join {group.name}. Follow this link to accept: {link}\n"
+            f"Or enter the code {invitation.code} on the join page.",
+        )
     return invitation
 
 
 def usable_invitation(code: str) -> Invitation | None:
     invitation = db_session().scalar(select(Invitation).where(Invitation.code == code.strip()))
-    if invitation is None or invitation.expires_at.replace(tzinfo=invitation.expires_at.tzinfo or UTC) < datetime.now(UTC):
+    if invitation is None or invitation.expires_at.replace(tzinfo=invitation.expires_at.tzinfo or UTC) < datetime.now(
+        UTC
+    ):
         return None
     return invitation
 
@@ -119,12 +159,21 @@ def reference_for(group: Group, label: str) -> str:
     return ref
 
 
-def add_post(group: Group, label: str, role: str, description: str, reports_to: Post | None,
-             contact_email: str | None) -> Post:  # fmt: skip
+def add_post(
+    group: Group, label: str, role: str, description: str, reports_to: Post | None, contact_email: str | None
+) -> Post:
     position = len(list(db_session().scalars(select(Post.id).where(Post.group_id == group.id))))
-    post = Post(group_id=group.id, ref=reference_for(group, label), label=label, role=role or label,
-                description=description, reports_to_id=reports_to.id if reports_to else None, position=position,
-                contact_email=contact_email or None, start_date=date.today())  # fmt: skip
+    post = Post(
+        group_id=group.id,
+        ref=reference_for(group, label),
+        label=label,
+        role=role or label,
+        description=description,
+        reports_to_id=reports_to.id if reports_to else None,
+        position=position,
+        contact_email=contact_email or None,
+        start_date=date.today(),
+    )
     db_session().add(post)
     return post
 
@@ -151,13 +200,21 @@ def hand_over(post: Post, group: Group, to: Person, today: date | None = None) -
         holding.end_date = today
         previous = session.get(Person, holding.person_id) if holding.person_id else None
         if previous is not None and previous.email and previous.id != to.id:
-            notify.send(current_app, previous.email, f"You have handed over {post.label}",
-                        f"You no longer hold the post {post.label} in {group.name} from {today:%d %B %Y}. {link}")  # fmt: skip
+            notify.send(
+                current_app,
+                previous.email,
+                f"You have handed over {post.label}",
+                f"You no longer hold the post {post.label} in {group.name} from {today:%d %B %Y}. {link}",
+            )
     session.add(Membership(person_id=to.id, group_id=group.id, post_id=post.id, status=ACTIVE, start_date=today))
     if to.email:
-        notify.send(current_app, to.email, f"You now hold {post.label} in {group.name}",
-                    f"You hold the post {post.label} in {group.name} from {today:%d %B %Y}. Your name is not shown "
-                    f"publicly unless you choose to show it on your data page. {link}")  # fmt: skip
+        notify.send(
+            current_app,
+            to.email,
+            f"You now hold {post.label} in {group.name}",
+            f"You hold the post {post.label} in {group.name} from {today:%d %B %Y}. Your name is not shown "
+            f"publicly unless you choose to show it on your data page. {link}",
+        )
 
 
 def archive(group: Group) -> None:

@@ -5,6 +5,7 @@ dated memberships, so ending one membership and starting another keeps the histo
 when. The organogram columns of a post are kept as the text the data.gov.uk format uses ("N/A", "0",
 "1.00"), because a council re-publishing a file expects to get back exactly what it gave.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime

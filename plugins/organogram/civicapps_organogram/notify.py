@@ -5,6 +5,7 @@ notifications layer (apprise delivery behind an egress guard, retries, unsubscri
 built separately. When it lands, :func:`send` is switched to hand the message to it, and no caller
 changes. Tests read the outbox to follow links and to check who was told what.
 """
+
 from __future__ import annotations
 
 from flask import Flask

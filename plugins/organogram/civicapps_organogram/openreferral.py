@@ -5,6 +5,7 @@ same from one export to the next, so they are derived from the group's id (UUID 
 namespace of our own) rather than stored. An org-id identifier such as ``GB-CHC-1234567`` becomes an
 ``organization_identifier`` with its scheme (``GB-CHC``) split off.
 """
+
 from __future__ import annotations
 
 import uuid

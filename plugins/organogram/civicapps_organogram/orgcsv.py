@@ -6,6 +6,7 @@ are matched on their Post Unique Reference (which the format asks publishers to 
 name on a post ends the old holder's membership and starts one for the new holder, so the history of
 who held a post is kept; posts no longer in the file are removed with their history.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -56,9 +57,13 @@ def import_pair(senior: Sheet, junior: Sheet, today: date | None = None) -> Grou
     today = today or date.today()
     organisations = {row["Organisation"] for row in senior.rows}
     if len(organisations) != 1:
-        raise CivicappsError(f"Expected one organisation in the senior sheet, found {len(organisations)}: import them one at a time.")
+        raise CivicappsError(
+            f"Expected one organisation in the senior sheet, found {len(organisations)}: import them one at a time."
+        )
     if any(row["Post Unique Reference"] == "0" for row in senior.rows):
-        raise CivicappsError('Rows with "Post Unique Reference" 0 (people not in post) are not imported; remove them first.')
+        raise CivicappsError(
+            'Rows with "Post Unique Reference" 0 (people not in post) are not imported; remove them first.'
+        )
     session = db_session()
     group = _group(organisations.pop(), senior.rows[0]["Parent Department"])
     by_ref: dict[str, list[Row]] = {}
@@ -107,9 +112,10 @@ def _holders(group: Group, rows_by_post: dict[Post, list[Row]], today: date) -> 
     """
     session = db_session()
     query = (
-        select(Membership, Person).outerjoin(Person, Membership.person_id == Person.id)
+        select(Membership, Person)
+        .outerjoin(Person, Membership.person_id == Person.id)
         .where(Membership.group_id == group.id, Membership.post_id.is_not(None))
-    )  # fmt: skip
+    )
     holdings: dict[int, list[tuple[Membership, Person | None]]] = {}
     for membership, person in session.execute(current(query, today)):
         holdings.setdefault(membership.post_id, []).append((membership, person))
@@ -131,10 +137,15 @@ def _holders(group: Group, rows_by_post: dict[Post, list[Row]], today: date) -> 
     for post, first, row, person in starting:
         session.add(
             Membership(
-                person_id=person.id if person else None, group_id=group.id, post_id=post.id, status=ACTIVE,
-                name_public=person is not None, start_date=today, details=_details(first, row),
+                person_id=person.id if person else None,
+                group_id=group.id,
+                post_id=post.id,
+                status=ACTIVE,
+                name_public=person is not None,
+                start_date=today,
+                details=_details(first, row),
             )
-        )  # fmt: skip
+        )
 
 
 def _name(person: Person | None) -> str:
@@ -171,12 +182,29 @@ def senior_rows(snapshot: Snapshot) -> list[list[str]]:
         ]
         for name, details in names:
             cells = base | {title: value for title, value in details.items() if title in HOLDER_COLUMNS}
-            rows.append([
-                post.ref, name, cells["Grade (or equivalent)"], cells["Job Title"], cells["Job/Team Function"],
-                department, group.name, cells["Unit"], cells["Contact Phone"], cells["Contact E-mail"], boss,
-                cells["Salary Cost of Reports (£)"], cells["FTE"], cells["Actual Pay Floor (£)"],
-                cells["Actual Pay Ceiling (£)"], "", cells["Professional/Occupational Group"], cells["Notes"], "",
-            ])  # fmt: skip
+            rows.append(
+                [
+                    post.ref,
+                    name,
+                    cells["Grade (or equivalent)"],
+                    cells["Job Title"],
+                    cells["Job/Team Function"],
+                    department,
+                    group.name,
+                    cells["Unit"],
+                    cells["Contact Phone"],
+                    cells["Contact E-mail"],
+                    boss,
+                    cells["Salary Cost of Reports (£)"],
+                    cells["FTE"],
+                    cells["Actual Pay Floor (£)"],
+                    cells["Actual Pay Ceiling (£)"],
+                    "",
+                    cells["Professional/Occupational Group"],
+                    cells["Notes"],
+                    "",
+                ]
+            )
     return rows
 
 
@@ -186,9 +214,16 @@ def junior_rows(snapshot: Snapshot) -> list[list[str]]:
     department = snapshot.group.parent_department or snapshot.group.name
     return [
         [
-            role.parent_department or department, role.organisation or snapshot.group.name, role.unit,
-            snapshot.ref_of(role.reporting_post_id) or "", role.grade, role.payscale_min, role.payscale_max,
-            role.title, role.fte, role.profession,
-        ]  # fmt: skip
+            role.parent_department or department,
+            role.organisation or snapshot.group.name,
+            role.unit,
+            snapshot.ref_of(role.reporting_post_id) or "",
+            role.grade,
+            role.payscale_min,
+            role.payscale_max,
+            role.title,
+            role.fte,
+            role.profession,
+        ]
         for role in roles
     ]

@@ -5,6 +5,7 @@ writes: 19 senior columns, the 16th with a blank title (the converter blanks "To
 junior columns. Errors name the converter's sheets and spreadsheet cells ("cell K7"), so a publisher
 can find them in the workbook they exported from.
 """
+
 from __future__ import annotations
 
 import csv
@@ -104,7 +105,7 @@ class Sheet:
 
 
 def kind_of(text: str) -> str | None:
-    """"senior", "junior" or None, from the first header of a CSV's text."""
+    """ "senior", "junior" or None, from the first header of a CSV's text."""
     first = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
     if first and first[0].strip() == SENIOR_HEADERS[0]:
         return "senior"
@@ -137,7 +138,9 @@ def read_sheet(text: str, kind: str) -> Sheet:
         if not any(cells[:2]):
             continue
         if len(record) > len(headers) and any(cell.strip() for cell in record[len(headers) :]):
-            sheet.errors.append(SheetError(name, f"Row has more than {len(headers)} cells.", column_letter(len(headers) - 1), number))
+            sheet.errors.append(
+                SheetError(name, f"Row has more than {len(headers)} cells.", column_letter(len(headers) - 1), number)
+            )
         sheet.rows.append(Row(number, dict(zip(headers, cells[: len(headers)], strict=True))))
     return sheet
 

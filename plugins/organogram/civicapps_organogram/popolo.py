@@ -5,6 +5,7 @@ property ``+reports_to_post_id`` (Popolo's own convention for non-spec propertie
 organogram reference as ``+ref``. Only people who chose to publish their name appear in ``persons``;
 a post held by someone undisclosed still has its membership, with no ``person_id``.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -41,10 +42,15 @@ def export_popolo(group: Group) -> dict[str, Any]:
     for post in snapshot.posts:
         post_id = f"{org_id(group)}-post-{post.ref}"
         entry: dict[str, Any] = {
-            "id": post_id, "label": post.label, "role": post.role, "organization_id": org_id(group), "+ref": post.ref,
+            "id": post_id,
+            "label": post.label,
+            "role": post.role,
+            "organization_id": org_id(group),
+            "+ref": post.ref,
             "contact_details": [{"type": "email", "value": post.contact_email or group.contact_email}]
-            if (post.contact_email or group.contact_email) and post.contact_email != "N/D" else [],
-        }  # fmt: skip
+            if (post.contact_email or group.contact_email) and post.contact_email != "N/D"
+            else [],
+        }
         if post.start_date:
             entry["start_date"] = post.start_date.isoformat()
         if post.eliminated_on:
@@ -55,9 +61,12 @@ def export_popolo(group: Group) -> dict[str, Any]:
         posts.append(entry)
         for number, holder in enumerate(snapshot.holders.get(post.id, []), start=1):
             membership: dict[str, Any] = {
-                "id": f"{post_id}-holder-{number}", "organization_id": org_id(group), "post_id": post_id,
-                "role": post.role, "label": post.label,
-            }  # fmt: skip
+                "id": f"{post_id}-holder-{number}",
+                "organization_id": org_id(group),
+                "post_id": post_id,
+                "role": post.role,
+                "label": post.label,
+            }
             if holder.start_date:
                 membership["start_date"] = holder.start_date.isoformat()
             if holder.public_name:
@@ -79,17 +88,27 @@ def import_popolo(document: Any, today: date | None = None) -> Group:
     session = db_session()
     emails = [c["value"] for c in organization.get("contact_details") or [] if c.get("type") == "email"]
     group = Group(
-        name=organization["name"], status=ACTIVE, theme=organization.get("classification") or "community",
-        contact_email=emails[0] if emails else None, area=(organization.get("area") or {}).get("name"),
-    )  # fmt: skip
+        name=organization["name"],
+        status=ACTIVE,
+        theme=organization.get("classification") or "community",
+        contact_email=emails[0] if emails else None,
+        area=(organization.get("area") or {}).get("name"),
+    )
     session.add(group)
     session.flush()
     posts: dict[str, Post] = {}
     for position, entry in enumerate(document.get("posts") or []):
         ref = entry.get("+ref") or f"P{position + 1}"
         label = entry.get("label") or entry.get("role") or ref
-        post = Post(group_id=group.id, ref=ref, label=label, role=entry.get("role") or label, position=position, start_date=today,
-                    eliminated_on=today if entry.get("end_date") else None)  # fmt: skip
+        post = Post(
+            group_id=group.id,
+            ref=ref,
+            label=label,
+            role=entry.get("role") or label,
+            position=position,
+            start_date=today,
+            eliminated_on=today if entry.get("end_date") else None,
+        )
         session.add(post)
         posts[entry["id"]] = post
     session.flush()
@@ -106,17 +125,23 @@ def import_popolo(document: Any, today: date | None = None) -> Group:
             session.flush()
         session.add(
             Membership(
-                group_id=group.id, post_id=post.id if post else None, person_id=person.id if person else None,
-                status=ACTIVE, name_public=person is not None, start_date=today,
+                group_id=group.id,
+                post_id=post.id if post else None,
+                person_id=person.id if person else None,
+                status=ACTIVE,
+                name_public=person is not None,
+                start_date=today,
             )
-        )  # fmt: skip
+        )
     session.commit()
     return group
 
 
 def _check(document: Any) -> None:
     if not isinstance(document, dict):
-        raise CivicappsError("A Popolo document must be a JSON object with organizations, posts, persons and memberships.")
+        raise CivicappsError(
+            "A Popolo document must be a JSON object with organizations, posts, persons and memberships."
+        )
     organizations = document.get("organizations")
     if not isinstance(organizations, list) or len(organizations) != 1:
         raise CivicappsError("$.organizations must list exactly one organization (import one group at a time).")
@@ -131,5 +156,6 @@ def _check(document: Any) -> None:
         ids.add(post["id"])
     for index, membership in enumerate(document.get("memberships") or []):
         if membership.get("post_id") is not None and membership["post_id"] not in ids:
-            raise CivicappsError(f'$.memberships[{index}].post_id "{membership["post_id"]}" is not a post in this document.')
-
+            raise CivicappsError(
+                f'$.memberships[{index}].post_id "{membership["post_id"]}" is not a post in this document.'
+            )

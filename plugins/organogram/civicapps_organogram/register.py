@@ -4,6 +4,7 @@ Only active groups are listed: a registration waiting for its email confirmation
 group, is not. The register never lists people; a group's map point is a meeting place or the centre
 of its area that the group chose to publish, never a member's home.
 """
+
 from __future__ import annotations
 
 import csv
@@ -31,8 +32,21 @@ THEMES: dict[str, str] = {
 }
 #: Membership of these reveals special category data (UK GDPR Art 9): their membership is private by default.
 SENSITIVE_THEMES = {"faith", "political", "trade-union"}
-CSV_COLUMNS = ("id", "name", "theme", "area", "description", "contact_email", "website", "identifier", "parent_id",
-               "verified", "lat", "lon", "url")  # fmt: skip
+CSV_COLUMNS = (
+    "id",
+    "name",
+    "theme",
+    "area",
+    "description",
+    "contact_email",
+    "website",
+    "identifier",
+    "parent_id",
+    "verified",
+    "lat",
+    "lon",
+    "url",
+)
 
 
 @dataclass

@@ -4,6 +4,7 @@ Registration is open to anyone, so it is rate-limited per client address. The ad
 stored (it is personal data): only a keyed hash of it on the pending group, which is enough to count
 recent registrations from one address in the database, so the limit holds across web processes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,7 +34,11 @@ def client_key(address: str) -> str:
 
 def too_many_registrations(address: str) -> bool:
     since = datetime.now(UTC) - timedelta(hours=1)
-    query = select(func.count()).select_from(Group).where(Group.registrant_key == client_key(address), Group.created_at >= since)
+    query = (
+        select(func.count())
+        .select_from(Group)
+        .where(Group.registrant_key == client_key(address), Group.created_at >= since)
+    )
     return (db_session().scalar(query) or 0) >= current_settings().registrations_per_hour
 
 
@@ -50,9 +55,13 @@ def register_group(fields: dict[str, Any], registrant_email: str, address: str) 
     token = make_token(CONFIRM, {"g": group.id, "e": normalise_email(registrant_email)})
     link = url_for("organogram.confirm_group", token=token, _external=True)
     minutes = current_settings().link_max_age_minutes
-    notify.send(current_app, registrant_email, f"Confirm your group: {group.name}",
-                f"Follow this link within {minutes} minutes to confirm {group.name} and become its admin:\n{link}\n\n"
-                "If you did not register this group, ignore this message and nothing will be published.")  # fmt: skip
+    notify.send(
+        current_app,
+        registrant_email,
+        f"Confirm your group: {group.name}",
+        f"Follow this link within {minutes} minutes to confirm {group.name} and become its admin:\n{link}\n\n"
+        "If you did not register this group, ignore this message and nothing will be published.",
+    )
     return group
 
 

@@ -6,6 +6,7 @@ names out of every page, file and API. Names appear only where the membership's 
 and the group does not keep its whole membership private (political, religious or union groups, UK
 GDPR Art 9).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -61,7 +62,7 @@ class Snapshot:
         return result
 
     def holder_text(self, post: Post) -> str:
-        """"Jane Smith", "not disclosed", "Jane Smith and not disclosed" or "vacant"."""
+        """ "Jane Smith", "not disclosed", "Jane Smith and not disclosed" or "vacant"."""
         holders = self.holders.get(post.id, [])
         return " and ".join(holder.display for holder in holders) if holders else VACANT_TEXT
 

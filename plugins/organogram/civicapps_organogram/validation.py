@@ -7,23 +7,52 @@ only ``0-9A-Za-z-``, and junior rows hang off a live senior post. Unlike the con
 names a cell, so a publisher never has to hunt for the row. Community groups are not civil servants,
 so a grade of "N/A" is accepted beside the senior civil service grades (the "community profile").
 """
+
 from __future__ import annotations
 
 import re
+
 from civicapps_organogram.orgformat import ELIMINATED, JUNIOR_SHEET, NOT_DISCLOSED, TOP, Row, Sheet, SheetError
 
 SENIOR_GRADES = {"SCS4", "SCS3", "SCS2", "SCS1A", "SCS1", "OF-9", "OF-8", "OF-7", "OF-6", "N/A"}
 PROFESSIONS = {
-    "Communications", "Economics", "Finance", "Human Resources", "Information Technology", "Internal Audit",
-    "Knowledge and Information Management (KIM)", "Law", "Medicine", "Military", "Operational Delivery",
-    "Operational Research", "Other", "Planning", "Policy", "Procurement", "Programme and Project Management (PPM)",
-    "Property and asset management", "Psychology", "Science and Engineering", "Social Research", "Statisticians",
-    "Tax Professionals", "Vets",
-}  # fmt: skip
+    "Communications",
+    "Economics",
+    "Finance",
+    "Human Resources",
+    "Information Technology",
+    "Internal Audit",
+    "Knowledge and Information Management (KIM)",
+    "Law",
+    "Medicine",
+    "Military",
+    "Operational Delivery",
+    "Operational Research",
+    "Other",
+    "Planning",
+    "Policy",
+    "Procurement",
+    "Programme and Project Management (PPM)",
+    "Property and asset management",
+    "Psychology",
+    "Science and Engineering",
+    "Social Research",
+    "Statisticians",
+    "Tax Professionals",
+    "Vets",
+}
 #: Cells that may differ between the rows of a job share (the converter's list).
 JOB_SHARE_MAY_DIFFER = {
-    "Name", "Actual Pay Floor (£)", "Actual Pay Ceiling (£)", "", "Contact Phone", "Contact E-mail", "Notes", "FTE", "Valid?",
-}  # fmt: skip
+    "Name",
+    "Actual Pay Floor (£)",
+    "Actual Pay Ceiling (£)",
+    "",
+    "Contact Phone",
+    "Contact E-mail",
+    "Notes",
+    "FTE",
+    "Valid?",
+}
 REFERENCE = re.compile(r"[0-9A-Za-z-]+")
 FTE = re.compile(r"\d+(\.\d{1,2})?")
 MAX_DEPTH = 100
@@ -54,7 +83,9 @@ def _senior_cells(sheet: Sheet, row: Row) -> list[SheetError]:
     elif " " in ref:
         problems.append(("Post Unique Reference", 'You cannot have spaces in the "Post Unique Reference" column.'))
     elif not REFERENCE.fullmatch(ref):
-        problems.append(("Post Unique Reference", 'You cannot have punctuation/symbols in the "Post Unique Reference" column.'))
+        problems.append(
+            ("Post Unique Reference", 'You cannot have punctuation/symbols in the "Post Unique Reference" column.')
+        )
     if not name:
         problems.append(("Name", 'The "Name" cannot be blank: give a name, "N/D", "Vacant" or "Eliminated".'))
     elif ref == "0" and name != NOT_DISCLOSED:
@@ -71,11 +102,15 @@ def _senior_cells(sheet: Sheet, row: Row) -> list[SheetError]:
     if email == NOT_DISCLOSED and phone == NOT_DISCLOSED:
         problems.append(("Contact Phone", 'The contact phone and e-mail cannot both be "N/D".'))
     if not row["Reports to Senior Post"]:
-        problems.append(("Reports to Senior Post", 'The "Reports to Senior Post" cannot be blank: use "XX" for the top post.'))
+        problems.append(
+            ("Reports to Senior Post", 'The "Reports to Senior Post" cannot be blank: use "XX" for the top post.')
+        )
     for title in ("Salary Cost of Reports (£)", "Actual Pay Floor (£)", "Actual Pay Ceiling (£)"):
         problems += _number(row, title)
     if not FTE.fullmatch(row["FTE"]) or float(row["FTE"]) > 1:
-        problems.append(("FTE", f'The "FTE" must be a number from 0 to 1 with at most 2 decimal places, not "{row["FTE"]}".'))
+        problems.append(
+            ("FTE", f'The "FTE" must be a number from 0 to 1 with at most 2 decimal places, not "{row["FTE"]}".')
+        )
     problems += _profession(row)
     return [SheetError(sheet.name, message, sheet.column(title), row.number) for title, message in problems]
 
@@ -90,7 +125,9 @@ def _junior_cells(sheet: Sheet, row: Row) -> list[SheetError]:
         problems += _number(row, title)
     fte = row["Number of Posts in FTE"]
     if not FTE.fullmatch(fte) or float(fte) <= 0:
-        problems.append(("Number of Posts in FTE", f'Expected a number above 0 with at most 2 decimal places, not "{fte}".'))
+        problems.append(
+            ("Number of Posts in FTE", f'Expected a number above 0 with at most 2 decimal places, not "{fte}".')
+        )
     problems += _profession(row)
     return [SheetError(sheet.name, message, sheet.column(title), row.number) for title, message in problems]
 
@@ -136,9 +173,15 @@ def _senior_graph(sheet: Sheet) -> list[SheetError]:
         if boss == ref:
             errors.append(SheetError(sheet.name, f'Senior post reports to itself. ref:"{ref}"', column_k, row.number))
         elif boss in eliminated:
-            errors.append(SheetError(sheet.name, f'Senior post reporting to Eliminated senior post "{boss}"', column_k, row.number))
+            errors.append(
+                SheetError(
+                    sheet.name, f'Senior post reporting to Eliminated senior post "{boss}"', column_k, row.number
+                )
+            )
         elif boss not in posts:
-            errors.append(SheetError(sheet.name, f'Senior post reporting to unknown senior post "{boss}"', column_k, row.number))
+            errors.append(
+                SheetError(sheet.name, f'Senior post reporting to unknown senior post "{boss}"', column_k, row.number)
+            )
         else:
             parent[ref] = boss
     errors += _loops(sheet, posts, parent)
@@ -178,7 +221,7 @@ def _loops(sheet: Sheet, posts: dict[str, Row], parent: dict[str, str]) -> list[
             message = f'Reporting structure from senior post "{first}" ended up in a loop: {chain}'
             errors.append(SheetError(sheet.name, message, column_k, posts[first].number))
         elif len(path) > MAX_DEPTH:
-            message = f'Could not follow the reporting structure from senior post "{start}" up to the top in {MAX_DEPTH} steps'
+            message = f'Could not follow the reporting structure from senior post "{start}" up to the top in {MAX_DEPTH} steps'  # noqa: E501
             errors.append(SheetError(sheet.name, message, column_k, posts[start].number))
         settled.update(path)
     return errors
@@ -194,11 +237,16 @@ def _junior_links(senior: Sheet, junior: Sheet) -> list[SheetError]:
     for row in junior.rows:
         ref = row["Reporting Senior Post"]
         if ref in eliminated:
-            errors.append(SheetError(junior.name, f'Junior post reporting to Eliminated senior post "{ref}"', column_d, row.number))
+            errors.append(
+                SheetError(
+                    junior.name, f'Junior post reporting to Eliminated senior post "{ref}"', column_d, row.number
+                )
+            )
         elif ref and ref not in live:
-            errors.append(SheetError(junior.name, f'Junior post reporting to unknown senior post "{ref}"', column_d, row.number))
+            errors.append(
+                SheetError(junior.name, f'Junior post reporting to unknown senior post "{ref}"', column_d, row.number)
+            )
         if senior.rows and row["Organisation"] not in organisations:
             message = f'"{row["Organisation"]}" does not match the "Organisation" of any senior post.'
             errors.append(SheetError(junior.name, message, column_b, row.number))
     return errors
-

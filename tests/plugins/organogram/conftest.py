@@ -3,6 +3,7 @@
 Residents sign in and confirm groups by following links that the plugin puts in its outbox, so the
 helpers read the outbox exactly as a resident reads their email.
 """
+
 from __future__ import annotations
 
 import re
@@ -66,10 +67,19 @@ def sign_in(app: Flask, client: FlaskClient, email: str) -> None:
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
-def register_group(app: Flask, client: FlaskClient, email: str, name: str = "Friends of Athol Park", **fields: object) -> int:
+def register_group(
+    app: Flask, client: FlaskClient, email: str, name: str = "Friends of Athol Park", **fields: object
+) -> int:
     """Register and confirm a group as ``email`` (who becomes its admin); returns the group id."""
-    data = {"name": name, "description": "We look after Athol Park.", "theme": "environment", "area": "Port Erin",
-            "parent_id": "0", "contact_email": "friends@athol.example.org", "your_email": email} | fields  # fmt: skip
+    data = {
+        "name": name,
+        "description": "We look after Athol Park.",
+        "theme": "environment",
+        "area": "Port Erin",
+        "parent_id": "0",
+        "contact_email": "friends@athol.example.org",
+        "your_email": email,
+    } | fields
     response = post_form(client, "/organogram/register", **data)
     assert "Check your email" in response.get_data(as_text=True), response.get_data(as_text=True)
     link = link_in(messages(app, email)[-1])

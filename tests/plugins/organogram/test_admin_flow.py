@@ -1,5 +1,6 @@
 """A group's life: registered and confirmed by email, members invited or approved, posts and reporting
 lines set by form, a post handed over, the group archived; and nobody but its admins can change it."""
+
 from __future__ import annotations
 
 import re
@@ -18,7 +19,13 @@ ADMIN, MEMBER, OTHER = "ann@example.org", "bob@example.org", "eve@example.org"
 
 def add_post(client, group_id: int, label: str, reports_to: int = 0, **extra: str):  # noqa: ANN001, ANN201
     page = f"/organogram/groups/{group_id}/manage"
-    return post_form(client, page, f"/organogram/groups/{group_id}/posts", **{"post-label": label, "post-reports_to": str(reports_to)}, **extra)
+    return post_form(
+        client,
+        page,
+        f"/organogram/groups/{group_id}/posts",
+        **{"post-label": label, "post-reports_to": str(reports_to)},
+        **extra,
+    )
 
 
 def post_id(app: Flask, label: str) -> int:
@@ -28,9 +35,17 @@ def post_id(app: Flask, label: str) -> int:
 
 def test_registration_is_confirmed_by_the_emailed_link(app: Flask) -> None:
     client = app.test_client()
-    response = post_form(client, "/organogram/register", name="Port Erin Beach Cleans", description="Monthly beach cleans.",
-                         theme="environment", area="Port Erin", parent_id="0", contact_email="hello@beach.example.org",
-                         your_email=ADMIN)  # fmt: skip
+    response = post_form(
+        client,
+        "/organogram/register",
+        name="Port Erin Beach Cleans",
+        description="Monthly beach cleans.",
+        theme="environment",
+        area="Port Erin",
+        parent_id="0",
+        contact_email="hello@beach.example.org",
+        your_email=ADMIN,
+    )
     assert "We have sent a link to ann@example.org" in response.get_data(as_text=True)
     assert "Port Erin Beach Cleans" not in client.get("/organogram/").get_data(as_text=True)  # not published yet
     assert client.get("/organogram/groups/1").status_code == 404
@@ -47,8 +62,16 @@ def test_registration_is_confirmed_by_the_emailed_link(app: Flask) -> None:
 
 def test_a_forged_or_stale_confirmation_link_does_nothing(app: Flask) -> None:
     client = app.test_client()
-    post_form(client, "/organogram/register", name="Fake", description="x", theme="community", parent_id="0",
-              contact_email="a@b.example", your_email=ADMIN)  # fmt: skip
+    post_form(
+        client,
+        "/organogram/register",
+        name="Fake",
+        description="x",
+        theme="community",
+        parent_id="0",
+        contact_email="a@b.example",
+        your_email=ADMIN,
+    )
     link = link_in(messages(app, ADMIN)[-1])
     tampered = link[:-3] + ("abc" if not link.endswith("abc") else "xyz")
     assert client.get(tampered).status_code == 400
@@ -68,8 +91,11 @@ def test_registration_is_rate_limited_per_address(civic_app_factory) -> None:  #
     assert response.status_code == 429
     assert "Too many groups have been registered from your connection" in response.get_data(as_text=True)
     other = app.test_client()
-    response = other.post("/organogram/register", data={"csrf_token": csrf(other, "/organogram/register"), "name": "Group 4", **fields},
-                          environ_overrides={"REMOTE_ADDR": "192.0.2.7"})  # fmt: skip
+    response = other.post(
+        "/organogram/register",
+        data={"csrf_token": csrf(other, "/organogram/register"), "name": "Group 4", **fields},
+        environ_overrides={"REMOTE_ADDR": "192.0.2.7"},
+    )
     assert response.status_code == 200
 
 
@@ -122,7 +148,10 @@ def test_posts_reporting_lines_and_hand_over_keep_history(app: Flask) -> None:
     assert response.status_code == 400  # a loop is refused, next to the field
     html = response.get_data(as_text=True)
     assert "There is a problem" in html and "Volunteer coordinator already reports to Chair" in html
-    assert post_form(admin, page, lines, **{"line-post": str(volunteers), "line-reports_to": str(treasurer)}).status_code == 302
+    assert (
+        post_form(admin, page, lines, **{"line-post": str(volunteers), "line-reports_to": str(treasurer)}).status_code
+        == 302
+    )
     with app.app_context():
         assert db_session().get(Post, volunteers).reports_to_id == treasurer
         assert db_session().get(Post, treasurer).ref == "TREASURER"
@@ -133,11 +162,24 @@ def test_posts_reporting_lines_and_hand_over_keep_history(app: Flask) -> None:
         ann, bob = (db_session().scalar(select(Person.id).where(Person.email == e)) for e in (ADMIN, MEMBER))
     post_form(admin, page, f"/organogram/groups/{group_id}/requests/{request_id}/approve")
     handover = f"/organogram/groups/{group_id}/hand-over"
-    assert post_form(admin, page, handover, **{"handover-post": str(chair), "handover-member": str(ann)}).status_code == 302
-    assert post_form(admin, page, handover, **{"handover-post": str(chair), "handover-member": str(bob)}).status_code == 302
+    assert (
+        post_form(admin, page, handover, **{"handover-post": str(chair), "handover-member": str(ann)}).status_code
+        == 302
+    )
+    assert (
+        post_form(admin, page, handover, **{"handover-post": str(chair), "handover-member": str(bob)}).status_code
+        == 302
+    )
     with app.app_context():
-        history = db_session().execute(select(Membership.person_id, Membership.end_date).where(Membership.post_id == chair)
-                                       .order_by(Membership.id)).all()  # fmt: skip
+        history = (
+            db_session()
+            .execute(
+                select(Membership.person_id, Membership.end_date)
+                .where(Membership.post_id == chair)
+                .order_by(Membership.id)
+            )
+            .all()
+        )
     assert [person for person, _ in history] == [ann, bob]
     assert history[0][1] is not None and history[1][1] is None
     assert messages(app, ADMIN)[-1].subject == "You have handed over Chair"
@@ -174,9 +216,17 @@ def test_a_second_user_cannot_change_someone_elses_group(app: Flask, two_groups)
     token = csrf(eve, f"/organogram/groups/{eve_group}/manage")  # a genuine token of Eve's own session
     attempts = {
         "manage": ("get", f"/organogram/groups/{ann_group}/manage", {}),
-        "add post": ("post", f"/organogram/groups/{ann_group}/posts", {"post-label": "Owner", "post-reports_to": str(chair)}),
+        "add post": (
+            "post",
+            f"/organogram/groups/{ann_group}/posts",
+            {"post-label": "Owner", "post-reports_to": str(chair)},
+        ),
         "invite": ("post", f"/organogram/groups/{ann_group}/invitations", {"invite-email": OTHER}),
-        "hand over": ("post", f"/organogram/groups/{ann_group}/hand-over", {"handover-post": str(chair), "handover-member": "2"}),
+        "hand over": (
+            "post",
+            f"/organogram/groups/{ann_group}/hand-over",
+            {"handover-post": str(chair), "handover-member": "2"},
+        ),
         "archive": ("post", f"/organogram/groups/{ann_group}/archive", {"confirm": "y"}),
         "approve": ("post", f"/organogram/groups/{ann_group}/requests/1/approve", {}),
     }
@@ -194,7 +244,9 @@ def test_a_second_user_cannot_change_someone_elses_group(app: Flask, two_groups)
 def test_forged_requests_without_a_good_csrf_token_are_refused(app: Flask, two_groups) -> None:  # noqa: ANN001
     ann, ann_group, _, _ = two_groups
     for data in ({}, {"csrf_token": "forged"}):
-        response = ann.post(f"/organogram/groups/{ann_group}/posts", data={"post-label": "Forged", "post-reports_to": "0", **data})
+        response = ann.post(
+            f"/organogram/groups/{ann_group}/posts", data={"post-label": "Forged", "post-reports_to": "0", **data}
+        )
         assert response.status_code == 400
         assert "The form had expired or was sent from another site" in response.get_data(as_text=True)
         assert ann.post(f"/organogram/groups/{ann_group}/archive", data={"confirm": "y", **data}).status_code == 400

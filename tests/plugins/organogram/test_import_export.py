@@ -1,5 +1,6 @@
 """A data.gov.uk pair goes in, shows as a chart, and comes back out the same; Popolo and Open Referral UK
 exports are valid against their schemas."""
+
 from __future__ import annotations
 
 import csv
@@ -23,7 +24,9 @@ from civicapps.testing import CivicRunner
 from .conftest import FIXTURES, JUNIOR, SENIOR, import_fixture
 
 POPOLO = {path.stem: json.loads(path.read_text()) for path in (FIXTURES / "popolo").glob("*.json")}
-REGISTRY = Registry().with_resources((schema["id"], Resource.from_contents(schema, DRAFT3)) for schema in POPOLO.values())
+REGISTRY = Registry().with_resources(
+    (schema["id"], Resource.from_contents(schema, DRAFT3)) for schema in POPOLO.values()
+)
 COLLECTIONS = {"organizations": "organization", "posts": "post", "persons": "person", "memberships": "membership"}
 
 
@@ -54,7 +57,9 @@ def test_pair_round_trips_through_the_web_export(app: Flask) -> None:
 
 def test_export_command_writes_the_pair_byte_for_byte(app: Flask, tmp_path: Path) -> None:
     import_fixture(app)
-    result = CivicRunner(app).invoke(["organogram", "export", "Office for Neighbourhood Renewal", "--format", "organogram-csv", "-o", str(tmp_path)])
+    result = CivicRunner(app).invoke(
+        ["organogram", "export", "Office for Neighbourhood Renewal", "--format", "organogram-csv", "-o", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "office-for-neighbourhood-renewal-senior.csv").read_bytes() == SENIOR.read_bytes()
     assert (tmp_path / "office-for-neighbourhood-renewal-junior.csv").read_bytes() == JUNIOR.read_bytes()
@@ -64,7 +69,7 @@ def test_imported_pair_renders_as_a_chart(app: Flask) -> None:
     import_fixture(app)
     html = app.test_client().get("/organogram/groups/1").get_data(as_text=True)
     svg = html[html.index("<svg") : html.index("</svg>")]
-    assert svg.count(f"<rect width=\"{BOX_W}\"") == 18  # 19 posts (one a job share of two rows), less the eliminated one
+    assert svg.count(f'<rect width="{BOX_W}"') == 18  # 19 posts (one a job share of two rows), less the eliminated one
     assert ">Chief Executive</text>" in svg and ">Alison Grey</text>" in svg
     assert ">Head of People</text>" in svg and ">Helen Price and Rosa Martin</text>" in svg  # the job share
     assert ">Deputy Director, Evaluation</text>" in svg and ">Vacant</text>" in svg
@@ -72,7 +77,9 @@ def test_imported_pair_renders_as_a_chart(app: Flask) -> None:
     assert "Head of Estates" not in svg
     standalone = app.test_client().get("/organogram/groups/1/chart.svg")
     assert standalone.mimetype == "image/svg+xml"
-    assert standalone.get_data(as_text=True).startswith('<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg"')
+    assert standalone.get_data(as_text=True).startswith(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg"'
+    )
 
 
 def test_reimport_keeps_the_history_of_who_held_a_post(app: Flask, tmp_path: Path) -> None:
@@ -83,10 +90,16 @@ def test_reimport_keeps_the_history_of_who_held_a_post(app: Flask, tmp_path: Pat
     assert result.exit_code == 0, result.output
     with app.app_context():
         post = db_session().scalar(select(Post).where(Post.ref == "ONR002"))
-        held = db_session().execute(
-            select(Person.name, Membership.end_date).join(Membership, Membership.person_id == Person.id)
-            .where(Membership.post_id == post.id).order_by(Membership.id)
-        ).all()  # fmt: skip
+        held = (
+            db_session()
+            .execute(
+                select(Person.name, Membership.end_date)
+                .join(Membership, Membership.person_id == Person.id)
+                .where(Membership.post_id == post.id)
+                .order_by(Membership.id)
+            )
+            .all()
+        )
     assert [name for name, _ in held] == ["Mark Ellis", "Nadia Khan"]
     assert held[0][1] is not None and held[1][1] is None
     assert len(CivicRunner(app).invoke(["organogram", "tree"]).output.splitlines()) == 1  # same group, updated
@@ -101,14 +114,25 @@ def test_popolo_export_validates_against_the_popolo_schemas(app: Flask) -> None:
     assert by_ref["ONR002"]["+reports_to_post_id"] == by_ref["ONR001"]["id"]
     assert by_ref["ONR010"]["end_date"]  # eliminated
     names = sorted(person["name"] for person in document["persons"])
-    assert names == ["Alison Grey", "Daniel Okafor", "Grace Mensah", "Helen Price", "Mark Ellis", "Priya Shah", "Rosa Martin",
-                     "Samuel Reid", "Tom Baxter"]  # fmt: skip
+    assert names == [
+        "Alison Grey",
+        "Daniel Okafor",
+        "Grace Mensah",
+        "Helen Price",
+        "Mark Ellis",
+        "Priya Shah",
+        "Rosa Martin",
+        "Samuel Reid",
+        "Tom Baxter",
+    ]
     undisclosed = [m for m in document["memberships"] if "person_id" not in m]
     assert len(undisclosed) == 8  # N/D holders: the post is held, nobody is named
 
 
 def test_the_schemas_do_catch_a_bad_document() -> None:
-    assert popolo_problems({"posts": [{"id": 5, "start_date": "23/11/2026"}], "persons": [{"name": "A", "email": "nope"}]}) == [
+    assert popolo_problems(
+        {"posts": [{"id": 5, "start_date": "23/11/2026"}], "persons": [{"name": "A", "email": "nope"}]}
+    ) == [
         "posts[0]: 5 is not of type 'string', 'null'",
         "posts[0]: '23/11/2026' does not match '^[0-9]{4}(-[0-9]{2}){0,2}$'",
         "persons[0]: 'nope' is not a 'email'",
@@ -128,13 +152,17 @@ def test_popolo_round_trip_through_the_commands(app: Flask, tmp_path: Path) -> N
     first = json.loads(runner.invoke(["organogram", "export", "1", "--format", "popolo"]).output)
     live = [p for p in first["posts"] if "end_date" not in p]
     assert [(p["label"], p.get("+reports_to_post_id", "").rsplit("-", 1)[-1]) for p in live] == [
-        (p["label"], p.get("+reports_to_post_id", "").rsplit("-", 1)[-1]) for p in again["posts"] if p["+ref"] != "ONR010"
+        (p["label"], p.get("+reports_to_post_id", "").rsplit("-", 1)[-1])
+        for p in again["posts"]
+        if p["+ref"] != "ONR010"
     ]
     assert sorted(p["name"] for p in again["persons"]) == sorted(p["name"] for p in first["persons"])
 
 
 def test_popolo_import_names_the_problem(app: Flask, tmp_path: Path) -> None:
-    (tmp_path / "bad.json").write_text(json.dumps({"organizations": [{"name": "A"}], "memberships": [{"post_id": "x"}]}))
+    (tmp_path / "bad.json").write_text(
+        json.dumps({"organizations": [{"name": "A"}], "memberships": [{"post_id": "x"}]})
+    )
     result = CivicRunner(app).invoke(["organogram", "import", str(tmp_path / "bad.json")])
     assert result.exit_code == 1
     assert 'Error: $.memberships[0].post_id "x" is not a post in this document.' in result.output

@@ -1,4 +1,5 @@
 """The organogram plugin's register of groups: demo data, the nested page, JSON and the tree command."""
+
 from __future__ import annotations
 
 from html.parser import HTMLParser

@@ -2,6 +2,7 @@
 
 One live server serves every page (public, resident, admin, with form errors) so Chromium starts once.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,7 +13,7 @@ from playwright.sync_api import Page
 
 from civicapps.testing import CivicRunner, assert_accessible
 
-from .conftest import JUNIOR, SENIOR, link_in, messages, post_form, register_group
+from .conftest import JUNIOR, SENIOR, link_in, messages, register_group
 
 pytestmark = pytest.mark.browser
 
@@ -21,8 +22,14 @@ def test_pages_and_chart_meet_wcag_22_aa(app: Flask, civic_page: Page, civic_liv
     assert CivicRunner(app).invoke(["organogram", "import", str(SENIOR), str(JUNIOR)]).exit_code == 0
     group_id = register_group(app, app.test_client(), "ann@example.org")
     base = civic_live_server_factory(app)
-    public = ["/organogram/", "/organogram/groups/1", f"/organogram/groups/{group_id}", "/organogram/sign-in",
-              "/organogram/register", "/organogram/join"]  # fmt: skip
+    public = [
+        "/organogram/",
+        "/organogram/groups/1",
+        f"/organogram/groups/{group_id}",
+        "/organogram/sign-in",
+        "/organogram/register",
+        "/organogram/join",
+    ]
     for path in public:
         response = civic_page.goto(base + path)
         assert response is not None and response.status == 200, path
@@ -40,7 +47,11 @@ def test_pages_and_chart_meet_wcag_22_aa(app: Flask, civic_page: Page, civic_liv
     civic_page.goto(base + link_in(messages(app, "ann@example.org")[-1]))
     assert_accessible(civic_page)  # the "Sign in as ...?" page
     civic_page.click("button[type=submit]")
-    for path in ("/organogram/my-data", f"/organogram/groups/{group_id}/archive", f"/organogram/groups/{group_id}/manage"):
+    for path in (
+        "/organogram/my-data",
+        f"/organogram/groups/{group_id}/archive",
+        f"/organogram/groups/{group_id}/manage",
+    ):
         response = civic_page.goto(base + path)
         assert response is not None and response.status == 200, path
         assert_accessible(civic_page)

@@ -1,5 +1,6 @@
 """Names are private by default: a holder's name is published only by their own choice, never for a
 group that keeps its membership private, and erasure removes the person everywhere."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,11 +22,21 @@ SECRET = "Robert Secretname"
 def public_texts(app: Flask, group_id: int, tmp_path: Path) -> dict[str, str]:
     """Every public page, feed, API and export that could mention a post holder."""
     client = app.test_client()
-    paths = ["/", "/organogram/", f"/organogram/groups/{group_id}", f"/organogram/groups/{group_id}/chart.svg",
-             f"/organogram/groups/{group_id}/popolo.json", f"/organogram/groups/{group_id}/openreferral.json",
-             f"/organogram/groups/{group_id}/organogram-senior.csv", f"/organogram/groups/{group_id}/organogram-junior.csv",
-             "/organogram/groups.json", "/organogram/register.json", "/organogram/register.csv", "/organogram/register.geojson",
-             "/organogram/openreferral/organizations.json"]  # fmt: skip
+    paths = [
+        "/",
+        "/organogram/",
+        f"/organogram/groups/{group_id}",
+        f"/organogram/groups/{group_id}/chart.svg",
+        f"/organogram/groups/{group_id}/popolo.json",
+        f"/organogram/groups/{group_id}/openreferral.json",
+        f"/organogram/groups/{group_id}/organogram-senior.csv",
+        f"/organogram/groups/{group_id}/organogram-junior.csv",
+        "/organogram/groups.json",
+        "/organogram/register.json",
+        "/organogram/register.csv",
+        "/organogram/register.geojson",
+        "/organogram/openreferral/organizations.json",
+    ]
     texts = {}
     for path in paths:
         response = client.get(path)
@@ -60,14 +71,23 @@ def group_with_holder(app: Flask, **fields: str) -> tuple[FlaskClient, FlaskClie
         chair = db_session().scalar(select(Post.id))
         robert = db_session().scalar(select(Person.id).where(Person.email == HOLDER))
     post_form(holder, f"/organogram/join/{code}")
-    post_form(admin, manage, f"/organogram/groups/{group_id}/hand-over", **{"handover-post": str(chair), "handover-member": str(robert)})
+    post_form(
+        admin,
+        manage,
+        f"/organogram/groups/{group_id}/hand-over",
+        **{"handover-post": str(chair), "handover-member": str(robert)},
+    )
     return admin, holder, group_id
 
 
 def show_name(app: Flask, holder: FlaskClient, show: bool) -> None:
     with app.app_context():
-        holding = db_session().scalar(select(Membership.id).where(Membership.post_id.is_not(None), Membership.end_date.is_(None)))
-    response = post_form(holder, "/organogram/my-data", f"/organogram/my-data/holdings/{holding}/name", show="yes" if show else "no")
+        holding = db_session().scalar(
+            select(Membership.id).where(Membership.post_id.is_not(None), Membership.end_date.is_(None))
+        )
+    response = post_form(
+        holder, "/organogram/my-data", f"/organogram/my-data/holdings/{holding}/name", show="yes" if show else "no"
+    )
     assert response.status_code == 302
 
 
@@ -79,7 +99,9 @@ def test_a_private_name_appears_in_no_public_page_feed_api_or_export(app: Flask,
     assert "<strong>Chair</strong>: not disclosed" in texts[f"/organogram/groups/{group_id}"]
     assert ">Not disclosed</text>" in texts[f"/organogram/groups/{group_id}/chart.svg"]
     assert '"CHAIR","N/D"' in texts[f"/organogram/groups/{group_id}/organogram-senior.csv"]
-    assert SECRET in admin.get(f"/organogram/groups/{group_id}/manage").get_data(as_text=True)  # admins know their members
+    assert SECRET in admin.get(f"/organogram/groups/{group_id}/manage").get_data(
+        as_text=True
+    )  # admins know their members
     assert SECRET in holder.get("/organogram/my-data").get_data(as_text=True)
 
 
@@ -88,8 +110,11 @@ def test_opting_in_publishes_the_name_and_opting_out_withdraws_it(app: Flask, tm
     show_name(app, holder, True)
     texts = public_texts(app, group_id, tmp_path / "in")
     assert f"<strong>Chair</strong>: {SECRET}" in texts[f"/organogram/groups/{group_id}"]
-    assert {f"/organogram/groups/{group_id}/popolo.json", f"/organogram/groups/{group_id}/organogram-senior.csv",
-            f"/organogram/groups/{group_id}/chart.svg"} <= set(mentions(texts, SECRET))  # fmt: skip
+    assert {
+        f"/organogram/groups/{group_id}/popolo.json",
+        f"/organogram/groups/{group_id}/organogram-senior.csv",
+        f"/organogram/groups/{group_id}/chart.svg",
+    } <= set(mentions(texts, SECRET))
     show_name(app, holder, False)
     assert mentions(public_texts(app, group_id, tmp_path / "out"), SECRET) == []
 
@@ -107,11 +132,19 @@ def test_members_see_their_own_data_and_only_theirs(app: Flask) -> None:
     admin, holder, group_id = group_with_holder(app)
     data = holder.get("/organogram/my-data.json").get_json()
     assert data["person"] == {"email": HOLDER, "name": SECRET, "created_at": data["person"]["created_at"]}
-    assert [(m["group"], m["post"]) for m in data["memberships"]] == [("Friends of Athol Park", None), ("Friends of Athol Park", "Chair")]
-    assert {m["subject"] for m in data["messages"]} >= {"Your sign-in link", "You now hold Chair in Friends of Athol Park"}
+    assert [(m["group"], m["post"]) for m in data["memberships"]] == [
+        ("Friends of Athol Park", None),
+        ("Friends of Athol Park", "Chair"),
+    ]
+    assert {m["subject"] for m in data["messages"]} >= {
+        "Your sign-in link",
+        "You now hold Chair in Friends of Athol Park",
+    }
     with app.app_context():
         robert_holding = db_session().scalar(select(Membership.id).where(Membership.post_id.is_not(None)))
-    response = post_form(admin, "/organogram/my-data", f"/organogram/my-data/holdings/{robert_holding}/name", show="yes")
+    response = post_form(
+        admin, "/organogram/my-data", f"/organogram/my-data/holdings/{robert_holding}/name", show="yes"
+    )
     assert response.status_code == 404  # Ann cannot publish Robert's name
     assert app.test_client().get("/organogram/my-data.json").status_code == 302
 
@@ -130,9 +163,14 @@ def test_erasure_leaves_the_post_vacant_and_removes_the_person_everywhere(app: F
     assert '"CHAIR","Vacant"' in texts[f"/organogram/groups/{group_id}/organogram-senior.csv"]
     with app.app_context():
         session = db_session()
-        stored = [repr([getattr(row, c.key) for c in model.__table__.columns]) for model in ALL_MODELS
-                  for row in session.scalars(select(model))]  # fmt: skip
-        history = session.execute(select(Membership.person_id, Membership.end_date).where(Membership.post_id.is_not(None))).all()
+        stored = [
+            repr([getattr(row, c.key) for c in model.__table__.columns])
+            for model in ALL_MODELS
+            for row in session.scalars(select(model))
+        ]
+        history = session.execute(
+            select(Membership.person_id, Membership.end_date).where(Membership.post_id.is_not(None))
+        ).all()
     assert not [row for row in stored if SECRET in row or HOLDER in row]
     assert history and all(person is None and end is not None for person, end in history)  # dates kept, nobody named
     assert messages(app, HOLDER) == []
@@ -141,6 +179,19 @@ def test_erasure_leaves_the_post_vacant_and_removes_the_person_everywhere(app: F
 def test_the_register_never_carries_people_or_addresses(app: Flask) -> None:
     group_with_holder(app)
     [record] = app.test_client().get("/organogram/register.json").get_json()["groups"]
-    assert set(record) == {"id", "name", "theme", "area", "description", "contact_email", "website", "identifier", "parent_id",
-                           "verified", "lat", "lon", "url"}  # fmt: skip
+    assert set(record) == {
+        "id",
+        "name",
+        "theme",
+        "area",
+        "description",
+        "contact_email",
+        "website",
+        "identifier",
+        "parent_id",
+        "verified",
+        "lat",
+        "lon",
+        "url",
+    }
     assert "never a home address" in app.test_client().get("/organogram/register").get_data(as_text=True)

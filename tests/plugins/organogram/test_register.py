@@ -1,5 +1,6 @@
 """The council's register of groups: filtered by area and theme, as CSV, JSON and GeoJSON, with the
 staff-only "verified by the council" badge."""
+
 from __future__ import annotations
 
 import csv
@@ -19,12 +20,35 @@ STAFF_PASSWORD = "a long test password"
 @pytest.fixture
 def register(app: Flask) -> Flask:
     client = app.test_client()
-    register_group(app, client, "a@example.org", name="Friends of Athol Park", theme="environment", area="Port Erin",
-                   lat="54.0846", lon="-4.7553")  # fmt: skip
-    register_group(app, client, "b@example.org", name="Port Erin Youth Band", theme="young-people", area="Port Erin",
-                   your_email="b@example.org", description='=HYPERLINK("http://evil.example")')  # fmt: skip
-    register_group(app, client, "c@example.org", name="Ramsey Allotments", theme="environment", area="Ramsey",
-                   your_email="c@example.org")  # fmt: skip
+    register_group(
+        app,
+        client,
+        "a@example.org",
+        name="Friends of Athol Park",
+        theme="environment",
+        area="Port Erin",
+        lat="54.0846",
+        lon="-4.7553",
+    )
+    register_group(
+        app,
+        client,
+        "b@example.org",
+        name="Port Erin Youth Band",
+        theme="young-people",
+        area="Port Erin",
+        your_email="b@example.org",
+        description='=HYPERLINK("http://evil.example")',
+    )
+    register_group(
+        app,
+        client,
+        "c@example.org",
+        name="Ramsey Allotments",
+        theme="environment",
+        area="Ramsey",
+        your_email="c@example.org",
+    )
     return app
 
 
@@ -49,7 +73,7 @@ def test_csv_export_defuses_spreadsheet_formulas(register: Flask) -> None:
     assert response.headers["Content-Disposition"] == 'attachment; filename="community-groups.csv"'
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert [row["name"] for row in rows] == ["Friends of Athol Park", "Port Erin Youth Band"]
-    assert rows[1]["description"] == "'=HYPERLINK(\"http://evil.example\")"
+    assert rows[1]["description"] == '\'=HYPERLINK("http://evil.example")'
     assert rows[0]["url"] == "http://localhost/organogram/groups/1" and rows[0]["verified"] == "False"
 
 
@@ -73,7 +97,9 @@ def staff_client(app: Flask) -> FlaskClient:
 def test_staff_verify_a_group_and_the_badge_shows(register: Flask) -> None:
     client = staff_client(register)
     assert "Ramsey Allotments" in client.get("/organogram/staff/").get_data(as_text=True)
-    assert '<a class="service-nav__link" href="/organogram/staff/">Groups register</a>' in client.get("/").get_data(as_text=True)
+    assert '<a class="service-nav__link" href="/organogram/staff/">Groups register</a>' in client.get("/").get_data(
+        as_text=True
+    )
     assert post_form(client, "/organogram/staff/", "/organogram/staff/groups/3/verify").status_code == 302
     public = register.test_client()
     assert "Verified by the council" in public.get("/organogram/groups/3").get_data(as_text=True)

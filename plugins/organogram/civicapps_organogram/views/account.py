@@ -1,4 +1,5 @@
 """Residents' own side: signing in by email link, seeing their data, choosing to show their name, erasure."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,9 +11,17 @@ from civicapps import db_session
 from civicapps_organogram import notify
 from civicapps_organogram.forms import ActionForm, ConfirmForm, SignInForm
 from civicapps_organogram.identity import (
-    current_person, make_token, person_by_email, person_required, read_token, safe_next, sign_in, sign_in_link_unused,
-    sign_out, find_or_create_person,
-)  # fmt: skip
+    current_person,
+    find_or_create_person,
+    make_token,
+    person_by_email,
+    person_required,
+    read_token,
+    safe_next,
+    sign_in,
+    sign_in_link_unused,
+    sign_out,
+)
 from civicapps_organogram.membership import erase
 from civicapps_organogram.models import Group, Membership, OutboxMessage, Post
 from civicapps_organogram.settings import current_settings
@@ -29,12 +38,19 @@ def sign_in_page() -> Any:
         token = make_token(SIGN_IN, {"e": email.strip().lower(), "n": safe_next(request.args.get("next"))})
         link = url_for("organogram.use_sign_in_link", token=token, _external=True)
         minutes = current_settings().link_max_age_minutes
-        notify.send(current_app, email, "Your sign-in link",
-                    f"Follow this link within {minutes} minutes to sign in to community groups:\n{link}\n\n"
-                    "If you did not ask to sign in, ignore this message.")  # fmt: skip
+        notify.send(
+            current_app,
+            email,
+            "Your sign-in link",
+            f"Follow this link within {minutes} minutes to sign in to community groups:\n{link}\n\n"
+            "If you did not ask to sign in, ignore this message.",
+        )
         db_session().commit()
-        return render_template("organogram/message.html", title="Check your email",
-                               message=f"We have sent a sign-in link to {email}. It works once, for {minutes} minutes.")  # fmt: skip
+        return render_template(
+            "organogram/message.html",
+            title="Check your email",
+            message=f"We have sent a sign-in link to {email}. It works once, for {minutes} minutes.",
+        )
     return render_template("organogram/sign_in.html", title="Sign in", form=form)
 
 
@@ -43,16 +59,25 @@ def use_sign_in_link(token: str) -> Any:
     payload = read_token(SIGN_IN, token)
     person = person_by_email(payload["e"]) if payload else None
     if payload is None or not sign_in_link_unused(person, payload):
-        return render_template("organogram/message.html", title="This link does not work",
-                               message="The link has expired or has been used. Ask for a new one.",
-                               link=(url_for("organogram.sign_in"), "Get a new sign-in link")), 400  # fmt: skip
+        return render_template(
+            "organogram/message.html",
+            title="This link does not work",
+            message="The link has expired or has been used. Ask for a new one.",
+            link=(url_for("organogram.sign_in"), "Get a new sign-in link"),
+        ), 400
     form = ActionForm()
     if form.validate_on_submit():
         sign_in(person or find_or_create_person(payload["e"]))
         db_session().commit()
         return redirect(safe_next(payload.get("n")))
-    return render_template("organogram/confirm.html", title="Sign in", form=form, heading="Sign in",
-                           text=f"Sign in as {payload['e']}?", button="Sign in")  # fmt: skip
+    return render_template(
+        "organogram/confirm.html",
+        title="Sign in",
+        form=form,
+        heading="Sign in",
+        text=f"Sign in as {payload['e']}?",
+        button="Sign in",
+    )
 
 
 @bp.post("/sign-out", endpoint="sign_out")
@@ -66,7 +91,9 @@ def sign_out_page() -> Any:
 @person_required
 def my_data() -> str:
     person = current_person()
-    return render_template("organogram/my_data.html", title="Your groups and data", person=person, rows=_holdings(person.id))
+    return render_template(
+        "organogram/my_data.html", title="Your groups and data", person=person, rows=_holdings(person.id)
+    )
 
 
 @bp.get("/my-data.json")
@@ -78,12 +105,19 @@ def my_data_json() -> Any:
     return jsonify(
         person={"email": person.email, "name": person.name, "created_at": person.created_at.isoformat()},
         memberships=[
-            {"group": group.name, "post": post.label if post else None, "status": m.status, "admin": m.is_admin,
-             "name_public": m.name_public, "start_date": _iso(m.start_date), "end_date": _iso(m.end_date)}
+            {
+                "group": group.name,
+                "post": post.label if post else None,
+                "status": m.status,
+                "admin": m.is_admin,
+                "name_public": m.name_public,
+                "start_date": _iso(m.start_date),
+                "end_date": _iso(m.end_date),
+            }
             for m, group, post in _holdings(person.id)
         ],
         messages=[{"subject": m.subject, "sent_at": m.created_at.isoformat()} for m in messages],
-    )  # fmt: skip
+    )
 
 
 @bp.post("/my-data/name")
@@ -117,8 +151,11 @@ def erase_me() -> Any:
         erase(current_person())
         sign_out()
         db_session().commit()
-        return render_template("organogram/message.html", title="Your data has been deleted",
-                               message="We have deleted your name, email address and memberships. Posts you held are now shown as vacant.")  # fmt: skip
+        return render_template(
+            "organogram/message.html",
+            title="Your data has been deleted",
+            message="We have deleted your name, email address and memberships. Posts you held are now shown as vacant.",
+        )
     return render_template("organogram/erase.html", title="Delete your data", form=form)
 
 

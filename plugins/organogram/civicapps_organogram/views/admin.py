@@ -4,6 +4,7 @@ Every view here starts with :func:`_admin_group`, so only a current admin of *th
 the first line; anyone else gets 403, whatever they put in the form. CSRF tokens are checked on every
 POST by the core, so a forged cross-site request fails before it gets here.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,7 +13,15 @@ from flask import abort, redirect, render_template, url_for
 from sqlalchemy import select
 
 from civicapps import db_session
-from civicapps_organogram.forms import ActionForm, choices, ConfirmForm, HandOverForm, InviteForm, PostForm, ReportingLineForm
+from civicapps_organogram.forms import (
+    ActionForm,
+    ConfirmForm,
+    HandOverForm,
+    InviteForm,
+    PostForm,
+    ReportingLineForm,
+    choices,
+)
 from civicapps_organogram.identity import current_person, person_required
 from civicapps_organogram.membership import add_post, approve, archive, decline, hand_over, invite, is_admin, would_loop
 from civicapps_organogram.models import ACTIVE, REQUESTED, Group, Invitation, Membership, Person, Post
@@ -33,21 +42,28 @@ def _forms(group: Group, submitted: str | None = None) -> dict[str, Any]:
     """The page's forms with their choices; only the submitted one reads the request."""
     forms = {name: cls(prefix=name, **({} if name == submitted else {"formdata": None})) for name, cls in FORMS.items()}
     session = db_session()
-    posts = list(session.scalars(select(Post).where(Post.group_id == group.id, Post.eliminated_on.is_(None)).order_by(Post.position)))
+    posts = list(
+        session.scalars(
+            select(Post).where(Post.group_id == group.id, Post.eliminated_on.is_(None)).order_by(Post.position)
+        )
+    )
     post_choices = choices((p.id, p.label) for p in posts)
     forms["post"].reports_to.choices = post_choices if posts else choices([(0, "Nobody: this is the top post")])
     forms["line"].post.choices = forms["line"].reports_to.choices = forms["handover"].post.choices = post_choices
-    members = [(person.id, person.name or person.email or "A member") for m, person in _members(group) if m.status == ACTIVE]
+    members = [
+        (person.id, person.name or person.email or "A member") for m, person in _members(group) if m.status == ACTIVE
+    ]
     forms["handover"].member.choices = choices(members)
     return forms
 
 
 def _members(group: Group) -> list[tuple[Membership, Person]]:
     query = (
-        select(Membership, Person).join(Person, Membership.person_id == Person.id)
+        select(Membership, Person)
+        .join(Person, Membership.person_id == Person.id)
         .where(Membership.group_id == group.id, Membership.post_id.is_(None), Membership.end_date.is_(None))
         .order_by(Person.name, Person.email)
-    )  # fmt: skip
+    )
     return [tuple(row) for row in db_session().execute(query)]
 
 
@@ -55,16 +71,26 @@ def _page(group: Group, forms: dict[str, Any], status: int = 200, failed: str | 
     session = db_session()
     members = _members(group)
     history = session.execute(
-        select(Membership, Person, Post).outerjoin(Person, Membership.person_id == Person.id)
-        .join(Post, Membership.post_id == Post.id).where(Membership.group_id == group.id)
+        select(Membership, Person, Post)
+        .outerjoin(Person, Membership.person_id == Person.id)
+        .join(Post, Membership.post_id == Post.id)
+        .where(Membership.group_id == group.id)
         .order_by(Post.position, Membership.start_date, Membership.id)
-    ).all()  # fmt: skip
-    invitations = session.scalars(select(Invitation).where(Invitation.group_id == group.id).order_by(Invitation.id.desc()))
+    ).all()
+    invitations = session.scalars(
+        select(Invitation).where(Invitation.group_id == group.id).order_by(Invitation.id.desc())
+    )
     html = render_template(
-        "organogram/manage.html", title=f"Manage {group.name}", group=group, forms=forms, failed=failed,
-        requests=[(m, p) for m, p in members if m.status == REQUESTED], members=[(m, p) for m, p in members if m.status == ACTIVE],
-        history=list(history), invitations=list(invitations),
-    )  # fmt: skip
+        "organogram/manage.html",
+        title=f"Manage {group.name}",
+        group=group,
+        forms=forms,
+        failed=failed,
+        requests=[(m, p) for m, p in members if m.status == REQUESTED],
+        members=[(m, p) for m, p in members if m.status == ACTIVE],
+        history=list(history),
+        invitations=list(invitations),
+    )
     return html, status
 
 
@@ -110,8 +136,14 @@ def create_post(group_id: int) -> Any:
     if not form.validate_on_submit():
         return _page(group, forms, 400, "post")
     boss = db_session().get(Post, form.reports_to.data) if form.reports_to.data else None
-    add_post(group, form.label.data.strip(), (form.role.data or "").strip(), (form.description.data or "").strip(), boss,
-             form.contact_email.data)  # fmt: skip
+    add_post(
+        group,
+        form.label.data.strip(),
+        (form.role.data or "").strip(),
+        (form.description.data or "").strip(),
+        boss,
+        form.contact_email.data,
+    )
     db_session().commit()
     return redirect(url_for("organogram.manage", group_id=group.id) + "#posts")
 
@@ -125,7 +157,9 @@ def change_reporting_line(group_id: int) -> Any:
     if form.validate_on_submit():
         post, boss = db_session().get(Post, form.post.data), db_session().get(Post, form.reports_to.data)
         if would_loop(post, boss):
-            form.reports_to.errors = [f"{boss.label} already reports to {post.label}, directly or through others: choose another post"]
+            form.reports_to.errors = [
+                f"{boss.label} already reports to {post.label}, directly or through others: choose another post"
+            ]
         else:
             post.reports_to_id = boss.id
             db_session().commit()

@@ -1,4 +1,5 @@
 """The blueprint every view module adds its routes to, and the helpers they share."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort

@@ -1,4 +1,5 @@
 """Getting into a group: registering a new one, asking to join, or joining with an invitation."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -7,15 +8,25 @@ from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from civicapps import db_session
-from civicapps_organogram.forms import ActionForm, choices, JoinCodeForm, RegisterGroupForm
+from civicapps_organogram.forms import ActionForm, JoinCodeForm, RegisterGroupForm, choices
 from civicapps_organogram.identity import current_person, person_required, read_token
 from civicapps_organogram.membership import accept, group_membership, request_to_join, usable_invitation
 from civicapps_organogram.models import ACTIVE, Group
 from civicapps_organogram.registration import CONFIRM, confirm_group, register_group, too_many_registrations
 from civicapps_organogram.views.blueprint import bp, visible_group
 
-GROUP_FIELDS = ("name", "description", "theme", "area", "contact_email", "website", "identifier", "lat", "lon",
-                "membership_private")  # fmt: skip
+GROUP_FIELDS = (
+    "name",
+    "description",
+    "theme",
+    "area",
+    "contact_email",
+    "website",
+    "identifier",
+    "lat",
+    "lon",
+    "membership_private",
+)
 
 
 @bp.route("/register", methods=["GET", "POST"], endpoint="register_group")
@@ -34,9 +45,12 @@ def register_group_page() -> Any:
         fields = {key: value for key, value in fields.items() if value not in ("",)}
         register_group(fields | {"parent_id": form.parent_id.data or None}, form.your_email.data or "", address)
         db_session().commit()
-        return render_template("organogram/message.html", title="Check your email",
-                               message=f"We have sent a link to {form.your_email.data}. Follow it to confirm {form.name.data}: "
-                               "until then the group is not published.")  # fmt: skip
+        return render_template(
+            "organogram/message.html",
+            title="Check your email",
+            message=f"We have sent a link to {form.your_email.data}. Follow it to confirm {form.name.data}: "
+            "until then the group is not published.",
+        )
     return render_template("organogram/register_group.html", title="Register a group", form=form)
 
 
@@ -45,15 +59,24 @@ def confirm_group_page(token: str) -> Any:
     payload = read_token(CONFIRM, token)
     group = db_session().get(Group, payload.get("g")) if payload else None
     if payload is None or group is None or group.status != "pending":
-        return render_template("organogram/message.html", title="This link does not work",
-                               message="The link has expired or the group is already confirmed."), 400  # fmt: skip
+        return render_template(
+            "organogram/message.html",
+            title="This link does not work",
+            message="The link has expired or the group is already confirmed.",
+        ), 400
     form = ActionForm()
     if form.validate_on_submit():
         confirm_group(payload)
         db_session().commit()
         return redirect(url_for("organogram.manage", group_id=group.id))
-    return render_template("organogram/confirm.html", title="Confirm your group", form=form, heading=f"Confirm {group.name}",
-                           text="Publish the group and become its admin?", button="Confirm the group")  # fmt: skip
+    return render_template(
+        "organogram/confirm.html",
+        title="Confirm your group",
+        form=form,
+        heading=f"Confirm {group.name}",
+        text="Publish the group and become its admin?",
+        button="Confirm the group",
+    )
 
 
 @bp.post("/groups/<int:group_id>/join")
@@ -81,16 +104,25 @@ def accept_invitation(code: str) -> Any:
     invitation = usable_invitation(code)
     group = db_session().get(Group, invitation.group_id) if invitation else None
     if invitation is None or group is None or group.status != ACTIVE:
-        return render_template("organogram/message.html", title="This invitation does not work",
-                               message="The code is wrong or has expired. Ask the group for a new invitation.",
-                               link=(url_for("organogram.join"), "Enter another code")), 404  # fmt: skip
+        return render_template(
+            "organogram/message.html",
+            title="This invitation does not work",
+            message="The code is wrong or has expired. Ask the group for a new invitation.",
+            link=(url_for("organogram.join"), "Enter another code"),
+        ), 404
     form = ActionForm()
     if form.validate_on_submit():
         accept(invitation, current_person(), group)
         db_session().commit()
         return redirect(url_for("organogram.group_page", group_id=group.id))
     already = group_membership(current_person(), group)
-    return render_template("organogram/confirm.html", title="Join a group", form=form, heading=f"Join {group.name}",
-                           text="You are already a member." if already and already.status == ACTIVE else
-                           "Join this group? Your name is not published unless you choose to show it.",
-                           button="Join the group")  # fmt: skip
+    return render_template(
+        "organogram/confirm.html",
+        title="Join a group",
+        form=form,
+        heading=f"Join {group.name}",
+        text="You are already a member."
+        if already and already.status == ACTIVE
+        else "Join this group? Your name is not published unless you choose to show it.",
+        button="Join the group",
+    )

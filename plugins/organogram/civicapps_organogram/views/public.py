@@ -3,6 +3,7 @@
 Everything about people comes from the public snapshot, so a name nobody chose to publish cannot
 reach these pages or files.
 """
+
 from __future__ import annotations
 
 import json
@@ -10,17 +11,17 @@ from typing import Any
 
 from flask import Response, jsonify, render_template, request, url_for
 
+from civicapps import db_session
 from civicapps_organogram.chart import BOX_H, BOX_W, layout
 from civicapps_organogram.identity import current_person
 from civicapps_organogram.membership import group_membership, is_admin
+from civicapps_organogram.models import Group
 from civicapps_organogram.openreferral import organization
 from civicapps_organogram.orgcsv import export_pair
 from civicapps_organogram.popolo import export_popolo
 from civicapps_organogram.register import THEMES, active_groups, areas, as_csv, as_geojson, as_record, tree
 from civicapps_organogram.snapshot import load_snapshot
 from civicapps_organogram.views.blueprint import bp, visible_group
-from civicapps import db_session
-from civicapps_organogram.models import Group
 
 
 def _filters() -> tuple[str | None, str | None]:
@@ -31,15 +32,27 @@ def _filters() -> tuple[str | None, str | None]:
 
 def _records() -> list[dict[str, Any]]:
     area, theme = _filters()
-    return [as_record(g, url_for("organogram.group_page", group_id=g.id, _external=True)) for g in active_groups(area, theme)]
+    return [
+        as_record(g, url_for("organogram.group_page", group_id=g.id, _external=True))
+        for g in active_groups(area, theme)
+    ]
 
 
 @bp.get("/")
 def index() -> str:
     area, theme = _filters()
     groups = active_groups(area, theme)
-    return render_template("organogram/index.html", title="Community groups", roots=tree(groups), count=len(groups),
-                           areas=areas(), themes=THEMES, area=area, theme=theme, query=request.args.to_dict())  # fmt: skip
+    return render_template(
+        "organogram/index.html",
+        title="Community groups",
+        roots=tree(groups),
+        count=len(groups),
+        areas=areas(),
+        themes=THEMES,
+        area=area,
+        theme=theme,
+        query=request.args.to_dict(),
+    )
 
 
 @bp.get("/groups.json")
@@ -79,19 +92,35 @@ def group_page(group_id: int) -> str:
     parent = db_session().get(Group, group.parent_id) if group.parent_id else None
     subgroups = [g for g in active_groups() if g.parent_id == group.id]
     return render_template(
-        "organogram/group.html", title=group.name, group=group, snapshot=snapshot, chart=layout(snapshot),
-        children=snapshot.children(), box_w=BOX_W, box_h=BOX_H, theme_name=THEMES.get(group.theme, group.theme),
-        parent=parent, subgroups=subgroups, membership=group_membership(person, group), admin=is_admin(person, group),
+        "organogram/group.html",
+        title=group.name,
+        group=group,
+        snapshot=snapshot,
+        chart=layout(snapshot),
+        children=snapshot.children(),
+        box_w=BOX_W,
+        box_h=BOX_H,
+        theme_name=THEMES.get(group.theme, group.theme),
+        parent=parent,
+        subgroups=subgroups,
+        membership=group_membership(person, group),
+        admin=is_admin(person, group),
         signed_in=person is not None,
-    )  # fmt: skip
+    )
 
 
 @bp.get("/groups/<int:group_id>/chart.svg")
 def chart_svg(group_id: int) -> Response:
     """The chart as a standalone SVG file, to download or print."""
     group = visible_group(group_id)
-    svg = render_template("organogram/chart.svg", group=group, chart=layout(load_snapshot(group)), box_w=BOX_W,
-                          box_h=BOX_H, standalone=True)  # fmt: skip
+    svg = render_template(
+        "organogram/chart.svg",
+        group=group,
+        chart=layout(load_snapshot(group)),
+        box_w=BOX_W,
+        box_h=BOX_H,
+        standalone=True,
+    )
     return _download(svg, "image/svg+xml", f"organogram-{group.id}.svg")
 
 

@@ -2,6 +2,7 @@
 
 Staff sign in through the core (``staff_required``); residents' sign-in never reaches these pages.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -19,7 +20,9 @@ from civicapps_organogram.views.blueprint import bp
 @bp.get("/staff/")
 @staff_required
 def staff_register() -> str:
-    return render_template("organogram/staff.html", title="Register of community groups", groups=active_groups(), themes=THEMES)
+    return render_template(
+        "organogram/staff.html", title="Register of community groups", groups=active_groups(), themes=THEMES
+    )
 
 
 @bp.post("/staff/groups/<int:group_id>/<any(verify, unverify):action>")
