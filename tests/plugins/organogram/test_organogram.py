@@ -7,11 +7,11 @@ from typing import Any
 
 import civicapps_organogram as organogram
 import pytest
-from civicapps_organogram.models import Group
+from civicapps_organogram.models import Group, Post
 from flask import Flask
 from sqlalchemy import func, select
 
-from civicapps import db_session
+from civicapps import StartupError, db_session
 from civicapps.testing import AppFactory, CivicRunner
 
 PLUGIN = ("organogram", organogram)
@@ -72,6 +72,7 @@ def test_demo_data_loads_once_however_often_it_runs(app: Flask) -> None:
         events = db_session().scalars(select(Group).where(Group.name == "Events committee")).one()
         children = db_session().scalars(select(Group.name).where(Group.parent_id == events.id).order_by(Group.name))
         assert list(children) == ["Christmas lights team", "Summer fair team"]
+        assert db_session().scalar(select(func.count()).select_from(Post)) == 4  # the association's officers, once
 
 
 def test_page_shows_groups_as_nested_lists_escaped(app: Flask) -> None:
@@ -143,3 +144,8 @@ def test_groups_in_a_cycle_are_left_out_instead_of_looping(app: Flask) -> None:
     assert CivicRunner(app).invoke(["organogram", "tree"]).output == TREE
     html = app.test_client().get("/organogram/").get_data(as_text=True)
     assert "Loop A" not in html
+
+
+def test_a_bad_setting_stops_startup(civic_app_factory: AppFactory) -> None:
+    with pytest.raises(StartupError, match="registrations_per_hour"):
+        civic_app_factory(plugins=[PLUGIN], config={"plugins": {"organogram": {"registrations_per_hour": 0}}})

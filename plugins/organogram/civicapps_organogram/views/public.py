@@ -10,12 +10,13 @@ import json
 from typing import Any
 
 from flask import Response, jsonify, render_template, request, url_for
+from sqlalchemy import select
 
 from civicapps import db_session
 from civicapps_organogram.chart import BOX_H, BOX_W, layout
 from civicapps_organogram.identity import current_person
 from civicapps_organogram.membership import group_membership, is_admin
-from civicapps_organogram.models import Group
+from civicapps_organogram.models import ACTIVE, Group
 from civicapps_organogram.openreferral import organization
 from civicapps_organogram.orgcsv import export_pair
 from civicapps_organogram.popolo import export_popolo
@@ -90,7 +91,11 @@ def group_page(group_id: int) -> str:
     snapshot = load_snapshot(group)
     person = current_person()
     parent = db_session().get(Group, group.parent_id) if group.parent_id else None
-    subgroups = [g for g in active_groups() if g.parent_id == group.id]
+    subgroups = list(
+        db_session().scalars(
+            select(Group).where(Group.parent_id == group.id, Group.status == ACTIVE).order_by(Group.name)
+        )
+    )
     return render_template(
         "organogram/group.html",
         title=group.name,
@@ -124,11 +129,9 @@ def chart_svg(group_id: int) -> Response:
     return _download(svg, "image/svg+xml", f"organogram-{group.id}.svg")
 
 
-@bp.get("/groups/<int:group_id>/organogram-<kind>.csv")
+@bp.get("/groups/<int:group_id>/organogram-<any(senior, junior):kind>.csv")
 def organogram_csv(group_id: int, kind: str) -> Response:
     """The data.gov.uk-style senior or junior CSV of the group."""
-    if kind not in ("senior", "junior"):
-        return Response("Not found", status=404)
     senior, junior = export_pair(visible_group(group_id))
     return _download(senior if kind == "senior" else junior, "text/csv", f"organogram-{group_id}-{kind}.csv")
 
