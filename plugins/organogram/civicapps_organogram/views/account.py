@@ -25,7 +25,7 @@ from civicapps_organogram.identity import (
 from civicapps_organogram.membership import erase
 from civicapps_organogram.models import Group, Membership, OutboxMessage, Post
 from civicapps_organogram.settings import current_settings
-from civicapps_organogram.views.blueprint import bp
+from civicapps_organogram.views.blueprint import bp, message
 
 SIGN_IN = "sign-in"
 
@@ -46,10 +46,9 @@ def sign_in_page() -> Any:
             "If you did not ask to sign in, ignore this message.",
         )
         db_session().commit()
-        return render_template(
-            "organogram/message.html",
-            title="Check your email",
-            message=f"We have sent a sign-in link to {email}. It works once, for {minutes} minutes.",
+        return message(
+            "Check your email",
+            f"We have sent a sign-in link to {email}. It works once, for {minutes} minutes.",
         )
     return render_template("organogram/sign_in.html", title="Sign in", form=form)
 
@@ -59,12 +58,12 @@ def use_sign_in_link(token: str) -> Any:
     payload = read_token(SIGN_IN, token)
     person = person_by_email(payload["e"]) if payload else None
     if payload is None or not sign_in_link_unused(person, payload):
-        return render_template(
-            "organogram/message.html",
-            title="This link does not work",
-            message="The link has expired or has been used. Ask for a new one.",
-            link=(url_for("organogram.sign_in"), "Get a new sign-in link"),
-        ), 400
+        return message(
+            "This link does not work",
+            "The link has expired or has been used. Ask for a new one.",
+            (url_for("organogram.sign_in"), "Get a new sign-in link"),
+            400,
+        )
     form = ActionForm()
     if form.validate_on_submit():
         sign_in(person or find_or_create_person(payload["e"]))
@@ -151,10 +150,9 @@ def erase_me() -> Any:
         erase(current_person())
         sign_out()
         db_session().commit()
-        return render_template(
-            "organogram/message.html",
-            title="Your data has been deleted",
-            message="We have deleted your name, email address and memberships. Posts you held are now shown as vacant.",
+        return message(
+            "Your data has been deleted",
+            "We have deleted your name, email address and memberships. Posts you held are now shown as vacant.",
         )
     return render_template("organogram/erase.html", title="Delete your data", form=form)
 

@@ -67,6 +67,19 @@ def _members(group: Group) -> list[tuple[Membership, Person]]:
     return [tuple(row) for row in db_session().execute(query)]
 
 
+def _submitted(group_id: int, name: str) -> tuple[Group, dict[str, Any], Any]:
+    """The admin's group, the page's forms, and the form named ``name`` read from the request."""
+    group = _admin_group(group_id)
+    forms = _forms(group, name)
+    return group, forms, forms[name]
+
+
+def _done(group: Group, section: str) -> Any:
+    """Commit and go back to the section of the manage page that changed."""
+    db_session().commit()
+    return redirect(url_for("organogram.manage", group_id=group.id) + f"#{section}")
+
+
 def _page(group: Group, forms: dict[str, Any], status: int = 200, failed: str | None = None) -> Any:
     session = db_session()
     members = _members(group)
@@ -111,28 +124,23 @@ def decide_request(group_id: int, membership_id: int, decision: str) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     approve(membership, group) if decision == "approve" else decline(membership)
-    db_session().commit()
-    return redirect(url_for("organogram.manage", group_id=group.id))
+    return _done(group, "requests")
 
 
 @bp.post("/groups/<int:group_id>/invitations")
 @person_required
 def create_invitation(group_id: int) -> Any:
-    group = _admin_group(group_id)
-    forms = _forms(group, "invite")
-    if not forms["invite"].validate_on_submit():
+    group, forms, form = _submitted(group_id, "invite")
+    if not form.validate_on_submit():
         return _page(group, forms, 400, "invite")
-    invite(group, forms["invite"].email.data, current_settings().invitation_days)
-    db_session().commit()
-    return redirect(url_for("organogram.manage", group_id=group.id) + "#invitations")
+    invite(group, form.email.data, current_settings().invitation_days)
+    return _done(group, "invitations")
 
 
 @bp.post("/groups/<int:group_id>/posts")
 @person_required
 def create_post(group_id: int) -> Any:
-    group = _admin_group(group_id)
-    forms = _forms(group, "post")
-    form = forms["post"]
+    group, forms, form = _submitted(group_id, "post")
     if not form.validate_on_submit():
         return _page(group, forms, 400, "post")
     boss = db_session().get(Post, form.reports_to.data) if form.reports_to.data else None
@@ -144,16 +152,13 @@ def create_post(group_id: int) -> Any:
         boss,
         form.contact_email.data,
     )
-    db_session().commit()
-    return redirect(url_for("organogram.manage", group_id=group.id) + "#posts")
+    return _done(group, "posts")
 
 
 @bp.post("/groups/<int:group_id>/reporting-lines")
 @person_required
 def change_reporting_line(group_id: int) -> Any:
-    group = _admin_group(group_id)
-    forms = _forms(group, "line")
-    form = forms["line"]
+    group, forms, form = _submitted(group_id, "line")
     if form.validate_on_submit():
         post, boss = db_session().get(Post, form.post.data), db_session().get(Post, form.reports_to.data)
         if would_loop(post, boss):
@@ -162,22 +167,18 @@ def change_reporting_line(group_id: int) -> Any:
             ]
         else:
             post.reports_to_id = boss.id
-            db_session().commit()
-            return redirect(url_for("organogram.manage", group_id=group.id) + "#posts")
+            return _done(group, "posts")
     return _page(group, forms, 400, "line")
 
 
 @bp.post("/groups/<int:group_id>/hand-over")
 @person_required
 def hand_over_post(group_id: int) -> Any:
-    group = _admin_group(group_id)
-    forms = _forms(group, "handover")
-    form = forms["handover"]
+    group, forms, form = _submitted(group_id, "handover")
     if not form.validate_on_submit():
         return _page(group, forms, 400, "handover")
     hand_over(db_session().get(Post, form.post.data), group, db_session().get(Person, form.member.data))
-    db_session().commit()
-    return redirect(url_for("organogram.manage", group_id=group.id) + "#history")
+    return _done(group, "history")
 
 
 @bp.route("/groups/<int:group_id>/archive", methods=["GET", "POST"])

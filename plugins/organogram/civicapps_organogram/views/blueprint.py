@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, render_template
 
 from civicapps import db_session
 from civicapps_organogram.models import ACTIVE, ARCHIVED, Group
@@ -16,3 +16,8 @@ def visible_group(group_id: int) -> Group:
     if group is None or group.status not in (ACTIVE, ARCHIVED):
         abort(404)
     return group
+
+
+def message(title: str, text: str, link: tuple[str, str] | None = None, status: int = 200) -> tuple[str, int]:
+    """A page that tells the resident what happened (a link sent, an expired link), with a way on."""
+    return render_template("organogram/message.html", title=title, message=text, link=link), status

@@ -13,7 +13,7 @@ from civicapps_organogram.identity import current_person, person_required, read_
 from civicapps_organogram.membership import accept, group_membership, request_to_join, usable_invitation
 from civicapps_organogram.models import ACTIVE, Group
 from civicapps_organogram.registration import CONFIRM, confirm_group, register_group, too_many_registrations
-from civicapps_organogram.views.blueprint import bp, visible_group
+from civicapps_organogram.views.blueprint import bp, message, visible_group
 
 GROUP_FIELDS = (
     "name",
@@ -45,10 +45,9 @@ def register_group_page() -> Any:
         fields = {key: value for key, value in fields.items() if value not in ("",)}
         register_group(fields | {"parent_id": form.parent_id.data or None}, form.your_email.data or "", address)
         db_session().commit()
-        return render_template(
-            "organogram/message.html",
-            title="Check your email",
-            message=f"We have sent a link to {form.your_email.data}. Follow it to confirm {form.name.data}: "
+        return message(
+            "Check your email",
+            f"We have sent a link to {form.your_email.data}. Follow it to confirm {form.name.data}: "
             "until then the group is not published.",
         )
     return render_template("organogram/register_group.html", title="Register a group", form=form)
@@ -59,11 +58,7 @@ def confirm_group_page(token: str) -> Any:
     payload = read_token(CONFIRM, token)
     group = db_session().get(Group, payload.get("g")) if payload else None
     if payload is None or group is None or group.status != "pending":
-        return render_template(
-            "organogram/message.html",
-            title="This link does not work",
-            message="The link has expired or the group is already confirmed.",
-        ), 400
+        return message("This link does not work", "The link has expired or the group is already confirmed.", status=400)
     form = ActionForm()
     if form.validate_on_submit():
         confirm_group(payload)
@@ -104,12 +99,12 @@ def accept_invitation(code: str) -> Any:
     invitation = usable_invitation(code)
     group = db_session().get(Group, invitation.group_id) if invitation else None
     if invitation is None or group is None or group.status != ACTIVE:
-        return render_template(
-            "organogram/message.html",
-            title="This invitation does not work",
-            message="The code is wrong or has expired. Ask the group for a new invitation.",
-            link=(url_for("organogram.join"), "Enter another code"),
-        ), 404
+        return message(
+            "This invitation does not work",
+            "The code is wrong or has expired. Ask the group for a new invitation.",
+            (url_for("organogram.join"), "Enter another code"),
+            404,
+        )
     form = ActionForm()
     if form.validate_on_submit():
         accept(invitation, current_person(), group)
