@@ -163,7 +163,7 @@ def _holdings(person_id: int) -> list[tuple[Membership, Group, Post | None]]:
         .join(Group, Membership.group_id == Group.id)
         .outerjoin(Post, Membership.post_id == Post.id)
         .where(Membership.person_id == person_id)
-        .order_by(Group.name, Membership.start_date)
+        .order_by(Group.name, Membership.start_date, Membership.id)
     )
     return [tuple(row) for row in db_session().execute(query)]  # type: ignore[misc]
 
