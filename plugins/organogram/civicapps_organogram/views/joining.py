@@ -11,7 +11,7 @@ from civicapps import db_session
 from civicapps_organogram.forms import ActionForm, JoinCodeForm, RegisterGroupForm, choices
 from civicapps_organogram.identity import current_person, person_required, read_token
 from civicapps_organogram.membership import accept, group_membership, request_to_join, usable_invitation
-from civicapps_organogram.models import ACTIVE, Group
+from civicapps_organogram.models import ACTIVE, PENDING, Group
 from civicapps_organogram.registration import CONFIRM, confirm_group, register_group, too_many_registrations
 from civicapps_organogram.views.blueprint import bp, message, visible_group
 
@@ -57,7 +57,7 @@ def register_group_page() -> Any:
 def confirm_group_page(token: str) -> Any:
     payload = read_token(CONFIRM, token)
     group = db_session().get(Group, payload.get("g")) if payload else None
-    if payload is None or group is None or group.status != "pending":
+    if payload is None or group is None or group.status != PENDING:
         return message("This link does not work", "The link has expired or the group is already confirmed.", status=400)
     form = ActionForm()
     if form.validate_on_submit():
