@@ -135,8 +135,10 @@ def set_name() -> Any:
 def show_name(membership_id: int) -> Any:
     """Opt in (or out) of showing one's name on the public chart for one post."""
     membership = db_session().get(Membership, membership_id)
-    if membership is None or membership.person_id != current_person().id or not ActionForm().validate_on_submit():
-        abort(404 if membership is None or membership.person_id != current_person().id else 400)
+    if membership is None or membership.person_id != current_person().id:
+        abort(404)  # someone else's membership does not exist, as far as this person can tell
+    if not ActionForm().validate_on_submit():
+        abort(400)
     membership.name_public = request.form.get("show") == "yes"
     db_session().commit()
     return redirect(url_for("organogram.my_data"))
