@@ -76,8 +76,10 @@ def canonical_rows(app: Flask | None, plan: FeedPlan, records: Iterable[RawRecor
 
 
 def _values(plan: FeedPlan, raw: RawRecord, tally: Tally) -> dict[str, Any] | None:
+    if not plan.fields:  # civicapps pull with no mapping: the source's own columns
+        return dict(raw.fields)
     values: dict[str, Any] = {}
-    specs = plan.dataset.fields
+    specs = plan.specs
     for name, compiled in plan.fields.items():
         spec = specs[name]
         value = compiled.get(raw.fields, values)

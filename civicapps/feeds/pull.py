@@ -27,6 +27,7 @@ from civicapps.feeds.models import FeedState
 from civicapps.feeds.pipeline import Tally, canonical_rows
 from civicapps.feeds.readers import NotModified, Source
 from civicapps.feeds.registry import FeedPlan, feeds_registry
+from civicapps.geo.geocoding import postcode_service
 
 Outcome = Literal["ingested", "not_modified", "failed"]
 
@@ -74,6 +75,7 @@ def config_digest(plan: FeedPlan) -> str:
 def pull_feed(app: Flask, name: str, *, force: bool = False) -> PullResult:
     """Pull feed ``name`` now; ``force`` ignores ETag/Last-Modified and the unchanged-bytes shortcut."""
     plan = feeds_registry(app).plans[name]
+    assert plan.dataset is not None, "configured feeds always have a dataset"
     started, now = time.monotonic(), utcnow()
     db = get_database(app)
     with db.sessionmaker() as session:
@@ -92,7 +94,7 @@ def pull_feed(app: Flask, name: str, *, force: bool = False) -> PullResult:
     tally = Tally(name)
     result = PullResult(name, "ingested")
     ingest = None
-    with db.sessionmaker() as session:
+    with db.sessionmaker() as session, postcode_service(app).deferred_writes():
         try:
             ingest = Ingest(session, plan.dataset, name, now)
             for rows in canonical_rows(app, plan, plan.reader.read(source), tally):
@@ -121,7 +123,7 @@ def pull_feed(app: Flask, name: str, *, force: bool = False) -> PullResult:
     result.requests, result.seconds = source.requests, time.monotonic() - started
     _record(app, plan, result, source, digest, now)
     if ingest is not None and result.outcome == "ingested" and (ingest.new or ingest.changed):
-        event = RecordsIngested(plan.dataset.full_name, name, tuple(ingest.new), tuple(ingest.changed))
+        event = RecordsIngested(ingest.dataset.full_name, name, tuple(ingest.new), tuple(ingest.changed))
         announce_records_ingested(app, event)
     return result
 

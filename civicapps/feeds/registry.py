@@ -18,7 +18,7 @@ from flask import Flask
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from civicapps.errors import CivicappsError, StartupError
-from civicapps.feeds.datasets import Dataset
+from civicapps.feeds.datasets import Dataset, FieldSpec
 from civicapps.feeds.locate import LocationPlan, compile_location
 from civicapps.feeds.mapping import Compiled, compile_spec
 from civicapps.feeds.readers import Reader
@@ -92,13 +92,18 @@ class FeedConfig(BaseModel):
 
 @dataclass
 class FeedPlan:
-    """A checked feed with everything a pull needs compiled."""
+    """A checked feed with everything a pull needs compiled.
+
+    ``dataset`` is None only for ``civicapps pull`` without ``--dataset``: then ``specs`` are untyped
+    text fields, and with no mapping at all every source column passes through as it is.
+    """
 
     feed: Feed
-    dataset: Dataset
+    dataset: Dataset | None
     reader: Reader
     fields: dict[str, Compiled]
     location: LocationPlan
+    specs: dict[str, FieldSpec]
 
 
 @dataclass
@@ -157,19 +162,26 @@ def _from_config(name: str, raw: Any) -> Feed:
     return Feed(name=name, **config.model_dump())
 
 
-def plan_feed(feed: Feed, registry: FeedsRegistry) -> FeedPlan:
-    """Check ``feed`` against the known datasets and readers and compile its mapping."""
-    if feed.dataset not in registry.datasets:
-        known = ", ".join(sorted(registry.datasets)) or "none (no installed plugin declares one)"
-        raise CivicappsError(f"unknown dataset {feed.dataset!r}; known datasets: {known}.")
+def plan_feed(feed: Feed, registry: FeedsRegistry, *, loose: bool = False) -> FeedPlan:
+    """Check ``feed`` against the known datasets and readers and compile its mapping.
+
+    ``loose`` (``civicapps pull`` without a dataset) accepts an empty ``feed.dataset``.
+    """
     if feed.format not in registry.readers:
         raise CivicappsError(f"unknown format {feed.format!r}; known formats: {', '.join(sorted(registry.readers))}.")
-    dataset = registry.datasets[feed.dataset]
     reader = registry.readers[feed.format]
     unknown = set(feed.options) - set(reader.options)
     if unknown:
         known = ", ".join(sorted(reader.options)) or "none"
         raise CivicappsError(f"unknown option(s) {', '.join(sorted(unknown))} for format {feed.format!r}; known: {known}.")
+    location = compile_location(feed.location)
+    if loose and not feed.dataset:
+        fields = {name: compile_spec(spec, f"mapping.{name}") for name, spec in feed.mapping.items()}
+        return FeedPlan(feed, None, reader, fields, location, {name: FieldSpec(name, str, False) for name in fields})
+    if feed.dataset not in registry.datasets:
+        known = ", ".join(sorted(registry.datasets)) or "none (no installed plugin declares one)"
+        raise CivicappsError(f"unknown dataset {feed.dataset!r}; known datasets: {known}.")
+    dataset = registry.datasets[feed.dataset]
     fields = {}
     for name, spec in feed.mapping.items():
         if name not in dataset.fields:
@@ -180,4 +192,4 @@ def plan_feed(feed: Feed, registry: FeedsRegistry) -> FeedPlan:
     missing = [name for name, spec in dataset.fields.items() if spec.required and name not in fields]
     if missing:
         raise CivicappsError(f"mapping does not fill required field(s) {', '.join(missing)} of {dataset.full_name}" + (" (or set authority)" if "authority" in missing else "") + ".")
-    return FeedPlan(feed, dataset, reader, fields, compile_location(feed.location))
+    return FeedPlan(feed, dataset, reader, fields, location, dataset.fields)

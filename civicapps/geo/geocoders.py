@@ -8,8 +8,10 @@ and (unless ``persist=False``) in ``geo_lookup_cache`` for ``cache_days``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -93,6 +95,18 @@ class PostcodeService:
         self.cache_ttl = timedelta(days=cache_days)
         self.memory: dict[str, PostcodeAnswer] = {}
         self._tables: bool | None = None
+        self._deferred: list[PostcodeAnswer] | None = None
+
+    @contextmanager
+    def deferred_writes(self) -> Iterator[None]:
+        """Queue cache writes until the block ends: a feed pull holds the SQLite write lock meanwhile."""
+        self._deferred = []
+        try:
+            yield
+        finally:
+            pending, self._deferred = self._deferred, None
+            if pending:
+                self._store(pending)
 
     def lookup(self, postcodes: Iterable[str], *, persist: bool = True) -> dict[str, PostcodeAnswer]:
         """Answers keyed by the text asked; spelling is normalised before any lookup."""
@@ -122,13 +136,20 @@ class PostcodeService:
         keep = {pc: a for pc, a in answers.items() if a.status != "error"}
         self.memory.update(keep)
         if persist and keep and self._has_tables():
-            self._store(list(keep.values()))
+            if self._deferred is not None:
+                self._deferred.extend(keep.values())
+            else:
+                self._store(list(keep.values()))
         return {pc: a for pc, a in answers.items() if a.status == "error"}
 
     def _has_tables(self) -> bool:
         """False before ``civicapps db upgrade``: ``civicapps pull`` must work on an empty database."""
         if self._tables is None:
-            names = inspect(get_database(self.app).engine).get_table_names()
+            db = get_database(self.app)
+            path = db.url.database if db.url.get_backend_name() == "sqlite" else None
+            if path and path != ":memory:" and not Path(path).exists():
+                return False  # connecting would create the file
+            names = inspect(db.engine).get_table_names()
             self._tables = Postcode.__tablename__ in names and LookupCache.__tablename__ in names
         return self._tables
 
