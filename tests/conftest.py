@@ -53,7 +53,7 @@ class Route:
     delay: float = 0.0
     fail_times: int = 0
     truncate: bool = False
-    handler: object = None  # (method, query, body) -> (status, content_type, bytes)
+    handler: object = None  # (method, query, body, headers) -> (status, content_type, bytes)
     hits: int = 0
 
 
@@ -101,8 +101,8 @@ def _handler(server: FeedServer):
                 return self._send(500, "text/html", b"<html><body>Internal Server Error</body></html>")
             if route.handler is not None:
                 length = int(self.headers.get("Content-Length") or 0)
-                status, ctype, body = route.handler(method, parse_qs(parts.query), self.rfile.read(length) if length else b"")
-                return self._send(status, ctype, body, route)
+                status, ctype, body, *tag = route.handler(method, parse_qs(parts.query), self.rfile.read(length) if length else b"", self.headers)
+                return self._send(status, ctype, body, route, *tag)
             if route.status != 200:
                 return self._send(route.status, route.content_type, route.body or b"", route)
             tag = '"' + hashlib.sha1(route.body).hexdigest() + '"'
@@ -167,7 +167,7 @@ KNOWN_POSTCODES = {
 }
 
 
-def postcodes_io_answer(method, query, body):
+def postcodes_io_answer(method, query, body, headers=None):
     """The real API's shapes: GET /postcodes/{pc} and bulk POST /postcodes."""
 
     def result(pc):

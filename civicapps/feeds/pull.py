@@ -49,6 +49,7 @@ class PullResult:
     seconds: float = 0.0
     error: str | None = None
     issues: list[RowIssue] = field(default_factory=list)
+    reasons: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         if self.outcome == "failed":
@@ -119,7 +120,7 @@ def pull_feed(app: Flask, name: str, *, force: bool = False) -> PullResult:
     if result.outcome == "ingested" and ingest is not None:
         result.read, result.ingested, result.skipped, result.warnings = tally.read, tally.kept, tally.skipped, tally.warnings
         result.new, result.changed, result.unchanged = len(ingest.new), len(ingest.changed), ingest.unchanged
-        result.issues = tally.issues
+        result.issues, result.reasons = tally.issues, dict(tally.reasons)
     result.requests, result.seconds = source.requests, time.monotonic() - started
     _record(app, plan, result, source, digest, now)
     if ingest is not None and result.outcome == "ingested" and (ingest.new or ingest.changed):

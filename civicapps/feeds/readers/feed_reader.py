@@ -60,9 +60,10 @@ def check_xml(data: bytes, what: str) -> None:
 
 
 def _record(position: int, entry: Any) -> RawRecord:
-    fields: dict[str, Any] = {name: entry.get(name) for name in FIELDS if entry.get(name) is not None}
+    # dict.get skips feedparser's deprecated updated<->published aliasing (and its warnings).
+    fields: dict[str, Any] = {name: dict.get(entry, name) for name in FIELDS if dict.get(entry, name) is not None}
     for name in ("published", "updated"):
-        parsed = entry.get(f"{name}_parsed")
+        parsed = dict.get(entry, f"{name}_parsed")
         if parsed:
             fields[name] = datetime.fromtimestamp(calendar.timegm(parsed), UTC).isoformat()
     tags = [t.get("term") for t in entry.get("tags", []) if t.get("term")]
