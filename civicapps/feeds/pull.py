@@ -117,10 +117,12 @@ def pull_feed(app: Flask, name: str, *, force: bool = False) -> PullResult:
             session.rollback()
             app.logger.exception("Feed %r failed unexpectedly", name)
             result.outcome, result.error = "failed", f"internal error ({type(exc).__name__}: {exc}); see the log"
-    if result.outcome == "ingested" and ingest is not None:
-        result.read, result.ingested, result.skipped, result.warnings = tally.read, tally.kept, tally.skipped, tally.warnings
-        result.new, result.changed, result.unchanged = len(ingest.new), len(ingest.changed), ingest.unchanged
+    if result.outcome != "not_modified":
+        result.read, result.skipped, result.warnings = tally.read, tally.skipped, tally.warnings
         result.issues, result.reasons = tally.issues, dict(tally.reasons)
+    if result.outcome == "ingested" and ingest is not None:
+        result.ingested = tally.kept
+        result.new, result.changed, result.unchanged = len(ingest.new), len(ingest.changed), ingest.unchanged
     result.requests, result.seconds = source.requests, time.monotonic() - started
     _record(app, plan, result, source, digest, now)
     if ingest is not None and result.outcome == "ingested" and (ingest.new or ingest.changed):
@@ -138,6 +140,7 @@ def _record(app: Flask, plan: FeedPlan, result: PullResult, source: Source, dige
         if result.outcome == "failed":
             state.last_error, state.last_error_at = result.error, now
             state.failing_since = state.failing_since or now
+            state.issues = [issue.as_dict() for issue in result.issues] or state.issues
         else:
             state.last_success_at, state.failing_since = now, None
         if result.outcome == "ingested":
