@@ -42,7 +42,7 @@ def test_national_grid_to_wgs84_within_a_metre(name, lat, lon, e, n):
 
 
 def test_easting_northing_rows_land_within_a_metre(planning_app, feed_server):
-    body = "ref,desc,easting,northing\n" + "".join(f"{i},{name},{e},{n}\n" for i, (name, _, _, e, n) in enumerate(OS_TEST_POINTS))
+    body = "ref,desc,easting,northing\n" + "".join(f'{i},"{name}",{e},{n}\n' for i, (name, _, _, e, n) in enumerate(OS_TEST_POINTS))
     url = feed_server.add("/bng.csv", body)
     feed = {"dataset": "planning.application", "format": "csv", "url": url, "authority": "OS",
             "mapping": {"reference": "ref", "description": "desc"}, "location": {"x": "easting", "y": "northing", "crs": "EPSG:27700"}}
