@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from civicapps.feeds.datasets import Dataset
 from civicapps.feeds.models import RecordVersion
 from civicapps.feeds.pipeline import Row
 
-KEY_CHUNK = 400  # (authority, reference) pairs per IN (...) query
+KEY_CHUNK = 500  # references per IN (...) query
+_ENCODE = json.JSONEncoder(default=str, ensure_ascii=False, separators=(",", ":")).encode  # one encoder, not one per row
 
 
 @dataclass
@@ -75,20 +76,30 @@ class Ingest:
         self._update(updates)
 
     def _load(self, keys: list[tuple[str, str]]) -> None:
-        wanted = list({k for k in keys if k not in self._known})
+        """Fetch id, hash and version of the keys not seen yet in this pull.
+
+        Grouped by authority so each query is ``authority = ? AND reference IN (...)``, which both
+        databases answer from the unique (authority, reference) index; a row-value IN is a table
+        scan on SQLite.
+        """
+        wanted: dict[str, set[str]] = {}
+        for authority, reference in keys:
+            if (authority, reference) not in self._known:
+                wanted.setdefault(authority, set()).add(reference)
         t = self.table
-        for start in range(0, len(wanted), KEY_CHUNK):
-            chunk = wanted[start : start + KEY_CHUNK]
-            query = select(t.c.authority, t.c.reference, t.c.id, t.c.content_hash, t.c.version).where(
-                tuple_(t.c.authority, t.c.reference).in_(chunk)
-            )
-            for authority, reference, id_, digest, version in self.session.execute(query):
-                self._known[(authority, reference)] = _Known(id_, digest, version)
+        for authority, references in wanted.items():
+            listed = list(references)
+            for start in range(0, len(listed), KEY_CHUNK):
+                query = select(t.c.reference, t.c.id, t.c.content_hash, t.c.version).where(
+                    t.c.authority == authority, t.c.reference.in_(listed[start : start + KEY_CHUNK])
+                )
+                for reference, id_, digest, version in self.session.execute(query):
+                    self._known[(authority, reference)] = _Known(id_, digest, version)
 
     def _data(self, row: Row) -> dict[str, Any]:
         lon, lat = row.point if row.point else (None, None)
         values = row.values
-        payload = json.dumps([values.get(name) for name in self.dataset.fields] + [lon, lat], default=str, ensure_ascii=False)
+        payload = _ENCODE([values.get(name) for name in self.dataset.fields] + [lon, lat])
         return {
             **{name: values.get(name) for name in self.dataset.fields},
             "latitude": lat,

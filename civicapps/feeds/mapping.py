@@ -88,8 +88,8 @@ def _base(spec: Mapping[str, Any], where: str) -> tuple[Getter, str]:
         joiner = str(spec.get("join", " "))
 
         def joined(fields: Mapping[str, Any], values: Mapping[str, Any]) -> str:
-            parts = (fields.get(n) for n in names)
-            return joiner.join(str(p).strip() for p in parts if p is not None and str(p).strip())
+            parts = [str(p).strip() for p in [fields.get(n) for n in names] if p is not None]
+            return joiner.join([p for p in parts if p])
 
         return joined, ", ".join(names)
     if "column" in spec:

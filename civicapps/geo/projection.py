@@ -8,7 +8,6 @@ go through pyproj. Everything is vectorised: a 100,000-row feed converts in a fr
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -60,13 +59,9 @@ def to_wgs84(xs: Sequence[float], ys: Sequence[float], crs: str) -> list[tuple[f
             lon[outside], lat[outside] = _transformer(crs).transform(x[outside], y[outside])
     else:
         lon, lat = _transformer(crs).transform(x, y)
-    return [_checked(a, b) for a, b in zip(lon.tolist(), lat.tolist(), strict=True)]
-
-
-def _checked(lon: float, lat: float) -> tuple[float, float] | None:
-    if not (math.isfinite(lon) and math.isfinite(lat)) or abs(lat) > 90 or abs(lon) > 180:
-        return None
-    return (round(lon, 7), round(lat, 7))
+    valid = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+    lon, lat = np.round(lon, 7), np.round(lat, 7)  # 1 cm: more digits are noise, and would churn hashes
+    return [(a, b) if ok else None for a, b, ok in zip(lon.tolist(), lat.tolist(), valid.tolist(), strict=True)]
 
 
 @lru_cache(maxsize=1)
