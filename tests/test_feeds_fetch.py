@@ -11,67 +11,67 @@ def fetcher(**overrides):
     return Fetcher(FetchSettings(**settings))
 
 
-def test_unchanged_feed_costs_one_304(feed_server):
-    url = feed_server.add("/a.csv", "ref\n1\n")
+def test_unchanged_feed_costs_one_304(civic_feed_server):
+    url = civic_feed_server.add("/a.csv", "ref\n1\n")
     f = fetcher()
     first = f.get(url)
     assert first.body == b"ref\n1\n" and first.etag
     again = f.get(url, etag=first.etag)
-    assert again.not_modified and feed_server.hits("/a.csv") == 2
-    assert feed_server.requests[-1][2]["If-None-Match"] == first.etag
+    assert again.not_modified and civic_feed_server.hits("/a.csv") == 2
+    assert civic_feed_server.requests[-1][2]["If-None-Match"] == first.etag
 
 
-def test_if_modified_since_is_sent_and_honoured(feed_server):
-    url = feed_server.add("/b.csv", "ref\n1\n", etag=False, last_modified=True)
+def test_if_modified_since_is_sent_and_honoured(civic_feed_server):
+    url = civic_feed_server.add("/b.csv", "ref\n1\n", etag=False, last_modified=True)
     first = fetcher().get(url)
     assert first.last_modified and first.etag is None
     assert fetcher().get(url, last_modified=first.last_modified).not_modified
 
 
-def test_polite_user_agent(feed_server):
-    fetcher().get(feed_server.add("/c.csv", "x\n"))
-    assert feed_server.requests[-1][2]["User-Agent"] == "civicapps/test (+https://council.example)"
+def test_polite_user_agent(civic_feed_server):
+    fetcher().get(civic_feed_server.add("/c.csv", "x\n"))
+    assert civic_feed_server.requests[-1][2]["User-Agent"] == "civicapps/test (+https://council.example)"
 
 
-def test_server_errors_are_retried_with_backoff(feed_server):
-    url = feed_server.add("/flaky.csv", "ref\n1\n", fail_times=2)
+def test_server_errors_are_retried_with_backoff(civic_feed_server):
+    url = civic_feed_server.add("/flaky.csv", "ref\n1\n", fail_times=2)
     assert fetcher(retries=2).get(url).body == b"ref\n1\n"
-    assert feed_server.hits("/flaky.csv") == 3
+    assert civic_feed_server.hits("/flaky.csv") == 3
 
 
-def test_persistent_500_is_one_clear_error(feed_server):
-    url = feed_server.add("/down.csv", "ref\n", fail_times=99)
+def test_persistent_500_is_one_clear_error(civic_feed_server):
+    url = civic_feed_server.add("/down.csv", "ref\n", fail_times=99)
     with pytest.raises(FeedError, match=r"Cannot fetch .*/down.csv: the server answered HTTP 500 Internal Server Error \(tried 3 times\)"):
         fetcher(retries=2).get(url)
 
 
-def test_client_errors_are_not_retried(feed_server):
+def test_client_errors_are_not_retried(civic_feed_server):
     with pytest.raises(FeedError, match="HTTP 404"):
-        fetcher().get(feed_server.url("/missing.csv"))
-    assert len(feed_server.requests) == 1
+        fetcher().get(civic_feed_server.url("/missing.csv"))
+    assert len(civic_feed_server.requests) == 1
 
 
-def test_timeout_is_retried_then_reported(feed_server):
-    url = feed_server.add("/slow.csv", "ref\n", delay=1.0)
+def test_timeout_is_retried_then_reported(civic_feed_server):
+    url = civic_feed_server.add("/slow.csv", "ref\n", delay=1.0)
     with pytest.raises(FeedError, match=r"no answer within 0.2 s \(timeout\) \(tried 2 times\)"):
         fetcher(timeout=0.2, retries=1).get(url)
 
 
-def test_size_cap_stops_reading(feed_server):
-    url = feed_server.add("/big.csv", "x" * 5000)
+def test_size_cap_stops_reading(civic_feed_server):
+    url = civic_feed_server.add("/big.csv", "x" * 5000)
     with pytest.raises(FeedError, match="5,000 bytes, over the 1,000-byte limit"):
         fetcher(max_bytes=1000).get(url)
 
 
-def test_truncated_download_is_reported(feed_server):
-    url = feed_server.add("/cut.csv", "ref,desc\n1,one\n", truncate=True)
+def test_truncated_download_is_reported(civic_feed_server):
+    url = civic_feed_server.add("/cut.csv", "ref,desc\n1,one\n", truncate=True)
     with pytest.raises(FeedError, match="cut short"):
         fetcher(retries=0).get(url)
 
 
-def test_api_keys_in_query_strings_stay_out_of_messages(feed_server):
+def test_api_keys_in_query_strings_stay_out_of_messages(civic_feed_server):
     with pytest.raises(FeedError) as caught:
-        fetcher().get(feed_server.url("/nope.json") + "?key=SECRET")
+        fetcher().get(civic_feed_server.url("/nope.json") + "?key=SECRET")
     assert "SECRET" not in str(caught.value)
 
 

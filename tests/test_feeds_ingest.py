@@ -12,7 +12,7 @@ from civicapps.feeds import pull_feed
 from civicapps.feeds.models import FeedState, RecordVersion
 from civicapps.geo.postcodes import find_postcode
 
-from conftest import IOM_RAW, IOM_WEEKLY, count, iom_feed, records
+from feeds_support import IOM_RAW, IOM_WEEKLY, count, iom_feed, records, planning_app  # noqa: F401 - fixture
 
 
 def state(app, name):
@@ -25,8 +25,8 @@ def versions(app):
         return session.scalars(select(RecordVersion).order_by(RecordVersion.id)).all()
 
 
-def test_weekly_isle_of_man_file_upserts_repeats_and_reports_rows_without_postcode(planning_app, feed_server):
-    url = feed_server.add("/iom-weekly.csv", IOM_WEEKLY.read_bytes())
+def test_weekly_isle_of_man_file_upserts_repeats_and_reports_rows_without_postcode(planning_app, civic_feed_server):
+    url = civic_feed_server.add("/iom-weekly.csv", IOM_WEEKLY.read_bytes())
     app = planning_app(feeds={"iom": iom_feed(url)})
     result = pull_feed(app, "iom")
     rows = list(csv.DictReader(io.StringIO(IOM_WEEKLY.read_text())))
@@ -49,8 +49,8 @@ def test_weekly_isle_of_man_file_upserts_repeats_and_reports_rows_without_postco
     assert state(app, "iom").rows_warned == result.warnings
 
 
-def test_raw_file_with_literal_backslash_n_and_d_mon_yyyy_dates(planning_app, feed_server):
-    url = feed_server.add("/raw.csv", IOM_RAW.read_bytes())
+def test_raw_file_with_literal_backslash_n_and_d_mon_yyyy_dates(planning_app, civic_feed_server):
+    url = civic_feed_server.add("/raw.csv", IOM_RAW.read_bytes())
     mapping = {
         "reference": "Application Number",
         "description": {"column": "Details", "replace": {"\\n": " "}, "squash": True},
@@ -74,14 +74,14 @@ FEED = {"dataset": "planning.application", "format": "csv", "authority": "Test",
         "location": {"postcode": {"field": "postcode"}}}
 
 
-def test_second_pull_of_changed_file_versions_only_real_changes(planning_app, feed_server):
-    url = feed_server.add("/l.csv", _csv([("1", "Shed", "SW1A 1AA"), ("2", "Porch", "EX16 5BL")]))
+def test_second_pull_of_changed_file_versions_only_real_changes(planning_app, civic_feed_server):
+    url = civic_feed_server.add("/l.csv", _csv([("1", "Shed", "SW1A 1AA"), ("2", "Porch", "EX16 5BL")]))
     seen = []
     listener = ("listener", type("L", (), {"on_records_ingested": hookimpl(lambda self, event: seen.append(event))})())
     app = planning_app(feeds={"l": {**FEED, "url": url}}, plugins=[listener])
     pull_feed(app, "l")
     before = records(app)
-    feed_server.add("/l.csv", _csv([("1", "Shed", "SW1A 1AA"), ("2", "Porch and canopy", "EX16 5BL"), ("3", "Loft", "sw1a1aa")]))
+    civic_feed_server.add("/l.csv", _csv([("1", "Shed", "SW1A 1AA"), ("2", "Porch and canopy", "EX16 5BL"), ("3", "Loft", "sw1a1aa")]))
     result = pull_feed(app, "l")
     after = records(app)
     assert (result.new, result.changed, result.unchanged) == (1, 1, 1)
@@ -97,8 +97,8 @@ def test_second_pull_of_changed_file_versions_only_real_changes(planning_app, fe
     ]
 
 
-def test_unchanged_rows_cost_no_writes(planning_app, feed_server):
-    url = feed_server.add("/u.csv", _csv([(str(i), f"Application {i}", "") for i in range(50)]), etag=False)
+def test_unchanged_rows_cost_no_writes(planning_app, civic_feed_server):
+    url = civic_feed_server.add("/u.csv", _csv([(str(i), f"Application {i}", "") for i in range(50)]), etag=False)
     app = planning_app(feeds={"u": {**FEED, "url": url}})
     pull_feed(app, "u")
     statements = []
@@ -114,15 +114,15 @@ def test_unchanged_rows_cost_no_writes(planning_app, feed_server):
     assert len(writes_to_records) <= 2, f"only the feed-state bookkeeping writes: {statements}"
 
 
-def test_same_bytes_without_validators_skip_parsing(planning_app, feed_server):
-    url = feed_server.add("/nv.csv", _csv([("1", "Shed", "")]), etag=False)
+def test_same_bytes_without_validators_skip_parsing(planning_app, civic_feed_server):
+    url = civic_feed_server.add("/nv.csv", _csv([("1", "Shed", "")]), etag=False)
     app = planning_app(feeds={"nv": {**FEED, "url": url}})
     assert pull_feed(app, "nv").outcome == "ingested"
     assert pull_feed(app, "nv").outcome == "not_modified"
 
 
-def test_edited_mapping_re_reads_an_unchanged_feed(planning_app, feed_server):
-    url = feed_server.add("/m.csv", _csv([("1", "Shed", "")]))
+def test_edited_mapping_re_reads_an_unchanged_feed(planning_app, civic_feed_server):
+    url = civic_feed_server.add("/m.csv", _csv([("1", "Shed", "")]))
     app = planning_app(feeds={"m": {**FEED, "url": url}})
     pull_feed(app, "m")
     changed = planning_app(feeds={"m": {**FEED, "url": url, "mapping": {**FEED["mapping"], "description": {"column": "desc", "case": "upper"}}}},
@@ -148,13 +148,13 @@ GOOD = _csv([("1", "Shed", ""), ("2", "Porch", "")])
     ],
     ids=["truncated-row", "truncated-quote", "wrong-encoding", "html-error-page", "http-500", "timeout", "every-row-bad"],
 )
-def test_failed_feed_leaves_stored_records_untouched(planning_app, feed_server, route, message):
-    url = feed_server.add("/f.csv", GOOD)
+def test_failed_feed_leaves_stored_records_untouched(planning_app, civic_feed_server, route, message):
+    url = civic_feed_server.add("/f.csv", GOOD)
     options = {"encoding": "utf-8"} if "utf-8 text" in message else {}
     app = planning_app(feeds={"f": {**FEED, "url": url, "options": options}}, plugin_settings={"feeds": {"retries": 0, "timeout_seconds": 0.5}})
     assert pull_feed(app, "f").new == 2
     before = {k: (r.description, r.version, r.last_changed_at) for k, r in records(app).items()}
-    feed_server.add("/f.csv", **route)
+    civic_feed_server.add("/f.csv", **route)
     result = pull_feed(app, "f")
     assert result.outcome == "failed" and message in result.error
     assert {k: (r.description, r.version, r.last_changed_at) for k, r in records(app).items()} == before
@@ -162,13 +162,13 @@ def test_failed_feed_leaves_stored_records_untouched(planning_app, feed_server, 
     assert message in saved.last_error and saved.failing_since is not None and saved.last_success_at is not None
 
 
-def test_xml_bomb_is_refused_without_expanding(planning_app, feed_server):
+def test_xml_bomb_is_refused_without_expanding(planning_app, civic_feed_server):
     bomb = (
         '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
         + "".join(f'<!ENTITY lol{i} "{"&lol{};".format(i - 1 if i > 1 else "") * 10}">' for i in range(1, 10))
         + ']><rss version="2.0"><channel><item><title>&lol9;</title><guid>1</guid></item></channel></rss>'
     )
-    url = feed_server.add("/bomb.rss", bomb, content_type="application/rss+xml")
+    url = civic_feed_server.add("/bomb.rss", bomb, content_type="application/rss+xml")
     app = planning_app(feeds={"b": {"dataset": "planning.application", "format": "rss", "url": url, "authority": "T",
                                     "mapping": {"reference": "id", "description": "title"}}})
     result = pull_feed(app, "b")
@@ -176,7 +176,7 @@ def test_xml_bomb_is_refused_without_expanding(planning_app, feed_server):
     assert count(app) == 0
 
 
-def test_bug_in_a_plugin_reader_is_contained(planning_app, feed_server):
+def test_bug_in_a_plugin_reader_is_contained(planning_app, civic_feed_server):
     from civicapps import Reader
 
     class Broken(Reader):
@@ -187,7 +187,7 @@ def test_bug_in_a_plugin_reader_is_contained(planning_app, feed_server):
             yield
 
     plugin = ("brokenfmt", type("P", (), {"register_readers": hookimpl(lambda self: [Broken()])})())
-    url = feed_server.add("/x", "x")
+    url = civic_feed_server.add("/x", "x")
     app = planning_app(feeds={"x": {**FEED, "url": url, "format": "broken"}}, plugins=[plugin])
     result = pull_feed(app, "x")
     assert result.outcome == "failed" and result.error.startswith("internal error (KeyError")

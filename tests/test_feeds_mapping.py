@@ -10,7 +10,7 @@ from civicapps.feeds.datasets import Invalid, _to_date
 from civicapps.feeds.mapping import compile_spec
 from civicapps.feeds.registry import parse_duration
 
-from conftest import records
+from feeds_support import records, planning_app  # noqa: F401 - fixture
 
 
 def value(spec, fields, values=None):
@@ -53,9 +53,9 @@ def test_bad_date_names_what_was_expected():
         _to_date("2024-05-08", ("%d %b %Y",))
 
 
-def test_bad_rows_are_reported_with_feed_line_field_and_reason_and_skipped(planning_app, feed_server):
+def test_bad_rows_are_reported_with_feed_line_field_and_reason_and_skipped(planning_app, civic_feed_server):
     body = 'ref,desc,date\n1,Shed,1 Jun 2023\n2,Porch,sometime\n3,,2 Jun 2023\n4,"' + "x" * 10 + '",3 Jun 2023\n5,Garage\n'
-    url = feed_server.add("/v.csv", body)
+    url = civic_feed_server.add("/v.csv", body)
     feed = {"dataset": "planning.application", "format": "csv", "url": url, "authority": "T",
             "mapping": {"reference": "ref", "description": "desc", "received": "date", "local_authority": {"value": "L" * 101}}}
     app = planning_app(feeds={"v": {**feed, "mapping": {k: v for k, v in feed["mapping"].items() if k != "local_authority"}}})

@@ -11,7 +11,7 @@ from civicapps.feeds.readers.csv_reader import CsvReader
 from civicapps.feeds.readers.feed_reader import FeedReader
 from civicapps.feeds.readers.json_reader import JsonReader
 
-from conftest import count, records
+from feeds_support import count, records, planning_app  # noqa: F401 - fixture
 
 BASE = {"reference": "ref", "description": "desc"}
 ROWS = [
@@ -26,10 +26,10 @@ ROWS = [
 def paged(page_body, content_type="application/json"):
     """A paged API endpoint: page_body(offset, limit) -> bytes; ETag per page, 304 when unchanged."""
 
-    def handler(method, query, body, headers):
-        data = page_body(query)
+    def handler(request):
+        data = page_body(request.query)
         tag = '"' + hashlib.sha1(data).hexdigest() + '"'
-        if headers.get("If-None-Match") == tag:
+        if request.headers.get("If-None-Match") == tag:
             return 304, content_type, b""
         return 200, content_type, data, tag
 
@@ -118,8 +118,8 @@ SAMPLES = [csv_sample, json_sample, geojson_sample, rss_sample, arcgis_sample, c
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.__name__.removesuffix("_sample"))
-def test_each_reader_ingests_over_http_and_an_unchanged_feed_is_one_304(planning_app, feed_server, sample):
-    feed = {"dataset": "planning.application", "authority": "Test Council", **sample(feed_server)}
+def test_each_reader_ingests_over_http_and_an_unchanged_feed_is_one_304(planning_app, civic_feed_server, sample):
+    feed = {"dataset": "planning.application", "authority": "Test Council", **sample(civic_feed_server)}
     app = planning_app(feeds={"sample": feed})
     first = pull_feed(app, "sample")
     assert first.outcome == "ingested", first.error
@@ -132,8 +132,8 @@ def test_each_reader_ingests_over_http_and_an_unchanged_feed_is_one_304(planning
     assert count(app) == 5
 
 
-def test_rss_dates_and_links_map_to_typed_fields(planning_app, feed_server):
-    app = planning_app(feeds={"rss": {"dataset": "planning.application", "authority": "T", **rss_sample(feed_server)}})
+def test_rss_dates_and_links_map_to_typed_fields(planning_app, civic_feed_server):
+    app = planning_app(feeds={"rss": {"dataset": "planning.application", "authority": "T", **rss_sample(civic_feed_server)}})
     pull_feed(app, "rss")
     record = records(app)[("T", "A/1")]
     assert str(record.received) == "2023-11-06" and record.url == "https://planning.example/A/1"

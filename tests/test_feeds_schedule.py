@@ -12,18 +12,18 @@ from civicapps.feeds.models import FeedState
 from civicapps.feeds.schedule import _claim, statuses
 from civicapps.testing import CivicRunner
 
-from conftest import count
+from feeds_support import count, planning_app  # noqa: F401 - fixture
 
 FEED = {"dataset": "planning.application", "format": "csv", "authority": "T", "mapping": {"reference": "ref", "description": "desc"}}
 
 
-def app_with_feeds(planning_app, feed_server, **extra):
-    good = feed_server.add("/good.csv", "ref,desc\n1,Shed\n2,Porch\n")
+def app_with_feeds(planning_app, civic_feed_server, **extra):
+    good = civic_feed_server.add("/good.csv", "ref,desc\n1,Shed\n2,Porch\n")
     feeds = {
         "hourly": {**FEED, "url": good, "interval": "1h"},
         "daily": {**FEED, "url": good + "?daily", "interval": "1d"},
         "off": {**FEED, "url": good, "enabled": False},
-        "broken": {**FEED, "url": feed_server.url("/gone.csv"), "interval": "1h", "failing_after": "1d"},
+        "broken": {**FEED, "url": civic_feed_server.url("/gone.csv"), "interval": "1h", "failing_after": "1d"},
     }
     return planning_app(feeds=feeds, **extra)
 
@@ -34,8 +34,8 @@ def fail_for(app, name, days):
         session.commit()
 
 
-def test_pull_due_feeds_respects_intervals(planning_app, feed_server):
-    app = app_with_feeds(planning_app, feed_server)
+def test_pull_due_feeds_respects_intervals(planning_app, civic_feed_server):
+    app = app_with_feeds(planning_app, civic_feed_server)
     first = pull_due_feeds(app)
     assert sorted(r.feed for r in first) == ["broken", "daily", "hourly"]
     assert pull_due_feeds(app) == [], "nothing is due straight after"
@@ -45,29 +45,29 @@ def test_pull_due_feeds_respects_intervals(planning_app, feed_server):
     assert count(app) == 2
 
 
-def test_two_schedulers_pull_a_feed_once(planning_app, feed_server):
-    app = app_with_feeds(planning_app, feed_server)
+def test_two_schedulers_pull_a_feed_once(planning_app, civic_feed_server):
+    app = app_with_feeds(planning_app, civic_feed_server)
     now = utcnow()
     assert _claim(app, "hourly", now) is True
     assert _claim(app, "hourly", now) is False
     assert _claim(app, "hourly", now + timedelta(hours=1)) is True, "a dead scheduler's lease runs out"
 
 
-def test_failing_feed_is_flagged_after_its_threshold(planning_app, feed_server):
-    app = app_with_feeds(planning_app, feed_server)
+def test_failing_feed_is_flagged_after_its_threshold(planning_app, civic_feed_server):
+    app = app_with_feeds(planning_app, civic_feed_server)
     pull_due_feeds(app)
     broken = {s.name: s for s in statuses(app)}["broken"]
     assert broken.failing_for is not None and not broken.flagged
     fail_for(app, "broken", 2)
     broken = {s.name: s for s in statuses(app)}["broken"]
     assert broken.flagged and broken.state.last_success_at is None
-    feed_server.add("/gone.csv", "ref,desc\n9,Back\n")
+    civic_feed_server.add("/gone.csv", "ref,desc\n9,Back\n")
     pull_feed(app, "broken")
     assert {s.name: s for s in statuses(app)}["broken"].failing_for is None, "a success clears the flag"
 
 
-def test_feeds_list_shows_health_staleness_and_counts(planning_app, feed_server):
-    app = app_with_feeds(planning_app, feed_server)
+def test_feeds_list_shows_health_staleness_and_counts(planning_app, civic_feed_server):
+    app = app_with_feeds(planning_app, civic_feed_server)
     runner = CivicRunner(app)
     runner.invoke(["feeds", "pull"])
     fail_for(app, "broken", 3)
@@ -82,8 +82,8 @@ def test_feeds_list_shows_health_staleness_and_counts(planning_app, feed_server)
     assert listed["broken"]["flagged"] is True and listed["hourly"]["rows"]["ingested"] == 2
 
 
-def test_feeds_pull_exit_status_and_messages(planning_app, feed_server):
-    runner = CivicRunner(app_with_feeds(planning_app, feed_server))
+def test_feeds_pull_exit_status_and_messages(planning_app, civic_feed_server):
+    runner = CivicRunner(app_with_feeds(planning_app, civic_feed_server))
     ok = runner.invoke(["feeds", "pull", "hourly"])
     assert ok.exit_code == 0 and ok.output.startswith("hourly: read 2, ingested 2 (2 new, 0 changed, 0 unchanged), skipped 0")
     assert runner.invoke(["feeds", "pull", "hourly"]).output == "hourly: not modified since the last pull (1 request)\n"
@@ -96,8 +96,8 @@ def test_feeds_pull_exit_status_and_messages(planning_app, feed_server):
     assert "daily:" in everything.output and "off:" not in everything.output
 
 
-def test_feeds_show_lists_row_issues(planning_app, feed_server):
-    url = feed_server.add("/issues.csv", "ref,desc\n1,Shed\n2,\n")
+def test_feeds_show_lists_row_issues(planning_app, civic_feed_server):
+    url = civic_feed_server.add("/issues.csv", "ref,desc\n1,Shed\n2,\n")
     runner = CivicRunner(planning_app(feeds={"i": {**FEED, "url": url}}))
     runner.invoke(["feeds", "pull", "i"])
     shown = runner.invoke(["feeds", "show", "i"]).output
@@ -105,8 +105,8 @@ def test_feeds_show_lists_row_issues(planning_app, feed_server):
     assert "record 3, field 'description': is required but empty (from desc) (skipped)" in shown
 
 
-def test_staff_page_shows_feeds_and_flags_failing_ones(planning_app, feed_server):
-    app = app_with_feeds(planning_app, feed_server)
+def test_staff_page_shows_feeds_and_flags_failing_ones(planning_app, civic_feed_server):
+    app = app_with_feeds(planning_app, civic_feed_server)
     pull_due_feeds(app)
     fail_for(app, "broken", 2)
     client = app.test_client()

@@ -11,7 +11,7 @@ from civicapps.geo.postcodes import find_postcode, normalise_postcode
 from civicapps.geo.projection import to_wgs84
 from civicapps.testing import CivicRunner
 
-from conftest import records
+from feeds_support import records, planning_app  # noqa: F401 - fixture
 
 GEOD = Geod(ellps="WGS84")
 
@@ -41,9 +41,9 @@ def test_national_grid_to_wgs84_within_a_metre(name, lat, lon, e, n):
     assert metres(point, (lon, lat)) < 1.0
 
 
-def test_easting_northing_rows_land_within_a_metre(planning_app, feed_server):
+def test_easting_northing_rows_land_within_a_metre(planning_app, civic_feed_server):
     body = "ref,desc,easting,northing\n" + "".join(f'{i},"{name}",{e},{n}\n' for i, (name, _, _, e, n) in enumerate(OS_TEST_POINTS))
-    url = feed_server.add("/bng.csv", body)
+    url = civic_feed_server.add("/bng.csv", body)
     feed = {"dataset": "planning.application", "format": "csv", "url": url, "authority": "OS",
             "mapping": {"reference": "ref", "description": "desc"}, "location": {"x": "easting", "y": "northing", "crs": "EPSG:27700"}}
     app = planning_app(feeds={"bng": feed})
@@ -62,14 +62,14 @@ def test_other_coordinate_systems_go_through_pyproj():
     assert to_wgs84([-4.48, float("nan"), 500.0], [54.15, 54.0, 500.0], "EPSG:4326") == [(-4.48, 54.15), None, None]
 
 
-def test_wkt_and_geojson_geometries_are_placed_by_their_centroid(planning_app, feed_server):
+def test_wkt_and_geojson_geometries_are_placed_by_their_centroid(planning_app, civic_feed_server):
     square = "POLYGON ((530600 178360, 530650 178360, 530650 178410, 530600 178410, 530600 178360))"
     body = json.dumps([
         {"ref": "1", "desc": "Site", "wkt": square},
         {"ref": "2", "desc": "Point", "geo": json.dumps({"type": "Point", "coordinates": [-4.48, 54.15]})},
         {"ref": "3", "desc": "Broken", "wkt": "POLYGON ((1 2,"},
     ])
-    url = feed_server.add("/geoms.json", body, content_type="application/json")
+    url = civic_feed_server.add("/geoms.json", body, content_type="application/json")
     base = {"dataset": "planning.application", "format": "json", "url": url, "authority": "T", "mapping": {"reference": "ref", "description": "desc"}}
     app = planning_app(feeds={"w": {**base, "location": {"wkt": "wkt", "crs": "EPSG:27700"}},
                               "g": {**base, "url": url + "?g", "location": {"geojson": "geo"}}})
@@ -97,41 +97,41 @@ def test_postcode_found_at_the_end_of_free_text():
     assert find_postcode("Construction of 1no industrial unit") is None
 
 
-def test_postcodes_io_single_and_bulk_with_clear_answers(planning_app, feed_server):
+def test_postcodes_io_single_and_bulk_with_clear_answers(planning_app, civic_feed_server):
     app = planning_app()
     service = postcode_service(app)
     with app.app_context():
         single = service.lookup(["sw1a1aa"])["sw1a1aa"]
     assert single.status == "found" and (single.location.latitude, single.location.source) == (51.501009, "postcodes.io")
-    assert feed_server.hits("/pcio/postcodes/SW1A%201AA") == 1
+    assert civic_feed_server.hits("/postcodes.io/postcodes/") == 1
     asked = ["EX16 5BL", "IM9 4HH", "ZZ9 9ZZ", "not a postcode"] + [f"AB{i} 1AA" for i in range(1, 101)]
     answers = service.lookup(asked)
-    assert feed_server.hits("/pcio/postcodes") == 2, "104 postcodes in bulk requests of at most 100"
+    assert civic_feed_server.hits("/postcodes.io/postcodes") == 2, "104 postcodes in bulk requests of at most 100"
     assert answers["EX16 5BL"].status == "found"
     assert answers["IM9 4HH"].reason.startswith("postcode IM9 4HH exists but has no coordinates")
     assert answers["ZZ9 9ZZ"].reason == "unknown postcode ZZ9 9ZZ"
     assert answers["not a postcode"].reason == "'not a postcode' is not a UK postcode"
 
 
-def test_lookups_are_cached_in_memory_and_in_the_database(planning_app, feed_server):
+def test_lookups_are_cached_in_memory_and_in_the_database(planning_app, civic_feed_server):
     app = planning_app()
     postcode_service(app).lookup(["EX16 5BL", "ZZ9 9ZZ"])
     postcode_service(app).lookup(["ex165bl", "zz99zz"])
-    assert feed_server.hits("/pcio/postcodes") == 1
+    assert civic_feed_server.hits("/postcodes.io/postcodes") == 1
     url = app.extensions["civicapps"].db.url.render_as_string(hide_password=False)
     restarted = planning_app(database_url=url)
     answers = postcode_service(restarted).lookup(["EX16 5BL", "ZZ9 9ZZ"])
-    assert feed_server.hits("/pcio/postcodes") == 1, "a new process reads the database cache"
+    assert civic_feed_server.hits("/postcodes.io/postcodes") == 1, "a new process reads the database cache"
     assert answers["EX16 5BL"].location.latitude == 50.907066 and answers["ZZ9 9ZZ"].status == "unknown"
 
 
-def test_postcodes_io_failure_is_reported_and_not_cached(planning_app, feed_server):
-    app = planning_app(plugin_settings={"geo": {"postcodes_io_url": feed_server.url("/down"), "timeout_seconds": 1}})
-    feed_server.add("/down/postcodes", "oops", status=503)
+def test_postcodes_io_failure_is_reported_and_not_cached(planning_app, civic_feed_server):
+    app = planning_app(plugin_settings={"geo": {"postcodes_io_url": civic_feed_server.url("/down"), "timeout_seconds": 1}})
+    civic_feed_server.add("/down/postcodes", "oops", status=503)
     first = postcode_service(app).lookup(["EX16 5BL", "SW1A 1AA"])
     assert first["EX16 5BL"].status == "error" and "HTTP 503" in first["EX16 5BL"].reason
     postcode_service(app).lookup(["EX16 5BL", "SW1A 1AA"])
-    assert feed_server.hits("/down/postcodes") == 2, "errors are asked again next time"
+    assert civic_feed_server.hits("/down/postcodes") == 2, "errors are asked again next time"
 
 
 ONSPD_CLASSIC = (
@@ -153,7 +153,7 @@ CODE_POINT = '"AB101AA",10,394251,806376,"S92000003","","S08000020","","S1200003
         ("codepoint-ab.csv", CODE_POINT, "Imported 2 postcodes from Code-Point Open (1 without coordinates, 0 terminated)"),
     ],
 )
-def test_postcode_import_maps_headers_by_release(planning_app, feed_server, tmp_path, name, body, expected):
+def test_postcode_import_maps_headers_by_release(planning_app, civic_feed_server, tmp_path, name, body, expected):
     app = planning_app(plugin_settings={"geo": {"postcodes_io_url": None}})
     (tmp_path / name).write_text(body)
     runner = CivicRunner(app)
@@ -163,7 +163,7 @@ def test_postcode_import_maps_headers_by_release(planning_app, feed_server, tmp_
     assert runner.invoke(["postcodes", "import", str(tmp_path / name)]).exit_code == 0, "re-import updates in place"
 
 
-def test_imported_table_answers_without_going_online(planning_app, feed_server, tmp_path):
+def test_imported_table_answers_without_going_online(planning_app, civic_feed_server, tmp_path):
     app = planning_app()
     (tmp_path / "onspd.csv").write_text(ONSPD_CLASSIC)
     (tmp_path / "cpo.csv").write_text(CODE_POINT)
@@ -178,7 +178,7 @@ def test_imported_table_answers_without_going_online(planning_app, feed_server, 
     aberdeen = result.output.splitlines()[2]
     assert aberdeen.startswith("AB10 1AA: 57.14") and aberdeen.endswith("(codepoint)")
     assert "AB10 1AB: postcode AB10 1AB exists but has no coordinates" in result.output
-    assert not any("/pcio" in path for _, path, _ in feed_server.requests)
+    assert not any("/postcodes.io" in path for _, path, _ in civic_feed_server.requests)
 
 
 def test_import_of_something_else_is_one_line(planning_app, tmp_path):

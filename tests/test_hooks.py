@@ -15,6 +15,8 @@ from civicapps import Actor, Link, PluginSettings, current_actor, hookimpl, plug
 from civicapps import hookspecs
 from civicapps.testing import CivicRunner
 
+from feeds_support import planning_app  # noqa: F401 - fixture
+
 HOOKS = sorted(name for name, value in vars(hookspecs).items() if inspect.isfunction(value) and hasattr(value, "civicapps_spec"))
 
 
@@ -180,7 +182,7 @@ def test_hook_register_feeds(planning_app, tmp_path):
     from civicapps import Feed
     from civicapps.feeds import pull_feed
 
-    from conftest import records
+    from feeds_support import records
 
     (tmp_path / "benches.csv").write_text("id,text\nB1,In memory of Nan\n")
     feed = Feed("plugin-feed", "planning.application", str(tmp_path / "benches.csv"), "csv", authority="Parks",
@@ -194,7 +196,7 @@ def test_hook_register_readers(planning_app, civic_app_factory, tmp_path):
     from civicapps import RawRecord, Reader, ReaderError, StartupError
     from civicapps.feeds import pull_feed
 
-    from conftest import records
+    from feeds_support import records
 
     class KeyValueReader(Reader):
         """Lines of ``reference=description``."""

@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 from civicapps.db import get_database
 from civicapps.testing import CivicRunner
 
-from conftest import IOM_WEEKLY, PLANNING
+from feeds_support import IOM_WEEKLY, KNOWN_POSTCODES, PLANNING
 
 MAPPING = """
 dataset = "planning.application"
@@ -31,8 +31,9 @@ POINTS_MAPPING = {"mapping": {"reference": "ref", "description": "desc", "receiv
 
 
 @pytest.fixture
-def runner(civic_app_factory, postcodes_io):
-    config = {"plugins": {"geo": {"postcodes_io_url": postcodes_io}}}
+def runner(civic_app_factory, civic_postcodes_io):
+    civic_postcodes_io.known.update(KNOWN_POSTCODES)
+    config = {"plugins": {"geo": {"postcodes_io_url": civic_postcodes_io.url}}}
     return CivicRunner(civic_app_factory(plugins=[("planning", PLANNING)], config=config, migrate=False))
 
 
@@ -96,8 +97,8 @@ def test_without_mapping_every_column_passes_through(runner, tmp_path):
     assert first == {"position": 2, "ref": "1", "desc": "Near", "lat": "51.5012", "lon": "-0.1420", "date": "2024-05-01", "latitude": None, "longitude": None}
 
 
-def test_a_configured_feed_can_be_pulled_by_name(civic_app_factory, postcodes_io, feed_server):
-    url = feed_server.add("/named.csv", "ref,desc\n1,Shed\n")
+def test_a_configured_feed_can_be_pulled_by_name(civic_app_factory, civic_postcodes_io, civic_feed_server):
+    url = civic_feed_server.add("/named.csv", "ref,desc\n1,Shed\n")
     feed = {"dataset": "planning.application", "format": "csv", "url": url, "authority": "T", "mapping": {"reference": "ref", "description": "desc"}}
     app = civic_app_factory(plugins=[("planning", PLANNING)], config={"feeds": {"named": feed}}, migrate=False)
     result = CivicRunner(app).invoke(["pull", "named", "--output", "ndjson"])
