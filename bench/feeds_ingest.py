@@ -11,6 +11,7 @@ Measures, side by side on the same file:
 Run: ``PYTHONPATH=. python bench/feeds_ingest.py [--rows 100000] [--repeat 3]`` (needs
 ``pip install sqlite-utils``, for the comparison only). Prints a table and the ratios.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -78,20 +79,24 @@ def make_csv(path: Path, rows: int) -> None:
     start = dt.date(2020, 1, 1)
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["Reference", "Proposal", "Number", "Street", "Town", "Ward", "Status", "Received", "Easting", "Northing"])
+        writer.writerow(
+            ["Reference", "Proposal", "Number", "Street", "Town", "Ward", "Status", "Received", "Easting", "Northing"]
+        )
         for i in range(rows):
-            writer.writerow([
-                f"{20 + i % 5}/{i:06d}/FUL",
-                " ".join(rng.choices(WORDS, k=rng.randint(4, 12))).capitalize(),
-                rng.randint(1, 250),
-                rng.choice(STREETS),
-                "Benchtown",
-                f"Ward {rng.randint(1, 30)}",
-                rng.choice(["PENDING", "APPROVED", "REFUSED", "WITHDRAWN"]),
-                (start + dt.timedelta(days=rng.randint(0, 1800))).strftime("%d/%m/%Y"),
-                round(rng.uniform(150_000, 650_000), 1),
-                round(rng.uniform(20_000, 1_000_000), 1),
-            ])
+            writer.writerow(
+                [
+                    f"{20 + i % 5}/{i:06d}/FUL",
+                    " ".join(rng.choices(WORDS, k=rng.randint(4, 12))).capitalize(),
+                    rng.randint(1, 250),
+                    rng.choice(STREETS),
+                    "Benchtown",
+                    f"Ward {rng.randint(1, 30)}",
+                    rng.choice(["PENDING", "APPROVED", "REFUSED", "WITHDRAWN"]),
+                    (start + dt.timedelta(days=rng.randint(0, 1800))).strftime("%d/%m/%Y"),
+                    round(rng.uniform(150_000, 650_000), 1),
+                    round(rng.uniform(20_000, 1_000_000), 1),
+                ]
+            )
 
 
 class Clock:
@@ -118,7 +123,10 @@ def sqlite_utils_load(csv_path: Path, work: Path) -> Clock:
     db = work / "plain.db"
     db.unlink(missing_ok=True)
     with Clock() as clock:
-        subprocess.run([shutil.which("sqlite-utils") or "sqlite-utils", "insert", str(db), "rows", str(csv_path), "--csv"], check=True)
+        subprocess.run(
+            [shutil.which("sqlite-utils") or "sqlite-utils", "insert", str(db), "rows", str(csv_path), "--csv"],
+            check=True,
+        )
     return clock
 
 
@@ -176,9 +184,14 @@ def main() -> None:
             ("pull_feed, unchanged file, force=True", forced),
         ]:
             print(f"{label:42} {wall(runs):8.3f} {cpu(runs):8.3f} {rows / wall(runs):14,.0f}")
-        print(f"first ingest / plain load: {cpu(first) / cpu(plain):.2f}x CPU, {wall(first) / wall(plain):.2f}x wall (target: within 3x)")
-        print(f"unchanged re-pull (validators): {wall(first) / wall(validators):,.0f}x faster than the first ingest (target: 10x)")
+        print(
+            f"first ingest / plain load: {cpu(first) / cpu(plain):.2f}x CPU, {wall(first) / wall(plain):.2f}x wall (target: within 3x)"
+        )
+        print(
+            f"unchanged re-pull (validators): {wall(first) / wall(validators):,.0f}x faster than the first ingest (target: 10x)"
+        )
         print(f"unchanged re-pull, forced: {cpu(first) / cpu(forced):.2f}x faster (CPU) than the first ingest")
+
 
 if __name__ == "__main__":
     main()

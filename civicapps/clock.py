@@ -1,4 +1,5 @@
 """UTC time, the same on SQLite (which hands back naive datetimes) and PostgreSQL."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -1,4 +1,5 @@
 """Plain aligned tables for the CLI (readable in a terminal, greppable in a script)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -3,6 +3,7 @@
 Both dialects speak ``INSERT ... ON CONFLICT (key) DO UPDATE``; SQLAlchemy spells it the same way for
 each, so choosing the dialect module is the only difference.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,6 +1,7 @@
 """Shared by the feeds and geo tests: an app with a small planning dataset to ingest into, helpers to
 read it back, and the Isle of Man fixtures. Test modules import the ``planning_app`` fixture from here;
 ``civic_feed_server`` and ``civic_postcodes_io`` come from civicapps.testing."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,8 +48,8 @@ KNOWN_POSTCODES = {
 }
 
 
-@pytest.fixture
-def planning_app(civic_app_factory, civic_postcodes_io):
+@pytest.fixture(name="planning_app")
+def planning_app_fixture(civic_app_factory, civic_postcodes_io):
     """``planning_app(feeds={...}, plugins=[...], **config)``: an app with the planning dataset's table."""
 
     civic_postcodes_io.known.update(KNOWN_POSTCODES)

@@ -1,5 +1,6 @@
 """Fetching: validators (one 304 for an unchanged feed), retries with backoff, timeouts, size cap,
 truncated downloads, file:// and local paths, a polite User-Agent."""
+
 import pytest
 
 from civicapps.feeds.errors import FeedError
@@ -7,7 +8,13 @@ from civicapps.feeds.fetch import Fetcher, FetchSettings
 
 
 def fetcher(**overrides):
-    settings = {"user_agent": "civicapps/test (+https://council.example)", "timeout": 1.0, "retries": 2, "backoff": 0.01, **overrides}
+    settings = {
+        "user_agent": "civicapps/test (+https://council.example)",
+        "timeout": 1.0,
+        "retries": 2,
+        "backoff": 0.01,
+        **overrides,
+    }
     return Fetcher(FetchSettings(**settings))
 
 
@@ -41,7 +48,10 @@ def test_server_errors_are_retried_with_backoff(civic_feed_server):
 
 def test_persistent_500_is_one_clear_error(civic_feed_server):
     url = civic_feed_server.add("/down.csv", "ref\n", fail_times=99)
-    with pytest.raises(FeedError, match=r"Cannot fetch .*/down.csv: the server answered HTTP 500 Internal Server Error \(tried 3 times\)"):
+    with pytest.raises(
+        FeedError,
+        match=r"Cannot fetch .*/down.csv: the server answered HTTP 500 Internal Server Error \(tried 3 times\)",
+    ):
         fetcher(retries=2).get(url)
 
 

@@ -1,9 +1,11 @@
 """Ingest: idempotent upsert on (authority, reference), versions on real change, nothing written for
 unchanged rows, an event after commit, and whole-feed failures that leave stored data untouched."""
+
 import csv
 import io
 
 import pytest
+from feeds_support import IOM_RAW, IOM_WEEKLY, count, iom_feed, planning_app_fixture, records  # noqa: F401 - the planning_app fixture
 from sqlalchemy import event, select
 
 from civicapps import hookimpl
@@ -11,8 +13,6 @@ from civicapps.db import get_database
 from civicapps.feeds import pull_feed
 from civicapps.feeds.models import FeedState, RecordVersion
 from civicapps.geo.postcodes import find_postcode
-
-from feeds_support import IOM_RAW, IOM_WEEKLY, count, iom_feed, records, planning_app  # noqa: F401 - fixture
 
 
 def state(app, name):
@@ -63,15 +63,22 @@ def test_raw_file_with_literal_backslash_n_and_d_mon_yyyy_dates(planning_app, ci
     first = records(app)[("Isle of Man Government", "23/00285/B")]
     assert first.postcode == "IM7 2EW" and str(first.received) == "2023-03-16"
     assert "\\n" not in first.description and first.description.endswith("St Judes Isle Of Man IM7 2EW")
-    assert [(i.field, i.reason) for i in result.issues if i.position == 5] == [("postcode", "no postcode to place the row with")]
+    assert [(i.field, i.reason) for i in result.issues if i.position == 5] == [
+        ("postcode", "no postcode to place the row with")
+    ]
 
 
 def _csv(rows):
     return "ref,desc,postcode\n" + "".join(f"{r},{d},{p}\n" for r, d, p in rows)
 
 
-FEED = {"dataset": "planning.application", "format": "csv", "authority": "Test", "mapping": {"reference": "ref", "description": "desc", "postcode": {"column": "postcode", "extract": "postcode"}},
-        "location": {"postcode": {"field": "postcode"}}}
+FEED = {
+    "dataset": "planning.application",
+    "format": "csv",
+    "authority": "Test",
+    "mapping": {"reference": "ref", "description": "desc", "postcode": {"column": "postcode", "extract": "postcode"}},
+    "location": {"postcode": {"field": "postcode"}},
+}
 
 
 def test_second_pull_of_changed_file_versions_only_real_changes(planning_app, civic_feed_server):
@@ -81,7 +88,9 @@ def test_second_pull_of_changed_file_versions_only_real_changes(planning_app, ci
     app = planning_app(feeds={"l": {**FEED, "url": url}}, plugins=[listener])
     pull_feed(app, "l")
     before = records(app)
-    civic_feed_server.add("/l.csv", _csv([("1", "Shed", "SW1A 1AA"), ("2", "Porch and canopy", "EX16 5BL"), ("3", "Loft", "sw1a1aa")]))
+    civic_feed_server.add(
+        "/l.csv", _csv([("1", "Shed", "SW1A 1AA"), ("2", "Porch and canopy", "EX16 5BL"), ("3", "Loft", "sw1a1aa")])
+    )
     result = pull_feed(app, "l")
     after = records(app)
     assert (result.new, result.changed, result.unchanged) == (1, 1, 1)
@@ -125,8 +134,16 @@ def test_edited_mapping_re_reads_an_unchanged_feed(planning_app, civic_feed_serv
     url = civic_feed_server.add("/m.csv", _csv([("1", "Shed", "")]))
     app = planning_app(feeds={"m": {**FEED, "url": url}})
     pull_feed(app, "m")
-    changed = planning_app(feeds={"m": {**FEED, "url": url, "mapping": {**FEED["mapping"], "description": {"column": "desc", "case": "upper"}}}},
-                           database_url=str(get_database(app).url.render_as_string(hide_password=False)))
+    changed = planning_app(
+        feeds={
+            "m": {
+                **FEED,
+                "url": url,
+                "mapping": {**FEED["mapping"], "description": {"column": "desc", "case": "upper"}},
+            }
+        },
+        database_url=str(get_database(app).url.render_as_string(hide_password=False)),
+    )
     result = pull_feed(changed, "m")
     assert result.outcome == "ingested" and result.changed == 1
 
@@ -138,20 +155,39 @@ GOOD = _csv([("1", "Shed", ""), ("2", "Porch", "")])
     "route, message",
     [
         ({"body": b"ref,desc,postcode\n1,Shed,\n2,Porc", "etag": False}, "the file is truncated"),
-        ({"body": b"ref,desc,postcode\n1,Shed,\n2,\"Porch", "etag": False}, "ends inside a quoted field"),
-        ({"body": "ref,desc,postcode\n1,“Shed”,\n".encode("cp1252"), "etag": False}, "not utf-8 text: byte 0x93 on line 2"),
-        ({"body": b"<!DOCTYPE html><html><head><title>Site maintenance</title></head><body>Back soon</body></html>", "content_type": "text/html"},
-         "HTML page ('Site maintenance') instead of CSV"),
+        ({"body": b'ref,desc,postcode\n1,Shed,\n2,"Porch', "etag": False}, "ends inside a quoted field"),
+        (
+            {"body": "ref,desc,postcode\n1,“Shed”,\n".encode("cp1252"), "etag": False},
+            "not utf-8 text: byte 0x93 on line 2",
+        ),
+        (
+            {
+                "body": b"<!DOCTYPE html><html><head><title>Site maintenance</title></head><body>Back soon</body></html>",
+                "content_type": "text/html",
+            },
+            "HTML page ('Site maintenance') instead of CSV",
+        ),
         ({"body": b"x", "fail_times": 99}, "HTTP 500 Internal Server Error"),
         ({"body": b"x", "delay": 1.5}, "timeout"),
         ({"body": b"ref,desc,postcode\n1,,\n2,,\n"}, "every one of the 2 rows was skipped"),
     ],
-    ids=["truncated-row", "truncated-quote", "wrong-encoding", "html-error-page", "http-500", "timeout", "every-row-bad"],
+    ids=[
+        "truncated-row",
+        "truncated-quote",
+        "wrong-encoding",
+        "html-error-page",
+        "http-500",
+        "timeout",
+        "every-row-bad",
+    ],
 )
 def test_failed_feed_leaves_stored_records_untouched(planning_app, civic_feed_server, route, message):
     url = civic_feed_server.add("/f.csv", GOOD)
     options = {"encoding": "utf-8"} if "utf-8 text" in message else {}
-    app = planning_app(feeds={"f": {**FEED, "url": url, "options": options}}, plugin_settings={"feeds": {"retries": 0, "timeout_seconds": 0.5}})
+    app = planning_app(
+        feeds={"f": {**FEED, "url": url, "options": options}},
+        plugin_settings={"feeds": {"retries": 0, "timeout_seconds": 0.5}},
+    )
     assert pull_feed(app, "f").new == 2
     before = {k: (r.description, r.version, r.last_changed_at) for k, r in records(app).items()}
     civic_feed_server.add("/f.csv", **route)
@@ -169,8 +205,17 @@ def test_xml_bomb_is_refused_without_expanding(planning_app, civic_feed_server):
         + ']><rss version="2.0"><channel><item><title>&lol9;</title><guid>1</guid></item></channel></rss>'
     )
     url = civic_feed_server.add("/bomb.rss", bomb, content_type="application/rss+xml")
-    app = planning_app(feeds={"b": {"dataset": "planning.application", "format": "rss", "url": url, "authority": "T",
-                                    "mapping": {"reference": "id", "description": "title"}}})
+    app = planning_app(
+        feeds={
+            "b": {
+                "dataset": "planning.application",
+                "format": "rss",
+                "url": url,
+                "authority": "T",
+                "mapping": {"reference": "id", "description": "title"},
+            }
+        }
+    )
     result = pull_feed(app, "b")
     assert result.outcome == "failed" and "declares XML entities" in result.error and "XML bomb" in result.error
     assert count(app) == 0

@@ -1,16 +1,16 @@
 """Mapping source columns to canonical fields, validation that names feed, line, field and reason,
 and feed configuration checked at startup."""
+
 import datetime as dt
 
 import pytest
+from feeds_support import planning_app_fixture, records  # noqa: F401 - the planning_app fixture
 
 from civicapps import StartupError
 from civicapps.feeds import pull_feed
 from civicapps.feeds.datasets import Invalid, _to_date
 from civicapps.feeds.mapping import compile_spec
 from civicapps.feeds.registry import parse_duration
-
-from feeds_support import records, planning_app  # noqa: F401 - fixture
 
 
 def value(spec, fields, values=None):
@@ -20,9 +20,15 @@ def value(spec, fields, values=None):
 def test_transforms():
     details = "  Erection of a shed  12 Mill Road\\nPeel\\nIsle Of Man\\nim5 1aa\\n "
     assert value("Ref", {"Ref": "  24/1/B "}) == "24/1/B"
-    assert value({"column": "D", "replace": {"\\n": " "}, "squash": True}, {"D": details}) == "Erection of a shed 12 Mill Road Peel Isle Of Man im5 1aa"
+    assert (
+        value({"column": "D", "replace": {"\\n": " "}, "squash": True}, {"D": details})
+        == "Erection of a shed 12 Mill Road Peel Isle Of Man im5 1aa"
+    )
     assert value({"column": "D", "replace": {"\\n": " "}, "extract": "postcode"}, {"D": details}) == "IM5 1AA"
-    assert value({"columns": ["a", "b", "c"], "join": ", "}, {"a": "1 High St", "b": " ", "c": "Douglas"}) == "1 High St, Douglas"
+    assert (
+        value({"columns": ["a", "b", "c"], "join": ", "}, {"a": "1 High St", "b": " ", "c": "Douglas"})
+        == "1 High St, Douglas"
+    )
     assert value({"column": "D", "regex": r"^(?P<value>.*?)\s+\d+ Mill"}, {"D": details}) == "Erection of a shed"
     assert value({"column": "D", "regex": r"no match here"}, {"D": details}) == ""
     assert value({"column": "LA", "case": "title"}, {"LA": "ISLE OF MANS"}) == "Isle Of Mans"
@@ -54,11 +60,25 @@ def test_bad_date_names_what_was_expected():
 
 
 def test_bad_rows_are_reported_with_feed_line_field_and_reason_and_skipped(planning_app, civic_feed_server):
-    body = 'ref,desc,date\n1,Shed,1 Jun 2023\n2,Porch,sometime\n3,,2 Jun 2023\n4,"' + "x" * 10 + '",3 Jun 2023\n5,Garage\n'
+    body = (
+        'ref,desc,date\n1,Shed,1 Jun 2023\n2,Porch,sometime\n3,,2 Jun 2023\n4,"' + "x" * 10 + '",3 Jun 2023\n5,Garage\n'
+    )
     url = civic_feed_server.add("/v.csv", body)
-    feed = {"dataset": "planning.application", "format": "csv", "url": url, "authority": "T",
-            "mapping": {"reference": "ref", "description": "desc", "received": "date", "local_authority": {"value": "L" * 101}}}
-    app = planning_app(feeds={"v": {**feed, "mapping": {k: v for k, v in feed["mapping"].items() if k != "local_authority"}}})
+    feed = {
+        "dataset": "planning.application",
+        "format": "csv",
+        "url": url,
+        "authority": "T",
+        "mapping": {
+            "reference": "ref",
+            "description": "desc",
+            "received": "date",
+            "local_authority": {"value": "L" * 101},
+        },
+    }
+    app = planning_app(
+        feeds={"v": {**feed, "mapping": {k: v for k, v in feed["mapping"].items() if k != "local_authority"}}}
+    )
     result = pull_feed(app, "v")
     assert (result.read, result.ingested, result.skipped) == (5, 2, 3)
     assert [str(i) for i in result.issues] == [
@@ -75,12 +95,30 @@ def test_bad_rows_are_reported_with_feed_line_field_and_reason_and_skipped(plann
     "feed, message",
     [
         ({"dataset": "nope.things"}, "Feed 'f': unknown dataset 'nope.things'; known datasets: planning.application."),
-        ({"format": "xls"}, "Feed 'f': unknown format 'xls'; known formats: arcgis, ckan, csv, geojson, json, rss, socrata."),
-        ({"options": {"delimeter": ";"}}, "Feed 'f': unknown option(s) delimeter for format 'csv'; known: columns, delimiter, encoding, header_row."),
-        ({"mapping": {"reference": "r", "description": "d", "colour": "c"}}, "mapping names 'colour', which dataset planning.application does not have"),
-        ({"mapping": {"reference": "r"}}, "mapping does not fill required field(s) description of planning.application."),
-        ({"authority": None}, "mapping does not fill required field(s) authority of planning.application (or set authority)."),
-        ({"mapping": {"reference": {"column": "r", "regex": "("}, "description": "d"}}, "mapping.reference: regex '(' is not valid"),
+        (
+            {"format": "xls"},
+            "Feed 'f': unknown format 'xls'; known formats: arcgis, ckan, csv, geojson, json, rss, socrata.",
+        ),
+        (
+            {"options": {"delimeter": ";"}},
+            "Feed 'f': unknown option(s) delimeter for format 'csv'; known: columns, delimiter, encoding, header_row.",
+        ),
+        (
+            {"mapping": {"reference": "r", "description": "d", "colour": "c"}},
+            "mapping names 'colour', which dataset planning.application does not have",
+        ),
+        (
+            {"mapping": {"reference": "r"}},
+            "mapping does not fill required field(s) description of planning.application.",
+        ),
+        (
+            {"authority": None},
+            "mapping does not fill required field(s) authority of planning.application (or set authority).",
+        ),
+        (
+            {"mapping": {"reference": {"column": "r", "regex": "("}, "description": "d"}},
+            "mapping.reference: regex '(' is not valid",
+        ),
         ({"location": {"x": "e"}}, "location: x and y go together."),
         ({"location": {"x": "e", "y": "n", "crs": "EPSG:999999"}}, "Unknown coordinate reference system 'EPSG:999999'"),
         ({"interval": "fortnightly"}, "'interval': 'fortnightly' is not a duration such as 30m, 6h, 1d or 1h30m"),
@@ -88,7 +126,14 @@ def test_bad_rows_are_reported_with_feed_line_field_and_reason_and_skipped(plann
     ],
 )
 def test_feed_configuration_is_checked_at_startup(planning_app, feed, message):
-    config = {"dataset": "planning.application", "format": "csv", "url": "/tmp/f.csv", "authority": "T", "mapping": {"reference": "r", "description": "d"}, **feed}
+    config = {
+        "dataset": "planning.application",
+        "format": "csv",
+        "url": "/tmp/f.csv",
+        "authority": "T",
+        "mapping": {"reference": "r", "description": "d"},
+        **feed,
+    }
     with pytest.raises(StartupError) as caught:
         planning_app(feeds={"f": config})
     assert message in str(caught.value)

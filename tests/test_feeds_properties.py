@@ -1,5 +1,6 @@
 """Property tests: random bytes and random rows thrown at every reader. Only ReaderError may escape,
 and well-formed random CSV and JSON come back exactly as written."""
+
 import csv
 import io
 import json
@@ -92,7 +93,9 @@ def test_random_json_records_are_all_read(records):
 def test_random_rss_items(titles):
     escape = lambda t: t.replace("&", "&amp;").replace("<", "&lt;")  # noqa: E731
     items = "".join(f"<item><title>{escape(t)}</title><guid>{i}</guid></item>" for i, t in enumerate(titles))
-    doc = f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>{items}</channel></rss>'.encode("utf-8", "replace")
+    doc = f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>{items}</channel></rss>'.encode(
+        "utf-8", "replace"
+    )
     only_reader_errors(lambda: list(FeedReader().parse(doc, {})))
 
 

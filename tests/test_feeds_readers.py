@@ -1,17 +1,17 @@
 """Every reader ingests a real-shaped sample served over HTTP on 127.0.0.1, and the second pull of
 an unchanged feed is answered with a single 304. Plus the messy-CSV cases councils actually send."""
+
 import hashlib
 import json
 
 import pytest
+from feeds_support import count, planning_app_fixture, records  # noqa: F401 - the planning_app fixture
 
 from civicapps.feeds import pull_feed
 from civicapps.feeds.errors import ReaderError
 from civicapps.feeds.readers.csv_reader import CsvReader
 from civicapps.feeds.readers.feed_reader import FeedReader
 from civicapps.feeds.readers.json_reader import JsonReader
-
-from feeds_support import count, records, planning_app  # noqa: F401 - fixture
 
 BASE = {"reference": "ref", "description": "desc"}
 ROWS = [
@@ -42,7 +42,9 @@ def _page(query, offset_key, limit_key):
 
 
 def csv_sample(server):
-    text = "Weekly list of planning applications\r\n\r\nref;desc;e;n\r\n" + "".join(f"{r['ref']};{r['desc']};{r['e']};{r['n']}\r\n" for r in ROWS)
+    text = "Weekly list of planning applications\r\n\r\nref;desc;e;n\r\n" + "".join(
+        f"{r['ref']};{r['desc']};{r['e']};{r['n']}\r\n" for r in ROWS
+    )
     url = server.add("/list.csv", text.encode("cp1252"))
     return {"url": url, "format": "csv", "mapping": BASE, "location": {"x": "e", "y": "n", "crs": "EPSG:27700"}}
 
@@ -60,8 +62,15 @@ def json_sample(server):
 
 
 def geojson_sample(server):
-    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]}, "properties": r} for r in ROWS]
-    url = server.add("/apps.geojson", json.dumps({"type": "FeatureCollection", "features": features}), content_type="application/geo+json")
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]}, "properties": r}
+        for r in ROWS
+    ]
+    url = server.add(
+        "/apps.geojson",
+        json.dumps({"type": "FeatureCollection", "features": features}),
+        content_type="application/geo+json",
+    )
     return {"url": url, "format": "geojson", "mapping": BASE}
 
 
@@ -73,15 +82,28 @@ def rss_sample(server):
     )
     body = f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:georss="http://www.georss.org/georss"><channel><title>Applications</title>{items}</channel></rss>'
     url = server.add("/apps.rss", body, content_type="application/rss+xml")
-    return {"url": url, "format": "rss", "mapping": {"reference": "id", "description": "title", "url": "link", "received": "published"}}
+    return {
+        "url": url,
+        "format": "rss",
+        "mapping": {"reference": "id", "description": "title", "url": "link", "received": "published"},
+    }
 
 
 def arcgis_sample(server):
     def page(query):
         rows, more = _page(query, "resultOffset", "resultRecordCount")
         assert query["f"] == ["json"] and query["outFields"] == ["*"]
-        features = [{"attributes": {"REFVAL": r["ref"], "PROPOSAL": r["desc"]}, "geometry": {"x": r["e"], "y": r["n"]}} for r in rows]
-        return json.dumps({"spatialReference": {"wkid": 27700, "latestWkid": 27700}, "features": features, "exceededTransferLimit": more}).encode()
+        features = [
+            {"attributes": {"REFVAL": r["ref"], "PROPOSAL": r["desc"]}, "geometry": {"x": r["e"], "y": r["n"]}}
+            for r in rows
+        ]
+        return json.dumps(
+            {
+                "spatialReference": {"wkid": 27700, "latestWkid": 27700},
+                "features": features,
+                "exceededTransferLimit": more,
+            }
+        ).encode()
 
     server.add("/arcgis/rest/services/Planning/FeatureServer/0/query", handler=paged(page))
     return {
@@ -99,19 +121,31 @@ def ckan_sample(server):
         return json.dumps({"success": True, "result": {"records": rows, "total": len(ROWS), "fields": []}}).encode()
 
     server.add("/api/3/action/datastore_search", handler=paged(page))
-    return {"url": server.url(""), "format": "ckan", "options": {"resource_id": "8f1c-planning", "page_size": 2}, "mapping": BASE,
-            "location": {"latitude": "lat", "longitude": "lon"}}
+    return {
+        "url": server.url(""),
+        "format": "ckan",
+        "options": {"resource_id": "8f1c-planning", "page_size": 2},
+        "mapping": BASE,
+        "location": {"latitude": "lat", "longitude": "lon"},
+    }
 
 
 def socrata_sample(server):
     def page(query):
         rows, _ = _page(query, "$offset", "$limit")
         assert query["$order"] == [":id"]
-        return json.dumps([{**r, "location": {"type": "Point", "coordinates": [r["lon"], r["lat"]]}} for r in rows]).encode()
+        return json.dumps(
+            [{**r, "location": {"type": "Point", "coordinates": [r["lon"], r["lat"]]}} for r in rows]
+        ).encode()
 
     server.add("/resource/fyu9-iy3v.json", handler=paged(page))
-    return {"url": server.url("/resource/fyu9-iy3v.json"), "format": "socrata", "options": {"page_size": 2}, "mapping": BASE,
-            "location": {"geojson": "location"}}
+    return {
+        "url": server.url("/resource/fyu9-iy3v.json"),
+        "format": "socrata",
+        "options": {"page_size": 2},
+        "mapping": BASE,
+        "location": {"geojson": "location"},
+    }
 
 
 SAMPLES = [csv_sample, json_sample, geojson_sample, rss_sample, arcgis_sample, ckan_sample, socrata_sample]
@@ -133,7 +167,9 @@ def test_each_reader_ingests_over_http_and_an_unchanged_feed_is_one_304(planning
 
 
 def test_rss_dates_and_links_map_to_typed_fields(planning_app, civic_feed_server):
-    app = planning_app(feeds={"rss": {"dataset": "planning.application", "authority": "T", **rss_sample(civic_feed_server)}})
+    app = planning_app(
+        feeds={"rss": {"dataset": "planning.application", "authority": "T", **rss_sample(civic_feed_server)}}
+    )
     pull_feed(app, "rss")
     record = records(app)[("T", "A/1")]
     assert str(record.received) == "2023-11-06" and record.url == "https://planning.example/A/1"
@@ -161,7 +197,9 @@ def test_csv_encodings_bom_and_windows_1252():
 
 def test_csv_wrong_declared_encoding_is_a_clear_error():
     data = "ref,desc\n1,ok\n2,“quoted”\n".encode("cp1252")
-    with pytest.raises(ReaderError, match=r"not utf-8 text: byte 0x93 on line 3 cannot be decoded; set options.encoding"):
+    with pytest.raises(
+        ReaderError, match=r"not utf-8 text: byte 0x93 on line 3 cannot be decoded; set options.encoding"
+    ):
         list(CsvReader().parse(data, {"encoding": "utf-8"}))
 
 

@@ -1,8 +1,11 @@
 """Scheduling (intervals, a lease so two schedulers pull once), staleness and the failing flag, as
 staff see them in ``civicapps feeds list|show|pull`` and on ``/-/feeds``."""
+
 import json
 import re
 from datetime import timedelta
+
+from feeds_support import count, planning_app_fixture  # noqa: F401 - the planning_app fixture
 
 from civicapps.auth import create_user
 from civicapps.clock import utcnow
@@ -12,9 +15,12 @@ from civicapps.feeds.models import FeedState
 from civicapps.feeds.schedule import _claim, statuses
 from civicapps.testing import CivicRunner
 
-from feeds_support import count, planning_app  # noqa: F401 - fixture
-
-FEED = {"dataset": "planning.application", "format": "csv", "authority": "T", "mapping": {"reference": "ref", "description": "desc"}}
+FEED = {
+    "dataset": "planning.application",
+    "format": "csv",
+    "authority": "T",
+    "mapping": {"reference": "ref", "description": "desc"},
+}
 
 
 def app_with_feeds(planning_app, civic_feed_server, **extra):
@@ -72,7 +78,18 @@ def test_feeds_list_shows_health_staleness_and_counts(planning_app, civic_feed_s
     runner.invoke(["feeds", "pull"])
     fail_for(app, "broken", 3)
     table = runner.invoke(["feeds", "list"]).output.splitlines()
-    assert table[0].split() == ["feed", "dataset", "format", "every", "last", "success", "read/kept/skipped", "health", "last", "error"]
+    assert table[0].split() == [
+        "feed",
+        "dataset",
+        "format",
+        "every",
+        "last",
+        "success",
+        "read/kept/skipped",
+        "health",
+        "last",
+        "error",
+    ]
     hourly = next(line for line in table if line.startswith("hourly"))
     assert re.search(r"hourly\s+planning.application\s+csv\s+1 h\s+0 min\s+2/2/0\s+ok", hourly)
     broken = next(line for line in table if line.startswith("broken"))
@@ -85,13 +102,19 @@ def test_feeds_list_shows_health_staleness_and_counts(planning_app, civic_feed_s
 def test_feeds_pull_exit_status_and_messages(planning_app, civic_feed_server):
     runner = CivicRunner(app_with_feeds(planning_app, civic_feed_server))
     ok = runner.invoke(["feeds", "pull", "hourly"])
-    assert ok.exit_code == 0 and ok.output.startswith("hourly: read 2, ingested 2 (2 new, 0 changed, 0 unchanged), skipped 0")
+    assert ok.exit_code == 0 and ok.output.startswith(
+        "hourly: read 2, ingested 2 (2 new, 0 changed, 0 unchanged), skipped 0"
+    )
     assert runner.invoke(["feeds", "pull", "hourly"]).output == "hourly: not modified since the last pull (1 request)\n"
     assert "hourly: read 2" in runner.invoke(["feeds", "pull", "hourly", "--force"]).output
     failed = runner.invoke(["feeds", "pull", "broken"])
-    assert failed.exit_code == 1 and "broken: FAILED - Cannot fetch" in failed.output and "Traceback" not in failed.output
+    assert (
+        failed.exit_code == 1 and "broken: FAILED - Cannot fetch" in failed.output and "Traceback" not in failed.output
+    )
     unknown = runner.invoke(["feeds", "pull", "nope"])
-    assert unknown.exit_code == 1 and unknown.output == "Error: No feed named 'nope'; feeds: hourly, daily, off, broken.\n"
+    assert (
+        unknown.exit_code == 1 and unknown.output == "Error: No feed named 'nope'; feeds: hourly, daily, off, broken.\n"
+    )
     everything = runner.invoke(["feeds", "pull", "--all"])
     assert "daily:" in everything.output and "off:" not in everything.output
 
@@ -115,7 +138,9 @@ def test_staff_page_shows_feeds_and_flags_failing_ones(planning_app, civic_feed_
         create_user("clerk@council.example", "Clerk", "a-long-staff-password")
     page = client.get("/-/login")
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
-    client.post("/-/login", data={"email": "clerk@council.example", "password": "a-long-staff-password", "csrf_token": token})
+    client.post(
+        "/-/login", data={"email": "clerk@council.example", "password": "a-long-staff-password", "csrf_token": token}
+    )
     html = client.get("/-/feeds").text
     assert "1 feed failing for too long" in html and 'href="#feed-broken"' in html
     assert "2 read, 2 ingested (2 new, 0 changed), 0 skipped, 0 warnings" in html

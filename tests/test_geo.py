@@ -1,8 +1,10 @@
 """Projections to WGS84 (OSTN15 for British National Grid), postcodes: spelling, postcodes.io single
 and bulk lookups with caching, the offline ONSPD / Code-Point Open import, and clear failures."""
+
 import json
 
 import pytest
+from feeds_support import planning_app_fixture, records  # noqa: F401 - the planning_app fixture
 from pyproj import Geod, Transformer
 
 from civicapps.feeds import pull_feed
@@ -10,8 +12,6 @@ from civicapps.geo.geocoding import postcode_service
 from civicapps.geo.postcodes import find_postcode, normalise_postcode
 from civicapps.geo.projection import to_wgs84
 from civicapps.testing import CivicRunner
-
-from feeds_support import records, planning_app  # noqa: F401 - fixture
 
 GEOD = Geod(ellps="WGS84")
 
@@ -42,10 +42,18 @@ def test_national_grid_to_wgs84_within_a_metre(name, lat, lon, e, n):
 
 
 def test_easting_northing_rows_land_within_a_metre(planning_app, civic_feed_server):
-    body = "ref,desc,easting,northing\n" + "".join(f'{i},"{name}",{e},{n}\n' for i, (name, _, _, e, n) in enumerate(OS_TEST_POINTS))
+    body = "ref,desc,easting,northing\n" + "".join(
+        f'{i},"{name}",{e},{n}\n' for i, (name, _, _, e, n) in enumerate(OS_TEST_POINTS)
+    )
     url = civic_feed_server.add("/bng.csv", body)
-    feed = {"dataset": "planning.application", "format": "csv", "url": url, "authority": "OS",
-            "mapping": {"reference": "ref", "description": "desc"}, "location": {"x": "easting", "y": "northing", "crs": "EPSG:27700"}}
+    feed = {
+        "dataset": "planning.application",
+        "format": "csv",
+        "url": url,
+        "authority": "OS",
+        "mapping": {"reference": "ref", "description": "desc"},
+        "location": {"x": "easting", "y": "northing", "crs": "EPSG:27700"},
+    }
     app = planning_app(feeds={"bng": feed})
     assert pull_feed(app, "bng").new == len(OS_TEST_POINTS)
     stored = records(app)
@@ -64,15 +72,27 @@ def test_other_coordinate_systems_go_through_pyproj():
 
 def test_wkt_and_geojson_geometries_are_placed_by_their_centroid(planning_app, civic_feed_server):
     square = "POLYGON ((530600 178360, 530650 178360, 530650 178410, 530600 178410, 530600 178360))"
-    body = json.dumps([
-        {"ref": "1", "desc": "Site", "wkt": square},
-        {"ref": "2", "desc": "Point", "geo": json.dumps({"type": "Point", "coordinates": [-4.48, 54.15]})},
-        {"ref": "3", "desc": "Broken", "wkt": "POLYGON ((1 2,"},
-    ])
+    body = json.dumps(
+        [
+            {"ref": "1", "desc": "Site", "wkt": square},
+            {"ref": "2", "desc": "Point", "geo": json.dumps({"type": "Point", "coordinates": [-4.48, 54.15]})},
+            {"ref": "3", "desc": "Broken", "wkt": "POLYGON ((1 2,"},
+        ]
+    )
     url = civic_feed_server.add("/geoms.json", body, content_type="application/json")
-    base = {"dataset": "planning.application", "format": "json", "url": url, "authority": "T", "mapping": {"reference": "ref", "description": "desc"}}
-    app = planning_app(feeds={"w": {**base, "location": {"wkt": "wkt", "crs": "EPSG:27700"}},
-                              "g": {**base, "url": url + "?g", "location": {"geojson": "geo"}}})
+    base = {
+        "dataset": "planning.application",
+        "format": "json",
+        "url": url,
+        "authority": "T",
+        "mapping": {"reference": "ref", "description": "desc"},
+    }
+    app = planning_app(
+        feeds={
+            "w": {**base, "location": {"wkt": "wkt", "crs": "EPSG:27700"}},
+            "g": {**base, "url": url + "?g", "location": {"geojson": "geo"}},
+        }
+    )
     result = pull_feed(app, "w")
     [issue] = [i for i in result.issues if i.position == 3]
     assert issue.field == "wkt" and "cannot be read" in issue.reason and issue.severity == "warning"
@@ -84,8 +104,17 @@ def test_wkt_and_geojson_geometries_are_placed_by_their_centroid(planning_app, c
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("sw1a1aa", "SW1A 1AA"), (" SW1A  1AA ", "SW1A 1AA"), ("im2 2qy", "IM2 2QY"), ("EC1A 1BB", "EC1A 1BB"), ("W1A 0AX", "W1A 0AX"),
-     ("GIR0AA", "GIR 0AA"), ("SW1A", None), ("12345", None), ("", None)],
+    [
+        ("sw1a1aa", "SW1A 1AA"),
+        (" SW1A  1AA ", "SW1A 1AA"),
+        ("im2 2qy", "IM2 2QY"),
+        ("EC1A 1BB", "EC1A 1BB"),
+        ("W1A 0AX", "W1A 0AX"),
+        ("GIR0AA", "GIR 0AA"),
+        ("SW1A", None),
+        ("12345", None),
+        ("", None),
+    ],
 )
 def test_postcode_spelling_is_normalised(text, expected):
     assert normalise_postcode(text) == expected
@@ -102,7 +131,10 @@ def test_postcodes_io_single_and_bulk_with_clear_answers(planning_app, civic_fee
     service = postcode_service(app)
     with app.app_context():
         single = service.lookup(["sw1a1aa"])["sw1a1aa"]
-    assert single.status == "found" and (single.location.latitude, single.location.source) == (51.501009, "postcodes.io")
+    assert single.status == "found" and (single.location.latitude, single.location.source) == (
+        51.501009,
+        "postcodes.io",
+    )
     assert civic_feed_server.hits("/postcodes.io/postcodes/") == 1
     asked = ["EX16 5BL", "IM9 4HH", "ZZ9 9ZZ", "not a postcode"] + [f"AB{i} 1AA" for i in range(1, 101)]
     answers = service.lookup(asked)
@@ -126,7 +158,9 @@ def test_lookups_are_cached_in_memory_and_in_the_database(planning_app, civic_fe
 
 
 def test_postcodes_io_failure_is_reported_and_not_cached(planning_app, civic_feed_server):
-    app = planning_app(plugin_settings={"geo": {"postcodes_io_url": civic_feed_server.url("/down"), "timeout_seconds": 1}})
+    app = planning_app(
+        plugin_settings={"geo": {"postcodes_io_url": civic_feed_server.url("/down"), "timeout_seconds": 1}}
+    )
     civic_feed_server.add("/down/postcodes", "oops", status=503)
     first = postcode_service(app).lookup(["EX16 5BL", "SW1A 1AA"])
     assert first["EX16 5BL"].status == "error" and "HTTP 503" in first["EX16 5BL"].reason
@@ -148,9 +182,21 @@ CODE_POINT = '"AB101AA",10,394251,806376,"S92000003","","S08000020","","S1200003
 @pytest.mark.parametrize(
     "name, body, expected",
     [
-        ("onspd-classic.csv", ONSPD_CLASSIC, "Imported 3 postcodes from ONS Postcode Directory (1 without coordinates, 1 terminated); skipped 1 rows"),
-        ("onspd-2025.csv", ONSPD_2025, "Imported 1 postcodes from ONS Postcode Directory (0 without coordinates, 0 terminated)"),
-        ("codepoint-ab.csv", CODE_POINT, "Imported 2 postcodes from Code-Point Open (1 without coordinates, 0 terminated)"),
+        (
+            "onspd-classic.csv",
+            ONSPD_CLASSIC,
+            "Imported 3 postcodes from ONS Postcode Directory (1 without coordinates, 1 terminated); skipped 1 rows",
+        ),
+        (
+            "onspd-2025.csv",
+            ONSPD_2025,
+            "Imported 1 postcodes from ONS Postcode Directory (0 without coordinates, 0 terminated)",
+        ),
+        (
+            "codepoint-ab.csv",
+            CODE_POINT,
+            "Imported 2 postcodes from Code-Point Open (1 without coordinates, 0 terminated)",
+        ),
     ],
 )
 def test_postcode_import_maps_headers_by_release(planning_app, civic_feed_server, tmp_path, name, body, expected):
@@ -184,4 +230,8 @@ def test_imported_table_answers_without_going_online(planning_app, civic_feed_se
 def test_import_of_something_else_is_one_line(planning_app, tmp_path):
     (tmp_path / "x.csv").write_text("name,colour\nbench,green\n")
     result = CivicRunner(planning_app()).invoke(["postcodes", "import", str(tmp_path / "x.csv")])
-    assert result.exit_code == 1 and result.output.startswith("Error: ") and "does not look like ONSPD or Code-Point Open" in result.output
+    assert (
+        result.exit_code == 1
+        and result.output.startswith("Error: ")
+        and "does not look like ONSPD or Code-Point Open" in result.output
+    )

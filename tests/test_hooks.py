@@ -8,14 +8,12 @@ from pathlib import Path
 
 import click
 import pytest
+from feeds_support import planning_app_fixture  # noqa: F401 - the planning_app fixture
 from flask import Blueprint
 from pydantic import Field
 
-from civicapps import Actor, Link, PluginSettings, current_actor, hookimpl, plugin_settings
-from civicapps import hookspecs
+from civicapps import Actor, Link, PluginSettings, current_actor, hookimpl, hookspecs, plugin_settings
 from civicapps.testing import CivicRunner
-
-from feeds_support import planning_app  # noqa: F401 - fixture
 
 HOOKS = sorted(name for name, value in vars(hookspecs).items() if inspect.isfunction(value) and hasattr(value, "civicapps_spec"))
 
@@ -163,40 +161,40 @@ def test_hook_register_datasets(civic_app_factory):
 
     from civicapps import Dataset, Model, Record
 
-    class Bench(Model, Record):
-        __tablename__ = "benches_bench"
+    class Plaque(Model, Record):
+        __tablename__ = "plaques_plaque"
         inscription: Mapped[str] = mapped_column(Text)
         installed: Mapped[dt.date | None]
 
     try:
-        app = civic_app_factory(plugins=[("benches", plugin(register_datasets=lambda: [Dataset("bench", Bench)]))])
-        dataset = app.extensions["civicapps_feeds"].datasets["benches.bench"]
+        app = civic_app_factory(plugins=[("plaques", plugin(register_datasets=lambda: [Dataset("plaque", Plaque)]))])
+        dataset = app.extensions["civicapps_feeds"].datasets["plaques.plaque"]
         assert {name: (spec.python_type, spec.required) for name, spec in dataset.fields.items()} == {
             "authority": (str, True), "reference": (str, True), "inscription": (str, True), "installed": (dt.date, False)
         }
     finally:
-        Model.metadata.remove(Bench.__table__)
+        Model.metadata.remove(Plaque.__table__)
 
 
 def test_hook_register_feeds(planning_app, tmp_path):
+    from feeds_support import records
+
     from civicapps import Feed
     from civicapps.feeds import pull_feed
 
-    from feeds_support import records
-
     (tmp_path / "benches.csv").write_text("id,text\nB1,In memory of Nan\n")
-    feed = Feed("plugin-feed", "planning.application", str(tmp_path / "benches.csv"), "csv", authority="Parks",
-                mapping={"reference": "id", "description": "text"})
+    feed = Feed(name="plugin-feed", dataset="planning.application", url=str(tmp_path / "benches.csv"), format="csv", interval="12h",
+                authority="Parks", mapping={"reference": "id", "description": "text"})
     app = planning_app(plugins=[("shipper", plugin(register_feeds=lambda app: [feed]))])
     assert pull_feed(app, "plugin-feed").new == 1
     assert records(app)[("Parks", "B1")].description == "In memory of Nan"
 
 
 def test_hook_register_readers(planning_app, civic_app_factory, tmp_path):
+    from feeds_support import records
+
     from civicapps import RawRecord, Reader, ReaderError, StartupError
     from civicapps.feeds import pull_feed
-
-    from feeds_support import records
 
     class KeyValueReader(Reader):
         """Lines of ``reference=description``."""

@@ -1,17 +1,17 @@
 """``civicapps pull SOURCE``: a one-off pull to csv/json/geojson/ndjson with filters and a summary,
 writing nothing to the database."""
+
 import csv
 import io
 import json
 from pathlib import Path
 
 import pytest
+from feeds_support import IOM_WEEKLY, KNOWN_POSTCODES, PLANNING
 from sqlalchemy import inspect
 
 from civicapps.db import get_database
 from civicapps.testing import CivicRunner
-
-from feeds_support import IOM_WEEKLY, KNOWN_POSTCODES, PLANNING
 
 MAPPING = """
 dataset = "planning.application"
@@ -26,8 +26,12 @@ postcode = { field = "postcode" }
 """
 
 POINTS = "ref,desc,lat,lon,date\n1,Near,51.5012,-0.1420,2024-05-01\n2,Far,51.60,-0.30,2024-05-02\n3,Unplaced,,,2024-05-03\n4,Old,51.5011,-0.1417,2023-01-01\n"
-POINTS_MAPPING = {"mapping": {"reference": "ref", "description": "desc", "received": "date"}, "location": {"latitude": "lat", "longitude": "lon"},
-                  "dataset": "planning.application", "authority": "T"}
+POINTS_MAPPING = {
+    "mapping": {"reference": "ref", "description": "desc", "received": "date"},
+    "location": {"latitude": "lat", "longitude": "lon"},
+    "dataset": "planning.application",
+    "authority": "T",
+}
 
 
 @pytest.fixture
@@ -54,7 +58,9 @@ def test_weekly_file_to_csv_with_a_summary_of_skips(runner, tmp_path):
     assert rows[0]["postcode"] == "IM2 2QY" and rows[0]["latitude"] == "54.16731"
     summary = result.stderr.splitlines()
     assert summary[0] == "Read 2498 rows: kept 2498, skipped 0, warnings 2489."
-    assert any(line.split(None, 1) == ["187", "warning - postcode: no postcode to place the row with"] for line in summary)
+    assert any(
+        line.split(None, 1) == ["187", "warning - postcode: no postcode to place the row with"] for line in summary
+    )
     assert "\r" not in result.stderr, "no progress bar when stderr is not a terminal"
     assert_database_untouched(runner.app)
 
@@ -64,7 +70,18 @@ def test_output_formats_and_output_file(runner, tmp_path, output):
     (tmp_path / "points.csv").write_text(POINTS)
     (tmp_path / "m.json").write_text(json.dumps(POINTS_MAPPING))
     target = tmp_path / f"out.{output}"
-    result = runner.invoke(["pull", str(tmp_path / "points.csv"), "--mapping", str(tmp_path / "m.json"), "--output", output, "-o", str(target)])
+    result = runner.invoke(
+        [
+            "pull",
+            str(tmp_path / "points.csv"),
+            "--mapping",
+            str(tmp_path / "m.json"),
+            "--output",
+            output,
+            "-o",
+            str(target),
+        ]
+    )
     assert result.exit_code == 0 and result.stdout == ""
     text = target.read_text()
     if output == "ndjson":
@@ -73,7 +90,10 @@ def test_output_formats_and_output_file(runner, tmp_path, output):
         items = json.loads(text)
     else:
         features = json.loads(text)["features"]
-        assert features[0]["geometry"] == {"type": "Point", "coordinates": [-0.142, 51.5012]} and features[2]["geometry"] is None
+        assert (
+            features[0]["geometry"] == {"type": "Point", "coordinates": [-0.142, 51.5012]}
+            and features[2]["geometry"] is None
+        )
         items = [f["properties"] for f in features]
     assert [i["reference"] for i in items] == ["1", "2", "3", "4"] and items[0]["received"] == "2024-05-01"
 
@@ -94,12 +114,27 @@ def test_without_mapping_every_column_passes_through(runner, tmp_path):
     (tmp_path / "points.csv").write_text(POINTS)
     result = runner.invoke(["pull", str(tmp_path / "points.csv"), "--output", "ndjson"])
     first = json.loads(result.stdout.splitlines()[0])
-    assert first == {"position": 2, "ref": "1", "desc": "Near", "lat": "51.5012", "lon": "-0.1420", "date": "2024-05-01", "latitude": None, "longitude": None}
+    assert first == {
+        "position": 2,
+        "ref": "1",
+        "desc": "Near",
+        "lat": "51.5012",
+        "lon": "-0.1420",
+        "date": "2024-05-01",
+        "latitude": None,
+        "longitude": None,
+    }
 
 
 def test_a_configured_feed_can_be_pulled_by_name(civic_app_factory, civic_postcodes_io, civic_feed_server):
     url = civic_feed_server.add("/named.csv", "ref,desc\n1,Shed\n")
-    feed = {"dataset": "planning.application", "format": "csv", "url": url, "authority": "T", "mapping": {"reference": "ref", "description": "desc"}}
+    feed = {
+        "dataset": "planning.application",
+        "format": "csv",
+        "url": url,
+        "authority": "T",
+        "mapping": {"reference": "ref", "description": "desc"},
+    }
     app = civic_app_factory(plugins=[("planning", PLANNING)], config={"feeds": {"named": feed}}, migrate=False)
     result = CivicRunner(app).invoke(["pull", "named", "--output", "ndjson"])
     assert json.loads(result.stdout)["description"] == "Shed" and result.stderr.startswith("Read 1 rows: kept 1")
@@ -109,7 +144,10 @@ def test_a_configured_feed_can_be_pulled_by_name(civic_app_factory, civic_postco
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["pull", "https://example.invalid/data"], "Error: Cannot tell the format of https://example.invalid/data; give --format"),
+        (
+            ["pull", "https://example.invalid/data"],
+            "Error: Cannot tell the format of https://example.invalid/data; give --format",
+        ),
         (["pull", "x.csv", "--near", "ZZ9 9ZZ"], "Error: Cannot place --near 'ZZ9 9ZZ': unknown postcode"),
         (["pull", "x.csv", "--since", "2024-01-01"], "Error: --since needs a date field"),
         (["pull", "x.csv", "--dataset", "nope.things"], "Error: unknown dataset 'nope.things'"),

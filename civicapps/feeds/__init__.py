@@ -3,6 +3,7 @@
 :func:`pull_due_feeds` is the entry point for whatever runs periodic work (the job queue, cron):
 it pulls every feed whose interval has passed and returns one :class:`PullResult` per pull.
 """
+
 from civicapps.feeds.pull import PullResult, pull_feed
 from civicapps.feeds.schedule import pull_due_feeds
 

@@ -1,4 +1,5 @@
 """``civicapps feeds list|show|pull``: the staff view of feeds, and pulling them by hand."""
+
 from __future__ import annotations
 
 import json
@@ -11,10 +12,10 @@ from flask.cli import AppGroup
 
 from civicapps.clock import utcnow
 from civicapps.errors import CivicappsError
-from civicapps.textable import echo_table
 from civicapps.feeds.pull import pull_feed
 from civicapps.feeds.registry import feeds_registry
 from civicapps.feeds.schedule import FeedStatus, pull_due_feeds, statuses
+from civicapps.textable import echo_table
 
 
 def human(delta: timedelta | None) -> str:
@@ -65,7 +66,9 @@ def list_command(as_json: bool) -> None:
         counts = f"{st.rows_read}/{st.rows_ingested}/{st.rows_skipped}" if st and st.last_success_at else "-"
         error = (st.last_error or "")[:60] if st and s.failing_for is not None else ""
         table.append((s.name, s.dataset, s.format, human(s.interval), human(s.stale_for), counts, _health(s), error))
-    echo_table(("feed", "dataset", "format", "every", "last success", "read/kept/skipped", "health", "last error"), table)
+    echo_table(
+        ("feed", "dataset", "format", "every", "last success", "read/kept/skipped", "health", "last error"), table
+    )
 
 
 def _as_dict(status: FeedStatus) -> dict[str, Any]:
@@ -82,7 +85,10 @@ def _as_dict(status: FeedStatus) -> dict[str, Any]:
         "failing_seconds": seconds(status.failing_for),
         "flagged": status.flagged,
         "due": status.due,
-        "rows": {k: getattr(state, f"rows_{k}") if state else 0 for k in ("read", "ingested", "skipped", "warned", "new", "changed")},
+        "rows": {
+            k: getattr(state, f"rows_{k}") if state else 0
+            for k in ("read", "ingested", "skipped", "warned", "new", "changed")
+        },
     }
 
 
@@ -100,7 +106,9 @@ def show_command(name: str) -> None:
     if state and state.last_error and status.failing_for is not None:
         click.echo(f"  last error: {state.last_error}")
     if state and state.issues:
-        click.echo(f"  issues in the last pull ({state.rows_skipped} skipped, {state.rows_warned} warnings; first {len(state.issues)}):")
+        click.echo(
+            f"  issues in the last pull ({state.rows_skipped} skipped, {state.rows_warned} warnings; first {len(state.issues)}):"
+        )
         for issue in state.issues:
             where = f"record {issue['position']}" + (f", field '{issue['field']}'" if issue["field"] else "")
             click.echo(f"    {where}: {issue['reason']} ({issue['severity']})")
@@ -130,4 +138,3 @@ def pull_command(name: str | None, pull_all: bool, force: bool) -> None:
         click.echo(result.summary())
     if any(r.outcome == "failed" for r in results):
         raise SystemExit(1)
-

@@ -5,6 +5,7 @@ columns are the dataset's typed fields, and ``nullable=False`` columns are the r
 table and the validation can never disagree. Validation turns source text into each column's Python
 type and reports, per field, why a value was refused.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,7 +21,17 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from civicapps.errors import StartupError
 
 #: Date spellings seen in UK council data, tried in order; day-first, never US month-first.
-DATE_FORMATS = ("%d/%m/%Y", "%d %b %Y", "%d %B %Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%y", "%d-%b-%Y", "%d %b %y")
+DATE_FORMATS = (
+    "%d/%m/%Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%Y/%m/%d",
+    "%d/%m/%y",
+    "%d-%b-%Y",
+    "%d %b %y",
+)
 
 
 class Record:
@@ -51,7 +62,17 @@ class Record:
 
 
 PROVENANCE = frozenset(
-    {"id", "content_hash", "version", "first_seen_at", "last_changed_at", "source_feed", "source_position", "latitude", "longitude"}
+    {
+        "id",
+        "content_hash",
+        "version",
+        "first_seen_at",
+        "last_changed_at",
+        "source_feed",
+        "source_position",
+        "latitude",
+        "longitude",
+    }
 )
 
 
@@ -76,7 +97,9 @@ class Dataset:
 
     def __init__(self, name: str, model: type, description: str = ""):
         if not (isinstance(model, type) and issubclass(model, Record)):
-            raise StartupError(f"Dataset {name!r}: model {getattr(model, '__name__', model)!r} must mix in civicapps.Record.")
+            raise StartupError(
+                f"Dataset {name!r}: model {getattr(model, '__name__', model)!r} must mix in civicapps.Record."
+            )
         self.name = name
         self.model = model
         self.description = description
@@ -100,8 +123,14 @@ def _field_specs(model: type) -> list[FieldSpec]:
             python_type = column.type.python_type
         except NotImplementedError:
             python_type = str
-        required = column.name in ("authority", "reference") or (not column.nullable and column.default is None and column.server_default is None)
-        length = getattr(column.type, "length", None) if isinstance(column.type, String) and not isinstance(column.type, Text) else None
+        required = column.name in ("authority", "reference") or (
+            not column.nullable and column.default is None and column.server_default is None
+        )
+        length = (
+            getattr(column.type, "length", None)
+            if isinstance(column.type, String) and not isinstance(column.type, Text)
+            else None
+        )
         specs.append(FieldSpec(column.name, python_type, required, length, COERCERS.get(python_type, _to_text)))
     return specs
 
@@ -130,7 +159,11 @@ def _to_int(value: Any, formats: tuple[str, ...] = ()) -> int:
 
 def _to_float(value: Any, formats: tuple[str, ...] = ()) -> float:
     try:
-        number = float(str(value).replace(",", "").strip()) if not isinstance(value, int | float) or isinstance(value, bool) else float(value)
+        number = (
+            float(str(value).replace(",", "").strip())
+            if not isinstance(value, int | float) or isinstance(value, bool)
+            else float(value)
+        )
     except ValueError:
         raise Invalid(f"{_short(value)} is not a number") from None
     if number != number or number in (float("inf"), float("-inf")):
@@ -175,7 +208,11 @@ def _parse_date(text: str, formats: tuple[str, ...]) -> dt.date:
             continue
     if not formats:
         try:
-            return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date() if "T" in text else dt.date.fromisoformat(text)
+            return (
+                dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+                if "T" in text
+                else dt.date.fromisoformat(text)
+            )
         except ValueError:
             pass
         for fmt in DATE_FORMATS:

@@ -5,6 +5,7 @@ are left exactly as they were and the error is recorded on the feed for staff. A
 one bad or doubtful row: it is reported with the feed, line or record number, field and reason, and the
 rest of the feed carries on.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,4 +41,10 @@ class RowIssue:
         return f"{where}: {self.reason}" + (" (kept)" if self.severity == "warning" else "")
 
     def as_dict(self) -> dict[str, object]:
-        return {"feed": self.feed, "position": self.position, "field": self.field, "reason": self.reason, "severity": self.severity}
+        return {
+            "feed": self.feed,
+            "position": self.position,
+            "field": self.field,
+            "reason": self.reason,
+            "severity": self.severity,
+        }

@@ -7,6 +7,7 @@ cut-short downloads are retried with exponential backoff; anything else fails at
 that says what the server did. ``file://`` URLs and plain paths read local files (councils that drop
 exports on disk, and tests), with the file's size and mtime as its ETag.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -87,7 +88,9 @@ class Fetcher:
         try:
             stat = path.stat()
             if stat.st_size > self.settings.max_bytes:
-                raise FeedError(f"{path} is {stat.st_size:,} bytes, over the {self.settings.max_bytes:,}-byte limit (max_bytes).")
+                raise FeedError(
+                    f"{path} is {stat.st_size:,} bytes, over the {self.settings.max_bytes:,}-byte limit (max_bytes)."
+                )
             tag = f'"{stat.st_size:x}-{stat.st_mtime_ns:x}"'
             modified = formatdate(stat.st_mtime, usegmt=True)
             if etag == tag:
@@ -118,13 +121,19 @@ class Fetcher:
         self.requests_made += 1
         timeout = self.settings.timeout
         try:
-            with self.session.get(url, params=params, headers=headers, timeout=(timeout, timeout), stream=True) as response:
+            with self.session.get(
+                url, params=params, headers=headers, timeout=(timeout, timeout), stream=True
+            ) as response:
                 if response.status_code == 304:
-                    return Fetched(response.url, None, headers.get("If-None-Match"), headers.get("If-Modified-Since")), None
+                    return Fetched(
+                        response.url, None, headers.get("If-None-Match"), headers.get("If-Modified-Since")
+                    ), None
                 if response.status_code in RETRY_STATUSES:
                     return f"the server answered HTTP {response.status_code} {response.reason}", _retry_after(response)
                 if response.status_code >= 400:
-                    raise FeedError(f"Cannot fetch {_shown(url)}: the server answered HTTP {response.status_code} {response.reason}.")
+                    raise FeedError(
+                        f"Cannot fetch {_shown(url)}: the server answered HTTP {response.status_code} {response.reason}."
+                    )
                 body = self._read_capped(response, url)
                 return Fetched(
                     response.url,

@@ -6,6 +6,7 @@ the same hash costs nothing: no write at all, so an unchanged feed re-read is ju
 are per pull: a record listed several times in one file ends in its last state with one version row.
 Everything happens in the caller's transaction, so a pull that fails half-way stores nothing.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,7 +25,9 @@ from civicapps.feeds.models import RecordVersion
 from civicapps.feeds.pipeline import Row
 
 KEY_CHUNK = 500  # references per IN (...) query
-_ENCODE = json.JSONEncoder(default=str, ensure_ascii=False, separators=(",", ":")).encode  # one encoder, not one per row
+_ENCODE = json.JSONEncoder(
+    default=str, ensure_ascii=False, separators=(",", ":")
+).encode  # one encoder, not one per row
 
 
 @dataclass
@@ -112,7 +115,9 @@ class Ingest:
     def _insert(self, inserts: dict[tuple[str, str], dict[str, Any]]) -> None:
         if not inserts:
             return
-        rows = [{**data, "version": 1, "first_seen_at": self.now, "last_changed_at": self.now} for data in inserts.values()]
+        rows = [
+            {**data, "version": 1, "first_seen_at": self.now, "last_changed_at": self.now} for data in inserts.values()
+        ]
         statement = insert(self.table).returning(self.table.c.id, sort_by_parameter_order=True)
         ids = self.session.scalars(statement, rows).all()
         for key, id_ in zip(inserts, ids, strict=True):

@@ -6,6 +6,7 @@ first that gives a point wins: ``latitude``/``longitude``; ``x``/``y`` with ``cr
 through the ``geocode`` hook. Work is done per batch so projections are one vectorised call and
 postcodes go to postcodes.io a hundred at a time.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,19 @@ from civicapps.feeds.readers import RawRecord
 from civicapps.geo.geocoding import geocode_many
 from civicapps.geo.projection import WGS84, normalise_crs, to_wgs84
 
-LOCATION_KEYS = {"latitude", "longitude", "x", "y", "crs", "wkt", "geojson", "postcode", "address", "required", "use_geometry"}
+LOCATION_KEYS = {
+    "latitude",
+    "longitude",
+    "x",
+    "y",
+    "crs",
+    "wkt",
+    "geojson",
+    "postcode",
+    "address",
+    "required",
+    "use_geometry",
+}
 
 
 @dataclass(frozen=True)
@@ -50,11 +63,15 @@ class LocationPlan:
 def compile_location(config: Mapping[str, Any]) -> LocationPlan:
     unknown = set(config) - LOCATION_KEYS
     if unknown:
-        raise CivicappsError(f"location: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(LOCATION_KEYS))}.")
+        raise CivicappsError(
+            f"location: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(LOCATION_KEYS))}."
+        )
     for a, b in (("latitude", "longitude"), ("x", "y")):
         if (a in config) != (b in config):
             raise CivicappsError(f"location: {a} and {b} go together.")
-    compiled = {k: compile_spec(v, f"location.{k}") for k, v in config.items() if k not in ("crs", "required", "use_geometry")}
+    compiled = {
+        k: compile_spec(v, f"location.{k}") for k, v in config.items() if k not in ("crs", "required", "use_geometry")
+    }
     return LocationPlan(
         **compiled,
         crs=normalise_crs(config.get("crs", 27700 if "x" in config else 4326)),
@@ -72,7 +89,9 @@ class Placed:
     reason: str | None = None
 
 
-def locate(app: Flask | None, plan: LocationPlan, rows: Sequence[tuple[RawRecord, Mapping[str, Any]]], *, persist: bool = True) -> list[Placed]:
+def locate(
+    app: Flask | None, plan: LocationPlan, rows: Sequence[tuple[RawRecord, Mapping[str, Any]]], *, persist: bool = True
+) -> list[Placed]:
     """One :class:`Placed` per (raw record, mapped values) pair."""
     placed = [Placed() for _ in rows]
     pending: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
@@ -155,6 +174,13 @@ def _centroid(value: Any, field: str) -> tuple[float, float]:
             raise ValueError("empty geometry")
         point = geometry if geometry.geom_type == "Point" else geometry.centroid
         return float(point.x), float(point.y)
-    except (shapely.errors.ShapelyError, ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
+    except (
+        shapely.errors.ShapelyError,
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+    ) as exc:
         raise _NoPoint(field, f"the {field} geometry cannot be read ({type(exc).__name__})") from None
-

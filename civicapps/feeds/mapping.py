@@ -15,6 +15,7 @@ case (upper/lower/title), then ``default`` if the result is empty. ``format`` (a
 how the field's type is parsed (dates). Specs are compiled once per pull into plain closures: this
 is the hot path of every ingest.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,7 +27,21 @@ from civicapps.errors import CivicappsError
 from civicapps.geo.postcodes import find_postcode
 
 Getter = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
-SPEC_KEYS = {"column", "columns", "join", "value", "field", "replace", "trim", "squash", "regex", "extract", "case", "default", "format"}
+SPEC_KEYS = {
+    "column",
+    "columns",
+    "join",
+    "value",
+    "field",
+    "replace",
+    "trim",
+    "squash",
+    "regex",
+    "extract",
+    "case",
+    "default",
+    "format",
+}
 _SPACE = re.compile(r"\s+")
 
 
@@ -47,7 +62,9 @@ def compile_spec(spec: Any, where: str) -> Compiled:
         raise CivicappsError(f"{where}: expected a column name or a table, not {type(spec).__name__}.")
     unknown = set(spec) - SPEC_KEYS
     if unknown:
-        raise CivicappsError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(SPEC_KEYS))}.")
+        raise CivicappsError(
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(SPEC_KEYS))}."
+        )
     get, source = _base(spec, where)
     steps = _steps(spec, where)
     default = spec.get("default")
@@ -119,7 +136,7 @@ def _steps(spec: Mapping[str, Any], where: str) -> list[Callable[[str], str]]:
         steps.append(extract)
     if "extract" in spec:
         if spec["extract"] != "postcode":
-            raise CivicappsError(f"{where}: extract can only be \"postcode\", not {spec['extract']!r}.")
+            raise CivicappsError(f'{where}: extract can only be "postcode", not {spec["extract"]!r}.')
         steps.append(lambda text: find_postcode(text) or "")
     case = spec.get("case")
     if case is not None:

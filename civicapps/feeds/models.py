@@ -1,4 +1,5 @@
 """The feeds plugin's tables: each feed's state, and superseded versions of ingested records."""
+
 from __future__ import annotations
 
 from datetime import datetime

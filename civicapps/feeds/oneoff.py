@@ -3,6 +3,7 @@
 For analysts and for whoever sets up a feed: try a mapping against the real file, see which rows a
 dataset would refuse and why, or cut a CSV of applications near a postcode, without a database.
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,7 +28,16 @@ from civicapps.feeds.registry import Feed, FeedPlan, feeds_registry, plan_feed
 from civicapps.geo.geocoding import geocode
 from civicapps.geo.projection import distances_m
 
-GUESSES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".json": "json", ".geojson": "geojson", ".rss": "rss", ".atom": "rss", ".xml": "rss"}
+GUESSES = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".json": "json",
+    ".geojson": "geojson",
+    ".rss": "rss",
+    ".atom": "rss",
+    ".xml": "rss",
+}
 MAPPING_KEYS = {"dataset", "format", "options", "mapping", "location", "authority"}
 
 
@@ -42,7 +52,9 @@ def guess_format(source: str) -> str:
     for suffix, name in GUESSES.items():
         if lowered.endswith(suffix):
             return name
-    raise CivicappsError(f"Cannot tell the format of {source}; give --format (one of: {', '.join(sorted(feeds_registry(current_app).readers))}).")
+    raise CivicappsError(
+        f"Cannot tell the format of {source}; give --format (one of: {', '.join(sorted(feeds_registry(current_app).readers))})."
+    )
 
 
 def read_mapping(path: str | None) -> dict[str, Any]:
@@ -55,10 +67,14 @@ def read_mapping(path: str | None) -> dict[str, Any]:
     except OSError as exc:
         raise CivicappsError(f"Cannot read the mapping file {path}: {exc.strerror}.") from None
     except (ValueError, tomllib.TOMLDecodeError) as exc:
-        raise CivicappsError(f"The mapping file {path} is not valid {'JSON' if path.endswith('.json') else 'TOML'}: {exc}.") from None
+        raise CivicappsError(
+            f"The mapping file {path} is not valid {'JSON' if path.endswith('.json') else 'TOML'}: {exc}."
+        ) from None
     unknown = set(data) - MAPPING_KEYS
     if unknown:
-        raise CivicappsError(f"The mapping file has unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(MAPPING_KEYS))}.")
+        raise CivicappsError(
+            f"The mapping file has unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(MAPPING_KEYS))}."
+        )
     return data
 
 
@@ -68,7 +84,7 @@ def plan_for(source: str, format_: str | None, mapping_file: str | None, dataset
     if source in registry.plans and not mapping_file:
         feed = registry.plans[source].feed
         overrides: dict[str, Any] = {"format": format_ or feed.format, "dataset": dataset or feed.dataset}
-        return plan_feed(Feed(**{**feed.__dict__, **overrides}), registry, loose=True)
+        return plan_feed(feed.model_copy(update=overrides), registry, loose=True)
     config = read_mapping(mapping_file)
     feed = Feed(
         name="pull",
@@ -95,7 +111,13 @@ def since_filter(plan: FeedPlan, since: dt.date, field: str | None) -> str:
     raise CivicappsError("--since needs a date field: give --date-field, or --dataset with a date field.")
 
 
-def filtered(rows: Iterable[list[Row]], tally: Tally, *, since: tuple[str, dt.date] | None, near: tuple[float, float, float] | None) -> Iterator[Row]:
+def filtered(
+    rows: Iterable[list[Row]],
+    tally: Tally,
+    *,
+    since: tuple[str, dt.date] | None,
+    near: tuple[float, float, float] | None,
+) -> Iterator[Row]:
     for batch in rows:
         distances = distances_m(near[0], near[1], [r.point for r in batch if r.point]) if near else []
         placed = iter(distances)
@@ -109,7 +131,9 @@ def filtered(rows: Iterable[list[Row]], tally: Tally, *, since: tuple[str, dt.da
             yield row
 
 
-def _excluded(row: Row, since: tuple[str, dt.date] | None, near: tuple[float, float, float] | None, distance: float | None) -> str | None:
+def _excluded(
+    row: Row, since: tuple[str, dt.date] | None, near: tuple[float, float, float] | None, distance: float | None
+) -> str | None:
     if since is not None:
         value = row.values.get(since[0])
         day = value.date() if isinstance(value, dt.datetime) else value
@@ -153,7 +177,12 @@ def write(rows: Iterator[Row], output: str, out: IO[str]) -> None:
 
 def _flat(row: Row) -> dict[str, Any]:
     lon, lat = row.point if row.point else (None, None)
-    return {"position": row.position, **{k: "" if v is None else v for k, v in row.values.items()}, "latitude": lat, "longitude": lon}
+    return {
+        "position": row.position,
+        **{k: "" if v is None else v for k, v in row.values.items()},
+        "latitude": lat,
+        "longitude": lon,
+    }
 
 
 def _counted(rows: Iterator[Row], tally: Tally, show: bool) -> Iterator[Row]:
@@ -169,17 +198,59 @@ def _counted(rows: Iterator[Row], tally: Tally, show: bool) -> Iterator[Row]:
 @click.command("pull")
 @with_appcontext
 @click.argument("source")
-@click.option("--format", "format_", metavar="FORMAT", help="Reader to use (csv, json, geojson, rss, arcgis, ckan, socrata...); default: guessed from SOURCE.")
-@click.option("--mapping", "mapping_file", type=click.Path(dir_okay=False), help="TOML/JSON file with mapping, location, options, authority (like a [feeds.<name>] table).")
-@click.option("--dataset", metavar="PLUGIN.DATASET", help="Check rows against this dataset's fields (types, required fields).")
+@click.option(
+    "--format",
+    "format_",
+    metavar="FORMAT",
+    help="Reader to use (csv, json, geojson, rss, arcgis, ckan, socrata...); default: guessed from SOURCE.",
+)
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=click.Path(dir_okay=False),
+    help="TOML/JSON file with mapping, location, options, authority (like a [feeds.<name>] table).",
+)
+@click.option(
+    "--dataset", metavar="PLUGIN.DATASET", help="Check rows against this dataset's fields (types, required fields)."
+)
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Keep rows dated on or after this day (YYYY-MM-DD).")
 @click.option("--date-field", metavar="FIELD", help="Field --since compares (default: the first date field).")
-@click.option("--near", metavar="POSTCODE", help="Keep rows within --radius of this postcode (rows must be placed: see location).")
-@click.option("--radius", type=click.FloatRange(min=0, min_open=True), default=1000.0, show_default=True, help="Metres from --near.")
-@click.option("--output", type=click.Choice(["csv", "json", "geojson", "ndjson"]), default="csv", show_default=True, help="Output format.")
-@click.option("-o", "--output-file", type=click.File("w", encoding="utf-8", lazy=True), default="-", help="Write here instead of standard output.")
-def pull_command(source: str, format_: str | None, mapping_file: str | None, dataset: str | None, since: dt.datetime | None,
-                 date_field: str | None, near: str | None, radius: float, output: str, output_file: IO[str]) -> None:
+@click.option(
+    "--near", metavar="POSTCODE", help="Keep rows within --radius of this postcode (rows must be placed: see location)."
+)
+@click.option(
+    "--radius",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1000.0,
+    show_default=True,
+    help="Metres from --near.",
+)
+@click.option(
+    "--output",
+    type=click.Choice(["csv", "json", "geojson", "ndjson"]),
+    default="csv",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output-file",
+    type=click.File("w", encoding="utf-8", lazy=True),
+    default="-",
+    help="Write here instead of standard output.",
+)
+def pull_command(
+    source: str,
+    format_: str | None,
+    mapping_file: str | None,
+    dataset: str | None,
+    since: dt.datetime | None,
+    date_field: str | None,
+    near: str | None,
+    radius: float,
+    output: str,
+    output_file: IO[str],
+) -> None:
     """Pull SOURCE once and write its rows out, without touching the database.
 
     SOURCE is a configured feed's name, a URL or a file. Rows go to standard output (or -o FILE); a
@@ -195,11 +266,20 @@ def pull_command(source: str, format_: str | None, mapping_file: str | None, dat
             raise CivicappsError(f"Cannot place --near {near!r}: unknown postcode, or no geocoder answered.")
         centre = (location.longitude, location.latitude, radius)
     tally = Tally(plan.feed.name if source in feeds_registry(current_app).plans else "pull")
-    src = Source(plan.feed.url, plan.feed.options, fetcher_for(current_app), single_document=plan.reader.single_document)
-    rows = filtered(canonical_rows(current_app, plan, plan.reader.read(src), tally, persist=False), tally, since=since_spec, near=centre)
+    src = Source(
+        plan.feed.url, plan.feed.options, fetcher_for(current_app), single_document=plan.reader.single_document
+    )
+    rows = filtered(
+        canonical_rows(current_app, plan, plan.reader.read(src), tally, persist=False),
+        tally,
+        since=since_spec,
+        near=centre,
+    )
     write(_counted(rows, tally, sys.stderr.isatty()), output, output_file)
     output_file.flush()
-    click.echo(f"Read {tally.read} rows: kept {tally.kept}, skipped {tally.skipped}, warnings {tally.warnings}.", err=True)
+    click.echo(
+        f"Read {tally.read} rows: kept {tally.kept}, skipped {tally.skipped}, warnings {tally.warnings}.", err=True
+    )
     for reason, count in tally.reasons.most_common(10):
         click.echo(f"  {count:>6}  {reason}", err=True)
     if len(tally.reasons) > 10:

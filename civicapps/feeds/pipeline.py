@@ -4,6 +4,7 @@ Bad rows become :class:`RowIssue` reports and are skipped; rows that cannot be p
 warning unless the feed's location is ``required``. The same pipeline serves scheduled pulls (which
 then store the rows) and ``civicapps pull`` (which writes them out instead).
 """
+
 from __future__ import annotations
 
 import re
@@ -57,7 +58,9 @@ class Tally:
         self.reasons[f"{issue.severity} - {field_name}{_QUOTED.sub('…', issue.reason)}"] += 1
 
 
-def canonical_rows(app: Flask | None, plan: FeedPlan, records: Iterable[RawRecord], tally: Tally, *, persist: bool = True) -> Iterator[list[Row]]:
+def canonical_rows(
+    app: Flask | None, plan: FeedPlan, records: Iterable[RawRecord], tally: Tally, *, persist: bool = True
+) -> Iterator[list[Row]]:
     """Batches of rows ready to store or write out; ``tally`` counts everything on the way."""
     batch: list[tuple[RawRecord, dict[str, Any]]] = []
     for raw in records:
@@ -85,7 +88,9 @@ def _values(plan: FeedPlan, raw: RawRecord, tally: Tally) -> dict[str, Any] | No
         value = compiled.get(raw.fields, values)
         if value is None or value == "":
             if spec.required:
-                tally.report(RowIssue(tally.feed, raw.position, name, f"is required but empty (from {compiled.source})"))
+                tally.report(
+                    RowIssue(tally.feed, raw.position, name, f"is required but empty (from {compiled.source})")
+                )
                 return None
             values[name] = None
             continue
@@ -95,13 +100,19 @@ def _values(plan: FeedPlan, raw: RawRecord, tally: Tally) -> dict[str, Any] | No
             tally.report(RowIssue(tally.feed, raw.position, name, str(exc)))
             return None
         if spec.max_length is not None and len(value) > spec.max_length:
-            tally.report(RowIssue(tally.feed, raw.position, name, f"is {len(value)} characters, over the limit of {spec.max_length}"))
+            tally.report(
+                RowIssue(
+                    tally.feed, raw.position, name, f"is {len(value)} characters, over the limit of {spec.max_length}"
+                )
+            )
             return None
         values[name] = value
     return values
 
 
-def _placed(app: Flask | None, plan: FeedPlan, batch: list[tuple[RawRecord, dict[str, Any]]], tally: Tally, persist: bool) -> list[Row]:
+def _placed(
+    app: Flask | None, plan: FeedPlan, batch: list[tuple[RawRecord, dict[str, Any]]], tally: Tally, persist: bool
+) -> list[Row]:
     rows = []
     for (raw, values), where in zip(batch, locate(app, plan.location, batch, persist=persist), strict=True):
         if where.point is None and where.reason:

@@ -1,4 +1,5 @@
 """The core's "feeds" plugin: feed settings, state tables, the built-in readers and ``/-/feeds``."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -29,13 +30,17 @@ bp = Blueprint("feeds", __name__)
 class FeedsSettings(PluginSettings):
     """``[plugins.feeds]``: how the host fetches (the feeds themselves are ``[feeds.<name>]`` tables)."""
 
-    user_agent: str | None = Field(default=None, description="default: civicapps/<version> (+<base_url or council website>)")
+    user_agent: str | None = Field(
+        default=None, description="default: civicapps/<version> (+<base_url or council website>)"
+    )
     timeout_seconds: float = Field(default=30.0, gt=0, description="connect and read timeout per request")
     max_seconds: float = Field(default=600.0, gt=0, description="longest one download may take")
     max_mb: float = Field(default=200.0, gt=0, description="largest response accepted, in megabytes")
     retries: int = Field(default=3, ge=0, le=10, description="retries after a 5xx, 429, timeout or cut-short download")
     backoff_seconds: float = Field(default=1.0, ge=0, description="first retry wait; doubles each retry")
-    failing_after: timedelta = Field(default=timedelta(days=2), description="flag a feed to staff after failing this long")
+    failing_after: timedelta = Field(
+        default=timedelta(days=2), description="flag a feed to staff after failing this long"
+    )
 
     @field_validator("failing_after", mode="before")
     @classmethod
@@ -96,5 +101,6 @@ def menu_links(app: Flask, actor: Actor | None) -> list[Link]:
 def feeds_page() -> str:
     """Staff overview: every feed's last success and error, counts, staleness, and which need attention."""
     rows = statuses(current_app, utcnow())
-    return render_template("civicapps/feeds.html", title="Data feeds", feeds=rows, flagged=[s for s in rows if s.flagged])
-
+    return render_template(
+        "civicapps/feeds.html", title="Data feeds", feeds=rows, flagged=[s for s in rows if s.flagged]
+    )

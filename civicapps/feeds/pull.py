@@ -5,6 +5,7 @@ plugin's reader) the transaction is rolled back, so stored records stay exactly 
 error is recorded on the feed for ``civicapps feeds list`` and ``/-/feeds``. After a commit,
 ``on_records_ingested`` tells other plugins which records are new and which changed.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -6,10 +6,10 @@ knows, e.g. built from its own settings). Every feed is checked when the app sta
 reader exist, its reader options are known, its mapping names real fields and fills the required
 ones, its specs compile. A typo fails startup with one line instead of failing every pull.
 """
+
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -44,39 +44,24 @@ def parse_duration(value: Any) -> timedelta:
     return result
 
 
-@dataclass(frozen=True)
-class Feed:
-    """One source of records for a dataset.
+class Feed(BaseModel):
+    """One source of records for a dataset (a ``[feeds.<name>]`` table, or from ``register_feeds``).
 
     ``dataset`` is the dataset's full name (``<plugin>.<dataset>``); ``format`` names a reader
     (csv, json, geojson, rss, arcgis, ckan, socrata, or one a plugin registers); ``mapping`` maps
     dataset fields to source columns (see docs/feeds.md); ``location`` says how to place each row;
-    ``authority`` is used for rows whose mapping gives none; ``failing_after`` is how long a feed may
-    fail before staff are warned (default: the feeds plugin's ``failing_after``).
+    ``authority`` is used for rows whose mapping gives none; ``interval`` and ``failing_after`` take a
+    timedelta, seconds or text such as ``"6h"``; ``failing_after`` is how long a feed may fail before
+    staff are warned (default: the feeds plugin's ``failing_after``).
     """
 
-    name: str
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=NAME.pattern)
     dataset: str
     url: str
     format: str
     interval: timedelta = timedelta(days=1)
-    mapping: Mapping[str, Any] = field(default_factory=dict)
-    location: Mapping[str, Any] = field(default_factory=dict)
-    options: Mapping[str, Any] = field(default_factory=dict)
-    authority: str | None = None
-    failing_after: timedelta | None = None
-    enabled: bool = True
-
-
-class FeedConfig(BaseModel):
-    """The ``[feeds.<name>]`` table."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    dataset: str
-    url: str
-    format: str
-    interval: timedelta = Field(default=timedelta(days=1))
     mapping: dict[str, Any] = Field(default_factory=dict)
     location: dict[str, Any] = Field(default_factory=dict)
     options: dict[str, Any] = Field(default_factory=dict)
@@ -126,22 +111,33 @@ def install_feeds(app: Flask) -> None:
     for plugin, datasets in state.registry.call_each("register_datasets").items():
         for dataset in datasets:
             if not isinstance(dataset, Dataset):
-                raise StartupError(f"Plugin '{plugin}': register_datasets must return civicapps.Dataset objects, not {dataset!r}.")
+                raise StartupError(
+                    f"Plugin '{plugin}': register_datasets must return civicapps.Dataset objects, not {dataset!r}."
+                )
             dataset.plugin = plugin
             table = dataset.model.__tablename__
             if not table.startswith(f"{plugin}_"):
-                raise StartupError(f"Plugin '{plugin}': dataset {dataset.name!r} uses table {table!r}, which must be named '{plugin}_...'.")
+                raise StartupError(
+                    f"Plugin '{plugin}': dataset {dataset.name!r} uses table {table!r}, which must be named '{plugin}_...'."
+                )
             registry.datasets[dataset.full_name] = dataset
     owners: dict[str, str] = {}
     for plugin, readers in state.registry.call_each("register_readers").items():
         for reader in readers:
             if reader.format in registry.readers:
-                raise StartupError(f"Two plugins register a reader for format {reader.format!r}: '{owners[reader.format]}' and '{plugin}'.")
+                raise StartupError(
+                    f"Two plugins register a reader for format {reader.format!r}: '{owners[reader.format]}' and '{plugin}'."
+                )
             registry.readers[reader.format] = reader
             owners[reader.format] = plugin
     feeds = [_from_config(name, raw) for name, raw in state.settings.feeds.items()]
     for plugin, plugin_feeds in state.registry.call_each("register_feeds", app=app).items():
-        feeds.extend(plugin_feeds)
+        for feed in plugin_feeds:
+            if not isinstance(feed, Feed):
+                raise StartupError(
+                    f"Plugin '{plugin}': register_feeds must return civicapps.Feed objects, not {feed!r}."
+                )
+            feeds.append(feed)
     for feed in feeds:
         if feed.name in registry.plans:
             raise StartupError(f"Two feeds are named {feed.name!r}; feed names must be unique.")
@@ -156,10 +152,9 @@ def _from_config(name: str, raw: Any) -> Feed:
     if not NAME.fullmatch(name):
         raise StartupError(f"[feeds.{name}]: feed names use lowercase letters, digits, - and _.")
     try:
-        config = FeedConfig.model_validate(raw)
+        return Feed.model_validate({**raw, "name": name})
     except ValidationError as exc:
-        raise StartupError(describe_errors(exc, f"feed '{name}' ([feeds.{name}])", FeedConfig)) from None
-    return Feed(name=name, **config.model_dump())
+        raise StartupError(describe_errors(exc, f"feed '{name}' ([feeds.{name}])", Feed)) from None
 
 
 def plan_feed(feed: Feed, registry: FeedsRegistry, *, loose: bool = False) -> FeedPlan:
@@ -173,7 +168,9 @@ def plan_feed(feed: Feed, registry: FeedsRegistry, *, loose: bool = False) -> Fe
     unknown = set(feed.options) - set(reader.options)
     if unknown:
         known = ", ".join(sorted(reader.options)) or "none"
-        raise CivicappsError(f"unknown option(s) {', '.join(sorted(unknown))} for format {feed.format!r}; known: {known}.")
+        raise CivicappsError(
+            f"unknown option(s) {', '.join(sorted(unknown))} for format {feed.format!r}; known: {known}."
+        )
     location = compile_location(feed.location)
     if loose and not feed.dataset:
         fields = {name: compile_spec(spec, f"mapping.{name}") for name, spec in feed.mapping.items()}
@@ -185,11 +182,17 @@ def plan_feed(feed: Feed, registry: FeedsRegistry, *, loose: bool = False) -> Fe
     fields = {}
     for name, spec in feed.mapping.items():
         if name not in dataset.fields:
-            raise CivicappsError(f"mapping names {name!r}, which dataset {dataset.full_name} does not have; its fields: {', '.join(dataset.fields)}.")
+            raise CivicappsError(
+                f"mapping names {name!r}, which dataset {dataset.full_name} does not have; its fields: {', '.join(dataset.fields)}."
+            )
         fields[name] = compile_spec(spec, f"mapping.{name}")
     if "authority" not in fields and feed.authority:
         fields["authority"] = compile_spec({"value": feed.authority}, "authority")
     missing = [name for name, spec in dataset.fields.items() if spec.required and name not in fields]
     if missing:
-        raise CivicappsError(f"mapping does not fill required field(s) {', '.join(missing)} of {dataset.full_name}" + (" (or set authority)" if "authority" in missing else "") + ".")
+        raise CivicappsError(
+            f"mapping does not fill required field(s) {', '.join(missing)} of {dataset.full_name}"
+            + (" (or set authority)" if "authority" in missing else "")
+            + "."
+        )
     return FeedPlan(feed, dataset, reader, fields, location, dataset.fields)

@@ -5,6 +5,7 @@ it pulls each enabled feed whose interval has passed since its last attempt. A s
 ``feeds_feed_state.claimed_until`` makes two schedulers running at once pull each feed only once.
 A feed that has failed for longer than its ``failing_after`` is flagged to staff.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

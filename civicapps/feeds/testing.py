@@ -8,6 +8,7 @@
   feed server; its ``url`` goes in ``[plugins.geo] postcodes_io_url`` and ``known`` maps postcodes to
   ``(lat, lon)``, or to None for a postcode that exists without coordinates.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -110,7 +111,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(500, "text/html", b"<html><body>Internal Server Error</body></html>")
         if route.handler is not None:
             length = int(self.headers.get("Content-Length") or 0)
-            request = Request(method, unquote(parts.path), parse_qs(parts.query), self.rfile.read(length) if length else b"", self.headers)
+            request = Request(
+                method,
+                unquote(parts.path),
+                parse_qs(parts.query),
+                self.rfile.read(length) if length else b"",
+                self.headers,
+            )
             status, ctype, body, *tag = route.handler(request)
             return self._send(status, ctype, body, route, *tag)
         if route.status != 200:

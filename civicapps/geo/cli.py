@@ -1,4 +1,5 @@
 """``civicapps postcodes import|lookup``: the offline postcode table."""
+
 from __future__ import annotations
 
 from pathlib import Path

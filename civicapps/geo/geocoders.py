@@ -6,6 +6,7 @@ every postcode of a batch (100 per postcodes.io request), which fills the per-ap
 ``geocode`` implementation then answers from. Answers, negative ones included, are cached in memory
 and (unless ``persist=False``) in ``geo_lookup_cache`` for ``cache_days``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator

@@ -4,6 +4,7 @@ The core's answer (``trylast``, so any plugin's geocoder is asked first) places 
 postcode found in an address, using :class:`PostcodeService`. For a batch, every postcode is looked
 up in bulk first so that the per-query hook calls answer from memory.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -39,7 +40,9 @@ def geocode(app: Flask, query: str) -> Location | None:
     return app.extensions["civicapps"].registry.call_first("geocode", app=app, query=query)
 
 
-def geocode_many(app: Flask, queries: Iterable[str], *, persist: bool = True) -> dict[str, tuple[Location | None, str | None]]:
+def geocode_many(
+    app: Flask, queries: Iterable[str], *, persist: bool = True
+) -> dict[str, tuple[Location | None, str | None]]:
     """Each distinct query -> (location, None) or (None, reason it could not be placed)."""
     distinct = list(dict.fromkeys(queries))
     postcodes = {query: postcode_in(query) for query in distinct}

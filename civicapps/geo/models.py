@@ -1,4 +1,5 @@
 """The geo plugin's tables: the offline postcode directory and the cache of online lookups."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """The core's "geo" plugin: postcode tables, geocoder settings, and the default ``geocode`` answer."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -5,6 +5,7 @@ and Code-Point Open has no header row at all, so columns are found by a table of
 Postcodes without a grid reference (ONSPD quality 9 with its placeholder 99.999999 latitude, or
 Code-Point quality 90) are stored without coordinates: they are known, just not placeable.
 """
+
 from __future__ import annotations
 
 import csv
@@ -83,7 +84,9 @@ def _columns(header: list[str], path: Path) -> dict[str, int]:
             if alias in header:
                 found[name] = header.index(alias)
                 break
-    if "postcode" not in found or not ({"latitude", "longitude"} <= found.keys() or {"easting", "northing"} <= found.keys()):
+    if "postcode" not in found or not (
+        {"latitude", "longitude"} <= found.keys() or {"easting", "northing"} <= found.keys()
+    ):
         raise CivicappsError(
             f"{path} does not look like ONSPD or Code-Point Open: need a postcode column (pcds, pcd, pcd7...) and "
             f"lat/long or easting/northing columns (oseast1m/osnrth1m, east1m/north1m); found: {', '.join(header[:12])}"
@@ -91,7 +94,9 @@ def _columns(header: list[str], path: Path) -> dict[str, int]:
     return found
 
 
-def _batches(pending: list[list[str]], rows: Iterator[list[str]], columns: dict[str, int], report: ImportReport) -> Iterator[list[dict]]:
+def _batches(
+    pending: list[list[str]], rows: Iterator[list[str]], columns: dict[str, int], report: ImportReport
+) -> Iterator[list[dict]]:
     batch: list[dict] = []
     grid: list[tuple[float, float]] = []
     source = "codepoint" if report.kind.startswith("Code") else "onspd"

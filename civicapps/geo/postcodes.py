@@ -4,6 +4,7 @@ Councils write postcodes every way ("im22qy", "IM2  2QY", "Im2 2qy"); everything
 canonical "OUTWARD INWARD" form (upper case, one space before the three-character inward code) before
 any lookup or storage, so a cache or table hit never depends on spelling.
 """
+
 from __future__ import annotations
 
 import re

@@ -6,6 +6,7 @@ back to a Helmert transform that is 1-5 m out. convertbng embeds OSTN15, so BNG 
 (ETRS89, which OS and EPSG:4326 treat as WGS84); points outside the OSTN15 area and every other CRS
 go through pyproj. Everything is vectorised: a 100,000-row feed converts in a fraction of a second.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -30,7 +31,9 @@ def normalise_crs(crs: str | int) -> str:
     try:
         authority = CRS.from_user_input(text).to_authority()
     except CRSError:
-        raise CivicappsError(f"Unknown coordinate reference system {crs!r}; use an EPSG code such as EPSG:27700.") from None
+        raise CivicappsError(
+            f"Unknown coordinate reference system {crs!r}; use an EPSG code such as EPSG:27700."
+        ) from None
     return f"{authority[0]}:{authority[1]}" if authority else text
 
 

@@ -5,6 +5,7 @@ position (CSV line, or record number) for error reports, and its geometry when t
 The only exception a reader lets out for bad input is :class:`ReaderError`; property tests throw
 random bytes at every reader to keep it so.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -62,7 +63,10 @@ class Source:
         first = self.requests == 0
         self.requests += 1
         fetched: Fetched = self.fetcher.get(
-            url or self.url, params, etag=self.etag if first else None, last_modified=self.last_modified if first else None
+            url or self.url,
+            params,
+            etag=self.etag if first else None,
+            last_modified=self.last_modified if first else None,
         )
         if first:
             if fetched.not_modified:
@@ -136,6 +140,16 @@ def refuse_html(text: str, what: str) -> None:
         raise ReaderError(f"The source sent an HTML page{f' ({title!r})' if title else ''} instead of {what} data.")
 
 
+def object_records(items: list[Any]) -> list[RawRecord]:
+    """One record per JSON item, numbered from 1; an item that is not an object is reported, not fatal."""
+    return [
+        RawRecord(i, flatten(item))
+        if isinstance(item, dict)
+        else RawRecord(i, {}, problem=f"is a JSON {type(item).__name__}, not an object")
+        for i, item in enumerate(items, start=1)
+    ]
+
+
 def flatten(value: Any, prefix: str = "", out: dict[str, Any] | None = None) -> dict[str, Any]:
     """Nested JSON objects as dotted keys (``{"a": {"b": 1}}`` -> ``{"a.b": 1}``), so mappings name them."""
     out = {} if out is None else out
@@ -146,4 +160,3 @@ def flatten(value: Any, prefix: str = "", out: dict[str, Any] | None = None) -> 
                 flatten(item, name, out)
             out[name] = item
     return out
-

@@ -6,13 +6,14 @@ conditional request: ArcGIS and Socrata derive their ETags from the dataset's ve
 means nothing changed; CKAN sends none, so a CKAN feed is re-read (and then costs no writes).
 APIs report errors inside a 200 response; those become a :class:`ReaderError` with the API's message.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from civicapps.feeds.errors import ReaderError
-from civicapps.feeds.readers import RawRecord, Reader, Source, flatten
+from civicapps.feeds.readers import RawRecord, Reader, Source, flatten, object_records
 from civicapps.feeds.readers.json_reader import at_path, geojson_record, load_json
 
 MAX_PAGES = 10_000
@@ -24,8 +25,14 @@ class PagedReader(Reader):
     single_document = False
     default_page_size = 1000
 
+    def page_size(self, options: Mapping[str, Any]) -> int:
+        size = options.get("page_size") or self.default_page_size
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ReaderError(f"options.page_size must be a whole number above 0, not {size!r}.")
+        return size
+
     def read(self, source: Source) -> Iterator[RawRecord]:
-        size = int(source.options.get("page_size") or self.default_page_size)
+        size = self.page_size(source.options)
         position = 0
         for page in range(MAX_PAGES):
             url, params = self.request(source.url, source.options, page * size, size)
@@ -73,7 +80,9 @@ class ArcGisReader(PagedReader):
         _api_error(document.get("error"), "ArcGIS")
         features = document.get("features")
         if not isinstance(features, list):
-            raise ReaderError("The ArcGIS answer has no \"features\" list; is the URL a FeatureServer layer (…/FeatureServer/0)?")
+            raise ReaderError(
+                'The ArcGIS answer has no "features" list; is the URL a FeatureServer layer (…/FeatureServer/0)?'
+            )
         reference = document.get("spatialReference") or {}
         wkid = (reference.get("latestWkid") or reference.get("wkid")) if isinstance(reference, dict) else None
         crs = None if wkid in (None, 4326) else f"EPSG:{3857 if wkid == 102100 else wkid}"
@@ -126,10 +135,10 @@ class CkanReader(PagedReader):
         records = at_path(result, "records", "CKAN answer")
         if not isinstance(records, list):
             raise ReaderError("The CKAN answer's result.records is not a list.")
-        out = [RawRecord(i, flatten(r)) if isinstance(r, dict) else RawRecord(i, {}, problem="is not an object") for i, r in enumerate(records, start=1)]
         total = result.get("total") if isinstance(result, dict) else None
-        size = int(options.get("page_size") or self.default_page_size)
-        return out, len(records) >= size and (not isinstance(total, int) or total > 0)
+        return object_records(records), len(records) >= self.page_size(options) and (
+            not isinstance(total, int) or total > 0
+        )
 
 
 class SocrataReader(PagedReader):
@@ -154,12 +163,11 @@ class SocrataReader(PagedReader):
             if document.get("type") == "FeatureCollection" and isinstance(document.get("features"), list):
                 features = document["features"]
                 records = [geojson_record(i, f, None) for i, f in enumerate(features, start=1)]
-                return records, len(records) >= int(options.get("page_size") or self.default_page_size)
+                return records, len(records) >= self.page_size(options)
             raise ReaderError("The Socrata answer is not a list of rows (is the URL …/resource/<id>.json?).")
         if not isinstance(document, list):
             raise ReaderError("The Socrata answer is not a list of rows.")
-        records = [RawRecord(i, flatten(r)) if isinstance(r, dict) else RawRecord(i, {}, problem="is not an object") for i, r in enumerate(document, start=1)]
-        return records, len(records) >= int(options.get("page_size") or self.default_page_size)
+        return object_records(document), len(document) >= self.page_size(options)
 
 
 def _object(document: Any, what: str) -> dict[str, Any]:

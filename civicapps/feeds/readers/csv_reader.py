@@ -1,5 +1,6 @@
 """CSV as councils publish it: any delimiter, a BOM or none, UTF-8 or Windows-1252, title lines above
 the header, ragged rows, and files cut short in transit."""
+
 from __future__ import annotations
 
 import csv
@@ -68,7 +69,9 @@ def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as exc:
             if "end of data" in str(exc) or "unexpected end" in str(exc):
-                raise ReaderError(f"The CSV ends inside a quoted field that starts on line {line}: the file is truncated.") from None
+                raise ReaderError(
+                    f"The CSV ends inside a quoted field that starts on line {line}: the file is truncated."
+                ) from None
             raise ReaderError(f"The CSV cannot be read at line {reader.line_num}: {exc}.") from None
         yield line, cells
         line = reader.line_num + 1
@@ -101,7 +104,9 @@ def _header(sample: list[tuple[int, list[str]]], options: Mapping[str, Any]) -> 
     if options.get("header_row"):
         index = int(options["header_row"]) - 1
         if not 0 <= index < len(sample):
-            raise ReaderError(f"options.header_row is {index + 1} but the file has only {len(sample)} rows at its start.")
+            raise ReaderError(
+                f"options.header_row is {index + 1} but the file has only {len(sample)} rows at its start."
+            )
     else:
         index = _find_header(sample)
     return _names(sample[index][1]), index + 1
@@ -113,7 +118,11 @@ def _find_header(sample: list[tuple[int, list[str]]]) -> int:
     data_width = Counter(len(cells) for _, cells in sample).most_common(1)[0][0]
     for index, (_, cells) in enumerate(sample):
         filled = [c for c in cells if c.strip()]
-        if len(cells) >= data_width and widths[index] >= max(1, data_width // 2) and not any(_numeric(c) for c in filled):
+        if (
+            len(cells) >= data_width
+            and widths[index] >= max(1, data_width // 2)
+            and not any(_numeric(c) for c in filled)
+        ):
             return index
     return 0
 

@@ -5,6 +5,7 @@ declarations are how "billion laughs" and external-entity attacks work. So every
 through defusedxml, which refuses entity declarations, DTD tricks and external references, before
 feedparser sees it. A feed needs no entity declarations, so nothing legitimate is lost.
 """
+
 from __future__ import annotations
 
 import calendar

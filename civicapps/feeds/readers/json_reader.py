@@ -1,14 +1,15 @@
 """JSON documents whose records sit somewhere inside (``records = "result.records"``), and GeoJSON."""
+
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from civicapps.feeds.errors import ReaderError
-from civicapps.feeds.readers import RawRecord, Reader, flatten, text_of
-from civicapps.geo.projection import normalise_crs
 from civicapps.errors import CivicappsError
+from civicapps.feeds.errors import ReaderError
+from civicapps.feeds.readers import RawRecord, Reader, flatten, object_records, text_of
+from civicapps.geo.projection import normalise_crs
 
 
 def load_json(data: bytes, what: str, encoding: str | None = None) -> Any:
@@ -18,7 +19,9 @@ def load_json(data: bytes, what: str, encoding: str | None = None) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         ending = " (the document is truncated)" if exc.pos >= len(text.rstrip()) else ""
-        raise ReaderError(f"The {what} is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}{ending}.") from None
+        raise ReaderError(
+            f"The {what} is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}{ending}."
+        ) from None
     except RecursionError:
         raise ReaderError(f"The {what} is nested too deeply to read.") from None
 
@@ -45,7 +48,9 @@ def records_of(value: Any, what: str, path: str | None) -> list[Any]:
             if isinstance(value.get(key), list):
                 return value[key]
     if not isinstance(value, list):
-        raise ReaderError(f"The {what} holds {type(value).__name__} at {path or 'its top level'}, not a list of records; set options.records.")
+        raise ReaderError(
+            f"The {what} holds {type(value).__name__} at {path or 'its top level'}, not a list of records; set options.records."
+        )
     return value
 
 
@@ -59,11 +64,7 @@ class JsonReader(Reader):
     def parse(self, data: bytes, options: Mapping[str, Any]) -> Iterator[RawRecord]:
         document = load_json(data, "JSON", options.get("encoding"))
         items = records_of(at_path(document, options.get("records"), "JSON"), "JSON", options.get("records"))
-        for position, item in enumerate(items, start=1):
-            if isinstance(item, dict):
-                yield RawRecord(position, flatten(item))
-            else:
-                yield RawRecord(position, {}, problem=f"is a JSON {type(item).__name__}, not an object")
+        yield from object_records(items)
 
 
 class GeoJsonReader(Reader):
@@ -78,7 +79,7 @@ class GeoJsonReader(Reader):
         if isinstance(document, dict) and document.get("type") == "Feature":
             document = {"type": "FeatureCollection", "features": [document]}
         if not isinstance(document, dict) or not isinstance(document.get("features"), list):
-            raise ReaderError("The GeoJSON is not a FeatureCollection (no \"features\" list).")
+            raise ReaderError('The GeoJSON is not a FeatureCollection (no "features" list).')
         crs = _crs(options.get("crs") or _named_crs(document))
         for position, feature in enumerate(document["features"], start=1):
             yield geojson_record(position, feature, crs)
