@@ -103,3 +103,15 @@ def iom_feed(url: str, **extra) -> dict:
         "interval": "1d",
         **extra,
     }
+
+
+def planning_feed(url: str, mapping: dict | None = None, **extra) -> dict:
+    """A feed of the planning dataset with authority "T" and reference/description from ref/desc."""
+    return {
+        "dataset": "planning.application",
+        "format": "csv",
+        "url": url,
+        "authority": "T",
+        "mapping": mapping or {"reference": "ref", "description": "desc"},
+        **extra,
+    }

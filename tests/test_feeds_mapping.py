@@ -4,7 +4,7 @@ and feed configuration checked at startup."""
 import datetime as dt
 
 import pytest
-from feeds_support import planning_app_fixture, records  # noqa: F401 - the planning_app fixture
+from feeds_support import planning_app_fixture, planning_feed, records  # noqa: F401 - the planning_app fixture
 
 from civicapps import StartupError
 from civicapps.feeds import pull_feed
@@ -64,21 +64,8 @@ def test_bad_rows_are_reported_with_feed_line_field_and_reason_and_skipped(plann
         'ref,desc,date\n1,Shed,1 Jun 2023\n2,Porch,sometime\n3,,2 Jun 2023\n4,"' + "x" * 10 + '",3 Jun 2023\n5,Garage\n'
     )
     url = civic_feed_server.add("/v.csv", body)
-    feed = {
-        "dataset": "planning.application",
-        "format": "csv",
-        "url": url,
-        "authority": "T",
-        "mapping": {
-            "reference": "ref",
-            "description": "desc",
-            "received": "date",
-            "local_authority": {"value": "L" * 101},
-        },
-    }
-    app = planning_app(
-        feeds={"v": {**feed, "mapping": {k: v for k, v in feed["mapping"].items() if k != "local_authority"}}}
-    )
+    mapping = {"reference": "ref", "description": "desc", "received": "date"}
+    app = planning_app(feeds={"v": planning_feed(url, mapping)})
     result = pull_feed(app, "v")
     assert (result.read, result.ingested, result.skipped) == (5, 2, 3)
     assert [str(i) for i in result.issues] == [
@@ -87,7 +74,7 @@ def test_bad_rows_are_reported_with_feed_line_field_and_reason_and_skipped(plann
         "v: record 6: has 2 cells where the header has 3",
     ]
     assert set(records(app)) == {("T", "1"), ("T", "4")}
-    too_long = planning_app(feeds={"v": feed})
+    too_long = planning_app(feeds={"v": planning_feed(url, {**mapping, "local_authority": {"value": "L" * 101}})})
     assert "over the limit of 100" in str(pull_feed(too_long, "v").issues[0])
 
 

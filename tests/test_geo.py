@@ -4,7 +4,7 @@ and bulk lookups with caching, the offline ONSPD / Code-Point Open import, and c
 import json
 
 import pytest
-from feeds_support import planning_app_fixture, records  # noqa: F401 - the planning_app fixture
+from feeds_support import planning_app_fixture, planning_feed, records  # noqa: F401 - the planning_app fixture
 from pyproj import Geod, Transformer
 
 from civicapps.feeds import pull_feed
@@ -46,14 +46,7 @@ def test_easting_northing_rows_land_within_a_metre(planning_app, civic_feed_serv
         f'{i},"{name}",{e},{n}\n' for i, (name, _, _, e, n) in enumerate(OS_TEST_POINTS)
     )
     url = civic_feed_server.add("/bng.csv", body)
-    feed = {
-        "dataset": "planning.application",
-        "format": "csv",
-        "url": url,
-        "authority": "OS",
-        "mapping": {"reference": "ref", "description": "desc"},
-        "location": {"x": "easting", "y": "northing", "crs": "EPSG:27700"},
-    }
+    feed = planning_feed(url, authority="OS", location={"x": "easting", "y": "northing", "crs": "EPSG:27700"})
     app = planning_app(feeds={"bng": feed})
     assert pull_feed(app, "bng").new == len(OS_TEST_POINTS)
     stored = records(app)
@@ -80,17 +73,10 @@ def test_wkt_and_geojson_geometries_are_placed_by_their_centroid(planning_app, c
         ]
     )
     url = civic_feed_server.add("/geoms.json", body, content_type="application/json")
-    base = {
-        "dataset": "planning.application",
-        "format": "json",
-        "url": url,
-        "authority": "T",
-        "mapping": {"reference": "ref", "description": "desc"},
-    }
     app = planning_app(
         feeds={
-            "w": {**base, "location": {"wkt": "wkt", "crs": "EPSG:27700"}},
-            "g": {**base, "url": url + "?g", "location": {"geojson": "geo"}},
+            "w": planning_feed(url, format="json", location={"wkt": "wkt", "crs": "EPSG:27700"}),
+            "g": planning_feed(url + "?g", format="json", location={"geojson": "geo"}),
         }
     )
     result = pull_feed(app, "w")

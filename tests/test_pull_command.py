@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from feeds_support import IOM_WEEKLY, KNOWN_POSTCODES, PLANNING
+from feeds_support import IOM_WEEKLY, KNOWN_POSTCODES, PLANNING, planning_feed
 from sqlalchemy import inspect
 
 from civicapps.db import get_database
@@ -128,14 +128,8 @@ def test_without_mapping_every_column_passes_through(runner, tmp_path):
 
 def test_a_configured_feed_can_be_pulled_by_name(civic_app_factory, civic_postcodes_io, civic_feed_server):
     url = civic_feed_server.add("/named.csv", "ref,desc\n1,Shed\n")
-    feed = {
-        "dataset": "planning.application",
-        "format": "csv",
-        "url": url,
-        "authority": "T",
-        "mapping": {"reference": "ref", "description": "desc"},
-    }
-    app = civic_app_factory(plugins=[("planning", PLANNING)], config={"feeds": {"named": feed}}, migrate=False)
+    feeds = {"named": planning_feed(url)}
+    app = civic_app_factory(plugins=[("planning", PLANNING)], config={"feeds": feeds}, migrate=False)
     result = CivicRunner(app).invoke(["pull", "named", "--output", "ndjson"])
     assert json.loads(result.stdout)["description"] == "Shed" and result.stderr.startswith("Read 1 rows: kept 1")
     assert_database_untouched(app)
