@@ -126,6 +126,15 @@ def test_without_mapping_every_column_passes_through(runner, tmp_path):
     }
 
 
+def test_a_mapping_without_a_dataset_gives_text_fields(runner, tmp_path):
+    (tmp_path / "m.toml").write_text(
+        '[mapping]\nref = "PA Ref"\npostcode = { column = "Details", extract = "postcode" }\n'
+    )
+    result = runner.invoke(["pull", str(IOM_WEEKLY), "--mapping", str(tmp_path / "m.toml"), "--output", "ndjson"])
+    first = json.loads(result.stdout.splitlines()[0])
+    assert first == {"position": 2, "ref": "24/91042/B", "postcode": "IM2 2QY", "latitude": None, "longitude": None}
+
+
 def test_a_configured_feed_can_be_pulled_by_name(civic_app_factory, civic_postcodes_io, civic_feed_server):
     url = civic_feed_server.add("/named.csv", "ref,desc\n1,Shed\n")
     feeds = {"named": planning_feed(url)}

@@ -76,6 +76,10 @@ PROVENANCE = frozenset(
 )
 
 
+def _to_text(value: Any, formats: tuple[str, ...] = ()) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     """One canonical field: its column name, Python type, whether required, and its length limit."""
@@ -84,7 +88,7 @@ class FieldSpec:
     python_type: type
     required: bool
     max_length: int | None = None
-    coerce: Callable[[Any, tuple[str, ...]], Any] = field(default=str, compare=False, repr=False)
+    coerce: Callable[[Any, tuple[str, ...]], Any] = field(default=_to_text, compare=False, repr=False)
 
 
 class Dataset:
@@ -137,10 +141,6 @@ def _field_specs(model: type) -> list[FieldSpec]:
 
 class Invalid(ValueError):
     """A value that cannot become its field's type; the message is the reason shown to staff."""
-
-
-def _to_text(value: Any, formats: tuple[str, ...] = ()) -> str:
-    return value if isinstance(value, str) else str(value)
 
 
 def _to_int(value: Any, formats: tuple[str, ...] = ()) -> int:

@@ -10,7 +10,6 @@ exports on disk, and tests), with the file's size and mtime as its ETag.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
 from email.utils import formatdate
@@ -42,19 +41,13 @@ class FetchSettings:
 class Fetched:
     """One response body and the validators to send next time; ``body`` is None for a 304."""
 
-    url: str
     body: bytes | None
     etag: str | None = None
     last_modified: str | None = None
-    content_type: str = ""
 
     @property
     def not_modified(self) -> bool:
         return self.body is None
-
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.body or b"").hexdigest()
 
 
 class Fetcher:
@@ -64,7 +57,6 @@ class Fetcher:
         self.settings = settings
         self.session = requests.Session()
         self.session.headers["User-Agent"] = settings.user_agent
-        self.requests_made = 0
 
     def get(
         self,
@@ -94,8 +86,8 @@ class Fetcher:
             tag = f'"{stat.st_size:x}-{stat.st_mtime_ns:x}"'
             modified = formatdate(stat.st_mtime, usegmt=True)
             if etag == tag:
-                return Fetched(str(path), None, tag, modified)
-            return Fetched(str(path), path.read_bytes(), tag, modified)
+                return Fetched(None, tag, modified)
+            return Fetched(path.read_bytes(), tag, modified)
         except OSError as exc:
             raise FeedError(f"Cannot read {path}: {exc.strerror or exc}.") from None
 
@@ -116,18 +108,17 @@ class Fetcher:
             time.sleep(min(wait if wait is not None else self.settings.backoff * 2**attempt, 60.0))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _attempt(self, url: str, params: dict[str, Any] | None, headers: dict[str, str]) -> tuple[Any, float | None]:
-        """One request: a Fetched on success, else (reason to retry, seconds to wait or None). Raises if not retryable."""
-        self.requests_made += 1
+    def _attempt(
+        self, url: str, params: dict[str, Any] | None, headers: dict[str, str]
+    ) -> tuple[Fetched | str, float | None]:
+        """One request: (Fetched, None), or (why to retry, seconds to wait or None). Raises if not retryable."""
         timeout = self.settings.timeout
         try:
             with self.session.get(
                 url, params=params, headers=headers, timeout=(timeout, timeout), stream=True
             ) as response:
                 if response.status_code == 304:
-                    return Fetched(
-                        response.url, None, headers.get("If-None-Match"), headers.get("If-Modified-Since")
-                    ), None
+                    return Fetched(None, headers.get("If-None-Match"), headers.get("If-Modified-Since")), None
                 if response.status_code in RETRY_STATUSES:
                     return f"the server answered HTTP {response.status_code} {response.reason}", _retry_after(response)
                 if response.status_code >= 400:
@@ -135,19 +126,16 @@ class Fetcher:
                         f"Cannot fetch {_shown(url)}: the server answered HTTP {response.status_code} {response.reason}."
                     )
                 body = self._read_capped(response, url)
-                return Fetched(
-                    response.url,
-                    body,
-                    response.headers.get("ETag"),
-                    response.headers.get("Last-Modified"),
-                    response.headers.get("Content-Type", ""),
-                ), None
+                return Fetched(body, response.headers.get("ETag"), response.headers.get("Last-Modified")), None
         except requests.Timeout:
             return f"no answer within {timeout:g} s (timeout)", None
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
             return "the download was cut short (truncated)", None
-        except requests.ConnectionError as exc:
-            return f"connection failed ({_root_cause(exc)})", None
+        except requests.ConnectionError as exc:  # requests reports a read timeout mid-body as this
+            cause = _root_cause(exc)
+            if "timed out" in cause.lower():
+                return f"no answer within {timeout:g} s (timeout)", None
+            return f"connection failed ({cause})", None
         except requests.RequestException as exc:
             raise FeedError(f"Cannot fetch {_shown(url)}: {exc}.") from None
 

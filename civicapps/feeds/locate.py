@@ -90,7 +90,7 @@ class Placed:
 
 
 def locate(
-    app: Flask | None, plan: LocationPlan, rows: Sequence[tuple[RawRecord, Mapping[str, Any]]], *, persist: bool = True
+    app: Flask, plan: LocationPlan, rows: Sequence[tuple[RawRecord, Mapping[str, Any]]], *, persist: bool = True
 ) -> list[Placed]:
     """One :class:`Placed` per (raw record, mapped values) pair."""
     placed = [Placed() for _ in rows]
@@ -120,7 +120,7 @@ def locate(
         points = to_wgs84([x for _, x, _ in items], [y for _, _, y in items], crs)
         for (index, _, _), point in zip(items, points, strict=True):
             placed[index] = Placed(point) if point else Placed(None, "coordinates", f"coordinates are outside {crs}")
-    if queries and app is not None:
+    if queries:
         answers = geocode_many(app, [q for _, q in queries.values()], persist=persist)
         for index, (name, query) in queries.items():
             location, reason = answers[query]

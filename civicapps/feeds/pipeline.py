@@ -23,7 +23,8 @@ from civicapps.feeds.registry import FeedPlan
 
 BATCH = 2000
 MAX_ISSUES = 200  # kept per pull for staff; the counts are always complete
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+# Values inside reasons (quoted text, postcodes) are blanked when counting kinds of issue.
+_VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|\b[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}\b")
 
 
 @dataclass
@@ -55,11 +56,11 @@ class Tally:
         if len(self.issues) < MAX_ISSUES:
             self.issues.append(issue)
         field_name = f"{issue.field}: " if issue.field else ""
-        self.reasons[f"{issue.severity} - {field_name}{_QUOTED.sub('…', issue.reason)}"] += 1
+        self.reasons[f"{issue.severity} - {field_name}{_VALUES.sub('…', issue.reason)}"] += 1
 
 
 def canonical_rows(
-    app: Flask | None, plan: FeedPlan, records: Iterable[RawRecord], tally: Tally, *, persist: bool = True
+    app: Flask, plan: FeedPlan, records: Iterable[RawRecord], tally: Tally, *, persist: bool = True
 ) -> Iterator[list[Row]]:
     """Batches of rows ready to store or write out; ``tally`` counts everything on the way."""
     batch: list[tuple[RawRecord, dict[str, Any]]] = []
@@ -111,7 +112,7 @@ def _values(plan: FeedPlan, raw: RawRecord, tally: Tally) -> dict[str, Any] | No
 
 
 def _placed(
-    app: Flask | None, plan: FeedPlan, batch: list[tuple[RawRecord, dict[str, Any]]], tally: Tally, persist: bool
+    app: Flask, plan: FeedPlan, batch: list[tuple[RawRecord, dict[str, Any]]], tally: Tally, persist: bool
 ) -> list[Row]:
     rows = []
     for (raw, values), where in zip(batch, locate(app, plan.location, batch, persist=persist), strict=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -34,7 +35,7 @@ class CsvReader(Reader):
         sample = [row for _, row in zip(range(SAMPLE_ROWS), rows, strict=False)]
         columns, data_start = _header(sample, options)
         last = None
-        for line, cells in _chain(sample[data_start:], rows):
+        for line, cells in itertools.chain(sample[data_start:], rows):
             if any(c.strip() for c in cells):
                 if last is not None:
                     yield _record(*last, columns)
@@ -51,11 +52,6 @@ class CsvReader(Reader):
 def _record(line: int, cells: list[str], columns: list[str]) -> RawRecord:
     problem = None if len(cells) == len(columns) else f"has {len(cells)} cells where the header has {len(columns)}"
     return RawRecord(line, dict(zip(columns, cells, strict=False)), problem=problem)
-
-
-def _chain(first: list, rest: Iterator) -> Iterator:
-    yield from first
-    yield from rest
 
 
 def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
@@ -102,10 +98,10 @@ def _header(sample: list[tuple[int, list[str]]], options: Mapping[str, Any]) -> 
     if not sample:
         raise ReaderError("The CSV is empty.")
     if options.get("header_row"):
-        index = int(options["header_row"]) - 1
+        index = options["header_row"] - 1 if isinstance(options["header_row"], int) else -1
         if not 0 <= index < len(sample):
             raise ReaderError(
-                f"options.header_row is {index + 1} but the file has only {len(sample)} rows at its start."
+                f"options.header_row must be a row number from 1 to {len(sample)}, not {options['header_row']!r}."
             )
     else:
         index = _find_header(sample)
@@ -114,15 +110,10 @@ def _header(sample: list[tuple[int, list[str]]], options: Mapping[str, Any]) -> 
 
 def _find_header(sample: list[tuple[int, list[str]]]) -> int:
     """Skip title lines: the header is the first row as wide as the data, with no numeric cells."""
-    widths = [len([c for c in cells if c.strip()]) for _, cells in sample]
     data_width = Counter(len(cells) for _, cells in sample).most_common(1)[0][0]
     for index, (_, cells) in enumerate(sample):
         filled = [c for c in cells if c.strip()]
-        if (
-            len(cells) >= data_width
-            and widths[index] >= max(1, data_width // 2)
-            and not any(_numeric(c) for c in filled)
-        ):
+        if len(cells) >= data_width and len(filled) >= max(1, data_width // 2) and not any(map(_numeric, filled)):
             return index
     return 0
 
