@@ -33,7 +33,10 @@ def test_weekly_isle_of_man_file_upserts_repeats_and_reports_rows_without_postco
     distinct = {r["PA Ref"] for r in rows}
     assert (result.read, result.skipped) == (len(rows), 0) == (2498, 0)
     assert count(app) == len(distinct) == 2313, "repeated references are upserted, not duplicated"
-    assert result.new == 2313 and result.new + result.unchanged <= result.read
+    assert (result.new, result.changed, result.unchanged, result.repeated) == (2313, 0, 0, 185)
+    again = pull_feed(app, "iom", force=True)
+    assert (again.new, again.changed, again.unchanged, again.repeated) == (0, 0, 2313, 185), "re-listings are not changes"
+    assert versions(app) == []
     without = sum(1 for r in rows if find_postcode(r["Details"]) is None)
     assert without == 187 and result.reasons["warning - postcode: no postcode to place the row with"] == without
     placeable = sum(1 for r in rows if find_postcode(r["Details"]) in ("IM2 2QY", "IM1 2LW", "IM2 2EF"))
@@ -236,3 +239,15 @@ def test_bug_in_a_plugin_reader_is_contained(planning_app, civic_feed_server):
     app = planning_app(feeds={"x": {**FEED, "url": url, "format": "broken"}}, plugins=[plugin])
     result = pull_feed(app, "x")
     assert result.outcome == "failed" and result.error.startswith("internal error (KeyError")
+
+
+def test_record_listed_twice_ends_in_its_last_listing_with_one_version(planning_app, civic_feed_server):
+    url = civic_feed_server.add("/twice.csv", _csv([("1", "Shed", "")]))
+    app = planning_app(feeds={"t": {**FEED, "url": url}})
+    pull_feed(app, "t")
+    civic_feed_server.add("/twice.csv", _csv([("1", "Porch", ""), ("2", "Loft", ""), ("1", "Garage", "")]))
+    result = pull_feed(app, "t")
+    assert (result.new, result.changed, result.unchanged, result.repeated) == (1, 1, 0, 1)
+    record = records(app)[("Test", "1")]
+    assert (record.description, record.version, record.source_position) == ("Garage", 2, 4)
+    assert [(v.version, v.data["description"]) for v in versions(app)] == [(1, "Shed")]

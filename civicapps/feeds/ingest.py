@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from civicapps.feeds.datasets import Dataset
@@ -32,10 +32,11 @@ _ENCODE = json.JSONEncoder(
 
 @dataclass
 class _Known:
-    id: int | None
+    id: int | None  # None until its insert is flushed
     digest: str
     version: int
-    touched: bool = False  # already written (inserted or versioned) by this pull
+    listed: bool = False  # already listed earlier in this pull
+    versioned: bool = False  # its pre-pull state is saved (or it did not exist before the pull)
 
 
 @dataclass
@@ -49,32 +50,36 @@ class Ingest:
     new: list[int] = field(default_factory=list)
     changed: list[int] = field(default_factory=list)
     unchanged: int = 0
+    repeated: int = 0
     _known: dict[tuple[str, str], _Known] = field(default_factory=dict)
+    _before: dict[int, dict[str, Any]] = field(default_factory=dict)  # provenance of records versioned now
 
     @property
     def table(self) -> Table:
         return self.dataset.model.__table__  # type: ignore[attr-defined,no-any-return]
 
     def write(self, rows: Sequence[Row]) -> None:
+        """Store one batch; counts go to ``new``, ``changed``, ``unchanged`` and ``repeated``."""
         self._load([(r.values["authority"], r.values["reference"]) for r in rows])
         inserts: dict[tuple[str, str], dict[str, Any]] = {}
         updates: dict[tuple[str, str], dict[str, Any]] = {}
         for row in rows:
             key = (row.values["authority"], row.values["reference"])
             data = self._data(row)
+            digest = data["content_hash"]
             known = self._known.get(key)
             if known is None:
                 inserts[key] = data
-                self._known[key] = _Known(None, data["content_hash"], 1, touched=True)
-            elif known.id is None:  # listed again before its insert was flushed
-                inserts[key] = data
-                known.digest = data["content_hash"]
-            elif known.digest == data["content_hash"]:
-                if key not in updates:
-                    self.unchanged += 1
-            else:
-                updates[key] = data
-                known.digest = data["content_hash"]
+                self._known[key] = _Known(None, digest, 1, listed=True, versioned=True)
+                continue
+            if known.listed:
+                self.repeated += 1
+            elif known.digest == digest:
+                self.unchanged += 1
+            known.listed = True
+            if known.digest != digest:
+                (inserts if known.id is None else updates)[key] = data
+                known.digest = digest
         self._insert(inserts)
         self._update(updates)
 
@@ -127,17 +132,17 @@ class Ingest:
     def _update(self, updates: dict[tuple[str, str], dict[str, Any]]) -> None:
         if not updates:
             return
-        first_change = {key: self._known[key] for key in updates if not self._known[key].touched}
-        self._keep_versions([k.id for k in first_change.values() if k.id is not None])
+        first_change = [self._known[key] for key in updates if not self._known[key].versioned]
+        self._keep_versions([known.id for known in first_change if known.id is not None])
+        for known in first_change:
+            known.version += 1
+            known.versioned = True
+            self.changed.append(known.id)  # type: ignore[arg-type]
+        rows = [
+            {**data, "_id": self._known[key].id, "version": self._known[key].version, "last_changed_at": self.now}
+            for key, data in updates.items()
+        ]
         t = self.table
-        rows = []
-        for key, data in updates.items():
-            known = self._known[key]
-            if not known.touched:
-                known.version += 1
-                known.touched = True
-                self.changed.append(known.id)  # type: ignore[arg-type]
-            rows.append({**data, "_id": known.id, "version": known.version, "last_changed_at": self.now})
         columns = {name: bindparam(name) for name in rows[0] if name != "_id"}
         self.session.execute(update(t).where(t.c.id == bindparam("_id")).values(columns), rows)
 
@@ -149,6 +154,10 @@ class Ingest:
         for start in range(0, len(ids), KEY_CHUNK):
             query = select(t).where(t.c.id.in_(ids[start : start + KEY_CHUNK]))
             for old in self.session.execute(query).mappings():
+                self._before[old["id"]] = {
+                    name: old[name]
+                    for name in ("content_hash", "version", "last_changed_at", "source_feed", "source_position")
+                }
                 versions.append(
                     {
                         "dataset": self.dataset.full_name,
@@ -163,6 +172,35 @@ class Ingest:
                 )
         if versions:
             self.session.execute(insert(RecordVersion.__table__), versions)
+
+    def finish(self) -> None:
+        """Take back "changes" that later listings undid, before the pull commits.
+
+        A re-published list may carry a record twice (an older and a newer publication); when its
+        last listing is exactly what was stored before the pull, the record did not change: its
+        version row goes and its version and provenance are restored.
+        """
+        undone = [
+            k for k in self._known.values() if k.id in self._before and k.digest == self._before[k.id]["content_hash"]
+        ]
+        if not undone:
+            return
+        v = RecordVersion.__table__
+        self.session.execute(
+            delete(v).where(
+                v.c.dataset == self.dataset.full_name, v.c.record_id == bindparam("_id"), v.c.version == bindparam("_v")
+            ),
+            [{"_id": k.id, "_v": self._before[k.id]["version"]} for k in undone],
+        )
+        t = self.table
+        restore = [
+            {"_id": k.id, **{n: x for n, x in self._before[k.id].items() if n != "content_hash"}} for k in undone
+        ]
+        columns = {name: bindparam(name) for name in restore[0] if name != "_id"}
+        self.session.execute(update(t).where(t.c.id == bindparam("_id")).values(columns), restore)
+        ids = {k.id for k in undone}
+        self.changed = [i for i in self.changed if i not in ids]
+        self.unchanged += len(undone)
 
 
 def _jsonable(value: Any) -> Any:

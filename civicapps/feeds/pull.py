@@ -46,6 +46,7 @@ class PullResult:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    repeated: int = 0
     requests: int = 0
     seconds: float = 0.0
     error: str | None = None
@@ -57,9 +58,10 @@ class PullResult:
             return f"{self.feed}: FAILED - {self.error}"
         if self.outcome == "not_modified":
             return f"{self.feed}: not modified since the last pull ({self.requests} request{'s' if self.requests != 1 else ''})"
+        repeated = f", {self.repeated} listed again" if self.repeated else ""
         return (
             f"{self.feed}: read {self.read}, ingested {self.ingested} ({self.new} new, {self.changed} changed, "
-            f"{self.unchanged} unchanged), skipped {self.skipped}, warnings {self.warnings} in {self.seconds:.1f} s"
+            f"{self.unchanged} unchanged{repeated}), skipped {self.skipped}, warnings {self.warnings} in {self.seconds:.1f} s"
         )
 
 
@@ -101,6 +103,7 @@ def pull_feed(app: Flask, name: str, *, force: bool = False) -> PullResult:
             ingest = Ingest(session, plan.dataset, name, now)
             for rows in canonical_rows(app, plan, plan.reader.read(source), tally):
                 ingest.write(rows)
+            ingest.finish()
             if tally.read and not tally.kept:
                 first = tally.issues[0] if tally.issues else "no rows"
                 raise FeedError(f"every one of the {tally.read} rows was skipped (first: {first})")
@@ -123,7 +126,8 @@ def pull_feed(app: Flask, name: str, *, force: bool = False) -> PullResult:
         result.issues, result.reasons = tally.issues, dict(tally.reasons)
     if result.outcome == "ingested" and ingest is not None:
         result.ingested = tally.kept
-        result.new, result.changed, result.unchanged = len(ingest.new), len(ingest.changed), ingest.unchanged
+        result.new, result.changed = len(ingest.new), len(ingest.changed)
+        result.unchanged, result.repeated = ingest.unchanged, ingest.repeated
     result.requests, result.seconds = source.requests, time.monotonic() - started
     _record(app, plan, result, source, digest, now)
     if ingest is not None and result.outcome == "ingested" and (ingest.new or ingest.changed):
