@@ -146,3 +146,9 @@ def test_staff_page_shows_feeds_and_flags_failing_ones(planning_app, civic_feed_
     assert "2 read, 2 ingested (2 new, 0 changed), 0 skipped, 0 warnings" in html
     assert "Failing for 2 days" in html and "HTTP 404 Not Found" in html
     assert '<a class="service-nav__link" href="/-/feeds" aria-current="page">Data feeds</a>' in html
+
+
+def test_feeds_list_before_migrations_is_one_line(civic_app_factory):
+    result = CivicRunner(civic_app_factory(migrate=False)).invoke(["feeds", "list"])
+    assert result.exit_code == 1 and result.output.startswith("Error: Cannot read the feeds' state (")
+    assert result.output.rstrip().endswith("run 'civicapps db upgrade'.") and "Traceback" not in result.output

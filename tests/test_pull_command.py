@@ -160,3 +160,15 @@ def test_a_configured_feed_can_be_pulled_by_name(civic_app_factory, civic_postco
 def test_mistakes_are_one_line(runner, args, message):
     result = runner.invoke(args)
     assert result.exit_code == 1 and result.output.startswith(message) and "Traceback" not in result.output
+
+
+def test_running_count_goes_to_a_terminal_only(capsys):
+    from civicapps.feeds.oneoff import _counted
+    from civicapps.feeds.pipeline import Row, Tally
+
+    tally = Tally("pull", read=2000, kept=1999)
+    rows = [Row(1, {"ref": "1"})]
+    assert list(_counted(iter(rows), tally, show=True)) == rows
+    assert "\r  read 2,000 rows, kept 1,999" in capsys.readouterr().err
+    list(_counted(iter(rows), tally, show=False))
+    assert capsys.readouterr().err == ""

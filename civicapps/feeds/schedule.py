@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 
 from flask import Flask
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from civicapps.clock import as_utc, utcnow
 from civicapps.db import get_database
+from civicapps.errors import CivicappsError
 from civicapps.feeds.models import FeedState
 from civicapps.feeds.pull import PullResult, pull_feed
 from civicapps.feeds.registry import FeedPlan, feeds_registry
@@ -49,8 +50,12 @@ def statuses(app: Flask, now: datetime | None = None) -> list[FeedStatus]:
     now = now or utcnow()
     plans = feeds_registry(app).plans
     default_threshold = app.extensions["civicapps"].plugin_settings["feeds"].failing_after
-    with get_database(app).sessionmaker() as session:
-        states = {s.name: s for s in session.scalars(select(FeedState).where(FeedState.name.in_(list(plans))))}
+    try:
+        with get_database(app).sessionmaker() as session:
+            states = {s.name: s for s in session.scalars(select(FeedState).where(FeedState.name.in_(list(plans))))}
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise CivicappsError(f"Cannot read the feeds' state ({reason}); run 'civicapps db upgrade'.") from None
     result = []
     for name, plan in plans.items():
         state = states.get(name)
