@@ -12,6 +12,13 @@ from civicapps.db import db_session as db_session
 from civicapps.errors import CivicappsError as CivicappsError
 from civicapps.errors import StartupError as StartupError
 from civicapps.events import RecordsIngested as RecordsIngested
+from civicapps.feeds.datasets import Dataset as Dataset
+from civicapps.feeds.datasets import Record as Record
+from civicapps.feeds.errors import ReaderError as ReaderError
+from civicapps.feeds.readers import RawRecord as RawRecord
+from civicapps.feeds.readers import Reader as Reader
+from civicapps.feeds.registry import Feed as Feed
+from civicapps.geo.postcodes import Location as Location
 from civicapps.plugins import hookimpl as hookimpl
 from civicapps.settings import PluginSettings as PluginSettings
 from civicapps.web.links import Link as Link
@@ -22,10 +29,17 @@ __version__ = "0.1.0"
 __all__ = [
     "Actor",
     "CivicappsError",
+    "Dataset",
+    "Feed",
     "Link",
+    "Location",
     "Model",
     "PluginSettings",
     "RecordsIngested",
+    "RawRecord",
+    "Reader",
+    "ReaderError",
+    "Record",
     "StartupError",
     "__version__",
     "create_app",

@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from civicapps.db import Database, Model, close_session
 from civicapps.errors import StartupError
+from civicapps.feeds.registry import install_feeds
 from civicapps.migrations import MigrationSet
 from civicapps.plugins import PluginRegistry, load_plugins
 from civicapps.settings import CoreSettings, LoadedConfig, PluginSettings, load_config, validate_core, validate_plugin
@@ -72,6 +73,7 @@ def create_app(
     _configure_flask(app, core, instance_path)
     _mount_blueprints(app, registry)
     _mount_commands(app, registry)
+    install_feeds(app)
     install_shell(app)
     app.teardown_appcontext(close_session)
     return app

@@ -21,9 +21,13 @@ from civicapps.app import create_app
 from civicapps.auth import ROLES, User, create_user
 from civicapps.db import db_session, get_database
 from civicapps.errors import CivicappsError
+from civicapps.feeds.cli import feeds as feeds_group
+from civicapps.feeds.oneoff import pull_command
+from civicapps.geo.cli import postcodes as postcodes_group
 from civicapps.introspection import plugins_report
 from civicapps.migrations import new_revision, status, upgrade
 from civicapps.settings import CONFIG_ENV, load_config, redact
+from civicapps.textable import echo_table
 
 
 def _set_config(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
@@ -76,6 +80,9 @@ cli.params = [p for p in cli.params if p.name not in ("app", "debug")]
 cli = click.version_option(package_name="civicapps", prog_name="civicapps")(cli)
 cli.add_command(shell_command)
 cli.add_command(routes_command)
+cli.add_command(feeds_group)
+cli.add_command(pull_command)
+cli.add_command(postcodes_group)
 
 
 @cli.command(with_appcontext=False)
@@ -124,7 +131,7 @@ def db_status(as_json: bool) -> None:
     else:
         click.echo(f"Database: {get_database().display_url}")
         rows = [(s.plugin, ", ".join(s.current) or "-", ", ".join(s.heads) or "-", s.status) for s in states]
-        _table(("plugin", "current", "head", "status"), rows)
+        echo_table(("plugin", "current", "head", "status"), rows)
     if any(s.pending for s in states):
         if not as_json:
             click.echo("Run 'civicapps db upgrade' to apply pending migrations.")
@@ -157,7 +164,7 @@ def plugins_command(as_json: bool) -> None:
         (p["name"], p["version"] or "-", p["distribution"] or "-", (p["migrations"] or {}).get("status", "-"), ", ".join(p["hooks"]))
         for p in report
     ]
-    _table(("name", "version", "distribution", "migrations", "hooks"), rows)
+    echo_table(("name", "version", "distribution", "migrations", "hooks"), rows)
 
 
 @cli.command("config")
@@ -236,12 +243,6 @@ def _demo_admin(instance: Path) -> tuple[str, str]:
         password_file.write_text(password + "\n")
         password_file.chmod(0o600)
     return email, password_file.read_text().strip()
-
-
-def _table(headers: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=False)]
-    for row in (headers, *rows):
-        click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
 
 
 def main() -> None:

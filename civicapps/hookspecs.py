@@ -31,6 +31,10 @@ if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from civicapps.auth import Actor
     from civicapps.db import Model
     from civicapps.events import RecordsIngested
+    from civicapps.feeds.datasets import Dataset
+    from civicapps.feeds.readers import Reader
+    from civicapps.feeds.registry import Feed
+    from civicapps.geo.postcodes import Location
     from civicapps.settings import PluginSettings
     from civicapps.web.links import Link
 
@@ -101,6 +105,36 @@ def load_demo_data(app: Flask) -> None:
     """
 
 
+@hookspec
+def register_datasets() -> Iterable[Dataset]:
+    """Return the canonical datasets the plugin's records belong to, as :class:`civicapps.Dataset`.
+
+    A dataset is a model class (table ``<plugin name>_...``) that mixes in :class:`civicapps.Record`:
+    its columns are the dataset's typed fields and ``nullable=False`` ones are required. Feeds name it
+    ``<plugin name>.<dataset name>``; each pull upserts into the table and then announces new and
+    changed rows through ``on_records_ingested``.
+    """
+
+
+@hookspec
+def register_feeds(app: Flask) -> Iterable[Feed]:
+    """Return :class:`civicapps.Feed` definitions the plugin ships (e.g. built from its settings).
+
+    Councils usually configure feeds as ``[feeds.<name>]`` tables instead; both end up in the same
+    list, are checked at startup (dataset, format, options, mapping) and must have unique names.
+    """
+
+
+@hookspec
+def register_readers() -> Iterable[Reader]:
+    """Return :class:`civicapps.Reader` instances for more feed formats.
+
+    Each reader's ``format`` is the name feeds use in ``format = "..."``; two readers for one format
+    stop startup. A reader yields :class:`civicapps.RawRecord` objects and raises only
+    :class:`civicapps.ReaderError` for input it cannot read.
+    """
+
+
 # --- presentation -----------------------------------------------------------------------------
 
 
@@ -124,6 +158,17 @@ def actor_from_request(app: Flask, request: Request) -> Actor | None:
     The core's default (``trylast``) reads the signed session cookie set by ``/-/login``. A plugin
     can implement this to plug in a council's single sign-on. ``firstresult``: the first non-``None``
     answer is used.
+    """
+
+
+@hookspec(firstresult=True)
+def geocode(app: Flask, query: str) -> Location | None:
+    """Return a :class:`civicapps.Location` for ``query`` (a postcode or an address), or ``None``.
+
+    Used to place feed rows configured with ``location.postcode`` or ``location.address`` and for
+    ``civicapps pull --near``. ``firstresult``: the first non-``None`` answer is used. The core's
+    default (``trylast``) handles UK postcodes, including one at the end of an address, from the
+    imported postcode table, its cache and postcodes.io; a plugin can add an address geocoder.
     """
 
 

@@ -73,6 +73,7 @@ class CoreSettings(PluginSettings):
     base_url: str | None = Field(default=None, description="public URL, e.g. https://alerts.example.gov.uk")
     disabled_plugins: list[str] = Field(default_factory=list, description="installed plugins not to load")
     plugins: dict[str, dict[str, Any]] = Field(default_factory=dict, description="per-plugin settings tables")
+    feeds: dict[str, dict[str, Any]] = Field(default_factory=dict, description="[feeds.<name>] tables (docs/feeds.md)")
 
 
 def contrast_ratio(colour_a: str, colour_b: str) -> float:

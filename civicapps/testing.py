@@ -8,6 +8,8 @@
   ``assert_accessible(page)`` (axe-core, WCAG 2.2 AA) for page tests.
 * ``civic_live_server_factory(app)`` serves an app over real HTTP on 127.0.0.1 (for a browser, or a
   client that needs a socket) and returns its base URL; ``civic_live_server`` is ``civic_app`` served so.
+* ``civic_feed_server`` and ``civic_postcodes_io``: a feed server and a fake postcodes.io on 127.0.0.1
+  for feed tests (see :mod:`civicapps.feeds.testing`).
 
 Set ``CIVICAPPS_TEST_DATABASE_URL`` to a PostgreSQL server URL (a role that may create databases) and
 each test gets its own freshly created database there instead of a SQLite file.
@@ -32,6 +34,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from civicapps.app import create_app
 from civicapps.cli import cli
+from civicapps.feeds.testing import civic_feed_server as civic_feed_server
+from civicapps.feeds.testing import civic_postcodes_io as civic_postcodes_io
 from civicapps.migrations import upgrade
 
 TEST_DATABASE_ENV = "CIVICAPPS_TEST_DATABASE_URL"

@@ -1,5 +1,6 @@
 """Configuration layers, typed plugin settings, secrets and their redaction."""
 import json
+import re
 
 import pytest
 from pydantic import Field, SecretStr
@@ -137,7 +138,11 @@ def test_council_colour_must_give_readable_header_text():
 
 
 def test_unknown_top_level_and_nested_keys_list_the_known_ones():
-    with pytest.raises(StartupError, match=r"unknown setting 'secret' \(known settings: base_url, council, database_url, disabled_plugins, instance_path, plugins, secret_key\)"):
+    from civicapps.settings import CoreSettings
+
+    known = ", ".join(sorted(CoreSettings.model_fields))
+    assert "secret_key" in known and "council" in known
+    with pytest.raises(StartupError, match=re.escape(f"unknown setting 'secret' (known settings: {known})")):
         validate_core(load_config({"secret": "x"}, environ={}))
     with pytest.raises(StartupError, match=r"unknown setting 'council.color' \(known settings: colour, logo_url, name, website\)"):
         validate_core(load_config({"council": {"color": "#000000"}}, environ={}))

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 import pytest
+from feeds_support import planning_app_fixture  # noqa: F401 - the planning_app fixture
 from flask import Blueprint
 from pydantic import Field
 
-from civicapps import Actor, Link, PluginSettings, current_actor, hookimpl, plugin_settings
-from civicapps import hookspecs
+from civicapps import Actor, Link, PluginSettings, current_actor, hookimpl, hookspecs, plugin_settings
 from civicapps.testing import CivicRunner
 
 HOOKS = sorted(name for name, value in vars(hookspecs).items() if inspect.isfunction(value) and hasattr(value, "civicapps_spec"))
@@ -151,3 +151,81 @@ def test_docs_cover_every_hook_with_its_exact_signature():
     for name in HOOKS:
         args = ", ".join(inspect.signature(getattr(hookspecs, name)).parameters)
         assert f"### {name}({args})" in docs, f"docs/plugins.md needs a '### {name}({args})' section"
+
+
+def test_hook_register_datasets(civic_app_factory):
+    import datetime as dt
+
+    from sqlalchemy import Text
+    from sqlalchemy.orm import Mapped, mapped_column
+
+    from civicapps import Dataset, Model, Record
+
+    class Plaque(Model, Record):
+        __tablename__ = "plaques_plaque"
+        inscription: Mapped[str] = mapped_column(Text)
+        installed: Mapped[dt.date | None]
+
+    try:
+        app = civic_app_factory(plugins=[("plaques", plugin(register_datasets=lambda: [Dataset("plaque", Plaque)]))])
+        dataset = app.extensions["civicapps_feeds"].datasets["plaques.plaque"]
+        assert {name: (spec.python_type, spec.required) for name, spec in dataset.fields.items()} == {
+            "authority": (str, True), "reference": (str, True), "inscription": (str, True), "installed": (dt.date, False)
+        }
+    finally:
+        Model.metadata.remove(Plaque.__table__)
+
+
+def test_hook_register_feeds(planning_app, tmp_path):
+    from feeds_support import records
+
+    from civicapps import Feed
+    from civicapps.feeds import pull_feed
+
+    (tmp_path / "benches.csv").write_text("id,text\nB1,In memory of Nan\n")
+    feed = Feed(name="plugin-feed", dataset="planning.application", url=str(tmp_path / "benches.csv"), format="csv", interval="12h",
+                authority="Parks", mapping={"reference": "id", "description": "text"})
+    app = planning_app(plugins=[("shipper", plugin(register_feeds=lambda app: [feed]))])
+    assert pull_feed(app, "plugin-feed").new == 1
+    assert records(app)[("Parks", "B1")].description == "In memory of Nan"
+
+
+def test_hook_register_readers(planning_app, civic_app_factory, tmp_path):
+    from feeds_support import records
+
+    from civicapps import RawRecord, Reader, ReaderError, StartupError
+    from civicapps.feeds import pull_feed
+
+    class KeyValueReader(Reader):
+        """Lines of ``reference=description``."""
+
+        format = "kv"
+
+        def parse(self, data, options):
+            for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
+                if "=" not in line:
+                    raise ReaderError(f"line {number} has no '='")
+                ref, text = line.split("=", 1)
+                yield RawRecord(number, {"ref": ref, "text": text})
+
+    (tmp_path / "list.kv").write_text("K1=New bus shelter\n")
+    feed = {"dataset": "planning.application", "format": "kv", "url": str(tmp_path / "list.kv"), "authority": "T", "mapping": {"reference": "ref", "description": "text"}}
+    app = planning_app(feeds={"kv": feed}, plugins=[("kv", plugin(register_readers=lambda: [KeyValueReader()]))])
+    assert pull_feed(app, "kv").new == 1 and records(app)[("T", "K1")].description == "New bus shelter"
+    (tmp_path / "list.kv").write_text("garbage\n")
+    assert pull_feed(app, "kv").error == "line 1 has no '='"
+    with pytest.raises(StartupError, match="Two plugins register a reader for format 'kv': 'kv' and 'kv2'"):
+        civic_app_factory(plugins=[("kv", plugin(register_readers=lambda: [KeyValueReader()])), ("kv2", plugin(register_readers=lambda: [KeyValueReader()]))])
+
+
+def test_hook_geocode(civic_app_factory):
+    from civicapps import Location
+    from civicapps.geo.geocoding import geocode
+
+    def by_address(query):
+        return Location(54.15, -4.48, "council-gazetteer") if "Town Hall" in query else None
+
+    app = civic_app_factory(plugins=[("gazetteer", plugin(geocode=by_address))], config={"plugins": {"geo": {"postcodes_io_url": None}}})
+    assert geocode(app, "Town Hall, Douglas") == Location(54.15, -4.48, "council-gazetteer")
+    assert geocode(app, "1 Nowhere Lane") is None, "None falls through to the core's postcode lookup, which knows nothing here"
+    assert "geocode" in app.extensions["civicapps"].registry.plugins["geo"].hooks

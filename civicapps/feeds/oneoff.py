@@ -1,0 +1,286 @@
+"""``civicapps pull SOURCE``: read any feed, file or URL once and write the rows out, storing nothing.
+
+For analysts and for whoever sets up a feed: try a mapping against the real file, see which rows a
+dataset would refuse and why, or cut a CSV of applications near a postcode, without a database.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+import tomllib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from civicapps.errors import CivicappsError
+from civicapps.feeds.errors import RowIssue
+from civicapps.feeds.pipeline import Row, Tally, canonical_rows
+from civicapps.feeds.pull import fetcher_for
+from civicapps.feeds.readers import Source
+from civicapps.feeds.registry import Feed, FeedPlan, feeds_registry, plan_feed
+from civicapps.geo.geocoding import geocode
+from civicapps.geo.projection import distances_m
+
+GUESSES = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".json": "json",
+    ".geojson": "geojson",
+    ".rss": "rss",
+    ".atom": "rss",
+    ".xml": "rss",
+}
+MAPPING_KEYS = {"dataset", "format", "options", "mapping", "location", "authority"}
+
+
+def guess_format(source: str) -> str:
+    lowered = source.lower().split("?", 1)[0]
+    if "/featureserver/" in lowered or lowered.endswith("/featureserver"):
+        return "arcgis"
+    if "datastore_search" in lowered:
+        return "ckan"
+    if "/resource/" in lowered and lowered.endswith(".json"):
+        return "socrata"
+    for suffix, name in GUESSES.items():
+        if lowered.endswith(suffix):
+            return name
+    raise CivicappsError(
+        f"Cannot tell the format of {source}; give --format (one of: {', '.join(sorted(feeds_registry(current_app).readers))})."
+    )
+
+
+def read_mapping(path: str | None) -> dict[str, Any]:
+    """A TOML (or JSON) file shaped like a [feeds.<name>] table without url/interval."""
+    if path is None:
+        return {}
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        data = json.loads(text) if path.endswith(".json") else tomllib.loads(text)
+    except OSError as exc:
+        raise CivicappsError(f"Cannot read the mapping file {path}: {exc.strerror}.") from None
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise CivicappsError(
+            f"The mapping file {path} is not valid {'JSON' if path.endswith('.json') else 'TOML'}: {exc}."
+        ) from None
+    unknown = set(data) - MAPPING_KEYS
+    if unknown:
+        raise CivicappsError(
+            f"The mapping file has unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(MAPPING_KEYS))}."
+        )
+    return data
+
+
+def plan_for(source: str, format_: str | None, mapping_file: str | None, dataset: str | None) -> FeedPlan:
+    """The plan of a configured feed, or one made up for a URL or file from the options."""
+    registry = feeds_registry(current_app)
+    if source in registry.plans and not mapping_file:
+        feed = registry.plans[source].feed
+        overrides: dict[str, Any] = {"format": format_ or feed.format, "dataset": dataset or feed.dataset}
+        return plan_feed(feed.model_copy(update=overrides), registry, loose=True)
+    config = read_mapping(mapping_file)
+    feed = Feed(
+        name="pull",
+        dataset=dataset or config.get("dataset", ""),
+        url=registry.plans[source].feed.url if source in registry.plans else source,
+        format=format_ or config.get("format") or guess_format(source),
+        mapping=config.get("mapping", {}),
+        location=config.get("location", {}),
+        options=config.get("options", {}),
+        authority=config.get("authority"),
+    )
+    return plan_feed(feed, registry, loose=True)
+
+
+def since_filter(plan: FeedPlan, since: dt.date, field: str | None) -> str:
+    """The date field ``--since`` compares against."""
+    if field:
+        if plan.specs and field not in plan.specs:
+            raise CivicappsError(f"--date-field {field!r} is not one of the fields: {', '.join(plan.specs)}.")
+        return field
+    for name, spec in plan.specs.items():
+        if spec.python_type in (dt.date, dt.datetime):
+            return name
+    raise CivicappsError("--since needs a date field: give --date-field, or --dataset with a date field.")
+
+
+def filtered(
+    rows: Iterable[list[Row]],
+    tally: Tally,
+    *,
+    since: tuple[str, dt.date] | None,
+    near: tuple[float, float, float] | None,
+) -> Iterator[Row]:
+    for batch in rows:
+        distances = distances_m(near[0], near[1], [r.point for r in batch if r.point]) if near else []
+        placed = iter(distances)
+        for row in batch:
+            distance = next(placed) if near and row.point else None
+            reason = _excluded(row, since, near, distance)
+            if reason:
+                tally.kept -= 1
+                tally.report(RowIssue(tally.feed, row.position, None, reason))
+                continue
+            yield row
+
+
+def _excluded(
+    row: Row, since: tuple[str, dt.date] | None, near: tuple[float, float, float] | None, distance: float | None
+) -> str | None:
+    if since is not None:
+        value = row.values.get(since[0])
+        day = value.date() if isinstance(value, dt.datetime) else value
+        if not isinstance(day, dt.date):
+            return f"no {since[0]} date to compare with --since"
+        if day < since[1]:
+            return "before --since"
+    if near is not None:
+        if distance is None:
+            return "not placed, so its distance is unknown"
+        if distance > near[2]:
+            return "outside --radius"
+    return None
+
+
+def write(rows: Iterator[Row], output: str, out: IO[str]) -> None:
+    if output == "csv":
+        writer = None
+        for row in rows:
+            record = _flat(row)
+            if writer is None:
+                writer = csv.DictWriter(out, fieldnames=list(record), extrasaction="ignore")
+                writer.writeheader()
+            writer.writerow(record)
+    elif output == "ndjson":
+        for row in rows:
+            out.write(json.dumps(_flat(row), default=str, ensure_ascii=False) + "\n")
+    elif output == "json":
+        out.write("[")
+        for index, row in enumerate(rows):
+            out.write(("," if index else "") + "\n  " + json.dumps(_flat(row), default=str, ensure_ascii=False))
+        out.write("\n]\n")
+    else:
+        out.write('{"type": "FeatureCollection", "features": [')
+        for index, row in enumerate(rows):
+            geometry = {"type": "Point", "coordinates": list(row.point)} if row.point else None
+            feature = {"type": "Feature", "geometry": geometry, "properties": {"position": row.position, **row.values}}
+            out.write(("," if index else "") + "\n  " + json.dumps(feature, default=str, ensure_ascii=False))
+        out.write("\n]}\n")
+
+
+def _flat(row: Row) -> dict[str, Any]:
+    lon, lat = row.point if row.point else (None, None)
+    return {
+        "position": row.position,
+        **{k: "" if v is None else v for k, v in row.values.items()},
+        "latitude": lat,
+        "longitude": lon,
+    }
+
+
+def _counted(rows: Iterator[Row], tally: Tally, show: bool) -> Iterator[Row]:
+    """A running count on stderr while rows stream out (only when stderr is a terminal)."""
+    for row in rows:
+        if show and tally.read % 1000 == 0:
+            click.echo(f"\r  read {tally.read:,} rows, kept {tally.kept:,}", err=True, nl=False)
+        yield row
+    if show:
+        click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
+
+
+@click.command("pull")
+@with_appcontext
+@click.argument("source")
+@click.option(
+    "--format",
+    "format_",
+    metavar="FORMAT",
+    help="Reader to use (csv, json, geojson, rss, arcgis, ckan, socrata...); default: guessed from SOURCE.",
+)
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=click.Path(dir_okay=False),
+    help="TOML/JSON file with mapping, location, options, authority (like a [feeds.<name>] table).",
+)
+@click.option(
+    "--dataset", metavar="PLUGIN.DATASET", help="Check rows against this dataset's fields (types, required fields)."
+)
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Keep rows dated on or after this day (YYYY-MM-DD).")
+@click.option("--date-field", metavar="FIELD", help="Field --since compares (default: the first date field).")
+@click.option(
+    "--near", metavar="POSTCODE", help="Keep rows within --radius of this postcode (rows must be placed: see location)."
+)
+@click.option(
+    "--radius",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1000.0,
+    show_default=True,
+    help="Metres from --near.",
+)
+@click.option(
+    "--output",
+    type=click.Choice(["csv", "json", "geojson", "ndjson"]),
+    default="csv",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output-file",
+    type=click.File("w", encoding="utf-8", lazy=True),
+    default="-",
+    help="Write here instead of standard output.",
+)
+def pull_command(
+    source: str,
+    format_: str | None,
+    mapping_file: str | None,
+    dataset: str | None,
+    since: dt.datetime | None,
+    date_field: str | None,
+    near: str | None,
+    radius: float,
+    output: str,
+    output_file: IO[str],
+) -> None:
+    """Pull SOURCE once and write its rows out, without touching the database.
+
+    SOURCE is a configured feed's name, a URL or a file. Rows go to standard output (or -o FILE); a
+    summary of rows read, kept and skipped, with the reasons, goes to standard error. Postcode lookups
+    are made but not cached.
+    """
+    plan = plan_for(source, format_, mapping_file, dataset)
+    since_spec = (since_filter(plan, since.date(), date_field), since.date()) if since else None
+    centre = None
+    if near:
+        location = geocode(current_app, near)
+        if location is None:
+            raise CivicappsError(f"Cannot place --near {near!r}: unknown postcode, or no geocoder answered.")
+        centre = (location.longitude, location.latitude, radius)
+    tally = Tally(plan.feed.name if source in feeds_registry(current_app).plans else "pull")
+    src = Source(
+        plan.feed.url, plan.feed.options, fetcher_for(current_app), single_document=plan.reader.single_document
+    )
+    rows = filtered(
+        canonical_rows(current_app, plan, plan.reader.read(src), tally, persist=False),
+        tally,
+        since=since_spec,
+        near=centre,
+    )
+    write(_counted(rows, tally, sys.stderr.isatty()), output, output_file)
+    output_file.flush()
+    click.echo(
+        f"Read {tally.read} rows: kept {tally.kept}, skipped {tally.skipped}, warnings {tally.warnings}.", err=True
+    )
+    for reason, count in tally.reasons.most_common(10):
+        click.echo(f"  {count:>6}  {reason}", err=True)
+    if len(tally.reasons) > 10:
+        click.echo(f"  ... and {len(tally.reasons) - 10} more kinds of issue", err=True)

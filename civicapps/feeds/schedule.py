@@ -1,0 +1,113 @@
+"""When feeds are due, and how each one is doing.
+
+The job queue (or cron, or ``civicapps feeds pull``) calls :func:`pull_due_feeds` every few minutes;
+it pulls each enabled feed whose interval has passed since its last attempt. A short lease in
+``feeds_feed_state.claimed_until`` makes two schedulers running at once pull each feed only once.
+A feed that has failed for longer than its ``failing_after`` is flagged to staff.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from civicapps.clock import as_utc, utcnow
+from civicapps.db import get_database
+from civicapps.errors import CivicappsError
+from civicapps.feeds.models import FeedState
+from civicapps.feeds.pull import PullResult, pull_feed
+from civicapps.feeds.registry import FeedPlan, feeds_registry
+
+LEASE = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    """A feed's health for staff: last success and error, last counts, staleness, failing flag."""
+
+    name: str
+    dataset: str
+    format: str
+    interval: timedelta
+    state: FeedState | None
+    stale_for: timedelta | None
+    failing_for: timedelta | None
+    failing_after: timedelta
+    due: bool
+
+    @property
+    def flagged(self) -> bool:
+        """Failing for longer than its threshold: the feed needs a person."""
+        return self.failing_for is not None and self.failing_for >= self.failing_after
+
+
+def statuses(app: Flask, now: datetime | None = None) -> list[FeedStatus]:
+    """Every configured feed with its state (feeds never pulled have ``state=None``)."""
+    now = now or utcnow()
+    plans = feeds_registry(app).plans
+    default_threshold = app.extensions["civicapps"].plugin_settings["feeds"].failing_after
+    try:
+        with get_database(app).sessionmaker() as session:
+            states = {s.name: s for s in session.scalars(select(FeedState).where(FeedState.name.in_(list(plans))))}
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise CivicappsError(f"Cannot read the feeds' state ({reason}); run 'civicapps db upgrade'.") from None
+    result = []
+    for name, plan in plans.items():
+        state = states.get(name)
+        success = as_utc(state.last_success_at) if state else None
+        failing = as_utc(state.failing_since) if state else None
+        result.append(
+            FeedStatus(
+                name,
+                plan.feed.dataset,
+                plan.feed.format,
+                plan.feed.interval,
+                state,
+                now - success if success else None,
+                now - failing if failing else None,
+                plan.feed.failing_after or default_threshold,
+                _due(plan, state, now),
+            )
+        )
+    return result
+
+
+def _due(plan: FeedPlan, state: FeedState | None, now: datetime) -> bool:
+    if not plan.feed.enabled:
+        return False
+    last = as_utc(state.last_attempt_at) if state else None
+    return last is None or last + plan.feed.interval <= now
+
+
+def pull_due_feeds(app: Flask, now: datetime | None = None) -> list[PullResult]:
+    """Pull every enabled feed that is due; never raises for a feed's failure (it is in the result)."""
+    now = now or utcnow()
+    results = []
+    for status in statuses(app, now):
+        if status.due and _claim(app, status.name, now):
+            results.append(pull_feed(app, status.name))
+    return results
+
+
+def _claim(app: Flask, name: str, now: datetime) -> bool:
+    """Take the feed's lease; False if another scheduler holds it."""
+    with get_database(app).sessionmaker() as session:
+        if session.get(FeedState, name) is None:
+            try:
+                session.add(FeedState(name=name, claimed_until=now + LEASE))
+                session.commit()
+                return True
+            except IntegrityError:
+                session.rollback()
+        claimed = session.execute(
+            update(FeedState)
+            .where(FeedState.name == name, or_(FeedState.claimed_until.is_(None), FeedState.claimed_until < now))
+            .values(claimed_until=now + LEASE)
+        )
+        session.commit()
+        return claimed.rowcount == 1

@@ -1,0 +1,59 @@
+"""``civicapps postcodes import|lookup``: the offline postcode table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from civicapps.geo.geocoding import postcode_service
+from civicapps.geo.postcode_import import import_postcodes
+
+
+@click.group(cls=AppGroup)
+def postcodes() -> None:
+    """UK postcodes: import the ONS Postcode Directory or OS Code-Point Open, look postcodes up."""
+
+
+@postcodes.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(file: Path) -> None:
+    """Import FILE, an ONSPD/NSPL CSV or a Code-Point Open CSV (headers are recognised by release).
+
+    Re-running with a newer release updates postcodes in place. Postcodes without a grid reference
+    (Isle of Man, Channel Islands) are kept without coordinates, so lookups can say so.
+    """
+    done = 0
+
+    def progress(count: int) -> None:
+        nonlocal done
+        done += count
+        if click.get_text_stream("stderr").isatty():
+            click.echo(f"\r  {done:,} postcodes", err=True, nl=False)
+
+    report = import_postcodes(current_app, file, progress)
+    if click.get_text_stream("stderr").isatty():
+        click.echo("", err=True)
+    click.echo(
+        f"Imported {report.imported:,} postcodes from {report.kind} ({report.without_coordinates:,} without coordinates, "
+        f"{report.terminated:,} terminated); skipped {report.skipped:,} rows that are not postcodes"
+        + (f" (e.g. {', '.join(report.skipped_examples)})" if report.skipped_examples else "")
+        + "."
+    )
+
+
+@postcodes.command("lookup")
+@click.argument("postcode", nargs=-1, required=True)
+@click.option("--no-cache", is_flag=True, help="Do not store online answers in the lookup cache.")
+def lookup_command(postcode: tuple[str, ...], no_cache: bool) -> None:
+    """Look up each POSTCODE: imported table, then cache, then postcodes.io (if configured)."""
+    answers = postcode_service(current_app).lookup(postcode, persist=not no_cache)
+    for text in postcode:
+        answer = answers[text]
+        if answer.location:
+            where = answer.location
+            click.echo(f"{answer.postcode}: {where.latitude:.6f}, {where.longitude:.6f} ({where.source})")
+        else:
+            click.echo(f"{text}: {answer.reason}")

@@ -1,0 +1,49 @@
+"""The core's "geo" plugin: postcode tables, geocoder settings, and the default ``geocode`` answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from pydantic import Field
+
+from civicapps.geo.geocoding import postcode_in, postcode_service
+from civicapps.geo.models import LookupCache, Postcode
+from civicapps.geo.postcodes import Location
+from civicapps.plugins import hookimpl
+from civicapps.settings import PluginSettings
+
+
+class GeoSettings(PluginSettings):
+    """``[plugins.geo]``: where postcodes are looked up when the imported table does not have them."""
+
+    postcodes_io_url: str | None = Field(
+        default="https://api.postcodes.io",
+        description="postcodes.io or a self-hosted copy; empty to use only the imported postcode table",
+    )
+    timeout_seconds: float = Field(default=10.0, gt=0, description="timeout of one postcodes.io request")
+    cache_days: int = Field(default=30, ge=0, description="how long postcodes.io answers are reused")
+
+
+@hookimpl
+def register_settings() -> type[PluginSettings]:
+    return GeoSettings
+
+
+@hookimpl
+def register_models() -> list[type]:
+    return [Postcode, LookupCache]
+
+
+@hookimpl
+def register_migrations() -> Path:
+    return Path(__file__).with_name("migrations")
+
+
+@hookimpl(trylast=True)
+def geocode(app: Flask, query: str) -> Location | None:
+    """A postcode, or the postcode at the end of an address: imported table, cache, then postcodes.io."""
+    postcode = postcode_in(query)
+    if postcode is None:
+        return None
+    return postcode_service(app).lookup([postcode])[postcode].location
