@@ -11,6 +11,11 @@ from civicapps.db import Model as Model
 from civicapps.db import db_session as db_session
 from civicapps.errors import CivicappsError as CivicappsError
 from civicapps.errors import StartupError as StartupError
+from civicapps.jobs import Job as Job
+from civicapps.jobs import enqueue_job as enqueue_job
+from civicapps.notify.render import Message as Message
+from civicapps.notify.topics import Item as Item
+from civicapps.notify.topics import Topic as Topic
 from civicapps.plugins import hookimpl as hookimpl
 from civicapps.settings import PluginSettings as PluginSettings
 from civicapps.web.links import Link as Link
@@ -21,14 +26,19 @@ __version__ = "0.1.0"
 __all__ = [
     "Actor",
     "CivicappsError",
+    "Item",
+    "Job",
     "Link",
+    "Message",
     "Model",
     "PluginSettings",
     "StartupError",
+    "Topic",
     "__version__",
     "create_app",
     "current_actor",
     "db_session",
+    "enqueue_job",
     "hookimpl",
     "plugin_settings",
     "staff_required",

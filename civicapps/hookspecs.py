@@ -31,6 +31,10 @@ if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from civicapps.auth import Actor
     from civicapps.db import Model
     from civicapps.events import RecordsIngested
+    from civicapps.jobs import Job
+    from civicapps.notify.channels import ChannelKind
+    from civicapps.notify.render import Message, Notification
+    from civicapps.notify.topics import Topic
     from civicapps.settings import PluginSettings
     from civicapps.web.links import Link
 
@@ -93,6 +97,30 @@ def register_commands(app: Flask) -> Iterable[click.Command]:
 
 
 @hookspec
+def register_topics(app: Flask) -> Iterable[Topic]:
+    """Return :class:`civicapps.Topic` objects: things residents can subscribe to for alerts.
+
+    A topic watches one dataset (``<plugin>.<dataset>``, as named in ``RecordsIngested`` events) and
+    says how its records are loaded (``load(app, ids)`` returning :class:`civicapps.Item` objects)
+    and matched: ``"area"`` (subscriptions are a point and radius in metres, or a polygon; items need
+    ``lon``/``lat``) or ``"key"`` (subscriptions name one item's ``key``, e.g. a report reference).
+    Topics are registered as ``<plugin>.<name>``. Matching runs in a worker after each ingest, and
+    only confirmed subscriptions ever receive anything but their confirmation message.
+    """
+
+
+@hookspec
+def register_jobs(app: Flask) -> Iterable[Job]:
+    """Return :class:`civicapps.Job` objects: background work run by ``civicapps worker``.
+
+    A job with ``cron`` is periodic (only one worker runs the schedule); one without runs when queued
+    with :func:`civicapps.enqueue_job`. Jobs are registered as ``<plugin>.<name>``. Jobs must be
+    idempotent and keep their progress in the database: the queue may lose a message when a worker
+    dies, and ``civicapps worker --once`` runs every periodic job regardless of its schedule.
+    """
+
+
+@hookspec
 def load_demo_data(app: Flask) -> None:
     """Fill the plugin's tables with sample data for ``civicapps demo``.
 
@@ -124,6 +152,20 @@ def actor_from_request(app: Flask, request: Request) -> Actor | None:
     The core's default (``trylast``) reads the signed session cookie set by ``/-/login``. A plugin
     can implement this to plug in a council's single sign-on. ``firstresult``: the first non-``None``
     answer is used.
+    """
+
+
+@hookspec(firstresult=True)
+def render_notification(app: Flask, notification: Notification, channel: ChannelKind) -> Message | None:
+    """Return the :class:`civicapps.Message` (title and body) to send for ``notification``.
+
+    ``notification.kind`` is ``"confirm"``, ``"alert"`` (one item) or ``"digest"`` (several); it
+    carries the topic, the items' snapshots and the links every message must show
+    (``unsubscribe_url`` and ``manage_url``; ``confirm_url`` and ``code`` for confirmations).
+    ``channel.format`` says what the body must be: ``"html"`` (email), ``"markdown"`` or ``"text"``.
+    Return ``None`` to let the next provider decide. The core's default (``trylast``) renders the
+    templates ``civicapps/notify/<kind>.<html|md|txt>`` (a topic may have its own under
+    ``civicapps/notify/<plugin>.<topic>/``), which a council can override in ``instance/templates``.
     """
 
 

@@ -26,6 +26,8 @@ hookimpl = pluggy.HookimplMarker("civicapps")
 #: The core's own plugins: name -> module path. Their names are reserved.
 DEFAULT_PLUGINS: dict[str, str] = {
     "core": "civicapps.web.core_plugin",
+    "jobs": "civicapps.jobs.plugin",
+    "notify": "civicapps.notify.plugin",
 }
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")

@@ -6,16 +6,21 @@
   runner whose ``invoke(args)`` runs ``civicapps ARGS`` against that app.
 * ``civic_live_server_factory(app)`` serves an app over real HTTP on 127.0.0.1 (for a browser, or a
   client that needs a socket) and returns its base URL; ``civic_live_server`` is ``civic_app`` served so.
+* ``civic_notification_sink``: a :class:`NotificationSink`, a real HTTP server on 127.0.0.1 that
+  records every message apprise posts to it (``json://127.0.0.1:<port>/...``).
 
 Set ``CIVICAPPS_TEST_DATABASE_URL`` to a PostgreSQL server URL (a role that may create databases) and
 each test gets its own freshly created database there instead of a SQLite file.
 """
 from __future__ import annotations
 
+import json
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -158,3 +163,68 @@ def civic_live_server_factory() -> Iterator[LiveServerFactory]:
 def civic_live_server(civic_app: Flask, civic_live_server_factory: LiveServerFactory) -> str:
     """The base URL of ``civic_app`` served over real HTTP (see ``civic_live_server_factory``)."""
     return civic_live_server_factory(civic_app)
+
+
+class NotificationSink:
+    """An HTTP server on 127.0.0.1 recording what apprise's ``json://`` notifications post to it.
+
+    Paths starting ``/fail`` answer 500 and ``/redirect`` answer 302 to the ``to`` query parameter;
+    everything else answers 200. ``messages`` holds ``{"path", "headers", "body"}`` dicts in arrival
+    order (``body`` parsed from JSON).
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                try:
+                    body = json.loads(raw or b"null")
+                except ValueError:
+                    body = raw.decode("utf-8", "replace")
+                with sink._lock:
+                    sink.messages.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                if self.path.startswith("/fail"):
+                    self.send_response(500)
+                elif self.path.startswith("/redirect"):
+                    self.send_response(302)
+                    self.send_header("Location", self.path.partition("to=")[2] or "http://169.254.169.254/")
+                else:
+                    self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self._thread = threading.Thread(target=self.server.serve_forever, name=f"civic-sink-{self.port}", daemon=True)
+        self._thread.start()
+
+    def url(self, path: str = "/hook") -> str:
+        """The sink as a resident's webhook address (``http://127.0.0.1:<port><path>``)."""
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """Wait until at least ``count`` messages arrived (or ``timeout``); returns all messages."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return list(self.messages)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def civic_notification_sink() -> Iterator[NotificationSink]:
+    """A :class:`NotificationSink` on a free port, closed when the test ends."""
+    sink = NotificationSink()
+    yield sink
+    sink.close()
