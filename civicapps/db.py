@@ -86,6 +86,19 @@ def insert_ignoring_conflicts(dialect: str, table: Any) -> Insert:
     return module.insert(table).on_conflict_do_nothing()
 
 
+def start_writing(session: Session) -> None:
+    """End the session's read-only transaction, so that the writes that follow begin a fresh one.
+
+    On SQLite (WAL) a transaction that has only read cannot become a writing one if another
+    connection committed in the meantime: SQLite answers "database is locked" at once, without
+    waiting. A transaction whose first statement writes waits its turn instead. Call this after
+    reading and before changing anything; objects already loaded stay usable (no expiry on commit).
+    """
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("start_writing() must come before the session holds changes")
+    session.commit()
+
+
 def get_database(app: Flask | None = None) -> Database:
     """The database of ``app`` (default: the current app)."""
     app = app or current_app

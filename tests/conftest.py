@@ -1,14 +1,21 @@
 """Fixtures shared by the notification tests: a small plugin with its own dataset, topics over it,
 a real HTTP sink on 127.0.0.1 (apprise posts to it for real), and a resident driving the web pages."""
+import os
 import re
+import shutil
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, insert, select, update
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, func, insert, or_, select, update
 
 from civicapps import Item, Topic, hookimpl
 from civicapps.db import get_database
 from civicapps.events import RecordsIngested, announce_records_ingested
+from civicapps.jobs import queue_for
+from civicapps.notify.models import MatchRequest, OutboxRow, utcnow
 from civicapps.notify.settings import SAFE_SCHEMES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +97,21 @@ class World:
     def ingest(self, new=(), changed=()):
         announce_records_ingested(self.app, RecordsIngested("sightings.sighting", "test-feed", tuple(new), tuple(changed)))
 
+    def settle(self, timeout=10.0):
+        """Wait until the queue is empty and nothing is waiting to be matched or sent right now."""
+        deadline = time.monotonic() + timeout
+        quiet = 0
+        while quiet < 3 and time.monotonic() < deadline:
+            with get_database(self.app).engine.connect() as connection:
+                busy = connection.scalar(select(func.count()).select_from(MatchRequest)) or connection.scalar(
+                    select(func.count()).select_from(OutboxRow).where(
+                        or_(OutboxRow.status == "sending", (OutboxRow.status == "pending") & (OutboxRow.next_attempt_at <= utcnow()))
+                    )
+                )
+            quiet = 0 if busy or queue_for(self.app).pending() else quiet + 1
+            time.sleep(0.05)
+        assert quiet >= 3, "the worker did not settle"
+
     def link(self, message, name):
         """The first URL in a message's text following ``name`` (e.g. "Stop these alerts")."""
         text = message["body"]["message"]
@@ -104,16 +126,76 @@ def notify_config(sink, **settings):
 
 @pytest.fixture
 def world_factory(civic_app_factory, civic_notification_sink):
-    def make(config=None, **settings):
+    stops = []
+
+    def make(config=None, *, worker=False, **settings):
+        """An app with the Sightings plugin; ``worker=True`` runs a background worker thread on its queue."""
         merged = notify_config(civic_notification_sink, **settings)
         merged.update(config or {})
         app = civic_app_factory(plugins=[("sightings", Sightings())], config=merged)
         SIGHTINGS.metadata.create_all(get_database(app).engine)
+        if worker:
+            stops.append(queue_for(app).start_thread())
         return World(app, civic_notification_sink)
 
-    return make
+    yield make
+    for stop in stops:
+        stop.set()
 
 
 @pytest.fixture
 def world(world_factory):
     return world_factory()
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_server_url(tmp_path_factory):
+    """A real Redis on 127.0.0.1: CIVICAPPS_TEST_REDIS_URL if set, else a redis-server started here."""
+    pytest.importorskip("redis", reason="the redis package is needed for Huey on Redis (pip install 'civicapps[test]')")
+    if os.environ.get("CIVICAPPS_TEST_REDIS_URL"):
+        yield os.environ["CIVICAPPS_TEST_REDIS_URL"]
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server) and CIVICAPPS_TEST_REDIS_URL is not set")
+    port = free_port()
+    directory = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(directory)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    import redis
+
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_url(redis_server_url):
+    """The Redis server, emptied for this test."""
+    import redis
+
+    redis.Redis.from_url(redis_server_url).flushdb()
+    return redis_server_url
+
+
+@pytest.fixture(params=["immediate", "sqlite", "redis"])
+def queue_url(request, tmp_path):
+    """Each queue the same flow must work on: in the caller, Huey on SQLite, Huey on Redis."""
+    if request.param == "redis":
+        return request.getfixturevalue("redis_url")
+    return "immediate:" if request.param == "immediate" else f"sqlite:///{tmp_path / 'queue.db'}"

@@ -10,7 +10,9 @@ def titles(sink):
     return [m["body"]["title"] for m in sink.messages]
 
 
-def test_subscribe_confirm_alert_once_then_unsubscribe(world):
+def test_subscribe_confirm_alert_once_then_unsubscribe(world_factory, queue_url):
+    """The same on every queue: immediate, Huey on SQLite and Huey on a real Redis (worker thread)."""
+    world = world_factory({"queue_url": queue_url}, worker=queue_url != "immediate:")
     sink, resident = world.sink, world.resident
     response = resident.subscribe(sink.url("/hook"))
     assert response.status_code == 302 and "/alerts/confirm?ref=" in response.headers["Location"]
@@ -32,12 +34,14 @@ def test_subscribe_confirm_alert_once_then_unsubscribe(world):
     assert "Stop these alerts: http" in alert and "Manage your alerts: http" in alert
 
     world.ingest(new=[nearby])  # the same item again: the outbox key refuses a second row
-    assert len(sink.wait_for(3, timeout=0.5)) == 2
+    world.settle()
+    assert len(sink.messages) == 2
 
     done = resident.press_button(world.link(messages[1], "Stop these alerts"))
     assert "Alerts stopped" in done.text
     world.ingest(new=[world.add("Seal in the harbour")])
-    assert len(sink.wait_for(3, timeout=0.5)) == 2, "no messages after unsubscribing"
+    world.settle()
+    assert len(sink.messages) == 2, "no messages after unsubscribing"
 
 
 def test_unconfirmed_subscription_gets_only_its_confirmation(world):

@@ -51,22 +51,20 @@ def _holder_is_dead(holder: str) -> bool:
 def acquire(engine: Engine, name: str, holder: str, seconds: int = LEASE_SECONDS) -> bool:
     """Take or renew lease ``name`` for ``holder``; True if ``holder`` now holds it.
 
-    A compare-and-set on ``version`` makes two contenders that both saw an expired lease agree.
+    The transaction starts with a write (creating the row if missing), so on SQLite it waits for the
+    write lock instead of failing; a compare-and-set on ``version`` settles a race on PostgreSQL.
     """
     now = datetime.now(UTC)
-    expires = now + timedelta(seconds=seconds)
     with engine.begin() as connection:
-        row = connection.execute(select(JobLease.holder, JobLease.version, JobLease.expires_at).where(JobLease.name == name)).first()
-        if row is None:
-            insert = insert_ignoring_conflicts(connection.dialect.name, JobLease)
-            result = connection.execute(insert.values(name=name, holder=holder, version=1, expires_at=expires))
-            return result.rowcount == 1  # 0: another worker inserted it first
-        current_expiry = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-        if row.holder != holder and current_expiry > now and not _holder_is_dead(row.holder):
+        insert = insert_ignoring_conflicts(connection.dialect.name, JobLease)
+        connection.execute(insert.values(name=name, holder="", version=0, expires_at=now))
+        row = connection.execute(select(JobLease.holder, JobLease.version, JobLease.expires_at).where(JobLease.name == name)).one()
+        expiry = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
+        if row.holder != holder and expiry > now and not _holder_is_dead(row.holder):
             return False
         result = connection.execute(
             update(JobLease)
             .where(JobLease.name == name, JobLease.version == row.version)
-            .values(holder=holder, version=row.version + 1, expires_at=expires)
+            .values(holder=holder, version=row.version + 1, expires_at=now + timedelta(seconds=seconds))
         )
         return result.rowcount == 1

@@ -14,7 +14,7 @@ import apprise
 from flask import Flask
 from sqlalchemy import select
 
-from civicapps.db import db_session
+from civicapps.db import db_session, start_writing
 from civicapps.notify.channels import KINDS, ChannelKind, add_query, scheme_refusal
 from civicapps.notify.egress import EgressPolicy, guarded
 from civicapps.notify.inbox import inbox_url
@@ -82,7 +82,9 @@ def deliver_due(app: Flask) -> int:
         token, rows = claim(session, settings.batch_size)
         if not rows:
             return sent
-        subscriptions = {s.id: s for s in session.scalars(select(Subscription).where(Subscription.id.in_({r.subscription_id for r in rows})))}
+        wanted_ids = {r.subscription_id for r in rows}
+        subscriptions = {s.id: s for s in session.scalars(select(Subscription).where(Subscription.id.in_(wanted_ids)))}
+        start_writing(session)  # no read transaction may stay open across the sends
         renewed = time.monotonic()
         for subscription, kind, group in _messages(rows, subscriptions):
             if time.monotonic() - renewed > settings.sending_timeout_seconds / 3:

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import delete, or_, select, update
 
-from civicapps.db import db_session
+from civicapps.db import db_session, start_writing
 from civicapps.events import RecordsIngested
 from civicapps.jobs import queue_for
 from civicapps.notify.models import ACTIVE, FREQUENCIES, MatchRequest, Subscription, utcnow
@@ -59,6 +59,7 @@ def match_pending(app: Flask) -> int:
         )
         if request is None:
             break
+        start_writing(session)
         taken = session.execute(
             update(MatchRequest)
             .where(MatchRequest.id == request.id, or_(MatchRequest.claimed_at.is_(None), MatchRequest.claimed_at < now - lease))
@@ -81,18 +82,19 @@ def match_records(app: Flask, dataset: str, new: Sequence[Any], changed: Sequenc
     now = utcnow()
     due = {frequency: send_time(frequency, settings, now) for frequency in FREQUENCIES}
     written = Counter[str]()
+    rows = []
     for event, ids in (("new", new), ("changed", changed)):
         if not ids:
             continue
         for name, topic in watching(app, dataset, event).items():
             items = list(topic.load(app, ids))
-            rows = []
             for item, subscription_id, frequency in _pairs(app, name, topic, items):
                 key = str(item.id) if event == "new" else f"{item.id}@{item.version or ''}"
                 payload = {"topic": name, "topic_title": topic.title, "item": item.snapshot()}
                 rows.append(row(subscription_id, key, event, due[frequency], payload))
                 written[frequency] += 1
-            add_rows(session, rows)
+    start_writing(session)
+    add_rows(session, rows)
     session.commit()
     return written
 

@@ -21,7 +21,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from civicapps.db import db_session, insert_ignoring_conflicts
+from civicapps.db import db_session, insert_ignoring_conflicts, start_writing
 from civicapps.notify.channels import ChannelError, destination, enabled_kinds, scheme_refusal
 from civicapps.notify.egress import EgressPolicy, EgressRefused
 from civicapps.notify.models import (
@@ -208,6 +208,7 @@ def create(app: Flask, request: SubscriptionRequest, client_ip: str | None, staf
         if ip_hash:
             _check_rate(session, Subscription.ip_hash, ip_hash, settings.subscriptions_per_ip_per_hour, 1)
         _check_rate(session, Subscription.target_hash, hashed, settings.subscriptions_per_target_per_day, 24)
+    start_writing(session)
     subscription = Subscription(
         topic=request.topic, channel=kind.name, target=target, target_hash=hashed, frequency=request.frequency,
         status=PENDING, confirm_attempts=0, ip_hash=ip_hash, created_by=staff_id, **area,
@@ -225,6 +226,7 @@ def confirm(subscription: Subscription) -> bool:
     if subscription.status != PENDING:
         return False
     session = db_session()
+    start_writing(session)
     subscription.status, subscription.confirmed_at = ACTIVE, utcnow()
     bump_topic(session, subscription.topic)
     session.commit()
@@ -237,10 +239,11 @@ def confirm_with_code(app: Flask, subscription: Subscription, code: str) -> bool
         return False
     if hmac.compare_digest(code.strip(), confirmation_code(app, subscription)):
         return confirm(subscription)
+    start_writing(db_session())
     subscription.confirm_attempts += 1
+    db_session().commit()
     if subscription.confirm_attempts >= MAX_CODE_ATTEMPTS:
         end(subscription)
-    db_session().commit()
     return False
 
 
@@ -249,6 +252,7 @@ def end(subscription: Subscription) -> None:
     if subscription.status == ENDED:
         return
     session = db_session()
+    start_writing(session)
     if subscription.status == ACTIVE:
         bump_topic(session, subscription.topic)
     subscription.status, subscription.ended_at = ENDED, utcnow()
@@ -263,6 +267,7 @@ def set_frequency(app: Flask, subscription: Subscription, frequency: str) -> Non
     if frequency not in FREQUENCIES:
         raise SubscriptionError("frequency", "Choose how often you want alerts")
     session = db_session()
+    start_writing(session)
     subscription.frequency = frequency
     session.execute(
         update(OutboxRow)
