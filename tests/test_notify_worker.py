@@ -10,6 +10,7 @@ import time
 from collections import Counter
 
 import pytest
+from conftest import DOUGLAS, ROOT
 from sqlalchemy import func, select, update
 
 from civicapps.db import get_database
@@ -18,7 +19,6 @@ from civicapps.jobs.queue import SCHEDULER_LEASE
 from civicapps.notify.matching import match_pending
 from civicapps.notify.models import OutboxRow
 from civicapps.notify.subscriptions import SubscriptionRequest, confirm, create
-from conftest import DOUGLAS, ROOT
 
 
 def worker_env(world, **extra):
