@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from civicapps.notify.egress import AllowEntry
 from civicapps.settings import PluginSettings
 
 CHANNEL_KINDS = ("email", "ntfy", "telegram", "matrix", "slack", "discord", "webhook")
@@ -59,6 +60,13 @@ class NotifySettings(PluginSettings):
         unknown = [kind for kind in value if kind not in CHANNEL_KINDS]
         if unknown:
             raise ValueError(f"unknown channel kind(s) {', '.join(unknown)}; known: {', '.join(CHANNEL_KINDS)}")
+        return value
+
+    @field_validator("egress_allow")
+    @classmethod
+    def _allow_entries(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            AllowEntry.parse(entry)  # ValueError names the entry and the expected form
         return value
 
     @field_validator("crs")
