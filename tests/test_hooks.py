@@ -11,7 +11,8 @@ import pytest
 from flask import Blueprint
 from pydantic import Field
 
-from civicapps import Actor, Link, PluginSettings, current_actor, hookimpl, hookspecs, plugin_settings
+from civicapps import Actor, Link, PluginSettings, current_actor, hookimpl, plugin_settings
+from civicapps import hookspecs
 from civicapps.testing import CivicRunner
 
 HOOKS = sorted(name for name, value in vars(hookspecs).items() if inspect.isfunction(value) and hasattr(value, "civicapps_spec"))
