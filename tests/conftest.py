@@ -27,7 +27,7 @@ SIGHTINGS = Table(
     Column("title", String(200)),
     Column("lat", Float),
     Column("lon", Float),
-    Column("ref", String(20)),
+    Column("ref", String(100)),
     Column("status", String(20)),
 )
 
