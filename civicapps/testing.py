@@ -207,7 +207,7 @@ class NotificationSink:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
-        self._thread = threading.Thread(target=self.server.serve_forever, name=f"civic-sink-{self.port}", daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), name=f"civic-sink-{self.port}", daemon=True)
         self._thread.start()
 
     def url(self, path: str = "/hook") -> str:
@@ -272,7 +272,7 @@ class MailSink:
         self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
-        self._thread = threading.Thread(target=self.server.serve_forever, name=f"civic-mail-{self.port}", daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), name=f"civic-mail-{self.port}", daemon=True)
         self._thread.start()
 
     def url(self, sender: str = "alerts@council.example") -> str:

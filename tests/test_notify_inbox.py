@@ -13,7 +13,7 @@ def served_world(world_factory):
     port = free_port()
     world = world_factory({"base_url": f"http://127.0.0.1:{port}"}, dev_inbox=True, egress_allow=[f"127.0.0.1:{port}"], channels=["ntfy", "webhook"])
     server = make_server("127.0.0.1", port, world.app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield world
     server.shutdown()
