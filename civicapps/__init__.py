@@ -19,6 +19,11 @@ from civicapps.feeds.readers import RawRecord as RawRecord
 from civicapps.feeds.readers import Reader as Reader
 from civicapps.feeds.registry import Feed as Feed
 from civicapps.geo.postcodes import Location as Location
+from civicapps.jobs import Job as Job
+from civicapps.jobs import enqueue_job as enqueue_job
+from civicapps.notify.render import Message as Message
+from civicapps.notify.topics import Item as Item
+from civicapps.notify.topics import Topic as Topic
 from civicapps.plugins import hookimpl as hookimpl
 from civicapps.settings import PluginSettings as PluginSettings
 from civicapps.web.links import Link as Link
@@ -31,20 +36,25 @@ __all__ = [
     "CivicappsError",
     "Dataset",
     "Feed",
+    "Item",
+    "Job",
     "Link",
     "Location",
+    "Message",
     "Model",
     "PluginSettings",
-    "RecordsIngested",
     "RawRecord",
     "Reader",
     "ReaderError",
     "Record",
+    "RecordsIngested",
     "StartupError",
+    "Topic",
     "__version__",
     "create_app",
     "current_actor",
     "db_session",
+    "enqueue_job",
     "hookimpl",
     "plugin_settings",
     "staff_required",

@@ -16,7 +16,9 @@ from flask_wtf.csrf import CSRFProtect
 from civicapps.db import Database, Model, close_session
 from civicapps.errors import StartupError
 from civicapps.feeds.registry import install_feeds
+from civicapps.jobs import Job, collect_jobs
 from civicapps.migrations import MigrationSet
+from civicapps.notify.topics import Topic, collect_topics
 from civicapps.plugins import PluginRegistry, load_plugins
 from civicapps.settings import CoreSettings, LoadedConfig, PluginSettings, load_config, validate_core, validate_plugin
 from civicapps.web.shell import install_shell
@@ -32,6 +34,8 @@ class CivicState:
     db: Database
     plugin_settings: dict[str, PluginSettings] = field(default_factory=dict)
     migration_sets: dict[str, MigrationSet] = field(default_factory=dict)
+    jobs: dict[str, Job] = field(default_factory=dict)
+    topics: dict[str, Topic] = field(default_factory=dict)
 
 
 def create_app(
@@ -70,6 +74,8 @@ def create_app(
         name: MigrationSet(name, Path(directory), Model.metadata)
         for name, directory in registry.call_each("register_migrations").items()
     }
+    state.jobs = collect_jobs(app, registry)
+    state.topics = collect_topics(app, registry)
     _configure_flask(app, core, instance_path)
     _mount_blueprints(app, registry)
     _mount_commands(app, registry)

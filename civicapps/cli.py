@@ -6,6 +6,7 @@ exit with 2 (click's usage errors). Plugin commands appear as ``civicapps <plugi
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -25,6 +26,8 @@ from civicapps.feeds.cli import feeds as feeds_group
 from civicapps.feeds.oneoff import pull_command
 from civicapps.geo.cli import postcodes as postcodes_group
 from civicapps.introspection import plugins_report
+from civicapps.jobs import queue_for
+from civicapps.jobs.queue import display_url
 from civicapps.migrations import new_revision, status, upgrade
 from civicapps.settings import CONFIG_ENV, load_config, redact
 from civicapps.textable import echo_table
@@ -89,20 +92,54 @@ cli.add_command(postcodes_group)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--reload/--no-reload", default=False, help="Restart when code changes (development).")
+@click.option(
+    "--worker/--no-worker", default=False, help="Also run background jobs in this process (development; default: no)."
+)
 @click.pass_obj
-def serve(info: ScriptInfo, host: str, port: int, reload: bool) -> None:
+def serve(info: ScriptInfo, host: str, port: int, reload: bool, worker: bool) -> None:
     """Run the development web server.
 
     For production run the app under gunicorn instead, e.g.
-    gunicorn 'civicapps:create_app()' --bind 0.0.0.0:8000.
+    gunicorn 'civicapps:create_app()' --bind 0.0.0.0:8000, and background jobs with 'civicapps worker'.
     """
     app = info.load_app()
-    _serve(app, host, port, reload)
+    _serve(app, host, port, reload, worker)
 
 
-def _serve(app: Any, host: str, port: int, reload: bool = False) -> None:
+def _serve(app: Any, host: str, port: int, reload: bool = False, worker: bool = False) -> None:
     click.echo(f"Serving {app.extensions['civicapps'].settings.council.name} on http://{host}:{port}/ (Ctrl+C to stop)")
+    if worker and not (reload and os.environ.get("WERKZEUG_RUN_MAIN") != "true"):  # the reloader's parent serves nothing
+        queue_for(app).start_thread()
+        click.echo("Running background jobs in this process too.")
     run_simple(host, port, app, use_reloader=reload, threaded=True)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Run every periodic job once, then every queued job, then exit (cron, tests).")
+@click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 64), help="Jobs run at the same time.")
+@click.option(
+    "--periodic/--no-periodic",
+    default=True,
+    help="Take part in running the periodic schedule; whichever worker holds the lease runs it (default: yes).",
+)
+def worker(once: bool, threads: int, periodic: bool) -> None:
+    """Run background jobs: matching, deliveries, digests, feed pulls and other plugins' jobs.
+
+    Start one or more on any machines sharing the database and queue_url; at most one of them runs
+    the periodic schedule at a time. Stop with Ctrl+C (finishes the jobs in hand) or SIGTERM.
+    """
+    queue = queue_for(current_app)
+    if once:
+        for name, outcome in queue.run_once().items():
+            click.echo(f"  {name}: {outcome}")
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("apprise").setLevel(logging.ERROR)  # its messages name destination hosts; outcomes go to the outbox
+    click.echo(
+        f"Worker on {display_url(queue.url)}: {threads} thread(s), periodic schedule "
+        f"{'when holding the lease' if periodic else 'off'}; jobs: {', '.join(queue.jobs) or 'none'}"
+    )
+    queue.consumer(threads, periodic).run()
 
 
 @cli.group()
@@ -212,11 +249,25 @@ def users_create(email: str, name: str, role: str, password: str) -> None:
 def demo(info: ScriptInfo, instance: str | None, host: str, port: int, serve: bool) -> None:
     """Set up a demo instance with sample data for every plugin, then serve it.
 
-    Safe to run again: migrations and sample data are applied only once.
+    Safe to run again: migrations and sample data are applied only once. Background jobs run in the
+    server process, and every notification is delivered through apprise to the server's own
+    development inbox (/-/inbox, for staff) instead of its real destination.
     """
     if instance or "instance_path" not in load_config().raw:
         os.environ["CIVICAPPS_INSTANCE_PATH"] = str(Path(instance or "civicapps-demo").resolve())
-    app = info.load_app()
+    # Messages really go out through apprise, to this server's own /-/inbox (see civicapps.notify.inbox).
+    demo_settings = {
+        "CIVICAPPS_BASE_URL": f"http://{host}:{port}",
+        "CIVICAPPS_PLUGINS__NOTIFY__DEV_INBOX": "true",
+        "CIVICAPPS_PLUGINS__NOTIFY__EGRESS_ALLOW": json.dumps([f"{host}:{port}"]),
+    }
+    added = [name for name in demo_settings if name not in os.environ]
+    os.environ.update({name: demo_settings[name] for name in added})
+    try:
+        app = info.load_app()
+    finally:
+        for name in added:
+            del os.environ[name]
     with app.app_context():
         click.echo(f"Setting up the demo in {app.instance_path}")
         for before, after in upgrade(app):
@@ -230,7 +281,7 @@ def demo(info: ScriptInfo, instance: str | None, host: str, port: int, serve: bo
         email, password = _demo_admin(Path(app.instance_path))
     click.echo(f"Staff sign-in: {email} with password {password} (kept in {app.instance_path}/demo-admin-password.txt)")
     if serve:
-        _serve(app, host, port)
+        _serve(app, host, port, worker=True)
 
 
 def _demo_admin(instance: Path) -> tuple[str, str]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Insert, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -73,6 +74,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN")
+
+
+def insert_ignoring_conflicts(dialect: str, table: Any) -> Insert:
+    """An INSERT that silently skips rows clashing with a unique constraint (SQLite or PostgreSQL).
+
+    Idempotent writes (one outbox row per subscription and item, one lease row) rely on the database
+    refusing the second copy rather than on reading first, which two workers can both do at once.
+    """
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing()
+
+
+def start_writing(session: Session) -> None:
+    """End the session's read-only transaction, so that the writes that follow begin a fresh one.
+
+    On SQLite (WAL) a transaction that has only read cannot become a writing one if another
+    connection committed in the meantime: SQLite answers "database is locked" at once, without
+    waiting. A transaction whose first statement writes waits its turn instead. Call this after
+    reading and before changing anything; objects already loaded stay usable (no expiry on commit).
+    """
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("start_writing() must come before the session holds changes")
+    session.commit()
 
 
 def get_database(app: Flask | None = None) -> Database:

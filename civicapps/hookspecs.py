@@ -35,6 +35,10 @@ if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from civicapps.feeds.readers import Reader
     from civicapps.feeds.registry import Feed
     from civicapps.geo.postcodes import Location
+    from civicapps.jobs import Job
+    from civicapps.notify.channels import ChannelKind
+    from civicapps.notify.render import Message, Notification
+    from civicapps.notify.topics import Topic
     from civicapps.settings import PluginSettings
     from civicapps.web.links import Link
 
@@ -93,6 +97,30 @@ def register_commands(app: Flask) -> Iterable[click.Command]:
 
     Commands run inside an application context, so they can use :func:`civicapps.db_session`.
     Errors should be raised as ``click.ClickException`` (one line, exit code 1).
+    """
+
+
+@hookspec
+def register_topics(app: Flask) -> Iterable[Topic]:
+    """Return :class:`civicapps.Topic` objects: things residents can subscribe to for alerts.
+
+    A topic watches one dataset (``<plugin>.<dataset>``, as named in ``RecordsIngested`` events) and
+    says how its records are loaded (``load(app, ids)`` returning :class:`civicapps.Item` objects)
+    and matched: ``"area"`` (subscriptions are a point and radius in metres, or a polygon; items need
+    ``lon``/``lat``) or ``"key"`` (subscriptions name one item's ``key``, e.g. a report reference).
+    Topics are registered as ``<plugin>.<name>``. Matching runs in a worker after each ingest, and
+    only confirmed subscriptions ever receive anything but their confirmation message.
+    """
+
+
+@hookspec
+def register_jobs(app: Flask) -> Iterable[Job]:
+    """Return :class:`civicapps.Job` objects: background work run by ``civicapps worker``.
+
+    A job with ``cron`` is periodic (only one worker runs the schedule); one without runs when queued
+    with :func:`civicapps.enqueue_job`. Jobs are registered as ``<plugin>.<name>``. Jobs must be
+    idempotent and keep their progress in the database: the queue may lose a message when a worker
+    dies, and ``civicapps worker --once`` runs every periodic job regardless of its schedule.
     """
 
 
@@ -169,6 +197,20 @@ def geocode(app: Flask, query: str) -> Location | None:
     ``civicapps pull --near``. ``firstresult``: the first non-``None`` answer is used. The core's
     default (``trylast``) handles UK postcodes, including one at the end of an address, from the
     imported postcode table, its cache and postcodes.io; a plugin can add an address geocoder.
+    """
+
+
+@hookspec(firstresult=True)
+def render_notification(app: Flask, notification: Notification, channel: ChannelKind) -> Message | None:
+    """Return the :class:`civicapps.Message` (title and body) to send for ``notification``.
+
+    ``notification.kind`` is ``"confirm"``, ``"alert"`` (one item) or ``"digest"`` (several); it
+    carries the topic, the items' snapshots and the links every message must show
+    (``unsubscribe_url`` and ``manage_url``; ``confirm_url`` and ``code`` for confirmations).
+    ``channel.format`` says what the body must be: ``"html"`` (email), ``"markdown"`` or ``"text"``.
+    Return ``None`` to let the next provider decide. The core's default (``trylast``) renders the
+    templates ``civicapps/notify/<kind>.<html|md|txt>`` (a topic may have its own under
+    ``civicapps/notify/<plugin>.<topic>/``), which a council can override in ``instance/templates``.
     """
 
 

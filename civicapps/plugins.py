@@ -28,6 +28,8 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "core": "civicapps.web.core_plugin",
     "feeds": "civicapps.feeds.plugin",
     "geo": "civicapps.geo.plugin",
+    "jobs": "civicapps.jobs.plugin",
+    "notify": "civicapps.notify.plugin",
 }
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")

@@ -69,11 +69,23 @@ class CoreSettings(PluginSettings):
     secret_key: SecretStr | None = Field(
         default=None, description="signs sessions and links; default a random key kept in the instance folder"
     )
+    queue_url: str | None = Field(
+        default=None,
+        description="job queue: sqlite:///path (default: queue.db in the instance folder), redis://host:port/db, "
+        "or immediate: (run jobs at once in the caller; for tests)",
+    )
     instance_path: str | None = Field(default=None, description="folder for the database, keys and uploads")
     base_url: str | None = Field(default=None, description="public URL, e.g. https://alerts.example.gov.uk")
     disabled_plugins: list[str] = Field(default_factory=list, description="installed plugins not to load")
     plugins: dict[str, dict[str, Any]] = Field(default_factory=dict, description="per-plugin settings tables")
     feeds: dict[str, dict[str, Any]] = Field(default_factory=dict, description="[feeds.<name>] tables (docs/feeds.md)")
+
+    @field_validator("queue_url")
+    @classmethod
+    def _known_queue(cls, value: str | None) -> str | None:
+        if value is not None and value.partition(":")[0] not in ("sqlite", "redis", "rediss", "immediate"):
+            raise ValueError("expected sqlite:///path, redis://host:port/db or immediate:")
+        return value
 
 
 def contrast_ratio(colour_a: str, colour_b: str) -> float:

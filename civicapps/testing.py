@@ -10,17 +10,26 @@
   client that needs a socket) and returns its base URL; ``civic_live_server`` is ``civic_app`` served so.
 * ``civic_feed_server`` and ``civic_postcodes_io``: a feed server and a fake postcodes.io on 127.0.0.1
   for feed tests (see :mod:`civicapps.feeds.testing`).
+* ``civic_notification_sink``: a :class:`NotificationSink`, a real HTTP server on 127.0.0.1 that
+  records every message apprise posts to it (``json://127.0.0.1:<port>/...``); ``civic_mail_sink`` a
+  :class:`MailSink`, an SMTP server on 127.0.0.1 keeping every email (``mailto://127.0.0.1:<port>?...``).
 
 Set ``CIVICAPPS_TEST_DATABASE_URL`` to a PostgreSQL server URL (a role that may create databases) and
 each test gets its own freshly created database there instead of a SQLite file.
 """
 from __future__ import annotations
 
+import email
+import json
 import os
+import socketserver
 import threading
+import time
 import uuid
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -216,3 +225,131 @@ def assert_accessible(page: Any) -> None:
     options = {"runOnly": {"type": "tag", "values": WCAG_22_AA}, "resultTypes": ["violations"]}
     results = Axe().run(page, options=options)
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+class NotificationSink:
+    """An HTTP server on 127.0.0.1 recording what apprise's ``json://`` notifications post to it.
+
+    Paths starting ``/fail`` answer 500 and ``/redirect`` answer 302 to the ``to`` query parameter;
+    everything else answers ``status`` (200; set it to make a working destination fail for a while).
+    ``messages`` holds ``{"path", "headers", "body"}`` dicts in arrival order (``body`` parsed from JSON).
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+        self.status = 200
+        self._lock = threading.Lock()
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                try:
+                    body = json.loads(raw or b"null")
+                except ValueError:
+                    body = raw.decode("utf-8", "replace")
+                with sink._lock:
+                    sink.messages.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                if self.path.startswith("/fail"):
+                    self.send_response(500)
+                elif self.path.startswith("/redirect"):
+                    self.send_response(302)
+                    self.send_header("Location", self.path.partition("to=")[2] or "http://169.254.169.254/")
+                else:
+                    self.send_response(sink.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), name=f"civic-sink-{self.port}", daemon=True)
+        self._thread.start()
+
+    def url(self, path: str = "/hook") -> str:
+        """The sink as a resident's webhook address (``http://127.0.0.1:<port><path>``)."""
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """Wait until at least ``count`` messages arrived (or ``timeout``); returns all messages."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return list(self.messages)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def civic_notification_sink() -> Iterator[NotificationSink]:
+    """A :class:`NotificationSink` on a free port, closed when the test ends."""
+    sink = NotificationSink()
+    yield sink
+    sink.close()
+
+
+class MailSink:
+    """A minimal SMTP server on 127.0.0.1 that accepts every email and keeps it in ``messages``."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        sink = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                self.reply("220 civicapps test mail sink")
+                data: list[str] | None = None
+                while raw := self.rfile.readline():
+                    line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                    if data is not None:  # inside DATA, until the lone dot
+                        if line == ".":
+                            sink.messages.append(email.message_from_string("\n".join(data)))
+                            data = None
+                            self.reply("250 OK")
+                        else:
+                            data.append(line[1:] if line.startswith("..") else line)
+                        continue
+                    command = line.split(" ", 1)[0].upper()
+                    if command == "DATA":
+                        data = []
+                        self.reply("354 End data with <CR><LF>.<CR><LF>")
+                    elif command == "QUIT":
+                        self.reply("221 Bye")
+                        return
+                    else:
+                        self.reply("250 OK")
+
+            def reply(self, text: str) -> None:
+                self.wfile.write(f"{text}\r\n".encode())
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), name=f"civic-mail-{self.port}", daemon=True)
+        self._thread.start()
+
+    def url(self, sender: str = "alerts@council.example") -> str:
+        """An apprise mail transport URL for this sink (no TLS, no login)."""
+        return f"mailto://127.0.0.1:{self.port}?from={sender}&mode=insecure"
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[Message]:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return list(self.messages)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def civic_mail_sink() -> Iterator[MailSink]:
+    """A :class:`MailSink` on a free port, closed when the test ends."""
+    sink = MailSink()
+    yield sink
+    sink.close()

@@ -18,10 +18,11 @@ def make_plugin(**hooks):
 
 def test_core_is_a_plugin_on_the_public_hooks(civic_app):
     plugins = civic_app.extensions["civicapps"].registry.plugins
-    assert list(plugins) == ["core", "feeds", "geo"]
+    assert list(plugins) == ["core", "feeds", "geo", "jobs", "notify"]
     assert {"register_blueprint", "register_migrations", "actor_from_request"} <= set(plugins["core"].hooks)
     assert {"register_readers", "register_migrations"} <= set(plugins["feeds"].hooks)
     assert "geocode" in plugins["geo"].hooks
+    assert {"register_jobs", "on_records_ingested", "render_notification"} <= set(plugins["notify"].hooks)
 
 
 def test_explicit_plugin_is_mounted_under_its_kebab_name(civic_app_factory):

@@ -152,3 +152,15 @@ def test_feeds_list_before_migrations_is_one_line(civic_app_factory):
     result = CivicRunner(civic_app_factory(migrate=False)).invoke(["feeds", "list"])
     assert result.exit_code == 1 and result.output.startswith("Error: Cannot read the feeds' state (")
     assert result.output.rstrip().endswith("run 'civicapps db upgrade'.") and "Traceback" not in result.output
+
+
+def test_worker_pulls_due_feeds_on_its_schedule(planning_app, civic_feed_server):
+    """The feeds plugin's periodic job is what runs scheduled pulls: one worker tick pulls what is due."""
+    app = app_with_feeds(planning_app, civic_feed_server, queue_url="immediate:")
+    job = app.extensions["civicapps"].jobs["feeds.pull_due"]
+    assert job.cron == "*/5 * * * *"
+    result = CivicRunner(app).invoke(["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "feeds.pull_due: ok" in result.output
+    assert count(app) == 2
+    assert {s.name: s.state is not None and s.state.last_success_at is not None for s in statuses(app)} == {"hourly": True, "daily": True, "off": False, "broken": False}

@@ -229,3 +229,49 @@ def test_hook_geocode(civic_app_factory):
     assert geocode(app, "Town Hall, Douglas") == Location(54.15, -4.48, "council-gazetteer")
     assert geocode(app, "1 Nowhere Lane") is None, "None falls through to the core's postcode lookup, which knows nothing here"
     assert "geocode" in app.extensions["civicapps"].registry.plugins["geo"].hooks
+def test_hook_register_topics(civic_app_factory):
+    from civicapps import Item, StartupError, Topic
+
+    def load(app, ids):
+        return [Item(i, f"Bench {i}", lon=-4.48, lat=54.15) for i in ids]
+
+    app = civic_app_factory(plugins=[("benches", plugin(register_topics=lambda app: [Topic("broken", "Broken benches", "benches.bench", load)]))])
+    assert list(app.extensions["civicapps"].topics) == ["benches.broken"]
+    assert app.test_client().get("/alerts/api/topics").json == [
+        {"name": "benches.broken", "title": "Broken benches", "description": "", "matcher": "area", "events": ["new"]}
+    ]
+    with pytest.raises(StartupError, match="Plugin 'benches': topic 'broken' has matcher 'nearby'; expected one of area, key"):
+        civic_app_factory(plugins=[("benches", plugin(register_topics=lambda app: [Topic("broken", "B", "benches.bench", load, matcher="nearby")]))])
+
+
+def test_hook_register_jobs(civic_app_factory):
+    from civicapps import Job, StartupError, enqueue_job
+
+    ran = []
+    jobs = [Job("count", lambda app, n=0: ran.append(("count", n))), Job("nightly", lambda app: ran.append("nightly"), cron="0 3 * * *")]
+    app = civic_app_factory(plugins=[("benches", plugin(register_jobs=lambda app: jobs))], config={"queue_url": "immediate:"})
+    with app.app_context():
+        enqueue_job("benches.count", n=3)
+    assert ran == [("count", 3)]
+    result = CivicRunner(app).invoke(["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "benches.nightly: ok" in result.output and ran[-1] == "nightly", "--once runs every periodic job"
+    bad = [Job("nightly", lambda app: None, cron="at three")]
+    with pytest.raises(StartupError, match="job 'nightly' has a bad cron schedule: expected five fields"):
+        civic_app_factory(plugins=[("benches", plugin(register_jobs=lambda app: bad))])
+
+
+def test_hook_render_notification(world_factory, civic_app_factory):
+    from civicapps import Message
+
+    def shout(notification, channel):
+        if notification.kind == "confirm":
+            return Message(f"CONFIRM ({channel.format})", f"{notification.code} {notification.confirm_url} {notification.unsubscribe_url}")
+        return None  # everything else: the core's templates
+
+    world = world_factory()
+    world.app.extensions["civicapps"].registry.pm.register(plugin(render_notification=shout), name="shouter")
+    world.resident.subscribe(world.sink.url())
+    [message] = world.sink.wait_for(1)
+    assert message["body"]["title"] == "CONFIRM (text)"
+    assert "/alerts/confirm/" in message["body"]["message"] and "/alerts/unsubscribe/" in message["body"]["message"]

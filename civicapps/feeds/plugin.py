@@ -19,7 +19,8 @@ from civicapps.feeds.readers.csv_reader import CsvReader
 from civicapps.feeds.readers.feed_reader import FeedReader
 from civicapps.feeds.readers.json_reader import GeoJsonReader, JsonReader
 from civicapps.feeds.registry import parse_duration
-from civicapps.feeds.schedule import statuses
+from civicapps.feeds.schedule import pull_due_feeds, statuses
+from civicapps.jobs import Job
 from civicapps.plugins import hookimpl, metadata_version
 from civicapps.settings import PluginSettings
 from civicapps.web.links import Link
@@ -84,6 +85,12 @@ def register_migrations() -> Path:
 @hookimpl
 def register_readers() -> list[Reader]:
     return [CsvReader(), JsonReader(), GeoJsonReader(), FeedReader(), ArcGisReader(), CkanReader(), SocrataReader()]
+
+
+@hookimpl
+def register_jobs(app: Flask) -> list[Job]:
+    # Every five minutes the one scheduling worker pulls whichever feeds are due by their interval.
+    return [Job("pull_due", lambda app: pull_due_feeds(app), cron="*/5 * * * *", description="pull feeds that are due")]
 
 
 @hookimpl

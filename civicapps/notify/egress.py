@@ -1,0 +1,163 @@
+"""The egress guard: deliveries may only connect to public internet addresses.
+
+apprise posts wherever a URL points, so a resident's "webhook" could be ``http://169.254.169.254/``
+(cloud metadata), ``http://10.0.0.5:6379/`` or a name that resolves there. The guard sits in
+``socket.getaddrinfo``, which requests/urllib3, smtplib and most other clients call at connect time,
+so it also covers redirects, every plugin's own host and DNS rebinding (the address checked is the
+address connected to). It is active only inside :func:`guarded`, through a context variable that
+apprise carries into its worker threads, so database, Redis and web traffic in the same process are
+untouched. Operators list their own non-public endpoints (an SMTP relay, an ntfy server) in
+``egress_allow``.
+"""
+from __future__ import annotations
+
+import contextvars
+import ipaddress
+import socket
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class EgressRefused(OSError):
+    """A connection to a non-public address that the operator has not allowed."""
+
+
+@dataclass(frozen=True)
+class AllowEntry:
+    network: IPNetwork
+    port: int | None
+
+    @classmethod
+    def parse(cls, text: str) -> AllowEntry:
+        """``10.0.0.5``, ``10.0.0.5:25``, ``10.0.0.0/8``, ``10.0.0.0/8:25``, ``::1``, ``[::1]:8080``."""
+        address, port = text.strip(), None
+        if address.startswith("["):
+            address, _, rest = address[1:].partition("]")
+            port = rest.removeprefix(":") or None
+        elif address.count(":") == 1:
+            address, port = address.split(":")
+        try:
+            network = ipaddress.ip_network(address, strict=False)
+            number = int(port) if port is not None else None
+        except ValueError:
+            raise ValueError(f"{text!r} is not an IP address or network with an optional :port") from None
+        if number is not None and not 0 < number < 65536:
+            raise ValueError(f"{text!r} has a port outside 1-65535")
+        return cls(network, number)
+
+    def admits(self, address: IPAddress, port: int | None) -> bool:
+        return address in self.network and (self.port is None or self.port == port)
+
+
+def describe(address: IPAddress) -> str | None:
+    """Why ``address`` is not a public destination, or None if it is one."""
+    if address.is_loopback:
+        return "a loopback address (this machine)"
+    if address.is_link_local:
+        return "a link-local address (such as a cloud metadata service)"
+    if address.is_private or address.is_unspecified:
+        return "a private network address"
+    if not address.is_global or address.is_multicast:
+        return "not a public internet address"
+    return None
+
+
+def _address(text: str) -> IPAddress:
+    address = ipaddress.ip_address(text.split("%", 1)[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+class EgressPolicy:
+    """Public addresses, plus the operator's allow-list."""
+
+    def __init__(self, allow: Iterable[str] = ()):
+        self.allow = tuple(AllowEntry.parse(entry) for entry in allow)
+
+    def refusal(self, ip: str, port: int | None) -> str | None:
+        """Why connecting to ``ip:port`` is refused, or None if it is permitted."""
+        address = _address(ip)
+        reason = describe(address)
+        if reason is None or any(entry.admits(address, port) for entry in self.allow):
+            return None
+        return f"{address} is {reason}"
+
+    def check(self, host: str, port: int | None) -> None:
+        """Resolve ``host`` now and refuse it if any answer is not permitted (subscribe-time check)."""
+        try:
+            answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror:
+            raise EgressRefused(f"the host name {host} does not resolve") from None
+        _vet(self, answers, port)
+
+
+def _vet(policy: EgressPolicy, answers: list[Any], port: int | None) -> None:
+    # Any forbidden answer refuses the whole name: a name that mixes public and private answers is
+    # exactly what a rebinding attack looks like, and failing closed costs a legitimate host nothing.
+    for answer in answers:
+        reason = policy.refusal(answer[4][0], port)
+        if reason:
+            raise EgressRefused(f"destination {reason}")
+
+
+#: The policy in force and the refusals it made (so the caller can say why a send failed).
+_active: contextvars.ContextVar[tuple[EgressPolicy, list[str]] | None] = contextvars.ContextVar("civicapps_egress", default=None)
+_install_lock = threading.Lock()
+
+
+def _port(value: Any) -> int | None:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return socket.getservbyname(value)
+        except OSError:
+            return None
+    return None
+
+
+def _wrap(resolve: Callable[..., Any]) -> Callable[..., Any]:
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        answers = resolve(host, port, *args, **kwargs)
+        active = _active.get()
+        if active is not None:
+            try:
+                _vet(active[0], answers, _port(port))
+            except EgressRefused as exc:
+                active[1].append(str(exc))
+                raise
+        return answers
+
+    getaddrinfo._civicapps_guard = True  # type: ignore[attr-defined]
+    return getaddrinfo
+
+
+def install() -> None:
+    """Put the guard in front of ``socket.getaddrinfo`` (again, if something replaced it since)."""
+    with _install_lock:
+        if not getattr(socket.getaddrinfo, "_civicapps_guard", False):
+            socket.getaddrinfo = _wrap(socket.getaddrinfo)
+
+
+@contextmanager
+def guarded(policy: EgressPolicy) -> Iterator[list[str]]:
+    """Every connection opened inside (in this thread or threads apprise starts from it) obeys ``policy``.
+
+    Yields the list of refusals made meanwhile, each a reason fit for staff eyes (an address, no URL).
+    """
+    install()
+    refusals: list[str] = []
+    token = _active.set((policy, refusals))
+    try:
+        yield refusals
+    finally:
+        _active.reset(token)

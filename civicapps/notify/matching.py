@@ -1,0 +1,127 @@
+"""From ingested records to outbox rows.
+
+The ``on_records_ingested`` listener only writes a match request and wakes a worker, so an ingest
+never waits for matching and a crash never loses the work: the ``notify.match`` job claims requests,
+asks each watching topic for its items, matches them (spatially or by key) against active
+subscriptions and inserts one outbox row per (subscription, item, event) under the unique key.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import delete, or_, select, update
+
+from civicapps.db import db_session, start_writing
+from civicapps.events import RecordsIngested
+from civicapps.jobs import queue_for
+from civicapps.notify.models import ACTIVE, FREQUENCIES, MatchRequest, Subscription, utcnow
+from civicapps.notify.outbox import add_rows, row, send_time, wake
+from civicapps.notify.settings import notify_settings
+from civicapps.notify.spatial import index_for
+from civicapps.notify.topics import EVENTS, Item, Topic, watching
+
+logger = logging.getLogger("civicapps.notify")
+CHUNK = 500  # subscription keys per IN (...) query
+
+
+def record_ingest(app: Flask, event: RecordsIngested) -> None:
+    """Note new or changed records for matching, if any topic watches them (the event listener)."""
+    if not any(watching(app, event.dataset, kind) for kind in EVENTS):
+        return
+    with app.app_context():  # its own session: the caller's transaction is not ours to commit
+        session = db_session()
+        session.add(MatchRequest(dataset=event.dataset, new=json.dumps(list(event.new)), changed=json.dumps(list(event.changed))))
+        session.commit()
+    try:
+        queue_for(app).enqueue("notify.match")
+    except Exception:  # the periodic match job will find the request
+        logger.exception("Could not queue matching for %s; the next periodic run will do it", event.dataset)
+
+
+def match_pending(app: Flask) -> int:
+    """The ``notify.match`` job: match every waiting request; returns the outbox rows created."""
+    session = db_session()
+    lease = timedelta(seconds=notify_settings(app).sending_timeout_seconds)
+    created = Counter[str]()
+    while True:
+        now = utcnow()
+        request = session.scalar(
+            select(MatchRequest)
+            .where(or_(MatchRequest.claimed_at.is_(None), MatchRequest.claimed_at < now - lease))
+            .order_by(MatchRequest.id)
+            .limit(1)
+        )
+        if request is None:
+            break
+        start_writing(session)
+        taken = session.execute(
+            update(MatchRequest)
+            .where(MatchRequest.id == request.id, or_(MatchRequest.claimed_at.is_(None), MatchRequest.claimed_at < now - lease))
+            .values(claimed_at=now)
+        )
+        session.commit()
+        if not taken.rowcount:  # another worker took it
+            continue
+        created += match_records(app, request.dataset, json.loads(request.new), json.loads(request.changed))
+        session.execute(delete(MatchRequest).where(MatchRequest.id == request.id))
+        session.commit()
+    wake(app, created["instant"])
+    return sum(created.values())
+
+
+def match_records(app: Flask, dataset: str, new: Sequence[Any], changed: Sequence[Any]) -> Counter[str]:
+    """Insert outbox rows for these records of ``dataset``; counts of rows written per frequency."""
+    settings = notify_settings(app)
+    session = db_session()
+    now = utcnow()
+    due = {frequency: send_time(frequency, settings, now) for frequency in FREQUENCIES}
+    written = Counter[str]()
+    rows = []
+    for event, ids in (("new", new), ("changed", changed)):
+        if not ids:
+            continue
+        for name, topic in watching(app, dataset, event).items():
+            items = list(topic.load(app, ids))
+            for item, subscription_id, frequency in _pairs(app, name, topic, items):
+                key = str(item.id) if event == "new" else f"{item.id}@{item.version or ''}"
+                payload = {"topic": name, "topic_title": topic.title, "item": item.snapshot()}
+                rows.append(row(subscription_id, key, event, due[frequency], payload))
+                written[frequency] += 1
+    start_writing(session)
+    add_rows(session, rows)
+    session.commit()
+    return written
+
+
+def _pairs(app: Flask, name: str, topic: Topic, items: list[Item]) -> list[tuple[Item, int, str]]:
+    """(item, subscription id, frequency) for each active subscription an item concerns."""
+    if topic.matcher == "key":
+        return _key_pairs(name, items)
+    located = [item for item in items if item.lon is not None and item.lat is not None]
+    if not located:
+        return []
+    index = index_for(app, db_session().connection(), name, notify_settings(app).crs)
+    item_index, ids, frequency = index.match([i.lon for i in located], [i.lat for i in located])  # type: ignore[misc]
+    return [(located[i], int(s), FREQUENCIES[f]) for i, s, f in zip(item_index, ids, frequency, strict=True)]
+
+
+def _key_pairs(name: str, items: list[Item]) -> list[tuple[Item, int, str]]:
+    by_key: dict[str, list[Item]] = {}
+    for item in items:
+        if item.key is not None:
+            by_key.setdefault(item.key, []).append(item)
+    keys = list(by_key)
+    pairs = []
+    for start in range(0, len(keys), CHUNK):
+        query = select(Subscription.id, Subscription.key, Subscription.frequency).where(
+            Subscription.topic == name, Subscription.status == ACTIVE, Subscription.key.in_(keys[start : start + CHUNK])
+        )
+        for subscription_id, key, frequency in db_session().execute(query):
+            pairs.extend((item, subscription_id, frequency) for item in by_key[key])
+    return pairs

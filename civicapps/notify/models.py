@@ -1,0 +1,110 @@
+"""The notify tables. The outbox is the ledger of truth: queue messages only wake workers up."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from civicapps.db import Model
+
+# Subscription.status
+PENDING, ACTIVE, ENDED = "pending", "active", "ended"
+# OutboxRow.status; "cancelled" is for rows whose subscription ended before they were sent.
+QUEUED, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
+FREQUENCIES = ("instant", "daily", "weekly")
+CONFIRM = "confirm"  # OutboxRow.kind of confirmation messages; alerts use the item event, "new"/"changed"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands datetimes back naive; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class Subscription(Model):
+    """A resident's (or a staff team's) request for alerts on one topic, through one channel."""
+
+    __tablename__ = "notify_subscription"
+    __table_args__ = (Index("notify_subscription_topic_status", "topic", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(120))
+    channel: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(Text)  # a secret: never logged, never shown unmasked
+    target_hash: Mapped[str] = mapped_column(String(64), index=True)
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    radius_m: Mapped[float | None] = mapped_column(Float)
+    polygon: Mapped[str | None] = mapped_column(Text)  # GeoJSON geometry, WGS84
+    key: Mapped[str | None] = mapped_column(String(200))
+    frequency: Mapped[str] = mapped_column(String(10), default="instant")
+    status: Mapped[str] = mapped_column(String(10), default=PENDING)
+    confirm_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    ip_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxRow(Model):
+    """One message part: a (subscription, item, kind) that must be sent exactly once."""
+
+    __tablename__ = "notify_outbox"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "item_key", "kind", name="notify_outbox_once"),
+        Index("notify_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("notify_subscription.id", ondelete="CASCADE"), index=True)
+    item_key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default=QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    claim: Mapped[str | None] = mapped_column(String(32), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    payload: Mapped[str] = mapped_column(Text, default="{}")  # the item snapshot, JSON
+
+
+class TopicState(Model):
+    """A counter bumped whenever a topic's set of active subscriptions changes (spatial index cache key)."""
+
+    __tablename__ = "notify_topic_state"
+
+    topic: Mapped[str] = mapped_column(String(120), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MatchRequest(Model):
+    """Ingested records waiting to be matched: written by the event hook, consumed by the match job."""
+
+    __tablename__ = "notify_match_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset: Mapped[str] = mapped_column(String(200))
+    new: Mapped[str] = mapped_column(Text)  # JSON list of primary keys
+    changed: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class InboxMessage(Model):
+    """A message the development inbox received over HTTP from apprise (demo and development only)."""
+
+    __tablename__ = "notify_inbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    channel: Mapped[str] = mapped_column(String(20))
+    recipient: Mapped[str] = mapped_column(String(200))  # masked
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,62 @@
+"""What a message says: the ``render_notification`` hook and the core's template-based default."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+
+from civicapps.notify.channels import ChannelKind
+
+EXTENSIONS = {"html": "html", "markdown": "md", "text": "txt"}
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One message to render. ``kind``: ``"confirm"``, ``"alert"`` (one item) or ``"digest"``.
+
+    ``items`` are the snapshots taken at match time (``id``, ``title``, ``url``, ``summary``,
+    ``lon``, ``lat``). Every rendering must show ``unsubscribe_url``; confirmations show
+    ``confirm_url`` and ``code``.
+    """
+
+    kind: str
+    topic: str
+    topic_title: str
+    area: str
+    unsubscribe_url: str
+    manage_url: str
+    council: str
+    items: tuple[dict[str, Any], ...] = ()
+    confirm_url: str | None = None
+    code: str | None = None
+    frequency: str = "instant"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A rendered message: ``body`` is in the channel's format (``channel.format``)."""
+
+    title: str
+    body: str
+
+
+def template_names(notification: Notification, channel: ChannelKind) -> list[str]:
+    """The topic's own template first, then the core's; a council overrides either in instance/templates."""
+    name = f"{notification.kind}.{EXTENSIONS[channel.format]}"
+    return [f"civicapps/notify/{notification.topic}/{name}", f"civicapps/notify/{name}"]
+
+
+def render_default(app: Flask, notification: Notification, channel: ChannelKind) -> Message:
+    """Render the first template found: its ``title`` block is the title, the whole of it the body."""
+    template = app.jinja_env.get_or_select_template(template_names(notification, channel))
+    context = {"n": notification, "channel": channel}
+    title_block = template.blocks.get("title")
+    title = "".join(title_block(template.new_context(context))) if title_block else notification.topic_title
+    return Message(title=" ".join(title.split()), body=template.render(context).strip() + "\n")
+
+
+def render(app: Flask, notification: Notification, channel: ChannelKind) -> Message:
+    """Ask the ``render_notification`` providers; the core's default answers last."""
+    registry = app.extensions["civicapps"].registry
+    return registry.call_first("render_notification", app=app, notification=notification, channel=channel)

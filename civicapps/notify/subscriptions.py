@@ -1,0 +1,294 @@
+"""Subscriptions: created unconfirmed, confirmed through their own channel, changed, ended, expired.
+
+Nobody can be signed up by someone else: a new subscription receives only its confirmation message
+(a link and a code) until that message is answered, and unconfirmed ones are deleted after
+``confirm_within_hours``. Creation is rate-limited per client address and per target. Links in
+messages are signed tokens, so unsubscribing and managing alerts need no account.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import apprise
+from flask import Flask
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from civicapps.db import db_session, insert_ignoring_conflicts, start_writing
+from civicapps.notify.channels import ChannelError, destination, enabled_kinds, scheme_refusal
+from civicapps.notify.egress import EgressPolicy, EgressRefused
+from civicapps.notify.models import (
+    ACTIVE,
+    CANCELLED,
+    CONFIRM,
+    ENDED,
+    FREQUENCIES,
+    PENDING,
+    QUEUED,
+    OutboxRow,
+    Subscription,
+    TopicState,
+    utcnow,
+)
+from civicapps.notify.outbox import add_rows, row, send_time, wake
+from civicapps.notify.settings import notify_settings
+from civicapps.notify.spatial import parse_area
+from civicapps.notify.topics import topics_of
+
+DEV_BASE_URL = "http://127.0.0.1:5000"  # where `civicapps serve` listens when base_url is not set
+MAX_CODE_ATTEMPTS = 5
+
+
+class SubscriptionError(ValueError):
+    """A field the resident must correct; ``field`` names it, the message says how."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+class RateLimited(Exception):
+    """Too many new subscriptions from one address or to one target."""
+
+
+@dataclass
+class SubscriptionRequest:
+    """What a resident asked for, from the web form or the JSON API, before validation."""
+
+    topic: str
+    channel: str
+    target: str
+    frequency: str = "instant"
+    lat: float | None = None
+    lon: float | None = None
+    radius_m: float | None = None
+    area: Any = None  # a GeoJSON Polygon, instead of lat/lon/radius
+    key: str | None = None
+
+
+def _digest(app: Flask, text: str) -> str:
+    return hmac.new(app.secret_key.encode(), text.encode(), hashlib.sha256).hexdigest()  # type: ignore[union-attr]
+
+
+def target_hash(app: Flask, channel: str, target: str) -> str:
+    """A keyed hash of a target: for rate limits and "manage my alerts", without storing it twice."""
+    return _digest(app, f"target:{channel}:{target.lower()}")
+
+
+def confirmation_code(app: Flask, subscription: Subscription) -> str:
+    """The six-digit code sent with the confirmation link; derived, so it is never stored."""
+    return f"{int(_digest(app, f'code:{subscription.id}:{subscription.target_hash}'), 16) % 1_000_000:06d}"
+
+
+def _serializer(app: Flask, purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(app.secret_key, salt=f"civicapps.notify.{purpose}")  # type: ignore[arg-type]
+
+
+def make_token(app: Flask, purpose: str, value: Any) -> str:
+    return _serializer(app, purpose).dumps(value)
+
+
+def read_token(app: Flask, purpose: str, token: str, max_age: float | None = None) -> Any:
+    """The value signed into ``token`` for ``purpose``, or None if it is forged, mangled or too old."""
+    try:
+        return _serializer(app, purpose).loads(token, max_age=max_age)
+    except BadSignature:
+        return None
+
+
+def confirm_max_age(app: Flask) -> float:
+    return notify_settings(app).confirm_within_hours * 3600
+
+
+def external_url(app: Flask, endpoint: str, **values: Any) -> str:
+    """An absolute link for messages sent outside any request, from ``base_url``."""
+    adapter = app.extensions.get("civicapps_url_adapter")
+    if adapter is None:
+        base = urlsplit(app.extensions["civicapps"].settings.base_url or DEV_BASE_URL)
+        adapter = app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+        app.extensions["civicapps_url_adapter"] = adapter
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def links(app: Flask, subscription: Subscription, confirm: bool = False) -> dict[str, str]:
+    """The links a message to ``subscription`` carries (every one: unsubscribe and manage)."""
+    result = {
+        "unsubscribe_url": external_url(app, "notify.unsubscribe", token=make_token(app, "unsubscribe", subscription.id)),
+        "manage_url": external_url(app, "notify.manage", token=make_token(app, "manage", subscription.target_hash)),
+    }
+    if confirm:
+        result["confirm_url"] = external_url(app, "notify.confirm_link", token=make_token(app, "confirm", subscription.id))
+    return result
+
+
+def describe_area(subscription: Subscription) -> str:
+    if subscription.radius_m is not None:
+        return f"within {subscription.radius_m:g} m of {subscription.lat:.5f}, {subscription.lon:.5f}"
+    if subscription.polygon is not None:
+        return "in the area you drew"
+    return f"about {subscription.key}"
+
+
+def bump_topic(session: Session, topic: str) -> None:
+    """Mark a topic's set of active subscriptions as changed, so cached spatial indexes are rebuilt."""
+    session.execute(insert_ignoring_conflicts(session.get_bind().dialect.name, TopicState).values(topic=topic, version=0))
+    session.execute(update(TopicState).where(TopicState.topic == topic).values(version=TopicState.version + 1))
+
+
+def _validated_area(request: SubscriptionRequest, matcher: str, max_radius: int, max_points: int) -> dict[str, Any]:
+    if matcher == "key":
+        key = (request.key or "").strip()
+        if not key or len(key) > 200:
+            raise SubscriptionError("key", "Say which item you want alerts about")
+        return {"key": key}
+    if request.area is not None:
+        try:
+            return {"polygon": parse_area(request.area, max_points)}
+        except ValueError as exc:
+            raise SubscriptionError("area", str(exc)) from None
+    for name, value, low, high in (("lat", request.lat, -90, 90), ("lon", request.lon, -180, 180)):
+        if value is None or not math.isfinite(value) or not low <= value <= high:
+            raise SubscriptionError(name, f"Enter a {'latitude' if name == 'lat' else 'longitude'} between {low} and {high}")
+    if request.radius_m is None or not math.isfinite(request.radius_m) or not 10 <= request.radius_m <= max_radius:
+        raise SubscriptionError("radius_m", f"Choose a distance between 10 and {max_radius} metres")
+    return {"lat": request.lat, "lon": request.lon, "radius_m": float(request.radius_m)}
+
+
+def _check_rate(session: Session, column: Any, value: str, limit: int, hours: int) -> None:
+    since = utcnow() - timedelta(hours=hours)
+    count = session.scalar(select(func.count()).select_from(Subscription).where(column == value, Subscription.created_at > since))
+    if count and count >= limit:
+        raise RateLimited()
+
+
+def create(app: Flask, request: SubscriptionRequest, client_ip: str | None, staff_id: str | None = None) -> Subscription:
+    """Validate ``request`` and store it unconfirmed, with its confirmation message queued.
+
+    Raises :class:`SubscriptionError` for a field to correct and :class:`RateLimited` when too many
+    were made recently. Staff (``staff_id``) may also use raw apprise URLs.
+    """
+    settings = notify_settings(app)
+    topic = topics_of(app).get(request.topic)
+    if topic is None:
+        raise SubscriptionError("topic", "Choose what you want alerts about")
+    kind = enabled_kinds(settings, staff=staff_id is not None).get(request.channel)
+    if kind is None:
+        raise SubscriptionError("channel", "Choose how you want to get alerts")
+    try:
+        target = kind.normalise(request.target or "")
+        url = kind.build(target, settings)
+        refusal = scheme_refusal(url, settings)
+        if refusal:
+            raise ChannelError("Enter a web address starting with https://" if kind.name == "webhook" else f"This cannot be used: {refusal}")
+        if apprise.Apprise.instantiate(url) is None:
+            raise ChannelError("This is not a notification address we can use; check it and try again")
+        chosen = destination(kind, target, url)
+        if chosen:
+            EgressPolicy(settings.egress_allow).check(*chosen)
+    except ChannelError as exc:
+        raise SubscriptionError("target", str(exc)) from None
+    except EgressRefused as exc:
+        raise SubscriptionError(
+            "target", f"Alerts cannot be sent to that address: {str(exc).removeprefix('destination ')}. Use a public internet address."
+        ) from None
+    area = _validated_area(request, topic.matcher, settings.max_radius_m, settings.max_polygon_points)
+    if request.frequency not in FREQUENCIES:
+        raise SubscriptionError("frequency", "Choose how often you want alerts")
+    session = db_session()
+    hashed = target_hash(app, kind.name, target)
+    ip_hash = _digest(app, f"ip:{client_ip}") if client_ip else None
+    if staff_id is None:
+        if ip_hash:
+            _check_rate(session, Subscription.ip_hash, ip_hash, settings.subscriptions_per_ip_per_hour, 1)
+        _check_rate(session, Subscription.target_hash, hashed, settings.subscriptions_per_target_per_day, 24)
+    start_writing(session)
+    subscription = Subscription(
+        topic=request.topic, channel=kind.name, target=target, target_hash=hashed, frequency=request.frequency,
+        status=PENDING, confirm_attempts=0, ip_hash=ip_hash, created_by=staff_id, **area,
+    )
+    session.add(subscription)
+    session.flush()
+    add_rows(session, [row(subscription.id, CONFIRM, CONFIRM, utcnow(), {"topic": request.topic, "topic_title": topic.title})])
+    session.commit()
+    wake(app, 1)
+    return subscription
+
+
+def confirm(subscription: Subscription) -> bool:
+    """Activate a pending subscription; False if it was not pending (already confirmed, or ended)."""
+    if subscription.status != PENDING:
+        return False
+    session = db_session()
+    start_writing(session)
+    subscription.status, subscription.confirmed_at = ACTIVE, utcnow()
+    bump_topic(session, subscription.topic)
+    session.commit()
+    return True
+
+
+def confirm_with_code(app: Flask, subscription: Subscription, code: str) -> bool:
+    """Confirm by the code from the message; after too many wrong codes the subscription ends."""
+    if subscription.status != PENDING:
+        return False
+    if hmac.compare_digest(code.strip(), confirmation_code(app, subscription)):
+        return confirm(subscription)
+    start_writing(db_session())
+    subscription.confirm_attempts += 1
+    db_session().commit()
+    if subscription.confirm_attempts >= MAX_CODE_ATTEMPTS:
+        end(subscription)
+    return False
+
+
+def end(subscription: Subscription) -> None:
+    """Unsubscribe: nothing more is sent, including rows already queued."""
+    if subscription.status == ENDED:
+        return
+    session = db_session()
+    start_writing(session)
+    if subscription.status == ACTIVE:
+        bump_topic(session, subscription.topic)
+    subscription.status, subscription.ended_at = ENDED, utcnow()
+    session.execute(
+        update(OutboxRow).where(OutboxRow.subscription_id == subscription.id, OutboxRow.status == QUEUED).values(status=CANCELLED)
+    )
+    session.commit()
+
+
+def set_frequency(app: Flask, subscription: Subscription, frequency: str) -> None:
+    """Switch between instant, daily and weekly; alerts already waiting move to the new schedule."""
+    if frequency not in FREQUENCIES:
+        raise SubscriptionError("frequency", "Choose how often you want alerts")
+    session = db_session()
+    start_writing(session)
+    subscription.frequency = frequency
+    session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.subscription_id == subscription.id, OutboxRow.status == QUEUED, OutboxRow.kind != CONFIRM)
+        .values(next_attempt_at=send_time(frequency, notify_settings(app), utcnow()))
+    )
+    if subscription.status == ACTIVE:
+        bump_topic(session, subscription.topic)
+    session.commit()
+
+
+def of_target(hashed: str) -> list[Subscription]:
+    """Everything one target is subscribed to, for its "manage my alerts" page."""
+    query = select(Subscription).where(Subscription.target_hash == hashed, Subscription.status != ENDED).order_by(Subscription.id)
+    return list(db_session().scalars(query))
+
+
+def expire_unconfirmed(app: Flask) -> int:
+    """Delete subscriptions never confirmed in time (their messages go with them); the ``expire`` job."""
+    cutoff = utcnow() - timedelta(hours=notify_settings(app).confirm_within_hours)
+    session = db_session()
+    result = session.execute(delete(Subscription).where(Subscription.status == PENDING, Subscription.created_at < cutoff))
+    session.commit()
+    return result.rowcount

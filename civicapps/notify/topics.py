@@ -1,0 +1,91 @@
+"""Topics: what residents subscribe to, registered by plugins through ``register_topics``."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from flask import Flask
+
+from civicapps.errors import StartupError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from civicapps.plugins import PluginRegistry
+
+TOPIC_NAME = re.compile(r"[a-z][a-z0-9_]*")
+MATCHERS = ("area", "key")
+EVENTS = ("new", "changed")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One record as a topic presents it: for matching (``lon``/``lat`` or ``key``) and for messages.
+
+    ``id`` is the record's primary key in its dataset. ``version`` tells changes apart: an item that
+    changes alerts once per version (for ``"changed"`` topics), never once per ingest.
+    """
+
+    id: int | str
+    title: str
+    url: str | None = None
+    summary: str = ""
+    lon: float | None = None
+    lat: float | None = None
+    key: str | None = None
+    version: str | None = None
+
+    def snapshot(self) -> dict[str, Any]:
+        """What the outbox keeps, so a message can be sent later without the plugin's tables."""
+        return {"id": self.id, "title": self.title, "url": self.url, "summary": self.summary, "lon": self.lon, "lat": self.lat}
+
+
+@dataclass(frozen=True)
+class Topic:
+    """Something residents can subscribe to, returned by a plugin's ``register_topics`` hook.
+
+    ``dataset`` is the ``<plugin>.<dataset>`` whose ingests the topic watches; ``load(app, ids)``
+    returns the :class:`Item` for each of those primary keys it wants to alert on (it may skip some).
+    ``matcher`` is ``"area"`` (point and radius, or polygon, subscriptions; items need ``lon``/``lat``)
+    or ``"key"`` (subscriptions name an item ``key``). ``events`` picks new records, changed ones, or both.
+    """
+
+    name: str
+    title: str
+    dataset: str
+    load: Callable[[Flask, Sequence[Any]], Iterable[Item]]
+    matcher: Literal["area", "key"] = "area"
+    events: tuple[str, ...] = ("new",)
+    description: str = ""
+
+
+def collect_topics(app: Flask, registry: PluginRegistry) -> dict[str, Topic]:
+    """Every plugin's topics keyed ``<plugin>.<topic>``; refuses malformed ones at startup."""
+    topics: dict[str, Topic] = {}
+    for plugin, registered in registry.call_each("register_topics", app=app).items():
+        for topic in registered:
+            where = f"Plugin '{plugin}': topic {getattr(topic, 'name', topic)!r}"
+            if not isinstance(topic, Topic):
+                raise StartupError(f"Plugin '{plugin}': register_topics must return civicapps.Topic objects, not {topic!r}.")
+            if not TOPIC_NAME.fullmatch(topic.name):
+                raise StartupError(f"{where} must have a snake_case name.")
+            if topic.matcher not in MATCHERS:
+                raise StartupError(f"{where} has matcher {topic.matcher!r}; expected one of {', '.join(MATCHERS)}.")
+            if not topic.events or set(topic.events) - set(EVENTS):
+                raise StartupError(f"{where} has events {topic.events!r}; expected some of {', '.join(EVENTS)}.")
+            if "." not in topic.dataset:
+                raise StartupError(f"{where} watches dataset {topic.dataset!r}; expected '<plugin>.<dataset>'.")
+            full = f"{plugin}.{topic.name}"
+            if full in topics:
+                raise StartupError(f"{where} is registered twice.")
+            topics[full] = topic
+    return topics
+
+
+def topics_of(app: Flask) -> dict[str, Topic]:
+    return app.extensions["civicapps"].topics
+
+
+def watching(app: Flask, dataset: str, event: str) -> dict[str, Topic]:
+    """The topics that alert on ``event`` ("new" or "changed") records of ``dataset``."""
+    return {name: t for name, t in topics_of(app).items() if t.dataset == dataset and event in t.events}

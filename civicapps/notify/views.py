@@ -1,0 +1,217 @@
+"""Residents' pages and the JSON API: subscribe, confirm, unsubscribe, manage.
+
+Links in messages are signed tokens. Following one never changes anything by itself: mail scanners
+open links, so the page asks for one click on a button (a POST). Unsubscribing also accepts the
+RFC 8058 one-click POST that mail clients send, without a CSRF token (the signed token is the proof).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField
+from wtforms.validators import InputRequired
+
+from civicapps.auth import current_actor
+from civicapps.db import db_session
+from civicapps.notify.channels import KINDS, enabled_kinds
+from civicapps.notify.models import ACTIVE, ENDED, FREQUENCIES, Subscription
+from civicapps.notify.settings import notify_settings
+from civicapps.notify.subscriptions import (
+    RateLimited,
+    SubscriptionError,
+    SubscriptionRequest,
+    confirm,
+    confirm_max_age,
+    confirm_with_code,
+    create,
+    describe_area,
+    end,
+    make_token,
+    of_target,
+    read_token,
+    set_frequency,
+)
+from civicapps.notify.topics import topics_of
+from civicapps.web.shell import error_response
+
+bp = Blueprint("notify", __name__, template_folder="templates", static_folder="static", static_url_path="/-/static/notify")
+FREQUENCY_LABELS = {"instant": "As they happen", "daily": "Once a day", "weekly": "Once a week"}
+RADII = (100, 250, 500, 1000, 2000, 5000)
+
+
+class SubscribeForm(FlaskForm):
+    topic = SelectField("What do you want alerts about?", validators=[InputRequired("Choose what you want alerts about")])
+    channel = RadioField("How should we send them?", validators=[InputRequired("Choose how you want to get alerts")])
+    target = StringField("Where should we send them?", validators=[InputRequired("Enter where to send your alerts")])
+    lat = StringField("Latitude")
+    lon = StringField("Longitude")
+    radius_m = SelectField("Distance", coerce=int, default=500)
+    key = HiddenField()
+    frequency = RadioField("How often?", choices=[SelectChoice(v, label) for v, label in FREQUENCY_LABELS.items()], default="instant")
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Confirmation code", validators=[InputRequired("Enter the code from the message we sent")])
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    topics = topics_of(current_app)
+    return {"topic_title": lambda s: topics[s.topic].title if s.topic in topics else s.topic}
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text not in (None, "") else None
+    except ValueError:
+        return math.nan  # reported as out of range by the validation
+
+
+def _subscription(token: str, purpose: str, max_age: float | None = None) -> Subscription:
+    subscription_id = read_token(current_app, purpose, token, max_age)
+    subscription = db_session().get(Subscription, subscription_id) if isinstance(subscription_id, int) else None
+    if subscription is None:
+        abort(404)
+    return subscription
+
+
+def _page(template: str, **context: Any) -> str:
+    return render_template(f"civicapps/notify/{template}", **context)
+
+
+@bp.get("/alerts/")
+def index() -> str:
+    return _page("index.html", topics=topics_of(current_app))
+
+
+@bp.route("/alerts/subscribe", methods=["GET", "POST"])
+def subscribe() -> Any:
+    topics = topics_of(current_app)
+    actor = current_actor()
+    kinds = enabled_kinds(notify_settings(current_app), staff=actor is not None)
+    form = SubscribeForm(data={k: v for k, v in request.args.items() if k in ("topic", "lat", "lon", "key")})
+    form.topic.choices = [SelectChoice(name, topic.title) for name, topic in topics.items()]
+    form.channel.choices = [SelectChoice(kind.name, kind.label) for kind in kinds.values()]
+    max_radius = notify_settings(current_app).max_radius_m
+    form.radius_m.choices = [SelectChoice(str(r), f"{r:,} metres") for r in RADII if r <= max_radius]
+    problem = None
+    if form.validate_on_submit():
+        wanted = SubscriptionRequest(
+            topic=form.topic.data, channel=form.channel.data, target=form.target.data, frequency=form.frequency.data,
+            lat=_number(form.lat.data), lon=_number(form.lon.data), radius_m=form.radius_m.data, key=form.key.data or None,
+        )
+        try:
+            subscription = create(current_app, wanted, request.remote_addr, actor.id if actor else None)
+        except SubscriptionError as exc:
+            field = getattr(form, exc.field, None)
+            if field is None:
+                problem = str(exc)
+            else:
+                field.errors = [*field.errors, str(exc)]
+        except RateLimited:
+            return error_response(429, "Too many alerts were set up from here or to that address recently. Try again later.")
+        else:
+            return redirect(url_for("notify.confirm_code", ref=make_token(current_app, "ref", subscription.id)))
+    target_hint = ". ".join(f"{kind.label}: {kind.hint}" for kind in kinds.values())
+    return _page("subscribe.html", form=form, topics=topics, target_hint=target_hint, problem=problem)
+
+
+@bp.route("/alerts/confirm", methods=["GET", "POST"])
+def confirm_code() -> Any:
+    subscription = _subscription(request.args.get("ref", ""), "ref", confirm_max_age(current_app))
+    form = CodeForm()
+    if subscription.status == ACTIVE:
+        return _page("done.html", title="Your alerts are on", subscription=subscription, area=describe_area(subscription))
+    if form.validate_on_submit():
+        if confirm_with_code(current_app, subscription, form.code.data or ""):
+            return _page("done.html", title="Your alerts are on", subscription=subscription, area=describe_area(subscription))
+        form.code.errors = [*form.code.errors, "That code is not right. Check the message we sent and try again"]
+    kind = KINDS[subscription.channel]
+    return _page("confirm_code.html", form=form, subscription=subscription, channel=kind, masked=kind.mask(subscription.target))
+
+
+@bp.route("/alerts/confirm/<token>", methods=["GET", "POST"])
+def confirm_link(token: str) -> Any:
+    subscription = _subscription(token, "confirm", confirm_max_age(current_app))
+    form = FlaskForm()
+    if request.method == "POST" and form.validate_on_submit():
+        confirm(subscription)
+    if subscription.status == ACTIVE:
+        return _page("done.html", title="Your alerts are on", subscription=subscription, area=describe_area(subscription))
+    if subscription.status == ENDED:
+        abort(404)
+    return _page("confirm_link.html", form=form, subscription=subscription, area=describe_area(subscription))
+
+
+@bp.get("/alerts/unsubscribe/<token>")
+def unsubscribe(token: str) -> Any:
+    subscription = _subscription(token, "unsubscribe")
+    return _page("unsubscribe.html", subscription=subscription, token=token, area=describe_area(subscription))
+
+
+@bp.post("/alerts/unsubscribe/<token>")
+def unsubscribe_post(token: str) -> Any:
+    subscription = _subscription(token, "unsubscribe")
+    end(subscription)
+    return _page("unsubscribed.html", subscription=subscription, area=describe_area(subscription))
+
+
+@bp.route("/alerts/manage/<token>", methods=["GET", "POST"])
+def manage(token: str) -> Any:
+    hashed = read_token(current_app, "manage", token)
+    if not isinstance(hashed, str):
+        abort(404)
+    form = FlaskForm()
+    if request.method == "POST" and form.validate_on_submit():
+        chosen = next((s for s in of_target(hashed) if str(s.id) == request.form.get("subscription")), None)
+        if chosen is None:
+            abort(404)
+        if request.form.get("action") == "unsubscribe":
+            end(chosen)
+        elif request.form.get("frequency") in FREQUENCIES:
+            set_frequency(current_app, chosen, request.form["frequency"])
+        return redirect(url_for("notify.manage", token=token, saved=chosen.id))
+    subscriptions = [(s, describe_area(s)) for s in of_target(hashed)]
+    return _page("manage.html", form=form, subscriptions=subscriptions, topics=topics_of(current_app), labels=FREQUENCY_LABELS)
+
+
+@bp.get("/alerts/api/topics")
+def api_topics() -> Any:
+    return [
+        {"name": name, "title": t.title, "description": t.description, "matcher": t.matcher, "events": list(t.events)}
+        for name, t in topics_of(current_app).items()
+    ]
+
+
+@bp.post("/alerts/api/subscriptions")
+def api_subscribe() -> Any:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return {"error": "Send a JSON object", "errors": {}}, 400
+    try:
+        wanted = SubscriptionRequest(
+            topic=str(data.get("topic", "")), channel=str(data.get("channel", "")), target=str(data.get("target", "")),
+            frequency=str(data.get("frequency", "instant")), lat=_coerce(data.get("lat")), lon=_coerce(data.get("lon")),
+            radius_m=_coerce(data.get("radius_m")), area=data.get("area"), key=data.get("key"),
+        )
+        subscription = create(current_app, wanted, request.remote_addr)
+    except SubscriptionError as exc:
+        return {"error": str(exc), "errors": {exc.field: str(exc)}}, 400
+    except RateLimited:
+        return error_response(429, "Too many alerts were set up from here or to that address recently. Try again later.")
+    ref = make_token(current_app, "ref", subscription.id)
+    return {
+        "id": subscription.id,
+        "status": "pending_confirmation",
+        "message": "We sent a confirmation message. Open its link, or enter its code at confirm_url.",
+        "confirm_url": url_for("notify.confirm_code", ref=ref, _external=True),
+    }, 202
+
+
+def _coerce(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None if value is None else math.nan
+    return _number(str(value))

@@ -1,0 +1,129 @@
+"""Delivery: digests, retries with back-off, failures for staff with a retry button, the sweeper, and email
+with one-click unsubscribe headers, all through real apprise to real sinks on 127.0.0.1."""
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from civicapps.auth import create_user
+from civicapps.db import db_session
+from civicapps.jobs import queue_for
+from civicapps.notify.models import OutboxRow, Subscription
+from civicapps.notify.outbox import claim, send_time
+from civicapps.notify.settings import SAFE_SCHEMES, NotifySettings
+
+
+def confirmed(world, **choices):
+    world.resident.subscribe(world.sink.url(), **choices)
+    [confirmation] = world.sink.wait_for(1)
+    assert "Your alerts are on" in world.resident.press_button(world.link(confirmation, "open this link")).text
+
+
+def outbox(world):
+    with world.app.app_context():
+        return list(db_session().scalars(select(OutboxRow).order_by(OutboxRow.id)))
+
+
+def make_due(world):
+    with world.app.app_context():
+        db_session().execute(update(OutboxRow).where(OutboxRow.status == "pending").values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)))
+        db_session().commit()
+
+
+def test_daily_digest_gathers_items_into_one_message(world):
+    confirmed(world, frequency="daily")
+    world.ingest(new=[world.add(f"Seal number {n}") for n in range(3)])
+    world.settle()
+    assert len(world.sink.messages) == 1, "nothing before the digest hour"
+    waiting = [row for row in outbox(world) if row.kind == "new"]
+    assert len(waiting) == 3 and len({row.next_attempt_at for row in waiting}) == 1
+    make_due(world)  # the digest hour has come
+    queue_for(world.app).run_once()  # the periodic sweep wakes a worker for the due rows
+    digest = world.sink.wait_for(2)[1]["body"]
+    assert digest["title"] == "3 new: Sightings near you"
+    assert "Your daily summary of \"Sightings near you\"" in digest["message"]
+    assert all(f"- Seal number {n}" in digest["message"] for n in range(3))
+    assert [row.status for row in outbox(world)] == ["sent"] * 4
+
+
+@pytest.mark.parametrize(
+    "frequency, now, due",
+    [
+        ("daily", "2026-11-23T06:59:00+00:00", "2026-11-23T07:00:00+00:00"),
+        ("daily", "2026-11-23T07:00:00+00:00", "2026-11-24T07:00:00+00:00"),
+        ("daily", "2026-06-01T05:00:00+00:00", "2026-06-01T06:00:00+00:00"),  # 07:00 British Summer Time
+        ("weekly", "2026-11-23T08:00:00+00:00", "2026-11-30T07:00:00+00:00"),  # a Monday, after the hour
+        ("weekly", "2026-11-26T12:00:00+00:00", "2026-11-30T07:00:00+00:00"),
+        ("instant", "2026-11-26T12:00:00+00:00", "2026-11-26T12:00:00+00:00"),
+    ],
+)
+def test_digest_times_follow_the_local_clock(frequency, now, due):
+    assert send_time(frequency, NotifySettings(), datetime.fromisoformat(now)) == datetime.fromisoformat(due)
+
+
+def test_failures_back_off_then_show_for_staff_who_can_retry(world_factory):
+    world = world_factory(max_attempts=2)
+    world.sink.status = 500
+    world.resident.subscribe(world.sink.url("/hook/secret-token"))
+    [row] = outbox(world)
+    assert (row.status, row.attempts) == ("pending", 1) and "500" in row.last_error
+    assert timedelta(seconds=55) < row.next_attempt_at.replace(tzinfo=UTC) - datetime.now(UTC) < timedelta(seconds=61)
+    make_due(world)
+    queue_for(world.app).run_once()
+    [row] = outbox(world)
+    assert (row.status, row.attempts) == ("failed", 2)
+
+    with world.app.app_context():
+        create_user("clerk@council.example", "Clerk", "a-long-staff-password")
+    client = world.resident.client
+    client.post("/-/login", data={"email": "clerk@council.example", "password": "a-long-staff-password", "csrf_token": world.resident.form_token("/-/login")})
+    page = client.get("/-/notifications")
+    assert re.search(r"<th scope=\"row\">webhook</th><td>0</td><td>0</td><td>0</td><td>1</td><td>0</td>", page.text)
+    assert "webhook: http://127.0.0.1/…" in page.text and "Internal server error" in page.text
+    assert "secret-token" not in page.text, "targets are masked for staff too"
+
+    world.sink.status = 200
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
+    retried = client.post("/-/notifications/retry", data={"row": str(row.id), "csrf_token": token})
+    assert retried.headers["Location"] == "/-/notifications?retried=1"
+    assert [(r.status, r.attempts) for r in outbox(world)] == [("sent", 1)]
+    assert len(world.sink.messages) == 3
+
+
+def test_sweeper_puts_back_what_a_dead_worker_left_sending(world_factory, tmp_path):
+    world = world_factory({"queue_url": f"sqlite:///{tmp_path / 'queue.db'}"}, sending_timeout_seconds=60)
+    world.resident.subscribe(world.sink.url())
+    with world.app.app_context():
+        token, [claimed] = claim(db_session(), 10)  # a worker claims the confirmation ... and dies
+    queue_for(world.app).run_once()
+    assert world.sink.messages == [] and outbox(world)[0].status == "sending", "a live claim is left alone"
+    with world.app.app_context():
+        db_session().execute(update(OutboxRow).values(claimed_at=datetime.now(UTC) - timedelta(minutes=2)))
+        db_session().commit()
+    queue_for(world.app).run_once()
+    assert len(world.sink.messages) == 1 and outbox(world)[0].status == "sent"
+
+
+def test_email_has_html_text_and_one_click_unsubscribe_headers(world_factory, civic_mail_sink):
+    world = world_factory(
+        channels=["email", "webhook"],
+        mail_url=civic_mail_sink.url(),
+        allowed_schemes=[*SAFE_SCHEMES, "json"],
+        egress_allow=[f"127.0.0.1:{civic_mail_sink.port}"],
+    )
+    world.resident.subscribe("Jo.Bloggs@Example.ORG", channel="email")
+    [mail] = civic_mail_sink.wait_for(1)
+    assert mail["To"] == "Jo.Bloggs@example.org" and mail["From"] == "alerts@council.example"
+    assert mail["Subject"] == "Confirm your alerts from Example Council"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    unsubscribe = re.fullmatch(r"<(http://127\.0\.0\.1:5000/alerts/unsubscribe/\S+)>", mail["List-Unsubscribe"]).group(1)
+    parts = {part.get_content_type(): part.get_payload(decode=True).decode() for part in mail.walk() if not part.is_multipart()}
+    assert '<a href="http://127.0.0.1:5000/alerts/confirm/' in parts["text/html"]
+    assert "Confirm your alerts" in parts["text/plain"]
+
+    # RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click" with no cookie and no CSRF token.
+    done = world.app.test_client().post(unsubscribe.removeprefix("http://127.0.0.1:5000"), data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200 and "Alerts stopped" in done.text
+    with world.app.app_context():
+        assert db_session().scalar(select(Subscription.status)) == "ended"

@@ -1,0 +1,135 @@
+"""Nobody can use the alerts to reach our network: loopback, private, link-local (metadata) addresses and
+names resolving to them are refused with a clear message when subscribing and again when sending."""
+import re
+import socket
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from civicapps.db import db_session
+from civicapps.notify.delivery import deliver_due
+from civicapps.notify.egress import EgressPolicy, EgressRefused, guarded
+from civicapps.notify.models import OutboxRow, Subscription
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """Host names we control: ``dns["name"] = "10.0.0.7"`` makes the name resolve there."""
+    table = {}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host in table:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (table[host], int(port or 0)))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return table
+
+
+def error_next_to_target(page):
+    match = re.search(r'<p id="target-error" class="error-message"><span class="visually-hidden">Error:</span> ([^<]+)</p>', page.text)
+    return match and match.group(1)
+
+
+@pytest.mark.parametrize(
+    "target, reason",
+    [
+        ("http://127.0.0.1:9/hook", "127.0.0.1 is a loopback address (this machine)"),
+        ("http://10.1.2.3/hook", "10.1.2.3 is a private network address"),
+        ("http://169.254.169.254/latest/meta-data", "169.254.169.254 is a link-local address (such as a cloud metadata service)"),
+        ("http://localhost:9/hook", "is a loopback address (this machine)"),
+        ("http://hooks.example.org/hook", "10.0.0.7 is a private network address"),
+        ("http://[::ffff:10.9.9.9]/hook", "10.9.9.9 is a private network address"),
+    ],
+)
+def test_non_public_targets_are_refused_when_subscribing(world, dns, target, reason):
+    dns["hooks.example.org"] = "10.0.0.7"
+    page = world.resident.subscribe(target.format(port=world.sink.port))
+    assert page.status_code == 200
+    message = error_next_to_target(page)
+    assert message.startswith("Alerts cannot be sent to that address: ") and reason in message
+    assert message.endswith("Use a public internet address.")
+    api = world.resident.client.post(
+        "/alerts/api/subscriptions", json={"topic": "sightings.near", "channel": "webhook", "target": target.format(port=world.sink.port), "lat": 54.15, "lon": -4.48, "radius_m": 500}
+    )
+    assert api.status_code == 400 and reason in api.json["errors"]["target"]
+    with world.app.app_context():
+        assert db_session().scalar(select(func.count()).select_from(Subscription)) == 0
+    assert world.sink.messages == []
+
+
+@pytest.mark.parametrize("rebound", ["10.0.0.7", "169.254.169.254", "127.0.0.2"])
+def test_a_name_rebound_to_a_private_address_is_refused_when_sending(world_factory, dns, tmp_path, rebound):
+    world = world_factory({"queue_url": f"sqlite:///{tmp_path / 'queue.db'}"})  # nothing is sent until we say
+    dns["hooks.example.org"] = "93.184.216.34"  # public when the resident subscribes
+    assert world.resident.subscribe("http://hooks.example.org/hook").status_code == 302
+    dns["hooks.example.org"] = rebound  # ... and private when the worker sends
+    with world.app.app_context():
+        assert deliver_due(world.app) == 0
+        row = db_session().scalar(select(OutboxRow))
+    assert row.status == "pending" and row.attempts == 1, "refused sends are retried later, then marked failed"
+    assert row.last_error.startswith(f"destination {rebound} is a ")
+    assert world.sink.messages == []
+
+
+def test_redirects_are_not_followed_and_would_be_refused(world, civic_app_factory):
+    world.resident.subscribe(world.sink.url("/redirect?to=http://169.254.169.254/latest/meta-data"))
+    assert len(world.sink.messages) == 1, "the sink answered 302; nobody followed it"
+    with world.app.app_context():
+        row = db_session().scalar(select(OutboxRow))
+    assert row.status == "pending" and row.last_error and "302" in row.last_error
+    # Even a client that does follow redirects is stopped at the redirect's target, inside the guard.
+    policy = EgressPolicy([f"127.0.0.1:{world.sink.port}"])
+    with guarded(policy) as refusals, pytest.raises(requests.ConnectionError):
+        requests.post(world.sink.url("/redirect?to=http://10.0.0.7/admin"), timeout=5)
+    assert refusals == ["destination 10.0.0.7 is a private network address"]
+
+
+def test_staff_raw_urls_obey_the_scheme_list_and_the_guard(world, dns):
+    from civicapps.auth import create_user
+
+    with world.app.app_context():
+        create_user("team@council.example", "Team lead", "a-long-staff-password")
+    client = world.resident.client
+    token = world.resident.form_token("/-/login")
+    client.post("/-/login", data={"email": "team@council.example", "password": "a-long-staff-password", "csrf_token": token})
+    refused = world.resident.subscribe("form://10.1.2.3:6379/", channel="apprise")
+    assert "This cannot be used: &#39;form://&#39; addresses are not enabled here" in error_next_to_target(refused)
+    dns["metadata.internal"] = "169.254.169.254"
+    metadata = world.resident.subscribe("json://metadata.internal/latest", channel="apprise")
+    assert "169.254.169.254 is a link-local address" in error_next_to_target(metadata)
+    allowed = world.resident.subscribe(f"json://127.0.0.1:{world.sink.port}/team", channel="apprise")
+    assert allowed.status_code == 302
+    assert world.sink.wait_for(1)[0]["path"] == "/team"
+
+
+def test_the_guard_applies_only_inside_deliveries():
+    assert socket.getaddrinfo("127.0.0.1", 80)  # the database, Redis and the web tier are unaffected
+    with guarded(EgressPolicy()), pytest.raises(EgressRefused, match="127.0.0.1 is a loopback"):
+        socket.getaddrinfo("127.0.0.1", 80)
+    with guarded(EgressPolicy(["127.0.0.0/8:80"])):
+        assert socket.getaddrinfo("127.0.0.1", 80)
+
+
+@pytest.mark.parametrize(
+    "text, allows, refuses",
+    [
+        ("10.0.0.5:25", [("10.0.0.5", 25)], [("10.0.0.5", 26), ("10.0.0.6", 25)]),
+        ("192.168.0.0/16", [("192.168.4.2", 80), ("192.168.4.2", 25)], [("10.1.1.1", 80)]),
+        ("[::1]:8080", [("::1", 8080), ("::ffff:8.8.8.8", 53)], [("::1", 80), ("127.0.0.1", 8080)]),
+    ],
+)
+def test_allow_list_entries(text, allows, refuses):
+    policy = EgressPolicy([text])
+    assert [policy.refusal(ip, port) for ip, port in allows] == [None] * len(allows)
+    assert all(policy.refusal(ip, port) for ip, port in refuses)
+
+
+@pytest.mark.parametrize("bad", ["relay.internal:25", "10.0.0.5:99999", "10.0.0.300"])
+def test_malformed_allow_list_entries_stop_startup(civic_app_factory, bad):
+    from civicapps import StartupError
+
+    with pytest.raises(StartupError, match=r"egress_allow"):
+        civic_app_factory(config={"plugins": {"notify": {"egress_allow": [bad]}}})

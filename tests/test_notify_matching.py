@@ -1,0 +1,83 @@
+"""Area matching: projected STRtree results agree with geodesic distance, polygons, the configurable CRS,
+and the per-topic index cache that is rebuilt only when the topic's subscriptions change."""
+import json
+
+import numpy as np
+import pytest
+from pyproj import Geod
+from sqlalchemy import insert
+
+from civicapps import StartupError
+from civicapps.db import db_session
+from civicapps.notify.models import Subscription
+from civicapps.notify.spatial import AreaIndex, index_for
+from civicapps.notify.subscriptions import bump_topic
+
+RNG = np.random.default_rng(2026)
+GEOD = Geod(ellps="WGS84")
+
+
+def scatter(count, spread=0.05, centre=(-4.48, 54.15)):
+    return centre[0] + RNG.uniform(-spread, spread, count), centre[1] + RNG.uniform(-spread, spread, count)
+
+
+@pytest.mark.parametrize("crs", ["EPSG:27700", "EPSG:32630"])
+def test_radius_matches_agree_with_geodesic_distance(crs):
+    sub_lon, sub_lat = scatter(3000)
+    radius = RNG.choice([100.0, 250.0, 500.0, 1000.0, 2000.0], 3000)
+    item_lon, item_lat = scatter(200)
+    circles = [(i, sub_lon[i], sub_lat[i], radius[i], "instant") for i in range(3000)]
+    index = AreaIndex.build(circles, [], crs)
+    items, ids, _ = index.match(item_lon, item_lat)
+    found = set(zip(items.tolist(), ids.tolist(), strict=True))
+
+    pairs_i, pairs_s = np.meshgrid(np.arange(200), np.arange(3000), indexing="ij")
+    _, _, distance = GEOD.inv(item_lon[pairs_i.ravel()], item_lat[pairs_i.ravel()], sub_lon[pairs_s.ravel()], sub_lat[pairs_s.ravel()])
+    within = distance <= radius[pairs_s.ravel()]
+    clear = np.abs(distance - radius[pairs_s.ravel()]) > radius[pairs_s.ravel()] * 0.001  # beyond 0.1% of the edge
+    expected = set(zip(pairs_i.ravel()[within & clear].tolist(), pairs_s.ravel()[within & clear].tolist(), strict=True))
+    undecided = set(zip(pairs_i.ravel()[~clear].tolist(), pairs_s.ravel()[~clear].tolist(), strict=True))
+    assert expected, "the fixture must produce matches"
+    assert expected <= found and not (found - expected - undecided), "projected planar distance agrees with geodesic"
+
+
+def test_polygons_and_circles_together():
+    square = json.dumps({"type": "Polygon", "coordinates": [[[-4.50, 54.14], [-4.46, 54.14], [-4.46, 54.16], [-4.50, 54.16], [-4.50, 54.14]]]})
+    index = AreaIndex.build([(1, -4.48, 54.15, 100.0, "daily")], [(2, square, "weekly")], "EPSG:27700")
+    items, ids, frequency = index.match([-4.48, -4.47, -4.60], [54.15, 54.15, 54.15])
+    assert sorted(zip(items.tolist(), ids.tolist(), frequency.tolist(), strict=True)) == [(0, 1, 1), (0, 2, 2), (1, 2, 2)]
+
+
+def test_an_empty_index_matches_nothing():
+    items, ids, _ = AreaIndex.build([], [], "EPSG:27700").match([-4.48], [54.15])
+    assert len(items) == len(ids) == 0
+
+
+@pytest.mark.parametrize(
+    "crs, message",
+    [("EPSG:4326", "EPSG:4326 is not a projected CRS in metres"), ("EPSG:999999", "'EPSG:999999' is not a coordinate reference system")],
+)
+def test_the_matching_crs_must_be_metric(civic_app_factory, crs, message):
+    with pytest.raises(StartupError, match=message):
+        civic_app_factory(config={"plugins": {"notify": {"crs": crs}}})
+
+
+def test_the_index_is_cached_until_the_topic_changes(world):
+    rows = [
+        {"topic": "sightings.near", "channel": "webhook", "target": "https://example.org/", "target_hash": str(n), "lon": -4.48, "lat": 54.15,
+         "radius_m": 500.0, "frequency": "instant", "status": "active", "confirm_attempts": 0}
+        for n in range(5)
+    ]
+    with world.app.app_context():
+        session = db_session()
+        session.execute(insert(Subscription), rows)
+        bump_topic(session, "sightings.near")
+        session.commit()
+        first = index_for(world.app, session.connection(), "sightings.near", "EPSG:27700")
+        assert index_for(world.app, session.connection(), "sightings.near", "EPSG:27700") is first
+        assert len(first.ids) == 5
+        session.execute(insert(Subscription), rows[:1])
+        assert index_for(world.app, session.connection(), "sightings.near", "EPSG:27700") is first, "pending until bumped"
+        bump_topic(session, "sightings.near")
+        session.commit()
+        assert len(index_for(world.app, session.connection(), "sightings.near", "EPSG:27700").ids) == 6
