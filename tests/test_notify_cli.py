@@ -41,7 +41,9 @@ def test_notify_status_and_worker_once(world, runner):
     world.resident.subscribe(world.sink.url("/fail"))
     once = runner.invoke(["worker", "--once"])
     assert once.exit_code == 0, once.output
-    assert once.output.splitlines() == ["  notify.match: ok", "  notify.sweep: ok", "  notify.expire: ok", "  queued jobs run: 0"]
+    assert once.output.splitlines() == [
+        "  feeds.pull_due: ok", "  notify.match: ok", "  notify.sweep: ok", "  notify.expire: ok", "  queued jobs run: 0"
+    ]
     text = runner.invoke(["notify", "status"])
     assert text.exit_code == 0, text.output
     assert "Topics: sightings.near, sightings.changes" in text.output
