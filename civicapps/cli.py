@@ -126,7 +126,8 @@ def worker(once: bool, threads: int, periodic: bool) -> None:
     """Run background jobs: matching, deliveries, digests, feed pulls and other plugins' jobs.
 
     Start one or more on any machines sharing the database and queue_url; at most one of them runs
-    the periodic schedule at a time. Stop with Ctrl+C (finishes the jobs in hand) or SIGTERM.
+    the periodic schedule at a time. Ctrl+C lets the jobs in hand finish; SIGTERM stops at once,
+    which is safe: at most the message being sent goes out again after a restart.
     """
     queue = queue_for(current_app)
     if once:

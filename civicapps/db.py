@@ -62,11 +62,15 @@ class Database:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the web process read while a worker writes; busy_timeout waits instead of failing.
+    # synchronous=NORMAL is the setting WAL is designed for: commits survive the process crashing and
+    # skip an fsync each (1.3 ms -> 0.02 ms here, which bounds a worker recording each message sent);
+    # only a power cut or OS crash can lose the last commits, never corrupt the file.
     # Python's sqlite3 module commits silently before DDL; taking over BEGIN ourselves (the
     # SQLAlchemy-documented recipe) makes a migration one transaction that rolls back whole.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()

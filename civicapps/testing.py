@@ -28,7 +28,6 @@ import time
 import uuid
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -225,7 +224,32 @@ def assert_accessible(page: Any) -> None:
     options = {"runOnly": {"type": "tag", "values": WCAG_22_AA}, "resultTypes": ["violations"]}
     results = Axe().run(page, options=options)
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
-class NotificationSink:
+
+
+class _Sink:
+    """A server on 127.0.0.1 in a daemon thread that keeps what it receives in ``messages``."""
+
+    def __init__(self, server: socketserver.BaseServer) -> None:
+        self.messages: list[Any] = []
+        self.server = server
+        self.port: int = server.server_address[1]  # type: ignore[index]
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=f"civic-sink-{self.port}", daemon=True)
+        self._thread.start()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[Any]:
+        """Wait until at least ``count`` messages arrived (or ``timeout``); returns all messages."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return list(self.messages)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=5)
+
+
+class NotificationSink(_Sink):
     """An HTTP server on 127.0.0.1 recording what apprise's ``json://`` notifications post to it.
 
     Paths starting ``/fail`` answer 500 and ``/redirect`` answer 302 to the ``to`` query parameter;
@@ -234,9 +258,7 @@ class NotificationSink:
     """
 
     def __init__(self) -> None:
-        self.messages: list[dict[str, Any]] = []
         self.status = 200
-        self._lock = threading.Lock()
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -246,8 +268,7 @@ class NotificationSink:
                     body = json.loads(raw or b"null")
                 except ValueError:
                     body = raw.decode("utf-8", "replace")
-                with sink._lock:
-                    sink.messages.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                sink.messages.append({"path": self.path, "headers": dict(self.headers), "body": body})
                 if self.path.startswith("/fail"):
                     self.send_response(500)
                 elif self.path.startswith("/redirect"):
@@ -261,26 +282,11 @@ class NotificationSink:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), name=f"civic-sink-{self.port}", daemon=True)
-        self._thread.start()
+        super().__init__(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
 
     def url(self, path: str = "/hook") -> str:
         """The sink as a resident's webhook address (``http://127.0.0.1:<port><path>``)."""
         return f"http://127.0.0.1:{self.port}{path}"
-
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
-        """Wait until at least ``count`` messages arrived (or ``timeout``); returns all messages."""
-        deadline = time.monotonic() + timeout
-        while len(self.messages) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return list(self.messages)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -291,11 +297,11 @@ def civic_notification_sink() -> Iterator[NotificationSink]:
     sink.close()
 
 
-class MailSink:
-    """A minimal SMTP server on 127.0.0.1 that accepts every email and keeps it in ``messages``."""
+class MailSink(_Sink):
+    """A minimal SMTP server on 127.0.0.1 that accepts every email and keeps it in ``messages``
+    (as :class:`email.message.Message` objects)."""
 
     def __init__(self) -> None:
-        self.messages: list[Message] = []
         sink = self
 
         class Handler(socketserver.StreamRequestHandler):
@@ -325,26 +331,13 @@ class MailSink:
             def reply(self, text: str) -> None:
                 self.wfile.write(f"{text}\r\n".encode())
 
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), name=f"civic-mail-{self.port}", daemon=True)
-        self._thread.start()
+        server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        super().__init__(server)
 
     def url(self, sender: str = "alerts@council.example") -> str:
         """An apprise mail transport URL for this sink (no TLS, no login)."""
         return f"mailto://127.0.0.1:{self.port}?from={sender}&mode=insecure"
-
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[Message]:
-        deadline = time.monotonic() + timeout
-        while len(self.messages) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return list(self.messages)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -9,9 +9,10 @@ from sqlalchemy import insert
 
 from civicapps import StartupError
 from civicapps.db import db_session
+from civicapps.notify import spatial
 from civicapps.notify.models import Subscription
 from civicapps.notify.spatial import AreaIndex, index_for
-from civicapps.notify.subscriptions import bump_topic
+from civicapps.notify.subscriptions import SubscriptionRequest, bump_topic, confirm, create, end, set_frequency
 
 RNG = np.random.default_rng(2026)
 GEOD = Geod(ellps="WGS84")
@@ -26,8 +27,7 @@ def test_radius_matches_agree_with_geodesic_distance(crs):
     sub_lon, sub_lat = scatter(3000)
     radius = RNG.choice([100.0, 250.0, 500.0, 1000.0, 2000.0], 3000)
     item_lon, item_lat = scatter(200)
-    circles = [(i, sub_lon[i], sub_lat[i], radius[i], "instant") for i in range(3000)]
-    index = AreaIndex.build(circles, [], crs)
+    index = AreaIndex.build(np.arange(3000), sub_lon, sub_lat, radius, np.zeros(3000), [], crs)
     items, ids, _ = index.match(item_lon, item_lat)
     found = set(zip(items.tolist(), ids.tolist(), strict=True))
 
@@ -43,13 +43,13 @@ def test_radius_matches_agree_with_geodesic_distance(crs):
 
 def test_polygons_and_circles_together():
     square = json.dumps({"type": "Polygon", "coordinates": [[[-4.50, 54.14], [-4.46, 54.14], [-4.46, 54.16], [-4.50, 54.16], [-4.50, 54.14]]]})
-    index = AreaIndex.build([(1, -4.48, 54.15, 100.0, "daily")], [(2, square, "weekly")], "EPSG:27700")
+    index = AreaIndex.build([1], [-4.48], [54.15], [100.0], [1], [(2, square, "weekly")], "EPSG:27700")
     items, ids, frequency = index.match([-4.48, -4.47, -4.60], [54.15, 54.15, 54.15])
     assert sorted(zip(items.tolist(), ids.tolist(), frequency.tolist(), strict=True)) == [(0, 1, 1), (0, 2, 2), (1, 2, 2)]
 
 
 def test_an_empty_index_matches_nothing():
-    items, ids, _ = AreaIndex.build([], [], "EPSG:27700").match([-4.48], [54.15])
+    items, ids, _ = AreaIndex.build([], [], [], [], [], [], "EPSG:27700").match([-4.48], [54.15])
     assert len(items) == len(ids) == 0
 
 
@@ -62,22 +62,33 @@ def test_the_matching_crs_must_be_metric(civic_app_factory, crs, message):
         civic_app_factory(config={"plugins": {"notify": {"crs": crs}}})
 
 
-def test_the_index_is_cached_until_the_topic_changes(world):
+def test_the_index_follows_changes_without_rebuilding(world, monkeypatch):
     rows = [
         {"topic": "sightings.near", "channel": "webhook", "target": "https://example.org/", "target_hash": str(n), "lon": -4.48, "lat": 54.15,
          "radius_m": 500.0, "frequency": "instant", "status": "active", "confirm_attempts": 0}
-        for n in range(5)
+        for n in range(50)
     ]
     with world.app.app_context():
         session = db_session()
         session.execute(insert(Subscription), rows)
         bump_topic(session, "sightings.near")
         session.commit()
-        first = index_for(world.app, session.connection(), "sightings.near", "EPSG:27700")
-        assert index_for(world.app, session.connection(), "sightings.near", "EPSG:27700") is first
-        assert len(first.ids) == 5
-        session.execute(insert(Subscription), rows[:1])
-        assert index_for(world.app, session.connection(), "sightings.near", "EPSG:27700") is first, "pending until bumped"
-        bump_topic(session, "sightings.near")
-        session.commit()
-        assert len(index_for(world.app, session.connection(), "sightings.near", "EPSG:27700").ids) == 6
+
+        def matched():
+            live = index_for(world.app, session.connection(), "sightings.near", "EPSG:27700")
+            return live, set(live.match([-4.48], [54.15])[1].tolist())
+
+        first, ids = matched()
+        assert len(ids) == 50 and matched()[0] is first, "unchanged topic: the same index"
+        newcomer = create(world.app, SubscriptionRequest("sightings.near", "webhook", world.sink.url("/new"), lat=54.15, lon=-4.48, radius_m=100), None)
+        confirm(newcomer)
+        leaver = session.get(Subscription, 1)
+        end(leaver)
+        live, ids = matched()
+        assert live.base is first.base, "a few changes are read on their own, not by a rebuild"
+        assert newcomer.id in ids and leaver.id not in ids and len(ids) == 50
+        monkeypatch.setattr(spatial, "REBUILD_SHARE", 0.0)
+        set_frequency(world.app, newcomer, "daily")
+        rebuilt, ids = matched()
+        assert rebuilt.base is not first.base and rebuilt.base_version == rebuilt.version
+        assert newcomer.id in ids and leaver.id not in ids and len(ids) == 50

@@ -29,7 +29,10 @@ class Subscription(Model):
     """A resident's (or a staff team's) request for alerts on one topic, through one channel."""
 
     __tablename__ = "notify_subscription"
-    __table_args__ = (Index("notify_subscription_topic_status", "topic", "status"),)
+    __table_args__ = (
+        Index("notify_subscription_topic_status", "topic", "status"),
+        Index("notify_subscription_topic_changed", "topic", "changed"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     topic: Mapped[str] = mapped_column(String(120))
@@ -46,6 +49,7 @@ class Subscription(Model):
     confirm_attempts: Mapped[int] = mapped_column(Integer, default=0)
     ip_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     created_by: Mapped[str | None] = mapped_column(String(100))
+    changed: Mapped[int] = mapped_column(Integer, default=0)  # the topic version of its last change
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -76,7 +80,7 @@ class OutboxRow(Model):
 
 
 class TopicState(Model):
-    """A counter bumped whenever a topic's set of active subscriptions changes (spatial index cache key)."""
+    """A counter bumped whenever a topic's active subscriptions change; workers' spatial indexes follow it."""
 
     __tablename__ = "notify_topic_state"
 

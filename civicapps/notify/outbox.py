@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from civicapps.db import insert_ignoring_conflicts
@@ -36,6 +36,9 @@ from civicapps.notify.settings import WEEKDAYS, NotifySettings, notify_settings
 
 #: At most this many wake-up messages per call of :func:`wake`: enough to keep every worker busy.
 MAX_WAKEUPS = 32
+#: The hot per-message statements use the table directly: the ORM's bulk-update bookkeeping
+#: (synchronising loaded objects) costs more than the statement itself.
+OUTBOX = OutboxRow.__table__
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,18 @@ def claim(session: Session, limit: int) -> tuple[str, list[Claimed]]:
 
 def renew(session: Session, token: str) -> None:
     """Tell the sweeper this claim's worker is alive (call well within ``sending_timeout_seconds``)."""
-    session.execute(update(OutboxRow).where(OutboxRow.claim == token, OutboxRow.status == SENDING).values(claimed_at=utcnow()))
+    session.execute(update(OUTBOX).where(OUTBOX.c.claim == token, OUTBOX.c.status == SENDING).values(claimed_at=utcnow()))
+
+
+def _recording(**values: Any) -> Any:
+    """An UPDATE of one claimed message's rows, built once: building it per message cost more than running it."""
+    mine = (OUTBOX.c.claim == bindparam("b_claim"), OUTBOX.c.id.in_(bindparam("b_ids", expanding=True)))
+    return update(OUTBOX).where(*mine).values(attempts=OUTBOX.c.attempts + 1, claim=None, **values)
+
+
+_SENT = _recording(status=SENT, sent_at=bindparam("b_now"))
+_RETRY = _recording(status=QUEUED, last_error=bindparam("b_error"), next_attempt_at=bindparam("b_next"))
+_FAILED = _recording(status=FAILED, last_error=bindparam("b_error"))
 
 
 def finish(session: Session, token: str, ids: Iterable[int], error: str | None, settings: NotifySettings, attempts: int) -> None:
@@ -144,15 +158,15 @@ def finish(session: Session, token: str, ids: Iterable[int], error: str | None, 
     ``attempts`` is how often the message was tried before this time (the most among its rows).
     """
     now = utcnow()
-    values: dict[str, Any] = {"attempts": OutboxRow.attempts + 1, "claim": None}
+    params: dict[str, Any] = {"b_claim": token, "b_ids": list(ids), "b_now": now, "b_error": (error or "")[:500]}
     if error is None:
-        values.update(status=SENT, sent_at=now)
+        statement = _SENT
     elif attempts + 1 >= settings.max_attempts:
-        values.update(status=FAILED, last_error=error[:500])
+        statement = _FAILED
     else:
-        delay = settings.retry_after_seconds * 2**attempts
-        values.update(status=QUEUED, last_error=error[:500], next_attempt_at=now + timedelta(seconds=delay))
-    session.execute(update(OutboxRow).where(OutboxRow.id.in_(list(ids)), OutboxRow.claim == token).values(**values))
+        statement = _RETRY
+        params["b_next"] = now + timedelta(seconds=settings.retry_after_seconds * 2**attempts)
+    session.execute(statement, params)
     session.commit()
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
+from jinja2 import Template
 
 from civicapps.notify.channels import ChannelKind
 
@@ -47,9 +48,22 @@ def template_names(notification: Notification, channel: ChannelKind) -> list[str
     return [f"civicapps/notify/{notification.topic}/{name}", f"civicapps/notify/{name}"]
 
 
+def _template(app: Flask, notification: Notification, channel: ChannelKind) -> Template:
+    """The template for this topic, kind and format; which one exists is looked up once per app.
+
+    Jinja caches templates it found but not the names it failed to find, and most topics have no
+    templates of their own: asking again for every message cost more than rendering it.
+    """
+    chosen: dict[tuple[str, str, str], str] = app.extensions.setdefault("civicapps_notify_templates", {})
+    key = (notification.topic, notification.kind, channel.format)
+    if key not in chosen:
+        chosen[key] = app.jinja_env.select_template(template_names(notification, channel)).name or ""
+    return app.jinja_env.get_template(chosen[key])
+
+
 def render_default(app: Flask, notification: Notification, channel: ChannelKind) -> Message:
     """Render the first template found: its ``title`` block is the title, the whole of it the body."""
-    template = app.jinja_env.get_or_select_template(template_names(notification, channel))
+    template = _template(app, notification, channel)
     context = {"n": notification, "channel": channel}
     title_block = template.blocks.get("title")
     title = "".join(title_block(template.new_context(context))) if title_block else notification.topic_title

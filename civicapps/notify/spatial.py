@@ -3,9 +3,9 @@
 Points are projected to a metric CRS (EPSG:27700 by default: within 0.05% of geodesic distance across
 the UK) and indexed in a shapely STRtree. Items are matched by a box query at the largest radius,
 then an exact numpy distance test against each subscription's own radius: on dense towns this beats
-GEOS's ``dwithin`` predicate several times over (see bench/). Building the index for a million
-subscriptions takes about a second, so a worker keeps it per topic and rebuilds only when the topic's
-version (bumped on every confirm, unsubscribe or change) moves.
+GEOS's ``dwithin`` predicate several times over (see bench/). Reading and indexing a million
+subscriptions takes seconds, so a worker keeps each topic's index and, when the topic's version
+(bumped on every confirm, unsubscribe or change) moves, reads only the subscriptions changed since.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import numpy as np
 import shapely
 from flask import Flask
 from pyproj import Transformer
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, case, select
 
 from civicapps.notify.models import ACTIVE, FREQUENCIES, Subscription, TopicState
 
@@ -48,26 +48,32 @@ class AreaIndex:
     crs: str
 
     @classmethod
-    def build(cls, circles: Sequence[tuple[int, float, float, float, str]], polygons: Sequence[tuple[int, str, str]], crs: str) -> AreaIndex:
-        """``circles``: (id, lon, lat, radius_m, frequency); ``polygons``: (id, GeoJSON, frequency)."""
+    def build(
+        cls,
+        ids: Sequence[int],
+        lon: Sequence[float],
+        lat: Sequence[float],
+        radius: Sequence[float],
+        frequency: Sequence[int],
+        polygons: Sequence[tuple[int, str, str]],
+        crs: str,
+    ) -> AreaIndex:
+        """Circles as parallel arrays (``frequency`` as an index into FREQUENCIES); polygons as
+        (id, GeoJSON, frequency name)."""
         to_metres = transformer(crs)
-        codes = {name: code for code, name in enumerate(FREQUENCIES)}
-        if circles:
-            ids, lon, lat, radius, freq = zip(*circles, strict=True)
-            x, y = to_metres.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-        else:
-            ids, radius, freq, x, y = (), (), (), np.empty(0), np.empty(0)
+        x, y = to_metres.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+        x, y = np.atleast_1d(x), np.atleast_1d(y)
         shapes = [shapely.from_geojson(text) for _, text, _ in polygons]
         projected = shapely.transform(shapes, lambda xy: np.column_stack(to_metres.transform(xy[:, 0], xy[:, 1])))
         return cls(
             ids=np.asarray(ids, dtype=np.int64),
-            x=np.asarray(x, dtype=float),
-            y=np.asarray(y, dtype=float),
+            x=x,
+            y=y,
             radius=np.asarray(radius, dtype=float),
-            frequency=np.asarray([codes[f] for f in freq], dtype=np.int8),
+            frequency=np.asarray(frequency, dtype=np.int8),
             tree=shapely.STRtree(shapely.points(x, y)),
             polygon_ids=np.asarray([p[0] for p in polygons], dtype=np.int64),
-            polygon_frequency=np.asarray([codes[p[2]] for p in polygons], dtype=np.int8),
+            polygon_frequency=np.asarray([FREQUENCIES.index(p[2]) for p in polygons], dtype=np.int8),
             polygon_tree=shapely.STRtree(projected),
             crs=crs,
         )
@@ -95,36 +101,92 @@ class AreaIndex:
         return np.concatenate(found_items), np.concatenate(found_ids), np.concatenate(found_freq)
 
 
+#: Rebuild a topic's index from scratch once this share of it has changed since it was built.
+REBUILD_SHARE = 0.05
+FREQUENCY_CODE = case({name: code for code, name in enumerate(FREQUENCIES)}, value=Subscription.frequency, else_=0)
+
+
+@dataclass
+class LiveIndex:
+    """A topic's index as built at ``base_version``, plus the subscriptions changed since.
+
+    Confirming or ending one subscription must not cost a rebuild of a million-entry index, so
+    matching hides the stale entries of changed subscriptions and adds their current state from a
+    small second index; past ``REBUILD_SHARE`` of changes the whole index is rebuilt.
+    """
+
+    base_version: int
+    version: int
+    base: AreaIndex
+    recent: AreaIndex
+    hidden: np.ndarray  # ids changed since base_version
+
+    def match(self, lon: Sequence[float], lat: Sequence[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        items, ids, frequency = self.base.match(lon, lat)
+        if len(self.hidden):
+            keep = ~np.isin(ids, self.hidden)
+            items, ids, frequency = items[keep], ids[keep], frequency[keep]
+        more = self.recent.match(lon, lat)
+        return np.concatenate([items, more[0]]), np.concatenate([ids, more[1]]), np.concatenate([frequency, more[2]])
+
+
 def topic_version(connection: Connection, topic: str) -> int:
     return connection.scalar(select(TopicState.version).where(TopicState.topic == topic)) or 0
 
 
-def load_index(connection: Connection, topic: str, crs: str) -> AreaIndex:
-    """Read a topic's active area subscriptions and index them."""
-    active = (Subscription.topic == topic, Subscription.status == ACTIVE)
-    circles = connection.execute(
-        select(Subscription.id, Subscription.lon, Subscription.lat, Subscription.radius_m, Subscription.frequency).where(
-            *active, Subscription.radius_m.is_not(None)
-        )
-    ).all()
+def _numbers(connection: Connection, query: Select) -> np.ndarray:
+    """A numeric query's rows as one float array, straight from the driver: for a million rows,
+    SQLAlchemy's row objects cost more than reading the rows."""
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql)
+        return np.array(cursor.fetchall(), dtype=np.float64).reshape(-1, len(query.selected_columns))
+    finally:
+        cursor.close()
+
+
+def load_index(connection: Connection, topic: str, crs: str, since: int | None = None) -> tuple[AreaIndex, np.ndarray]:
+    """Index a topic's active area subscriptions (only those changed after version ``since``, if given).
+
+    Returns the index and the ids of every subscription read, active or not.
+    """
+    wanted = [Subscription.topic == topic]
+    if since is not None:
+        wanted.append(Subscription.changed > since)
+    else:
+        wanted.append(Subscription.status == ACTIVE)
+    columns = (Subscription.id, Subscription.lon, Subscription.lat, Subscription.radius_m, FREQUENCY_CODE)
+    active = (Subscription.status == ACTIVE).label("active")
+    rows = _numbers(connection, select(*columns, active).where(*wanted, Subscription.radius_m.is_not(None)))
     polygons = connection.execute(
-        select(Subscription.id, Subscription.polygon, Subscription.frequency).where(*active, Subscription.polygon.is_not(None))
+        select(Subscription.id, Subscription.polygon, Subscription.frequency, Subscription.status).where(*wanted, Subscription.polygon.is_not(None))
     ).all()
-    return AreaIndex.build(circles, polygons, crs)
+    live = rows[rows[:, 5] == 1]
+    index = AreaIndex.build(live[:, 0], live[:, 1], live[:, 2], live[:, 3], live[:, 4], [p[:3] for p in polygons if p.status == ACTIVE], crs)
+    return index, np.concatenate([rows[:, 0], [p.id for p in polygons]]).astype(np.int64)
 
 
-def index_for(app: Flask, connection: Connection, topic: str, crs: str) -> AreaIndex:
-    """The cached index of ``topic``, rebuilt when its version has moved since it was built."""
-    cache: dict[str, tuple[int, AreaIndex]] = app.extensions.setdefault("civicapps_area_index", {})
+def index_for(app: Flask, connection: Connection, topic: str, crs: str) -> LiveIndex:
+    """The topic's index for this worker, brought up to the topic's current version."""
+    cache: dict[str, LiveIndex] = app.extensions.setdefault("civicapps_area_index", {})
     version = topic_version(connection, topic)
     with _lock:
-        cached = cache.get(topic)
-        if cached is not None and cached[0] == version and cached[1].crs == crs:
-            return cached[1]
-    index = load_index(connection, topic, crs)
+        live = cache.get(topic)
+    if live is not None and live.base.crs == crs:
+        if live.version == version:
+            return live
+        recent, hidden = load_index(connection, topic, crs, since=live.base_version)
+        if len(hidden) <= REBUILD_SHARE * max(len(live.base.ids), 1000):
+            live = LiveIndex(live.base_version, version, live.base, recent, hidden)
+            with _lock:
+                cache[topic] = live
+            return live
+    base, _ = load_index(connection, topic, crs)
+    live = LiveIndex(version, version, base, AreaIndex.build([], [], [], [], [], [], crs), np.empty(0, np.int64))
     with _lock:
-        cache[topic] = (version, index)
-    return index
+        cache[topic] = live
+    return live
 
 
 def parse_area(geojson: str, max_points: int) -> str:

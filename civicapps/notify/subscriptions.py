@@ -136,10 +136,14 @@ def describe_area(subscription: Subscription) -> str:
     return f"about {subscription.key}"
 
 
-def bump_topic(session: Session, topic: str) -> None:
-    """Mark a topic's set of active subscriptions as changed, so cached spatial indexes are rebuilt."""
+def bump_topic(session: Session, topic: str) -> int:
+    """Mark a change to a topic's active subscriptions; returns the new version, for ``Subscription.changed``.
+
+    Workers' cached spatial indexes read the subscriptions changed since the version they hold.
+    """
     session.execute(insert_ignoring_conflicts(session.get_bind().dialect.name, TopicState).values(topic=topic, version=0))
-    session.execute(update(TopicState).where(TopicState.topic == topic).values(version=TopicState.version + 1))
+    bumped = update(TopicState).where(TopicState.topic == topic).values(version=TopicState.version + 1)
+    return session.execute(bumped.returning(TopicState.version)).scalar_one()
 
 
 def _validated_area(request: SubscriptionRequest, matcher: str, max_radius: int, max_points: int) -> dict[str, Any]:
@@ -211,7 +215,7 @@ def create(app: Flask, request: SubscriptionRequest, client_ip: str | None, staf
     start_writing(session)
     subscription = Subscription(
         topic=request.topic, channel=kind.name, target=target, target_hash=hashed, frequency=request.frequency,
-        status=PENDING, confirm_attempts=0, ip_hash=ip_hash, created_by=staff_id, **area,
+        status=PENDING, confirm_attempts=0, changed=0, ip_hash=ip_hash, created_by=staff_id, **area,
     )
     session.add(subscription)
     session.flush()
@@ -228,7 +232,7 @@ def confirm(subscription: Subscription) -> bool:
     session = db_session()
     start_writing(session)
     subscription.status, subscription.confirmed_at = ACTIVE, utcnow()
-    bump_topic(session, subscription.topic)
+    subscription.changed = bump_topic(session, subscription.topic)
     session.commit()
     return True
 
@@ -254,7 +258,7 @@ def end(subscription: Subscription) -> None:
     session = db_session()
     start_writing(session)
     if subscription.status == ACTIVE:
-        bump_topic(session, subscription.topic)
+        subscription.changed = bump_topic(session, subscription.topic)
     subscription.status, subscription.ended_at = ENDED, utcnow()
     session.execute(
         update(OutboxRow).where(OutboxRow.subscription_id == subscription.id, OutboxRow.status == QUEUED).values(status=CANCELLED)
@@ -275,7 +279,7 @@ def set_frequency(app: Flask, subscription: Subscription, frequency: str) -> Non
         .values(next_attempt_at=send_time(frequency, notify_settings(app), utcnow()))
     )
     if subscription.status == ACTIVE:
-        bump_topic(session, subscription.topic)
+        subscription.changed = bump_topic(session, subscription.topic)
     session.commit()
 
 

@@ -31,11 +31,13 @@ def upgrade() -> None:
         sa.Column("confirm_attempts", sa.Integer(), nullable=False),
         sa.Column("ip_hash", sa.String(64), nullable=True),
         sa.Column("created_by", sa.String(100), nullable=True),
+        sa.Column("changed", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
     )
     op.create_index("notify_subscription_topic_status", "notify_subscription", ["topic", "status"])
+    op.create_index("notify_subscription_topic_changed", "notify_subscription", ["topic", "changed"])
     op.create_index("ix_notify_subscription_target_hash", "notify_subscription", ["target_hash"])
     op.create_index("ix_notify_subscription_ip_hash", "notify_subscription", ["ip_hash"])
     op.create_table(
