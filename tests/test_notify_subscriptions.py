@@ -138,7 +138,8 @@ def test_five_wrong_codes_end_the_request(world):
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     for _ in range(5):
         world.resident.client.post(page_url, data={"code": wrong, "csrf_token": token})
-    world.resident.client.post(page_url, data={"code": code, "csrf_token": token})
+    too_late = world.resident.client.post(page_url, data={"code": code, "csrf_token": token})
+    assert too_late.status_code == 404 and "This request was stopped or has expired" in too_late.text
     with world.app.app_context():
         assert db_session().scalar(select(Subscription.status)) == "ended"
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from email_validator import EmailNotValidError, validate_email
 
-from civicapps.notify.settings import NotifySettings
+if TYPE_CHECKING:  # pragma: no cover - the settings validate channel names against KINDS
+    from civicapps.notify.settings import NotifySettings
 
 #: Schemes whose host part is a destination someone chose (checked against the egress policy at once).
 HOST_SCHEMES = {"json", "jsons", "xml", "xmls", "form", "forms", "ntfy", "ntfys", "mailto", "mailtos", "matrix", "matrixs"}

@@ -8,10 +8,12 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from civicapps.notify.channels import KINDS
 from civicapps.notify.egress import AllowEntry
 from civicapps.settings import PluginSettings
 
-CHANNEL_KINDS = ("email", "ntfy", "telegram", "matrix", "slack", "discord", "webhook")
+#: What a deployment may enable: every kind but raw apprise URLs, which only staff may use.
+CHANNEL_KINDS = tuple(name for name in KINDS if name != "apprise")
 #: apprise schemes a deployment may use without thinking twice: vendor-hosted services, https webhooks,
 #: mail and the operator's own ntfy/matrix. Plain-http schemes (json, form, xml) are off by default.
 SAFE_SCHEMES = ["mailto", "mailtos", "ntfys", "tgram", "matrixs", "slack", "discord", "jsons"]

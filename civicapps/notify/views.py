@@ -119,16 +119,23 @@ def subscribe() -> Any:
     return _page("subscribe.html", form=form, topics=topics, target_hint=target_hint, problem=problem)
 
 
+def _confirmed_or_ended(subscription: Subscription) -> Any:
+    """The page for a request that is no longer waiting for confirmation, or None while it is."""
+    if subscription.status == ACTIVE:
+        return _page("done.html", title="Your alerts are on", subscription=subscription, area=describe_area(subscription))
+    if subscription.status == ENDED:
+        return error_response(404, "This request was stopped or has expired. Set up the alert again.")
+    return None
+
+
 @bp.route("/alerts/confirm", methods=["GET", "POST"])
 def confirm_code() -> Any:
     subscription = _subscription(request.args.get("ref", ""), "ref", confirm_max_age(current_app))
     form = CodeForm()
-    if subscription.status == ACTIVE:
-        return _page("done.html", title="Your alerts are on", subscription=subscription, area=describe_area(subscription))
-    if form.validate_on_submit():
-        if confirm_with_code(current_app, subscription, form.code.data or ""):
-            return _page("done.html", title="Your alerts are on", subscription=subscription, area=describe_area(subscription))
+    if form.validate_on_submit() and not confirm_with_code(current_app, subscription, form.code.data or ""):
         form.code.errors = [*form.code.errors, "That code is not right. Check the message we sent and try again"]
+    if (page := _confirmed_or_ended(subscription)) is not None:
+        return page
     kind = KINDS[subscription.channel]
     return _page("confirm_code.html", form=form, subscription=subscription, channel=kind, masked=kind.mask(subscription.target))
 
@@ -139,10 +146,8 @@ def confirm_link(token: str) -> Any:
     form = FlaskForm()
     if request.method == "POST" and form.validate_on_submit():
         confirm(subscription)
-    if subscription.status == ACTIVE:
-        return _page("done.html", title="Your alerts are on", subscription=subscription, area=describe_area(subscription))
-    if subscription.status == ENDED:
-        abort(404)
+    if (page := _confirmed_or_ended(subscription)) is not None:
+        return page
     return _page("confirm_link.html", form=form, subscription=subscription, area=describe_area(subscription))
 
 
@@ -195,7 +200,8 @@ def api_subscribe() -> Any:
         wanted = SubscriptionRequest(
             topic=str(data.get("topic", "")), channel=str(data.get("channel", "")), target=str(data.get("target", "")),
             frequency=str(data.get("frequency", "instant")), lat=_coerce(data.get("lat")), lon=_coerce(data.get("lon")),
-            radius_m=_coerce(data.get("radius_m")), area=data.get("area"), key=data.get("key"),
+            radius_m=_coerce(data.get("radius_m")), area=data.get("area"),
+            key=None if data.get("key") is None else str(data["key"]),
         )
         subscription = create(current_app, wanted, request.remote_addr)
     except SubscriptionError as exc:
@@ -212,6 +218,7 @@ def api_subscribe() -> Any:
 
 
 def _coerce(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None if value is None else math.nan
-    return _number(str(value))
+    """A JSON number or numeric string as a float; true/false and the like fail validation."""
+    if value is None:
+        return None
+    return math.nan if isinstance(value, bool) else _number(str(value))
