@@ -38,8 +38,12 @@ class Sightings:
     @hookimpl
     def register_topics(self, app):
         return [
-            Topic("near", "Sightings near you", "sightings.sighting", self.load, description="New sightings in your area"),
-            Topic("changes", "Changes to a sighting", "sightings.sighting", self.load, matcher="key", events=("changed",)),
+            Topic(
+                "near", "Sightings near you", "sightings.sighting", self.load, description="New sightings in your area"
+            ),
+            Topic(
+                "changes", "Changes to a sighting", "sightings.sighting", self.load, matcher="key", events=("changed",)
+            ),
         ]
 
     @staticmethod
@@ -47,7 +51,16 @@ class Sightings:
         with get_database(app).engine.connect() as connection:
             rows = connection.execute(select(SIGHTINGS).where(SIGHTINGS.c.id.in_(list(ids)))).all()
         return [
-            Item(r.id, r.title, f"https://sightings.example/{r.ref}", f"Status: {r.status}", lon=r.lon, lat=r.lat, key=r.ref, version=r.status)
+            Item(
+                r.id,
+                r.title,
+                f"https://sightings.example/{r.ref}",
+                f"Status: {r.status}",
+                lon=r.lon,
+                lat=r.lat,
+                key=r.ref,
+                version=r.status,
+            )
             for r in rows
         ]
 
@@ -63,8 +76,28 @@ class Resident:
         page = self.client.get(path)
         return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
 
-    def subscribe(self, target, *, topic="sightings.near", channel="webhook", lat=DOUGLAS[0], lon=DOUGLAS[1], radius=500, frequency="instant", key=""):
-        data = {"topic": topic, "channel": channel, "target": target, "lat": lat, "lon": lon, "radius_m": radius, "frequency": frequency, "key": key}
+    def subscribe(
+        self,
+        target,
+        *,
+        topic="sightings.near",
+        channel="webhook",
+        lat=DOUGLAS[0],
+        lon=DOUGLAS[1],
+        radius=500,
+        frequency="instant",
+        key="",
+    ):
+        data = {
+            "topic": topic,
+            "channel": channel,
+            "target": target,
+            "lat": lat,
+            "lon": lon,
+            "radius_m": radius,
+            "frequency": frequency,
+            "key": key,
+        }
         data["csrf_token"] = self.form_token(f"/alerts/subscribe?topic={topic}")
         return self.client.post("/alerts/subscribe", data=data)
 
@@ -87,7 +120,11 @@ class World:
 
     def add(self, title, lat=DOUGLAS[0], lon=DOUGLAS[1], ref=None, status="reported"):
         with get_database(self.app).engine.begin() as connection:
-            new_id = connection.execute(insert(SIGHTINGS).values(title=title, lat=lat, lon=lon, ref=ref or title.lower().replace(" ", "-"), status=status)).inserted_primary_key[0]
+            new_id = connection.execute(
+                insert(SIGHTINGS).values(
+                    title=title, lat=lat, lon=lon, ref=ref or title.lower().replace(" ", "-"), status=status
+                )
+            ).inserted_primary_key[0]
         return new_id
 
     def change(self, sighting_id, status):
@@ -95,7 +132,9 @@ class World:
             connection.execute(update(SIGHTINGS).where(SIGHTINGS.c.id == sighting_id).values(status=status))
 
     def ingest(self, new=(), changed=()):
-        announce_records_ingested(self.app, RecordsIngested("sightings.sighting", "test-feed", tuple(new), tuple(changed)))
+        announce_records_ingested(
+            self.app, RecordsIngested("sightings.sighting", "test-feed", tuple(new), tuple(changed))
+        )
 
     def settle(self, timeout=10.0):
         """Wait until the queue is empty and nothing is waiting to be matched or sent right now."""
@@ -104,8 +143,13 @@ class World:
         while quiet < 3 and time.monotonic() < deadline:
             with get_database(self.app).engine.connect() as connection:
                 busy = connection.scalar(select(func.count()).select_from(MatchRequest)) or connection.scalar(
-                    select(func.count()).select_from(OutboxRow).where(
-                        or_(OutboxRow.status == "sending", (OutboxRow.status == "pending") & (OutboxRow.next_attempt_at <= utcnow()))
+                    select(func.count())
+                    .select_from(OutboxRow)
+                    .where(
+                        or_(
+                            OutboxRow.status == "sending",
+                            (OutboxRow.status == "pending") & (OutboxRow.next_attempt_at <= utcnow()),
+                        )
                     )
                 )
             quiet = 0 if busy or queue_for(self.app).pending() else quiet + 1
@@ -119,7 +163,11 @@ class World:
 
 
 def notify_config(sink, **settings):
-    notify = {"allowed_schemes": [*SAFE_SCHEMES, "json"], "egress_allow": [f"127.0.0.1:{sink.port}"], "send_timeout_seconds": 5}
+    notify = {
+        "allowed_schemes": [*SAFE_SCHEMES, "json"],
+        "egress_allow": [f"127.0.0.1:{sink.port}"],
+        "send_timeout_seconds": 5,
+    }
     notify.update(settings)
     return {"queue_url": "immediate:", "plugins": {"notify": notify}}
 
@@ -163,12 +211,27 @@ def redis_server_url(tmp_path_factory):
         return
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server) and CIVICAPPS_TEST_REDIS_URL is not set")
+        pytest.skip(
+            "redis-server is not installed (apt-get install redis-server) and CIVICAPPS_TEST_REDIS_URL is not set"
+        )
     port = free_port()
     directory = tmp_path_factory.mktemp("redis")
     server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(directory)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     import redis
 

@@ -95,9 +95,14 @@ def wake(app: Flask, messages: int) -> None:
 
 
 def due_count(session: Session) -> int:
-    return session.scalar(
-        select(func.count()).select_from(OutboxRow).where(OutboxRow.status == QUEUED, OutboxRow.next_attempt_at <= utcnow())
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxRow)
+            .where(OutboxRow.status == QUEUED, OutboxRow.next_attempt_at <= utcnow())
+        )
+        or 0
+    )
 
 
 def claim(session: Session, limit: int) -> tuple[str, list[Claimed]]:
@@ -109,9 +114,9 @@ def claim(session: Session, limit: int) -> tuple[str, list[Claimed]]:
     if session.get_bind().dialect.name == "postgresql":
         ids = ids.with_for_update(skip_locked=True)
     taken = session.execute(
-        update(OutboxRow).where(OutboxRow.id.in_(ids.scalar_subquery()), OutboxRow.status == QUEUED).values(
-            status=SENDING, claim=token, claimed_at=now
-        )
+        update(OutboxRow)
+        .where(OutboxRow.id.in_(ids.scalar_subquery()), OutboxRow.status == QUEUED)
+        .values(status=SENDING, claim=token, claimed_at=now)
     )
     if not taken.rowcount:
         session.commit()
@@ -138,7 +143,9 @@ def claim(session: Session, limit: int) -> tuple[str, list[Claimed]]:
 
 def renew(session: Session, token: str) -> None:
     """Tell the sweeper this claim's worker is alive (call well within ``sending_timeout_seconds``)."""
-    session.execute(update(OUTBOX).where(OUTBOX.c.claim == token, OUTBOX.c.status == SENDING).values(claimed_at=utcnow()))
+    session.execute(
+        update(OUTBOX).where(OUTBOX.c.claim == token, OUTBOX.c.status == SENDING).values(claimed_at=utcnow())
+    )
 
 
 def _recording(**values: Any) -> Any:
@@ -152,7 +159,9 @@ _RETRY = _recording(status=QUEUED, last_error=bindparam("b_error"), next_attempt
 _FAILED = _recording(status=FAILED, last_error=bindparam("b_error"))
 
 
-def finish(session: Session, token: str, ids: Iterable[int], error: str | None, settings: NotifySettings, attempts: int) -> None:
+def finish(
+    session: Session, token: str, ids: Iterable[int], error: str | None, settings: NotifySettings, attempts: int
+) -> None:
     """Record one message's result: sent, or back to pending with a backed-off time, or failed. Commits.
 
     ``attempts`` is how often the message was tried before this time (the most among its rows).
@@ -173,7 +182,9 @@ def finish(session: Session, token: str, ids: Iterable[int], error: str | None, 
 def cancel(session: Session, token: str, ids: Iterable[int]) -> None:
     """Rows whose subscription ended (or was confirmed, for confirmation messages) before sending."""
     session.execute(
-        update(OutboxRow).where(OutboxRow.id.in_(list(ids)), OutboxRow.claim == token).values(status=CANCELLED, claim=None)
+        update(OutboxRow)
+        .where(OutboxRow.id.in_(list(ids)), OutboxRow.claim == token)
+        .values(status=CANCELLED, claim=None)
     )
     session.commit()
 

@@ -32,8 +32,12 @@ class NotifySettings(PluginSettings):
     )
     ntfy_server: str = Field(default="https://ntfy.sh", description="ntfy server residents' topics live on")
     telegram_bot_token: SecretStr | None = Field(default=None, description="the council's Telegram bot token")
-    matrix_url: SecretStr | None = Field(default=None, description="matrixs://user:password@homeserver of the council's bot")
-    allowed_schemes: list[str] = Field(default_factory=lambda: list(SAFE_SCHEMES), description="apprise schemes deliveries may use")
+    matrix_url: SecretStr | None = Field(
+        default=None, description="matrixs://user:password@homeserver of the council's bot"
+    )
+    allowed_schemes: list[str] = Field(
+        default_factory=lambda: list(SAFE_SCHEMES), description="apprise schemes deliveries may use"
+    )
     egress_allow: list[str] = Field(
         default_factory=list,
         description="non-public destinations deliveries may still reach: 10.0.0.5:25, 192.168.0.0/16, [::1]:8080",

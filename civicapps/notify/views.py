@@ -37,20 +37,26 @@ from civicapps.notify.subscriptions import (
 from civicapps.notify.topics import topics_of
 from civicapps.web.shell import error_response
 
-bp = Blueprint("notify", __name__, template_folder="templates", static_folder="static", static_url_path="/-/static/notify")
+bp = Blueprint(
+    "notify", __name__, template_folder="templates", static_folder="static", static_url_path="/-/static/notify"
+)
 FREQUENCY_LABELS = {"instant": "As they happen", "daily": "Once a day", "weekly": "Once a week"}
 RADII = (100, 250, 500, 1000, 2000, 5000)
 
 
 class SubscribeForm(FlaskForm):
-    topic = SelectField("What do you want alerts about?", validators=[InputRequired("Choose what you want alerts about")])
+    topic = SelectField(
+        "What do you want alerts about?", validators=[InputRequired("Choose what you want alerts about")]
+    )
     channel = RadioField("How should we send them?", validators=[InputRequired("Choose how you want to get alerts")])
     target = StringField("Where should we send them?", validators=[InputRequired("Enter where to send your alerts")])
     lat = StringField("Latitude")
     lon = StringField("Longitude")
     radius_m = SelectField("Distance", coerce=int, default=500)
     key = HiddenField()
-    frequency = RadioField("How often?", choices=[SelectChoice(v, label) for v, label in FREQUENCY_LABELS.items()], default="instant")
+    frequency = RadioField(
+        "How often?", choices=[SelectChoice(v, label) for v, label in FREQUENCY_LABELS.items()], default="instant"
+    )
 
 
 class CodeForm(FlaskForm):
@@ -100,8 +106,14 @@ def subscribe() -> Any:
     problem = None
     if form.validate_on_submit():
         wanted = SubscriptionRequest(
-            topic=form.topic.data, channel=form.channel.data, target=form.target.data, frequency=form.frequency.data,
-            lat=_number(form.lat.data), lon=_number(form.lon.data), radius_m=form.radius_m.data, key=form.key.data or None,
+            topic=form.topic.data,
+            channel=form.channel.data,
+            target=form.target.data,
+            frequency=form.frequency.data,
+            lat=_number(form.lat.data),
+            lon=_number(form.lon.data),
+            radius_m=form.radius_m.data,
+            key=form.key.data or None,
         )
         try:
             subscription = create(current_app, wanted, request.remote_addr, actor.id if actor else None)
@@ -112,7 +124,9 @@ def subscribe() -> Any:
             else:
                 field.errors = [*field.errors, str(exc)]
         except RateLimited:
-            return error_response(429, "Too many alerts were set up from here or to that address recently. Try again later.")
+            return error_response(
+                429, "Too many alerts were set up from here or to that address recently. Try again later."
+            )
         else:
             return redirect(url_for("notify.confirm_code", ref=make_token(current_app, "ref", subscription.id)))
     target_hint = ". ".join(f"{kind.label}: {kind.hint}" for kind in kinds.values())
@@ -122,7 +136,9 @@ def subscribe() -> Any:
 def _confirmed_or_ended(subscription: Subscription) -> Any:
     """The page for a request that is no longer waiting for confirmation, or None while it is."""
     if subscription.status == ACTIVE:
-        return _page("done.html", title="Your alerts are on", subscription=subscription, area=describe_area(subscription))
+        return _page(
+            "done.html", title="Your alerts are on", subscription=subscription, area=describe_area(subscription)
+        )
     if subscription.status == ENDED:
         return error_response(404, "This request was stopped or has expired. Set up the alert again.")
     return None
@@ -137,7 +153,9 @@ def confirm_code() -> Any:
     if (page := _confirmed_or_ended(subscription)) is not None:
         return page
     kind = KINDS[subscription.channel]
-    return _page("confirm_code.html", form=form, subscription=subscription, channel=kind, masked=kind.mask(subscription.target))
+    return _page(
+        "confirm_code.html", form=form, subscription=subscription, channel=kind, masked=kind.mask(subscription.target)
+    )
 
 
 @bp.route("/alerts/confirm/<token>", methods=["GET", "POST"])
@@ -180,7 +198,9 @@ def manage(token: str) -> Any:
             set_frequency(current_app, chosen, request.form["frequency"])
         return redirect(url_for("notify.manage", token=token, saved=chosen.id))
     subscriptions = [(s, describe_area(s)) for s in of_target(hashed)]
-    return _page("manage.html", form=form, subscriptions=subscriptions, topics=topics_of(current_app), labels=FREQUENCY_LABELS)
+    return _page(
+        "manage.html", form=form, subscriptions=subscriptions, topics=topics_of(current_app), labels=FREQUENCY_LABELS
+    )
 
 
 @bp.get("/alerts/api/topics")
@@ -198,16 +218,23 @@ def api_subscribe() -> Any:
         return {"error": "Send a JSON object", "errors": {}}, 400
     try:
         wanted = SubscriptionRequest(
-            topic=str(data.get("topic", "")), channel=str(data.get("channel", "")), target=str(data.get("target", "")),
-            frequency=str(data.get("frequency", "instant")), lat=_coerce(data.get("lat")), lon=_coerce(data.get("lon")),
-            radius_m=_coerce(data.get("radius_m")), area=data.get("area"),
+            topic=str(data.get("topic", "")),
+            channel=str(data.get("channel", "")),
+            target=str(data.get("target", "")),
+            frequency=str(data.get("frequency", "instant")),
+            lat=_coerce(data.get("lat")),
+            lon=_coerce(data.get("lon")),
+            radius_m=_coerce(data.get("radius_m")),
+            area=data.get("area"),
             key=None if data.get("key") is None else str(data["key"]),
         )
         subscription = create(current_app, wanted, request.remote_addr)
     except SubscriptionError as exc:
         return {"error": str(exc), "errors": {exc.field: str(exc)}}, 400
     except RateLimited:
-        return error_response(429, "Too many alerts were set up from here or to that address recently. Try again later.")
+        return error_response(
+            429, "Too many alerts were set up from here or to that address recently. Try again later."
+        )
     ref = make_token(current_app, "ref", subscription.id)
     return {
         "id": subscription.id,
