@@ -108,8 +108,9 @@ class NotifySettings(PluginSettings):
         for kind, setting in needs.items():
             if kind in self.channels and getattr(self, setting) is None:
                 raise ValueError(f"channel '{kind}' is enabled but {setting} is not set")
-        if self.sending_timeout_seconds <= self.send_timeout_seconds:
-            raise ValueError("sending_timeout_seconds must be longer than send_timeout_seconds")
+        # A worker renews its claim once a third of the lease has passed, before its next message.
+        if self.sending_timeout_seconds <= 1.5 * self.send_timeout_seconds:
+            raise ValueError("sending_timeout_seconds must be more than 1.5 times send_timeout_seconds")
         return self
 
 
