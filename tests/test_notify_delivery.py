@@ -96,6 +96,8 @@ def test_failures_back_off_then_show_for_staff_who_can_retry(world_factory):
 
     world.sink.status = 200
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
+    assert client.post("/-/notifications/retry", data={"row": "1; DROP", "csrf_token": token}).status_code == 400
+    assert [r.status for r in outbox(world)] == ["failed"], "a bad request changes nothing"
     retried = client.post("/-/notifications/retry", data={"row": str(row.id), "csrf_token": token})
     assert retried.headers["Location"] == "/-/notifications?retried=1"
     assert [(r.status, r.attempts) for r in outbox(world)] == [("sent", 1)]

@@ -84,13 +84,14 @@ def _subscription(token: str, purpose: str, max_age: float | None = None) -> Sub
     return subscription
 
 
-def _page(template: str, **context: Any) -> str:
+def page(template: str, **context: Any) -> str:
+    """Render one of notify's page templates."""
     return render_template(f"civicapps/notify/{template}", **context)
 
 
 @bp.get("/alerts/")
 def index() -> str:
-    return _page("index.html", topics=topics_of(current_app))
+    return page("index.html", topics=topics_of(current_app))
 
 
 @bp.route("/alerts/subscribe", methods=["GET", "POST"])
@@ -130,13 +131,13 @@ def subscribe() -> Any:
         else:
             return redirect(url_for("notify.confirm_code", ref=make_token(current_app, "ref", subscription.id)))
     target_hint = ". ".join(f"{kind.label}: {kind.hint}" for kind in kinds.values())
-    return _page("subscribe.html", form=form, topics=topics, target_hint=target_hint, problem=problem)
+    return page("subscribe.html", form=form, topics=topics, target_hint=target_hint, problem=problem)
 
 
 def _confirmed_or_ended(subscription: Subscription) -> Any:
     """The page for a request that is no longer waiting for confirmation, or None while it is."""
     if subscription.status == ACTIVE:
-        return _page(
+        return page(
             "done.html", title="Your alerts are on", subscription=subscription, area=describe_area(subscription)
         )
     if subscription.status == ENDED:
@@ -150,10 +151,10 @@ def confirm_code() -> Any:
     form = CodeForm()
     if form.validate_on_submit() and not confirm_with_code(current_app, subscription, form.code.data or ""):
         form.code.errors = [*form.code.errors, "That code is not right. Check the message we sent and try again"]
-    if (page := _confirmed_or_ended(subscription)) is not None:
-        return page
+    if (finished := _confirmed_or_ended(subscription)) is not None:
+        return finished
     kind = KINDS[subscription.channel]
-    return _page(
+    return page(
         "confirm_code.html", form=form, subscription=subscription, channel=kind, masked=kind.mask(subscription.target)
     )
 
@@ -164,22 +165,22 @@ def confirm_link(token: str) -> Any:
     form = FlaskForm()
     if request.method == "POST" and form.validate_on_submit():
         confirm(subscription)
-    if (page := _confirmed_or_ended(subscription)) is not None:
-        return page
-    return _page("confirm_link.html", form=form, subscription=subscription, area=describe_area(subscription))
+    if (finished := _confirmed_or_ended(subscription)) is not None:
+        return finished
+    return page("confirm_link.html", form=form, subscription=subscription, area=describe_area(subscription))
 
 
 @bp.get("/alerts/unsubscribe/<token>")
 def unsubscribe(token: str) -> Any:
     subscription = _subscription(token, "unsubscribe")
-    return _page("unsubscribe.html", subscription=subscription, token=token, area=describe_area(subscription))
+    return page("unsubscribe.html", subscription=subscription, token=token, area=describe_area(subscription))
 
 
 @bp.post("/alerts/unsubscribe/<token>")
 def unsubscribe_post(token: str) -> Any:
     subscription = _subscription(token, "unsubscribe")
     end(subscription)
-    return _page("unsubscribed.html", subscription=subscription, area=describe_area(subscription))
+    return page("unsubscribed.html", subscription=subscription, area=describe_area(subscription))
 
 
 @bp.route("/alerts/manage/<token>", methods=["GET", "POST"])
@@ -198,7 +199,7 @@ def manage(token: str) -> Any:
             set_frequency(current_app, chosen, request.form["frequency"])
         return redirect(url_for("notify.manage", token=token, saved=chosen.id))
     subscriptions = [(s, describe_area(s)) for s in of_target(hashed)]
-    return _page(
+    return page(
         "manage.html", form=form, subscriptions=subscriptions, topics=topics_of(current_app), labels=FREQUENCY_LABELS
     )
 
