@@ -25,19 +25,18 @@ from pathlib import Path
 from typing import Any
 
 import apprise
-from sqlalchemy import insert
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from notify_setup import add_active_subscriptions  # noqa: E402
 
 from civicapps import Item, Topic, create_app, hookimpl  # noqa: E402
 from civicapps.db import db_session  # noqa: E402
 from civicapps.migrations import upgrade  # noqa: E402
 from civicapps.notify.matching import match_records  # noqa: E402
-from civicapps.notify.models import Subscription  # noqa: E402
 from civicapps.notify.outbox import wake  # noqa: E402
 from civicapps.notify.settings import SAFE_SCHEMES  # noqa: E402
-from civicapps.notify.subscriptions import bump_topic  # noqa: E402
 
 
 def run_sink(port_out: multiprocessing.Queue, count: Any) -> None:
@@ -109,27 +108,10 @@ def full(
         app = create_app(config, plugins=[("bench", Bench())], load_entrypoints=False)
         with app.app_context():
             upgrade(app)
-            session = db_session()
-            session.execute(
-                insert(Subscription),
-                [
-                    {
-                        "topic": "bench.near",
-                        "channel": "webhook",
-                        "target": f"http://127.0.0.1:{port}/full/{n}",
-                        "target_hash": str(n),
-                        "lon": -4.48,
-                        "lat": 54.15,
-                        "radius_m": 100.0,
-                        "frequency": "instant",
-                        "status": "active",
-                        "confirm_attempts": 0,
-                    }
-                    for n in range(count)
-                ],
+            targets = [f"http://127.0.0.1:{port}/full/{n}" for n in range(count)]
+            add_active_subscriptions(
+                db_session(), "bench.near", targets, [-4.48] * count, [54.15] * count, [100.0] * count
             )
-            bump_topic(session, "bench.near")
-            session.commit()
         if queue and queue.startswith("redis"):
             import redis
 

@@ -26,11 +26,13 @@ from typing import Any
 
 import numpy as np
 from pyproj import Transformer
-from sqlalchemy import create_engine, insert, text, update
+from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from notify_setup import add_active_subscriptions  # noqa: E402
 
 from civicapps import create_app  # noqa: E402
 from civicapps.db import db_session  # noqa: E402
@@ -76,27 +78,7 @@ def civicapps_matching(
         with app.app_context():
             upgrade(app)
             session = db_session()
-            session.execute(
-                insert(Subscription),
-                [
-                    {
-                        "topic": "bench.near",
-                        "channel": "webhook",
-                        "target": "x",
-                        "target_hash": "x",
-                        "lon": float(a),
-                        "lat": float(b),
-                        "radius_m": float(r),
-                        "frequency": "instant",
-                        "status": "active",
-                        "confirm_attempts": 0,
-                        "changed": 0,
-                    }
-                    for a, b, r in zip(lon, lat, radius, strict=True)
-                ],
-            )
-            bump_topic(session, "bench.near")
-            session.commit()
+            add_active_subscriptions(session, "bench.near", ["x"] * len(lon), lon, lat, radius)
             figures: dict[str, float] = {}
 
             def timed(label: str) -> Any:

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, func, insert, or_, select, update
 
 from civicapps import Item, Topic, hookimpl
+from civicapps.auth import create_user
 from civicapps.db import get_database
 from civicapps.events import RecordsIngested, announce_records_ingested
 from civicapps.jobs import queue_for
@@ -100,6 +101,13 @@ class Resident:
         }
         data["csrf_token"] = self.form_token(f"/alerts/subscribe?topic={topic}")
         return self.client.post("/alerts/subscribe", data=data)
+
+    def sign_in_as_staff(self, email="clerk@council.example"):
+        """Become a signed-in member of staff (the account is made on the way)."""
+        with self.app.app_context():
+            create_user(email, "Clerk", "a-long-staff-password")
+        token = self.form_token("/-/login")
+        self.client.post("/-/login", data={"email": email, "password": "a-long-staff-password", "csrf_token": token})
 
     def press_button(self, url):
         """Open a link from a message and press the page's one button."""

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from civicapps.auth import create_user
 from civicapps.db import db_session
 from civicapps.jobs import queue_for
 from civicapps.notify.models import OutboxRow, Subscription
@@ -78,17 +77,8 @@ def test_failures_back_off_then_show_for_staff_who_can_retry(world_factory):
     [row] = outbox(world)
     assert (row.status, row.attempts) == ("failed", 2)
 
-    with world.app.app_context():
-        create_user("clerk@council.example", "Clerk", "a-long-staff-password")
+    world.resident.sign_in_as_staff()
     client = world.resident.client
-    client.post(
-        "/-/login",
-        data={
-            "email": "clerk@council.example",
-            "password": "a-long-staff-password",
-            "csrf_token": world.resident.form_token("/-/login"),
-        },
-    )
     page = client.get("/-/notifications")
     assert re.search(r"<th scope=\"row\">webhook</th><td>0</td><td>0</td><td>0</td><td>1</td><td>0</td>", page.text)
     assert "webhook: http://127.0.0.1/…" in page.text and "Internal server error" in page.text

@@ -101,15 +101,7 @@ def test_redirects_are_not_followed_and_would_be_refused(world, civic_app_factor
 
 
 def test_staff_raw_urls_obey_the_scheme_list_and_the_guard(world, dns):
-    from civicapps.auth import create_user
-
-    with world.app.app_context():
-        create_user("team@council.example", "Team lead", "a-long-staff-password")
-    client = world.resident.client
-    token = world.resident.form_token("/-/login")
-    client.post(
-        "/-/login", data={"email": "team@council.example", "password": "a-long-staff-password", "csrf_token": token}
-    )
+    world.resident.sign_in_as_staff("team@council.example")
     refused = world.resident.subscribe("form://10.1.2.3:6379/", channel="apprise")
     assert "This cannot be used: &#39;form://&#39; addresses are not enabled here" in error_next_to_target(refused)
     dns["metadata.internal"] = "169.254.169.254"
