@@ -25,19 +25,18 @@ from pathlib import Path
 from typing import Any
 
 import apprise
-from sqlalchemy import insert
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from notify_setup import add_active_subscriptions  # noqa: E402
 
 from civicapps import Item, Topic, create_app, hookimpl  # noqa: E402
 from civicapps.db import db_session  # noqa: E402
 from civicapps.migrations import upgrade  # noqa: E402
 from civicapps.notify.matching import match_records  # noqa: E402
-from civicapps.notify.models import Subscription  # noqa: E402
 from civicapps.notify.outbox import wake  # noqa: E402
 from civicapps.notify.settings import SAFE_SCHEMES  # noqa: E402
-from civicapps.notify.subscriptions import bump_topic  # noqa: E402
 
 
 def run_sink(port_out: multiprocessing.Queue, count: Any) -> None:
@@ -68,7 +67,14 @@ class Bench:
 
     @hookimpl
     def register_topics(self, app: object) -> list[Topic]:
-        return [Topic("near", "Benchmark items", "bench.item", lambda app, ids: [Item(i, f"Item {i}", lon=-4.48, lat=54.15) for i in ids])]
+        return [
+            Topic(
+                "near",
+                "Benchmark items",
+                "bench.item",
+                lambda app, ids: [Item(i, f"Item {i}", lon=-4.48, lat=54.15) for i in ids],
+            )
+        ]
 
 
 def bare(port: int, count: int, fresh: bool) -> float:
@@ -86,24 +92,26 @@ def bare(port: int, count: int, fresh: bool) -> float:
     return count / (time.perf_counter() - start)
 
 
-def full(port: int, received: Any, count: int, workers: int, threads: int, database: str | None, queue: str | None) -> tuple[float, float]:
+def full(
+    port: int, received: Any, count: int, workers: int, threads: int, database: str | None, queue: str | None
+) -> tuple[float, float]:
     """(messages per second, seconds) from ingest to the sink having every message."""
     with tempfile.TemporaryDirectory() as instance:
-        notify = {"allowed_schemes": [*SAFE_SCHEMES, "json"], "egress_allow": [f"127.0.0.1:{port}"], "channels": ["webhook"]}
+        notify = {
+            "allowed_schemes": [*SAFE_SCHEMES, "json"],
+            "egress_allow": [f"127.0.0.1:{port}"],
+            "channels": ["webhook"],
+        }
         config = {"instance_path": instance, "secret_key": "bench", "plugins": {"notify": notify}}
         config["database_url"] = database or f"sqlite:///{instance}/civicapps.db"
         config["queue_url"] = queue or f"sqlite:///{instance}/queue.db"
         app = create_app(config, plugins=[("bench", Bench())], load_entrypoints=False)
         with app.app_context():
             upgrade(app)
-            session = db_session()
-            session.execute(insert(Subscription), [
-                {"topic": "bench.near", "channel": "webhook", "target": f"http://127.0.0.1:{port}/full/{n}", "target_hash": str(n),
-                 "lon": -4.48, "lat": 54.15, "radius_m": 100.0, "frequency": "instant", "status": "active", "confirm_attempts": 0}
-                for n in range(count)
-            ])
-            bump_topic(session, "bench.near")
-            session.commit()
+            targets = [f"http://127.0.0.1:{port}/full/{n}" for n in range(count)]
+            add_active_subscriptions(
+                db_session(), "bench.near", targets, [-4.48] * count, [54.15] * count, [100.0] * count
+            )
         if queue and queue.startswith("redis"):
             import redis
 
@@ -113,8 +121,18 @@ def full(port: int, received: Any, count: int, workers: int, threads: int, datab
         env.update({f"CIVICAPPS_PLUGINS__NOTIFY__{k.upper()}": json.dumps(v) for k, v in notify.items()})
         procs = [
             subprocess.Popen(
-                [sys.executable, "-m", "civicapps", "worker", "--threads", str(threads), *([] if i == 0 else ["--no-periodic"])],
-                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                [
+                    sys.executable,
+                    "-m",
+                    "civicapps",
+                    "worker",
+                    "--threads",
+                    str(threads),
+                    *([] if i == 0 else ["--no-periodic"]),
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
             for i in range(workers)
         ]
@@ -148,7 +166,9 @@ def main() -> None:
     sink = multiprocessing.Process(target=run_sink, args=(ports, received), daemon=True)
     sink.start()
     port = ports.get(timeout=10)
-    print(f"{args.messages:,} messages to a local HTTP sink (separate process); database {args.database or 'SQLite'}, queue {args.queue or 'Huey on SQLite'}")
+    print(
+        f"{args.messages:,} messages to a local HTTP sink (separate process); database {args.database or 'SQLite'}, queue {args.queue or 'Huey on SQLite'}"
+    )
     reused = bare(port, args.messages, fresh=False)
     fresh = bare(port, args.messages, fresh=True)
     print(f"bare apprise loop, one Apprise object:      {reused:8.0f} msg/s")

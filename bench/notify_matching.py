@@ -26,11 +26,13 @@ from typing import Any
 
 import numpy as np
 from pyproj import Transformer
-from sqlalchemy import create_engine, insert, text, update
+from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from notify_setup import add_active_subscriptions  # noqa: E402
 
 from civicapps import create_app  # noqa: E402
 from civicapps.db import db_session  # noqa: E402
@@ -46,7 +48,14 @@ TO_LONLAT = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 def towns(rng: np.random.Generator) -> np.ndarray:
     """60 town centres (x, y, spread, weight) shared by subscriptions and items."""
     weight = 1 / np.arange(1, 61)
-    return np.column_stack([rng.uniform(50_000, 650_000, 60), rng.uniform(50_000, 1_200_000, 60), rng.uniform(3_000, 15_000, 60), weight / weight.sum()])
+    return np.column_stack(
+        [
+            rng.uniform(50_000, 650_000, 60),
+            rng.uniform(50_000, 1_200_000, 60),
+            rng.uniform(3_000, 15_000, 60),
+            weight / weight.sum(),
+        ]
+    )
 
 
 def points(count: int, centres: np.ndarray | None, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -60,20 +69,16 @@ def points(count: int, centres: np.ndarray | None, rng: np.random.Generator) -> 
     return x, y
 
 
-def civicapps_matching(lon: np.ndarray, lat: np.ndarray, radius: np.ndarray, item_lon: np.ndarray, item_lat: np.ndarray) -> dict[str, float]:
+def civicapps_matching(
+    lon: np.ndarray, lat: np.ndarray, radius: np.ndarray, item_lon: np.ndarray, item_lat: np.ndarray
+) -> dict[str, float]:
     """Cold (first match in a worker), warm (cached index) and after 1,000 subscriptions changed."""
     with tempfile.TemporaryDirectory() as instance:
         app = create_app({"instance_path": instance, "secret_key": "bench"}, load_entrypoints=False)
         with app.app_context():
             upgrade(app)
             session = db_session()
-            session.execute(insert(Subscription), [
-                {"topic": "bench.near", "channel": "webhook", "target": "x", "target_hash": "x", "lon": float(a), "lat": float(b),
-                 "radius_m": float(r), "frequency": "instant", "status": "active", "confirm_attempts": 0, "changed": 0}
-                for a, b, r in zip(lon, lat, radius, strict=True)
-            ])
-            bump_topic(session, "bench.near")
-            session.commit()
+            add_active_subscriptions(session, "bench.near", ["x"] * len(lon), lon, lat, radius)
             figures: dict[str, float] = {}
 
             def timed(label: str) -> Any:
@@ -89,14 +94,18 @@ def civicapps_matching(lon: np.ndarray, lat: np.ndarray, radius: np.ndarray, ite
             # 1,000 subscriptions change (500 end, 500 move): read on their own, no rebuild.
             version = bump_topic(session, "bench.near")
             session.execute(update(Subscription).where(Subscription.id <= 500).values(status="ended", changed=version))
-            session.execute(update(Subscription).where(Subscription.id.between(501, 1000)).values(radius_m=2000.0, changed=version))
+            session.execute(
+                update(Subscription).where(Subscription.id.between(501, 1000)).values(radius_m=2000.0, changed=version)
+            )
             session.commit()
             timed("after 1,000 changes: read them, match")
         app.extensions["civicapps"].db.dispose()
         return figures
 
 
-def postgis_matching(url: str, x: np.ndarray, y: np.ndarray, radius: np.ndarray, ix: np.ndarray, iy: np.ndarray) -> dict[str, float]:
+def postgis_matching(
+    url: str, x: np.ndarray, y: np.ndarray, radius: np.ndarray, ix: np.ndarray, iy: np.ndarray
+) -> dict[str, float]:
     admin = create_engine(make_url(url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
     name = f"bench_postgis_{uuid.uuid4().hex[:8]}"
     with admin.connect() as connection:
@@ -111,7 +120,12 @@ def postgis_matching(url: str, x: np.ndarray, y: np.ndarray, radius: np.ndarray,
             raw = connection.connection.driver_connection
             for table, columns in (("subs", (x, y, radius)), ("items", (ix, iy))):
                 buffer = io.StringIO()
-                np.savetxt(buffer, np.column_stack([np.arange(len(columns[0])), *columns]), fmt=["%d"] + ["%.3f"] * len(columns), delimiter="\t")
+                np.savetxt(
+                    buffer,
+                    np.column_stack([np.arange(len(columns[0])), *columns]),
+                    fmt=["%d"] + ["%.3f"] * len(columns),
+                    delimiter="\t",
+                )
                 with raw.cursor().copy(f"COPY {table} FROM STDIN") as copy:
                     copy.write(buffer.getvalue())
             connection.execute(text("ALTER TABLE subs ADD COLUMN g geometry(Point, 27700)"))
@@ -166,13 +180,23 @@ def main() -> None:
         print(f"\n{layout}: {args.subscriptions:,} subscriptions (radius 100 m-2 km each), {args.items:,} items")
         ours = civicapps_matching(lon, lat, radius, item_lon, item_lat)
         for label, value in ours.items():
-            print(f"  civicapps {label:40s} {value:10.3f}" if label != "pairs" else f"  civicapps pairs found {int(value):>37,}")
+            print(
+                f"  civicapps {label:40s} {value:10.3f}"
+                if label != "pairs"
+                else f"  civicapps pairs found {int(value):>37,}"
+            )
         if args.postgis:
             theirs = postgis_matching(args.postgis, x, y, radius, ix, iy)
             for label, value in theirs.items():
-                print(f"  PostGIS {label:42s} {value:10.3f}" if "pairs" not in label else f"  PostGIS {label:42s} {int(value):>10,}")
+                print(
+                    f"  PostGIS {label:42s} {value:10.3f}"
+                    if "pairs" not in label
+                    else f"  PostGIS {label:42s} {int(value):>10,}"
+                )
             join = theirs["ST_DWithin join (GiST on g)"]
-            ratios = ", ".join(f"{label.split(':')[0]} {join / seconds:.2f}x" for label, seconds in ours.items() if label != "pairs")
+            ratios = ", ".join(
+                f"{label.split(':')[0]} {join / seconds:.2f}x" for label, seconds in ours.items() if label != "pairs"
+            )
             print(f"  PostGIS ST_DWithin time / civicapps time: {ratios}")
         else:
             print("  PostGIS: not run (pass --postgis URL)")

@@ -215,6 +215,7 @@ def config_command() -> None:
         for name, settings in state.plugin_settings.items()
     }
     shown["database_url"] = get_database().display_url
+    shown["queue_url"] = display_url(state.settings.queue_url)
     shown["config_file"] = state.config.source
     click.echo(json.dumps(shown, indent=2, default=str))
 
@@ -260,7 +261,7 @@ def demo(info: ScriptInfo, instance: str | None, host: str, port: int, serve: bo
     demo_settings = {
         "CIVICAPPS_BASE_URL": f"http://{host}:{port}",
         "CIVICAPPS_PLUGINS__NOTIFY__DEV_INBOX": "true",
-        "CIVICAPPS_PLUGINS__NOTIFY__EGRESS_ALLOW": json.dumps([f"{host}:{port}"]),
+        "CIVICAPPS_PLUGINS__NOTIFY__EGRESS_ALLOW": json.dumps([f"127.0.0.1:{port}"]),
     }
     added = [name for name in demo_settings if name not in os.environ]
     os.environ.update({name: demo_settings[name] for name in added})

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, func, insert, or_, select, update
 
 from civicapps import Item, Topic, hookimpl
+from civicapps.auth import create_user
 from civicapps.db import get_database
 from civicapps.events import RecordsIngested, announce_records_ingested
 from civicapps.jobs import queue_for
@@ -66,8 +67,12 @@ class Sightings:
     @hookimpl
     def register_topics(self, app):
         return [
-            Topic("near", "Sightings near you", "sightings.sighting", self.load, description="New sightings in your area"),
-            Topic("changes", "Changes to a sighting", "sightings.sighting", self.load, matcher="key", events=("changed",)),
+            Topic(
+                "near", "Sightings near you", "sightings.sighting", self.load, description="New sightings in your area"
+            ),
+            Topic(
+                "changes", "Changes to a sighting", "sightings.sighting", self.load, matcher="key", events=("changed",)
+            ),
         ]
 
     @staticmethod
@@ -75,7 +80,16 @@ class Sightings:
         with get_database(app).engine.connect() as connection:
             rows = connection.execute(select(SIGHTINGS).where(SIGHTINGS.c.id.in_(list(ids)))).all()
         return [
-            Item(r.id, r.title, f"https://sightings.example/{r.ref}", f"Status: {r.status}", lon=r.lon, lat=r.lat, key=r.ref, version=r.status)
+            Item(
+                r.id,
+                r.title,
+                f"https://sightings.example/{r.ref}",
+                f"Status: {r.status}",
+                lon=r.lon,
+                lat=r.lat,
+                key=r.ref,
+                version=r.status,
+            )
             for r in rows
         ]
 
@@ -91,10 +105,37 @@ class Resident:
         page = self.client.get(path)
         return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
 
-    def subscribe(self, target, *, topic="sightings.near", channel="webhook", lat=DOUGLAS[0], lon=DOUGLAS[1], radius=500, frequency="instant", key=""):
-        data = {"topic": topic, "channel": channel, "target": target, "lat": lat, "lon": lon, "radius_m": radius, "frequency": frequency, "key": key}
+    def subscribe(
+        self,
+        target,
+        *,
+        topic="sightings.near",
+        channel="webhook",
+        lat=DOUGLAS[0],
+        lon=DOUGLAS[1],
+        radius=500,
+        frequency="instant",
+        key="",
+    ):
+        data = {
+            "topic": topic,
+            "channel": channel,
+            "target": target,
+            "lat": lat,
+            "lon": lon,
+            "radius_m": radius,
+            "frequency": frequency,
+            "key": key,
+        }
         data["csrf_token"] = self.form_token(f"/alerts/subscribe?topic={topic}")
         return self.client.post("/alerts/subscribe", data=data)
+
+    def sign_in_as_staff(self, email="clerk@council.example"):
+        """Become a signed-in member of staff (the account is made on the way)."""
+        with self.app.app_context():
+            create_user(email, "Clerk", "a-long-staff-password")
+        token = self.form_token("/-/login")
+        self.client.post("/-/login", data={"email": email, "password": "a-long-staff-password", "csrf_token": token})
 
     def press_button(self, url):
         """Open a link from a message and press the page's one button."""
@@ -115,7 +156,11 @@ class World:
 
     def add(self, title, lat=DOUGLAS[0], lon=DOUGLAS[1], ref=None, status="reported"):
         with get_database(self.app).engine.begin() as connection:
-            new_id = connection.execute(insert(SIGHTINGS).values(title=title, lat=lat, lon=lon, ref=ref or title.lower().replace(" ", "-"), status=status)).inserted_primary_key[0]
+            new_id = connection.execute(
+                insert(SIGHTINGS).values(
+                    title=title, lat=lat, lon=lon, ref=ref or title.lower().replace(" ", "-"), status=status
+                )
+            ).inserted_primary_key[0]
         return new_id
 
     def change(self, sighting_id, status):
@@ -123,7 +168,9 @@ class World:
             connection.execute(update(SIGHTINGS).where(SIGHTINGS.c.id == sighting_id).values(status=status))
 
     def ingest(self, new=(), changed=()):
-        announce_records_ingested(self.app, RecordsIngested("sightings.sighting", "test-feed", tuple(new), tuple(changed)))
+        announce_records_ingested(
+            self.app, RecordsIngested("sightings.sighting", "test-feed", tuple(new), tuple(changed))
+        )
 
     def settle(self, timeout=10.0):
         """Wait until the queue is empty and nothing is waiting to be matched or sent right now."""
@@ -132,8 +179,13 @@ class World:
         while quiet < 3 and time.monotonic() < deadline:
             with get_database(self.app).engine.connect() as connection:
                 busy = connection.scalar(select(func.count()).select_from(MatchRequest)) or connection.scalar(
-                    select(func.count()).select_from(OutboxRow).where(
-                        or_(OutboxRow.status == "sending", (OutboxRow.status == "pending") & (OutboxRow.next_attempt_at <= utcnow()))
+                    select(func.count())
+                    .select_from(OutboxRow)
+                    .where(
+                        or_(
+                            OutboxRow.status == "sending",
+                            (OutboxRow.status == "pending") & (OutboxRow.next_attempt_at <= utcnow()),
+                        )
                     )
                 )
             quiet = 0 if busy or queue_for(self.app).pending() else quiet + 1
@@ -147,7 +199,11 @@ class World:
 
 
 def notify_config(sink, **settings):
-    notify = {"allowed_schemes": [*SAFE_SCHEMES, "json"], "egress_allow": [f"127.0.0.1:{sink.port}"], "send_timeout_seconds": 5}
+    notify = {
+        "allowed_schemes": [*SAFE_SCHEMES, "json"],
+        "egress_allow": [f"127.0.0.1:{sink.port}"],
+        "send_timeout_seconds": 5,
+    }
     notify.update(settings)
     return {"queue_url": "immediate:", "plugins": {"notify": notify}}
 
@@ -191,12 +247,27 @@ def redis_server_url(tmp_path_factory):
         return
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server) and CIVICAPPS_TEST_REDIS_URL is not set")
+        pytest.skip(
+            "redis-server is not installed (apt-get install redis-server) and CIVICAPPS_TEST_REDIS_URL is not set"
+        )
     port = free_port()
     directory = tmp_path_factory.mktemp("redis")
     server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(directory)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     import redis
 

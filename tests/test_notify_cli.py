@@ -14,9 +14,14 @@ def runner(world):
 
 
 def test_notify_test_sends_through_the_delivery_path(world, runner):
-    result = runner.invoke(["notify", "test", f"json://user:hunter2@127.0.0.1:{world.sink.port}/ops", "--title", "Hello ops"])
+    result = runner.invoke(
+        ["notify", "test", f"json://user:hunter2@127.0.0.1:{world.sink.port}/ops", "--title", "Hello ops"]
+    )
     assert result.exit_code == 0, result.output
-    assert result.output == f"Sent a test message to json://user:****@127.0.0.1:{world.sink.port}/ops?method=POST&overflow=upstream&retry=0&wait=0.5&optional=no\n"
+    assert (
+        result.output
+        == f"Sent a test message to json://user:****@127.0.0.1:{world.sink.port}/ops?method=POST&overflow=upstream&retry=0&wait=0.5&optional=no\n"
+    )
     [message] = world.sink.wait_for(1)
     assert message["path"] == "/ops" and message["body"]["title"] == "Hello ops"
 
@@ -24,8 +29,14 @@ def test_notify_test_sends_through_the_delivery_path(world, runner):
 @pytest.mark.parametrize(
     "url, reason",
     [
-        ("json://169.254.169.254/latest/meta-data", "destination 169.254.169.254 is a link-local address (such as a cloud metadata service)"),
-        ("mailtos://alerts:hunter2@localhost:2525?to=a@example.org", "destination 127.0.0.1 is a loopback address (this machine)"),
+        (
+            "json://169.254.169.254/latest/meta-data",
+            "destination 169.254.169.254 is a link-local address (such as a cloud metadata service)",
+        ),
+        (
+            "mailtos://alerts:hunter2@localhost:2525?to=a@example.org",
+            "destination 127.0.0.1 is a loopback address (this machine)",
+        ),
         ("form://10.1.2.3:6379/", "not sent: 'form://' addresses are not enabled here"),
         ("json://", "not sent: the notification URL is not valid"),
     ],
@@ -34,7 +45,11 @@ def test_notify_test_refusals_are_one_line_without_secrets(world, runner, url, r
     result = runner.invoke(["notify", "test", url])
     assert result.exit_code == 1
     assert result.output.startswith("Error: Not sent to ") and reason in result.output
-    assert len(result.output.strip().splitlines()) == 1 and "hunter2" not in result.output and "Traceback" not in result.output
+    assert (
+        len(result.output.strip().splitlines()) == 1
+        and "hunter2" not in result.output
+        and "Traceback" not in result.output
+    )
 
 
 def test_notify_status_and_worker_once(world, runner):
@@ -42,7 +57,11 @@ def test_notify_status_and_worker_once(world, runner):
     once = runner.invoke(["worker", "--once"])
     assert once.exit_code == 0, once.output
     assert once.output.splitlines() == [
-        "  feeds.pull_due: ok", "  notify.match: ok", "  notify.sweep: ok", "  notify.expire: ok", "  queued jobs run: 0"
+        "  feeds.pull_due: ok",
+        "  notify.match: ok",
+        "  notify.sweep: ok",
+        "  notify.expire: ok",
+        "  queued jobs run: 0",
     ]
     text = runner.invoke(["notify", "status"])
     assert text.exit_code == 0, text.output

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from civicapps.auth import create_user
 from civicapps.db import db_session
 from civicapps.jobs import queue_for
 from civicapps.notify.models import OutboxRow, Subscription
@@ -27,7 +26,11 @@ def outbox(world):
 
 def make_due(world):
     with world.app.app_context():
-        db_session().execute(update(OutboxRow).where(OutboxRow.status == "pending").values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)))
+        db_session().execute(
+            update(OutboxRow)
+            .where(OutboxRow.status == "pending")
+            .values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
         db_session().commit()
 
 
@@ -42,7 +45,7 @@ def test_daily_digest_gathers_items_into_one_message(world):
     queue_for(world.app).run_once()  # the periodic sweep wakes a worker for the due rows
     digest = world.sink.wait_for(2)[1]["body"]
     assert digest["title"] == "3 new: Sightings near you"
-    assert "Your daily summary of \"Sightings near you\"" in digest["message"]
+    assert 'Your daily summary of "Sightings near you"' in digest["message"]
     assert all(f"- Seal number {n}" in digest["message"] for n in range(3))
     assert [row.status for row in outbox(world)] == ["sent"] * 4
 
@@ -74,10 +77,8 @@ def test_failures_back_off_then_show_for_staff_who_can_retry(world_factory):
     [row] = outbox(world)
     assert (row.status, row.attempts) == ("failed", 2)
 
-    with world.app.app_context():
-        create_user("clerk@council.example", "Clerk", "a-long-staff-password")
+    world.resident.sign_in_as_staff()
     client = world.resident.client
-    client.post("/-/login", data={"email": "clerk@council.example", "password": "a-long-staff-password", "csrf_token": world.resident.form_token("/-/login")})
     page = client.get("/-/notifications")
     assert re.search(r"<th scope=\"row\">webhook</th><td>0</td><td>0</td><td>0</td><td>1</td><td>0</td>", page.text)
     assert "webhook: http://127.0.0.1/…" in page.text and "Internal server error" in page.text
@@ -85,6 +86,8 @@ def test_failures_back_off_then_show_for_staff_who_can_retry(world_factory):
 
     world.sink.status = 200
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
+    assert client.post("/-/notifications/retry", data={"row": "1; DROP", "csrf_token": token}).status_code == 400
+    assert [r.status for r in outbox(world)] == ["failed"], "a bad request changes nothing"
     retried = client.post("/-/notifications/retry", data={"row": str(row.id), "csrf_token": token})
     assert retried.headers["Location"] == "/-/notifications?retried=1"
     assert [(r.status, r.attempts) for r in outbox(world)] == [("sent", 1)]
@@ -117,13 +120,21 @@ def test_email_has_html_text_and_one_click_unsubscribe_headers(world_factory, ci
     assert mail["To"] == "Jo.Bloggs@example.org" and mail["From"] == "alerts@council.example"
     assert mail["Subject"] == "Confirm your alerts from Example Council"
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    unsubscribe = re.fullmatch(r"<(http://127\.0\.0\.1:5000/alerts/unsubscribe/\S+)>", mail["List-Unsubscribe"]).group(1)
-    parts = {part.get_content_type(): part.get_payload(decode=True).decode() for part in mail.walk() if not part.is_multipart()}
+    unsubscribe = re.fullmatch(r"<(http://127\.0\.0\.1:5000/alerts/unsubscribe/\S+)>", mail["List-Unsubscribe"]).group(
+        1
+    )
+    parts = {
+        part.get_content_type(): part.get_payload(decode=True).decode()
+        for part in mail.walk()
+        if not part.is_multipart()
+    }
     assert '<a href="http://127.0.0.1:5000/alerts/confirm/' in parts["text/html"]
     assert "Confirm your alerts" in parts["text/plain"]
 
     # RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click" with no cookie and no CSRF token.
-    done = world.app.test_client().post(unsubscribe.removeprefix("http://127.0.0.1:5000"), data={"List-Unsubscribe": "One-Click"})
+    done = world.app.test_client().post(
+        unsubscribe.removeprefix("http://127.0.0.1:5000"), data={"List-Unsubscribe": "One-Click"}
+    )
     assert done.status_code == 200 and "Alerts stopped" in done.text
     with world.app.app_context():
         assert db_session().scalar(select(Subscription.status)) == "ended"

@@ -29,7 +29,9 @@ def dns(monkeypatch):
 
 
 def error_next_to_target(page):
-    match = re.search(r'<p id="target-error" class="error-message"><span class="visually-hidden">Error:</span> ([^<]+)</p>', page.text)
+    match = re.search(
+        r'<p id="target-error" class="error-message"><span class="visually-hidden">Error:</span> ([^<]+)</p>', page.text
+    )
     return match and match.group(1)
 
 
@@ -38,7 +40,10 @@ def error_next_to_target(page):
     [
         ("http://127.0.0.1:9/hook", "127.0.0.1 is a loopback address (this machine)"),
         ("http://10.1.2.3/hook", "10.1.2.3 is a private network address"),
-        ("http://169.254.169.254/latest/meta-data", "169.254.169.254 is a link-local address (such as a cloud metadata service)"),
+        (
+            "http://169.254.169.254/latest/meta-data",
+            "169.254.169.254 is a link-local address (such as a cloud metadata service)",
+        ),
         ("http://localhost:9/hook", "is a loopback address (this machine)"),
         ("http://hooks.example.org/hook", "10.0.0.7 is a private network address"),
         ("http://[::ffff:10.9.9.9]/hook", "10.9.9.9 is a private network address"),
@@ -52,7 +57,15 @@ def test_non_public_targets_are_refused_when_subscribing(world, dns, target, rea
     assert message.startswith("Alerts cannot be sent to that address: ") and reason in message
     assert message.endswith("Use a public internet address.")
     api = world.resident.client.post(
-        "/alerts/api/subscriptions", json={"topic": "sightings.near", "channel": "webhook", "target": target.format(port=world.sink.port), "lat": 54.15, "lon": -4.48, "radius_m": 500}
+        "/alerts/api/subscriptions",
+        json={
+            "topic": "sightings.near",
+            "channel": "webhook",
+            "target": target.format(port=world.sink.port),
+            "lat": 54.15,
+            "lon": -4.48,
+            "radius_m": 500,
+        },
     )
     assert api.status_code == 400 and reason in api.json["errors"]["target"]
     with world.app.app_context():
@@ -88,13 +101,7 @@ def test_redirects_are_not_followed_and_would_be_refused(world, civic_app_factor
 
 
 def test_staff_raw_urls_obey_the_scheme_list_and_the_guard(world, dns):
-    from civicapps.auth import create_user
-
-    with world.app.app_context():
-        create_user("team@council.example", "Team lead", "a-long-staff-password")
-    client = world.resident.client
-    token = world.resident.form_token("/-/login")
-    client.post("/-/login", data={"email": "team@council.example", "password": "a-long-staff-password", "csrf_token": token})
+    world.resident.sign_in_as_staff("team@council.example")
     refused = world.resident.subscribe("form://10.1.2.3:6379/", channel="apprise")
     assert "This cannot be used: &#39;form://&#39; addresses are not enabled here" in error_next_to_target(refused)
     dns["metadata.internal"] = "169.254.169.254"

@@ -28,7 +28,10 @@ def test_subscribe_confirm_alert_once_then_unsubscribe(world_factory, queue_url)
     far = world.add("Puffin at the Calf", lat=54.05, lon=-4.83)
     world.ingest(new=[nearby, far])
     messages = sink.wait_for(2)
-    assert titles(sink) == ["Confirm your alerts from Example Council", "Sightings near you: Basking shark off the promenade"]
+    assert titles(sink) == [
+        "Confirm your alerts from Example Council",
+        "Sightings near you: Basking shark off the promenade",
+    ]
     alert = messages[1]["body"]["message"]
     assert "https://sightings.example/basking-shark-off-the-promenade" in alert
     assert "Stop these alerts: http" in alert and "Manage your alerts: http" in alert
@@ -59,7 +62,9 @@ def test_confirm_by_code(world):
     code = confirmation["body"]["message"].split("enter this code where you signed up: ")[1][:6]
     page_url = response.headers["Location"]
     token = world.resident.form_token(page_url)
-    wrong = world.resident.client.post(page_url, data={"code": "000000" if code != "000000" else "111111", "csrf_token": token})
+    wrong = world.resident.client.post(
+        page_url, data={"code": "000000" if code != "000000" else "111111", "csrf_token": token}
+    )
     assert "That code is not right" in wrong.text and 'id="code-error"' in wrong.text
     right = world.resident.client.post(page_url, data={"code": code, "csrf_token": token})
     assert "Your alerts are on" in right.text

@@ -5,13 +5,16 @@ import pytest
 from conftest import free_port
 from werkzeug.serving import make_server
 
-from civicapps.auth import create_user
-
 
 @pytest.fixture
 def served_world(world_factory):
     port = free_port()
-    world = world_factory({"base_url": f"http://127.0.0.1:{port}"}, dev_inbox=True, egress_allow=[f"127.0.0.1:{port}"], channels=["ntfy", "webhook"])
+    world = world_factory(
+        {"base_url": f"http://127.0.0.1:{port}"},
+        dev_inbox=True,
+        egress_allow=[f"127.0.0.1:{port}"],
+        channels=["ntfy", "webhook"],
+    )
     server = make_server("127.0.0.1", port, world.app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
@@ -22,17 +25,15 @@ def served_world(world_factory):
 
 def test_messages_arrive_in_the_inbox_instead_of_their_destination(served_world):
     world = served_world
-    with world.app.app_context():
-        create_user("clerk@council.example", "Clerk", "a-long-staff-password")
     client = world.resident.client
     assert client.get("/-/inbox").status_code == 302, "staff only"
     world.resident.subscribe("street-alerts", channel="ntfy")
-    client.post("/-/login", data={"email": "clerk@council.example", "password": "a-long-staff-password", "csrf_token": world.resident.form_token("/-/login")})
+    world.resident.sign_in_as_staff()
     page = client.get("/-/inbox")
-    assert "<h2 class=\"heading-m\">Confirm your alerts from Example Council</h2>" in page.text
+    assert '<h2 class="heading-m">Confirm your alerts from Example Council</h2>' in page.text
     assert "To ntfy: ***rts" in page.text, "the recipient, masked"
     assert "/alerts/confirm/" in page.text
-    assert "href=\"/-/inbox\" aria-current=\"page\">Inbox</a>" in page.text, "staff see it in the navigation"
+    assert 'href="/-/inbox" aria-current="page">Inbox</a>' in page.text, "staff see it in the navigation"
     assert world.sink.messages == []
 
 

@@ -32,7 +32,9 @@ def test_radius_matches_agree_with_geodesic_distance(crs):
     found = set(zip(items.tolist(), ids.tolist(), strict=True))
 
     pairs_i, pairs_s = np.meshgrid(np.arange(200), np.arange(3000), indexing="ij")
-    _, _, distance = GEOD.inv(item_lon[pairs_i.ravel()], item_lat[pairs_i.ravel()], sub_lon[pairs_s.ravel()], sub_lat[pairs_s.ravel()])
+    _, _, distance = GEOD.inv(
+        item_lon[pairs_i.ravel()], item_lat[pairs_i.ravel()], sub_lon[pairs_s.ravel()], sub_lat[pairs_s.ravel()]
+    )
     within = distance <= radius[pairs_s.ravel()]
     clear = np.abs(distance - radius[pairs_s.ravel()]) > radius[pairs_s.ravel()] * 0.001  # beyond 0.1% of the edge
     expected = set(zip(pairs_i.ravel()[within & clear].tolist(), pairs_s.ravel()[within & clear].tolist(), strict=True))
@@ -42,10 +44,19 @@ def test_radius_matches_agree_with_geodesic_distance(crs):
 
 
 def test_polygons_and_circles_together():
-    square = json.dumps({"type": "Polygon", "coordinates": [[[-4.50, 54.14], [-4.46, 54.14], [-4.46, 54.16], [-4.50, 54.16], [-4.50, 54.14]]]})
+    square = json.dumps(
+        {
+            "type": "Polygon",
+            "coordinates": [[[-4.50, 54.14], [-4.46, 54.14], [-4.46, 54.16], [-4.50, 54.16], [-4.50, 54.14]]],
+        }
+    )
     index = AreaIndex.build([1], [-4.48], [54.15], [100.0], [1], [(2, square, "weekly")], "EPSG:27700")
     items, ids, frequency = index.match([-4.48, -4.47, -4.60], [54.15, 54.15, 54.15])
-    assert sorted(zip(items.tolist(), ids.tolist(), frequency.tolist(), strict=True)) == [(0, 1, 1), (0, 2, 2), (1, 2, 2)]
+    assert sorted(zip(items.tolist(), ids.tolist(), frequency.tolist(), strict=True)) == [
+        (0, 1, 1),
+        (0, 2, 2),
+        (1, 2, 2),
+    ]
 
 
 def test_an_empty_index_matches_nothing():
@@ -55,7 +66,10 @@ def test_an_empty_index_matches_nothing():
 
 @pytest.mark.parametrize(
     "crs, message",
-    [("EPSG:4326", "EPSG:4326 is not a projected CRS in metres"), ("EPSG:999999", "'EPSG:999999' is not a coordinate reference system")],
+    [
+        ("EPSG:4326", "EPSG:4326 is not a projected CRS in metres"),
+        ("EPSG:999999", "'EPSG:999999' is not a coordinate reference system"),
+    ],
 )
 def test_the_matching_crs_must_be_metric(civic_app_factory, crs, message):
     with pytest.raises(StartupError, match=message):
@@ -64,8 +78,18 @@ def test_the_matching_crs_must_be_metric(civic_app_factory, crs, message):
 
 def test_the_index_follows_changes_without_rebuilding(world, monkeypatch):
     rows = [
-        {"topic": "sightings.near", "channel": "webhook", "target": "https://example.org/", "target_hash": str(n), "lon": -4.48, "lat": 54.15,
-         "radius_m": 500.0, "frequency": "instant", "status": "active", "confirm_attempts": 0}
+        {
+            "topic": "sightings.near",
+            "channel": "webhook",
+            "target": "https://example.org/",
+            "target_hash": str(n),
+            "lon": -4.48,
+            "lat": 54.15,
+            "radius_m": 500.0,
+            "frequency": "instant",
+            "status": "active",
+            "confirm_attempts": 0,
+        }
         for n in range(50)
     ]
     with world.app.app_context():
@@ -80,7 +104,13 @@ def test_the_index_follows_changes_without_rebuilding(world, monkeypatch):
 
         first, ids = matched()
         assert len(ids) == 50 and matched()[0] is first, "unchanged topic: the same index"
-        newcomer = create(world.app, SubscriptionRequest("sightings.near", "webhook", world.sink.url("/new"), lat=54.15, lon=-4.48, radius_m=100), None)
+        newcomer = create(
+            world.app,
+            SubscriptionRequest(
+                "sightings.near", "webhook", world.sink.url("/new"), lat=54.15, lon=-4.48, radius_m=100
+            ),
+            None,
+        )
         confirm(newcomer)
         leaver = session.get(Subscription, 1)
         end(leaver)

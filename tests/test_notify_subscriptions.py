@@ -10,11 +10,22 @@ from civicapps.db import db_session
 from civicapps.notify.models import OutboxRow, Subscription
 from civicapps.notify.subscriptions import expire_unconfirmed
 
-DOUGLAS_BOX = {"type": "Polygon", "coordinates": [[[-4.50, 54.14], [-4.46, 54.14], [-4.46, 54.16], [-4.50, 54.16], [-4.50, 54.14]]]}
+DOUGLAS_BOX = {
+    "type": "Polygon",
+    "coordinates": [[[-4.50, 54.14], [-4.46, 54.14], [-4.46, 54.16], [-4.50, 54.16], [-4.50, 54.14]]],
+}
 
 
 def api(world, **body):
-    payload = {"topic": "sightings.near", "channel": "webhook", "target": world.sink.url(), "lat": 54.15, "lon": -4.48, "radius_m": 500, **body}
+    payload = {
+        "topic": "sightings.near",
+        "channel": "webhook",
+        "target": world.sink.url(),
+        "lat": 54.15,
+        "lon": -4.48,
+        "radius_m": 500,
+        **body,
+    }
     return world.resident.client.post("/alerts/api/subscriptions", json=payload)
 
 
@@ -30,14 +41,20 @@ def test_api_subscribe_with_a_drawn_area(world):
     [confirmation] = world.sink.wait_for(1)
     assert "in the area you drew" in confirmation["body"]["message"]
     world.resident.press_button(world.link(confirmation, "open this link"))
-    inside, outside = world.add("Heron in the park", lat=54.15, lon=-4.48), world.add("Heron at Peel", lat=54.22, lon=-4.69)
+    inside, outside = (
+        world.add("Heron in the park", lat=54.15, lon=-4.48),
+        world.add("Heron at Peel", lat=54.22, lon=-4.69),
+    )
     world.ingest(new=[inside, outside])
     assert [m["body"]["title"] for m in world.sink.wait_for(2)][1:] == ["Sightings near you: Heron in the park"]
 
 
 def test_api_topics_lists_what_can_be_subscribed_to(world):
     topics = world.resident.client.get("/alerts/api/topics").json
-    assert [(t["name"], t["matcher"], t["events"]) for t in topics] == [("sightings.near", "area", ["new"]), ("sightings.changes", "key", ["changed"])]
+    assert [(t["name"], t["matcher"], t["events"]) for t in topics] == [
+        ("sightings.near", "area", ["new"]),
+        ("sightings.changes", "key", ["changed"]),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -46,14 +63,22 @@ def test_api_topics_lists_what_can_be_subscribed_to(world):
         ({"topic": "nope.nothing"}, "topic", "Choose what you want alerts about"),
         ({"channel": "carrier-pigeon"}, "channel", "Choose how you want to get alerts"),
         ({"channel": "email"}, "channel", "Choose how you want to get alerts"),  # not enabled in this deployment
-        ({"channel": "apprise", "target": "json://example.org/"}, "channel", "Choose how you want to get alerts"),  # staff only
+        (
+            {"channel": "apprise", "target": "json://example.org/"},
+            "channel",
+            "Choose how you want to get alerts",
+        ),  # staff only
         ({"target": "ftp://example.org/"}, "target", "Enter a web address starting with https://"),
         ({"lat": 91}, "lat", "Enter a latitude between -90 and 90"),
         ({"lat": "north"}, "lat", "Enter a latitude between -90 and 90"),
         ({"lon": None}, "lon", "Enter a longitude between -180 and 180"),
         ({"radius_m": 50_000}, "radius_m", "Choose a distance between 10 and 5000 metres"),
         ({"area": {"type": "Point", "coordinates": [-4.48, 54.15]}}, "area", "The area must be a GeoJSON Polygon"),
-        ({"area": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}}, "area", "The area's edges cross each other; draw it again"),
+        (
+            {"area": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}},
+            "area",
+            "The area's edges cross each other; draw it again",
+        ),
         ({"frequency": "hourly"}, "frequency", "Choose how often you want alerts"),
         ({"topic": "sightings.changes"}, "key", "Say which item you want alerts about"),
     ],
@@ -86,7 +111,10 @@ def test_key_topic_alerts_once_per_version_of_a_changed_item(world):
     world.ingest(changed=[shark])
     alerts = world.sink.wait_for(3)[1:]
     assert [a["body"]["title"] for a in alerts] == ["Changes to a sighting: Basking shark"] * 2
-    assert ["Status: confirmed" in alerts[0]["body"]["message"], "Status: gone" in alerts[1]["body"]["message"]] == [True, True]
+    assert ["Status: confirmed" in alerts[0]["body"]["message"], "Status: gone" in alerts[1]["body"]["message"]] == [
+        True,
+        True,
+    ]
     assert "about basking-shark" in alerts[0]["body"]["message"]
 
 
@@ -112,14 +140,23 @@ def test_manage_page_changes_frequency_and_stops_alerts(world):
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
     with world.app.app_context():
         near, changes = db_session().scalars(select(Subscription).order_by(Subscription.id)).all()
-    saved = world.resident.client.post(manage, data={"csrf_token": token, "subscription": near.id, "frequency": "weekly"})
-    assert saved.status_code == 302 and "Your change is saved" in world.resident.client.get(saved.headers["Location"]).text
+    saved = world.resident.client.post(
+        manage, data={"csrf_token": token, "subscription": near.id, "frequency": "weekly"}
+    )
+    assert (
+        saved.status_code == 302 and "Your change is saved" in world.resident.client.get(saved.headers["Location"]).text
+    )
     world.resident.client.post(manage, data={"csrf_token": token, "subscription": changes.id, "action": "unsubscribe"})
     with world.app.app_context():
-        assert [(s.frequency, s.status) for s in db_session().scalars(select(Subscription).order_by(Subscription.id))] == [
-            ("weekly", "active"), ("instant", "ended")
-        ]
-    assert world.resident.client.post(manage, data={"csrf_token": token, "subscription": 999, "frequency": "daily"}).status_code == 404
+        assert [
+            (s.frequency, s.status) for s in db_session().scalars(select(Subscription).order_by(Subscription.id))
+        ] == [("weekly", "active"), ("instant", "ended")]
+    assert (
+        world.resident.client.post(
+            manage, data={"csrf_token": token, "subscription": 999, "frequency": "daily"}
+        ).status_code
+        == 404
+    )
 
 
 def test_forged_or_mangled_links_find_nothing(world):
@@ -127,7 +164,9 @@ def test_forged_or_mangled_links_find_nothing(world):
     link = world.link(world.sink.wait_for(1)[0], "Stop these alerts").split("5000", 1)[1]
     assert world.resident.client.get(link).status_code == 200
     assert world.resident.client.get(link[:-3] + "abc").status_code == 404
-    assert world.resident.client.get("/alerts/confirm/" + link.rsplit("/", 1)[1]).status_code == 404, "tokens are per purpose"
+    assert world.resident.client.get("/alerts/confirm/" + link.rsplit("/", 1)[1]).status_code == 404, (
+        "tokens are per purpose"
+    )
     assert world.resident.client.get("/alerts/manage/nonsense").status_code == 404
 
 
@@ -138,7 +177,8 @@ def test_five_wrong_codes_end_the_request(world):
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     for _ in range(5):
         world.resident.client.post(page_url, data={"code": wrong, "csrf_token": token})
-    world.resident.client.post(page_url, data={"code": code, "csrf_token": token})
+    too_late = world.resident.client.post(page_url, data={"code": code, "csrf_token": token})
+    assert too_late.status_code == 404 and "This request was stopped or has expired" in too_late.text
     with world.app.app_context():
         assert db_session().scalar(select(Subscription.status)) == "ended"
 

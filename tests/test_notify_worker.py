@@ -42,14 +42,21 @@ def worker_env(world, **extra):
 def start_worker(world, log, *args):
     return subprocess.Popen(
         [sys.executable, "-m", "civicapps", "worker", "--threads", "1", *args],
-        env=worker_env(world), stdout=log, stderr=subprocess.STDOUT, cwd=world.app.instance_path,
+        env=worker_env(world),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=world.app.instance_path,
     )
 
 
 def active_webhook(world, target):
     """A confirmed webhook subscription around Douglas (its confirmation message is then never sent)."""
     with world.app.app_context():
-        subscription = create(world.app, SubscriptionRequest("sightings.near", "webhook", target, lat=DOUGLAS[0], lon=DOUGLAS[1], radius_m=1000), None)
+        subscription = create(
+            world.app,
+            SubscriptionRequest("sightings.near", "webhook", target, lat=DOUGLAS[0], lon=DOUGLAS[1], radius_m=1000),
+            None,
+        )
         confirm(subscription)
         return subscription.id
 
@@ -57,7 +64,9 @@ def active_webhook(world, target):
 @pytest.mark.parametrize("queue", ["sqlite", "redis"])
 def test_sigkill_mid_delivery_loses_nothing_and_repeats_at_most_one(world_factory, queue, tmp_path, request):
     queue_url = request.getfixturevalue("redis_url") if queue == "redis" else f"sqlite:///{tmp_path / 'queue.db'}"
-    world = world_factory({"queue_url": queue_url}, sending_timeout_seconds=1.0, send_timeout_seconds=0.5, batch_size=20)
+    world = world_factory(
+        {"queue_url": queue_url}, sending_timeout_seconds=1.0, send_timeout_seconds=0.5, batch_size=20
+    )
     active_webhook(world, world.sink.url("/hook"))
     world.ingest(new=[world.add(f"Sighting {n:04d}") for n in range(1000)])
     with world.app.app_context():
@@ -84,10 +93,14 @@ def test_sigkill_mid_delivery_loses_nothing_and_repeats_at_most_one(world_factor
     ids = Counter(message["body"]["id"] for message in world.sink.messages)
     titles = {message["body"]["title"] for message in world.sink.messages}
     assert len(ids) == 1000 and len(titles) == 1000, f"every message delivered ({len(ids)} of 1000; log {log.name})"
-    assert sum(ids.values()) - len(ids) <= 1, f"at most the one in-flight message twice: {sum(ids.values()) - len(ids)} repeats"
+    assert sum(ids.values()) - len(ids) <= 1, (
+        f"at most the one in-flight message twice: {sum(ids.values()) - len(ids)} repeats"
+    )
     with world.app.app_context(), get_database(world.app).engine.connect() as connection:
         states = dict(connection.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status)).all())
-    assert states == {"sent": 1000, "cancelled": 1}, "the confirmation of an already confirmed subscription is cancelled"
+    assert states == {"sent": 1000, "cancelled": 1}, (
+        "the confirmation of an already confirmed subscription is cancelled"
+    )
 
 
 def test_only_one_worker_holds_the_scheduler_lease(world_factory, tmp_path):
@@ -98,7 +111,9 @@ def test_only_one_worker_holds_the_scheduler_lease(world_factory, tmp_path):
     assert acquire(engine, SCHEDULER_LEASE, "elsewhere:1:a", seconds=-1), "the holder renews (here: lets it lapse)"
     assert acquire(engine, SCHEDULER_LEASE, "elsewhere:2:b"), "an expired lease is taken over"
     # A holder on this machine whose process is gone is replaced at once, lease or no lease.
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
     with engine.begin() as connection:
         connection.execute(update(JobLease).values(holder=f"{socket.gethostname()}:{dead}:x"))
     assert acquire(engine, SCHEDULER_LEASE, "elsewhere:3:c")

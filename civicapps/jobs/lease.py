@@ -58,7 +58,9 @@ def acquire(engine: Engine, name: str, holder: str, seconds: int = LEASE_SECONDS
     with engine.begin() as connection:
         insert = insert_ignoring_conflicts(connection.dialect.name, JobLease)
         connection.execute(insert.values(name=name, holder="", version=0, expires_at=now))
-        row = connection.execute(select(JobLease.holder, JobLease.version, JobLease.expires_at).where(JobLease.name == name)).one()
+        row = connection.execute(
+            select(JobLease.holder, JobLease.version, JobLease.expires_at).where(JobLease.name == name)
+        ).one()
         expiry = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
         if row.holder != holder and expiry > now and not _holder_is_dead(row.holder):
             return False

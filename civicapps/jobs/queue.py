@@ -50,7 +50,9 @@ def make_huey(url: str | None, instance_path: Path) -> Huey:
     try:
         return RedisHuey("civicapps", url=url, results=False)
     except ImportError:
-        raise CivicappsError("queue_url is a Redis URL but the redis package is missing; run: pip install 'civicapps[redis]'") from None
+        raise CivicappsError(
+            "queue_url is a Redis URL but the redis package is missing; run: pip install 'civicapps[redis]'"
+        ) from None
 
 
 def display_url(url: str | None) -> str:
@@ -183,5 +185,9 @@ class _Consumer(Consumer):
 
     def _create_scheduler(self) -> Scheduler:
         return _LeaderScheduler(
-            self.queue, huey=self.huey, stop_flag=self.stop_flag, interval=self.scheduler_interval, periodic=self.periodic
+            self.queue,
+            huey=self.huey,
+            stop_flag=self.stop_flag,
+            interval=self.scheduler_interval,
+            periodic=self.periodic,
         )

@@ -10,14 +10,29 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from email_validator import EmailNotValidError, validate_email
 
-from civicapps.notify.settings import NotifySettings
+if TYPE_CHECKING:  # pragma: no cover - the settings validate channel names against KINDS
+    from civicapps.notify.settings import NotifySettings
 
 #: Schemes whose host part is a destination someone chose (checked against the egress policy at once).
-HOST_SCHEMES = {"json", "jsons", "xml", "xmls", "form", "forms", "ntfy", "ntfys", "mailto", "mailtos", "matrix", "matrixs"}
+HOST_SCHEMES = {
+    "json",
+    "jsons",
+    "xml",
+    "xmls",
+    "form",
+    "forms",
+    "ntfy",
+    "ntfys",
+    "mailto",
+    "mailtos",
+    "matrix",
+    "matrixs",
+}
 DEFAULT_PORTS = {"http": 80, "https": 443, "json": 80, "jsons": 443, "xml": 80, "xmls": 443, "form": 80, "forms": 443}
 
 
@@ -133,35 +148,74 @@ KINDS: dict[str, ChannelKind] = {
     for kind in (
         ChannelKind("email", "Email", "Your email address", "html", _email, _email_url, _mask_email),
         ChannelKind(
-            "ntfy", "ntfy", "The ntfy topic you subscribe to in the ntfy app", "markdown",
+            "ntfy",
+            "ntfy",
+            "The ntfy topic you subscribe to in the ntfy app",
+            "markdown",
             _matching(r"[-_A-Za-z0-9]{1,64}", "Enter an ntfy topic: letters, digits, - and _ only, up to 64"),
-            _ntfy_url, _mask_tail,
+            _ntfy_url,
+            _mask_tail,
         ),
         ChannelKind(
-            "telegram", "Telegram", "Your Telegram chat ID, or @channel name", "markdown",
+            "telegram",
+            "Telegram",
+            "Your Telegram chat ID, or @channel name",
+            "markdown",
             _matching(r"-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31}", "Enter a Telegram chat ID (digits) or @channel name"),
-            _telegram_url, _mask_tail,
+            _telegram_url,
+            _mask_tail,
         ),
         ChannelKind(
-            "matrix", "Matrix", "A Matrix room ID or alias, like #street:example.org", "markdown",
+            "matrix",
+            "Matrix",
+            "A Matrix room ID or alias, like #street:example.org",
+            "markdown",
             _matching(r"[!#][^\s:/]{1,200}:[A-Za-z0-9.-]{1,200}", "Enter a Matrix room, like #street:example.org"),
-            _matrix_url, _mask_tail,
+            _matrix_url,
+            _mask_tail,
         ),
         ChannelKind(
-            "slack", "Slack", "A Slack incoming webhook URL (https://hooks.slack.com/services/...)", "markdown",
-            _matching(r"https://hooks\.slack\.com/services/[A-Z0-9]{6,}/[A-Z0-9]{6,}/[A-Za-z0-9]{16,}", "Enter a Slack incoming webhook URL"),
-            _slack_url, _mask_url,
+            "slack",
+            "Slack",
+            "A Slack incoming webhook URL (https://hooks.slack.com/services/...)",
+            "markdown",
+            _matching(
+                r"https://hooks\.slack\.com/services/[A-Z0-9]{6,}/[A-Z0-9]{6,}/[A-Za-z0-9]{16,}",
+                "Enter a Slack incoming webhook URL",
+            ),
+            _slack_url,
+            _mask_url,
         ),
         ChannelKind(
-            "discord", "Discord", "A Discord webhook URL (https://discord.com/api/webhooks/...)", "markdown",
-            _matching(r"https://(discord|discordapp)\.com/api/webhooks/\d{10,24}/[-\w]{20,100}", "Enter a Discord webhook URL"),
-            _discord_url, _mask_url,
+            "discord",
+            "Discord",
+            "A Discord webhook URL (https://discord.com/api/webhooks/...)",
+            "markdown",
+            _matching(
+                r"https://(discord|discordapp)\.com/api/webhooks/\d{10,24}/[-\w]{20,100}", "Enter a Discord webhook URL"
+            ),
+            _discord_url,
+            _mask_url,
         ),
         ChannelKind(
-            "webhook", "Web address (webhook)", "We will POST JSON to this https:// address", "text",
-            _https_url, _webhook_url, _mask_url, resident_host=True,
+            "webhook",
+            "Web address (webhook)",
+            "We will POST JSON to this https:// address",
+            "text",
+            _https_url,
+            _webhook_url,
+            _mask_url,
+            resident_host=True,
         ),
-        ChannelKind("apprise", "apprise URL (staff)", "Any apprise URL the deployment allows", "markdown", str.strip, lambda t, s: t, _mask_url),
+        ChannelKind(
+            "apprise",
+            "apprise URL (staff)",
+            "Any apprise URL the deployment allows",
+            "markdown",
+            str.strip,
+            lambda t, s: t,
+            _mask_url,
+        ),
     )
 }
 

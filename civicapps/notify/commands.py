@@ -20,8 +20,12 @@ def _masked(url: str) -> str:
 
 @click.command("test")
 @click.argument("url")
-@click.option("--title", default="civicapps test message", show_default=True, help="Title (or email subject) of the message.")
-@click.option("--message", "body", default="If you can read this, civicapps can send here.", help="Text of the message.")
+@click.option(
+    "--title", default="civicapps test message", show_default=True, help="Title (or email subject) of the message."
+)
+@click.option(
+    "--message", "body", default="If you can read this, civicapps can send here.", help="Text of the message."
+)
 def test_command(url: str, title: str, body: str) -> None:
     """Send a test message to the apprise URL URL, exactly as deliveries are sent.
 
@@ -50,7 +54,9 @@ def status_command(as_json: bool) -> None:
     for channel, counts in figures["deliveries"].items():
         click.echo(f"Deliveries by {channel}: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
     for failure in figures["failures"]:
-        click.echo(f"Failed #{failure['id']} ({failure['channel']} {failure['recipient']}, {failure['attempts']} tries): {failure['reason']}")
+        click.echo(
+            f"Failed #{failure['id']} ({failure['channel']} {failure['recipient']}, {failure['attempts']} tries): {failure['reason']}"
+        )
 
 
 def notify_commands() -> list[click.Command]:

@@ -24,7 +24,11 @@ from civicapps.notify.render import Message, Notification, render
 from civicapps.notify.settings import notify_settings
 from civicapps.notify.subscriptions import confirmation_code, describe_area, links
 
-FORMATS = {"html": apprise.NotifyFormat.HTML, "markdown": apprise.NotifyFormat.MARKDOWN, "text": apprise.NotifyFormat.TEXT}
+FORMATS = {
+    "html": apprise.NotifyFormat.HTML,
+    "markdown": apprise.NotifyFormat.MARKDOWN,
+    "text": apprise.NotifyFormat.TEXT,
+}
 
 
 def _cached(app: Flask, key: str, make: Any) -> Any:
@@ -42,8 +46,11 @@ def asset_for(app: Flask) -> apprise.AppriseAsset:
         app,
         "civicapps_apprise_asset",
         lambda: apprise.AppriseAsset(
-            app_id="civicapps", app_desc=council, http_redirects=False,
-            service_timeout=settings.send_timeout_seconds, storage_mode="memory",
+            app_id="civicapps",
+            app_desc=council,
+            http_redirects=False,
+            service_timeout=settings.send_timeout_seconds,
+            storage_mode="memory",
         ),
     )
 
@@ -99,7 +106,9 @@ def deliver_due(app: Flask) -> int:
             sent += error is None
 
 
-def _messages(rows: list[Claimed], subscriptions: dict[int, Subscription]) -> Iterator[tuple[Subscription | None, str, list[Claimed]]]:
+def _messages(
+    rows: list[Claimed], subscriptions: dict[int, Subscription]
+) -> Iterator[tuple[Subscription | None, str, list[Claimed]]]:
     """(subscription, message kind, rows) for each message in a claim."""
     by_subscription: dict[int, list[Claimed]] = {}
     for claimed in rows:
@@ -135,14 +144,22 @@ def send_to(app: Flask, subscription: Subscription, kind: str, rows: list[Claime
     )
     message = render(app, notification, channel)
     if notify_settings(app).dev_inbox:
-        return send(app, inbox_url(app, channel.name, channel.mask(subscription.target)), message, channel.format, check_scheme=False)
+        return send(
+            app,
+            inbox_url(app, channel.name, channel.mask(subscription.target)),
+            message,
+            channel.format,
+            check_scheme=False,
+        )
     return send(app, _url(app, subscription, channel, link["unsubscribe_url"], rows[0].id), message, channel.format)
 
 
 def _url(app: Flask, subscription: Subscription, channel: ChannelKind, unsubscribe_url: str, message_id: int) -> str:
     url = channel.build(subscription.target, notify_settings(app))
     if channel.name == "email":  # RFC 8058 one-click unsubscribe in mail clients
-        return add_query(url, {"+List-Unsubscribe": f"<{unsubscribe_url}>", "+List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+        return add_query(
+            url, {"+List-Unsubscribe": f"<{unsubscribe_url}>", "+List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+        )
     if channel.name == "webhook":  # a stable id, so a receiver can drop the rare repeat after a crash
         return add_query(url, {":id": str(message_id)})
     return url

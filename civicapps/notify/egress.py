@@ -108,7 +108,9 @@ def _vet(policy: EgressPolicy, answers: list[Any], port: int | None) -> None:
 
 
 #: The policy in force and the refusals it made (so the caller can say why a send failed).
-_active: contextvars.ContextVar[tuple[EgressPolicy, list[str]] | None] = contextvars.ContextVar("civicapps_egress", default=None)
+_active: contextvars.ContextVar[tuple[EgressPolicy, list[str]] | None] = contextvars.ContextVar(
+    "civicapps_egress", default=None
+)
 _install_lock = threading.Lock()
 
 

@@ -24,10 +24,11 @@ def inbox_token(app: Flask) -> str:
 
 
 def inbox_url(app: Flask, channel: str, recipient: str) -> str:
-    """The apprise URL of this host's inbox, tagging the message with its channel and masked recipient."""
+    """The apprise URL of this host's inbox (127.0.0.1 at base_url's port), tagging the message with its
+    channel and masked recipient."""
     base = urlsplit(app.extensions["civicapps"].settings.base_url or DEV_BASE_URL)
     query = urlencode({":channel": channel, ":recipient": recipient})
-    return f"json://{base.netloc}{base.path.rstrip('/')}/-/inbox/receive/{inbox_token(app)}?{query}"
+    return f"json://127.0.0.1:{base.port or 80}{base.path.rstrip('/')}/-/inbox/receive/{inbox_token(app)}?{query}"
 
 
 def receive(payload: dict[str, Any]) -> None:

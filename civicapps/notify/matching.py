@@ -36,7 +36,11 @@ def record_ingest(app: Flask, event: RecordsIngested) -> None:
         return
     with app.app_context():  # its own session: the caller's transaction is not ours to commit
         session = db_session()
-        session.add(MatchRequest(dataset=event.dataset, new=json.dumps(list(event.new)), changed=json.dumps(list(event.changed))))
+        session.add(
+            MatchRequest(
+                dataset=event.dataset, new=json.dumps(list(event.new)), changed=json.dumps(list(event.changed))
+            )
+        )
         session.commit()
     try:
         queue_for(app).enqueue("notify.match")
@@ -62,7 +66,10 @@ def match_pending(app: Flask) -> int:
         start_writing(session)
         taken = session.execute(
             update(MatchRequest)
-            .where(MatchRequest.id == request.id, or_(MatchRequest.claimed_at.is_(None), MatchRequest.claimed_at < now - lease))
+            .where(
+                MatchRequest.id == request.id,
+                or_(MatchRequest.claimed_at.is_(None), MatchRequest.claimed_at < now - lease),
+            )
             .values(claimed_at=now)
         )
         session.commit()

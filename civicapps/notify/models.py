@@ -20,11 +20,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def aware(moment: datetime) -> datetime:
-    """SQLite hands datetimes back naive; they were written in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 class Subscription(Model):
     """A resident's (or a staff team's) request for alerts on one topic, through one channel."""
 

@@ -36,8 +36,8 @@ from civicapps.notify.settings import WEEKDAYS, NotifySettings, notify_settings
 
 #: At most this many wake-up messages per call of :func:`wake`: enough to keep every worker busy.
 MAX_WAKEUPS = 32
-#: The hot per-message statements use the table directly: the ORM's bulk-update bookkeeping
-#: (synchronising loaded objects) costs more than the statement itself.
+#: Bulk updates use the table directly: no outbox objects are ever loaded, and the ORM's bookkeeping for
+#: them (synchronising loaded objects) costs more than the statements themselves.
 OUTBOX = OutboxRow.__table__
 
 
@@ -95,9 +95,14 @@ def wake(app: Flask, messages: int) -> None:
 
 
 def due_count(session: Session) -> int:
-    return session.scalar(
-        select(func.count()).select_from(OutboxRow).where(OutboxRow.status == QUEUED, OutboxRow.next_attempt_at <= utcnow())
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxRow)
+            .where(OutboxRow.status == QUEUED, OutboxRow.next_attempt_at <= utcnow())
+        )
+        or 0
+    )
 
 
 def claim(session: Session, limit: int) -> tuple[str, list[Claimed]]:
@@ -109,9 +114,9 @@ def claim(session: Session, limit: int) -> tuple[str, list[Claimed]]:
     if session.get_bind().dialect.name == "postgresql":
         ids = ids.with_for_update(skip_locked=True)
     taken = session.execute(
-        update(OutboxRow).where(OutboxRow.id.in_(ids.scalar_subquery()), OutboxRow.status == QUEUED).values(
-            status=SENDING, claim=token, claimed_at=now
-        )
+        update(OUTBOX)
+        .where(OUTBOX.c.id.in_(ids.scalar_subquery()), OUTBOX.c.status == QUEUED)
+        .values(status=SENDING, claim=token, claimed_at=now)
     )
     if not taken.rowcount:
         session.commit()
@@ -123,8 +128,8 @@ def claim(session: Session, limit: int) -> tuple[str, list[Claimed]]:
         .where(OutboxRow.claim == token, Subscription.frequency != "instant")
     )
     session.execute(
-        update(OutboxRow)
-        .where(*due, OutboxRow.subscription_id.in_(digest_subscriptions.scalar_subquery()))
+        update(OUTBOX)
+        .where(*due, OUTBOX.c.subscription_id.in_(digest_subscriptions.scalar_subquery()))
         .values(status=SENDING, claim=token, claimed_at=now)
     )
     rows = session.execute(
@@ -137,8 +142,11 @@ def claim(session: Session, limit: int) -> tuple[str, list[Claimed]]:
 
 
 def renew(session: Session, token: str) -> None:
-    """Tell the sweeper this claim's worker is alive (call well within ``sending_timeout_seconds``)."""
-    session.execute(update(OUTBOX).where(OUTBOX.c.claim == token, OUTBOX.c.status == SENDING).values(claimed_at=utcnow()))
+    """Tell the sweeper this claim's worker is alive (call well within ``sending_timeout_seconds``); commits."""
+    session.execute(
+        update(OUTBOX).where(OUTBOX.c.claim == token, OUTBOX.c.status == SENDING).values(claimed_at=utcnow())
+    )
+    session.commit()
 
 
 def _recording(**values: Any) -> Any:
@@ -152,7 +160,9 @@ _RETRY = _recording(status=QUEUED, last_error=bindparam("b_error"), next_attempt
 _FAILED = _recording(status=FAILED, last_error=bindparam("b_error"))
 
 
-def finish(session: Session, token: str, ids: Iterable[int], error: str | None, settings: NotifySettings, attempts: int) -> None:
+def finish(
+    session: Session, token: str, ids: Iterable[int], error: str | None, settings: NotifySettings, attempts: int
+) -> None:
     """Record one message's result: sent, or back to pending with a backed-off time, or failed. Commits.
 
     ``attempts`` is how often the message was tried before this time (the most among its rows).
@@ -173,7 +183,7 @@ def finish(session: Session, token: str, ids: Iterable[int], error: str | None, 
 def cancel(session: Session, token: str, ids: Iterable[int]) -> None:
     """Rows whose subscription ended (or was confirmed, for confirmation messages) before sending."""
     session.execute(
-        update(OutboxRow).where(OutboxRow.id.in_(list(ids)), OutboxRow.claim == token).values(status=CANCELLED, claim=None)
+        update(OUTBOX).where(OUTBOX.c.id.in_(list(ids)), OUTBOX.c.claim == token).values(status=CANCELLED, claim=None)
     )
     session.commit()
 
@@ -182,8 +192,8 @@ def sweep(session: Session, settings: NotifySettings) -> int:
     """Put rows whose worker died (claimed longer ago than the lease) back in the queue; commits."""
     expired = utcnow() - timedelta(seconds=settings.sending_timeout_seconds)
     result = session.execute(
-        update(OutboxRow)
-        .where(OutboxRow.status == SENDING, OutboxRow.claimed_at < expired)
+        update(OUTBOX)
+        .where(OUTBOX.c.status == SENDING, OUTBOX.c.claimed_at < expired)
         .values(status=QUEUED, claim=None, claimed_at=None)
     )
     session.commit()
@@ -192,9 +202,9 @@ def sweep(session: Session, settings: NotifySettings) -> int:
 
 def retry(session: Session, ids: Iterable[int] | None = None) -> int:
     """Staff's retry: failed rows (all, or these) get a fresh set of attempts now; commits."""
-    query = update(OutboxRow).where(OutboxRow.status == FAILED)
+    query = update(OUTBOX).where(OUTBOX.c.status == FAILED)
     if ids is not None:
-        query = query.where(OutboxRow.id.in_(list(ids)))
+        query = query.where(OUTBOX.c.id.in_(list(ids)))
     result = session.execute(query.values(status=QUEUED, attempts=0, next_attempt_at=utcnow()))
     session.commit()
     return result.rowcount

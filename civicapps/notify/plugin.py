@@ -81,7 +81,9 @@ def render_notification(app: Flask, notification: Notification, channel: Channel
 
 @hookimpl
 def menu_links(app: Flask, actor: Actor | None) -> list[Link]:
-    links = [Link("Get alerts", url_for("notify.index"), "Alerts by email or your chosen app")] if topics_of(app) else []
+    links = (
+        [Link("Get alerts", url_for("notify.index"), "Alerts by email or your chosen app")] if topics_of(app) else []
+    )
     if actor is not None:
         links.append(Link("Notifications", url_for("notify.staff")))
         if notify_settings(app).dev_inbox:

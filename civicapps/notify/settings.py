@@ -8,10 +8,12 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from civicapps.notify.channels import KINDS
 from civicapps.notify.egress import AllowEntry
 from civicapps.settings import PluginSettings
 
-CHANNEL_KINDS = ("email", "ntfy", "telegram", "matrix", "slack", "discord", "webhook")
+#: What a deployment may enable: every kind but raw apprise URLs, which only staff may use.
+CHANNEL_KINDS = tuple(name for name in KINDS if name != "apprise")
 #: apprise schemes a deployment may use without thinking twice: vendor-hosted services, https webhooks,
 #: mail and the operator's own ntfy/matrix. Plain-http schemes (json, form, xml) are off by default.
 SAFE_SCHEMES = ["mailto", "mailtos", "ntfys", "tgram", "matrixs", "slack", "discord", "jsons"]
@@ -30,8 +32,12 @@ class NotifySettings(PluginSettings):
     )
     ntfy_server: str = Field(default="https://ntfy.sh", description="ntfy server residents' topics live on")
     telegram_bot_token: SecretStr | None = Field(default=None, description="the council's Telegram bot token")
-    matrix_url: SecretStr | None = Field(default=None, description="matrixs://user:password@homeserver of the council's bot")
-    allowed_schemes: list[str] = Field(default_factory=lambda: list(SAFE_SCHEMES), description="apprise schemes deliveries may use")
+    matrix_url: SecretStr | None = Field(
+        default=None, description="matrixs://user:password@homeserver of the council's bot"
+    )
+    allowed_schemes: list[str] = Field(
+        default_factory=lambda: list(SAFE_SCHEMES), description="apprise schemes deliveries may use"
+    )
     egress_allow: list[str] = Field(
         default_factory=list,
         description="non-public destinations deliveries may still reach: 10.0.0.5:25, 192.168.0.0/16, [::1]:8080",
@@ -102,8 +108,9 @@ class NotifySettings(PluginSettings):
         for kind, setting in needs.items():
             if kind in self.channels and getattr(self, setting) is None:
                 raise ValueError(f"channel '{kind}' is enabled but {setting} is not set")
-        if self.sending_timeout_seconds <= self.send_timeout_seconds:
-            raise ValueError("sending_timeout_seconds must be longer than send_timeout_seconds")
+        # A worker renews its claim once a third of the lease has passed, before its next message.
+        if self.sending_timeout_seconds <= 1.5 * self.send_timeout_seconds:
+            raise ValueError("sending_timeout_seconds must be more than 1.5 times send_timeout_seconds")
         return self
 
 

@@ -160,10 +160,14 @@ def load_index(connection: Connection, topic: str, crs: str, since: int | None =
     active = (Subscription.status == ACTIVE).label("active")
     rows = _numbers(connection, select(*columns, active).where(*wanted, Subscription.radius_m.is_not(None)))
     polygons = connection.execute(
-        select(Subscription.id, Subscription.polygon, Subscription.frequency, Subscription.status).where(*wanted, Subscription.polygon.is_not(None))
+        select(Subscription.id, Subscription.polygon, Subscription.frequency, Subscription.status).where(
+            *wanted, Subscription.polygon.is_not(None)
+        )
     ).all()
     live = rows[rows[:, 5] == 1]
-    index = AreaIndex.build(live[:, 0], live[:, 1], live[:, 2], live[:, 3], live[:, 4], [p[:3] for p in polygons if p.status == ACTIVE], crs)
+    index = AreaIndex.build(
+        live[:, 0], live[:, 1], live[:, 2], live[:, 3], live[:, 4], [p[:3] for p in polygons if p.status == ACTIVE], crs
+    )
     return index, np.concatenate([rows[:, 0], [p.id for p in polygons]]).astype(np.int64)
 
 

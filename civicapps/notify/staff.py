@@ -14,13 +14,13 @@ from civicapps.notify.models import InboxMessage
 from civicapps.notify.outbox import retry, wake
 from civicapps.notify.settings import notify_settings
 from civicapps.notify.status import STATUSES, report
-from civicapps.notify.views import _page, bp
+from civicapps.notify.views import bp, page
 
 
 @bp.get("/-/notifications")
 @staff_required
 def staff() -> str:
-    return _page("staff.html", report=report(current_app), statuses=STATUSES, form=FlaskForm())
+    return page("staff.html", report=report(current_app), statuses=STATUSES, form=FlaskForm())
 
 
 @bp.post("/-/notifications/retry")
@@ -28,8 +28,10 @@ def staff() -> str:
 def staff_retry() -> Any:
     if not FlaskForm().validate_on_submit():
         abort(400)
-    chosen = request.form.get("row")
-    count = retry(db_session(), None if chosen == "all" else [int(chosen)] if (chosen or "").isdigit() else [])
+    chosen = request.form.get("row", "")
+    if chosen != "all" and not chosen.isdigit():
+        abort(400)
+    count = retry(db_session(), None if chosen == "all" else [int(chosen)])
     wake(current_app, count)
     return redirect(url_for("notify.staff", retried=count))
 
@@ -40,7 +42,7 @@ def inbox_page() -> str:
     if not notify_settings(current_app).dev_inbox:
         abort(404)
     messages = db_session().scalars(select(InboxMessage).order_by(InboxMessage.id.desc()).limit(100))
-    return _page("inbox.html", messages=list(messages))
+    return page("inbox.html", messages=list(messages))
 
 
 @bp.post("/-/inbox/receive/<token>")

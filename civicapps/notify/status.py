@@ -30,7 +30,9 @@ def delivery_counts() -> dict[str, dict[str, int]]:
 
 def subscription_counts() -> dict[str, dict[str, int]]:
     """Subscriptions per topic and status."""
-    query = select(Subscription.topic, Subscription.status, func.count()).group_by(Subscription.topic, Subscription.status)
+    query = select(Subscription.topic, Subscription.status, func.count()).group_by(
+        Subscription.topic, Subscription.status
+    )
     counts: dict[str, dict[str, int]] = {}
     for topic, status, count in db_session().execute(query):
         counts.setdefault(topic, {})[status] = count
@@ -48,8 +50,14 @@ def failures(limit: int = 50) -> list[dict[str, Any]]:
     )
     return [
         {
-            "id": row.id, "topic": topic, "channel": channel, "recipient": KINDS[channel].mask(target),
-            "kind": row.kind, "attempts": row.attempts, "reason": row.last_error, "created_at": row.created_at,
+            "id": row.id,
+            "topic": topic,
+            "channel": channel,
+            "recipient": KINDS[channel].mask(target),
+            "kind": row.kind,
+            "attempts": row.attempts,
+            "reason": row.last_error,
+            "created_at": row.created_at,
         }
         for row, channel, target, topic in db_session().execute(query)
     ]

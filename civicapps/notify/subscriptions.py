@@ -120,11 +120,15 @@ def external_url(app: Flask, endpoint: str, **values: Any) -> str:
 def links(app: Flask, subscription: Subscription, confirm: bool = False) -> dict[str, str]:
     """The links a message to ``subscription`` carries (every one: unsubscribe and manage)."""
     result = {
-        "unsubscribe_url": external_url(app, "notify.unsubscribe", token=make_token(app, "unsubscribe", subscription.id)),
+        "unsubscribe_url": external_url(
+            app, "notify.unsubscribe", token=make_token(app, "unsubscribe", subscription.id)
+        ),
         "manage_url": external_url(app, "notify.manage", token=make_token(app, "manage", subscription.target_hash)),
     }
     if confirm:
-        result["confirm_url"] = external_url(app, "notify.confirm_link", token=make_token(app, "confirm", subscription.id))
+        result["confirm_url"] = external_url(
+            app, "notify.confirm_link", token=make_token(app, "confirm", subscription.id)
+        )
     return result
 
 
@@ -141,7 +145,9 @@ def bump_topic(session: Session, topic: str) -> int:
 
     Workers' cached spatial indexes read the subscriptions changed since the version they hold.
     """
-    session.execute(insert_ignoring_conflicts(session.get_bind().dialect.name, TopicState).values(topic=topic, version=0))
+    session.execute(
+        insert_ignoring_conflicts(session.get_bind().dialect.name, TopicState).values(topic=topic, version=0)
+    )
     bumped = update(TopicState).where(TopicState.topic == topic).values(version=TopicState.version + 1)
     return session.execute(bumped.returning(TopicState.version)).scalar_one()
 
@@ -159,7 +165,9 @@ def _validated_area(request: SubscriptionRequest, matcher: str, max_radius: int,
             raise SubscriptionError("area", str(exc)) from None
     for name, value, low, high in (("lat", request.lat, -90, 90), ("lon", request.lon, -180, 180)):
         if value is None or not math.isfinite(value) or not low <= value <= high:
-            raise SubscriptionError(name, f"Enter a {'latitude' if name == 'lat' else 'longitude'} between {low} and {high}")
+            raise SubscriptionError(
+                name, f"Enter a {'latitude' if name == 'lat' else 'longitude'} between {low} and {high}"
+            )
     if request.radius_m is None or not math.isfinite(request.radius_m) or not 10 <= request.radius_m <= max_radius:
         raise SubscriptionError("radius_m", f"Choose a distance between 10 and {max_radius} metres")
     return {"lat": request.lat, "lon": request.lon, "radius_m": float(request.radius_m)}
@@ -167,12 +175,16 @@ def _validated_area(request: SubscriptionRequest, matcher: str, max_radius: int,
 
 def _check_rate(session: Session, column: Any, value: str, limit: int, hours: int) -> None:
     since = utcnow() - timedelta(hours=hours)
-    count = session.scalar(select(func.count()).select_from(Subscription).where(column == value, Subscription.created_at > since))
+    count = session.scalar(
+        select(func.count()).select_from(Subscription).where(column == value, Subscription.created_at > since)
+    )
     if count and count >= limit:
         raise RateLimited()
 
 
-def create(app: Flask, request: SubscriptionRequest, client_ip: str | None, staff_id: str | None = None) -> Subscription:
+def create(
+    app: Flask, request: SubscriptionRequest, client_ip: str | None, staff_id: str | None = None
+) -> Subscription:
     """Validate ``request`` and store it unconfirmed, with its confirmation message queued.
 
     Raises :class:`SubscriptionError` for a field to correct and :class:`RateLimited` when too many
@@ -190,7 +202,11 @@ def create(app: Flask, request: SubscriptionRequest, client_ip: str | None, staf
         url = kind.build(target, settings)
         refusal = scheme_refusal(url, settings)
         if refusal:
-            raise ChannelError("Enter a web address starting with https://" if kind.name == "webhook" else f"This cannot be used: {refusal}")
+            raise ChannelError(
+                "Enter a web address starting with https://"
+                if kind.name == "webhook"
+                else f"This cannot be used: {refusal}"
+            )
         if apprise.Apprise.instantiate(url) is None:
             raise ChannelError("This is not a notification address we can use; check it and try again")
         chosen = destination(kind, target, url)
@@ -200,7 +216,8 @@ def create(app: Flask, request: SubscriptionRequest, client_ip: str | None, staf
         raise SubscriptionError("target", str(exc)) from None
     except EgressRefused as exc:
         raise SubscriptionError(
-            "target", f"Alerts cannot be sent to that address: {str(exc).removeprefix('destination ')}. Use a public internet address."
+            "target",
+            f"Alerts cannot be sent to that address: {str(exc).removeprefix('destination ')}. Use a public internet address.",
         ) from None
     area = _validated_area(request, topic.matcher, settings.max_radius_m, settings.max_polygon_points)
     if request.frequency not in FREQUENCIES:
@@ -214,12 +231,24 @@ def create(app: Flask, request: SubscriptionRequest, client_ip: str | None, staf
         _check_rate(session, Subscription.target_hash, hashed, settings.subscriptions_per_target_per_day, 24)
     start_writing(session)
     subscription = Subscription(
-        topic=request.topic, channel=kind.name, target=target, target_hash=hashed, frequency=request.frequency,
-        status=PENDING, confirm_attempts=0, changed=0, ip_hash=ip_hash, created_by=staff_id, **area,
+        topic=request.topic,
+        channel=kind.name,
+        target=target,
+        target_hash=hashed,
+        frequency=request.frequency,
+        status=PENDING,
+        confirm_attempts=0,
+        changed=0,
+        ip_hash=ip_hash,
+        created_by=staff_id,
+        **area,
     )
     session.add(subscription)
     session.flush()
-    add_rows(session, [row(subscription.id, CONFIRM, CONFIRM, utcnow(), {"topic": request.topic, "topic_title": topic.title})])
+    add_rows(
+        session,
+        [row(subscription.id, CONFIRM, CONFIRM, utcnow(), {"topic": request.topic, "topic_title": topic.title})],
+    )
     session.commit()
     wake(app, 1)
     return subscription
@@ -261,7 +290,9 @@ def end(subscription: Subscription) -> None:
         subscription.changed = bump_topic(session, subscription.topic)
     subscription.status, subscription.ended_at = ENDED, utcnow()
     session.execute(
-        update(OutboxRow).where(OutboxRow.subscription_id == subscription.id, OutboxRow.status == QUEUED).values(status=CANCELLED)
+        update(OutboxRow)
+        .where(OutboxRow.subscription_id == subscription.id, OutboxRow.status == QUEUED)
+        .values(status=CANCELLED)
     )
     session.commit()
 
@@ -285,7 +316,11 @@ def set_frequency(app: Flask, subscription: Subscription, frequency: str) -> Non
 
 def of_target(hashed: str) -> list[Subscription]:
     """Everything one target is subscribed to, for its "manage my alerts" page."""
-    query = select(Subscription).where(Subscription.target_hash == hashed, Subscription.status != ENDED).order_by(Subscription.id)
+    query = (
+        select(Subscription)
+        .where(Subscription.target_hash == hashed, Subscription.status != ENDED)
+        .order_by(Subscription.id)
+    )
     return list(db_session().scalars(query))
 
 
@@ -293,6 +328,8 @@ def expire_unconfirmed(app: Flask) -> int:
     """Delete subscriptions never confirmed in time (their messages go with them); the ``expire`` job."""
     cutoff = utcnow() - timedelta(hours=notify_settings(app).confirm_within_hours)
     session = db_session()
-    result = session.execute(delete(Subscription).where(Subscription.status == PENDING, Subscription.created_at < cutoff))
+    result = session.execute(
+        delete(Subscription).where(Subscription.status == PENDING, Subscription.created_at < cutoff)
+    )
     session.commit()
     return result.rowcount

@@ -37,7 +37,14 @@ class Item:
 
     def snapshot(self) -> dict[str, Any]:
         """What the outbox keeps, so a message can be sent later without the plugin's tables."""
-        return {"id": self.id, "title": self.title, "url": self.url, "summary": self.summary, "lon": self.lon, "lat": self.lat}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "url": self.url,
+            "summary": self.summary,
+            "lon": self.lon,
+            "lat": self.lat,
+        }
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,9 @@ def collect_topics(app: Flask, registry: PluginRegistry) -> dict[str, Topic]:
         for topic in registered:
             where = f"Plugin '{plugin}': topic {getattr(topic, 'name', topic)!r}"
             if not isinstance(topic, Topic):
-                raise StartupError(f"Plugin '{plugin}': register_topics must return civicapps.Topic objects, not {topic!r}.")
+                raise StartupError(
+                    f"Plugin '{plugin}': register_topics must return civicapps.Topic objects, not {topic!r}."
+                )
             if not TOPIC_NAME.fullmatch(topic.name):
                 raise StartupError(f"{where} must have a snake_case name.")
             if topic.matcher not in MATCHERS:

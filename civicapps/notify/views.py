@@ -37,20 +37,26 @@ from civicapps.notify.subscriptions import (
 from civicapps.notify.topics import topics_of
 from civicapps.web.shell import error_response
 
-bp = Blueprint("notify", __name__, template_folder="templates", static_folder="static", static_url_path="/-/static/notify")
+bp = Blueprint(
+    "notify", __name__, template_folder="templates", static_folder="static", static_url_path="/-/static/notify"
+)
 FREQUENCY_LABELS = {"instant": "As they happen", "daily": "Once a day", "weekly": "Once a week"}
 RADII = (100, 250, 500, 1000, 2000, 5000)
 
 
 class SubscribeForm(FlaskForm):
-    topic = SelectField("What do you want alerts about?", validators=[InputRequired("Choose what you want alerts about")])
+    topic = SelectField(
+        "What do you want alerts about?", validators=[InputRequired("Choose what you want alerts about")]
+    )
     channel = RadioField("How should we send them?", validators=[InputRequired("Choose how you want to get alerts")])
     target = StringField("Where should we send them?", validators=[InputRequired("Enter where to send your alerts")])
     lat = StringField("Latitude")
     lon = StringField("Longitude")
     radius_m = SelectField("Distance", coerce=int, default=500)
     key = HiddenField()
-    frequency = RadioField("How often?", choices=[SelectChoice(v, label) for v, label in FREQUENCY_LABELS.items()], default="instant")
+    frequency = RadioField(
+        "How often?", choices=[SelectChoice(v, label) for v, label in FREQUENCY_LABELS.items()], default="instant"
+    )
 
 
 class CodeForm(FlaskForm):
@@ -78,13 +84,14 @@ def _subscription(token: str, purpose: str, max_age: float | None = None) -> Sub
     return subscription
 
 
-def _page(template: str, **context: Any) -> str:
+def page(template: str, **context: Any) -> str:
+    """Render one of notify's page templates."""
     return render_template(f"civicapps/notify/{template}", **context)
 
 
 @bp.get("/alerts/")
 def index() -> str:
-    return _page("index.html", topics=topics_of(current_app))
+    return page("index.html", topics=topics_of(current_app))
 
 
 @bp.route("/alerts/subscribe", methods=["GET", "POST"])
@@ -100,8 +107,14 @@ def subscribe() -> Any:
     problem = None
     if form.validate_on_submit():
         wanted = SubscriptionRequest(
-            topic=form.topic.data, channel=form.channel.data, target=form.target.data, frequency=form.frequency.data,
-            lat=_number(form.lat.data), lon=_number(form.lon.data), radius_m=form.radius_m.data, key=form.key.data or None,
+            topic=form.topic.data,
+            channel=form.channel.data,
+            target=form.target.data,
+            frequency=form.frequency.data,
+            lat=_number(form.lat.data),
+            lon=_number(form.lon.data),
+            radius_m=form.radius_m.data,
+            key=form.key.data or None,
         )
         try:
             subscription = create(current_app, wanted, request.remote_addr, actor.id if actor else None)
@@ -112,25 +125,38 @@ def subscribe() -> Any:
             else:
                 field.errors = [*field.errors, str(exc)]
         except RateLimited:
-            return error_response(429, "Too many alerts were set up from here or to that address recently. Try again later.")
+            return error_response(
+                429, "Too many alerts were set up from here or to that address recently. Try again later."
+            )
         else:
             return redirect(url_for("notify.confirm_code", ref=make_token(current_app, "ref", subscription.id)))
     target_hint = ". ".join(f"{kind.label}: {kind.hint}" for kind in kinds.values())
-    return _page("subscribe.html", form=form, topics=topics, target_hint=target_hint, problem=problem)
+    return page("subscribe.html", form=form, topics=topics, target_hint=target_hint, problem=problem)
+
+
+def _confirmed_or_ended(subscription: Subscription) -> Any:
+    """The page for a request that is no longer waiting for confirmation, or None while it is."""
+    if subscription.status == ACTIVE:
+        return page(
+            "done.html", title="Your alerts are on", subscription=subscription, area=describe_area(subscription)
+        )
+    if subscription.status == ENDED:
+        return error_response(404, "This request was stopped or has expired. Set up the alert again.")
+    return None
 
 
 @bp.route("/alerts/confirm", methods=["GET", "POST"])
 def confirm_code() -> Any:
     subscription = _subscription(request.args.get("ref", ""), "ref", confirm_max_age(current_app))
     form = CodeForm()
-    if subscription.status == ACTIVE:
-        return _page("done.html", title="Your alerts are on", subscription=subscription, area=describe_area(subscription))
-    if form.validate_on_submit():
-        if confirm_with_code(current_app, subscription, form.code.data or ""):
-            return _page("done.html", title="Your alerts are on", subscription=subscription, area=describe_area(subscription))
+    if form.validate_on_submit() and not confirm_with_code(current_app, subscription, form.code.data or ""):
         form.code.errors = [*form.code.errors, "That code is not right. Check the message we sent and try again"]
+    if (finished := _confirmed_or_ended(subscription)) is not None:
+        return finished
     kind = KINDS[subscription.channel]
-    return _page("confirm_code.html", form=form, subscription=subscription, channel=kind, masked=kind.mask(subscription.target))
+    return page(
+        "confirm_code.html", form=form, subscription=subscription, channel=kind, masked=kind.mask(subscription.target)
+    )
 
 
 @bp.route("/alerts/confirm/<token>", methods=["GET", "POST"])
@@ -139,24 +165,22 @@ def confirm_link(token: str) -> Any:
     form = FlaskForm()
     if request.method == "POST" and form.validate_on_submit():
         confirm(subscription)
-    if subscription.status == ACTIVE:
-        return _page("done.html", title="Your alerts are on", subscription=subscription, area=describe_area(subscription))
-    if subscription.status == ENDED:
-        abort(404)
-    return _page("confirm_link.html", form=form, subscription=subscription, area=describe_area(subscription))
+    if (finished := _confirmed_or_ended(subscription)) is not None:
+        return finished
+    return page("confirm_link.html", form=form, subscription=subscription, area=describe_area(subscription))
 
 
 @bp.get("/alerts/unsubscribe/<token>")
 def unsubscribe(token: str) -> Any:
     subscription = _subscription(token, "unsubscribe")
-    return _page("unsubscribe.html", subscription=subscription, token=token, area=describe_area(subscription))
+    return page("unsubscribe.html", subscription=subscription, token=token, area=describe_area(subscription))
 
 
 @bp.post("/alerts/unsubscribe/<token>")
 def unsubscribe_post(token: str) -> Any:
     subscription = _subscription(token, "unsubscribe")
     end(subscription)
-    return _page("unsubscribed.html", subscription=subscription, area=describe_area(subscription))
+    return page("unsubscribed.html", subscription=subscription, area=describe_area(subscription))
 
 
 @bp.route("/alerts/manage/<token>", methods=["GET", "POST"])
@@ -175,7 +199,9 @@ def manage(token: str) -> Any:
             set_frequency(current_app, chosen, request.form["frequency"])
         return redirect(url_for("notify.manage", token=token, saved=chosen.id))
     subscriptions = [(s, describe_area(s)) for s in of_target(hashed)]
-    return _page("manage.html", form=form, subscriptions=subscriptions, topics=topics_of(current_app), labels=FREQUENCY_LABELS)
+    return page(
+        "manage.html", form=form, subscriptions=subscriptions, topics=topics_of(current_app), labels=FREQUENCY_LABELS
+    )
 
 
 @bp.get("/alerts/api/topics")
@@ -193,15 +219,23 @@ def api_subscribe() -> Any:
         return {"error": "Send a JSON object", "errors": {}}, 400
     try:
         wanted = SubscriptionRequest(
-            topic=str(data.get("topic", "")), channel=str(data.get("channel", "")), target=str(data.get("target", "")),
-            frequency=str(data.get("frequency", "instant")), lat=_coerce(data.get("lat")), lon=_coerce(data.get("lon")),
-            radius_m=_coerce(data.get("radius_m")), area=data.get("area"), key=data.get("key"),
+            topic=str(data.get("topic", "")),
+            channel=str(data.get("channel", "")),
+            target=str(data.get("target", "")),
+            frequency=str(data.get("frequency", "instant")),
+            lat=_coerce(data.get("lat")),
+            lon=_coerce(data.get("lon")),
+            radius_m=_coerce(data.get("radius_m")),
+            area=data.get("area"),
+            key=None if data.get("key") is None else str(data["key"]),
         )
         subscription = create(current_app, wanted, request.remote_addr)
     except SubscriptionError as exc:
         return {"error": str(exc), "errors": {exc.field: str(exc)}}, 400
     except RateLimited:
-        return error_response(429, "Too many alerts were set up from here or to that address recently. Try again later.")
+        return error_response(
+            429, "Too many alerts were set up from here or to that address recently. Try again later."
+        )
     ref = make_token(current_app, "ref", subscription.id)
     return {
         "id": subscription.id,
@@ -212,6 +246,7 @@ def api_subscribe() -> Any:
 
 
 def _coerce(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None if value is None else math.nan
-    return _number(str(value))
+    """A JSON number or numeric string as a float; true/false and the like fail validation."""
+    if value is None:
+        return None
+    return math.nan if isinstance(value, bool) else _number(str(value))
