@@ -24,9 +24,8 @@ class RecordsIngested:
 def announce_records_ingested(app: Flask, event: RecordsIngested) -> None:
     """Call every plugin's ``on_records_ingested``; one failing listener never stops the others."""
     registry = app.extensions["civicapps"].registry
-    for impl in registry.pm.hook.on_records_ingested.get_hookimpls():
-        name = registry.pm.get_name(impl.plugin)
+    for name, call in registry.calls("on_records_ingested", app=app, event=event):
         try:
-            impl.function(*({"app": app, "event": event}[arg] for arg in impl.argnames))
+            call()
         except Exception:
             app.logger.exception("Plugin %r failed handling records ingested into %s", name, event.dataset)

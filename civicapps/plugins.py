@@ -9,8 +9,9 @@ from __future__ import annotations
 import difflib
 import importlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import metadata
 from types import ModuleType
 from typing import Any
@@ -106,10 +107,9 @@ class PluginRegistry:
         Results are never matched to plugins by position in pluggy's result list.
         """
         results: dict[str, Any] = {}
-        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
-            name = self.pm.get_name(impl.plugin)
+        for name, call in self.calls(hook_name, **kwargs):
             try:
-                result = impl.function(*(kwargs[arg] for arg in impl.argnames))
+                result = call()
             except StartupError:
                 raise
             except Exception as exc:
@@ -117,6 +117,15 @@ class PluginRegistry:
             if result is not None:
                 results[name] = result
         return {name: results[name] for name in self.plugins if name in results}
+
+    def calls(self, hook_name: str, **kwargs: Any) -> Iterator[tuple[str, Callable[[], Any]]]:
+        """Each implementation of a hook as (plugin name, call), given only the arguments it asks for.
+
+        The one place hooks are called plugin by plugin, so callers decide what a failure means.
+        """
+        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+            args = [kwargs[arg] for arg in impl.argnames]
+            yield self.pm.get_name(impl.plugin), partial(impl.function, *args)
 
     def call_first(self, hook_name: str, **kwargs: Any) -> Any:
         """Call a provider hook: the first non-None answer wins."""

@@ -12,13 +12,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms import EmailField, PasswordField
 from wtforms.validators import Email, InputRequired
 
-from civicapps.auth import Actor, LoginThrottle, User, actor_for_user_id, authenticate, current_actor
+from civicapps.auth import Actor, LoginThrottle, User, actor_for_user_id, authenticate
 from civicapps.db import get_database
 from civicapps.errors import CivicappsError
 from civicapps.introspection import plugins_report
 from civicapps.migrations import status
 from civicapps.plugins import hookimpl
-from civicapps.web.links import Link
 from civicapps.web.shell import error_response, navigation
 
 bp = Blueprint("core", __name__, static_folder="static", static_url_path="/-/static")
@@ -56,7 +55,7 @@ def home() -> str:
     """One card per plugin that has pages, using the first link it puts in the navigation."""
     cards = []
     registry = current_app.extensions["civicapps"].registry
-    for name, links in navigation(current_actor()):
+    for name, links in navigation():
         info = registry.plugins[name]
         if info.is_default:
             continue

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -34,20 +34,21 @@ def install_shell(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
 
 
-def navigation(actor: Any) -> list[tuple[str, list[Link]]]:
-    """Each plugin's menu links, in plugin order, keyed by plugin name."""
-    registry = current_app.extensions["civicapps"].registry
-    links = registry.call_each("menu_links", app=current_app, actor=actor)
-    return [(name, list(items)) for name, items in links.items() if items]
+def navigation() -> list[tuple[str, list[Link]]]:
+    """Each plugin's menu links for the current visitor, in plugin order; asked once per request."""
+    if "_civicapps_navigation" not in g:
+        registry = current_app.extensions["civicapps"].registry
+        links = registry.call_each("menu_links", app=current_app, actor=current_actor())
+        g._civicapps_navigation = [(name, list(items)) for name, items in links.items() if items]
+    return g._civicapps_navigation
 
 
 def _shell_context() -> dict[str, Any]:
     state = current_app.extensions["civicapps"]
-    actor = current_actor()
     return {
         "council": state.settings.council,
-        "actor": actor,
-        "navigation": navigation(actor),
+        "actor": current_actor(),
+        "navigation": navigation(),
     }
 
 
