@@ -5,7 +5,12 @@ outbox rows, wake-ups go on the queue, `civicapps worker` processes claim, rende
 behind the egress guard, and record each result. Bare: a loop of ``Apprise.notify()`` calls to the same
 sink. The sink runs in its own process and only counts.
 
-    python bench/notify_dispatch.py                     # 10,000 messages; 1 worker, then 4 workers
+Other work on a shared machine moves every rate, so runs are interleaved (bare, full, bare, full, ...)
+and each full run is compared with the mean of the bare runs just before and after it. CPU time per
+message (from /proc, Linux) of the sending side and of the sink is printed too: it moves far less
+with the machine's load than rates do.
+
+    python bench/notify_dispatch.py                     # 10,000 messages; 1 worker, then 4 workers; 3 rounds
     python bench/notify_dispatch.py --messages 2000 --workers 1 --queue redis://127.0.0.1:6379/0
 
 Run from the repository root (the workers get this checkout on PYTHONPATH).
@@ -77,25 +82,48 @@ class Bench:
         ]
 
 
-def bare(port: int, count: int, fresh: bool) -> float:
-    """Messages per second of a plain apprise loop (one Apprise object, or a new one per message)."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux /proc; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bare(port: int, count: int, fresh: bool, sink_pid: int) -> tuple[float, float, float]:
+    """(messages per second, CPU ms per message of the loop, of the sink) of a plain apprise loop
+    (one Apprise object, or a new one per message)."""
     asset = apprise.AppriseAsset(http_redirects=False, service_timeout=10, storage_mode="memory")
     url = f"json://127.0.0.1:{port}/bare"
     notifier = apprise.Apprise(asset=asset)
     notifier.add(url)
-    start = time.perf_counter()
+    start, cpu, sink_cpu = time.perf_counter(), time.process_time(), cpu_seconds(sink_pid)
     for n in range(count):
         if fresh:
             notifier = apprise.Apprise(asset=asset)
             notifier.add(url)
         assert notifier.notify(body=f"message {n}", title="bare")
-    return count / (time.perf_counter() - start)
+    elapsed = time.perf_counter() - start
+    return (
+        count / elapsed,
+        (time.process_time() - cpu) / count * 1000,
+        (cpu_seconds(sink_pid) - sink_cpu) / count * 1000,
+    )
 
 
 def full(
-    port: int, received: Any, count: int, workers: int, threads: int, database: str | None, queue: str | None
-) -> tuple[float, float]:
-    """(messages per second, seconds) from ingest to the sink having every message."""
+    port: int,
+    received: Any,
+    count: int,
+    workers: int,
+    threads: int,
+    database: str | None,
+    queue: str | None,
+    sink_pid: int,
+) -> tuple[float, float, float, float]:
+    """(messages per second, seconds, CPU ms per message of the workers, of the sink) from ingest to the
+    sink having every message."""
     with tempfile.TemporaryDirectory() as instance:
         notify = {
             "allowed_schemes": [*SAFE_SCHEMES, "json"],
@@ -132,24 +160,27 @@ def full(
                 ],
                 env=env,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stderr=open(os.environ.get("BENCH_WORKER_LOG", os.devnull), "a"),
             )
             for i in range(workers)
         ]
         time.sleep(3)  # let every worker start and go idle
         before = received.value
-        start = time.perf_counter()
+        start, sink_cpu = time.perf_counter(), cpu_seconds(sink_pid)
+        worker_cpu = sum(cpu_seconds(proc.pid) for proc in procs)
         with app.app_context():  # the workers have no Bench plugin: match here, as the ingesting process would
             wake(app, match_records(app, "bench.item", [1], [])["instant"])
         while received.value - before < count:
             time.sleep(0.05)
         elapsed = time.perf_counter() - start
+        worker_cpu = sum(cpu_seconds(proc.pid) for proc in procs) - worker_cpu
+        sink_cpu = cpu_seconds(sink_pid) - sink_cpu
         for proc in procs:
             proc.terminate()
         for proc in procs:
             proc.wait(timeout=30)
         app.extensions["civicapps"].db.dispose()
-        return count / elapsed, elapsed
+        return count / elapsed, elapsed, worker_cpu / count * 1000, sink_cpu / count * 1000
 
 
 def main() -> None:
@@ -157,6 +188,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 4], help="worker processes (one run each)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker process")
+    parser.add_argument("--rounds", type=int, default=3, help="times to repeat the whole sequence")
     parser.add_argument("--database", help="database_url (default: SQLite in a temporary folder)")
     parser.add_argument("--queue", help="queue_url (default: Huey on SQLite in the same folder)")
     args = parser.parse_args()
@@ -167,18 +199,34 @@ def main() -> None:
     sink.start()
     port = ports.get(timeout=10)
     print(
-        f"{args.messages:,} messages to a local HTTP sink (separate process); database {args.database or 'SQLite'}, queue {args.queue or 'Huey on SQLite'}"
+        f"{args.messages:,} messages to a local HTTP sink (separate process); database {args.database or 'SQLite'}, "
+        f"queue {args.queue or 'Huey on SQLite'}; {args.rounds} round(s); CPU is ms per message"
     )
-    reused = bare(port, args.messages, fresh=False)
-    fresh = bare(port, args.messages, fresh=True)
-    print(f"bare apprise loop, one Apprise object:      {reused:8.0f} msg/s")
-    print(f"bare apprise loop, new Apprise per message: {fresh:8.0f} msg/s")
-    for workers in args.workers:
-        rate, seconds = full(port, received, args.messages, workers, args.threads, args.database, args.queue)
-        print(
-            f"full path, {workers} worker(s) x {args.threads} thread(s): {rate:8.0f} msg/s ({seconds:.1f} s)  "
-            f"ratio {rate / reused:.2f} of the bare rate ({rate / fresh:.2f} of new-object bare)"
-        )
+    ratios: dict[int, list[float]] = {workers: [] for workers in args.workers}
+
+    def bare_run(fresh: bool) -> float:
+        rate, cpu, sink_cpu = bare(port, args.messages, fresh, sink.pid)
+        label = "new Apprise per message" if fresh else "one Apprise object     "
+        print(f"  bare loop, {label}: {rate:7.0f} msg/s   CPU loop {cpu:.2f}, sink {sink_cpu:.2f}", flush=True)
+        return rate
+
+    for _ in range(args.rounds):
+        bare_run(fresh=True)
+        before = bare_run(fresh=False)
+        for workers in args.workers:
+            rate, seconds, cpu, sink_cpu = full(
+                port, received, args.messages, workers, args.threads, args.database, args.queue, sink.pid
+            )
+            after = bare_run(fresh=False)
+            ratios[workers].append(rate / ((before + after) / 2))
+            print(
+                f"  full path, {workers} worker(s) x {args.threads} thread(s): {rate:7.0f} msg/s ({seconds:.1f} s)   "
+                f"CPU workers {cpu:.2f}, sink {sink_cpu:.2f}   ratio to the bare runs around it {ratios[workers][-1]:.2f}",
+                flush=True,
+            )
+            before = after
+    for workers, found in ratios.items():
+        print(f"{workers} worker(s) x {args.threads} thread(s): ratio {min(found):.2f}-{max(found):.2f} of the bare rate")
     sink.terminate()
 
 
