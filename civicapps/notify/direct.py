@@ -105,8 +105,9 @@ def message_of(payload: dict[str, str | None], body_format: str) -> tuple[Messag
     return Message(title=str(payload["title"]), body=str(payload["text"])), "text"
 
 
-def messages_to(channel: str, target: str, key_prefix: str) -> list[DirectMessage]:
-    """The direct messages with keys starting ``key_prefix`` queued to ``target``, oldest first."""
+def messages_to(channel: str, target: str, key_prefix: str, since: datetime | None = None) -> list[DirectMessage]:
+    """The direct messages with keys starting ``key_prefix`` queued to ``target`` (``since`` a time,
+    e.g. to limit how many links one address is sent in an hour), oldest first."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     kind, normalised = _checked(app, channel, target)
     query = (
@@ -116,6 +117,7 @@ def messages_to(channel: str, target: str, key_prefix: str) -> list[DirectMessag
             Subscription.topic == DIRECT_TOPIC,
             Subscription.target_hash == target_hash(app, f"{DIRECT_TOPIC}:{kind}", normalised),
             OutboxRow.item_key.startswith(key_prefix, autoescape=True),
+            OutboxRow.created_at >= since if since else True,
         )
         .order_by(OutboxRow.id)
     )

@@ -82,6 +82,7 @@ def request_to_join(person: Person, group: Group) -> Membership:
     link = url_for("organogram.manage", group_id=group.id, _external=True)
     for email in admin_emails(group):
         notify.send(
+            "join-request",
             email,
             f"Request to join {group.name}",
             f"Someone has asked to join {group.name}. Approve or decline the request at {link}",
@@ -95,6 +96,7 @@ def approve(membership: Membership, group: Group) -> None:
     if person is not None and person.email:
         link = url_for("organogram.group_page", group_id=group.id, _external=True)
         notify.send(
+            "joined",
             person.email,
             f"You have joined {group.name}",
             f"An admin of {group.name} approved your request to join. See the group at {link}",
@@ -117,6 +119,7 @@ def invite(group: Group, email: str | None, days: int) -> Invitation:
     if email:
         link = url_for("organogram.accept_invitation", code=invitation.code, _external=True)
         notify.send(
+            "invitation",
             email,
             f"Invitation to join {group.name}",
             f"You are invited to join {group.name}. Follow this link to accept: {link}\n"
@@ -197,6 +200,7 @@ def hand_over(post: Post, group: Group, to: Person, today: date | None = None) -
         previous = session.get(Person, holding.person_id) if holding.person_id else None
         if previous is not None and previous.email and previous.id != to.id:
             notify.send(
+                "handed-over",
                 previous.email,
                 f"You have handed over {post.label}",
                 f"You no longer hold the post {post.label} in {group.name} from {today:%d %B %Y}. {link}",
@@ -204,6 +208,7 @@ def hand_over(post: Post, group: Group, to: Person, today: date | None = None) -
     session.add(Membership(person_id=to.id, group_id=group.id, post_id=post.id, status=ACTIVE, start_date=today))
     if to.email:
         notify.send(
+            "post-holder",
             to.email,
             f"You now hold {post.label} in {group.name}",
             f"You hold the post {post.label} in {group.name} from {today:%d %B %Y}. Your name is not shown "

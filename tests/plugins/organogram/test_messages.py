@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from civicapps_organogram.models import Group
+from flask import Flask
 from sqlalchemy import select
 
 from civicapps import db_session
 from civicapps.jobs import queue_for
 from civicapps.testing import AppFactory, MailSink
 
-from .conftest import PLUGIN, post_form
+from .conftest import PLUGIN, messages, post_form
 
 GROUP = {
     "name": "Port Erin Beach Cleans",
@@ -44,3 +45,15 @@ def test_without_email_set_up_sign_in_says_so_and_stores_nothing(civic_app_facto
     assert "cannot send email yet" in response.get_data(as_text=True)
     with app.app_context():
         assert db_session().scalars(select(Group)).all() == [], "the group waits for a link that could be sent"
+
+
+def test_sign_in_links_to_one_address_are_limited_per_hour(app: Flask) -> None:
+    """Anyone can type any address: without a limit the form would flood someone's mailbox."""
+    client = app.test_client()
+    for _ in range(5):
+        assert post_form(client, "/organogram/sign-in", email="ann@example.org").status_code == 200
+    refused = post_form(client, "/organogram/sign-in", email="ANN@example.org")
+    assert refused.status_code == 429
+    assert "We have sent several sign-in links to this address in the last hour" in refused.get_data(as_text=True)
+    assert len(messages(app, "ann@example.org")) == 5
+    assert post_form(client, "/organogram/sign-in", email="bob@example.org").status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import abort, jsonify, redirect, render_template, request, url_for
@@ -28,6 +29,8 @@ from civicapps_organogram.settings import current_settings
 from civicapps_organogram.views.blueprint import bp, message
 
 SIGN_IN = "sign-in"
+#: Sign-in links are emailed to any address typed in: without a limit we could be used to flood a mailbox.
+SIGN_IN_LINKS_PER_HOUR = 5
 
 
 @bp.route("/sign-in", methods=["GET", "POST"], endpoint="sign_in")
@@ -35,10 +38,17 @@ def sign_in_page() -> Any:
     form = SignInForm()
     if form.validate_on_submit():
         email = form.email.data or ""
+        if notify.recently_sent(SIGN_IN, email, timedelta(hours=1)) >= SIGN_IN_LINKS_PER_HOUR:
+            form.email.errors.append(
+                "We have sent several sign-in links to this address in the last hour. "
+                "Use the newest one, or try again in an hour."
+            )
+            return render_template("organogram/sign_in.html", title="Sign in", form=form), 429
         token = make_token(SIGN_IN, {"e": email.strip().lower(), "n": safe_next(request.args.get("next"))})
         link = url_for("organogram.use_sign_in_link", token=token, _external=True)
         minutes = current_settings().link_max_age_minutes
         notify.send(
+            SIGN_IN,
             email,
             "Your sign-in link",
             f"Follow this link within {minutes} minutes to sign in to community groups:\n{link}\n\n"
