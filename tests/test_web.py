@@ -113,6 +113,18 @@ def test_login_succeeds_while_another_process_writes(app, client, monkeypatch):
     assert response.status_code == 302, response.text
 
 
+def test_a_plugin_failing_in_menu_links_loses_only_its_own_links(civic_app_factory, caplog):
+    class Broken:
+        @hookimpl
+        def menu_links(self, actor):
+            raise KeyError("no such setting")
+
+    app = civic_app_factory(plugins=[("parks", Parks()), ("broken", Broken())])
+    home = app.test_client().get("/")
+    assert home.status_code == 200 and "Parks &amp; play areas" in home.text
+    assert "Plugin 'broken' failed in menu_links" in caplog.text and "KeyError" in caplog.text
+
+
 def test_admin_role_reaches_admin_pages(client):
     login(client, "boss@douglas.example")
     assert client.get("/parks/admin").text == "admin only"
