@@ -216,7 +216,7 @@ def compose(app: Flask, subscription: Subscription, kind: str, rows: list[Claime
     """Render one message to a subscription's channel."""
     channel = KINDS[subscription.channel]
     if kind == DIRECT:
-        return send_direct(app, subscription, channel, rows[0])
+        return compose_direct(app, subscription, channel, rows[0])
     link = links(app, subscription, confirm=kind == CONFIRM)
     notification = Notification(
         kind=kind,
@@ -239,13 +239,13 @@ def compose(app: Flask, subscription: Subscription, kind: str, rows: list[Claime
     return Outgoing(_url(app, subscription, channel, link["unsubscribe_url"], rows[0].id), message, channel.format)
 
 
-def send_direct(app: Flask, subscription: Subscription, channel: ChannelKind, claimed: Claimed) -> str | None:
-    """Send a direct message as its plugin wrote it: no unsubscribe links, since nobody subscribed."""
+def compose_direct(app: Flask, subscription: Subscription, channel: ChannelKind, claimed: Claimed) -> Outgoing:
+    """A direct message as its plugin wrote it: no unsubscribe links, since nobody subscribed."""
     message, body_format = message_of(claimed.payload, channel.format)
     if notify_settings(app).dev_inbox:
         url = inbox_url(app, channel.name, channel.mask(subscription.target))
-        return send(app, url, message, body_format, check_scheme=False)
-    return send(app, channel.build(subscription.target, notify_settings(app)), message, body_format)
+        return Outgoing(url, message, body_format, check_scheme=False)
+    return Outgoing(channel.build(subscription.target, notify_settings(app)), message, body_format)
 
 
 def _url(app: Flask, subscription: Subscription, channel: ChannelKind, unsubscribe_url: str, message_id: int) -> str:
