@@ -91,6 +91,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def wait_until_idle(procs: list[subprocess.Popen]) -> None:
+    """Wait until every worker has started and gone idle (their CPU time stops growing), so that neither
+    start-up time nor start-up CPU is counted."""
+    time.sleep(1)
+    used = sum(cpu_seconds(proc.pid) for proc in procs)
+    for _ in range(120):
+        time.sleep(0.5)
+        now = sum(cpu_seconds(proc.pid) for proc in procs)
+        if now - used < 0.02 * len(procs):
+            return
+        used = now
+
+
 def bare(port: int, count: int, fresh: bool, sink_pid: int) -> tuple[float, float, float]:
     """(messages per second, CPU ms per message of the loop, of the sink) of a plain apprise loop
     (one Apprise object, or a new one per message)."""
@@ -164,7 +177,7 @@ def full(
             )
             for i in range(workers)
         ]
-        time.sleep(3)  # let every worker start and go idle
+        wait_until_idle(procs)
         before = received.value
         start, sink_cpu = time.perf_counter(), cpu_seconds(sink_pid)
         worker_cpu = sum(cpu_seconds(proc.pid) for proc in procs)
