@@ -1,12 +1,15 @@
 """Delivery: digests, retries with back-off, failures for staff with a retry button, the sweeper, and email
 with one-click unsubscribe headers, all through real apprise to real sinks on 127.0.0.1."""
 import re
+import threading
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from test_notify_worker import active_webhook
 
-from civicapps.db import db_session
+from civicapps.db import db_session, get_database
 from civicapps.jobs import queue_for
 from civicapps.notify.models import OutboxRow, Subscription
 from civicapps.notify.outbox import claim, send_time
@@ -138,3 +141,50 @@ def test_email_has_html_text_and_one_click_unsubscribe_headers(world_factory, ci
     assert done.status_code == 200 and "Alerts stopped" in done.text
     with world.app.app_context():
         assert db_session().scalar(select(Subscription.status)) == "ended"
+
+
+def test_each_outcome_is_committed_before_the_next_message_is_sent(world_factory):
+    """The next message is rendered while one is on the wire, but sent only once the previous outcome
+    is committed: a receiver that reads the ledger on every arrival sees all earlier ones recorded."""
+    seen = []  # for each arrival: (its path, rows recorded as sent or back to pending by then)
+
+    class Ledger(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            with get_database(world.app).engine.connect() as connection:
+                recorded = connection.scalar(
+                    select(func.count())
+                    .select_from(OutboxRow)
+                    .where(OutboxRow.kind == "new", OutboxRow.attempts > 0)  # recorded: sent, or to retry
+                )
+            seen.append((self.path, recorded))
+            self.send_response(500 if "/fail" in self.path else 200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Ledger)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    try:
+        world = world_factory(egress_allow=[f"127.0.0.1:{port}"], batch_size=4)
+        targets = [f"http://127.0.0.1:{port}/{'fail' if n % 3 == 0 else 'ok'}/{n}" for n in range(10)]
+        subscriptions = [active_webhook(world, target) for target in targets]
+        seen.clear()  # the confirmation messages, sent at once by the immediate queue
+        world.ingest(new=[world.add("Basking shark")])  # the immediate queue matches and delivers at once
+    finally:
+        server.shutdown()
+        server.server_close()
+    arrivals = [path.partition("?")[0] for path, _ in seen]
+    assert sorted(arrivals) == sorted(t.removeprefix(f"http://127.0.0.1:{port}") for t in targets)
+    assert [recorded for _, recorded in seen] == list(range(10)), "message n arrives after n outcomes are committed"
+    with world.app.app_context():
+        rows = {r.subscription_id: r for r in db_session().scalars(select(OutboxRow).where(OutboxRow.kind == "new"))}
+    for subscription_id, target in zip(subscriptions, targets, strict=True):
+        row = rows[subscription_id]
+        if "/fail" in target:
+            assert (row.status, row.attempts) == ("pending", 1) and "500" in row.last_error, target
+        else:
+            assert (row.status, row.attempts, row.last_error) == ("sent", 1, None), target

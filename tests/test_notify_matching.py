@@ -122,3 +122,25 @@ def test_the_index_follows_changes_without_rebuilding(world, monkeypatch):
         rebuilt, ids = matched()
         assert rebuilt.base is not first.base and rebuilt.base_version == rebuilt.version
         assert newcomer.id in ids and leaver.id not in ids and len(ids) == 50
+
+
+@pytest.mark.parametrize("spread", [0.01, 0.3])  # a town (many per cell) and a county (cells mostly empty)
+def test_grid_finds_exactly_the_circles_brute_force_finds(spread):
+    sub_lon, sub_lat = scatter(4000, spread)
+    radius = RNG.choice([50.0, 100.0, 250.0, 1000.0], 4000)
+    radius[17] = 20_000.0  # one wide circle makes every cell wide
+    item_lon, item_lat = scatter(300, spread * 1.5)
+    # Far away (other side of the grid), on a cell edge of the first subscription, and unprojectable.
+    item_lon = np.concatenate([item_lon, [2.0, sub_lon[0], np.nan]])
+    item_lat = np.concatenate([item_lat, [60.0, sub_lat[0], 54.0]])
+    index = AreaIndex.build(np.arange(4000) + 1, sub_lon, sub_lat, radius, np.zeros(4000), [], "EPSG:27700")
+    items, ids, _ = index.match(item_lon, item_lat)
+    found = sorted(zip(items.tolist(), ids.tolist(), strict=True))
+
+    to_metres = spatial.transformer("EPSG:27700")
+    sx, sy = to_metres.transform(sub_lon, sub_lat)
+    ix, iy = to_metres.transform(item_lon, item_lat)
+    inside = (ix[:, None] - sx[None, :]) ** 2 + (iy[:, None] - sy[None, :]) ** 2 <= radius[None, :] ** 2
+    expected = sorted((int(i), int(s) + 1) for i, s in zip(*np.nonzero(inside), strict=True))
+    assert len(expected) > 100 and found == expected, "no pair missed, none invented, none twice"
+    assert (len(item_lon) - 2, 1) in found and not any(i == len(item_lon) - 1 for i, _ in found)

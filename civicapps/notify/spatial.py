@@ -1,19 +1,23 @@
 """Area matching: which subscriptions' circles or polygons contain each item's point.
 
 Points are projected to a metric CRS (EPSG:27700 by default: within 0.05% of geodesic distance across
-the UK) and indexed in a shapely STRtree. Items are matched by a box query at the largest radius,
-then an exact numpy distance test against each subscription's own radius: on dense towns this beats
-GEOS's ``dwithin`` predicate several times over (see bench/). Reading and indexing a million
-subscriptions takes seconds, so a worker keeps each topic's index and, when the topic's version
-(bumped on every confirm, unsubscribe or change) moves, reads only the subscriptions changed since.
+the UK). Circles are bucketed in a grid of square cells as wide as the largest radius, sorted by cell
+(:class:`Grid`): an item's candidates are the three runs of cells around it, found by binary search,
+then an exact numpy distance test against each subscription's own radius. Building that grid for a
+million circles is one sort (0.1 s), against about a second for a shapely STRtree, and queries are as
+fast. Polygons, few and irregular, stay in an STRtree. A worker keeps each topic's index and, when
+the topic's version (bumped on every confirm, unsubscribe or change) moves, reads only the
+subscriptions changed since.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import shapely
@@ -32,6 +36,54 @@ def transformer(crs: str) -> Transformer:
     return Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 
 
+@dataclass(frozen=True)
+class Grid:
+    """Points in square cells ``size`` metres wide, sorted by cell (key = column * ROWS + row).
+
+    Cells of a column are consecutive in that order, so the 3 x 3 cells around a point whose
+    distance of interest is at most ``size`` are three runs of keys, each found by two binary searches.
+    """
+
+    size: float
+    x0: float
+    y0: float
+    keys: np.ndarray  # sorted cell keys
+    order: np.ndarray  # positions in the indexed arrays, in key order
+
+    ROWS = 1 << 31  # more rows than any grid has: a column's keys never reach the next column's
+
+    @classmethod
+    def build(cls, x: np.ndarray, y: np.ndarray, size: float) -> Grid:
+        """Index the points (those with finite coordinates: a projection may give inf far outside its area)."""
+        size = size if size > 0 else 1.0
+        inside = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+        x0, y0 = (float(x[inside].min()), float(y[inside].min())) if len(inside) else (0.0, 0.0)
+        keys = cls._key(np.floor((x[inside] - x0) / size), np.floor((y[inside] - y0) / size))
+        order = np.argsort(keys, kind="stable")
+        return cls(size, x0, y0, keys[order], inside[order])
+
+    @classmethod
+    def _key(cls, column: np.ndarray, row: np.ndarray) -> np.ndarray:
+        return column.astype(np.int64) * cls.ROWS + row.astype(np.int64)
+
+    def near(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(point index, indexed position) for every indexed point in the 3 x 3 cells around each point: all
+        those within ``size`` of it, and some further away, which the caller's exact distance test drops."""
+        point = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+        # Clipping keeps keys in int64 for points far off the grid; such points find nothing, or cells
+        # at the grid's edge whose points the distance test then drops.
+        column = np.clip(np.floor((x[point] - self.x0) / self.size), -2, self.ROWS)
+        row = np.clip(np.floor((y[point] - self.y0) / self.size), -2, self.ROWS)
+        columns = (column[:, None] + np.array([-1.0, 0.0, 1.0])).ravel()
+        low = np.repeat(np.clip(row - 1, 0, self.ROWS - 1), 3)
+        high = np.repeat(np.clip(row + 1, 0, self.ROWS - 1), 3)
+        start = np.searchsorted(self.keys, self._key(columns, low), "left")
+        end = np.searchsorted(self.keys, self._key(columns, high), "right")
+        counts = np.maximum(end - start, 0)
+        first = np.repeat(start - (np.cumsum(counts) - counts), counts)
+        return np.repeat(np.repeat(point, 3), counts), self.order[first + np.arange(int(counts.sum()))]
+
+
 @dataclass
 class AreaIndex:
     """The active area subscriptions of one topic, projected and indexed."""
@@ -41,7 +93,7 @@ class AreaIndex:
     y: np.ndarray
     radius: np.ndarray
     frequency: np.ndarray  # index into FREQUENCIES
-    tree: shapely.STRtree
+    grid: Grid  # the circles' centres, in cells as wide as the largest radius
     polygon_ids: np.ndarray
     polygon_frequency: np.ndarray
     polygon_tree: shapely.STRtree
@@ -63,15 +115,16 @@ class AreaIndex:
         to_metres = transformer(crs)
         x, y = to_metres.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
         x, y = np.atleast_1d(x), np.atleast_1d(y)
+        radius = np.asarray(radius, dtype=float)
         shapes = [shapely.from_geojson(text) for _, text, _ in polygons]
         projected = shapely.transform(shapes, lambda xy: np.column_stack(to_metres.transform(xy[:, 0], xy[:, 1])))
         return cls(
             ids=np.asarray(ids, dtype=np.int64),
             x=x,
             y=y,
-            radius=np.asarray(radius, dtype=float),
+            radius=radius,
             frequency=np.asarray(frequency, dtype=np.int8),
-            tree=shapely.STRtree(shapely.points(x, y)),
+            grid=Grid.build(x, y, float(radius.max()) if len(radius) else 0.0),
             polygon_ids=np.asarray([p[0] for p in polygons], dtype=np.int64),
             polygon_frequency=np.asarray([FREQUENCIES.index(p[2]) for p in polygons], dtype=np.int8),
             polygon_tree=shapely.STRtree(projected),
@@ -84,9 +137,7 @@ class AreaIndex:
         ix, iy = np.atleast_1d(ix), np.atleast_1d(iy)
         found_items, found_ids, found_freq = [], [], []
         if len(self.ids):
-            reach = float(self.radius.max())
-            boxes = shapely.box(ix - reach, iy - reach, ix + reach, iy + reach)
-            item, sub = self.tree.query(boxes)
+            item, sub = self.grid.near(ix, iy)
             near = (self.x[sub] - ix[item]) ** 2 + (self.y[sub] - iy[item]) ** 2 <= self.radius[sub] ** 2
             found_items.append(item[near])
             found_ids.append(self.ids[sub[near]])
@@ -135,15 +186,17 @@ def topic_version(connection: Connection, topic: str) -> int:
 
 
 def _numbers(connection: Connection, query: Select) -> np.ndarray:
-    """A numeric query's rows as one float array, straight from the driver: for a million rows,
-    SQLAlchemy's row objects cost more than reading the rows."""
+    """A numeric query's rows as one float array, straight from the driver's cursor into numpy: for a
+    million rows, SQLAlchemy's row objects, or even a list of the driver's tuples, cost more than
+    reading the rows."""
     sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     cursor = connection.connection.driver_connection.cursor()
     try:
         cursor.execute(sql)
-        return np.array(cursor.fetchall(), dtype=np.float64).reshape(-1, len(query.selected_columns))
+        values = np.fromiter(itertools.chain.from_iterable(cursor), dtype=np.float64)
     finally:
         cursor.close()
+    return values.reshape(-1, len(query.selected_columns))
 
 
 def load_index(connection: Connection, topic: str, crs: str, since: int | None = None) -> tuple[AreaIndex, np.ndarray]:
@@ -152,19 +205,19 @@ def load_index(connection: Connection, topic: str, crs: str, since: int | None =
     Returns the index and the ids of every subscription read, active or not.
     """
     wanted = [Subscription.topic == topic]
-    if since is not None:
+    columns: list[Any] = [Subscription.id, Subscription.lon, Subscription.lat, Subscription.radius_m, FREQUENCY_CODE]
+    if since is not None:  # changed subscriptions, ended ones too: their old entries must be hidden
         wanted.append(Subscription.changed > since)
+        columns.append((Subscription.status == ACTIVE).label("active"))
     else:
         wanted.append(Subscription.status == ACTIVE)
-    columns = (Subscription.id, Subscription.lon, Subscription.lat, Subscription.radius_m, FREQUENCY_CODE)
-    active = (Subscription.status == ACTIVE).label("active")
-    rows = _numbers(connection, select(*columns, active).where(*wanted, Subscription.radius_m.is_not(None)))
+    rows = _numbers(connection, select(*columns).where(*wanted, Subscription.radius_m.is_not(None)))
     polygons = connection.execute(
         select(Subscription.id, Subscription.polygon, Subscription.frequency, Subscription.status).where(
             *wanted, Subscription.polygon.is_not(None)
         )
     ).all()
-    live = rows[rows[:, 5] == 1]
+    live = rows if since is None else rows[rows[:, 5] == 1]
     index = AreaIndex.build(
         live[:, 0], live[:, 1], live[:, 2], live[:, 3], live[:, 4], [p[:3] for p in polygons if p.status == ACTIVE], crs
     )
