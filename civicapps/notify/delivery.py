@@ -75,8 +75,8 @@ def send(
     """Send one message to one apprise URL; None on success, else a reason fit for staff (no secrets).
 
     The egress guard always applies; ``check_scheme=False`` is only for URLs civicapps built itself.
-    A ``notifier`` (an ``Apprise`` object, emptied first) may be reused from one message to the next:
-    making a new one per message cost a third as much as sending the message.
+    A ``notifier`` (an ``Apprise`` object, emptied first) may be reused from one message to the next,
+    which saves setting one up (asset, locale) per message.
     """
     refusal = scheme_refusal(url, notify_settings(app)) if check_scheme else None
     if refusal:

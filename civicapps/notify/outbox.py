@@ -184,6 +184,9 @@ class _Compiled:
         return bound if self.order is None else tuple(bound[name] for name in self.order)
 
 
+_COMPILED: dict[str, dict[str, _Compiled]] = {}  # per dialect name
+
+
 class Recorder:
     """Records each message's outcome (sent, back to pending with a backed-off time, or failed) in a
     transaction of its own, the moment apprise returns.
@@ -199,13 +202,12 @@ class Recorder:
     def __init__(self, session: Session, settings: NotifySettings):
         engine = session.get_bind()
         dialect = engine.dialect
-        cache: dict[str, dict[str, _Compiled]] = _COMPILED
-        if dialect.name not in cache:
-            cache[dialect.name] = {
+        if dialect.name not in _COMPILED:
+            _COMPILED[dialect.name] = {
                 name: _Compiled.of(statement, dialect)
                 for name, statement in (("sent", _SENT), ("retry", _RETRY), ("failed", _FAILED))
             }
-        self.statements = cache[dialect.name]
+        self.statements = _COMPILED[dialect.name]
         self.begin = dialect.name == "sqlite"  # civicapps runs SQLite connections in autocommit mode
         self.settings = settings
         self.connection = engine.raw_connection()
@@ -238,9 +240,6 @@ class Recorder:
 
     def close(self) -> None:
         self.connection.close()
-
-
-_COMPILED: dict[str, dict[str, _Compiled]] = {}
 
 
 def cancel(session: Session, token: str, ids: Iterable[int]) -> None:

@@ -1,11 +1,12 @@
 """Area matching: which subscriptions' circles or polygons contain each item's point.
 
 Points are projected to a metric CRS (EPSG:27700 by default: within 0.05% of geodesic distance across
-the UK). Circles are bucketed in a grid of square cells as wide as the largest radius, sorted by cell
-(:class:`Grid`): an item's candidates are the three runs of cells around it, found by binary search,
-then an exact numpy distance test against each subscription's own radius. Building that grid for a
-million circles is one sort (0.1 s), against about a second for a shapely STRtree, and queries are as
-fast. Polygons, few and irregular, stay in an STRtree. A worker keeps each topic's index and, when
+the UK). Circles are bucketed by size in grids of square cells, sorted by cell (:class:`Grid`): an
+item's candidates are a few runs of cells around it, found by binary search, then an exact numpy
+distance test against each subscription's own radius. Building that for a million circles is one
+sort (0.1 s), against about a second for a shapely STRtree, and as cells follow each circle's size,
+queries test fewer candidates than a box at the largest radius. Polygons, few and irregular, stay
+in an STRtree. A worker keeps each topic's index and, when
 the topic's version (bumped on every confirm, unsubscribe or change) moves, reads only the
 subscriptions changed since.
 """
@@ -38,50 +39,64 @@ def transformer(crs: str) -> Transformer:
 
 @dataclass(frozen=True)
 class Grid:
-    """Points in square cells ``size`` metres wide, sorted by cell (key = column * ROWS + row).
+    """Circles bucketed by size, then in square cells, sorted by (size class, column, row).
 
-    Cells of a column are consecutive in that order, so the 3 x 3 cells around a point whose
-    distance of interest is at most ``size`` are three runs of keys, each found by two binary searches.
+    A circle of radius r goes in class L = ceil(log2 r), whose cells are 2**L >= r metres wide, so every
+    point within its radius lies in the 3 x 3 cells around its own. Per class, the cells of a column are
+    consecutive in the sort order: an item's candidates are three runs of keys per class, each found
+    by two binary searches. Small circles thus get small cells, and a town full of 100 m circles is
+    not searched 2 km wide because somebody else chose 2 km.
     """
 
-    size: float
     x0: float
     y0: float
-    keys: np.ndarray  # sorted cell keys
+    levels: np.ndarray  # the size classes present
+    keys: np.ndarray  # sorted keys: level << 58 | column << 29 | row
     order: np.ndarray  # positions in the indexed arrays, in key order
 
-    ROWS = 1 << 31  # more rows than any grid has: a column's keys never reach the next column's
+    LIMIT = 1 << 29  # columns and rows per class (at 1 m cells, 536 km; at 2 km, the whole planet)
 
     @classmethod
-    def build(cls, x: np.ndarray, y: np.ndarray, size: float) -> Grid:
-        """Index the points (those with finite coordinates: a projection may give inf far outside its area)."""
-        size = size if size > 0 else 1.0
-        inside = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
-        x0, y0 = (float(x[inside].min()), float(y[inside].min())) if len(inside) else (0.0, 0.0)
-        keys = cls._key(np.floor((x[inside] - x0) / size), np.floor((y[inside] - y0) / size))
+    def build(cls, x: np.ndarray, y: np.ndarray, radius: np.ndarray) -> Grid:
+        """Index the circles. A centre that is not finite (a projection may give inf far outside its
+        area of use), or absurdly far from the rest, cannot be cut into cells and matches nothing."""
+        level = np.ceil(np.log2(np.maximum(radius, 1.0))).astype(np.int64)
+        inside = np.isfinite(x) & np.isfinite(y)
+        x0, y0 = (float(x[inside].min()), float(y[inside].min())) if inside.any() else (0.0, 0.0)
+        with np.errstate(invalid="ignore"):
+            column = np.floor((x - x0) / 2.0**level)
+            row = np.floor((y - y0) / 2.0**level)
+        inside &= (column < cls.LIMIT) & (row < cls.LIMIT)
+        where = np.flatnonzero(inside)
+        keys = cls._key(level[where], column[where], row[where])
         order = np.argsort(keys, kind="stable")
-        return cls(size, x0, y0, keys[order], inside[order])
+        return cls(x0, y0, np.unique(level[where]), keys[order], where[order])
 
-    @classmethod
-    def _key(cls, column: np.ndarray, row: np.ndarray) -> np.ndarray:
-        return column.astype(np.int64) * cls.ROWS + row.astype(np.int64)
+    @staticmethod
+    def _key(level: np.ndarray | int, column: np.ndarray, row: np.ndarray) -> np.ndarray:
+        return (np.int64(level) << 58) | (column.astype(np.int64) << 29) | row.astype(np.int64)
 
     def near(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(point index, indexed position) for every indexed point in the 3 x 3 cells around each point: all
-        those within ``size`` of it, and some further away, which the caller's exact distance test drops."""
+        """(point index, indexed position) for every circle that may contain each point: all that do,
+        and some that do not, which the caller's exact distance test drops."""
         point = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
-        # Clipping keeps keys in int64 for points far off the grid; such points find nothing, or cells
-        # at the grid's edge whose points the distance test then drops.
-        column = np.clip(np.floor((x[point] - self.x0) / self.size), -2, self.ROWS)
-        row = np.clip(np.floor((y[point] - self.y0) / self.size), -2, self.ROWS)
-        columns = (column[:, None] + np.array([-1.0, 0.0, 1.0])).ravel()
-        low = np.repeat(np.clip(row - 1, 0, self.ROWS - 1), 3)
-        high = np.repeat(np.clip(row + 1, 0, self.ROWS - 1), 3)
-        start = np.searchsorted(self.keys, self._key(columns, low), "left")
-        end = np.searchsorted(self.keys, self._key(columns, high), "right")
-        counts = np.maximum(end - start, 0)
-        first = np.repeat(start - (np.cumsum(counts) - counts), counts)
-        return np.repeat(np.repeat(point, 3), counts), self.order[first + np.arange(int(counts.sum()))]
+        points, found = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+        for level in self.levels.tolist():
+            size = 2.0**level
+            columns = np.floor((x[point] - self.x0) / size)[:, None] + np.array([-1.0, 0.0, 1.0])
+            row = np.floor((y[point] - self.y0) / size)[:, None]
+            # Runs wholly outside the grid find nothing; the others are clipped to it.
+            useful = (columns >= 0) & (columns < self.LIMIT) & (row + 1 >= 0) & (row - 1 < self.LIMIT)
+            column = np.clip(columns, 0, self.LIMIT - 1)
+            low = np.broadcast_to(np.clip(row - 1, 0, self.LIMIT - 1), column.shape)
+            high = np.broadcast_to(np.clip(row + 1, 0, self.LIMIT - 1), column.shape)
+            start = np.searchsorted(self.keys, self._key(level, column, low).ravel(), "left")
+            end = np.searchsorted(self.keys, self._key(level, column, high).ravel(), "right")
+            counts = np.where(useful.ravel(), end - start, 0)
+            first = np.repeat(start - (np.cumsum(counts) - counts), counts)
+            points.append(np.repeat(np.repeat(point, 3), counts))
+            found.append(self.order[first + np.arange(int(counts.sum()))])
+        return np.concatenate(points), np.concatenate(found)
 
 
 @dataclass
@@ -93,7 +108,7 @@ class AreaIndex:
     y: np.ndarray
     radius: np.ndarray
     frequency: np.ndarray  # index into FREQUENCIES
-    grid: Grid  # the circles' centres, in cells as wide as the largest radius
+    grid: Grid  # the circles, in cells as wide as their size class
     polygon_ids: np.ndarray
     polygon_frequency: np.ndarray
     polygon_tree: shapely.STRtree
@@ -124,7 +139,7 @@ class AreaIndex:
             y=y,
             radius=radius,
             frequency=np.asarray(frequency, dtype=np.int8),
-            grid=Grid.build(x, y, float(radius.max()) if len(radius) else 0.0),
+            grid=Grid.build(x, y, radius),
             polygon_ids=np.asarray([p[0] for p in polygons], dtype=np.int64),
             polygon_frequency=np.asarray([FREQUENCIES.index(p[2]) for p in polygons], dtype=np.int8),
             polygon_tree=shapely.STRtree(projected),
