@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 from flask import Flask
+from pyproj import Geod
 from sqlalchemy import delete, or_, select, update
 
 from civicapps.db import db_session, start_writing
@@ -28,6 +30,8 @@ from civicapps.notify.topics import EVENTS, Item, Topic, watching
 
 logger = logging.getLogger("civicapps.notify")
 CHUNK = 500  # subscription keys per IN (...) query
+DETAIL_CHUNK = 2000  # matched subscription ids per IN (...) query for their centres and filters
+_GEOD = Geod(ellps="WGS84")
 
 
 def record_ingest(app: Flask, event: RecordsIngested) -> None:
@@ -95,9 +99,17 @@ def match_records(app: Flask, dataset: str, new: Sequence[Any], changed: Sequenc
             continue
         for name, topic in watching(app, dataset, event).items():
             items = list(topic.load(app, ids))
-            for item, subscription_id, frequency in _pairs(app, name, topic, items):
+            pairs = _pairs(app, name, topic, items)
+            distances = _distances(pairs) if topic.matcher == "area" else {}
+            if topic.accepts is not None:
+                pairs = _filtered(name, topic, pairs)
+            snapshots = {id(item): item.snapshot() for item, _, _ in pairs}
+            for item, subscription_id, frequency in pairs:
                 key = str(item.id) if event == "new" else f"{item.id}@{item.version or ''}"
-                payload = {"topic": name, "topic_title": topic.title, "item": item.snapshot()}
+                snapshot = snapshots[id(item)]
+                if (item.id, subscription_id) in distances:
+                    snapshot = {**snapshot, "distance_m": distances[(item.id, subscription_id)]}
+                payload = {"topic": name, "topic_title": topic.title, "item": snapshot}
                 rows.append(row(subscription_id, key, event, due[frequency], payload))
                 written[frequency] += 1
     start_writing(session)
@@ -116,6 +128,51 @@ def _pairs(app: Flask, name: str, topic: Topic, items: list[Item]) -> list[tuple
     index = index_for(app, db_session().connection(), name, notify_settings(app).crs)
     item_index, ids, frequency = index.match([i.lon for i in located], [i.lat for i in located])  # type: ignore[misc]
     return [(located[i], int(s), FREQUENCIES[f]) for i, s, f in zip(item_index, ids, frequency, strict=True)]
+
+
+def _details(ids: set[int], *columns: Any) -> list[Any]:
+    """``columns`` of the subscriptions ``ids`` (matched ones only: a small share of the topic)."""
+    wanted = sorted(ids)
+    found = []
+    for start in range(0, len(wanted), DETAIL_CHUNK):
+        chunk = wanted[start : start + DETAIL_CHUNK]
+        found.extend(db_session().execute(select(Subscription.id, *columns).where(Subscription.id.in_(chunk))))
+    return found
+
+
+def _distances(pairs: list[tuple[Item, int, str]]) -> dict[tuple[Any, int], int]:
+    """Geodesic metres from each circle subscription's centre to each item it matched, for messages."""
+    if not pairs:
+        return {}
+    centres = {
+        r.id: (r.lon, r.lat)
+        for r in _details({s for _, s, _ in pairs}, Subscription.lon, Subscription.lat, Subscription.radius_m)
+        if r.radius_m is not None
+    }
+    circle = [(item, s) for item, s, _ in pairs if s in centres]
+    if not circle:
+        return {}
+    _, _, metres = _GEOD.inv(
+        np.array([centres[s][0] for _, s in circle]),
+        np.array([centres[s][1] for _, s in circle]),
+        np.array([item.lon for item, _ in circle]),
+        np.array([item.lat for item, _ in circle]),
+    )
+    return {(item.id, s): int(round(m)) for (item, s), m in zip(circle, np.atleast_1d(metres), strict=True)}
+
+
+def _filtered(name: str, topic: Topic, pairs: list[tuple[Item, int, str]]) -> list[tuple[Item, int, str]]:
+    """Drop the pairs whose subscription's filters the topic says the item does not pass."""
+    if not pairs:
+        return pairs
+    filters = {
+        r.id: json.loads(r.filters)
+        for r in _details({s for _, s, _ in pairs}, Subscription.filters)
+        if r.filters
+    }
+    accepts = topic.accepts
+    assert accepts is not None
+    return [(item, s, f) for item, s, f in pairs if s not in filters or accepts(item, filters[s])]
 
 
 def _key_pairs(name: str, items: list[Item]) -> list[tuple[Item, int, str]]:
