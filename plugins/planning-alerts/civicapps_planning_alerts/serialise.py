@@ -1,6 +1,7 @@
 """Applications as JSON objects and GeoJSON features (the API, the CLI and the map share these)."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import url_for
@@ -29,6 +30,13 @@ FIELDS = (
 )
 
 
+def iso(value: Any) -> str:
+    """ISO 8601 with an offset: SQLite hands back stored UTC times without one."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat()
+
+
 def safe_url(url: str | None) -> str | None:
     """Only http(s) links reach pages and APIs: a feed's ``javascript:`` URL must never become a link."""
     return url if url and url.lower().startswith(("https://", "http://")) else None
@@ -38,7 +46,7 @@ def as_json(application: Application, distance_m: float | None = None) -> dict[s
     data: dict[str, Any] = {"id": application.id}
     for name in FIELDS:
         value = getattr(application, name)
-        data[name] = value.isoformat() if hasattr(value, "isoformat") else value
+        data[name] = iso(value) if hasattr(value, "isoformat") else value
     data["info_url"], data["comment_url"] = safe_url(application.info_url), safe_url(application.comment_url)
     data["lat"], data["lng"] = application.latitude, application.longitude
     if distance_m is not None:
