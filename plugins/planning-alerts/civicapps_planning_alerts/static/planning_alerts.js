@@ -33,8 +33,8 @@
     });
     var circle = circleOf(element);
     if (circle && circle.radius) {
-      var shape = L.circle([circle.lat, circle.lon], { radius: circle.radius, fill: false }).addTo(map);
-      map.fitBounds(shape.getBounds());
+      map.fitBounds(L.latLng(circle.lat, circle.lon).toBounds(circle.radius * 2));
+      L.circle([circle.lat, circle.lon], { radius: circle.radius, fill: false }).addTo(map);
     } else if (bounds.length) {
       map.fitBounds(bounds, { maxZoom: 16, padding: [20, 20] });
     } else {
