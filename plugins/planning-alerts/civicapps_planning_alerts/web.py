@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("planning_alerts", __name__, template_folder="templates", static_folder="static")
 
-from civicapps_planning_alerts import api, pages  # noqa: E402,F401 - registers the views on bp
+from civicapps_planning_alerts import api, pages, staff  # noqa: E402,F401 - registers the views on bp
