@@ -96,8 +96,10 @@ def civicapps_run(lon, lat, radius, item_lon, item_lat) -> dict[str, float]:
                 pairs = matching._pairs(app, TOPIC, topic, items)
                 figures["match, warm index"] = time.perf_counter() - start
                 start = time.perf_counter()
-                matching._distances(pairs)
-                figures["distances for the messages"] = time.perf_counter() - start
+                details = matching._details({s for _, s, _ in pairs})
+                matching._filtered(topic, pairs, details)
+                matching._distances(pairs, details)
+                figures["filters and distances for the messages"] = time.perf_counter() - start
                 figures["pairs"] = len(pairs)
                 written: dict[str, float] = {"seconds": 0.0}
                 add_rows = matching.add_rows
@@ -150,8 +152,8 @@ def main() -> None:
         shown = f"{int(value):>12,}" if "pairs" in label else f"{value:12.3f}"
         print(f"  PostGIS   {label:48s} {shown}")
     join = theirs["ST_DWithin join (GiST on g)"]
-    warm = ours["match, warm index"] + ours["distances for the messages"]
-    cold = ours["match, cold index (read all, project, STRtree)"] + ours["distances for the messages"]
+    warm = ours["match, warm index"] + ours["filters and distances for the messages"]
+    cold = ours["match, cold index (read all, project, STRtree)"] + ours["filters and distances for the messages"]
     print(f"  PostGIS ST_DWithin join / civicapps matching: warm {join / warm:.2f}x, cold {join / cold:.2f}x")
 
 

@@ -100,9 +100,13 @@ def match_records(app: Flask, dataset: str, new: Sequence[Any], changed: Sequenc
         for name, topic in watching(app, dataset, event).items():
             items = list(topic.load(app, ids))
             pairs = _pairs(app, name, topic, items)
-            distances = _distances(pairs) if topic.matcher == "area" else {}
-            if topic.accepts is not None:
-                pairs = _filtered(name, topic, pairs)
+            distances: dict[tuple[Any, int], int] = {}
+            if pairs and (topic.matcher == "area" or topic.accepts is not None):
+                details = _details({s for _, s, _ in pairs})
+                if topic.accepts is not None:
+                    pairs = _filtered(topic, pairs, details)
+                if topic.matcher == "area":
+                    distances = _distances(pairs, details)
             snapshots = {id(item): item.snapshot() for item, _, _ in pairs}
             for item, subscription_id, frequency in pairs:
                 key = str(item.id) if event == "new" else f"{item.id}@{item.version or ''}"
@@ -130,49 +134,37 @@ def _pairs(app: Flask, name: str, topic: Topic, items: list[Item]) -> list[tuple
     return [(located[i], int(s), FREQUENCIES[f]) for i, s, f in zip(item_index, ids, frequency, strict=True)]
 
 
-def _details(ids: set[int], *columns: Any) -> list[Any]:
-    """``columns`` of the subscriptions ``ids`` (matched ones only: a small share of the topic)."""
+def _details(ids: set[int]) -> dict[int, Any]:
+    """Centre, radius and filters of the subscriptions ``ids`` (the matched ones: a small share of the topic)."""
     wanted = sorted(ids)
-    found = []
+    columns = (Subscription.id, Subscription.lon, Subscription.lat, Subscription.radius_m, Subscription.filters)
+    found = {}
     for start in range(0, len(wanted), DETAIL_CHUNK):
-        chunk = wanted[start : start + DETAIL_CHUNK]
-        found.extend(db_session().execute(select(Subscription.id, *columns).where(Subscription.id.in_(chunk))))
+        query = select(*columns).where(Subscription.id.in_(wanted[start : start + DETAIL_CHUNK]))
+        found.update((r.id, r) for r in db_session().execute(query))
     return found
 
 
-def _distances(pairs: list[tuple[Item, int, str]]) -> dict[tuple[Any, int], int]:
+def _filtered(topic: Topic, pairs: list[tuple[Item, int, str]], details: dict[int, Any]) -> list[tuple[Item, int, str]]:
+    """Drop the pairs whose subscription's filters the topic says the item does not pass."""
+    accepts = topic.accepts
+    assert accepts is not None
+    filters = {s: json.loads(r.filters) for s, r in details.items() if r.filters}
+    return [(item, s, f) for item, s, f in pairs if s not in filters or accepts(item, filters[s])]
+
+
+def _distances(pairs: list[tuple[Item, int, str]], details: dict[int, Any]) -> dict[tuple[Any, int], int]:
     """Geodesic metres from each circle subscription's centre to each item it matched, for messages."""
-    if not pairs:
-        return {}
-    centres = {
-        r.id: (r.lon, r.lat)
-        for r in _details({s for _, s, _ in pairs}, Subscription.lon, Subscription.lat, Subscription.radius_m)
-        if r.radius_m is not None
-    }
-    circle = [(item, s) for item, s, _ in pairs if s in centres]
+    circle = [(item, s) for item, s, _ in pairs if details[s].radius_m is not None]
     if not circle:
         return {}
     _, _, metres = _GEOD.inv(
-        np.array([centres[s][0] for _, s in circle]),
-        np.array([centres[s][1] for _, s in circle]),
+        np.array([details[s].lon for _, s in circle]),
+        np.array([details[s].lat for _, s in circle]),
         np.array([item.lon for item, _ in circle]),
         np.array([item.lat for item, _ in circle]),
     )
     return {(item.id, s): int(round(m)) for (item, s), m in zip(circle, np.atleast_1d(metres), strict=True)}
-
-
-def _filtered(name: str, topic: Topic, pairs: list[tuple[Item, int, str]]) -> list[tuple[Item, int, str]]:
-    """Drop the pairs whose subscription's filters the topic says the item does not pass."""
-    if not pairs:
-        return pairs
-    filters = {
-        r.id: json.loads(r.filters)
-        for r in _details({s for _, s, _ in pairs}, Subscription.filters)
-        if r.filters
-    }
-    accepts = topic.accepts
-    assert accepts is not None
-    return [(item, s, f) for item, s, f in pairs if s not in filters or accepts(item, filters[s])]
 
 
 def _key_pairs(name: str, items: list[Item]) -> list[tuple[Item, int, str]]:

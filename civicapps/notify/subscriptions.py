@@ -171,9 +171,9 @@ def locate_place(app: Flask, query: str, field: str = "place") -> tuple[Location
     if len(text) > 200:
         raise SubscriptionError(field, "Enter a postcode, or an address of at most 200 characters")
     location = geocode(app, text)
-    postcode = normalise_postcode(text) or postcode_in(text)
     if location is not None:
         return location, normalise_postcode(text) or text
+    postcode = postcode_in(text)
     if postcode is None:
         raise SubscriptionError(field, "Enter a full UK postcode, like SW1A 1AA")
     status = postcode_service(app).lookup([postcode])[postcode].status
