@@ -11,6 +11,7 @@ and the same match is done by PostGIS in the same run for the ratio.
     python bench/planning_alerts.py                                      # SQLite only
     python bench/planning_alerts.py --postgis postgresql://postgres@127.0.0.1:5432/postgres
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "plugins" / "planning-alerts"))
 
 import civicapps_planning_alerts as planning_alerts  # noqa: E402
+from civicapps_planning_alerts.models import DATASET, Application  # noqa: E402
 from notify_matching import RADII, TO_LONLAT, points, postgis_matching, towns  # noqa: E402
 from notify_setup import add_active_subscriptions  # noqa: E402
 
@@ -40,7 +42,6 @@ from civicapps.notify import matching  # noqa: E402
 from civicapps.notify.models import OutboxRow  # noqa: E402
 from civicapps.notify.spatial import transformer  # noqa: E402
 from civicapps.notify.topics import topics_of  # noqa: E402
-from civicapps_planning_alerts.models import DATASET, Application  # noqa: E402
 
 TOPIC = "planning_alerts.near"
 
@@ -69,12 +70,18 @@ def add_applications(lon: np.ndarray, lat: np.ndarray) -> list[int]:
     return list(session.scalars(select(Application.id).order_by(Application.id)))
 
 
-def civicapps_run(lon, lat, radius, item_lon, item_lat) -> dict[str, float]:
+def civicapps_run(
+    lon: np.ndarray, lat: np.ndarray, radius: np.ndarray, item_lon: np.ndarray, item_lat: np.ndarray
+) -> dict[str, float]:
     """Matching (cold and warm index) and writing the outbox, through the worker's own code."""
     with tempfile.TemporaryDirectory() as instance:
         app = create_app(
-            {"instance_path": instance, "secret_key": "bench", "queue_url": "immediate:",
-             "base_url": "https://alerts.example.gov.uk"},
+            {
+                "instance_path": instance,
+                "secret_key": "bench",
+                "queue_url": "immediate:",
+                "base_url": "https://alerts.example.gov.uk",
+            },
             plugins=[("planning_alerts", planning_alerts)],
             load_entrypoints=False,
         )
@@ -96,9 +103,8 @@ def civicapps_run(lon, lat, radius, item_lon, item_lat) -> dict[str, float]:
                 pairs = matching._pairs(app, TOPIC, topic, items)
                 figures["match, warm index"] = time.perf_counter() - start
                 start = time.perf_counter()
-                details = matching._details({s for _, s, _ in pairs})
-                matching._filtered(topic, pairs, details)
-                matching._distances(pairs, details)
+                matching._filtered(TOPIC, topic, pairs)
+                matching._distances(TOPIC, pairs)
                 figures["filters and distances for the messages"] = time.perf_counter() - start
                 figures["pairs"] = len(pairs)
                 written: dict[str, float] = {"seconds": 0.0}

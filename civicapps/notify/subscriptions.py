@@ -155,7 +155,8 @@ def describe_area(subscription: Subscription, app: Flask | None = None) -> str:
 
 PLACE_PROBLEMS = {
     "unknown": "We could not find the postcode {pc}. Check it and try again",
-    "no_coordinates": "{pc} is a real postcode but has no map position (Isle of Man, Channel Islands and some new postcodes); choose the place on the map instead",
+    "no_coordinates": "{pc} is a real postcode but has no map position (Isle of Man, Channel Islands and some new"
+    " postcodes); choose the place on the map instead",
     "error": "We could not look up postcodes just now. Try again in a few minutes, or choose the place on the map",
 }
 

@@ -140,7 +140,10 @@ def _confirmed_or_ended(subscription: Subscription) -> Any:
     """The page for a request that is no longer waiting for confirmation, or None while it is."""
     if subscription.status == ACTIVE:
         return page(
-            "done.html", title="Your alerts are on", subscription=subscription, area=describe_area(subscription, current_app)
+            "done.html",
+            title="Your alerts are on",
+            subscription=subscription,
+            area=describe_area(subscription, current_app),
         )
     if subscription.status == ENDED:
         return error_response(404, "This request was stopped or has expired. Set up the alert again.")
@@ -169,13 +172,15 @@ def confirm_link(token: str) -> Any:
         confirm(subscription)
     if (finished := _confirmed_or_ended(subscription)) is not None:
         return finished
-    return page("confirm_link.html", form=form, subscription=subscription, area=describe_area(subscription, current_app))
+    area = describe_area(subscription, current_app)
+    return page("confirm_link.html", form=form, subscription=subscription, area=area)
 
 
 @bp.get("/alerts/unsubscribe/<token>")
 def unsubscribe(token: str) -> Any:
     subscription = _subscription(token, "unsubscribe")
-    return page("unsubscribe.html", subscription=subscription, token=token, area=describe_area(subscription, current_app))
+    area = describe_area(subscription, current_app)
+    return page("unsubscribe.html", subscription=subscription, token=token, area=area)
 
 
 @bp.post("/alerts/unsubscribe/<token>")

@@ -4,6 +4,7 @@ Council feeds (configured with presets, see :mod:`.presets`) fill the core datas
 ``planning_alerts.application``; residents search by postcode, follow applications and subscribe to
 alerts through the core notify layer (topics in :mod:`.topics`); staff see each council's feed health.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

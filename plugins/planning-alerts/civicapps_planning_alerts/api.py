@@ -4,6 +4,7 @@ Query parameters (all optional, combinable): ``postcode`` + ``radius``, or ``lat
 ``radius``, or ``bbox=min_lng,min_lat,max_lng,max_lat``; ``authority``; ``since`` (a date or ISO
 time: first seen then or later); ``page``, ``per_page``. A bad parameter is a 400 naming it.
 """
+
 from __future__ import annotations
 
 import math

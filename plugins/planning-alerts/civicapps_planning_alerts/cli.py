@@ -1,4 +1,5 @@
 """``civicapps planning-alerts search|stats|pull|presets``."""
+
 from __future__ import annotations
 
 import json
@@ -70,17 +71,21 @@ def search(postcode, lat, lon, radius, authority, since, limit, as_json_output) 
 def stats() -> None:
     """Applications per council: stored, on the map, new in the last 7 days, newest first seen."""
     week_ago = datetime.now(UTC) - timedelta(days=7)
-    rows = db_session().execute(
-        select(
-            Application.authority,
-            func.count(),
-            func.count(Application.latitude),
-            func.sum(case((Application.first_seen_at >= week_ago, 1), else_=0)),
-            func.max(Application.first_seen_at),
+    rows = (
+        db_session()
+        .execute(
+            select(
+                Application.authority,
+                func.count(),
+                func.count(Application.latitude),
+                func.sum(case((Application.first_seen_at >= week_ago, 1), else_=0)),
+                func.max(Application.first_seen_at),
+            )
+            .group_by(Application.authority)
+            .order_by(Application.authority)
         )
-        .group_by(Application.authority)
-        .order_by(Application.authority)
-    ).all()
+        .all()
+    )
     if not rows:
         click.echo("No planning applications stored yet. Configure a feed and run: civicapps feeds pull --all")
         return
@@ -89,7 +94,8 @@ def stats() -> None:
     for authority, count, located, recent, last in rows:
         click.echo(f"{authority.ljust(width)}  {count:>12}  {located:>6}  {recent or 0:>12}  {last:%Y-%m-%d}")
     click.echo(
-        f"{'total'.ljust(width)}  {sum(r[1] for r in rows):>12}  {sum(r[2] for r in rows):>6}  {sum(r[3] or 0 for r in rows):>12}"
+        f"{'total'.ljust(width)}  {sum(r[1] for r in rows):>12}  {sum(r[2] for r in rows):>6}"
+        f"  {sum(r[3] or 0 for r in rows):>12}"
     )
 
 
@@ -115,7 +121,9 @@ def pull(names: tuple[str, ...], force: bool) -> None:
 
 @click.command()
 @click.argument("name", required=False)
-@click.option("--url", default="https://council.example/planning.csv", show_default=True, help="URL to show in the expansion.")
+@click.option(
+    "--url", default="https://council.example/planning.csv", show_default=True, help="URL to show in the expansion."
+)
 def presets(name: str | None, url: str) -> None:
     """List the feed presets, or print NAME's expansion as a [feeds.*] table to start from."""
     if name is None:

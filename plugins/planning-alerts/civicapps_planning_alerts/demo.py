@@ -5,6 +5,7 @@ The sample is ingested the way every feed is (through the core's feeds machinery
 staff. The file ships inside the package because a plugin must not read files outside itself; its
 coordinates are invented for the demo (see ``data/README.md``).
 """
+
 from __future__ import annotations
 
 from importlib import resources

@@ -1,4 +1,5 @@
 """The resident's forms: search, "alert me" and "follow this application" (CSRF-protected by Flask-WTF)."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm

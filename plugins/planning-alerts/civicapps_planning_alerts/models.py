@@ -4,6 +4,7 @@ Everything a resident or a council's feed cares about is a typed column, so the 
 validate each source into it (``civicapps.Record`` adds the key, provenance, version and point).
 Older versions of a row live in the core's ``feeds_record_version`` table: see :mod:`.history`.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -4,6 +4,7 @@ Everything works without JavaScript (a postcode and a radius); the Leaflet map i
 Alerts are created through the core notify layer (``civicapps.notify.subscriptions.create``), so
 confirmation, unsubscribing and "manage my alerts" are the core's.
 """
+
 from __future__ import annotations
 
 import math
@@ -80,8 +81,12 @@ def index() -> Any:
         radius = settings.default_radius_m
     found = queries.run(search, page_number, settings.page_size)
     points = [
-        {"lat": f.application.latitude, "lon": f.application.longitude, "title": f.application.title,
-         "url": url_for(".application", application_id=f.application.id)}
+        {
+            "lat": f.application.latitude,
+            "lon": f.application.longitude,
+            "title": f.application.title,
+            "url": url_for(".application", application_id=f.application.id),
+        }
         for f in found.items
         if f.application.latitude is not None
     ]
@@ -109,11 +114,15 @@ def application(application_id: int) -> Any:
 
 
 def render_application(found: Application, form: FollowForm, status: int = 200) -> Any:
-    versions = db_session().scalars(
-        select(RecordVersion)
-        .where(RecordVersion.dataset == DATASET, RecordVersion.record_id == found.id)
-        .order_by(RecordVersion.version.desc())
-    ).all()
+    versions = (
+        db_session()
+        .scalars(
+            select(RecordVersion)
+            .where(RecordVersion.dataset == DATASET, RecordVersion.record_id == found.id)
+            .order_by(RecordVersion.version.desc())
+        )
+        .all()
+    )
     return render_template(
         "planning_alerts/application.html",
         title=f"Planning application {found.reference}",
@@ -132,14 +141,19 @@ def render_application(found: Application, form: FollowForm, status: int = 200) 
 
 def history(current: Application, versions: list[RecordVersion]) -> list[dict[str, Any]]:
     """Each version (newest first) with what changed from the one before it, in words."""
-    states = [{**{n: _text(getattr(current, n)) for n in LABELS}, "version": current.version,
-               "since": current.last_changed_at}]
-    states += [{**{n: _text(v.data.get(n)) for n in LABELS}, "version": v.version, "since": v.valid_from} for v in versions]
+    states = [
+        {
+            **{n: _text(getattr(current, n)) for n in LABELS},
+            "version": current.version,
+            "since": current.last_changed_at,
+        }
+    ]
+    states += [
+        {**{n: _text(v.data.get(n)) for n in LABELS}, "version": v.version, "since": v.valid_from} for v in versions
+    ]
     rows = []
     for newer, older in zip(states, [*states[1:], None], strict=True):
-        changes = (
-            [(LABELS[n], older[n], newer[n]) for n in LABELS if older[n] != newer[n]] if older is not None else []
-        )
+        changes = [(LABELS[n], older[n], newer[n]) for n in LABELS if older[n] != newer[n]] if older is not None else []
         rows.append({"version": newer["version"], "since": newer["since"], "changes": changes, "first": older is None})
     return rows
 
@@ -174,7 +188,9 @@ def _create(form: Any, wanted: SubscriptionRequest, fields: dict[str, str]) -> A
             field.errors = [*field.errors, str(exc)]
         return None
     except RateLimited:
-        return error_response(429, "Too many alerts were set up from here or to that address recently. Try again later.")
+        return error_response(
+            429, "Too many alerts were set up from here or to that address recently. Try again later."
+        )
     return redirect(url_for("notify.confirm_code", ref=make_token(current_app, "ref", subscription.id)))
 
 
@@ -186,7 +202,10 @@ def follow(application_id: int) -> Any:
     form = follow_form()
     if form.validate_on_submit():
         wanted = SubscriptionRequest(
-            topic=FOLLOW, channel=form.channel.data, target=form.target.data, frequency=form.frequency.data,
+            topic=FOLLOW,
+            channel=form.channel.data,
+            target=form.target.data,
+            frequency=form.frequency.data,
             key=str(found.id),
         )
         done = _create(form, wanted, {})
@@ -214,7 +233,10 @@ def alert() -> Any:
             return done
     status = 400 if request.method == "POST" else 200
     return render_template(
-        "planning_alerts/alert.html", title="Get alerts about planning applications", form=form, settings=settings,
+        "planning_alerts/alert.html",
+        title="Get alerts about planning applications",
+        form=form,
+        settings=settings,
         **map_context(settings),
     ), status
 
@@ -235,8 +257,15 @@ def _create_alert(form: AlertForm, settings: Settings) -> Any:
             return None
     filters = {"types": form.types.data or [], "keywords": form.keywords.data or ""}
     wanted = SubscriptionRequest(
-        topic=NEAR, channel=form.channel.data, target=form.target.data, frequency=form.frequency.data,
-        lat=lat, lon=lon, radius_m=radius, area=area, place=postcode if lat is None else None,
+        topic=NEAR,
+        channel=form.channel.data,
+        target=form.target.data,
+        frequency=form.frequency.data,
+        lat=lat,
+        lon=lon,
+        radius_m=radius,
+        area=area,
+        place=postcode if lat is None else None,
         filters=filters if filters["types"] or filters["keywords"].strip() else None,
     )
     return _create(form, wanted, ALERT_FIELDS)

@@ -13,6 +13,7 @@ and the feed is checked and pulled by the core like any ``[feeds.<name>]`` table
 planning-alerts presets`` prints each preset's expansion, to copy into a ``[feeds.*]`` table when a
 council's data needs more than overrides.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -40,11 +41,12 @@ class Preset:
         fmt = config.format or self.formats[0]
         if fmt not in self.formats:
             raise StartupError(
-                f"[plugins.planning_alerts.feeds.{name}]: preset {self.name!r} reads {', '.join(self.formats)}, not {fmt!r}."
+                f"[plugins.planning_alerts.feeds.{name}]: preset {self.name!r} reads"
+                f" {', '.join(self.formats)}, not {fmt!r}."
             )
         if self.needs_authority and not config.authority:
             raise StartupError(
-                f"[plugins.planning_alerts.feeds.{name}]: preset {self.name!r} needs authority = \"<council name>\"."
+                f'[plugins.planning_alerts.feeds.{name}]: preset {self.name!r} needs authority = "<council name>".'
             )
         mapping, location, options = self.build(config, fmt)
         return Feed(
@@ -198,7 +200,9 @@ PRESETS: dict[str, Preset] = {
     p.name: p
     for p in (
         Preset("planningalerts", "PlanningAlerts / morph.io scraper output", ("json", "csv"), _planningalerts),
-        Preset("planning_data", "planning.data.gov.uk planning-application", ("json", "geojson", "csv"), _planning_data),
+        Preset(
+            "planning_data", "planning.data.gov.uk planning-application", ("json", "geojson", "csv"), _planning_data
+        ),
         Preset("planit", "PlanIt applics", ("json",), _planit),
         Preset("lga", "LGA PlanningApplications schema (GeoX/GeoY)", ("csv",), _lga),
         Preset("easting_northing", "CSV with easting/northing", ("csv",), _easting_northing, needs_authority=True),
@@ -214,7 +218,8 @@ def preset_feeds(feeds: dict[str, PresetFeed]) -> list[Feed]:
         preset = PRESETS.get(config.preset)
         if preset is None:
             raise StartupError(
-                f"[plugins.planning_alerts.feeds.{name}]: unknown preset {config.preset!r}; known: {', '.join(PRESETS)}."
+                f"[plugins.planning_alerts.feeds.{name}]: unknown preset {config.preset!r};"
+                f" known: {', '.join(PRESETS)}."
             )
         built.append(preset.feed(name, config))
     return built

@@ -4,6 +4,7 @@ Every search is newest first (received date, then when we first saw it). A radiu
 the rows in SQL with a bounding box and keeps those whose geodesic distance (WGS84 ellipsoid) is
 within the radius, so the distance residents see is the distance that decided the match.
 """
+
 from __future__ import annotations
 
 import math
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import shapely
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 
 from civicapps import db_session
 from civicapps.geo.projection import distances_m
@@ -32,8 +33,6 @@ class Search:
     area: shapely.Geometry | None = None  # a drawn polygon, WGS84
     authority: str | None = None
     since: datetime | None = None  # first seen at or after
-    types: tuple[str, ...] = ()
-    keywords: tuple[str, ...] = ()
 
     @property
     def around_point(self) -> bool:
@@ -82,20 +81,9 @@ def _query(search: Search) -> Select:
         query = query.where(func.lower(Application.authority) == search.authority.lower())
     if search.since is not None:
         query = query.where(Application.first_seen_at >= search.since)
-    if search.types:
-        query = query.where(Application.application_type.in_(search.types))
-    for word in search.keywords:
-        query = query.where(or_(*(column.ilike(f"%{_like(word)}%", escape="\\") for column in _TEXT)))
     return query.order_by(
         Application.date_received.desc().nulls_last(), Application.first_seen_at.desc(), Application.id.desc()
     )
-
-
-_TEXT = (Application.description, Application.address)
-
-
-def _like(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def run(search: Search, page: int = 1, per_page: int = 50) -> Page:

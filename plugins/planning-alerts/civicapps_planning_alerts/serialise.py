@@ -1,4 +1,5 @@
 """Applications as JSON objects and GeoJSON features (the API, the CLI and the map share these)."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -1,4 +1,5 @@
 """The plugin's name and its typed settings (the ``[plugins.planning_alerts]`` table)."""
+
 from __future__ import annotations
 
 from typing import Any, cast

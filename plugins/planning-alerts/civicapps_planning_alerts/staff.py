@@ -1,4 +1,5 @@
 """Staff pages: each council's applications per week, feed health, subscribers by area; CSV export."""
+
 from __future__ import annotations
 
 import csv
@@ -32,7 +33,9 @@ def councils(now: datetime) -> list[dict[str, Any]]:
     session = db_session()
     start = now - timedelta(weeks=WEEKS)
     totals = session.execute(
-        select(Application.authority, func.count(), func.count(Application.latitude), func.max(Application.first_seen_at))
+        select(
+            Application.authority, func.count(), func.count(Application.latitude), func.max(Application.first_seen_at)
+        )
         .group_by(Application.authority)
         .order_by(Application.authority)
     ).all()
@@ -63,8 +66,9 @@ def feeds() -> list[dict[str, Any]]:
 def subscribers() -> list[tuple[str, int]]:
     """Active alert subscriptions by postcode district (or how the place was chosen), most first."""
     rows = db_session().execute(
-        select(Subscription.place, Subscription.polygon.is_not(None))
-        .where(Subscription.topic == f"{NAME}.near", Subscription.status == ACTIVE)
+        select(Subscription.place, Subscription.polygon.is_not(None)).where(
+            Subscription.topic == f"{NAME}.near", Subscription.status == ACTIVE
+        )
     )
     areas: Counter[str] = Counter()
     for place, drawn in rows:
@@ -77,7 +81,9 @@ def subscribers() -> list[tuple[str, int]]:
 def staff() -> str:
     now = datetime.now(UTC)
     followers = db_session().scalar(
-        select(func.count()).select_from(Subscription).where(Subscription.topic == f"{NAME}.follow", Subscription.status == ACTIVE)
+        select(func.count())
+        .select_from(Subscription)
+        .where(Subscription.topic == f"{NAME}.follow", Subscription.status == ACTIVE)
     )
     return render_template(
         "planning_alerts/staff.html",

@@ -5,6 +5,7 @@ delivers. "New" alerts come only from records the ingest stored for the first ti
 re-alerts as new); "changed" alerts go to followers of that one application, once per version, and
 say what changed. Subscriptions to "near" may filter by application type and keywords.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,15 +35,11 @@ def item_for(app: Flask, application: Application, summary: str | None = None) -
         lat=application.latitude,
         key=str(application.id),
         version=str(application.version),
+        # Kept in every outbox row (one per subscriber): only what messages and filters need.
         details={
             "reference": application.reference,
-            "authority": application.authority,
             "address": application.address or application.postcode or "",
-            "description": application.description,
             "application_type": application.application_type or "",
-            "status": application.status or "",
-            "decision": application.decision or "",
-            "council_url": application.info_url or "",
         },
     )
 
@@ -111,13 +108,17 @@ def clean_filters(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def accepts(item: Item, filters: Mapping[str, Any]) -> bool:
-    """Types: the application's type is one of them. Keywords: any appears in the proposal or address."""
+    """Types: the application's type is one of them. Keywords: a word in the proposal or address starts with one.
+
+    Only "near" items are filtered, and their summary is the proposal.
+    """
     details = item.details
     if filters.get("types") and details.get("application_type") not in filters["types"]:
         return False
     if filters.get("keywords"):
-        text = f"{details.get('description', '')} {details.get('address', '')}".lower()
-        return any(word in text for word in filters["keywords"])
+        text = f"{item.summary} {details.get('address', '')}".lower()
+        # Words start at a word boundary: "tree" finds "trees" but not "street".
+        return any(re.search(rf"\b{re.escape(word)}", text) for word in filters["keywords"])
     return True
 
 
@@ -137,7 +138,7 @@ def topics() -> list[Topic]:
             "New planning applications near you",
             DATASET,
             load_new,
-            description="New applications within your chosen distance of a postcode or point, or inside an area you draw",
+            description="New applications within your chosen distance of a postcode or point, or in an area you draw",
             clean_filters=clean_filters,
             accepts=accepts,
             describe_filters=describe_filters,

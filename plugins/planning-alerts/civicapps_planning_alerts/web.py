@@ -1,4 +1,5 @@
 """The plugin's blueprint, mounted by the core at ``/planning-alerts/``; views live in their own modules."""
+
 from __future__ import annotations
 
 from flask import Blueprint

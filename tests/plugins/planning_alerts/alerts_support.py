@@ -1,4 +1,5 @@
 """A resident using the real alert pages and JSON API, and a London feed in British National Grid."""
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,8 @@ GRID = [
 def feed_csv(statuses: dict[str, str] | None = None, rows=GRID) -> str:
     statuses = statuses or {}
     lines = [
-        f'{ref},"{"Fell one tree" if kind == "Trees" else "Rear extension"} at site {ref}","{ref} Example Street, London",'
+        f'{ref},"{"Fell one tree" if kind == "Trees" else "Rear extension"} at site {ref}",'
+        f'"{ref} Example Street, London",'
         f"{kind},{statuses.get(ref, 'Registered')},{e},{n}\n"
         for ref, e, n, kind in rows
     ]
@@ -52,7 +54,8 @@ def subscribe_api(app: Flask, sink, path: str, **fields: Any) -> None:
     client = app.test_client()
     before = len(messages_to(sink, path))
     answer = client.post(
-        "/alerts/api/subscriptions", json={"channel": "webhook", "target": sink.url(path), "frequency": "instant", **fields}
+        "/alerts/api/subscriptions",
+        json={"channel": "webhook", "target": sink.url(path), "frequency": "instant", **fields},
     )
     assert answer.status_code == 202, answer.text
     confirmation = wait_for(sink, path, before + 1)[-1]

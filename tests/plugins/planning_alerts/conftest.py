@@ -4,6 +4,7 @@
 preset entries, ``settings`` more ``[plugins.planning_alerts]`` keys. Messages go through real
 apprise to the sink on 127.0.0.1; jobs run in the caller (``immediate:`` queue).
 """
+
 from __future__ import annotations
 
 import re
@@ -12,12 +13,12 @@ from typing import Any
 
 import civicapps_planning_alerts as planning_alerts
 import pytest
+from civicapps_planning_alerts.models import Application
 from flask import Flask
 from sqlalchemy import select
 
 from civicapps.db import get_database
 from civicapps.notify.settings import SAFE_SCHEMES
-from civicapps_planning_alerts.models import Application
 
 PLUGIN = ("planning_alerts", planning_alerts)
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"

@@ -3,16 +3,19 @@ radii each get exactly the applications within their radius (checked against dis
 independently), once; a second pull with one changed application sends no "new" alert and one
 "changed" alert to its follower; a daily digest of three is one message listing three. Real apprise
 to a real HTTP sink."""
+
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from civicapps.db import db_session
 from civicapps.feeds import pull_feed
 from civicapps.jobs import queue_for
+from civicapps.notify import matching
 from civicapps.notify.models import OutboxRow
 
 from .alerts_support import GRID, distance_m, feed_csv, messages_to, subscribe_api, wait_for
@@ -26,6 +29,7 @@ RESIDENTS = [
     ("/c", "SW1A 1AA", 2000, None),
     ("/d", "SE1 7PB", 800, None),
     ("/e", "WC2N 5DU", 2000, {"types": ["Trees"]}),
+    ("/f", "SW1A 2AA", 800, {"keywords": "TREE, hedge"}),
 ]
 
 
@@ -35,7 +39,10 @@ def expected_for(postcode: str, radius: float, filters) -> dict[str, float]:
     for ref, e, n, kind in GRID:
         d = distance_m(lat, lon, e, n)
         assert abs(d - radius) > 10, f"{ref} is too close to the {radius} m edge around {postcode} to test"
-        if d <= radius and (not filters or kind in filters["types"]):
+        wanted = not filters or kind in filters.get("types", [kind])
+        if filters and "keywords" in filters:  # only the tree works mention "tree"; none "hedge"
+            wanted = kind == "Trees"
+        if d <= radius and wanted:
             found[ref] = d
     return found
 
@@ -44,12 +51,18 @@ def references(messages) -> list[str]:
     return [re.search(r": (W/\d+)", m["body"]["title"]).group(1) for m in messages]
 
 
-def test_residents_get_exactly_the_applications_within_their_radius_once(pa_app, civic_feed_server, civic_notification_sink):
+@pytest.mark.parametrize("full_read_after", [20_000, 0], ids=["centres-by-id", "centres-read-whole"])
+def test_residents_get_exactly_the_applications_within_their_radius_once(
+    pa_app, civic_feed_server, civic_notification_sink, monkeypatch, full_read_after
+):
+    monkeypatch.setattr(matching, "FULL_READ_AFTER", full_read_after)  # both ways of reading centres
     sink = civic_notification_sink
     url = civic_feed_server.add("/london.csv", feed_csv())
     app = pa_app(feeds={"london": {"preset": "easting_northing", "url": url, "authority": "Westminster"}})
     for path, postcode, radius, filters in RESIDENTS:
-        subscribe_api(app, sink, path, topic="planning_alerts.near", postcode=postcode, radius_m=radius, filters=filters)
+        subscribe_api(
+            app, sink, path, topic="planning_alerts.near", postcode=postcode, radius_m=radius, filters=filters
+        )
 
     result = pull_feed(app, "london")
     assert (result.new, result.warnings) == (12, 0)

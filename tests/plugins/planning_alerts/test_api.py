@@ -1,4 +1,5 @@
 """The search API (JSON, GeoJSON), Atom/RSS per area and the OpenAPI description."""
+
 from __future__ import annotations
 
 import feedparser
@@ -76,7 +77,9 @@ def test_area_feeds(client, fmt):
     parsed = feedparser.parse(answer.data)
     assert not parsed.bozo, parsed.bozo_exception
     assert "within 800 m of SW1A 2AA" in parsed.feed.title
-    assert parsed.entries and all(e.link.startswith("http://localhost/planning-alerts/applications/") for e in parsed.entries)
+    assert parsed.entries and all(
+        e.link.startswith("http://localhost/planning-alerts/applications/") for e in parsed.entries
+    )
 
 
 def test_openapi_description_lists_the_search(client):

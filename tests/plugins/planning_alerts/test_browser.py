@@ -1,5 +1,6 @@
 """The pages in real headless Chromium: WCAG 2.2 AA by axe-core (with the map drawn), and the alert-me
 path with JavaScript disabled, ending with the core's confirmation page."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,7 +21,9 @@ TILES = {"tile_url": "http://127.0.0.1:9/{z}/{x}/{y}.png"}  # no network: tiles 
 @pytest.fixture
 def served(pa_app, civic_feed_server, civic_live_server_factory):
     url = civic_feed_server.add("/london.csv", feed_csv())
-    app = pa_app(feeds={"london": {"preset": "easting_northing", "url": url, "authority": "Westminster"}}, settings=TILES)
+    app = pa_app(
+        feeds={"london": {"preset": "easting_northing", "url": url, "authority": "Westminster"}}, settings=TILES
+    )
     pull_feed(app, "london")
     civic_feed_server.add("/london.csv", feed_csv({"W/11": "Approved"}))
     pull_feed(app, "london")

@@ -1,5 +1,6 @@
 """The Isle of Man weekly lists ingest through the short ``isle_of_man`` preset; the report says how
 many rows could not be placed on the map and why (Isle of Man postcodes have no coordinates)."""
+
 from __future__ import annotations
 
 import csv
@@ -36,7 +37,10 @@ def test_weekly_file_ingests_and_the_report_counts_unplaced_rows_by_reason(pa_ap
     assert len(stored) == 2313
     shed = stored["24/91225/B"]
     assert (shed.authority, shed.local_area, shed.application_type, shed.postcode) == (
-        "Isle of Man Government", "Douglas", "B", "IM2 2EF"
+        "Isle of Man Government",
+        "Douglas",
+        "B",
+        "IM2 2EF",
     )
     assert shed.description.endswith("27 Farmhill Lane Douglas Isle Of Man IM2 2EF")
     assert str(shed.date_received) == "2024-11-01" and shed.info_url.endswith("=24/91225/B")

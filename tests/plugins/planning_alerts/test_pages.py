@@ -1,5 +1,6 @@
 """Residents' pages without JavaScript: search by postcode, an application's history, the alert-me and
 follow forms (through the core notify layer), and bad input shown next to its field."""
+
 from __future__ import annotations
 
 import html
@@ -65,7 +66,7 @@ def test_application_page_shows_history_comment_link_and_follow_form(app):
     assert page.status_code == 200
     assert "Status: Registered → Approved" in page.text and "First published" in page.text
     assert "Comment on this application on the council’s website" not in page.text  # no URL in this feed
-    assert 'action="/planning-alerts/applications/%d/follow"' % followed.id in page.text
+    assert f'action="/planning-alerts/applications/{followed.id}/follow"' in page.text
 
 
 def test_follow_creates_a_key_subscription_through_the_core(app, civic_notification_sink):
@@ -76,7 +77,11 @@ def test_follow_creates_a_key_subscription_through_the_core(app, civic_notificat
     answer = client.post(path + "/follow", data={**data, "csrf_token": form_token(client, path)})
     assert answer.status_code == 302 and "/alerts/confirm?ref=" in answer.headers["Location"]
     [subscription] = subscriptions(app)
-    assert (subscription.topic, subscription.key, subscription.status) == ("planning_alerts.follow", str(followed.id), "pending")
+    assert (subscription.topic, subscription.key, subscription.status) == (
+        "planning_alerts.follow",
+        str(followed.id),
+        "pending",
+    )
 
 
 def alert(client, **fields):
@@ -91,7 +96,12 @@ def test_alert_form_by_postcode_with_filters(app, civic_notification_sink):
     assert all(f'value="{r}"' in page.text for r in (200, 800, 2000))
     assert 'value="Trees"' in page.text, "types offered are the ones in the data"
     answer = alert(
-        client, postcode="sw1a 2aa", radius="other", radius_other="1500", types="Trees", keywords="tree, Felling",
+        client,
+        postcode="sw1a 2aa",
+        radius="other",
+        radius_other="1500",
+        types="Trees",
+        keywords="tree, Felling",
         target=civic_notification_sink.url("/x"),
     )
     assert answer.status_code == 302, answer.text
@@ -114,15 +124,33 @@ def test_alert_form_with_a_drawn_area(app, civic_notification_sink):
     [
         ({"postcode": "ZZ9 9ZZ"}, "postcode", "We could not find the postcode ZZ9 9ZZ"),
         ({"postcode": ""}, "postcode", "Enter a postcode, or choose a place on the map"),
-        ({"postcode": "SW1A 1AA", "radius": "other", "radius_other": "9000"}, "radius_other", "Enter a distance between 100 and 5,000 metres"),
-        ({"postcode": "SW1A 1AA", "radius": "other", "radius_other": "lots"}, "radius_other", "Enter a distance between 100 and 5,000 metres"),
-        ({"area": '{"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}'}, "area", "The area's edges cross each other"),
+        (
+            {"postcode": "SW1A 1AA", "radius": "other", "radius_other": "9000"},
+            "radius_other",
+            "Enter a distance between 100 and 5,000 metres",
+        ),
+        (
+            {"postcode": "SW1A 1AA", "radius": "other", "radius_other": "lots"},
+            "radius_other",
+            "Enter a distance between 100 and 5,000 metres",
+        ),
+        (
+            {"area": '{"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}'},
+            "area",
+            "The area's edges cross each other",
+        ),
         ({"area": "not json"}, "area", "The area must be a GeoJSON Polygon"),
-        ({"postcode": "SW1A 1AA", "keywords": ",".join(f"w{i}" for i in range(12))}, "keywords", "Enter at most 10 keywords"),
+        (
+            {"postcode": "SW1A 1AA", "keywords": ",".join(f"w{i}" for i in range(12))},
+            "keywords",
+            "Enter at most 10 keywords",
+        ),
         ({"postcode": "SW1A 1AA", "target": "http://10.0.0.1/hook"}, "target", "Alerts cannot be sent to that address"),
     ],
 )
-def test_alert_form_problems_are_shown_next_to_the_field_and_nothing_is_stored(app, civic_notification_sink, fields, field, message):
+def test_alert_form_problems_are_shown_next_to_the_field_and_nothing_is_stored(
+    app, civic_notification_sink, fields, field, message
+):
     fields = {"target": civic_notification_sink.url("/z"), **fields}
     page = alert(app.test_client(), **fields)
     assert page.status_code == 400

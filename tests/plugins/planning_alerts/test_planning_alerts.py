@@ -1,9 +1,9 @@
 """The plugin as a whole: demo data through the feeds pipeline, versions, settings, the stats command."""
+
 from __future__ import annotations
 
 import civicapps_planning_alerts as planning_alerts
 import pytest
-from civicapps_planning_alerts.models import Application
 from flask import Flask
 from sqlalchemy import select
 
@@ -50,7 +50,10 @@ def test_a_changed_row_makes_a_version_and_keeps_first_seen(pa_app, civic_feed_s
     with app.app_context():
         [old] = db_session().scalars(select(RecordVersion)).all()
     assert (old.dataset, old.record_id, old.version, old.data["description"]) == (
-        "planning_alerts.application", after.id, 1, "Shed IM2 2QY"
+        "planning_alerts.application",
+        after.id,
+        1,
+        "Shed IM2 2QY",
     )
 
 
@@ -76,4 +79,3 @@ def test_search_command_by_postcode_and_bad_input(pa_app, civic_feed_server) -> 
     assert unknown.exit_code == 1 and "We could not find the postcode ZZ9 9ZZ" in unknown.output
     too_far = runner.invoke(["planning-alerts", "search", "--postcode", "SW1A 2AA", "--radius", "90000"])
     assert too_far.exit_code == 2 and "between 100 and 5000 metres" in too_far.output
-

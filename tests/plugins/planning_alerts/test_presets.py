@@ -1,5 +1,6 @@
 """Each feed preset ingests a real-shaped sample into the planning dataset through the core feeds
 machinery: fields mapped, points placed (coordinates in their CRS, else the postcode), bad rows reported."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,9 +35,15 @@ def test_planningalerts_morph_scraper_output(pa_app, civic_feed_server):
     door = stored["DA2024/0101"]
     assert door.authority == "Example Council"
     assert door.description == "Replacement of front door and fanlight"
-    assert (door.postcode, door.date_received, door.consultation_end) == ("SW1A 2AA", dt.date(2024, 5, 8), dt.date(2024, 5, 31))
+    assert (door.postcode, door.date_received, door.consultation_end) == (
+        "SW1A 2AA",
+        dt.date(2024, 5, 8),
+        dt.date(2024, 5, 31),
+    )
     assert door.comment_url.endswith("/comment")
-    assert (door.latitude, door.longitude) == POSTCODES["SW1A 2AA"], "scrapers give no point: the address postcode places it"
+    assert (door.latitude, door.longitude) == POSTCODES["SW1A 2AA"], (
+        "scrapers give no point: the address postcode places it"
+    )
     assert stored["DA2024/0102"].date_received == dt.date(2024, 5, 8), "dd/mm/yyyy read day first"
     assert stored["DA2024/0103"].latitude is None
     assert result.reasons == {"warning - address: no postcode found in …": 1}
@@ -84,7 +91,9 @@ def test_lga_schema_with_british_national_grid_and_a_broken_row(pa_app, civic_fe
     stored = applications(app)
     column = stored["24/03000/FULL"]
     assert (column.authority, column.application_type, column.date_received) == (
-        "Westminster City Council", "Full planning permission", dt.date(2024, 5, 2)
+        "Westminster City Council",
+        "Full planning permission",
+        dt.date(2024, 5, 2),
     )
     lon, lat = Transformer.from_crs(27700, 4326, always_xy=True).transform(530047, 180422)
     assert metres(column, lat, lon) < 5, "EPSG:27700 GeoX/GeoY converted (OSTN15 within metres of PROJ's Helmert)"

@@ -1,4 +1,5 @@
 """Staff: the per-council dashboard (weekly counts, feed health, subscribers by area) and CSV export."""
+
 from __future__ import annotations
 
 import csv
@@ -16,7 +17,9 @@ def sign_in(app):
         create_user("clerk@council.example", "Clerk", "a-long-staff-password")
     client = app.test_client()
     token = form_token(client, "/-/login")
-    client.post("/-/login", data={"email": "clerk@council.example", "password": "a-long-staff-password", "csrf_token": token})
+    client.post(
+        "/-/login", data={"email": "clerk@council.example", "password": "a-long-staff-password", "csrf_token": token}
+    )
     return client
 
 
@@ -29,7 +32,9 @@ def test_dashboard_and_export(pa_app, civic_feed_server, civic_notification_sink
     assert app.test_client().get("/planning-alerts/staff/export.csv").status_code in (302, 403)
     client = sign_in(app)
     page = client.get("/planning-alerts/staff/").text
-    assert "<th scope=\"row\">Westminster</th>" in page and "<td>12</td><td>12</td><td>0, 0, 0, 0, 0, 0, 0, 12</td>" in page
+    assert (
+        '<th scope="row">Westminster</th>' in page and "<td>12</td><td>12</td><td>0, 0, 0, 0, 0, 0, 0, 12</td>" in page
+    )
     assert "london" in page and "read 12, 12 new" in page
     assert '<th scope="row">SW1A</th><td>1</td>' in page
     export = client.get("/planning-alerts/staff/export.csv?authority=Westminster")
