@@ -27,6 +27,7 @@ from civicapps.notify.subscriptions import (
 )
 from civicapps.web.shell import error_response
 from civicapps_planning_alerts import queries
+from civicapps_planning_alerts.health import notices
 from civicapps_planning_alerts.forms import AlertForm, FollowForm
 from civicapps_planning_alerts.models import DATASET, LABELS, Application
 from civicapps_planning_alerts.serialise import safe_url
@@ -59,8 +60,9 @@ def radius_from(text: str | None, settings: Settings) -> float:
     return value
 
 
-def map_context(settings: Settings) -> dict[str, str]:
-    return {"tiles": settings.tile_url, "attribution": settings.tile_attribution}
+def map_context(settings: Settings) -> dict[str, Any]:
+    """What every page with a map needs, and the notices about councils whose lists are not updating."""
+    return {"tiles": settings.tile_url, "attribution": settings.tile_attribution, "notices": notices(current_app)}
 
 
 @bp.get("/")

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta
 
+from civicapps_planning_alerts.models import Application
+from sqlalchemy import update
+
+from civicapps import db_session
 from civicapps.auth import create_user
 from civicapps.feeds import pull_feed
 
@@ -49,3 +54,23 @@ def test_a_failing_feed_is_shown_with_its_error(pa_app, civic_feed_server):
     pull_feed(app, "gone")
     page = sign_in(app).get("/planning-alerts/staff/").text
     assert "Failing since" in page and "500" in page
+
+
+def test_residents_are_told_when_a_councils_list_is_broken_or_quiet(pa_app, civic_feed_server):
+    good = civic_feed_server.add("/london.csv", feed_csv())
+    broken = civic_feed_server.add("/broken.csv", "", status=500)
+    feeds = {
+        "london": {"preset": "easting_northing", "url": good, "authority": "Westminster"},
+        "lambeth": {"preset": "easting_northing", "url": broken, "authority": "Lambeth", "failing_after": 0.001},
+    }
+    app = pa_app(feeds=feeds, settings={"quiet_days": 2})
+    pull_feed(app, "london")
+    assert pull_feed(app, "lambeth").outcome == "failed"
+    page = app.test_client().get("/planning-alerts/").text
+    assert "We have not been able to read the planning list of Lambeth yet" in page
+    assert "Westminster" not in page.split("pa-notice")[1].split("</div>")[0], "a working, busy council is fine"
+    with app.app_context():
+        db_session().execute(update(Application).values(first_seen_at=datetime.now(UTC) - timedelta(days=3)))
+        db_session().commit()
+    page = app.test_client().get("/planning-alerts/alerts").text
+    assert "No new planning applications from Westminster have reached us since" in page
