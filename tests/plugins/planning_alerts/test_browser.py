@@ -3,6 +3,8 @@ path with JavaScript disabled, ending with the core's confirmation page."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -74,3 +76,31 @@ def test_alert_me_works_with_javascript_disabled(civic_browser, served, civic_no
         [s] = session.scalars(select(Subscription)).all()
     assert (s.topic, s.place, s.radius_m, s.frequency) == ("planning_alerts.near", "SW1A 1AA", 2000, "weekly")
     assert civic_notification_sink.wait_for(1)[0]["path"] == "/nojs", "the confirmation was sent"
+
+
+def test_point_and_area_chosen_on_the_map(civic_page, served, civic_notification_sink):
+    app, base = served
+    page = civic_page
+    page.goto(base + "/planning-alerts/alerts")
+    page.wait_for_selector("[data-pa-picker] .leaflet-marker-icon")
+    picker = page.locator("[data-pa-picker]")
+    box = picker.bounding_box()
+
+    def click_map(fx: float, fy: float) -> None:  # relative to the map, scrolled into view
+        picker.click(position={"x": box["width"] * fx, "y": box["height"] * fy})
+
+    click_map(0.3, 0.4)
+    assert page.input_value("#lat") and page.input_value("#lon"), "a click moves the centre and fills the fields"
+    page.click("#pa-draw")
+    for fx, fy in ((0.4, 0.4), (0.6, 0.4), (0.6, 0.6), (0.4, 0.6)):
+        click_map(fx, fy)
+    page.click("#pa-draw")
+    area = json.loads(page.input_value("#area"))
+    assert area["type"] == "Polygon" and len(area["coordinates"][0]) == 5
+    page.check("input[name=channel][value=webhook]")
+    page.fill("#target", civic_notification_sink.url("/drawn"))
+    page.click("button[type=submit]:has-text('Continue')")
+    page.wait_for_url("**/alerts/confirm**")
+    with get_database(app).sessionmaker() as session:
+        [s] = session.scalars(select(Subscription)).all()
+    assert s.polygon and s.radius_m is None and s.topic == "planning_alerts.near"
