@@ -30,7 +30,16 @@ from civicapps_planning_alerts.settings import PresetFeed, current_settings
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only applications first seen on or after this day.")
 @click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True, help="Most applications listed.")
 @click.option("--json", "as_json_output", is_flag=True, help="Print JSON instead of a table.")
-def search(postcode, lat, lon, radius, authority, since, limit, as_json_output) -> None:  # noqa: ANN001
+def search(
+    postcode: str | None,
+    lat: float | None,
+    lon: float | None,
+    radius: float | None,
+    authority: str | None,
+    since: datetime | None,
+    limit: int,
+    as_json_output: bool,
+) -> None:
     """List applications near a postcode or point, newest first, with distances."""
     settings = current_settings()
     if postcode and (lat is not None or lon is not None):

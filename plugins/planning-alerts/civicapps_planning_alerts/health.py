@@ -20,9 +20,20 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def notices(app: Flask, now: datetime | None = None) -> list[str]:
-    """Sentences for residents about councils whose applications may be missing right now."""
-    now = now or datetime.now(UTC)
+#: Pages ask on every view; the answer changes only with pulls, so it is kept this long per process.
+CACHE_SECONDS = 60
+
+
+def notices(app: Flask) -> list[str]:
+    """Sentences for residents about councils whose applications may be missing right now (cached)."""
+    now = datetime.now(UTC)
+    cached = app.extensions.get("planning_alerts_notices")
+    if cached is None or now - cached[0] > timedelta(seconds=CACHE_SECONDS):
+        cached = app.extensions["planning_alerts_notices"] = (now, _notices(app, now))
+    return cached[1]
+
+
+def _notices(app: Flask, now: datetime) -> list[str]:
     found = []
     for status in statuses(app, now):
         if status.dataset != DATASET or not status.flagged:

@@ -27,8 +27,8 @@ from civicapps.notify.subscriptions import (
 )
 from civicapps.web.shell import error_response
 from civicapps_planning_alerts import queries
-from civicapps_planning_alerts.health import notices
 from civicapps_planning_alerts.forms import AlertForm, FollowForm
+from civicapps_planning_alerts.health import notices
 from civicapps_planning_alerts.models import DATASET, LABELS, Application
 from civicapps_planning_alerts.serialise import safe_url
 from civicapps_planning_alerts.settings import NAME, Settings, current_settings
