@@ -12,11 +12,12 @@ from pathlib import Path
 import click
 from flask import Blueprint, Flask, url_for
 
-from civicapps import Actor, Dataset, Feed, Link, Model, Topic, hookimpl
+from civicapps import Actor, Dataset, Feed, Link, Model, Reader, Topic, hookimpl
 from civicapps_planning_alerts import demo
 from civicapps_planning_alerts.cli import commands
 from civicapps_planning_alerts.models import APPLICATIONS, Application
 from civicapps_planning_alerts.presets import preset_feeds
+from civicapps_planning_alerts.readers import PlanningDataReader
 from civicapps_planning_alerts.settings import NAME, Settings
 from civicapps_planning_alerts.topics import topics
 from civicapps_planning_alerts.web import bp
@@ -40,6 +41,11 @@ def register_migrations() -> Path:
 @hookimpl
 def register_datasets() -> list[Dataset]:
     return [APPLICATIONS]
+
+
+@hookimpl
+def register_readers() -> list[Reader]:
+    return [PlanningDataReader()]
 
 
 @hookimpl

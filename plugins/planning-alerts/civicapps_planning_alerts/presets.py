@@ -16,8 +16,8 @@ council's data needs more than overrides.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from civicapps import Feed, StartupError
@@ -36,6 +36,7 @@ class Preset:
     formats: tuple[str, ...]
     build: Callable[[PresetFeed, str], tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]
     needs_authority: bool = False  # the source does not name the council on each row
+    readers: Mapping[str, str] = field(default_factory=dict)  # a format's own reader, e.g. paging JSON
 
     def feed(self, name: str, config: PresetFeed) -> Feed:
         fmt = config.format or self.formats[0]
@@ -53,7 +54,7 @@ class Preset:
             name=name,
             dataset=DATASET,
             url=config.url,
-            format=fmt,
+            format=self.readers.get(fmt, fmt),
             interval=config.interval,
             failing_after=config.failing_after,
             enabled=config.enabled,
@@ -106,13 +107,10 @@ def _planning_data(config: PresetFeed, fmt: str) -> tuple[Spec, Spec, Spec]:
         "decision_date": "decision-date",
     }
     location: Spec = {"postcode": {"field": "postcode"}}
-    options: Spec = {}
     if fmt != "geojson":  # GeoJSON features carry the geometry themselves
         mapping["site"] = "geometry"
         location["wkt"] = "point"
-    if fmt == "json":
-        options["records"] = "entities"
-    return mapping, location, options
+    return mapping, location, {}
 
 
 def _planit(config: PresetFeed, fmt: str) -> tuple[Spec, Spec, Spec]:
@@ -201,7 +199,11 @@ PRESETS: dict[str, Preset] = {
     for p in (
         Preset("planningalerts", "PlanningAlerts / morph.io scraper output", ("json", "csv"), _planningalerts),
         Preset(
-            "planning_data", "planning.data.gov.uk planning-application", ("json", "geojson", "csv"), _planning_data
+            "planning_data",
+            "planning.data.gov.uk planning-application",
+            ("json", "geojson", "csv"),
+            _planning_data,
+            readers={"json": "planning_data_json"},  # entity.json pages through links.next
         ),
         Preset("planit", "PlanIt applics", ("json",), _planit),
         Preset("lga", "LGA PlanningApplications schema (GeoX/GeoY)", ("csv",), _lga),

@@ -68,7 +68,7 @@ def test_planning_data_gov_uk(pa_app, civic_feed_server, fmt):
     url = serve(civic_feed_server, f"planning-data.{fmt}")
     app = pa_app(feeds={"pd": {"preset": "planning_data", "format": fmt, "url": url, "authority": "Mid Devon"}})
     result = pull_feed(app, "pd")
-    assert result.outcome == "ingested" and result.skipped == 0
+    assert result.outcome == "ingested" and result.skipped == 0, result.error
     extension = applications(app)["PA/24/001"]
     assert (extension.authority, extension.application_type, extension.postcode) == ("Mid Devon", "full", "EX16 5BL")
     assert extension.date_received == dt.date(2024, 1, 15)
@@ -78,6 +78,26 @@ def test_planning_data_gov_uk(pa_app, civic_feed_server, fmt):
         assert extension.site.startswith("MULTIPOLYGON")
         cafe = applications(app)["PA/24/002"]
         assert (cafe.latitude, cafe.longitude) == POSTCODES["EX16 5BL"], "no point: the postcode in the address"
+
+
+def test_planning_data_entity_json_follows_next_links_on_its_own_host_only(pa_app, civic_feed_server):
+    document = json.loads((HERE / "planning-data.json").read_text())
+    first, second = document["entities"]
+    page2 = civic_feed_server.add("/entity-2.json", json.dumps({"entities": [second], "links": {}}))
+    page1 = civic_feed_server.add(
+        "/entity.json", json.dumps({"entities": [first], "links": {"next": "/entity-2.json"}})
+    )
+    app = pa_app(feeds={"pd": {"preset": "planning_data", "url": page1, "authority": "Mid Devon"}})
+    result = pull_feed(app, "pd")
+    assert (result.new, result.requests) == (2, 2) and set(applications(app)) == {"PA/24/001", "PA/24/002"}
+    assert page2.endswith("/entity-2.json")
+    elsewhere = civic_feed_server.add(
+        "/away.json", json.dumps({"entities": [first], "links": {"next": "https://elsewhere.example/entity.json"}})
+    )
+    away = pa_app(feeds={"away": {"preset": "planning_data", "url": elsewhere, "authority": "Mid Devon"}})
+    failed = pull_feed(away, "away")
+    assert failed.outcome == "failed" and "another host (elsewhere.example); not followed" in failed.error
+    assert applications(away) == {}, "a failed pull stores nothing"
 
 
 def test_lga_schema_with_british_national_grid_and_a_broken_row(pa_app, civic_feed_server):
