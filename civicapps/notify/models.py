@@ -39,6 +39,8 @@ class Subscription(Model):
     radius_m: Mapped[float | None] = mapped_column(Float)
     polygon: Mapped[str | None] = mapped_column(Text)  # GeoJSON geometry, WGS84
     key: Mapped[str | None] = mapped_column(String(200))
+    place: Mapped[str | None] = mapped_column(String(200))  # the postcode or address the resident typed
+    filters: Mapped[str | None] = mapped_column(Text)  # JSON object the topic interprets (Topic.accepts)
     frequency: Mapped[str] = mapped_column(String(10), default="instant")
     status: Mapped[str] = mapped_column(String(10), default=PENDING)
     confirm_attempts: Mapped[int] = mapped_column(Integer, default=0)

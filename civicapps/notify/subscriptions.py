@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -22,6 +24,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from civicapps.db import db_session, insert_ignoring_conflicts, start_writing
+from civicapps.geo.geocoding import geocode, postcode_in, postcode_service
+from civicapps.geo.postcodes import Location, normalise_postcode
 from civicapps.notify.channels import ChannelError, destination, enabled_kinds, scheme_refusal
 from civicapps.notify.egress import EgressPolicy, EgressRefused
 from civicapps.notify.models import (
@@ -71,6 +75,8 @@ class SubscriptionRequest:
     radius_m: float | None = None
     area: Any = None  # a GeoJSON Polygon, instead of lat/lon/radius
     key: str | None = None
+    place: str | None = None  # a postcode (or an address a plugin's geocoder knows), instead of lat/lon
+    filters: Mapping[str, Any] | None = None  # the topic's own filters, checked by Topic.clean_filters
 
 
 def _digest(app: Flask, text: str) -> str:
@@ -132,12 +138,47 @@ def links(app: Flask, subscription: Subscription, confirm: bool = False) -> dict
     return result
 
 
-def describe_area(subscription: Subscription) -> str:
+def describe_area(subscription: Subscription, app: Flask | None = None) -> str:
+    """The subscription's place (and, given the app, its topic's filters) in words for pages and messages."""
     if subscription.radius_m is not None:
-        return f"within {subscription.radius_m:g} m of {subscription.lat:.5f}, {subscription.lon:.5f}"
-    if subscription.polygon is not None:
-        return "in the area you drew"
-    return f"about {subscription.key}"
+        where = subscription.place or f"{subscription.lat:.5f}, {subscription.lon:.5f}"
+        text = f"within {subscription.radius_m:g} m of {where}"
+    elif subscription.polygon is not None:
+        text = "in the area you drew"
+    else:
+        text = f"about {subscription.key}"
+    topic = topics_of(app).get(subscription.topic) if app is not None else None
+    if subscription.filters and topic is not None and topic.describe_filters is not None:
+        text += f" ({topic.describe_filters(json.loads(subscription.filters))})"
+    return text
+
+
+PLACE_PROBLEMS = {
+    "unknown": "We could not find the postcode {pc}. Check it and try again",
+    "no_coordinates": "{pc} is a real postcode but has no map position (Isle of Man, Channel Islands and some new"
+    " postcodes); choose the place on the map instead",
+    "error": "We could not look up postcodes just now. Try again in a few minutes, or choose the place on the map",
+}
+
+
+def locate_place(app: Flask, query: str, field: str = "place") -> tuple[Location, str]:
+    """Where a postcode (or an address a plugin's ``geocode`` knows) is, and its tidy spelling.
+
+    Raises :class:`SubscriptionError` for ``field`` saying why, in words a resident can act on.
+    """
+    text = " ".join((query or "").split())
+    if not text:
+        raise SubscriptionError(field, "Enter a postcode")
+    if len(text) > 200:
+        raise SubscriptionError(field, "Enter a postcode, or an address of at most 200 characters")
+    location = geocode(app, text)
+    if location is not None:
+        return location, normalise_postcode(text) or text
+    postcode = postcode_in(text)
+    if postcode is None:
+        raise SubscriptionError(field, "Enter a full UK postcode, like SW1A 1AA")
+    status = postcode_service(app).lookup([postcode])[postcode].status
+    raise SubscriptionError(field, PLACE_PROBLEMS.get(status, PLACE_PROBLEMS["unknown"]).format(pc=postcode))
 
 
 def bump_topic(session: Session, topic: str) -> int:
@@ -152,7 +193,9 @@ def bump_topic(session: Session, topic: str) -> int:
     return session.execute(bumped.returning(TopicState.version)).scalar_one()
 
 
-def _validated_area(request: SubscriptionRequest, matcher: str, max_radius: int, max_points: int) -> dict[str, Any]:
+def _validated_area(
+    app: Flask, request: SubscriptionRequest, matcher: str, max_radius: int, max_points: int
+) -> dict[str, Any]:
     if matcher == "key":
         key = (request.key or "").strip()
         if not key or len(key) > 200:
@@ -163,6 +206,10 @@ def _validated_area(request: SubscriptionRequest, matcher: str, max_radius: int,
             return {"polygon": parse_area(request.area, max_points)}
         except ValueError as exc:
             raise SubscriptionError("area", str(exc)) from None
+    place = None
+    if request.lat is None and request.lon is None and (request.place or "").strip():
+        location, place = locate_place(app, request.place or "")
+        request.lat, request.lon = location.latitude, location.longitude
     for name, value, low, high in (("lat", request.lat, -90, 90), ("lon", request.lon, -180, 180)):
         if value is None or not math.isfinite(value) or not low <= value <= high:
             raise SubscriptionError(
@@ -170,7 +217,20 @@ def _validated_area(request: SubscriptionRequest, matcher: str, max_radius: int,
             )
     if request.radius_m is None or not math.isfinite(request.radius_m) or not 10 <= request.radius_m <= max_radius:
         raise SubscriptionError("radius_m", f"Choose a distance between 10 and {max_radius} metres")
-    return {"lat": request.lat, "lon": request.lon, "radius_m": float(request.radius_m)}
+    return {"lat": request.lat, "lon": request.lon, "radius_m": float(request.radius_m), "place": place}
+
+
+def _validated_filters(request: SubscriptionRequest, clean: Any) -> str | None:
+    """The topic's cleaned filters as stored JSON; None when there are none (or the topic has none)."""
+    if not request.filters:
+        return None
+    if clean is None:
+        raise SubscriptionError("filters", "These alerts cannot be filtered")
+    try:
+        cleaned = clean(request.filters)
+    except ValueError as exc:
+        raise SubscriptionError("filters", str(exc)) from None
+    return json.dumps(cleaned, sort_keys=True) if cleaned else None
 
 
 def _check_rate(session: Session, column: Any, value: str, limit: int, hours: int) -> None:
@@ -219,7 +279,8 @@ def create(
             "target",
             f"Alerts cannot be sent to that address: {str(exc).removeprefix('destination ')}. Use a public internet address.",
         ) from None
-    area = _validated_area(request, topic.matcher, settings.max_radius_m, settings.max_polygon_points)
+    area = _validated_area(app, request, topic.matcher, settings.max_radius_m, settings.max_polygon_points)
+    filters = _validated_filters(request, topic.clean_filters)
     if request.frequency not in FREQUENCIES:
         raise SubscriptionError("frequency", "Choose how often you want alerts")
     session = db_session()
@@ -241,6 +302,7 @@ def create(
         changed=0,
         ip_hash=ip_hash,
         created_by=staff_id,
+        filters=filters,
         **area,
     )
     session.add(subscription)

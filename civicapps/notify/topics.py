@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from flask import Flask
@@ -34,9 +34,14 @@ class Item:
     lat: float | None = None
     key: str | None = None
     version: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
 
     def snapshot(self) -> dict[str, Any]:
-        """What the outbox keeps, so a message can be sent later without the plugin's tables."""
+        """What the outbox keeps, so a message can be sent later without the plugin's tables.
+
+        ``details`` (JSON-serialisable) is for the topic's own message templates, e.g. a planning
+        application's reference and address shown separately.
+        """
         return {
             "id": self.id,
             "title": self.title,
@@ -44,6 +49,7 @@ class Item:
             "summary": self.summary,
             "lon": self.lon,
             "lat": self.lat,
+            "details": dict(self.details),
         }
 
 
@@ -55,6 +61,12 @@ class Topic:
     returns the :class:`Item` for each of those primary keys it wants to alert on (it may skip some).
     ``matcher`` is ``"area"`` (point and radius, or polygon, subscriptions; items need ``lon``/``lat``)
     or ``"key"`` (subscriptions name an item ``key``). ``events`` picks new records, changed ones, or both.
+
+    Per-subscription filters (e.g. application types or keywords) are optional: ``clean_filters``
+    turns what a resident asked for into the JSON object stored with the subscription (raising
+    ``ValueError`` with a message for the resident), ``accepts(item, filters)`` says whether an item
+    passes them, and ``describe_filters(filters)`` words them for pages and messages. Matching calls
+    ``accepts`` only for subscriptions that have filters.
     """
 
     name: str
@@ -64,6 +76,9 @@ class Topic:
     matcher: Literal["area", "key"] = "area"
     events: tuple[str, ...] = ("new",)
     description: str = ""
+    clean_filters: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+    accepts: Callable[[Item, Mapping[str, Any]], bool] | None = None
+    describe_filters: Callable[[Mapping[str, Any]], str] | None = None
 
 
 def collect_topics(app: Flask, registry: PluginRegistry) -> dict[str, Topic]:
@@ -82,6 +97,8 @@ def collect_topics(app: Flask, registry: PluginRegistry) -> dict[str, Topic]:
                 raise StartupError(f"{where} has matcher {topic.matcher!r}; expected one of {', '.join(MATCHERS)}.")
             if not topic.events or set(topic.events) - set(EVENTS):
                 raise StartupError(f"{where} has events {topic.events!r}; expected some of {', '.join(EVENTS)}.")
+            if (topic.clean_filters is None) != (topic.accepts is None):
+                raise StartupError(f"{where} must give both clean_filters and accepts, or neither.")
             if "." not in topic.dataset:
                 raise StartupError(f"{where} watches dataset {topic.dataset!r}; expected '<plugin>.<dataset>'.")
             full = f"{plugin}.{topic.name}"

@@ -50,6 +50,7 @@ class SubscribeForm(FlaskForm):
     )
     channel = RadioField("How should we send them?", validators=[InputRequired("Choose how you want to get alerts")])
     target = StringField("Where should we send them?", validators=[InputRequired("Enter where to send your alerts")])
+    postcode = StringField("Postcode")
     lat = StringField("Latitude")
     lon = StringField("Longitude")
     radius_m = SelectField("Distance", coerce=int, default=500)
@@ -115,11 +116,12 @@ def subscribe() -> Any:
             lon=_number(form.lon.data),
             radius_m=form.radius_m.data,
             key=form.key.data or None,
+            place=form.postcode.data or None,
         )
         try:
             subscription = create(current_app, wanted, request.remote_addr, actor.id if actor else None)
         except SubscriptionError as exc:
-            field = getattr(form, exc.field, None)
+            field = getattr(form, "postcode" if exc.field == "place" else exc.field, None)
             if field is None:
                 problem = str(exc)
             else:
@@ -138,7 +140,10 @@ def _confirmed_or_ended(subscription: Subscription) -> Any:
     """The page for a request that is no longer waiting for confirmation, or None while it is."""
     if subscription.status == ACTIVE:
         return page(
-            "done.html", title="Your alerts are on", subscription=subscription, area=describe_area(subscription)
+            "done.html",
+            title="Your alerts are on",
+            subscription=subscription,
+            area=describe_area(subscription, current_app),
         )
     if subscription.status == ENDED:
         return error_response(404, "This request was stopped or has expired. Set up the alert again.")
@@ -167,20 +172,22 @@ def confirm_link(token: str) -> Any:
         confirm(subscription)
     if (finished := _confirmed_or_ended(subscription)) is not None:
         return finished
-    return page("confirm_link.html", form=form, subscription=subscription, area=describe_area(subscription))
+    area = describe_area(subscription, current_app)
+    return page("confirm_link.html", form=form, subscription=subscription, area=area)
 
 
 @bp.get("/alerts/unsubscribe/<token>")
 def unsubscribe(token: str) -> Any:
     subscription = _subscription(token, "unsubscribe")
-    return page("unsubscribe.html", subscription=subscription, token=token, area=describe_area(subscription))
+    area = describe_area(subscription, current_app)
+    return page("unsubscribe.html", subscription=subscription, token=token, area=area)
 
 
 @bp.post("/alerts/unsubscribe/<token>")
 def unsubscribe_post(token: str) -> Any:
     subscription = _subscription(token, "unsubscribe")
     end(subscription)
-    return page("unsubscribed.html", subscription=subscription, area=describe_area(subscription))
+    return page("unsubscribed.html", subscription=subscription, area=describe_area(subscription, current_app))
 
 
 @bp.route("/alerts/manage/<token>", methods=["GET", "POST"])
@@ -198,7 +205,7 @@ def manage(token: str) -> Any:
         elif request.form.get("frequency") in FREQUENCIES:
             set_frequency(current_app, chosen, request.form["frequency"])
         return redirect(url_for("notify.manage", token=token, saved=chosen.id))
-    subscriptions = [(s, describe_area(s)) for s in of_target(hashed)]
+    subscriptions = [(s, describe_area(s, current_app)) for s in of_target(hashed)]
     return page(
         "manage.html", form=form, subscriptions=subscriptions, topics=topics_of(current_app), labels=FREQUENCY_LABELS
     )
@@ -228,7 +235,11 @@ def api_subscribe() -> Any:
             radius_m=_coerce(data.get("radius_m")),
             area=data.get("area"),
             key=None if data.get("key") is None else str(data["key"]),
+            place=None if data.get("postcode") is None else str(data["postcode"]),
+            filters=data.get("filters") if isinstance(data.get("filters"), dict) else None,
         )
+        if data.get("filters") is not None and not isinstance(data["filters"], dict):
+            raise SubscriptionError("filters", "Send filters as a JSON object")
         subscription = create(current_app, wanted, request.remote_addr)
     except SubscriptionError as exc:
         return {"error": str(exc), "errors": {exc.field: str(exc)}}, 400

@@ -1,20 +1,25 @@
-"""civicapps-planning-alerts: the planning applications a council publishes, as a page and as JSON.
+"""civicapps-planning-alerts: planning applications near you, and alerts when new ones appear.
 
-This seed stores applications (upserting on authority + reference) and shows the newest; reading
-council feeds, geocoding postcodes and sending alerts build on it.
+Council feeds (configured with presets, see :mod:`.presets`) fill the core dataset
+``planning_alerts.application``; residents search by postcode, follow applications and subscribe to
+alerts through the core notify layer (topics in :mod:`.topics`); staff see each council's feed health.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 from flask import Blueprint, Flask, url_for
-from sqlalchemy import func, select
 
-from civicapps import Link, Model, db_session, hookimpl
-from civicapps_planning_alerts.demo import sample_records
-from civicapps_planning_alerts.models import Application, upsert_applications
-from civicapps_planning_alerts.settings import Settings
+from civicapps import Actor, Dataset, Feed, Link, Model, Reader, Topic, hookimpl
+from civicapps_planning_alerts import demo
+from civicapps_planning_alerts.cli import commands
+from civicapps_planning_alerts.models import APPLICATIONS, Application
+from civicapps_planning_alerts.presets import preset_feeds
+from civicapps_planning_alerts.readers import PlanningDataReader
+from civicapps_planning_alerts.settings import NAME, Settings
+from civicapps_planning_alerts.topics import topics
 from civicapps_planning_alerts.web import bp
 
 
@@ -34,41 +39,50 @@ def register_migrations() -> Path:
 
 
 @hookimpl
+def register_datasets() -> list[Dataset]:
+    return [APPLICATIONS]
+
+
+@hookimpl
+def register_readers() -> list[Reader]:
+    return [PlanningDataReader()]
+
+
+@hookimpl
+def register_feeds(app: Flask) -> list[Feed]:
+    settings: Settings = app.extensions["civicapps"].plugin_settings[NAME]
+    return preset_feeds(settings.feeds)
+
+
+@hookimpl
+def register_topics(app: Flask) -> list[Topic]:
+    return topics()
+
+
+@hookimpl
 def register_blueprint(app: Flask) -> Blueprint:
     return bp
 
 
 @hookimpl
-def menu_links() -> list[Link]:
-    return [
+def register_commands(app: Flask) -> list[click.Command]:
+    return commands()
+
+
+@hookimpl
+def menu_links(app: Flask, actor: Actor | None) -> list[Link]:
+    links = [
         Link(
             label="Planning applications",
             href=url_for("planning_alerts.index"),
-            description="See the newest planning applications and follow the ones near you.",
+            description="Find planning applications near you and get alerts when new ones are made.",
         )
     ]
+    if actor is not None:
+        links.append(Link("Planning feeds", url_for("planning_alerts.staff")))
+    return links
 
 
 @hookimpl
 def load_demo_data(app: Flask) -> None:
-    upsert_applications(sample_records())
-
-
-@hookimpl
-def register_commands(app: Flask) -> list[click.Command]:
-    return [stats]
-
-
-@click.command()
-def stats() -> None:
-    """Count stored applications per status."""
-    rows = db_session().execute(
-        select(Application.status, func.count()).group_by(Application.status).order_by(Application.status)
-    ).all()
-    if not rows:
-        click.echo("No planning applications stored yet.")
-        return
-    width = max(len("total"), *(len(status) for status, _ in rows))
-    for status, count in rows:
-        click.echo(f"{status.ljust(width)}  {count}")
-    click.echo(f"{'total'.ljust(width)}  {sum(count for _, count in rows)}")
+    demo.load(app)

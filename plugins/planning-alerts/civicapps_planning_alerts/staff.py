@@ -1,0 +1,138 @@
+"""Staff pages: each council's applications per week, feed health, subscribers by area; CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Response, current_app, render_template, request, stream_with_context
+from sqlalchemy import func, select
+
+from civicapps import db_session, staff_required
+from civicapps.feeds.models import FeedState
+from civicapps.feeds.registry import feeds_registry
+from civicapps.notify.models import ACTIVE, Subscription
+from civicapps_planning_alerts.models import DATASET, Application
+from civicapps_planning_alerts.serialise import FIELDS
+from civicapps_planning_alerts.settings import NAME, current_settings
+from civicapps_planning_alerts.web import bp
+
+WEEKS = 8
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def councils(now: datetime) -> list[dict[str, Any]]:
+    """Per council: applications, on the map, new per week (oldest week first), last new, quiet or not."""
+    session = db_session()
+    start = now - timedelta(weeks=WEEKS)
+    totals = session.execute(
+        select(
+            Application.authority, func.count(), func.count(Application.latitude), func.max(Application.first_seen_at)
+        )
+        .group_by(Application.authority)
+        .order_by(Application.authority)
+    ).all()
+    weekly: dict[str, Counter[int]] = defaultdict(Counter)
+    recent = select(Application.authority, Application.first_seen_at).where(Application.first_seen_at >= start)
+    for authority, seen in session.execute(recent):
+        weekly[authority][min(WEEKS - 1, int((_aware(seen) - start) / timedelta(weeks=1)))] += 1  # type: ignore[operator]
+    quiet = timedelta(days=current_settings().quiet_days)
+    return [
+        {
+            "authority": authority,
+            "total": total,
+            "located": located,
+            "weeks": [weekly[authority][w] for w in range(WEEKS)],
+            "last_new": _aware(last),
+            "quiet": _aware(last) < now - quiet,  # type: ignore[operator]
+        }
+        for authority, total, located, last in totals
+    ]
+
+
+def feeds() -> list[dict[str, Any]]:
+    plans = {n: p for n, p in feeds_registry(current_app).plans.items() if p.feed.dataset == DATASET}
+    states = {s.name: s for s in db_session().scalars(select(FeedState).where(FeedState.name.in_(list(plans))))}
+    return [{"name": n, "feed": p.feed, "state": states.get(n)} for n, p in sorted(plans.items())]
+
+
+def subscribers() -> list[tuple[str, int]]:
+    """Active alert subscriptions by postcode district (or how the place was chosen), most first."""
+    rows = db_session().execute(
+        select(Subscription.place, Subscription.polygon.is_not(None)).where(
+            Subscription.topic == f"{NAME}.near", Subscription.status == ACTIVE
+        )
+    )
+    areas: Counter[str] = Counter()
+    for place, drawn in rows:
+        areas["drawn areas" if drawn else place.split(" ")[0] if place else "points on the map"] += 1
+    return areas.most_common()
+
+
+@bp.get("/staff/")
+@staff_required
+def staff() -> str:
+    now = datetime.now(UTC)
+    followers = db_session().scalar(
+        select(func.count())
+        .select_from(Subscription)
+        .where(Subscription.topic == f"{NAME}.follow", Subscription.status == ACTIVE)
+    )
+    return render_template(
+        "planning_alerts/staff.html",
+        title="Planning feeds and alerts",
+        councils=councils(now),
+        feeds=feeds(),
+        subscribers=subscribers(),
+        followers=followers or 0,
+        quiet_days=current_settings().quiet_days,
+        week_starts=[(now - timedelta(weeks=WEEKS - w)).date() for w in range(WEEKS)],
+    )
+
+
+@bp.get("/staff/export.csv")
+@staff_required
+def export() -> Response:
+    """Every application (or one council's, ``?authority=``) as CSV, streamed."""
+    authority = request.args.get("authority") or None
+    columns = ["id", *FIELDS, "latitude", "longitude"]
+    query = select(Application).order_by(Application.authority, Application.reference)
+    if authority:
+        query = query.where(Application.authority == authority)
+
+    def rows() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        for application in db_session().scalars(query.execution_options(yield_per=1000)):
+            writer.writerow([_cell(getattr(application, c)) for c in columns])
+            if buffer.tell() > 65536:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    name = f"planning-applications-{(authority or 'all').lower().replace(' ', '-')}.csv"
+    return Response(
+        stream_with_context(rows()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _cell(value: Any) -> Any:
+    """Dates as ISO text; a text cell starting = + - @ is prefixed so spreadsheets do not run it."""
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value

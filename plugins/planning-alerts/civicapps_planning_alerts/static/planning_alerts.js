@@ -1,0 +1,95 @@
+/* Maps on the planning pages: an enhancement only; every page works without JavaScript.
+   A [data-pa-map] element shows the applications listed on the page (data-points, JSON) and the
+   searched circle; a [data-pa-picker] element on the alert form lets residents drag the centre
+   (filling the latitude/longitude fields) or draw an area (filling the GeoJSON field). */
+(function () {
+  "use strict";
+  if (!window.L) { return; }
+
+  function base(element) {
+    element.hidden = false;
+    var map = L.map(element, { scrollWheelZoom: false });
+    L.tileLayer(element.dataset.tiles, { maxZoom: 19, attribution: element.dataset.attribution }).addTo(map);
+    return map;
+  }
+
+  function circleOf(element) {
+    var lat = parseFloat(element.dataset.lat), lon = parseFloat(element.dataset.lon);
+    var radius = parseFloat(element.dataset.radius);
+    return isNaN(lat) || isNaN(lon) ? null : { lat: lat, lon: lon, radius: isNaN(radius) ? 0 : radius };
+  }
+
+  function showResults(element) {
+    var map = base(element);
+    var points = JSON.parse(element.dataset.points || "[]");
+    var bounds = [];
+    points.forEach(function (p) {
+      var marker = L.marker([p.lat, p.lon], { alt: p.title, title: p.title }).addTo(map);
+      var link = document.createElement("a");
+      link.href = p.url;
+      link.textContent = p.title;
+      marker.bindPopup(link);
+      bounds.push([p.lat, p.lon]);
+    });
+    var circle = circleOf(element);
+    if (circle && circle.radius) {
+      map.fitBounds(L.latLng(circle.lat, circle.lon).toBounds(circle.radius * 2));
+      L.circle([circle.lat, circle.lon], { radius: circle.radius, fill: false }).addTo(map);
+    } else if (bounds.length) {
+      map.fitBounds(bounds, { maxZoom: 16, padding: [20, 20] });
+    } else {
+      map.setView([54.5, -3], 5);
+    }
+  }
+
+  function radiusField(form) {
+    var other = form.querySelector("[name=radius_other]");
+    var chosen = form.querySelector("[name=radius]:checked");
+    if (chosen && chosen.value === "other") { return parseFloat(other.value) || 0; }
+    return chosen ? parseFloat(chosen.value) : 0;
+  }
+
+  function picker(element) {
+    var form = element.closest("form");
+    var lat = form.querySelector("[name=lat]"), lon = form.querySelector("[name=lon]");
+    var area = form.querySelector("[name=area]");
+    var map = base(element);
+    var start = circleOf(element) || { lat: 54.5, lon: -3, radius: 0 };
+    var centre = L.latLng(parseFloat(lat.value) || start.lat, parseFloat(lon.value) || start.lon);
+    map.setView(centre, lat.value ? 14 : start.radius ? 14 : 6);
+    var marker = L.marker(centre, { draggable: true, alt: "Centre of your alert area", keyboard: true }).addTo(map);
+    var circle = L.circle(centre, { radius: radiusField(form) || 800 }).addTo(map);
+    function place(latlng) {
+      marker.setLatLng(latlng);
+      circle.setLatLng(latlng);
+      lat.value = latlng.lat.toFixed(6);
+      lon.value = latlng.lng.toFixed(6);
+    }
+    marker.on("dragend", function () { place(marker.getLatLng()); });
+    form.addEventListener("change", function () { circle.setRadius(radiusField(form) || 800); });
+
+    var drawing = false, vertices = [], outline = null;
+    var drawButton = document.getElementById("pa-draw"), clearButton = document.getElementById("pa-clear");
+    function writeArea() {
+      if (outline) { map.removeLayer(outline); outline = null; }
+      if (vertices.length < 3) { area.value = ""; return; }
+      outline = L.polygon(vertices).addTo(map);
+      var ring = vertices.map(function (v) { return [+v.lng.toFixed(6), +v.lat.toFixed(6)]; });
+      ring.push(ring[0]);
+      area.value = JSON.stringify({ type: "Polygon", coordinates: [ring] });
+    }
+    map.on("click", function (event) {
+      if (drawing) { vertices.push(event.latlng); writeArea(); } else { place(event.latlng); }
+    });
+    drawButton.hidden = clearButton.hidden = false;
+    drawButton.addEventListener("click", function () {
+      drawing = !drawing;
+      drawButton.textContent = drawing ? "Finish drawing" : "Draw an area instead";
+      if (drawing) { vertices = []; writeArea(); }
+    });
+    clearButton.addEventListener("click", function () { drawing = false; vertices = []; writeArea(); });
+  }
+
+  document.querySelectorAll("[data-pa-map]").forEach(showResults);
+  document.querySelectorAll("[data-pa-picker]").forEach(picker);
+})();

@@ -1,0 +1,106 @@
+"""The pages in real headless Chromium: WCAG 2.2 AA by axe-core (with the map drawn), and the alert-me
+path with JavaScript disabled, ending with the core's confirmation page."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from civicapps.db import get_database
+from civicapps.feeds import pull_feed
+from civicapps.notify.models import Subscription
+from civicapps.testing import assert_accessible
+
+from .alerts_support import feed_csv
+from .conftest import applications
+
+pytestmark = pytest.mark.browser
+TILES = {"tile_url": "http://127.0.0.1:9/{z}/{x}/{y}.png"}  # no network: tiles fail fast
+
+
+@pytest.fixture
+def served(pa_app, civic_feed_server, civic_live_server_factory):
+    url = civic_feed_server.add("/london.csv", feed_csv())
+    app = pa_app(
+        feeds={"london": {"preset": "easting_northing", "url": url, "authority": "Westminster"}}, settings=TILES
+    )
+    pull_feed(app, "london")
+    civic_feed_server.add("/london.csv", feed_csv({"W/11": "Approved"}))
+    pull_feed(app, "london")
+    return app, civic_live_server_factory(app)
+
+
+def test_pages_meet_wcag_22_aa(civic_page, served):
+    app, base = served
+    followed = applications(app)["W/11"].id
+    for path in (
+        "/planning-alerts/",
+        "/planning-alerts/?q=WC2N+5DU&radius=800",
+        "/planning-alerts/?q=ZZ9+9ZZ",
+        f"/planning-alerts/applications/{followed}",
+        "/planning-alerts/alerts",
+    ):
+        response = civic_page.goto(base + path)
+        assert response is not None and response.status in (200, 400)
+        assert_accessible(civic_page)
+    civic_page.goto(base + "/planning-alerts/?q=WC2N+5DU&radius=800")
+    civic_page.wait_for_selector(".leaflet-marker-icon")
+    assert civic_page.locator(".leaflet-marker-icon").count() == 7, "the map shows the listed applications"
+    assert_accessible(civic_page)
+
+
+def test_alert_me_works_with_javascript_disabled(civic_browser, served, civic_notification_sink):
+    app, base = served
+    context = civic_browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(base + "/planning-alerts/alerts")
+        assert page.locator("[data-pa-picker]").is_hidden(), "no map without JavaScript"
+        page.fill("#postcode", "ZZ9 9ZZ")
+        page.check("input[name=channel][value=webhook]")
+        page.fill("#target", civic_notification_sink.url("/nojs"))
+        page.click("button[type=submit]:has-text('Continue')")
+        assert "We could not find the postcode ZZ9 9ZZ" in page.inner_text("#postcode-error")
+        page.fill("#postcode", "SW1A 1AA")
+        page.check("input[name=radius][value='2000']")
+        page.check("input[name=frequency][value=weekly]")
+        page.fill("#target", civic_notification_sink.url("/nojs"))
+        page.click("button[type=submit]:has-text('Continue')")
+        assert "/alerts/confirm" in page.url
+        assert page.locator("#code").is_visible()
+    finally:
+        context.close()
+    with get_database(app).sessionmaker() as session:
+        [s] = session.scalars(select(Subscription)).all()
+    assert (s.topic, s.place, s.radius_m, s.frequency) == ("planning_alerts.near", "SW1A 1AA", 2000, "weekly")
+    assert civic_notification_sink.wait_for(1)[0]["path"] == "/nojs", "the confirmation was sent"
+
+
+def test_point_and_area_chosen_on_the_map(civic_page, served, civic_notification_sink):
+    app, base = served
+    page = civic_page
+    page.goto(base + "/planning-alerts/alerts")
+    page.wait_for_selector("[data-pa-picker] .leaflet-marker-icon")
+    picker = page.locator("[data-pa-picker]")
+    box = picker.bounding_box()
+
+    def click_map(fx: float, fy: float) -> None:  # relative to the map, scrolled into view
+        picker.click(position={"x": box["width"] * fx, "y": box["height"] * fy})
+
+    click_map(0.3, 0.4)
+    assert page.input_value("#lat") and page.input_value("#lon"), "a click moves the centre and fills the fields"
+    page.click("#pa-draw")
+    for fx, fy in ((0.4, 0.4), (0.6, 0.4), (0.6, 0.6), (0.4, 0.6)):
+        click_map(fx, fy)
+    page.click("#pa-draw")
+    area = json.loads(page.input_value("#area"))
+    assert area["type"] == "Polygon" and len(area["coordinates"][0]) == 5
+    page.check("input[name=channel][value=webhook]")
+    page.fill("#target", civic_notification_sink.url("/drawn"))
+    page.click("button[type=submit]:has-text('Continue')")
+    page.wait_for_url("**/alerts/confirm**")
+    with get_database(app).sessionmaker() as session:
+        [s] = session.scalars(select(Subscription)).all()
+    assert s.polygon and s.radius_m is None and s.topic == "planning_alerts.near"

@@ -1,0 +1,77 @@
+"""Staff: the per-council dashboard (weekly counts, feed health, subscribers by area) and CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+from civicapps_planning_alerts.models import Application
+from sqlalchemy import update
+
+from civicapps import db_session
+from civicapps.auth import create_user
+from civicapps.feeds import pull_feed
+
+from .alerts_support import feed_csv, subscribe_api
+from .conftest import form_token
+
+
+def sign_in(app):
+    with app.app_context():
+        create_user("clerk@council.example", "Clerk", "a-long-staff-password")
+    client = app.test_client()
+    token = form_token(client, "/-/login")
+    client.post(
+        "/-/login", data={"email": "clerk@council.example", "password": "a-long-staff-password", "csrf_token": token}
+    )
+    return client
+
+
+def test_dashboard_and_export(pa_app, civic_feed_server, civic_notification_sink):
+    url = civic_feed_server.add("/london.csv", feed_csv())
+    app = pa_app(feeds={"london": {"preset": "easting_northing", "url": url, "authority": "Westminster"}})
+    pull_feed(app, "london")
+    subscribe_api(app, civic_notification_sink, "/s", topic="planning_alerts.near", postcode="SW1A 2AA", radius_m=500)
+    assert app.test_client().get("/planning-alerts/staff/").status_code in (302, 403), "staff only"
+    assert app.test_client().get("/planning-alerts/staff/export.csv").status_code in (302, 403)
+    client = sign_in(app)
+    page = client.get("/planning-alerts/staff/").text
+    assert (
+        '<th scope="row">Westminster</th>' in page and "<td>12</td><td>12</td><td>0, 0, 0, 0, 0, 0, 0, 12</td>" in page
+    )
+    assert "london" in page and "read 12, 12 new" in page
+    assert '<th scope="row">SW1A</th><td>1</td>' in page
+    export = client.get("/planning-alerts/staff/export.csv?authority=Westminster")
+    assert export.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
+    assert len(rows) == 12 and rows[0]["reference"] == "W/00" and rows[0]["latitude"]
+
+
+def test_a_failing_feed_is_shown_with_its_error(pa_app, civic_feed_server):
+    url = civic_feed_server.add("/gone.csv", "", status=500)
+    app = pa_app(feeds={"gone": {"preset": "easting_northing", "url": url, "authority": "Westminster"}})
+    pull_feed(app, "gone")
+    page = sign_in(app).get("/planning-alerts/staff/").text
+    assert "Failing since" in page and "500" in page
+
+
+def test_residents_are_told_when_a_councils_list_is_broken_or_quiet(pa_app, civic_feed_server):
+    good = civic_feed_server.add("/london.csv", feed_csv())
+    broken = civic_feed_server.add("/broken.csv", "", status=500)
+    feeds = {
+        "london": {"preset": "easting_northing", "url": good, "authority": "Westminster"},
+        "lambeth": {"preset": "easting_northing", "url": broken, "authority": "Lambeth", "failing_after": 0.001},
+    }
+    app = pa_app(feeds=feeds, settings={"quiet_days": 2})
+    pull_feed(app, "london")
+    assert pull_feed(app, "lambeth").outcome == "failed"
+    page = app.test_client().get("/planning-alerts/").text
+    assert "We have not been able to read the planning list of Lambeth yet" in page
+    assert "Westminster" not in page.split("pa-notice")[1].split("</div>")[0], "a working, busy council is fine"
+    with app.app_context():
+        db_session().execute(update(Application).values(first_seen_at=datetime.now(UTC) - timedelta(days=3)))
+        db_session().commit()
+    app.extensions.pop("planning_alerts_notices")  # as if the minute the notices are cached for had passed
+    page = app.test_client().get("/planning-alerts/alerts").text
+    assert "No new planning applications from Westminster have reached us since" in page
