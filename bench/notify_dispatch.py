@@ -134,6 +134,7 @@ def full(
     database: str | None,
     queue: str | None,
     sink_pid: int,
+    log: Any,
 ) -> tuple[float, float, float, float]:
     """(messages per second, seconds, CPU ms per message of the workers, of the sink) from ingest to the
     sink having every message."""
@@ -173,7 +174,7 @@ def full(
                 ],
                 env=env,
                 stdout=subprocess.DEVNULL,
-                stderr=open(os.environ.get("BENCH_WORKER_LOG", os.devnull), "a"),
+                stderr=log,
             )
             for i in range(workers)
         ]
@@ -184,6 +185,8 @@ def full(
         with app.app_context():  # the workers have no Bench plugin: match here, as the ingesting process would
             wake(app, match_records(app, "bench.item", [1], [])["instant"])
         while received.value - before < count:
+            if any(proc.poll() is not None for proc in procs):
+                raise SystemExit("A worker stopped early; run again with --worker-log FILE to see why.")
             time.sleep(0.05)
         elapsed = time.perf_counter() - start
         worker_cpu = sum(cpu_seconds(proc.pid) for proc in procs) - worker_cpu
@@ -204,6 +207,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="times to repeat the whole sequence")
     parser.add_argument("--database", help="database_url (default: SQLite in a temporary folder)")
     parser.add_argument("--queue", help="queue_url (default: Huey on SQLite in the same folder)")
+    parser.add_argument("--worker-log", type=argparse.FileType("a"), help="append the workers' output to this file")
     args = parser.parse_args()
 
     ports: multiprocessing.Queue = multiprocessing.Queue()
@@ -228,15 +232,24 @@ def main() -> None:
         before = bare_run(fresh=False)
         for workers in args.workers:
             rate, seconds, cpu, sink_cpu = full(
-                port, received, args.messages, workers, args.threads, args.database, args.queue, sink.pid
+                port,
+                received,
+                args.messages,
+                workers,
+                args.threads,
+                args.database,
+                args.queue,
+                sink.pid,
+                args.worker_log or subprocess.DEVNULL,
+            )
+            print(
+                f"  full path, {workers} worker(s) x {args.threads} thread(s): {rate:7.0f} msg/s ({seconds:.1f} s)   "
+                f"CPU workers {cpu:.2f}, sink {sink_cpu:.2f}",
+                flush=True,
             )
             after = bare_run(fresh=False)
             ratios[workers].append(rate / ((before + after) / 2))
-            print(
-                f"  full path, {workers} worker(s) x {args.threads} thread(s): {rate:7.0f} msg/s ({seconds:.1f} s)   "
-                f"CPU workers {cpu:.2f}, sink {sink_cpu:.2f}   ratio to the bare runs around it {ratios[workers][-1]:.2f}",
-                flush=True,
-            )
+            print(f"    ratio to the mean of the bare runs just before and after: {ratios[workers][-1]:.2f}", flush=True)
             before = after
     for workers, found in ratios.items():
         print(f"{workers} worker(s) x {args.threads} thread(s): ratio {min(found):.2f}-{max(found):.2f} of the bare rate")
