@@ -1,7 +1,8 @@
-"""civicapps-street-reports: residents' reports of street problems, FixMyStreet style.
+"""civicapps-street-reports: residents' reports of street problems, FixMyStreet style, with Open311.
 
-This seed stores reports and lists the open ones; the report form, routing to council teams and
-Open311 build on it.
+Bodies (councils and others) own boundary areas and categories; a report goes to every body covering
+its point, by email, by Open311 POST to the body's back office, or to staff here. This module only
+wires the plugin into the host's hooks.
 """
 from __future__ import annotations
 
@@ -11,14 +12,21 @@ import click
 from flask import Blueprint, Flask, url_for
 
 from civicapps import Link, Model, hookimpl
+from civicapps_street_reports.cli import COMMANDS
 from civicapps_street_reports.demo import load_sample
-from civicapps_street_reports.models import STATUSES, Report, reports_with_status
+from civicapps_street_reports.models import ALL_MODELS
+from civicapps_street_reports.settings import Settings
 from civicapps_street_reports.web import bp
 
 
 @hookimpl
+def register_settings() -> type[Settings]:
+    return Settings
+
+
+@hookimpl
 def register_models() -> list[type[Model]]:
-    return [Report]
+    return ALL_MODELS
 
 
 @hookimpl
@@ -49,16 +57,4 @@ def load_demo_data(app: Flask) -> None:
 
 @hookimpl
 def register_commands(app: Flask) -> list[click.Command]:
-    return [list_reports]
-
-
-@click.command("list")
-@click.option("--status", type=click.Choice(STATUSES), default="open", show_default=True, help="Which reports.")
-def list_reports(status: str) -> None:
-    """List reports in one status, newest first."""
-    reports = reports_with_status(status)
-    if not reports:
-        click.echo(f"No {status} reports.")
-    for report in reports:
-        where = f"({report.lat}, {report.lon})"
-        click.echo(f"#{report.id}  {report.created_at:%Y-%m-%d}  {report.category}: {report.title} {where}")
+    return COMMANDS

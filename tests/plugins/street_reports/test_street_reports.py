@@ -111,4 +111,4 @@ def test_list_command_shows_reports_in_one_status(app: Flask) -> None:
 def test_list_command_refuses_an_unknown_status(app: Flask) -> None:
     result = CivicRunner(app).invoke(["street-reports", "list", "--status", "mended"])
     assert result.exit_code == 2
-    assert "'mended' is not one of 'open', 'fixed', 'closed'" in result.output
+    assert "'mended' is not one of 'open', 'investigating', 'action_scheduled'" in result.output
