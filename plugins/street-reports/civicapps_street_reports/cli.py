@@ -113,12 +113,14 @@ def bodies_group() -> None:
 @click.argument("body")
 @click.option("--endpoint", required=True, help="Base URL of the back office's GeoReport v2 API (https://...).")
 @click.option("--jurisdiction", help="jurisdiction_id the back office expects, if any.")
+@click.option("--format", "fmt", type=click.Choice(["xml", "json"]), default="xml", show_default=True,
+              help="Format to talk to the back office in (every GeoReport v2 server speaks XML).")
 @click.option(
     "--api-key-env",
     metavar="NAME",
     help="Environment variable holding the back office's API key (keeps the key out of shell history).",
 )
-def set_open311(body: str, endpoint: str, jurisdiction: str | None, api_key_env: str | None) -> None:
+def set_open311(body: str, endpoint: str, jurisdiction: str | None, fmt: str, api_key_env: str | None) -> None:
     """Send BODY's open311 categories to its back office at --endpoint."""
     found = _body(body)
     if not endpoint.startswith(("https://", "http://")):
@@ -129,6 +131,7 @@ def set_open311(body: str, endpoint: str, jurisdiction: str | None, api_key_env:
         if not key:
             raise click.ClickException(f"The environment variable {api_key_env} is not set.")
     found.open311_endpoint, found.open311_jurisdiction, found.open311_api_key = endpoint.rstrip("/"), jurisdiction, key
+    found.open311_format = fmt
     db_session().commit()
     click.echo(f"{found.name}: reports go to {found.open311_endpoint}{' with an API key' if key else ''}.")
 

@@ -1,12 +1,21 @@
-"""Sample reports for ``civicapps demo``: made-up problems at real places in Douglas, Isle of Man."""
+"""Sample data for ``civicapps demo``: a borough council covering Douglas, Isle of Man, its
+categories (kept for staff here, as nothing is configured to send), and made-up reports at real places.
+"""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+import json
+import secrets
+
 from civicapps import db_session
-from civicapps_street_reports.models import Report
+from civicapps_street_reports.models import Area, Body, Category, Report
+
+BODY = "Douglas Borough Council (demo)"
+#: A rough box around Douglas: (min lon, min lat, max lon, max lat).
+DOUGLAS = (-4.53, 54.13, -4.44, 54.18)
 
 # (title, category, details, lat, lon, status, days ago)
 SAMPLE: tuple[tuple[str, str, str, float, float, str, int], ...] = (
@@ -73,14 +82,37 @@ SAMPLE: tuple[tuple[str, str, str, float, float, str, int], ...] = (
 )
 
 
-def load_sample() -> None:
-    """Add the sample reports not already stored (matched by title)."""
+def _body() -> Body:
+    """The demo council with its area and one category per sample category (matched by name)."""
     session = db_session()
+    body = session.scalar(select(Body).where(Body.name == BODY))
+    if body is None:
+        body = Body(name=BODY)
+        session.add(body)
+        session.flush()
+        min_lon, min_lat, max_lon, max_lat = DOUGLAS
+        ring = [[min_lon, min_lat], [max_lon, min_lat], [max_lon, max_lat], [min_lon, max_lat], [min_lon, min_lat]]
+        session.add(Area(body_id=body.id, name="Douglas", geometry=json.dumps({"type": "Polygon", "coordinates": [ring]}),
+                         min_lon=min_lon, min_lat=min_lat, max_lon=max_lon, max_lat=max_lat, source="demo"))
+    have = set(session.scalars(select(Category.name).where(Category.body_id == body.id)))
+    for name in sorted({category for _, category, *_ in SAMPLE} - have):
+        code = "".join(ch if ch.isalnum() else "_" for ch in name.upper())
+        session.add(Category(body_id=body.id, name=name, service_code=code, send_method="none",
+                             anonymous_allowed=name == "Fly-tipping"))
+    session.flush()
+    return body
+
+
+def load_sample() -> None:
+    """Add the demo body and the sample reports not already stored (matched by title)."""
+    session = db_session()
+    _body()
     stored = set(session.scalars(select(Report.title)))
     now = datetime.now(UTC)
     for title, category, details, lat, lon, status, days_ago in SAMPLE:
         if title in stored:
             continue
+        created = now - timedelta(days=days_ago)
         session.add(
             Report(
                 title=title,
@@ -89,7 +121,11 @@ def load_sample() -> None:
                 lat=lat,
                 lon=lon,
                 status=status,
-                created_at=now - timedelta(days=days_ago),
+                created_at=created,
+                confirmed_at=created,
+                updated_at=created,
+                closed_at=created + timedelta(days=7) if status in ("fixed", "closed") else None,
+                token=secrets.token_urlsafe(12),
             )
         )
     session.commit()

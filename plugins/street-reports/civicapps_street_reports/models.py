@@ -53,6 +53,7 @@ class Body(Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     open311_endpoint: Mapped[str | None] = mapped_column(String(500))
     open311_jurisdiction: Mapped[str | None] = mapped_column(String(200))
+    open311_format: Mapped[str] = mapped_column(String(4), default="xml", doc="xml (every back office) or json")
     open311_api_key: Mapped[str | None] = mapped_column(String(500), doc="secret: never shown or logged")
     updates_key_hash: Mapped[str | None] = mapped_column(
         String(64), doc="sha256 of the key the body's back office uses to push servicerequestupdates"
@@ -183,6 +184,7 @@ class Delivery(Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     external_id: Mapped[str | None] = mapped_column(String(200), index=True)
