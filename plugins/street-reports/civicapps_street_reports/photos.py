@@ -70,7 +70,8 @@ def clean(data: bytes, filename: str, *, max_bytes: int, max_pixels: int, max_si
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=ACCEPTED)
+            Image.init()
+            image = Image.open(io.BytesIO(data), formats=[f for f in ACCEPTED if f in Image.OPEN])
             width, height = image.size
             if width * height > max_pixels:
                 raise PhotoError(

@@ -17,7 +17,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from civicapps.testing import AppFactory, CivicRunner
+from civicapps.feeds.testing import FakePostcodesIo
+from civicapps.testing import AppFactory, CivicRunner, MailSink
 
 PLUGIN = ("street_reports", street_reports)
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -99,9 +100,39 @@ def load_world(app: Flask, tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
 
 
+KNOWN_POSTCODE = ("IM1 2AB", 54.1612, -4.4951)  # in North Borough, by Strand Street
+OPEN311_KEY = "app-key-for-tests"
+
+
+def config(mail_sink: MailSink, postcodes: FakePostcodesIo, **street: Any) -> dict[str, Any]:
+    """Jobs run at once in the caller (so a test sees sending finish), email goes to the local sink."""
+    return {
+        "queue_url": "immediate:",
+        "base_url": "http://reports.example",
+        "plugins": {
+            "notify": {
+                "channels": ["email", "webhook"],
+                "mail_url": mail_sink.url(),
+                "allowed_schemes": ["mailto", "mailtos", "jsons", "json"],
+                "egress_allow": [f"127.0.0.1:{mail_sink.port}"],
+                "send_timeout_seconds": 5,
+            },
+            "geo": {"postcodes_io_url": postcodes.url},
+            "street_reports": {"open311_api_keys": {"test-app": OPEN311_KEY}, **street},
+        },
+    }
+
+
 @pytest.fixture
-def app(civic_app_factory: AppFactory) -> Flask:
-    return civic_app_factory(plugins=[PLUGIN])
+def app_config(civic_mail_sink: MailSink, civic_postcodes_io: FakePostcodesIo) -> dict[str, Any]:
+    postcode, lat, lon = KNOWN_POSTCODE
+    civic_postcodes_io.known[postcode] = (lat, lon)
+    return config(civic_mail_sink, civic_postcodes_io)
+
+
+@pytest.fixture
+def app(civic_app_factory: AppFactory, app_config: dict[str, Any]) -> Flask:
+    return civic_app_factory(plugins=[PLUGIN], config=app_config)
 
 
 @pytest.fixture
@@ -115,3 +146,26 @@ def csrf(client: FlaskClient, path: str) -> str:
     found = CSRF.search(html)
     assert found, f"no form on {path}:\n{html}"
     return found.group(1)
+
+
+def new_report_page(lat: float, lon: float, category: str = "") -> str:
+    return f"/street-reports/report/new?lat={lat}&lon={lon}" + (f"&category={category}" if category else "")
+
+
+def report_fields(lat: float, lon: float, category: str = "Potholes", **fields: Any) -> dict[str, Any]:
+    """A complete, valid report form (override any field)."""
+    values: dict[str, Any] = {
+        "lat": str(lat), "lon": str(lon), "category": category, "title": "Deep pothole",
+        "details": "About 30 cm across, by the bus stop.", "name": "Jo Resident", "email": "jo@example.org",
+        "extra_depth": "deep",
+    }
+    values.update(fields)
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def post_report(client: FlaskClient, lat: float = NORTH_POINT[0], lon: float = NORTH_POINT[1], **fields: Any) -> Any:
+    """Submit the report form with a genuine CSRF token (from the category page it is on)."""
+    data = report_fields(lat, lon, **fields)
+    token = csrf(client, new_report_page(*NORTH_POINT, "Potholes"))  # tokens belong to the session, not a page
+    return client.post("/street-reports/report/new", data={"csrf_token": token, **data},
+                       content_type="multipart/form-data")
