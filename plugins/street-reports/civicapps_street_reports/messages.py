@@ -8,7 +8,7 @@ retried, and never twice for one ``key``). Texts are templates under
 """
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app
 
 from civicapps_street_reports.links import CONFIRM_DAYS, absolute_url, make_token
 from civicapps_street_reports.models import Delivery, Report, Update
@@ -23,8 +23,13 @@ def send(channel: str, target: str, *, key: str, title: str, text: str) -> bool:
 
 
 def _render(name: str, **context: object) -> tuple[str, str]:
-    """(title, text) from ``messages/<name>.txt``, whose first line is the title."""
-    title, _, text = render_template(f"street_reports/messages/{name}.txt", **context).partition("\n")
+    """(title, text) from ``messages/<name>.txt``, whose first line is the title.
+
+    Rendered straight from the Jinja environment: messages are also made in workers, outside any
+    request, where the page context processors cannot run.
+    """
+    template = current_app.jinja_env.get_template(f"street_reports/messages/{name}.txt")
+    title, _, text = template.render(**context).partition("\n")
     return title.strip(), text.strip() + "\n"
 
 

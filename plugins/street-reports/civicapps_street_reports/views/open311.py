@@ -14,10 +14,11 @@ from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from flask import Response, request, url_for
+from flask import Response, request
 
 from civicapps import db_session
 from civicapps_street_reports import georeport, lifecycle, open311_server, reporting
+from civicapps_street_reports.links import absolute_url
 from civicapps_street_reports.open311_server import ApiError
 from civicapps_street_reports.places import geocode
 from civicapps_street_reports.settings import current_settings
@@ -76,7 +77,7 @@ def open311_discovery(fmt: str) -> Response:
     changeset = "2026-11-23T00:00:00Z"
     endpoint = {
         "specification": SPEC,
-        "url": url_for("street_reports.open311_services", fmt="xml", _external=True).rsplit("/", 1)[0],
+        "url": absolute_url("street_reports.open311_services", fmt="xml").rsplit("/", 1)[0],
         "changeset": changeset,
         "type": "production",
         "formats": ["text/xml", "application/json"],
@@ -147,16 +148,16 @@ def open311_create(fmt: str) -> Response:
     code = param("service_code")
     if code is None:
         raise ApiError(400, "service_code is required")
-    category = open311_server.category_name(code)
     lat, lon = param("lat"), param("long")
     address = param("address_string")
-    if (lat is None or lon is None) and address:
+    if (lat is None or lon is None) and address:  # before any query: the geocoder may write its cache
         location = geocode(address)
         if location is None:
             raise ApiError(400, f"address_string {address!r} could not be placed; give lat and long")
         lat, lon = str(location.latitude), str(location.longitude)
     if lat is None or lon is None:
         raise ApiError(400, "lat and long (or address_string) are required")
+    category = open311_server.category_name(code)
     description = param("description") or ""
     if len(description) > 4000:
         raise ApiError(400, "description may be at most 4000 characters")
