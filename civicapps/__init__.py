@@ -21,6 +21,9 @@ from civicapps.feeds.registry import Feed as Feed
 from civicapps.geo.postcodes import Location as Location
 from civicapps.jobs import Job as Job
 from civicapps.jobs import enqueue_job as enqueue_job
+from civicapps.notify.direct import forget_messages as forget_messages
+from civicapps.notify.direct import messages_to as messages_to
+from civicapps.notify.direct import send_message as send_message
 from civicapps.notify.render import Message as Message
 from civicapps.notify.topics import Item as Item
 from civicapps.notify.topics import Topic as Topic
@@ -55,7 +58,10 @@ __all__ = [
     "current_actor",
     "db_session",
     "enqueue_job",
+    "forget_messages",
     "hookimpl",
+    "messages_to",
     "plugin_settings",
+    "send_message",
     "staff_required",
 ]

@@ -64,8 +64,10 @@ def active_webhook(world, target):
 @pytest.mark.parametrize("queue", ["sqlite", "redis"])
 def test_sigkill_mid_delivery_loses_nothing_and_repeats_at_most_one(world_factory, queue, tmp_path, request):
     queue_url = request.getfixturevalue("redis_url") if queue == "redis" else f"sqlite:///{tmp_path / 'queue.db'}"
+    # A send that times out is retried a minute later, so a sink slowed down by a loaded machine could
+    # see a second copy the test did not wait for: give each send room, and the lease just enough.
     world = world_factory(
-        {"queue_url": queue_url}, sending_timeout_seconds=1.0, send_timeout_seconds=0.5, batch_size=20
+        {"queue_url": queue_url}, sending_timeout_seconds=3.5, send_timeout_seconds=2.0, batch_size=20
     )
     active_webhook(world, world.sink.url("/hook"))
     world.ingest(new=[world.add(f"Sighting {n:04d}") for n in range(1000)])
@@ -80,7 +82,7 @@ def test_sigkill_mid_delivery_loses_nothing_and_repeats_at_most_one(world_factor
     killed_at = len(world.sink.messages)
     assert 0 < killed_at < 1000, f"the kill must land mid-delivery (sink had {killed_at})"
 
-    time.sleep(1.5)  # past sending_timeout_seconds: the dead worker's claimed rows may be re-claimed
+    time.sleep(4.0)  # past sending_timeout_seconds: the dead worker's claimed rows may be re-claimed
     second = start_worker(world, log)
     try:
         deadline = time.monotonic() + 90

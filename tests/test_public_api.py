@@ -27,8 +27,11 @@ PUBLIC_API = {
     "current_actor",
     "db_session",
     "enqueue_job",
+    "forget_messages",
     "hookimpl",
+    "messages_to",
     "plugin_settings",
+    "send_message",
     "staff_required",
 }
 

@@ -3,9 +3,12 @@ import re
 
 import pytest
 from flask import Blueprint
+from sqlalchemy import text
 
 from civicapps import Link, current_actor, hookimpl, staff_required
+from civicapps import auth
 from civicapps.auth import create_user
+from civicapps.db import get_database
 
 PASSWORD = "a-long-staff-password"
 
@@ -93,6 +96,33 @@ def test_staff_login_and_logout(client):
     assert client.get("/parks/admin").status_code == 403
     client.post("/-/logout", data={"csrf_token": csrf_token(home.text)})
     assert client.get("/parks/staff").status_code == 302
+
+
+def test_login_succeeds_while_another_process_writes(app, client, monkeypatch):
+    """On SQLite a read transaction cannot turn into a write once another connection has committed
+    (a worker does, every message): signing in must not fail with "database is locked"."""
+    check = auth.check_password_hash
+
+    def check_while_a_worker_commits(hashed, password):
+        with get_database(app).engine.begin() as other:
+            other.execute(text("UPDATE core_user SET name = 'Sam Boss' WHERE email = 'boss@douglas.example'"))
+        return check(hashed, password)
+
+    monkeypatch.setattr(auth, "check_password_hash", check_while_a_worker_commits)
+    response = login(client, "officer@douglas.example")
+    assert response.status_code == 302, response.text
+
+
+def test_a_plugin_failing_in_menu_links_loses_only_its_own_links(civic_app_factory, caplog):
+    class Broken:
+        @hookimpl
+        def menu_links(self, actor):
+            raise KeyError("no such setting")
+
+    app = civic_app_factory(plugins=[("parks", Parks()), ("broken", Broken())])
+    home = app.test_client().get("/")
+    assert home.status_code == 200 and "Parks &amp; play areas" in home.text
+    assert "Plugin 'broken' failed in menu_links" in caplog.text and "KeyError" in caplog.text
 
 
 def test_admin_role_reaches_admin_pages(client):

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from civicapps.db import db_session, start_writing
 from civicapps.notify.channels import KINDS, ChannelKind, add_query, scheme_refusal
+from civicapps.notify.direct import DIRECT, message_of
 from civicapps.notify.egress import EgressPolicy, guarded
 from civicapps.notify.inbox import inbox_url
 from civicapps.notify.models import ACTIVE, CONFIRM, PENDING, Subscription
@@ -115,9 +116,9 @@ def _messages(
         by_subscription.setdefault(claimed.subscription_id, []).append(claimed)
     for subscription_id, group in by_subscription.items():
         subscription = subscriptions.get(subscription_id)
-        alerts = [r for r in group if r.kind != CONFIRM]
-        for confirmation in (r for r in group if r.kind == CONFIRM):
-            yield subscription, CONFIRM, [confirmation]
+        alerts = [r for r in group if r.kind not in (CONFIRM, DIRECT)]
+        for single in (r for r in group if r.kind in (CONFIRM, DIRECT)):
+            yield subscription, single.kind, [single]
         if subscription is not None and subscription.frequency != "instant" and alerts:
             yield subscription, "digest", alerts
         else:
@@ -128,6 +129,8 @@ def _messages(
 def send_to(app: Flask, subscription: Subscription, kind: str, rows: list[Claimed]) -> str | None:
     """Render and send one message to a subscription's channel."""
     channel = KINDS[subscription.channel]
+    if kind == DIRECT:
+        return send_direct(app, subscription, channel, rows[0])
     link = links(app, subscription, confirm=kind == CONFIRM)
     notification = Notification(
         kind=kind,
@@ -152,6 +155,15 @@ def send_to(app: Flask, subscription: Subscription, kind: str, rows: list[Claime
             check_scheme=False,
         )
     return send(app, _url(app, subscription, channel, link["unsubscribe_url"], rows[0].id), message, channel.format)
+
+
+def send_direct(app: Flask, subscription: Subscription, channel: ChannelKind, claimed: Claimed) -> str | None:
+    """Send a direct message as its plugin wrote it: no unsubscribe links, since nobody subscribed."""
+    message, body_format = message_of(claimed.payload, channel.format)
+    if notify_settings(app).dev_inbox:
+        url = inbox_url(app, channel.name, channel.mask(subscription.target))
+        return send(app, url, message, body_format, check_scheme=False)
+    return send(app, channel.build(subscription.target, notify_settings(app)), message, body_format)
 
 
 def _url(app: Flask, subscription: Subscription, channel: ChannelKind, unsubscribe_url: str, message_id: int) -> str:

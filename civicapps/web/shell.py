@@ -35,11 +35,20 @@ def install_shell(app: Flask) -> None:
 
 
 def navigation() -> list[tuple[str, list[Link]]]:
-    """Each plugin's menu links for the current visitor, in plugin order; asked once per request."""
+    """Each plugin's menu links for the current visitor, in plugin order; asked once per request.
+
+    Every page (error pages too) shows the navigation, so a plugin whose ``menu_links`` fails loses
+    its own links, logged, rather than taking every page of the site down with it.
+    """
     if "_civicapps_navigation" not in g:
         registry = current_app.extensions["civicapps"].registry
-        links = registry.call_each("menu_links", app=current_app, actor=current_actor())
-        g._civicapps_navigation = [(name, list(items)) for name, items in links.items() if items]
+        links: dict[str, list[Link]] = {}
+        for name, call in registry.calls("menu_links", app=current_app, actor=current_actor()):
+            try:
+                links[name] = list(call() or [])
+            except Exception:
+                current_app.logger.exception("Plugin '%s' failed in menu_links; its links are left out", name)
+        g._civicapps_navigation = [(name, links[name]) for name in registry.plugins if links.get(name)]
     return g._civicapps_navigation
 
 

@@ -12,7 +12,7 @@ import re
 import secrets
 from datetime import UTC, date, datetime, timedelta
 
-from flask import current_app, url_for
+from flask import url_for
 from sqlalchemy import delete, select
 
 from civicapps import db_session
@@ -24,7 +24,6 @@ from civicapps_organogram.models import (
     Group,
     Invitation,
     Membership,
-    OutboxMessage,
     Person,
     Post,
 )
@@ -83,7 +82,7 @@ def request_to_join(person: Person, group: Group) -> Membership:
     link = url_for("organogram.manage", group_id=group.id, _external=True)
     for email in admin_emails(group):
         notify.send(
-            current_app,
+            "join-request",
             email,
             f"Request to join {group.name}",
             f"Someone has asked to join {group.name}. Approve or decline the request at {link}",
@@ -97,7 +96,7 @@ def approve(membership: Membership, group: Group) -> None:
     if person is not None and person.email:
         link = url_for("organogram.group_page", group_id=group.id, _external=True)
         notify.send(
-            current_app,
+            "joined",
             person.email,
             f"You have joined {group.name}",
             f"An admin of {group.name} approved your request to join. See the group at {link}",
@@ -120,7 +119,7 @@ def invite(group: Group, email: str | None, days: int) -> Invitation:
     if email:
         link = url_for("organogram.accept_invitation", code=invitation.code, _external=True)
         notify.send(
-            current_app,
+            "invitation",
             email,
             f"Invitation to join {group.name}",
             f"You are invited to join {group.name}. Follow this link to accept: {link}\n"
@@ -201,7 +200,7 @@ def hand_over(post: Post, group: Group, to: Person, today: date | None = None) -
         previous = session.get(Person, holding.person_id) if holding.person_id else None
         if previous is not None and previous.email and previous.id != to.id:
             notify.send(
-                current_app,
+                "handed-over",
                 previous.email,
                 f"You have handed over {post.label}",
                 f"You no longer hold the post {post.label} in {group.name} from {today:%d %B %Y}. {link}",
@@ -209,7 +208,7 @@ def hand_over(post: Post, group: Group, to: Person, today: date | None = None) -
     session.add(Membership(person_id=to.id, group_id=group.id, post_id=post.id, status=ACTIVE, start_date=today))
     if to.email:
         notify.send(
-            current_app,
+            "post-holder",
             to.email,
             f"You now hold {post.label} in {group.name}",
             f"You hold the post {post.label} in {group.name} from {today:%d %B %Y}. Your name is not shown "
@@ -236,5 +235,5 @@ def erase(person: Person) -> None:
             membership.end_date = today
     if person.email:
         session.execute(delete(Invitation).where(Invitation.email == person.email))
-        session.execute(delete(OutboxMessage).where(OutboxMessage.to_email == person.email))
+        notify.forget(person.email)
     session.delete(person)

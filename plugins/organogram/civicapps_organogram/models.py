@@ -152,16 +152,4 @@ class Invitation(Model):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class OutboxMessage(Model):
-    """A message the plugin would send; see :mod:`civicapps_organogram.notify`."""
-
-    __tablename__ = "organogram_outbox"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    to_email: Mapped[str] = mapped_column(String(254), index=True)
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-
-
-ALL_MODELS: list[type[Model]] = [Group, Post, JuniorRole, Person, Membership, Invitation, OutboxMessage]
+ALL_MODELS: list[type[Model]] = [Group, Post, JuniorRole, Person, Membership, Invitation]

@@ -1,23 +1,53 @@
-"""The one way this plugin tells people things: confirmation links, invitations, approvals, hand-overs.
-
-For now every message is recorded in the ``organogram_outbox`` table and nothing is delivered: the core
-notifications layer (apprise delivery behind an egress guard, retries, unsubscribe links) is being
-built separately. When it lands, :func:`send` is switched to hand the message to it, and no caller
-changes. Tests read the outbox to follow links and to check who was told what.
+"""The one way this plugin tells people things: confirmation and sign-in links, invitations, join
+requests, approvals, hand-overs. All go by email through the core notifications layer
+(:func:`civicapps.send_message`): the outbox, a worker, retries and the egress guard.
 """
 
 from __future__ import annotations
 
-from flask import Flask
+import uuid
+from datetime import UTC, datetime, timedelta
 
-from civicapps import db_session
-from civicapps_organogram.models import OutboxMessage
+from flask import abort, current_app
+
+from civicapps import CivicappsError, forget_messages, messages_to, send_message
+from civicapps_organogram.identity import normalise_email
+
+#: Every message key starts with this, so a person's messages can be listed and erased (UK GDPR).
+KEY_PREFIX = "organogram:"
 
 
-def send(app: Flask, to_email: str, subject: str, body: str) -> None:
-    """Queue one plain-text message to ``to_email`` (added to the caller's transaction, not committed).
+def send(purpose: str, to_email: str, subject: str, body: str) -> None:
+    """Queue one plain-text email to ``to_email`` in the caller's transaction (sent once it commits).
 
-    ``app`` is unused until the core notifications layer takes over delivery; it is part of the
-    signature so that switch does not touch the callers.
+    ``purpose`` ("sign-in", "invitation"...) is part of the message key, so limits can count by it.
+
+    Each call is a new message: every caller acts on a form submitted once, inside one transaction,
+    so there is no natural key to deduplicate on. Addresses are lower-cased, as everywhere in this
+    plugin, so a person's messages are found under the address their account has.
+
+    A deployment that cannot send email yet answers 503 (and the caller's changes are not committed):
+    a sign-in or confirmation link that never arrives would leave the person stuck.
     """
-    db_session().add(OutboxMessage(to_email=to_email.strip().lower(), subject=subject, body=body))
+    try:
+        key = f"{KEY_PREFIX}{purpose}:{uuid.uuid4().hex}"
+        send_message("email", normalise_email(to_email), key=key, title=subject, text=body)
+    except CivicappsError as exc:
+        current_app.logger.error("Community groups cannot send email: %s", exc)
+        abort(503, "This site cannot send email yet, so we cannot send you a link. Please contact the council.")
+
+
+def sent_to(email: str) -> list[tuple[str, str]]:
+    """(subject, ISO time queued) of every message to ``email``, for the person's own data page."""
+    return [(m.title, m.created_at.isoformat()) for m in messages_to("email", email, KEY_PREFIX)]
+
+
+def recently_sent(purpose: str, email: str, within: timedelta) -> int:
+    """How many ``purpose`` messages went to ``email`` in the last ``within``."""
+    since = datetime.now(UTC) - within
+    return len(messages_to("email", normalise_email(email), f"{KEY_PREFIX}{purpose}:", since=since))
+
+
+def forget(email: str) -> None:
+    """Erase every message to ``email`` (the caller commits)."""
+    forget_messages("email", email, KEY_PREFIX)

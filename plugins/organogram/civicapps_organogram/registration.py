@@ -56,7 +56,7 @@ def register_group(fields: dict[str, Any], registrant_email: str, address: str) 
     link = url_for("organogram.confirm_group", token=token, _external=True)
     minutes = current_settings().link_max_age_minutes
     notify.send(
-        current_app,
+        "confirm-group",
         registrant_email,
         f"Confirm your group: {group.name}",
         f"Follow this link within {minutes} minutes to confirm {group.name} and become its admin:\n{link}\n\n"

@@ -1,7 +1,8 @@
 """Shared set-up for the organogram tests: an app with the plugin, and a resident's way through it.
 
-Residents sign in and confirm groups by following links that the plugin puts in its outbox, so the
-helpers read the outbox exactly as a resident reads their email.
+Residents sign in and confirm groups by following links the plugin emails them, so the helpers read
+the messages queued in the core outbox exactly as a resident reads their email (one test delivers
+them for real to an SMTP sink).
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from pathlib import Path
 
 import civicapps_organogram as organogram
 import pytest
-from civicapps_organogram.models import OutboxMessage
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 
-from civicapps import db_session
+from civicapps import messages_to
+from civicapps.notify.direct import DirectMessage
 from civicapps.testing import AppFactory, CivicRunner
 
 PLUGIN = ("organogram", organogram)
@@ -25,24 +25,45 @@ SENIOR, JUNIOR = FIXTURES / "onr-senior.csv", FIXTURES / "onr-junior.csv"
 CSRF = re.compile(r'name="(?:[a-z]+-)?csrf_token"[^>]*value="([^"]+)"')
 
 
+def mail_config(sink_port: int = 25) -> dict[str, object]:
+    """Email through an SMTP relay on 127.0.0.1 (a real sink, or a closed port when nothing is delivered)."""
+    return {
+        "plugins": {
+            "notify": {
+                "mail_url": f"mailto://127.0.0.1:{sink_port}?from=groups@council.example&mode=insecure",
+                "egress_allow": [f"127.0.0.1:{sink_port}"],
+            }
+        }
+    }
+
+
+@pytest.fixture
+def civic_app_factory(civic_app_factory: AppFactory) -> AppFactory:
+    """The core factory, with email configured: the plugin emails sign-in and confirmation links."""
+
+    def make(*, config: dict | None = None, mail_port: int = 25, **kwargs: object) -> Flask:
+        merged = {**mail_config(mail_port), **(config or {})}
+        merged["plugins"] = {**mail_config(mail_port)["plugins"], **(config or {}).get("plugins", {})}
+        return civic_app_factory(config=merged, **kwargs)
+
+    return make
+
+
 @pytest.fixture
 def app(civic_app_factory: AppFactory) -> Flask:
     return civic_app_factory(plugins=[PLUGIN])
 
 
-def messages(app: Flask, to: str | None = None) -> list[OutboxMessage]:
-    """What the plugin would have sent (to ``to``), oldest first."""
-    with app.app_context():
-        query = select(OutboxMessage).order_by(OutboxMessage.id)
-        if to:
-            query = query.where(OutboxMessage.to_email == to)
-        return list(db_session().scalars(query))
+def messages(app: Flask, to: str) -> list[DirectMessage]:
+    """What the plugin has emailed to ``to``, oldest first."""
+    with app.test_request_context():
+        return messages_to("email", to, "organogram:")
 
 
-def link_in(message: OutboxMessage) -> str:
+def link_in(message: DirectMessage) -> str:
     """The path of the first link in a message (the test client needs no host)."""
-    url = re.search(r"https?://[^\s]+", message.body)
-    assert url, message.body
+    url = re.search(r"https?://[^\s]+", message.text)
+    assert url, message.text
     return re.sub(r"^https?://[^/]+", "", url.group(0))
 
 

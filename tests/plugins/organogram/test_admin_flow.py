@@ -50,7 +50,7 @@ def test_registration_is_confirmed_by_the_emailed_link(app: Flask) -> None:
     assert "Port Erin Beach Cleans" not in client.get("/organogram/").get_data(as_text=True)  # not published yet
     assert client.get("/organogram/groups/1").status_code == 404
     [message] = messages(app, ADMIN)
-    assert message.subject == "Confirm your group: Port Erin Beach Cleans"
+    assert message.title == "Confirm your group: Port Erin Beach Cleans"
     link = link_in(message)
     assert "Publish the group and become its admin?" in client.get(link).get_data(as_text=True)
     response = post_form(client, link)
@@ -104,8 +104,8 @@ def test_invitation_by_code_and_by_email_link(app: Flask) -> None:
     group_id = register_group(app, admin, ADMIN)
     page = f"/organogram/groups/{group_id}/manage"
     post_form(admin, page, f"/organogram/groups/{group_id}/invitations", **{"invite-email": MEMBER})
-    [invitation] = [m for m in messages(app, MEMBER) if m.subject.startswith("Invitation")]
-    code = re.search(r"the code (\S+) on", invitation.body).group(1)
+    [invitation] = [m for m in messages(app, MEMBER) if m.title.startswith("Invitation")]
+    code = re.search(r"the code (\S+) on", invitation.text).group(1)
     assert code in admin.get(page).get_data(as_text=True)
     member = app.test_client()
     sign_in(app, member, MEMBER)
@@ -125,12 +125,12 @@ def test_join_request_is_approved_and_everyone_is_told(app: Flask) -> None:
     sign_in(app, member, MEMBER)
     post_form(member, f"/organogram/groups/{group_id}", f"/organogram/groups/{group_id}/join")
     assert "You have asked to join" in member.get(f"/organogram/groups/{group_id}").get_data(as_text=True)
-    assert messages(app, ADMIN)[-1].subject == "Request to join Friends of Athol Park"
+    assert messages(app, ADMIN)[-1].title == "Request to join Friends of Athol Park"
     with app.app_context():
         request_id = db_session().scalar(select(Membership.id).where(Membership.status == "requested"))
     page = f"/organogram/groups/{group_id}/manage"
     assert post_form(admin, page, f"/organogram/groups/{group_id}/requests/{request_id}/approve").status_code == 302
-    assert messages(app, MEMBER)[-1].subject == "You have joined Friends of Athol Park"
+    assert messages(app, MEMBER)[-1].title == "You have joined Friends of Athol Park"
     assert "You are a member of this group." in member.get(f"/organogram/groups/{group_id}").get_data(as_text=True)
 
 
@@ -182,8 +182,8 @@ def test_posts_reporting_lines_and_hand_over_keep_history(app: Flask) -> None:
         )
     assert [person for person, _ in history] == [ann, bob]
     assert history[0][1] is not None and history[1][1] is None
-    assert messages(app, ADMIN)[-1].subject == "You have handed over Chair"
-    assert messages(app, MEMBER)[-1].subject == "You now hold Chair in Friends of Athol Park"
+    assert messages(app, ADMIN)[-1].title == "You have handed over Chair"
+    assert messages(app, MEMBER)[-1].title == "You now hold Chair in Friends of Athol Park"
     public = app.test_client().get(f"/organogram/groups/{group_id}").get_data(as_text=True)
     assert "<strong>Chair</strong>: not disclosed" in public  # nobody opted in to showing their name
     assert "<strong>Treasurer</strong>: vacant" in public
@@ -238,7 +238,7 @@ def test_a_second_user_cannot_change_someone_elses_group(app: Flask, two_groups)
     with app.app_context():
         assert db_session().scalar(select(Group.status).where(Group.id == ann_group)) == "active"
         assert [p.label for p in db_session().scalars(select(Post))] == ["Chair"]
-    assert not [m for m in messages(app, OTHER) if m.subject.startswith("Invitation")]
+    assert not [m for m in messages(app, OTHER) if m.title.startswith("Invitation")]
 
 
 def test_forged_requests_without_a_good_csrf_token_are_refused(app: Flask, two_groups) -> None:  # noqa: ANN001

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import abort, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from civicapps import db_session
@@ -23,11 +24,13 @@ from civicapps_organogram.identity import (
     sign_out,
 )
 from civicapps_organogram.membership import erase
-from civicapps_organogram.models import Group, Membership, OutboxMessage, Post
+from civicapps_organogram.models import Group, Membership, Post
 from civicapps_organogram.settings import current_settings
 from civicapps_organogram.views.blueprint import bp, message
 
 SIGN_IN = "sign-in"
+#: Sign-in links are emailed to any address typed in: without a limit we could be used to flood a mailbox.
+SIGN_IN_LINKS_PER_HOUR = 5
 
 
 @bp.route("/sign-in", methods=["GET", "POST"], endpoint="sign_in")
@@ -35,11 +38,17 @@ def sign_in_page() -> Any:
     form = SignInForm()
     if form.validate_on_submit():
         email = form.email.data or ""
+        if notify.recently_sent(SIGN_IN, email, timedelta(hours=1)) >= SIGN_IN_LINKS_PER_HOUR:
+            form.email.errors.append(
+                "We have sent several sign-in links to this address in the last hour. "
+                "Use the newest one, or try again in an hour."
+            )
+            return render_template("organogram/sign_in.html", title="Sign in", form=form), 429
         token = make_token(SIGN_IN, {"e": email.strip().lower(), "n": safe_next(request.args.get("next"))})
         link = url_for("organogram.use_sign_in_link", token=token, _external=True)
         minutes = current_settings().link_max_age_minutes
         notify.send(
-            current_app,
+            SIGN_IN,
             email,
             "Your sign-in link",
             f"Follow this link within {minutes} minutes to sign in to community groups:\n{link}\n\n"
@@ -100,7 +109,6 @@ def my_data() -> str:
 def my_data_json() -> Any:
     """Everything stored about the signed-in person (UK GDPR right of access)."""
     person = current_person()
-    messages = db_session().scalars(select(OutboxMessage).where(OutboxMessage.to_email == person.email))
     return jsonify(
         person={"email": person.email, "name": person.name, "created_at": person.created_at.isoformat()},
         memberships=[
@@ -115,7 +123,7 @@ def my_data_json() -> Any:
             }
             for m, group, post in _holdings(person.id)
         ],
-        messages=[{"subject": m.subject, "sent_at": m.created_at.isoformat()} for m in messages],
+        messages=[{"subject": subject, "sent_at": sent_at} for subject, sent_at in notify.sent_to(person.email)],
     )
 
 
