@@ -191,10 +191,12 @@ def add_abuser(email: str, note: str = "") -> int:
     session = db_session()
     if session.scalar(select(Abuser.id).where(Abuser.email == email)) is None:
         session.add(Abuser(email=email, note=note.strip()))
+    plain = {"synchronize_session": False}
     hidden = session.execute(update(Report).where(Report.email == email, Report.hidden.is_(False))
-                             .values(hidden=True)).rowcount
-    session.execute(update(Update).where(Update.email == email).values(state="hidden"))
+                             .values(hidden=True), execution_options=plain).rowcount
+    session.execute(update(Update).where(Update.email == email).values(state="hidden"), execution_options=plain)
     reports = select(Report.id).where(Report.email == email).scalar_subquery()
     session.execute(update(Delivery).where(Delivery.report_id.in_(reports), Delivery.state == "pending")
-                    .values(state="skipped"))
+                    .values(state="skipped"), execution_options=plain)
+    session.expire_all()
     return hidden

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from flask import current_app
 
+from civicapps import send_message
+
 from civicapps_street_reports.links import CONFIRM_DAYS, absolute_url, make_token
 from civicapps_street_reports.models import Delivery, Report, Update
 from civicapps_street_reports.settings import NAME
@@ -18,7 +20,6 @@ from civicapps_street_reports.states import label
 
 def send(channel: str, target: str, *, key: str, title: str, text: str) -> bool:
     """Queue one plain-text message (False if ``key`` was already queued to ``target``)."""
-    from civicapps import send_message  # TODO(merge): top-level import once core's direct messages are on main
     return send_message(channel, target, key=f"{NAME}:{key}", title=title, text=text)
 
 

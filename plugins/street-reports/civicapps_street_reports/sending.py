@@ -49,7 +49,10 @@ def _claim(now: datetime) -> Delivery | None:
         candidate = session.scalar(select(Delivery.id).where(*due).order_by(Delivery.next_attempt_at).limit(1))
         if candidate is None:
             return None
-        taken = session.execute(update(Delivery).where(Delivery.id == candidate, *due).values(claimed_at=now))
+        taken = session.execute(
+            update(Delivery).where(Delivery.id == candidate, *due).values(claimed_at=now),
+            execution_options={"synchronize_session": False},
+        )
         session.commit()
         if taken.rowcount:
             return session.get(Delivery, candidate)
