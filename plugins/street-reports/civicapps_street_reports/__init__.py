@@ -5,6 +5,7 @@ its point, by email, by Open311 POST to the body's back office, or to staff here
 reports and areas through the core's alerts, and back offices push status updates to our Open311
 server. This module only wires the plugin into the host's hooks.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -53,10 +54,18 @@ def register_topics(app: Flask) -> list[Topic]:
 def register_jobs(app: Flask) -> list[Job]:
     return [
         Job("send", sending.send_due, cron="* * * * *", description="send confirmed reports to their bodies"),
-        Job("tokens", sending.resolve_tokens, cron="*/10 * * * *",
-            description="ask batch Open311 back offices for the ids of reports they took"),
-        Job("failure_summary", sending.failure_summary, cron="0 8 * * *",
-            description="email staff the reports that could not be sent"),
+        Job(
+            "tokens",
+            sending.resolve_tokens,
+            cron="*/10 * * * *",
+            description="ask batch Open311 back offices for the ids of reports they took",
+        ),
+        Job(
+            "failure_summary",
+            sending.failure_summary,
+            cron="0 8 * * *",
+            description="email staff the reports that could not be sent",
+        ),
     ]
 
 

@@ -5,6 +5,7 @@ suggestions). Our own writes reach matching the way a feed's do: after committin
 announces the report ids as new or changed records of its ``street_reports.report`` dataset, and
 the notify worker matches them against subscriptions, once per report (new) or per update (changed).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
@@ -74,10 +75,22 @@ def load_updates(app: Flask, ids: Sequence[Any]) -> Iterator[Item]:
 
 def topics() -> list[Topic]:
     return [
-        Topic("new", "New street reports near you", DATASET, load_new,
-              description="Problems residents report near a place or in an area you choose."),
-        Topic("updates", "Updates on a street report", DATASET, load_updates, matcher="key", events=("changed",),
-              description="Each change of state or comment on one report."),
+        Topic(
+            "new",
+            "New street reports near you",
+            DATASET,
+            load_new,
+            description="Problems residents report near a place or in an area you choose.",
+        ),
+        Topic(
+            "updates",
+            "Updates on a street report",
+            DATASET,
+            load_updates,
+            matcher="key",
+            events=("changed",),
+            description="Each change of state or comment on one report.",
+        ),
     ]
 
 

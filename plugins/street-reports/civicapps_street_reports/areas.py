@@ -5,6 +5,7 @@ national roads agency, both take a category at the same spot). Lookups use a sha
 every area, built once and rebuilt only when the areas change, so routing a report costs
 microseconds however many boundaries are loaded.
 """
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ Each entry names its body and says how reports reach it. Extra questions follow 
 definition (``code``, ``datatype``, ``required``, ``values``) so the same definition is asked on our
 form, published by our Open311 server and sent as ``attribute[code]`` to the body's back office.
 """
+
 from __future__ import annotations
 
 import json

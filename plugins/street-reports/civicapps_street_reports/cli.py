@@ -1,4 +1,5 @@
 """``civicapps street-reports ...``: load boundaries, categories and streets; look at reports."""
+
 from __future__ import annotations
 
 import hashlib
@@ -87,7 +88,9 @@ def import_categories(file: Path) -> None:
     except CivicappsError as exc:
         raise click.ClickException(str(exc)) from None
     _problems(result.problems)
-    click.echo(f"{file.name}: {result.added} categories added, {result.changed} updated, {len(result.problems)} skipped.")
+    click.echo(
+        f"{file.name}: {result.added} categories added, {result.changed} updated, {len(result.problems)} skipped."
+    )
 
 
 @categories_group.command("list")
@@ -113,8 +116,14 @@ def bodies_group() -> None:
 @click.argument("body")
 @click.option("--endpoint", required=True, help="Base URL of the back office's GeoReport v2 API (https://...).")
 @click.option("--jurisdiction", help="jurisdiction_id the back office expects, if any.")
-@click.option("--format", "fmt", type=click.Choice(["xml", "json"]), default="xml", show_default=True,
-              help="Format to talk to the back office in (every GeoReport v2 server speaks XML).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xml", "json"]),
+    default="xml",
+    show_default=True,
+    help="Format to talk to the back office in (every GeoReport v2 server speaks XML).",
+)
 @click.option(
     "--api-key-env",
     metavar="NAME",

@@ -6,6 +6,7 @@ objects, and nested lists (``attributes``, ``values``, ``endpoints``, ``formats`
 child names of lists are the singular forms below. Booleans are ``true``/``false``; a missing
 optional field is an empty element in XML and ``null`` in JSON.
 """
+
 from __future__ import annotations
 
 import json
@@ -71,7 +72,9 @@ def to_xml(root: str, value: Any) -> bytes:
     else:
         for key, child in value.items():
             _element(tree, key, child)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(tree, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(
+        tree, encoding="utf-8", xml_declaration=False
+    )
 
 
 def respond(fmt: str, root: str, value: Any, status: int = 200) -> Response:

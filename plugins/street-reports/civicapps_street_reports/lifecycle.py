@@ -4,6 +4,7 @@ Every update goes through :func:`apply`, which moves the report's state, records
 responded and when the report closed (for response times), tells the reporter, and, once committed,
 lets followers' alerts match (:func:`published`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,14 +39,31 @@ def _store_photos(report: Report, update_id: int, uploads: list[tuple[str, bytes
     cleaned = []
     for number, (filename, data) in enumerate(uploads, start=1):
         try:
-            cleaned.append(photos.clean(data, filename or f"Photo {number}", max_bytes=settings.max_photo_bytes,
-                                        max_pixels=settings.max_photo_pixels, max_side=settings.photo_max_side))
+            cleaned.append(
+                photos.clean(
+                    data,
+                    filename or f"Photo {number}",
+                    max_bytes=settings.max_photo_bytes,
+                    max_pixels=settings.max_photo_pixels,
+                    max_side=settings.photo_max_side,
+                )
+            )
         except photos.PhotoError as exc:
             raise Refused({"photos": str(exc)[0].upper() + str(exc)[1:]}) from None
     for position, photo in enumerate(cleaned):
-        db_session().add(Photo(report_id=report.id, update_id=update_id, position=position,
-                               content_type=photo.content_type, data=photo.data, thumbnail=photo.thumbnail,
-                               width=photo.width, height=photo.height, sha256=photo.sha256))
+        db_session().add(
+            Photo(
+                report_id=report.id,
+                update_id=update_id,
+                position=position,
+                content_type=photo.content_type,
+                data=photo.data,
+                thumbnail=photo.thumbnail,
+                width=photo.width,
+                height=photo.height,
+                sha256=photo.sha256,
+            )
+        )
 
 
 def resident_update(report: Report, draft: UpdateDraft, client: str) -> Update:
@@ -71,9 +89,17 @@ def resident_update(report: Report, draft: UpdateDraft, client: str) -> Update:
     session = db_session()
     email = draft.email.strip().lower()
     status = {"fixed": "fixed", "reopen": "open"}.get(draft.mark)
-    item = Update(report_id=report.id, role="reporter" if email == report.email else "resident",
-                  name=draft.name.strip()[:200], email=email, show_name=draft.show_name, text=text,
-                  status=status, state="unconfirmed", created_at=utcnow())
+    item = Update(
+        report_id=report.id,
+        role="reporter" if email == report.email else "resident",
+        name=draft.name.strip()[:200],
+        email=email,
+        show_name=draft.show_name,
+        text=text,
+        status=status,
+        state="unconfirmed",
+        created_at=utcnow(),
+    )
     session.add(item)
     session.flush()
     _store_photos(report, item.id, draft.photos or [])
@@ -126,9 +152,18 @@ def staff_update(report: Report, actor: Actor, status: str, text: str, when: dat
         raise Refused({"text": "Keep the comment to 4,000 characters"})
     if status == report.status and not text.strip():
         raise Refused({"text": "Write a comment, or choose a different state"})
-    item = Update(report_id=report.id, role="staff", name=actor.name, text=text.strip(),
-                  status=status if status != report.status else None, state="confirmed",
-                  created_at=when or utcnow(), confirmed_at=utcnow(), staff_id=actor.id, show_name=False)
+    item = Update(
+        report_id=report.id,
+        role="staff",
+        name=actor.name,
+        text=text.strip(),
+        status=status if status != report.status else None,
+        state="confirmed",
+        created_at=when or utcnow(),
+        confirmed_at=utcnow(),
+        staff_id=actor.id,
+        show_name=False,
+    )
     db_session().add(item)
     db_session().flush()
     apply(report, item)
@@ -153,8 +188,15 @@ def moderate(report: Report, actor: Actor, *, title: str, details: str, reason: 
         raise Refused({"title" if not title else "details": "Keep a summary and a description"})
     if (title, details) == (report.title, report.details):
         return False
-    db_session().add(Moderation(report_id=report.id, action="edit", staff_id=actor.id, reason=reason.strip(),
-                                original={"title": report.title, "details": report.details}))
+    db_session().add(
+        Moderation(
+            report_id=report.id,
+            action="edit",
+            staff_id=actor.id,
+            reason=reason.strip(),
+            original={"title": report.title, "details": report.details},
+        )
+    )
     report.title, report.details = title[:200], details
     return True
 
@@ -162,14 +204,29 @@ def moderate(report: Report, actor: Actor, *, title: str, details: str, reason: 
 def set_hidden(report: Report, actor: Actor, hidden: bool, reason: str) -> None:
     if report.hidden == hidden:
         return
-    db_session().add(Moderation(report_id=report.id, action="hide" if hidden else "unhide", staff_id=actor.id,
-                                reason=reason.strip(), original={"hidden": report.hidden}))
+    db_session().add(
+        Moderation(
+            report_id=report.id,
+            action="hide" if hidden else "unhide",
+            staff_id=actor.id,
+            reason=reason.strip(),
+            original={"hidden": report.hidden},
+        )
+    )
     report.hidden = hidden
 
 
 def hide_update(item: Update, actor: Actor, reason: str) -> None:
-    db_session().add(Moderation(report_id=item.report_id, update_id=item.id, action="hide", staff_id=actor.id,
-                                reason=reason.strip(), original={"state": item.state, "text": item.text}))
+    db_session().add(
+        Moderation(
+            report_id=item.report_id,
+            update_id=item.id,
+            action="hide",
+            staff_id=actor.id,
+            reason=reason.strip(),
+            original={"state": item.state, "text": item.text},
+        )
+    )
     item.state = "hidden"
 
 
@@ -177,8 +234,16 @@ def redact_photo(photo: Photo, actor: Actor, reason: str) -> None:
     """Black the photo out, keeping the original for moderators only."""
     if photo.redacted:
         return
-    db_session().add(Moderation(report_id=photo.report_id, photo_id=photo.id, action="redact", staff_id=actor.id,
-                                reason=reason.strip(), original_photo=photo.data))
+    db_session().add(
+        Moderation(
+            report_id=photo.report_id,
+            photo_id=photo.id,
+            action="redact",
+            staff_id=actor.id,
+            reason=reason.strip(),
+            original_photo=photo.data,
+        )
+    )
     photo.data, photo.thumbnail = photos.redacted(photo.data), photos.redacted(photo.thumbnail)
     photo.redacted = True
 
@@ -192,11 +257,15 @@ def add_abuser(email: str, note: str = "") -> int:
     if session.scalar(select(Abuser.id).where(Abuser.email == email)) is None:
         session.add(Abuser(email=email, note=note.strip()))
     plain = {"synchronize_session": False}
-    hidden = session.execute(update(Report).where(Report.email == email, Report.hidden.is_(False))
-                             .values(hidden=True), execution_options=plain).rowcount
+    hidden = session.execute(
+        update(Report).where(Report.email == email, Report.hidden.is_(False)).values(hidden=True),
+        execution_options=plain,
+    ).rowcount
     session.execute(update(Update).where(Update.email == email).values(state="hidden"), execution_options=plain)
     reports = select(Report.id).where(Report.email == email).scalar_subquery()
-    session.execute(update(Delivery).where(Delivery.report_id.in_(reports), Delivery.state == "pending")
-                    .values(state="skipped"), execution_options=plain)
+    session.execute(
+        update(Delivery).where(Delivery.report_id.in_(reports), Delivery.state == "pending").values(state="skipped"),
+        execution_options=plain,
+    )
     session.expire_all()
     return hidden

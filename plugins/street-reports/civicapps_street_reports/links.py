@@ -3,6 +3,7 @@
 Links are itsdangerous tokens signed with the app's secret key and a purpose, so a link for one
 thing can never be used for another, and nothing needs storing to check them.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -6,12 +6,12 @@ outbox inside the caller's transaction (sent after commit by a worker, through t
 retried, and never twice for one ``key``). Texts are templates under
 ``street_reports/messages/``, so a council can reword them in ``instance/templates``.
 """
+
 from __future__ import annotations
 
 from flask import current_app
 
 from civicapps import send_message
-
 from civicapps_street_reports.links import CONFIRM_DAYS, absolute_url, make_token
 from civicapps_street_reports.models import Delivery, Report, Update
 from civicapps_street_reports.settings import NAME
@@ -58,8 +58,13 @@ def report_to_body(delivery: Delivery, also: list[str], photo_urls: list[str]) -
         questions=delivery.category.extra_questions or [],
         url=absolute_url("street_reports.report_page", report_id=report.id),
     )
-    return send("email", delivery.category.email or "", key=f"report:{report.id}:body:{delivery.body_id}",
-                title=title, text=text)
+    return send(
+        "email",
+        delivery.category.email or "",
+        key=f"report:{report.id}:body:{delivery.body_id}",
+        title=title,
+        text=text,
+    )
 
 
 def report_updated(report: Report, update: Update) -> None:

@@ -4,6 +4,7 @@ queue, photos, updates, moderation history and the abuse list.
 Names follow FixMyStreet where it helps a council moving over (body, category, update) and the
 Open311 spec where the data goes over the wire (service code, jurisdiction).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -306,7 +307,18 @@ class Place(Model):
 
 
 ALL_MODELS: list[type[Model]] = [
-    Body, Area, Category, Report, Delivery, Photo, Update, Moderation, Abuser, Submission, ResponseTemplate, Place
+    Body,
+    Area,
+    Category,
+    Report,
+    Delivery,
+    Photo,
+    Update,
+    Moderation,
+    Abuser,
+    Submission,
+    ResponseTemplate,
+    Place,
 ]
 
 

@@ -5,6 +5,7 @@ POST ``requests.xml`` (or ``.json``) with the form fields the spec names, ``api_
 ``attribute[fixmystreet_id]`` (what back offices built for FixMyStreet look for). The answer is the
 back office's ``service_request_id``, or a ``token`` to exchange for one later (``tokens/{token}``).
 """
+
 from __future__ import annotations
 
 import requests
@@ -53,7 +54,9 @@ def _first_request(response: requests.Response) -> dict[str, str]:
     return {child.tag: (child.text or "").strip() for child in request}
 
 
-def request_params(body: Body, category: Category, report: Report, report_url: str, photo_urls: list[str]) -> list[tuple[str, str]]:
+def request_params(
+    body: Body, category: Category, report: Report, report_url: str, photo_urls: list[str]
+) -> list[tuple[str, str]]:
     """The form fields of a POST requests call, repeated keys allowed (multivaluelist answers)."""
     first, _, last = (report.name or "").strip().partition(" ")
     params: list[tuple[str, str]] = [
@@ -71,8 +74,11 @@ def request_params(body: Body, category: Category, report: Report, report_url: s
     if body.open311_jurisdiction:
         params.append(("jurisdiction_id", body.open311_jurisdiction))
     if not report.anonymous:
-        params += [(k, v) for k, v in (("email", report.email), ("first_name", first), ("last_name", last),
-                                        ("phone", report.phone)) if v]
+        params += [
+            (k, v)
+            for k, v in (("email", report.email), ("first_name", first), ("last_name", last), ("phone", report.phone))
+            if v
+        ]
     if report.location_text:
         params.append(("address_string", report.location_text))
     if photo_urls:
@@ -88,8 +94,7 @@ def request_params(body: Body, category: Category, report: Report, report_url: s
 def post_request(body: Body, params: list[tuple[str, str]]) -> tuple[str | None, str | None]:
     """POST one service request; returns (service_request_id, token), one of them set."""
     try:
-        response = requests.post(_url(body, "requests"), data=params, timeout=TIMEOUT_SECONDS,
-                                 allow_redirects=False)
+        response = requests.post(_url(body, "requests"), data=params, timeout=TIMEOUT_SECONDS, allow_redirects=False)
     except requests.RequestException as exc:
         raise Open311Error(f"Could not reach the back office: {type(exc).__name__}") from None
     if response.status_code >= 300:
@@ -105,8 +110,9 @@ def request_id_for_token(body: Body, token: str) -> str | None:
     """The service_request_id a batch back office has assigned for ``token`` yet, if any."""
     params = {"jurisdiction_id": body.open311_jurisdiction} if body.open311_jurisdiction else {}
     try:
-        response = requests.get(_url(body, f"tokens/{token}"), params=params, timeout=TIMEOUT_SECONDS,
-                                allow_redirects=False)
+        response = requests.get(
+            _url(body, f"tokens/{token}"), params=params, timeout=TIMEOUT_SECONDS, allow_redirects=False
+        )
     except requests.RequestException as exc:
         raise Open311Error(f"Could not reach the back office: {type(exc).__name__}") from None
     if response.status_code == 404:

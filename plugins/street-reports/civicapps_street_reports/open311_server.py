@@ -4,6 +4,7 @@ status updates councils' back offices push to us (mySociety's ``servicerequestup
 Only public reports are served (never unconfirmed, hidden or private-category ones), and never the
 reporter's details. Statuses collapse to the spec's ``open``/``closed``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -58,15 +59,18 @@ def services() -> list[dict[str, Any]]:
     query = select(Category).where(Category.active.is_(True)).order_by(Category.name, Category.body_id)
     found: dict[str, dict[str, Any]] = {}
     for category in db_session().scalars(query):
-        service = found.setdefault(category.service_code, {
-            "service_code": category.service_code,
-            "service_name": category.name,
-            "description": category.description or category.name,
-            "metadata": False,
-            "type": "realtime",
-            "keywords": "private" if category.private else "",
-            "group": category.group or "",
-        })
+        service = found.setdefault(
+            category.service_code,
+            {
+                "service_code": category.service_code,
+                "service_name": category.name,
+                "description": category.description or category.name,
+                "metadata": False,
+                "type": "realtime",
+                "keywords": "private" if category.private else "",
+                "group": category.group or "",
+            },
+        )
         service["metadata"] = service["metadata"] or bool(category.extra_questions)
     return list(found.values())
 
@@ -114,14 +118,20 @@ class Extras:
         self.agencies = {k: ", ".join(v) for k, v in agencies.items()}
         self.photos: dict[int, int] = {}
         for report_id, photo_id in session.execute(
-            select(Photo.report_id, Photo.id).where(Photo.report_id.in_(ids), Photo.update_id.is_(None),
-                                                    Photo.redacted.is_(False)).order_by(Photo.position.desc())
+            select(Photo.report_id, Photo.id)
+            .where(Photo.report_id.in_(ids), Photo.update_id.is_(None), Photo.redacted.is_(False))
+            .order_by(Photo.position.desc())
         ):
             self.photos[report_id] = photo_id
         self.notes: dict[int, str] = {}
         for report_id, text in session.execute(
-            select(Update.report_id, Update.text).where(Update.report_id.in_(ids), Update.state == "confirmed",
-                                                        Update.role.in_(("staff", "body")), Update.text != "")
+            select(Update.report_id, Update.text)
+            .where(
+                Update.report_id.in_(ids),
+                Update.state == "confirmed",
+                Update.role.in_(("staff", "body")),
+                Update.text != "",
+            )
             .order_by(Update.id)
         ):
             self.notes[report_id] = text
@@ -155,7 +165,10 @@ def _public() -> Any:
 
 
 def find_requests(
-    ids: list[str] | None, codes: list[str] | None, start: datetime | None, end: datetime | None,
+    ids: list[str] | None,
+    codes: list[str] | None,
+    start: datetime | None,
+    end: datetime | None,
     statuses: list[str] | None,
 ) -> list[dict[str, Any]]:
     """GET requests: by id (overriding everything else), or filtered, newest first, at most 1000 and
@@ -179,7 +192,9 @@ def find_requests(
                 raise ApiError(400, f"status must be open or closed, not {', '.join(sorted(unknown))}")
             wanted = [s for s in states.PUBLIC_STATES if states.open311_status(s) in statuses]
             query = query.where(Report.status.in_(wanted))
-    reports = db_session().scalars(query.order_by(Report.confirmed_at.desc(), Report.id.desc()).limit(MAX_REQUESTS)).all()
+    reports = (
+        db_session().scalars(query.order_by(Report.confirmed_at.desc(), Report.id.desc()).limit(MAX_REQUESTS)).all()
+    )
     extras = Extras([r.id for r in reports])
     return [request_dict(r, extras) for r in reports]
 
@@ -220,11 +235,14 @@ def push_update(body: Body, fields: dict[str, str | None]) -> tuple[Update, Repo
             raise ApiError(400, f"{name} is required")
     session = db_session()
     delivery = session.scalar(
-        select(Delivery).where(Delivery.body_id == body.id, Delivery.external_id == fields["service_request_id"]))
+        select(Delivery).where(Delivery.body_id == body.id, Delivery.external_id == fields["service_request_id"])
+    )
     if delivery is None:
         raise ApiError(404, f"service_request_id {fields['service_request_id']} not found")
     report = delivery.report
-    existing = session.scalar(select(Update).where(Update.body_id == body.id, Update.external_id == fields["update_id"]))
+    existing = session.scalar(
+        select(Update).where(Update.body_id == body.id, Update.external_id == fields["update_id"])
+    )
     if existing is not None:
         return existing, report, False
     status_key = (fields["status"] or "").strip().lower().replace(" ", "_")
@@ -235,10 +253,18 @@ def push_update(body: Body, fields: dict[str, str | None]) -> tuple[Update, Repo
     except ValueError:
         raise ApiError(400, "updated_datetime must be a W3C datetime like 2026-11-23T14:05:00Z") from None
     status = PUSHED_STATUSES[status_key]
-    item = Update(report_id=report.id, role="body", name=body.name, body_id=body.id,
-                  external_id=fields["update_id"], text=(fields.get("description") or "").strip()[:4000],
-                  status=status if status != report.status else None, state="confirmed",
-                  created_at=when, confirmed_at=utcnow())
+    item = Update(
+        report_id=report.id,
+        role="body",
+        name=body.name,
+        body_id=body.id,
+        external_id=fields["update_id"],
+        text=(fields.get("description") or "").strip()[:4000],
+        status=status if status != report.status else None,
+        state="confirmed",
+        created_at=when,
+        confirmed_at=utcnow(),
+    )
     session.add(item)
     session.flush()
     lifecycle.apply(report, item)
@@ -250,13 +276,26 @@ def updates_between(start: datetime | None, end: datetime | None) -> list[dict[s
     end = end or utcnow()
     start = start or end - timedelta(hours=2)
     query = (
-        select(Update, Report).join(Report, Report.id == Update.report_id)
-        .where(Update.state == "confirmed", Update.created_at >= start, Update.created_at <= end,
-               Report.hidden.is_(False), Report.private.is_(False))
-        .order_by(Update.created_at, Update.id).limit(MAX_REQUESTS)
+        select(Update, Report)
+        .join(Report, Report.id == Update.report_id)
+        .where(
+            Update.state == "confirmed",
+            Update.created_at >= start,
+            Update.created_at <= end,
+            Report.hidden.is_(False),
+            Report.private.is_(False),
+        )
+        .order_by(Update.created_at, Update.id)
+        .limit(MAX_REQUESTS)
     )
     return [
-        {"update_id": str(u.id), "service_request_id": str(r.id), "status": states.open311_status(r.status),
-         "updated_datetime": w3c(u.created_at), "description": u.text, "media_url": ""}
+        {
+            "update_id": str(u.id),
+            "service_request_id": str(r.id),
+            "status": states.open311_status(r.status),
+            "updated_datetime": w3c(u.created_at),
+            "description": u.text,
+            "media_url": "",
+        }
         for u, r in db_session().execute(query)
     ]

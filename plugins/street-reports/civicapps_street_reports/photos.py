@@ -6,6 +6,7 @@ no GPS, and no payload hidden in a crafted file survives. The type is decided by
 content, never by the file name or the browser's claim, and the pixel count is checked before any
 pixel is decoded, so a small file that expands to gigabytes (a decompression bomb) is refused cheaply.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -55,7 +56,9 @@ def clean(data: bytes, filename: str, *, max_bytes: int, max_pixels: int, max_si
     """
     name = filename or "the photo"
     if len(data) > max_bytes:
-        raise PhotoError(f"{name} is {len(data) / 1_048_576:.1f} MB; photos must be {max_bytes / 1_048_576:.0f} MB or smaller")
+        raise PhotoError(
+            f"{name} is {len(data) / 1_048_576:.1f} MB; photos must be {max_bytes / 1_048_576:.0f} MB or smaller"
+        )
     if not data:
         raise PhotoError(f"{name} is empty; choose the photo again")
     if _is_heif(data):

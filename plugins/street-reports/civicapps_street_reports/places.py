@@ -5,6 +5,7 @@ postcode or a street name and pick from the streets and places nearby, each with
 streets come from a gazetteer the council imports (any GeoJSON of named points or lines: OS Open
 Roads, OpenStreetMap extracts, its own street register).
 """
+
 from __future__ import annotations
 
 import json
@@ -80,7 +81,9 @@ def search(query: str, radius_m: float) -> tuple[Spot | None, list[Spot]]:
         return None, []
     location = geocode(query)
     if location is not None:
-        centre = Spot(f"The middle of {query.upper() if len(query) <= 8 else query}", location.latitude, location.longitude)
+        centre = Spot(
+            f"The middle of {query.upper() if len(query) <= 8 else query}", location.latitude, location.longitude
+        )
         return centre, nearby(location.latitude, location.longitude, radius_m)
     named = db_session().scalars(select(Place).where(Place.name.ilike(f"%{query}%")).order_by(Place.name).limit(20))
     spots = []
@@ -107,7 +110,9 @@ def nearby(lat: float, lon: float, radius_m: float, limit: int = 15) -> list[Spo
     return sorted(best.values(), key=lambda s: (s.distance_m, s.label))[:limit]
 
 
-def import_places(path: Path, name_property: str, progress: Callable[[int], None] | None = None) -> tuple[int, list[str]]:
+def import_places(
+    path: Path, name_property: str, progress: Callable[[int], None] | None = None
+) -> tuple[int, list[str]]:
     """Replace the gazetteer with the named features of a GeoJSON file; returns (stored, problems)."""
     try:
         document = json.loads(path.read_bytes())
@@ -129,8 +134,16 @@ def import_places(path: Path, name_property: str, progress: Callable[[int], None
             problems.append(f"{path.name}, feature {number}: no '{name_property}' or an empty geometry")
             continue
         min_lon, min_lat, max_lon, max_lat = geometry.bounds
-        session.add(Place(name=name[:200], geometry=json.dumps(mapping(geometry)), min_lon=min_lon,
-                          min_lat=min_lat, max_lon=max_lon, max_lat=max_lat))
+        session.add(
+            Place(
+                name=name[:200],
+                geometry=json.dumps(mapping(geometry)),
+                min_lon=min_lon,
+                min_lat=min_lat,
+                max_lon=max_lon,
+                max_lat=max_lat,
+            )
+        )
         stored += 1
         if progress is not None:
             progress(number)

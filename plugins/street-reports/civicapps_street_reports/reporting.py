@@ -5,6 +5,7 @@ Everything is checked before anything is stored: the place (inside some body's a
 the per-address rate limit. Then the report, its photos and the rate-limit mark are written in one
 transaction, so a refused submission leaves nothing behind.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -152,7 +153,9 @@ def categories_for(draft: Draft) -> tuple[float, float, list[Category]]:
     return lat, lon, chosen
 
 
-def validate(draft: Draft, settings: Settings, trusted: bool = False) -> tuple[float, float, list[Category], dict[str, Any]]:
+def validate(
+    draft: Draft, settings: Settings, trusted: bool = False
+) -> tuple[float, float, list[Category], dict[str, Any]]:
     """Check every field of a draft, collecting all the errors; returns the point, categories and answers.
 
     ``trusted`` submitters (staff, Open311 apps with a key) need not give a name and email.
@@ -248,8 +251,16 @@ def _store(draft: Draft, settings: Settings, *, trusted: bool, client: str | Non
     session.flush()
     for position, photo in enumerate(cleaned):
         session.add(
-            Photo(report_id=report.id, position=position, content_type=photo.content_type, data=photo.data,
-                  thumbnail=photo.thumbnail, width=photo.width, height=photo.height, sha256=photo.sha256)
+            Photo(
+                report_id=report.id,
+                position=position,
+                content_type=photo.content_type,
+                data=photo.data,
+                thumbnail=photo.thumbnail,
+                width=photo.width,
+                height=photo.height,
+                sha256=photo.sha256,
+            )
         )
     if client is not None:
         session.add(Submission(client=client))
@@ -279,8 +290,16 @@ def confirm(report: Report) -> bool:
     _, _, chosen = categories_for(Draft(report.lat, report.lon, report.category, "", ""))
     for category in chosen:
         state = "pending" if category.send_method != "none" else "kept"
-        session.add(Delivery(report_id=report.id, body_id=category.body_id, category_id=category.id,
-                             method=category.send_method, state=state, next_attempt_at=now))
+        session.add(
+            Delivery(
+                report_id=report.id,
+                body_id=category.body_id,
+                category_id=category.id,
+                method=category.send_method,
+                state=state,
+                next_attempt_at=now,
+            )
+        )
     return True
 
 
@@ -293,7 +312,9 @@ def after_confirm(report: Report) -> None:
     sending.wake()
 
 
-def possible_duplicates(lat: float, lon: float, category: str, radius_m: float, limit: int = 5) -> list[tuple[Report, float]]:
+def possible_duplicates(
+    lat: float, lon: float, category: str, radius_m: float, limit: int = 5
+) -> list[tuple[Report, float]]:
     """Open public reports of the same category within ``radius_m``, nearest first ("is it one of these?")."""
     min_lon, min_lat, max_lon, max_lat = degrees_box(lat, lon, radius_m)
     query = select(Report).where(

@@ -6,6 +6,7 @@ is retried 5 minutes later, then every 30 minutes, with no limit (FixMyStreet's 
 get a daily summary of what is still failing. A worker that dies mid-send leaves a claim that
 expires after ``CLAIM_MINUTES``, so the row is picked up again.
 """
+
 from __future__ import annotations
 
 import logging
@@ -43,8 +44,11 @@ def wake() -> None:
 def _claim(now: datetime) -> Delivery | None:
     session = db_session()
     stale = now - timedelta(minutes=CLAIM_MINUTES)
-    due = (Delivery.state == "pending", Delivery.next_attempt_at <= now,
-           or_(Delivery.claimed_at.is_(None), Delivery.claimed_at < stale))
+    due = (
+        Delivery.state == "pending",
+        Delivery.next_attempt_at <= now,
+        or_(Delivery.claimed_at.is_(None), Delivery.claimed_at < stale),
+    )
     while True:
         candidate = session.scalar(select(Delivery.id).where(*due).order_by(Delivery.next_attempt_at).limit(1))
         if candidate is None:
@@ -86,8 +90,13 @@ def send_one(delivery: Delivery) -> bool:
         delivery.next_attempt_at = now + retry_after(delivery.attempts)
         delivery.claimed_at = None
         session.commit()
-        logger.warning("Report %s not sent to body %s (try %s): %s", report.id, delivery.body_id,
-                       delivery.attempts, delivery.last_error)
+        logger.warning(
+            "Report %s not sent to body %s (try %s): %s",
+            report.id,
+            delivery.body_id,
+            delivery.attempts,
+            delivery.last_error,
+        )
         return False
     delivery.state, delivery.sent_at, delivery.claimed_at, delivery.last_error = "sent", now, None, None
     delivery.attempts += 1
@@ -115,7 +124,10 @@ def _deliver(delivery: Delivery) -> None:
         delivery.external_id = open311_client.request_id_for_token(body, delivery.external_token)
         return
     params = open311_client.request_params(
-        body, delivery.category, report, absolute_url("street_reports.report_page", report_id=report.id),
+        body,
+        delivery.category,
+        report,
+        absolute_url("street_reports.report_page", report_id=report.id),
         photo_urls(report),
     )
     delivery.external_id, delivery.external_token = open311_client.post_request(body, params)
@@ -125,8 +137,9 @@ def resolve_tokens(app: Flask) -> int:
     """Ask batch back offices for the ids of requests they answered with a token; returns ids learnt."""
     session = db_session()
     waiting = session.scalars(
-        select(Delivery).where(Delivery.state == "sent", Delivery.external_id.is_(None),
-                               Delivery.external_token.is_not(None))
+        select(Delivery).where(
+            Delivery.state == "sent", Delivery.external_id.is_(None), Delivery.external_token.is_not(None)
+        )
     ).all()
     learnt = 0
     for delivery in waiting:

@@ -1,4 +1,5 @@
 """The plugin's name and its typed settings (the ``[plugins.street_reports]`` table)."""
+
 from __future__ import annotations
 
 from typing import cast

@@ -4,6 +4,7 @@ FixMyStreet's experience is that residents want to know more than "open/closed" 
 is a common complaint), so staff choose a precise state and the Open311 API collapses it to the
 spec's ``open``/``closed``.
 """
+
 from __future__ import annotations
 
 from typing import Literal

@@ -4,6 +4,7 @@ It keeps every POSTed request (form fields, repeated ones as lists), checks the 
 a service_request_id, or a token when ``batch`` is set (then ``tokens/{token}.xml`` answers the id
 once ``ready``). ``fail`` makes it answer 500 with the spec's error body.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -31,21 +32,44 @@ class FakeBackOffice:
     def requests(self, request: Request) -> tuple[Any, ...]:
         form = parse_qs(request.body.decode(), keep_blank_values=True)
         if self.fail:
-            return 500, "text/xml", b"<?xml version='1.0'?><errors><error><code>500</code><description>CRM is down</description></error></errors>"
+            return (
+                500,
+                "text/xml",
+                b"<?xml version='1.0'?><errors><error><code>500</code>"
+                b"<description>CRM is down</description></error></errors>",
+            )
         if form.get("api_key") != [API_KEY]:
-            return 403, "text/xml", b"<errors><error><code>403</code><description>Invalid api_key</description></error></errors>"
+            return (
+                403,
+                "text/xml",
+                b"<errors><error><code>403</code><description>Invalid api_key</description></error></errors>",
+            )
         self.posted.append(form)
         number = self.next_id
         self.next_id += 1
-        inner = f"<token>tok-{number}</token>" if self.batch else f"<service_request_id>BO-{number}</service_request_id>"
-        return 200, "text/xml", f"<?xml version='1.0' encoding='utf-8'?><service_requests><request>{inner}</request></service_requests>".encode()
+        inner = (
+            f"<token>tok-{number}</token>" if self.batch else f"<service_request_id>BO-{number}</service_request_id>"
+        )
+        return (
+            200,
+            "text/xml",
+            f"<?xml version='1.0' encoding='utf-8'?>"
+            f"<service_requests><request>{inner}</request></service_requests>".encode(),
+        )
 
     def tokens(self, request: Request) -> tuple[Any, ...]:
         token = request.path.rsplit("/", 1)[-1].removesuffix(".xml")
         if not self.ready:
-            return 404, "text/xml", b"<errors><error><code>404</code><description>not yet</description></error></errors>"
+            return (
+                404,
+                "text/xml",
+                b"<errors><error><code>404</code><description>not yet</description></error></errors>",
+            )
         number = token.removeprefix("tok-")
-        body = f"<service_requests><request><service_request_id>BO-{number}</service_request_id><token>{token}</token></request></service_requests>"
+        body = (
+            f"<service_requests><request><service_request_id>BO-{number}</service_request_id>"
+            f"<token>{token}</token></request></service_requests>"
+        )
         return 200, "text/xml", body.encode()
 
 

@@ -5,8 +5,10 @@ North Borough: lon -4.50..-4.46, lat 54.150..54.170. South Borough: lat 54.130..
 the line lat 54.15). The county covers lon -4.49..-4.47 across both. Anything east of -4.40 is
 outside every area.
 """
+
 from __future__ import annotations
 
+import email.message
 import json
 import re
 from pathlib import Path
@@ -48,24 +50,56 @@ BOUNDARIES = {
 }
 
 POTHOLE_QUESTIONS = [
-    {"code": "depth", "description": "How deep is it?", "datatype": "singlevaluelist", "required": True,
-     "values": [{"key": "shallow", "name": "Shallower than 5 cm"}, {"key": "deep", "name": "5 cm or deeper"}]},
+    {
+        "code": "depth",
+        "description": "How deep is it?",
+        "datatype": "singlevaluelist",
+        "required": True,
+        "values": [{"key": "shallow", "name": "Shallower than 5 cm"}, {"key": "deep", "name": "5 cm or deeper"}],
+    },
     {"code": "lane", "description": "Which lane?", "datatype": "string", "required": False},
 ]
 
 CATEGORIES = [
-    {"body": "North Borough Council", "name": "Potholes", "send_method": "email", "email": "roads@north.example",
-     "group": "Roads", "extra_questions": POTHOLE_QUESTIONS},
-    {"body": "County Council", "name": "Potholes", "send_method": "open311", "external_code": "POT-01",
-     "group": "Roads", "extra_questions": POTHOLE_QUESTIONS},
-    {"body": "South Borough Council", "name": "Potholes", "send_method": "email", "email": "roads@south.example",
-     "extra_questions": POTHOLE_QUESTIONS},
-    {"body": "North Borough Council", "name": "Street lighting", "send_method": "email",
-     "email": "lights@north.example", "photo_required": True},
+    {
+        "body": "North Borough Council",
+        "name": "Potholes",
+        "send_method": "email",
+        "email": "roads@north.example",
+        "group": "Roads",
+        "extra_questions": POTHOLE_QUESTIONS,
+    },
+    {
+        "body": "County Council",
+        "name": "Potholes",
+        "send_method": "open311",
+        "external_code": "POT-01",
+        "group": "Roads",
+        "extra_questions": POTHOLE_QUESTIONS,
+    },
+    {
+        "body": "South Borough Council",
+        "name": "Potholes",
+        "send_method": "email",
+        "email": "roads@south.example",
+        "extra_questions": POTHOLE_QUESTIONS,
+    },
+    {
+        "body": "North Borough Council",
+        "name": "Street lighting",
+        "send_method": "email",
+        "email": "lights@north.example",
+        "photo_required": True,
+    },
     {"body": "North Borough Council", "name": "Fly-tipping", "send_method": "none", "anonymous_allowed": True},
     {"body": "South Borough Council", "name": "Graffiti", "send_method": "email", "email": "clean@south.example"},
-    {"body": "North Borough Council", "name": "Abandoned needles", "send_method": "email",
-     "email": "health@north.example", "private": True},
+    {
+        "body": "North Borough Council",
+        "name": "Abandoned needles",
+        "send_method": "email",
+        "email": "health@north.example",
+        "private": True,
+    },
 ]
 
 STREETS = {
@@ -155,8 +189,13 @@ def new_report_page(lat: float, lon: float, category: str = "") -> str:
 def report_fields(lat: float, lon: float, category: str = "Potholes", **fields: Any) -> dict[str, Any]:
     """A complete, valid report form (override any field)."""
     values: dict[str, Any] = {
-        "lat": str(lat), "lon": str(lon), "category": category, "title": "Deep pothole",
-        "details": "About 30 cm across, by the bus stop.", "name": "Jo Resident", "email": "jo@example.org",
+        "lat": str(lat),
+        "lon": str(lon),
+        "category": category,
+        "title": "Deep pothole",
+        "details": "About 30 cm across, by the bus stop.",
+        "name": "Jo Resident",
+        "email": "jo@example.org",
         "extra_depth": "deep",
     }
     values.update(fields)
@@ -167,5 +206,23 @@ def post_report(client: FlaskClient, lat: float = NORTH_POINT[0], lon: float = N
     """Submit the report form with a genuine CSRF token (from the category page it is on)."""
     data = report_fields(lat, lon, **fields)
     token = csrf(client, new_report_page(*NORTH_POINT, "Potholes"))  # tokens belong to the session, not a page
-    return client.post("/street-reports/report/new", data={"csrf_token": token, **data},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/street-reports/report/new", data={"csrf_token": token, **data}, content_type="multipart/form-data"
+    )
+
+
+def sign_in_staff(app: Flask, client: FlaskClient, email: str = "clerk@council.example") -> None:
+    """Make a staff account and sign ``client`` in with it."""
+    from civicapps.auth import create_user
+
+    with app.app_context():
+        create_user(email, "Casey Clerk", "a-long-staff-password")
+    token = csrf(client, "/-/login")
+    response = client.post("/-/login", data={"email": email, "password": "a-long-staff-password", "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def text_of(mail: email.message.Message) -> str:
+    """The plain-text body of an email from the sink."""
+    parts = [p for p in mail.walk() if p.get_content_type() == "text/plain"] or [mail]
+    return parts[0].get_payload(decode=True).decode()

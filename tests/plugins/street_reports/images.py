@@ -1,5 +1,6 @@
 """Real image files made with Pillow for the photo tests: phone-like JPEGs with GPS and orientation,
 PNGs with transparency, a decompression bomb, and a text file pretending to be a JPEG."""
+
 from __future__ import annotations
 
 import io

@@ -1,12 +1,13 @@
 """The acceptance path: a resident's report with a photo is confirmed, emailed to one council (real
 apprise to the local SMTP sink) and POSTed to the other's back office (Open311 on 127.0.0.1); the back
 office pushes a status update, and the reporter and a follower are each told exactly once."""
+
 from __future__ import annotations
 
 import email.message
 import io
 import re
-from pathlib import Path
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,13 +23,8 @@ from civicapps.feeds.testing import FeedServer
 from civicapps.testing import MailSink
 
 from .backoffice import API_KEY, FakeBackOffice, back_office
-from .conftest import OVERLAP_POINT, csrf, invoke, new_report_page, post_report
+from .conftest import OVERLAP_POINT, csrf, invoke, post_report, text_of
 from .images import phone_jpeg
-
-
-def text_of(mail: email.message.Message) -> str:
-    parts = [p for p in mail.walk() if p.get_content_type() == "text/plain"] or [mail]
-    return parts[0].get_payload(decode=True).decode()
 
 
 def mails_to(sink: MailSink, address: str) -> list[email.message.Message]:
@@ -54,8 +50,10 @@ def press_button(client: FlaskClient, path: str) -> Any:
 
 def follow(app: Flask, client: FlaskClient, sink: MailSink, report_id: int, address: str) -> None:
     """Subscribe ``address`` to a report's updates through the core alerts API and confirm by email."""
-    response = client.post("/alerts/api/subscriptions", json={
-        "topic": "street_reports.updates", "channel": "email", "target": address, "key": str(report_id)})
+    response = client.post(
+        "/alerts/api/subscriptions",
+        json={"topic": "street_reports.updates", "channel": "email", "target": address, "key": str(report_id)},
+    )
     assert response.status_code == 202, response.get_data(as_text=True)
     sink.wait_for(len(sink.messages) + 1)
     [mail] = mails_to(sink, address)
@@ -69,8 +67,17 @@ def follow(app: Flask, client: FlaskClient, sink: MailSink, report_id: int, addr
 def office(world: Flask, civic_feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> FakeBackOffice:
     office = back_office(civic_feed_server)
     monkeypatch.setenv("COUNTY_KEY", API_KEY)
-    result = invoke(world, "street-reports", "bodies", "open311", "County Council", "--endpoint", office.endpoint,
-                    "--api-key-env", "COUNTY_KEY")
+    result = invoke(
+        world,
+        "street-reports",
+        "bodies",
+        "open311",
+        "County Council",
+        "--endpoint",
+        office.endpoint,
+        "--api-key-env",
+        "COUNTY_KEY",
+    )
     assert result.exit_code == 0, result.output
     return office
 
@@ -88,8 +95,14 @@ def test_report_with_photo_is_confirmed_sent_both_ways_and_updates_reach_reporte
 ) -> None:
     resident = world.test_client()
     photo = (io.BytesIO(phone_jpeg()), "IMG_0042.jpg")
-    response = post_report(resident, *OVERLAP_POINT, email="reporter@example.org", phone="07700 900123",
-                           extra_lane="northbound", photos=[photo])
+    response = post_report(
+        resident,
+        *OVERLAP_POINT,
+        email="reporter@example.org",
+        phone="07700 900123",
+        extra_lane="northbound",
+        photos=[photo],
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/report/check-email")
     assert office.posted == []  # nothing is sent before the reporter confirms
 
@@ -129,7 +142,9 @@ def test_report_with_photo_is_confirmed_sent_both_ways_and_updates_reach_reporte
         deliveries = {d.body.name: d for d in db_session().scalars(select(Delivery))}
         assert report.status == "open"
         assert {name: (d.method, d.state, d.external_id) for name, d in deliveries.items()} == {
-            "North Borough Council": ("email", "sent", None), "County Council": ("open311", "sent", "BO-1001")}
+            "North Borough Council": ("email", "sent", None),
+            "County Council": ("open311", "sent", "BO-1001"),
+        }
         report_id = report.id
 
     # the published photo is the cleaned one: upright, no EXIF
@@ -141,17 +156,21 @@ def test_report_with_photo_is_confirmed_sent_both_ways_and_updates_reach_reporte
     before = len(civic_mail_sink.messages)
 
     jurisdiction, key = updates_key(world)
-    push = {"jurisdiction_id": jurisdiction, "api_key": key, "service_request_id": "BO-1001", "update_id": "U-77",
-            "status": "IN_PROGRESS", "updated_datetime": "2026-11-23T15:00:00Z",
-            "description": "A crew is booked for Thursday."}
+    push = {
+        "jurisdiction_id": jurisdiction,
+        "api_key": key,
+        "service_request_id": "BO-1001",
+        "update_id": "U-77",
+        "status": "IN_PROGRESS",
+        "updated_datetime": "2026-11-23T15:00:00Z",
+        "description": "A crew is booked for Thursday.",
+    }
     answer = follower.post("/street-reports/open311/v2/servicerequestupdates.xml", data=push)
     assert answer.status_code == 200, answer.get_data(as_text=True)
     assert b"<service_request_updates><request_update><update_id>" in answer.data
     civic_mail_sink.wait_for(before + 2)
     again = follower.post("/street-reports/open311/v2/servicerequestupdates.xml", data=push)  # a retried push
     assert again.status_code == 200 and again.data == answer.data
-
-    import time
 
     time.sleep(0.5)  # anything sent twice would have arrived by now
     new = civic_mail_sink.messages[before:]
@@ -175,13 +194,24 @@ def test_report_with_photo_is_confirmed_sent_both_ways_and_updates_reach_reporte
 def test_pushed_updates_need_the_body_key_and_a_known_request(world: Flask, office: FakeBackOffice) -> None:
     jurisdiction, key = updates_key(world)
     client = world.test_client()
-    base = {"jurisdiction_id": jurisdiction, "api_key": key, "service_request_id": "BO-404", "update_id": "1",
-            "status": "FIXED", "updated_datetime": "2026-11-23T15:00:00Z", "description": "done"}
+    base = {
+        "jurisdiction_id": jurisdiction,
+        "api_key": key,
+        "service_request_id": "BO-404",
+        "update_id": "1",
+        "status": "FIXED",
+        "updated_datetime": "2026-11-23T15:00:00Z",
+        "description": "done",
+    }
     url = "/street-reports/open311/v2/servicerequestupdates.json"
     assert client.post(url, data={**base, "api_key": "wrong"}).status_code == 403
     with world.app_context():
         north = db_session().scalar(select(Body).where(Body.name == "North Borough Council"))
     assert client.post(url, data={**base, "jurisdiction_id": str(north.id)}).status_code == 403
     missing = client.post(url, data=base)
-    assert missing.status_code == 404 and missing.get_json() == [{"code": 404, "description": "service_request_id BO-404 not found"}]
-    assert client.post(url, data={**base, "status": ""}).get_json() == [{"code": 400, "description": "status is required"}]
+    assert missing.status_code == 404 and missing.get_json() == [
+        {"code": 404, "description": "service_request_id BO-404 not found"}
+    ]
+    assert client.post(url, data={**base, "status": ""}).get_json() == [
+        {"code": 400, "description": "status is required"}
+    ]

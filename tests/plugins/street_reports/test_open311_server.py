@@ -1,5 +1,6 @@
 """Our Open311 GeoReport v2 server: every method in XML and JSON, validated against the spec's JSON
 Schemas, the spec's error format and parameter rules, and the PyPI ``georeport`` client reading it."""
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,6 @@ from civicapps_street_reports.georeport import ITEM_NAMES
 from civicapps_street_reports.models import Report
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 
 from civicapps import Actor, db_session
 
@@ -67,9 +67,16 @@ def both(client: FlaskClient, path: str, name: str, expect: int = 200, **params:
 
 
 def create(client: FlaskClient, **fields: str) -> Any:
-    data = {"api_key": OPEN311_KEY, "service_code": "FLY_TIPPING", "lat": str(NORTH_POINT[0]),
-            "long": str(NORTH_POINT[1]), "description": "Sofa dumped in the lane\nBlocking the path.",
-            "email": "jo@example.org", "first_name": "Jo", "last_name": "Resident"}
+    data = {
+        "api_key": OPEN311_KEY,
+        "service_code": "FLY_TIPPING",
+        "lat": str(NORTH_POINT[0]),
+        "long": str(NORTH_POINT[1]),
+        "description": "Sofa dumped in the lane\nBlocking the path.",
+        "email": "jo@example.org",
+        "first_name": "Jo",
+        "last_name": "Resident",
+    }
     data.update(fields)
     return client.post(f"{API}/requests.json", data={k: v for k, v in data.items() if v is not None})
 
@@ -98,8 +105,16 @@ def test_service_definition_and_the_singular_alias(api: FlaskClient) -> None:
     definition = both(api, "services/POTHOLES", "service-definition")
     assert definition["service_code"] == "POTHOLES"
     depth, lane = definition["attributes"]
-    assert (depth["code"], depth["datatype"], depth["required"], depth["order"]) == ("depth", "singlevaluelist", True, 1)
-    assert depth["values"] == [{"key": "shallow", "name": "Shallower than 5 cm"}, {"key": "deep", "name": "5 cm or deeper"}]
+    assert (depth["code"], depth["datatype"], depth["required"], depth["order"]) == (
+        "depth",
+        "singlevaluelist",
+        True,
+        1,
+    )
+    assert depth["values"] == [
+        {"key": "shallow", "name": "Shallower than 5 cm"},
+        {"key": "deep", "name": "5 cm or deeper"},
+    ]
     assert (lane["code"], lane["required"], lane["order"]) == ("lane", False, 2)
     assert both(api, "service/POTHOLES", "service-definition") == definition  # the open311 1.1 client's URL
 
@@ -114,11 +129,20 @@ def test_unknown_things_are_404_in_the_spec_error_format(api: FlaskClient) -> No
 def test_post_needs_a_valid_api_key_from_the_form_or_the_query(api: FlaskClient) -> None:
     missing = create(api, api_key=None)
     assert missing.status_code == 403
-    assert valid(missing.get_json(), "errors") == [{"code": 403, "description": "api_key is required to create a service request"}]
+    assert valid(missing.get_json(), "errors") == [
+        {"code": 403, "description": "api_key is required to create a service request"}
+    ]
     wrong = create(api, api_key="guess")
     assert (wrong.status_code, wrong.get_json()[0]["description"]) == (403, "Invalid api_key")
-    from_query = api.post(f"{API}/requests.xml?api_key={OPEN311_KEY}", data={
-        "service_code": "FLY_TIPPING", "lat": str(NORTH_POINT[0]), "long": str(NORTH_POINT[1]), "description": "Bags"})
+    from_query = api.post(
+        f"{API}/requests.xml?api_key={OPEN311_KEY}",
+        data={
+            "service_code": "FLY_TIPPING",
+            "lat": str(NORTH_POINT[0]),
+            "long": str(NORTH_POINT[1]),
+            "description": "Bags",
+        },
+    )
     assert from_query.status_code == 200, from_query.data
     request_id = ElementTree.fromstring(from_query.data).findtext("request/service_request_id")
     assert request_id and request_id.isdigit()
@@ -140,7 +164,9 @@ def test_post_creates_a_confirmed_report_and_answers_its_id(api: FlaskClient, wo
         report = db_session().get(Report, int(answer["service_request_id"]))
         assert (report.status, report.source, report.email) == ("open", "open311:test-app", "jo@example.org")
         token = report.token
-    assert both(api, f"tokens/{token}", "post-request") == [{"service_request_id": answer["service_request_id"], "token": token}]
+    assert both(api, f"tokens/{token}", "post-request") == [
+        {"service_request_id": answer["service_request_id"], "token": token}
+    ]
 
 
 def test_post_refusals(api: FlaskClient) -> None:
@@ -148,8 +174,11 @@ def test_post_refusals(api: FlaskClient) -> None:
         ({"service_code": None}, 400, "service_code is required"),
         ({"service_code": "NOPE"}, 404, "service_code NOPE not found"),
         ({"lat": str(OUTSIDE_POINT[0]), "long": str(OUTSIDE_POINT[1])}, 400, "outside the areas this service covers"),
-        ({"service_code": "POTHOLES", "lat": str(SOUTH_POINT[0]), "long": str(SOUTH_POINT[1])}, 400,
-         "extra_depth: Answer 'How deep is it?'"),
+        (
+            {"service_code": "POTHOLES", "lat": str(SOUTH_POINT[0]), "long": str(SOUTH_POINT[1])},
+            400,
+            "extra_depth: Answer 'How deep is it?'",
+        ),
         ({"lat": None, "long": None}, 400, "lat and long (or address_string) are required"),
         ({"description": "x" * 4001}, 400, "description may be at most 4000 characters"),
     ]
@@ -160,8 +189,14 @@ def test_post_refusals(api: FlaskClient) -> None:
 
 
 def test_post_with_attributes_and_an_address(api: FlaskClient, world: Flask) -> None:
-    response = create(api, service_code="POTHOLES", lat=None, long=None, address_string="IM1 2AB",
-                      **{"attribute[depth]": "deep", "attribute[lane]": "northbound"})
+    response = create(
+        api,
+        service_code="POTHOLES",
+        lat=None,
+        long=None,
+        address_string="IM1 2AB",
+        **{"attribute[depth]": "deep", "attribute[lane]": "northbound"},
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     with world.app_context():
         report = db_session().get(Report, int(response.get_json()[0]["service_request_id"]))
@@ -181,17 +216,28 @@ def test_get_requests_filters_and_treats_empty_parameters_as_absent(api: FlaskCl
     assert [r["service_request_id"] for r in listed] == list(reversed(ids))
     assert both(api, "requests", "requests", status="", service_code="", jurisdiction_id="") == listed
     closed = both(api, "requests", "requests", status="closed")
-    assert [(r["service_request_id"], r["status"], r["status_notes"]) for r in closed] == [(ids[0], "closed", "Cleared today.")]
-    assert [r["service_request_id"] for r in both(api, "requests", "requests", status="open,closed")] == list(reversed(ids))
+    assert [(r["service_request_id"], r["status"], r["status_notes"]) for r in closed] == [
+        (ids[0], "closed", "Cleared today.")
+    ]
+    assert [r["service_request_id"] for r in both(api, "requests", "requests", status="open,closed")] == list(
+        reversed(ids)
+    )
     assert both(api, "requests", "requests", service_code="GRAFFITI") == []
-    assert [r["service_request_id"] for r in both(api, "requests", "requests", service_request_id=f"{ids[2]},{ids[0]}")] == [ids[2], ids[0]]
+    assert [
+        r["service_request_id"] for r in both(api, "requests", "requests", service_request_id=f"{ids[2]},{ids[0]}")
+    ] == [ids[2], ids[0]]
     future = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert both(api, "requests", "requests", start_date=future) == []
     bad = both(api, "requests", "errors", expect=400, start_date="last tuesday")
     assert bad[0]["description"] == "start_date must be a W3C datetime like 2026-11-23T00:00:00Z"
-    too_long = both(api, "requests", "errors", expect=400, start_date="2026-01-01T00:00:00Z", end_date="2026-06-01T00:00:00Z")
+    too_long = both(
+        api, "requests", "errors", expect=400, start_date="2026-01-01T00:00:00Z", end_date="2026-06-01T00:00:00Z"
+    )
     assert "at most 90 days apart" in too_long[0]["description"]
-    assert both(api, "requests", "errors", expect=400, status="pending")[0]["description"] == "status must be open or closed, not pending"
+    assert (
+        both(api, "requests", "errors", expect=400, status="pending")[0]["description"]
+        == "status must be open or closed, not pending"
+    )
 
 
 def test_hidden_private_and_unconfirmed_reports_are_not_served(api: FlaskClient, world: Flask) -> None:
@@ -208,7 +254,9 @@ def test_hidden_private_and_unconfirmed_reports_are_not_served(api: FlaskClient,
         both(api, f"requests/{request_id}", "errors", expect=404)
 
 
-def test_jurisdiction_is_optional_but_checked_when_configured(civic_app_factory: Any, app_config: dict[str, Any], tmp_path: Path) -> None:
+def test_jurisdiction_is_optional_but_checked_when_configured(
+    civic_app_factory: Any, app_config: dict[str, Any], tmp_path: Path
+) -> None:
     app_config["plugins"]["street_reports"]["open311_jurisdiction_id"] = "north.example"
     app = civic_app_factory(plugins=[PLUGIN], config=app_config)
     load_world(app, tmp_path)
@@ -216,11 +264,13 @@ def test_jurisdiction_is_optional_but_checked_when_configured(civic_app_factory:
     both(client, "services", "services")
     both(client, "services", "services", jurisdiction_id="north.example")
     assert both(client, "services", "errors", expect=404, jurisdiction_id="south.example")[0]["description"] == (
-        "jurisdiction_id south.example not found")
+        "jurisdiction_id south.example not found"
+    )
 
 
 def test_the_georeport_pypi_client_lists_services_and_reads_requests(
-    world: Flask, civic_live_server_factory: Any) -> None:
+    world: Flask, civic_live_server_factory: Any
+) -> None:
     from georeport import GeoReport
 
     client = world.test_client()

@@ -1,4 +1,5 @@
 """Photos: type by content, size and pixel caps, EXIF (GPS) stripped, orientation applied, resized."""
+
 from __future__ import annotations
 
 import io
@@ -60,7 +61,9 @@ def test_a_decompression_bomb_is_refused_without_decoding_it() -> None:
 def test_heic_is_refused_clearly_unless_pillow_heif_is_installed() -> None:
     if heif_supported():
         pytest.skip("pillow-heif is installed: HEIC photos are accepted")
-    with pytest.raises(PhotoError, match="IMG_1234.HEIC is a HEIC photo, which this service cannot read.*Most Compatible"):
+    with pytest.raises(
+        PhotoError, match="IMG_1234.HEIC is a HEIC photo, which this service cannot read.*Most Compatible"
+    ):
         clean(heic_header(), "IMG_1234.HEIC", **LIMITS)
 
 

@@ -3,6 +3,7 @@
 Each refusal must say what to fix next to the field and store nothing at all: no report, no photo,
 no rate-limit mark.
 """
+
 from __future__ import annotations
 
 import io
@@ -41,7 +42,11 @@ def text(response: Any) -> str:
 
 
 def error_next_to(html: str, field: str) -> str:
-    found = re.search(rf'<p id="{re.escape(field)}-error" class="error-message"><span class="visually-hidden">Error:</span> ([^<]+)</p>', html)
+    found = re.search(
+        rf'<p id="{re.escape(field)}-error" class="error-message">'
+        r'<span class="visually-hidden">Error:</span> ([^<]+)</p>',
+        html,
+    )
     assert found, f"no error next to {field}"
     return found.group(1)
 
@@ -75,7 +80,11 @@ def test_categories_offered_are_those_of_every_body_at_the_point(world: Flask) -
     client = world.test_client()
     html = text(client.get(new_report_page(*OVERLAP_POINT)))
     assert re.findall(r'name="category" value="([^"]+)"', html) == [
-        "Abandoned needles", "Fly-tipping", "Street lighting", "Potholes"]  # ungrouped first, then Roads
+        "Abandoned needles",
+        "Fly-tipping",
+        "Street lighting",
+        "Potholes",
+    ]  # ungrouped first, then Roads
     assert "Reports here go to: County Council, North Borough Council." in html
     south = text(client.get(new_report_page(*SOUTH_POINT)))
     assert re.findall(r'name="category" value="([^"]+)"', south) == ["Graffiti", "Potholes"]
@@ -178,9 +187,10 @@ def test_a_forged_csrf_token_is_refused(world: Flask) -> None:
     assert response.status_code == 400
     assert "The form had expired or was sent from another site" in text(response)
     other = world.test_client()  # a real token, but from another visitor's session
-    response = other.post("/street-reports/report/new",
-                          data={"csrf_token": csrf(client, new_report_page(*NORTH_POINT, "Potholes")),
-                                **report_fields(*NORTH_POINT)})
+    response = other.post(
+        "/street-reports/report/new",
+        data={"csrf_token": csrf(client, new_report_page(*NORTH_POINT, "Potholes")), **report_fields(*NORTH_POINT)},
+    )
     assert response.status_code == 400
     assert counts(world) == (0, 0, 0)
 
@@ -190,8 +200,15 @@ def test_a_burst_of_100_reports_from_one_address_is_refused_after_the_limit(worl
     token = csrf(client, new_report_page(*NORTH_POINT, "Fly-tipping"))
     statuses = []
     for number in range(100):
-        data = report_fields(*NORTH_POINT, category="Fly-tipping", title=f"Dumped sofa {number}", anonymous="yes",
-                             name="", email="", extra_depth=None)
+        data = report_fields(
+            *NORTH_POINT,
+            category="Fly-tipping",
+            title=f"Dumped sofa {number}",
+            anonymous="yes",
+            name="",
+            email="",
+            extra_depth=None,
+        )
         statuses.append(client.post("/street-reports/report/new", data={"csrf_token": token, **data}).status_code)
     assert statuses[:10] == [302] * 10  # anonymous fly-tipping needs no confirmation email
     assert statuses[10:] == [429] * 90
@@ -202,20 +219,29 @@ def test_a_burst_of_100_reports_from_one_address_is_refused_after_the_limit(worl
     other = world.test_client()
     data = report_fields(*NORTH_POINT, category="Fly-tipping", anonymous="yes", name="", email="", extra_depth=None)
     token = csrf(other, new_report_page(*NORTH_POINT, "Fly-tipping"))
-    response = other.post("/street-reports/report/new", data={"csrf_token": token, **data},
-                          environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    response = other.post(
+        "/street-reports/report/new", data={"csrf_token": token, **data}, environ_base={"REMOTE_ADDR": "198.51.100.7"}
+    )
     assert response.status_code == 302
 
 
 def test_anonymous_is_refused_where_the_category_does_not_allow_it(world: Flask) -> None:
     response = post_report(world.test_client(), anonymous="yes", name="", email="")
     assert error_next_to(text(response), "anonymous") == (
-        "This category cannot be reported anonymously; give your name and email")
+        "This category cannot be reported anonymously; give your name and email"
+    )
 
 
 def test_anonymous_report_is_public_at_once_and_kept_for_staff(world: Flask) -> None:
-    response = post_report(world.test_client(), category="Fly-tipping", title="Mattress", anonymous="yes",
-                           name="", email="", extra_depth=None)
+    response = post_report(
+        world.test_client(),
+        category="Fly-tipping",
+        title="Mattress",
+        anonymous="yes",
+        name="",
+        email="",
+        extra_depth=None,
+    )
     assert response.status_code == 302 and "/street-reports/reports/1" in response.headers["Location"]
     with world.app_context():
         report = db_session().get(Report, 1)

@@ -1,4 +1,5 @@
 """The street_reports plugin: storage, demo data, the open-reports page, GeoJSON and the list command."""
+
 from __future__ import annotations
 
 import re

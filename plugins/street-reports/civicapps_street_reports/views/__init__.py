@@ -4,6 +4,7 @@ Each module adds its routes to :data:`bp`: ``public`` (map, reports, areas, phot
 ``feeds`` (RSS/Atom), ``reporting`` (the resident's report and update forms), ``staff`` and
 ``open311`` (the GeoReport v2 server).
 """
+
 from __future__ import annotations
 
 from flask import Blueprint

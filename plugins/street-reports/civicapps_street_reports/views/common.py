@@ -1,4 +1,5 @@
 """Small helpers the views share: the report a URL names, who may see it, and uploaded files."""
+
 from __future__ import annotations
 
 from flask import abort, request

@@ -5,6 +5,7 @@ Spec rules followed here: an empty parameter is treated as absent; ``jurisdictio
 errors are the spec's ``<errors>`` / ``[{"code", "description"}]``. Also ``service/{code}`` (the
 ``open311`` 1.1 client's spelling) and mySociety's ``servicerequestupdates`` for back offices.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -82,8 +83,16 @@ def open311_discovery(fmt: str) -> Response:
         "type": "production",
         "formats": ["text/xml", "application/json"],
     }
-    return georeport.respond(fmt, "discovery", {"changeset": changeset, "contact": settings.open311_contact,
-                                                "key_service": settings.open311_key_service, "endpoints": [endpoint]})
+    return georeport.respond(
+        fmt,
+        "discovery",
+        {
+            "changeset": changeset,
+            "contact": settings.open311_contact,
+            "key_service": settings.open311_key_service,
+            "endpoints": [endpoint],
+        },
+    )
 
 
 @bp.get(f"{PREFIX}/services.<fmt>")
@@ -102,8 +111,9 @@ def open311_service(fmt: str, code: str) -> Response:
 @bp.get(f"{PREFIX}/requests.<fmt>")
 @api
 def open311_requests(fmt: str) -> Response:
-    found = open311_server.find_requests(_list("service_request_id"), _list("service_code"), _date("start_date"),
-                                         _date("end_date"), _list("status"))
+    found = open311_server.find_requests(
+        _list("service_request_id"), _list("service_code"), _date("start_date"), _date("end_date"), _list("status")
+    )
     return georeport.respond(fmt, "service_requests", found)
 
 
@@ -163,27 +173,39 @@ def open311_create(fmt: str) -> Response:
         raise ApiError(400, "description may be at most 4000 characters")
     name = " ".join(filter(None, (param("first_name"), param("last_name"))))
     draft = reporting.Draft(
-        lat=lat, lon=lon, category=category, title=(description.splitlines() or [category])[0][:200] or category,
-        details=description or category, name=name, email=param("email") or "", phone=param("phone") or "",
-        answers=_attributes(), location_text=address or "", source=f"open311:{client}"[:40],
+        lat=lat,
+        lon=lon,
+        category=category,
+        title=(description.splitlines() or [category])[0][:200] or category,
+        details=description or category,
+        name=name,
+        email=param("email") or "",
+        phone=param("phone") or "",
+        answers=_attributes(),
+        location_text=address or "",
+        source=f"open311:{client}"[:40],
     )
     try:
         report = reporting.submit_trusted(draft)
     except reporting.Refused as exc:
         raise ApiError(400, "; ".join(f"{field}: {text}" for field, text in exc.errors.items())) from None
-    return georeport.respond(fmt, "service_requests", [{"service_request_id": str(report.id),
-                                                        "service_notice": None, "account_id": None}])
+    return georeport.respond(
+        fmt, "service_requests", [{"service_request_id": str(report.id), "service_notice": None, "account_id": None}]
+    )
 
 
 @bp.route(f"{PREFIX}/servicerequestupdates.<fmt>", methods=["GET", "POST"])
 @api
 def open311_updates(fmt: str) -> Response:
     if request.method == "GET":
-        return georeport.respond(fmt, "service_request_updates",
-                                 open311_server.updates_between(_date("start_date"), _date("end_date")))
+        return georeport.respond(
+            fmt, "service_request_updates", open311_server.updates_between(_date("start_date"), _date("end_date"))
+        )
     body = open311_server.body_for_updates(param("jurisdiction_id"), param("api_key"))
-    fields = {name: param(name) for name in ("service_request_id", "update_id", "status", "updated_datetime",
-                                             "description", "media_url")}
+    fields = {
+        name: param(name)
+        for name in ("service_request_id", "update_id", "status", "updated_datetime", "description", "media_url")
+    }
     item, report, new = open311_server.push_update(body, fields)
     db_session().commit()
     if new:

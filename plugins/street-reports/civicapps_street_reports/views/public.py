@@ -3,6 +3,7 @@
 Nothing here shows a reporter's email or phone, and a name only when they chose to show it. Hidden
 (moderated) and private-category reports are for staff only.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,12 @@ from civicapps_street_reports.views import bp
 from civicapps_street_reports.views.common import visible_report
 
 MAX_FEATURES = 5000
-STATUS_FILTERS = {"open": states.OPEN_STATES, "fixed": ("fixed",), "closed": states.CLOSED_STATES,
-                  "all": states.PUBLIC_STATES}
+STATUS_FILTERS = {
+    "open": states.OPEN_STATES,
+    "fixed": ("fixed",),
+    "closed": states.CLOSED_STATES,
+    "all": states.PUBLIC_STATES,
+}
 
 
 def public_reports() -> Any:
@@ -32,13 +37,25 @@ def public_reports() -> Any:
 
 @bp.get("/")
 def index() -> str:
-    recent = db_session().scalars(
-        public_reports().where(Report.status.in_(states.OPEN_STATES))
-        .order_by(Report.created_at.desc(), Report.id.desc()).limit(50)
-    ).all()
+    recent = (
+        db_session()
+        .scalars(
+            public_reports()
+            .where(Report.status.in_(states.OPEN_STATES))
+            .order_by(Report.created_at.desc(), Report.id.desc())
+            .limit(50)
+        )
+        .all()
+    )
     areas = db_session().execute(select(Area.id, Area.name, Body.name).join(Body).order_by(Area.name)).all()
-    return render_template("street_reports/index.html", title="Street reports", reports=recent, areas=areas,
-                           settings=current_settings(), label=states.label)
+    return render_template(
+        "street_reports/index.html",
+        title="Street reports",
+        reports=recent,
+        areas=areas,
+        settings=current_settings(),
+        label=states.label,
+    )
 
 
 def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
@@ -61,9 +78,9 @@ def reports_json() -> Any:
     status = request.args.get("status") or "open"
     if status not in STATUS_FILTERS:
         abort(400, f"status must be one of {', '.join(STATUS_FILTERS)}")
-    columns = select(Report.id, Report.title, Report.category, Report.status, Report.lat, Report.lon,
-                     Report.created_at).where(
-        Report.status.in_(STATUS_FILTERS[status]), Report.hidden.is_(False), Report.private.is_(False))
+    columns = select(
+        Report.id, Report.title, Report.category, Report.status, Report.lat, Report.lon, Report.created_at
+    ).where(Report.status.in_(STATUS_FILTERS[status]), Report.hidden.is_(False), Report.private.is_(False))
     bbox = _bbox(request.args.get("bbox"))
     if bbox is not None:
         columns = columns.where(Report.lon.between(bbox[0], bbox[2]), Report.lat.between(bbox[1], bbox[3]))
@@ -90,14 +107,22 @@ def reports_json() -> Any:
     return jsonify(type="FeatureCollection", features=features)
 
 
-def report_context(report: Report, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> dict[str, Any]:
+def report_context(
+    report: Report, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None
+) -> dict[str, Any]:
     """What the report page shows; also used to show the update form again with its errors."""
     staff = current_actor() is not None
-    updates = db_session().scalars(
-        select(Update).where(Update.report_id == report.id,
-                             Update.state.in_(("confirmed", "hidden") if staff else ("confirmed",)))
-        .order_by(Update.created_at, Update.id)
-    ).all()
+    updates = (
+        db_session()
+        .scalars(
+            select(Update)
+            .where(
+                Update.report_id == report.id, Update.state.in_(("confirmed", "hidden") if staff else ("confirmed",))
+            )
+            .order_by(Update.created_at, Update.id)
+        )
+        .all()
+    )
     deliveries = db_session().scalars(select(Delivery).where(Delivery.report_id == report.id)).all()
     return {
         "title": report.title,
@@ -154,10 +179,15 @@ def thumbnail(photo_id: int) -> Response:
 def reports_in_area(area: Area, limit: int = 200, kinds: tuple[str, ...] = states.PUBLIC_STATES) -> list[Report]:
     """Public reports inside an area's polygon, newest first."""
     polygon = shape(json.loads(area.geometry))
-    query = public_reports().where(
-        Report.status.in_(kinds),
-        Report.lon.between(area.min_lon, area.max_lon), Report.lat.between(area.min_lat, area.max_lat),
-    ).order_by(Report.created_at.desc(), Report.id.desc())
+    query = (
+        public_reports()
+        .where(
+            Report.status.in_(kinds),
+            Report.lon.between(area.min_lon, area.max_lon),
+            Report.lat.between(area.min_lat, area.max_lat),
+        )
+        .order_by(Report.created_at.desc(), Report.id.desc())
+    )
     found = []
     for report in db_session().scalars(query):
         if polygon.intersects(Point(report.lon, report.lat)):
@@ -174,8 +204,15 @@ def area_page(area_id: int) -> str:
         abort(404)
     reports = reports_in_area(area)
     centre = shape(json.loads(area.geometry)).representative_point()
-    return render_template("street_reports/area.html", title=f"Reports in {area.name}", area=area, reports=reports,
-                           label=states.label, centre=centre, settings=current_settings())
+    return render_template(
+        "street_reports/area.html",
+        title=f"Reports in {area.name}",
+        area=area,
+        reports=reports,
+        label=states.label,
+        centre=centre,
+        settings=current_settings(),
+    )
 
 
 @bp.get("/areas.geojson")

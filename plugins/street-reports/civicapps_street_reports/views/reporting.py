@@ -4,12 +4,12 @@ Every step is a plain form that works without JavaScript (postcode or street sea
 nearby streets); the map only fills in the same fields. Each step's URL carries what came before
 (``lat``, ``lon``, ``category``) so the back button and a reload always work.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 from flask import abort, redirect, render_template, request, url_for
-from werkzeug.wrappers import Response
 
 from civicapps import current_actor, db_session
 from civicapps_street_reports import lifecycle, places, reporting
@@ -40,14 +40,24 @@ def where() -> Any:
     """Step 2 (without the map): the searched place and the streets near it, to choose from."""
     query = request.args.get("q", "").strip()
     if not query:
-        return render_template("street_reports/start.html", title="Report a problem", settings=current_settings(),
-                               error="Enter a postcode or a street name"), 400
+        return render_template(
+            "street_reports/start.html",
+            title="Report a problem",
+            settings=current_settings(),
+            error="Enter a postcode or a street name",
+        ), 400
     centre, spots = places.search(query, current_settings().nearby_places_radius_m)
     if centre is None and not spots:
-        return render_template("street_reports/start.html", title="Report a problem", settings=current_settings(),
-                               query=query, error=f"We could not find {query!r}. Check the postcode or street name"), 404
-    return render_template("street_reports/where.html", title="Choose the place", query=query, centre=centre,
-                           spots=spots)
+        return render_template(
+            "street_reports/start.html",
+            title="Report a problem",
+            settings=current_settings(),
+            query=query,
+            error=f"We could not find {query!r}. Check the postcode or street name",
+        ), 404
+    return render_template(
+        "street_reports/where.html", title="Choose the place", query=query, centre=centre, spots=spots
+    )
 
 
 def _form_context(lat: float, lon: float, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
@@ -55,9 +65,7 @@ def _form_context(lat: float, lon: float, values: dict[str, Any], errors: dict[s
     offered = categories_at(lon, lat)
     chosen_name = values.get("category") or ""
     chosen = offered.get(chosen_name)
-    duplicates = (
-        reporting.possible_duplicates(lat, lon, chosen_name, settings.duplicate_radius_m) if chosen else []
-    )
+    duplicates = reporting.possible_duplicates(lat, lon, chosen_name, settings.duplicate_radius_m) if chosen else []
     groups: dict[str, list[str]] = {}
     for name, categories in offered.items():
         groups.setdefault(categories[0].group or "", []).append(name)
@@ -90,8 +98,9 @@ def new() -> Any:
     try:
         context = _form_context(*point, values, {})
     except OutsideAllAreas as exc:
-        return render_template("street_reports/start.html", title="Report a problem", settings=current_settings(),
-                               error=str(exc)), 422
+        return render_template(
+            "street_reports/start.html", title="Report a problem", settings=current_settings(), error=str(exc)
+        ), 422
     if values["category"] and not context["chosen"]:
         context["errors"]["category"] = "Choose a category from the list for this place"
     return render_template("street_reports/new.html", **context)
@@ -99,14 +108,26 @@ def new() -> Any:
 
 def _draft() -> reporting.Draft:
     form = request.form
-    answers = {key[len("extra_"):]: (form.getlist(key) if len(form.getlist(key)) > 1 else form.get(key))
-               for key in form if key.startswith("extra_")}
+    answers = {
+        key[len("extra_") :]: (form.getlist(key) if len(form.getlist(key)) > 1 else form.get(key))
+        for key in form
+        if key.startswith("extra_")
+    }
     return reporting.Draft(
-        lat=form.get("lat"), lon=form.get("lon"), category=form.get("category", ""), title=form.get("title", ""),
-        details=form.get("details", ""), name=form.get("name", ""), email=form.get("email", ""),
-        phone=form.get("phone", ""), show_name=form.get("show_name") == "yes",
-        anonymous=form.get("anonymous") == "yes", answers=answers, photos=uploads(),
-        location_text=form.get("location_text", ""), used_map=form.get("used_map") == "1",
+        lat=form.get("lat"),
+        lon=form.get("lon"),
+        category=form.get("category", ""),
+        title=form.get("title", ""),
+        details=form.get("details", ""),
+        name=form.get("name", ""),
+        email=form.get("email", ""),
+        phone=form.get("phone", ""),
+        show_name=form.get("show_name") == "yes",
+        anonymous=form.get("anonymous") == "yes",
+        answers=answers,
+        photos=uploads(),
+        location_text=form.get("location_text", ""),
+        used_map=form.get("used_map") == "1",
     )
 
 
@@ -119,17 +140,22 @@ def submit() -> Any:
         report = reporting.submit(draft, reporting.client_key(client_address()), actor)
     except reporting.RateLimited:
         return render_template(
-            "street_reports/message.html", title="Too many reports",
+            "street_reports/message.html",
+            title="Too many reports",
             text="You have sent a lot of reports from this connection in the last hour. "
-                 "Wait an hour and try again, or phone the council if it is urgent.",
+            "Wait an hour and try again, or phone the council if it is urgent.",
         ), 429
     except reporting.Refused as exc:
         db_session().rollback()
         values = {k: v for k, v in request.form.items() if k != "csrf_token"}
         point = _point()
         if point is None or "location" in exc.errors:
-            return render_template("street_reports/start.html", title="Report a problem", settings=current_settings(),
-                                   error=exc.errors.get("location", "Choose where the problem is")), 400
+            return render_template(
+                "street_reports/start.html",
+                title="Report a problem",
+                settings=current_settings(),
+                error=exc.errors.get("location", "Choose where the problem is"),
+            ), 400
         context = _form_context(*point, values, exc.errors)
         return render_template("street_reports/new.html", **context), 400
     if report.status == "unconfirmed":
@@ -139,9 +165,12 @@ def submit() -> Any:
 
 @bp.get("/report/check-email")
 def check_email() -> str:
-    return render_template("street_reports/message.html", title="Check your email",
-                           text=f"We have sent you an email with a link. Open it within {CONFIRM_DAYS} days to "
-                                "confirm your report; we send it to the council once you do.")
+    return render_template(
+        "street_reports/message.html",
+        title="Check your email",
+        text=f"We have sent you an email with a link. Open it within {CONFIRM_DAYS} days to "
+        "confirm your report; we send it to the council once you do.",
+    )
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
@@ -150,11 +179,13 @@ def confirm_report(token: str) -> Any:
     report_id = read_token("confirm-report", token, CONFIRM_DAYS)
     report = db_session().get(Report, report_id) if isinstance(report_id, int) else None
     if report is None:
-        return render_template("street_reports/message.html", title="This link has expired",
-                               text="The link is too old or was copied wrongly. Report the problem again."), 404
+        return render_template(
+            "street_reports/message.html",
+            title="This link has expired",
+            text="The link is too old or was copied wrongly. Report the problem again.",
+        ), 404
     if request.method == "GET":
-        return render_template("street_reports/confirm.html", title="Confirm your report", report=report,
-                               what="report")
+        return render_template("street_reports/confirm.html", title="Confirm your report", report=report, what="report")
     if reporting.confirm(report):
         db_session().commit()
         reporting.after_confirm(report)
@@ -166,15 +197,21 @@ def add_update(report_id: int) -> Any:
     """A resident's update (text, photos, "fixed" or "still a problem"), confirmed by email."""
     report = visible_report(report_id)
     draft = lifecycle.UpdateDraft(
-        text=request.form.get("text", ""), name=request.form.get("name", ""), email=request.form.get("email", ""),
-        show_name=request.form.get("show_name") == "yes", mark=request.form.get("mark", ""), photos=uploads(),
+        text=request.form.get("text", ""),
+        name=request.form.get("name", ""),
+        email=request.form.get("email", ""),
+        show_name=request.form.get("show_name") == "yes",
+        mark=request.form.get("mark", ""),
+        photos=uploads(),
     )
     try:
         lifecycle.resident_update(report, draft, reporting.client_key(client_address()))
     except reporting.RateLimited:
-        return render_template("street_reports/message.html", title="Too many updates",
-                               text="You have sent a lot from this connection in the last hour. Wait an hour and "
-                                    "try again."), 429
+        return render_template(
+            "street_reports/message.html",
+            title="Too many updates",
+            text="You have sent a lot from this connection in the last hour. Wait an hour and try again.",
+        ), 429
     except reporting.Refused as exc:
         db_session().rollback()
         values = {k: v for k, v in request.form.items() if k != "csrf_token"}
@@ -184,8 +221,11 @@ def add_update(report_id: int) -> Any:
 
 @bp.get("/report/check-email-update")
 def check_email_update() -> str:
-    return render_template("street_reports/message.html", title="Check your email",
-                           text="We have sent you an email with a link. Open it to publish your update.")
+    return render_template(
+        "street_reports/message.html",
+        title="Check your email",
+        text="We have sent you an email with a link. Open it to publish your update.",
+    )
 
 
 @bp.route("/confirm-update/<token>", methods=["GET", "POST"])
@@ -193,12 +233,14 @@ def confirm_update(token: str) -> Any:
     update_id = read_token("confirm-update", token, CONFIRM_DAYS)
     item = db_session().get(Update, update_id) if isinstance(update_id, int) else None
     if item is None:
-        return render_template("street_reports/message.html", title="This link has expired",
-                               text="The link is too old or was copied wrongly. Write the update again."), 404
+        return render_template(
+            "street_reports/message.html",
+            title="This link has expired",
+            text="The link is too old or was copied wrongly. Write the update again.",
+        ), 404
     report = db_session().get(Report, item.report_id)
     if request.method == "GET":
-        return render_template("street_reports/confirm.html", title="Confirm your update", report=report,
-                               what="update")
+        return render_template("street_reports/confirm.html", title="Confirm your update", report=report, what="update")
     if lifecycle.confirm_update(item):
         db_session().commit()
         lifecycle.published(report)  # type: ignore[arg-type]
@@ -212,9 +254,13 @@ def stop_updates(token: str) -> Any:
     if report is None:
         abort(404)
     if request.method == "GET":
-        return render_template("street_reports/confirm.html", title="Stop emails about this report", report=report,
-                               what="stop")
+        return render_template(
+            "street_reports/confirm.html", title="Stop emails about this report", report=report, what="stop"
+        )
     report.reporter_updates = False
     db_session().commit()
-    return render_template("street_reports/message.html", title="Emails stopped",
-                           text="We will not email you about updates on this report any more.")
+    return render_template(
+        "street_reports/message.html",
+        title="Emails stopped",
+        text="We will not email you about updates on this report any more.",
+    )

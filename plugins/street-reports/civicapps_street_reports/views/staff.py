@@ -1,6 +1,7 @@
 """Staff pages: the report list and map with filters, bulk state changes, CSV export, one report's
 management (state and public comment, moderation, photo redaction), the abuse list, response times.
 """
+
 from __future__ import annotations
 
 import csv
@@ -50,9 +51,14 @@ class Filters:
     def from_args(cls) -> tuple[Filters, dict[str, str]]:
         args, errors = request.args, {}
         area = args.get("area", "")
-        filters = cls(status=args.get("status", ""), category=args.get("category", ""),
-                      area=int(area) if area.isdigit() else None, since=args.get("since", ""),
-                      until=args.get("until", ""), hidden=args.get("hidden") == "1")
+        filters = cls(
+            status=args.get("status", ""),
+            category=args.get("category", ""),
+            area=int(area) if area.isdigit() else None,
+            since=args.get("since", ""),
+            until=args.get("until", ""),
+            hidden=args.get("hidden") == "1",
+        )
         if filters.status and filters.status not in ("open", "closed", *states.PUBLIC_STATES):
             errors["status"] = "Choose a state from the list"
         for name in ("since", "until"):
@@ -79,8 +85,9 @@ class Filters:
             query = query.where(Report.confirmed_at < until + timedelta(days=1))
         area = db_session().get(Area, self.area) if self.area else None
         if area is not None:
-            query = query.where(Report.lon.between(area.min_lon, area.max_lon),
-                                Report.lat.between(area.min_lat, area.max_lat))
+            query = query.where(
+                Report.lon.between(area.min_lon, area.max_lon), Report.lat.between(area.min_lat, area.max_lat)
+            )
         return query.order_by(Report.confirmed_at.desc(), Report.id.desc()), area
 
     def reports(self, limit: int | None = None) -> list[Report]:
@@ -95,9 +102,18 @@ class Filters:
         return found
 
     def args(self) -> dict[str, str]:
-        return {k: str(v) for k, v in (("status", self.status), ("category", self.category), ("area", self.area or ""),
-                                       ("since", self.since), ("until", self.until),
-                                       ("hidden", "1" if self.hidden else "")) if v}
+        return {
+            k: str(v)
+            for k, v in (
+                ("status", self.status),
+                ("category", self.category),
+                ("area", self.area or ""),
+                ("since", self.since),
+                ("until", self.until),
+                ("hidden", "1" if self.hidden else ""),
+            )
+            if v
+        }
 
 
 def _day(text: str) -> datetime | None:
@@ -133,10 +149,19 @@ def staff_list() -> Any:
     for delivery in db_session().scalars(select(Delivery).where(Delivery.report_id.in_(ids))):
         deliveries.setdefault(delivery.report_id, []).append(delivery)
     failing = len(sending.failing())
-    return render_template("street_reports/staff/list.html", title="Street reports: staff", filters=filters,
-                           errors=errors, reports=reports[:PAGE_SIZE], more=len(reports) > PAGE_SIZE,
-                           deliveries=deliveries, label=states.label, failing=failing, aware=aware,
-                           **_choices()), 400 if errors else 200
+    return render_template(
+        "street_reports/staff/list.html",
+        title="Street reports: staff",
+        filters=filters,
+        errors=errors,
+        reports=reports[:PAGE_SIZE],
+        more=len(reports) > PAGE_SIZE,
+        deliveries=deliveries,
+        label=states.label,
+        failing=failing,
+        aware=aware,
+        **_choices(),
+    ), 400 if errors else 200
 
 
 @bp.post("/staff/bulk")
@@ -165,22 +190,61 @@ def staff_csv() -> Response:
         abort(400, "; ".join(errors.values()))
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["id", "title", "category", "status", "state_label", "latitude", "longitude", "location",
-                     "reported", "confirmed", "first_response", "closed", "bodies", "sent", "name", "email",
-                     "phone", "hidden", "url"])
+    writer.writerow(
+        [
+            "id",
+            "title",
+            "category",
+            "status",
+            "state_label",
+            "latitude",
+            "longitude",
+            "location",
+            "reported",
+            "confirmed",
+            "first_response",
+            "closed",
+            "bodies",
+            "sent",
+            "name",
+            "email",
+            "phone",
+            "hidden",
+            "url",
+        ]
+    )
     for report in filters.reports():
-        bodies = db_session().execute(select(Body.name, Delivery.state).join(Body)
-                                      .where(Delivery.report_id == report.id)).all()
-        writer.writerow([
-            report.id, _cell(report.title), _cell(report.category), report.status, states.label(report.status),
-            report.lat, report.lon, _cell(report.location_text), _iso(report.created_at),
-            _iso(report.confirmed_at), _iso(report.responded_at), _iso(report.closed_at),
-            "; ".join(name for name, _ in bodies), "; ".join(state for _, state in bodies),
-            _cell(report.name or ""), _cell(report.email or ""), _cell(report.phone or ""),
-            "yes" if report.hidden else "", url_for("street_reports.report_page", report_id=report.id, _external=True),
-        ])
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=street-reports.csv"})
+        bodies = (
+            db_session()
+            .execute(select(Body.name, Delivery.state).join(Body).where(Delivery.report_id == report.id))
+            .all()
+        )
+        writer.writerow(
+            [
+                report.id,
+                _cell(report.title),
+                _cell(report.category),
+                report.status,
+                states.label(report.status),
+                report.lat,
+                report.lon,
+                _cell(report.location_text),
+                _iso(report.created_at),
+                _iso(report.confirmed_at),
+                _iso(report.responded_at),
+                _iso(report.closed_at),
+                "; ".join(name for name, _ in bodies),
+                "; ".join(state for _, state in bodies),
+                _cell(report.name or ""),
+                _cell(report.email or ""),
+                _cell(report.phone or ""),
+                "yes" if report.hidden else "",
+                url_for("street_reports.report_page", report_id=report.id, _external=True),
+            ]
+        )
+    return Response(
+        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=street-reports.csv"}
+    )
 
 
 def _cell(text: str) -> str:
@@ -213,10 +277,12 @@ def _report_context(report: Report, errors: dict[str, str]) -> dict[str, Any]:
         "report": report,
         "updates": session.scalars(select(Update).where(Update.report_id == report.id).order_by(Update.id)).all(),
         "deliveries": session.scalars(select(Delivery).where(Delivery.report_id == report.id)).all(),
-        "history": session.scalars(select(Moderation).where(Moderation.report_id == report.id)
-                                   .order_by(Moderation.id)).all(),
+        "history": session.scalars(
+            select(Moderation).where(Moderation.report_id == report.id).order_by(Moderation.id)
+        ).all(),
         "photos": session.scalars(select(Photo).where(Photo.report_id == report.id).order_by(Photo.id)).all(),
-        "abuser": bool(report.email) and session.scalar(select(Abuser.id).where(Abuser.email == report.email)) is not None,
+        "abuser": bool(report.email)
+        and session.scalar(select(Abuser.id).where(Abuser.email == report.email)) is not None,
         "errors": errors,
         "label": states.label,
         "aware": aware,
@@ -235,14 +301,23 @@ def staff_report_action(report_id: int) -> Any:
     try:
         if action == "status":
             text = form.get("text", "")
-            template = db_session().get(ResponseTemplate, int(form["template"])) if form.get("template", "").isdigit() else None
+            template = (
+                db_session().get(ResponseTemplate, int(form["template"]))
+                if form.get("template", "").isdigit()
+                else None
+            )
             if template is not None and not text.strip():
                 text = template.text
             lifecycle.staff_update(report, actor, form.get("status", ""), text)
             published = True
         elif action == "edit":
-            lifecycle.moderate(report, actor, title=form.get("title", ""), details=form.get("details", ""),
-                               reason=form.get("reason", ""))
+            lifecycle.moderate(
+                report,
+                actor,
+                title=form.get("title", ""),
+                details=form.get("details", ""),
+                reason=form.get("reason", ""),
+            )
         elif action in ("hide", "unhide"):
             lifecycle.set_hidden(report, actor, action == "hide", form.get("reason", ""))
         elif action == "hide_update":
@@ -293,23 +368,31 @@ def staff_abuse() -> Any:
             db_session().rollback()
             errors = exc.errors
     entries = db_session().scalars(select(Abuser).order_by(Abuser.email)).all()
-    return render_template("street_reports/staff/abuse.html", title="Abuse list", entries=entries, errors=errors,
-                           values=request.form), 400 if errors else 200
+    return render_template(
+        "street_reports/staff/abuse.html", title="Abuse list", entries=entries, errors=errors, values=request.form
+    ), 400 if errors else 200
 
 
 def _hours(deltas: list[float]) -> dict[str, float | None]:
-    return {"median": statistics.median(deltas) if deltas else None,
-            "mean": statistics.fmean(deltas) if deltas else None}
+    return {
+        "median": statistics.median(deltas) if deltas else None,
+        "mean": statistics.fmean(deltas) if deltas else None,
+    }
 
 
 @bp.get("/staff/response-times")
 @staff_required
 def staff_response_times() -> str:
     """Per category: how long until the body first responded and until reports were closed, in hours."""
-    rows = db_session().execute(
-        select(Report.category, Report.confirmed_at, Report.responded_at, Report.closed_at, Report.status)
-        .where(Report.confirmed_at.is_not(None))
-    ).all()
+    rows = (
+        db_session()
+        .execute(
+            select(Report.category, Report.confirmed_at, Report.responded_at, Report.closed_at, Report.status).where(
+                Report.confirmed_at.is_not(None)
+            )
+        )
+        .all()
+    )
     by_category: dict[str, dict[str, Any]] = {}
     for category, confirmed, responded, closed, status in rows:
         entry = by_category.setdefault(category, {"reports": 0, "open": 0, "respond": [], "close": []})
@@ -320,10 +403,18 @@ def staff_response_times() -> str:
         if closed:
             entry["close"].append((aware(closed) - aware(confirmed)).total_seconds() / 3600)  # type: ignore[operator]
     table = [
-        {"category": name, "reports": e["reports"], "open": e["open"], "responded": len(e["respond"]),
-         "respond": _hours(e["respond"]), "closed": len(e["close"]), "close": _hours(e["close"])}
+        {
+            "category": name,
+            "reports": e["reports"],
+            "open": e["open"],
+            "responded": len(e["respond"]),
+            "respond": _hours(e["respond"]),
+            "closed": len(e["close"]),
+            "close": _hours(e["close"]),
+        }
         for name, e in sorted(by_category.items())
     ]
     total = db_session().scalar(select(func.count(Report.id)).where(Report.confirmed_at.is_not(None)))
-    return render_template("street_reports/staff/response_times.html", title="Response times by category",
-                           table=table, total=total)
+    return render_template(
+        "street_reports/staff/response_times.html", title="Response times by category", table=table, total=total
+    )
