@@ -33,6 +33,7 @@ from civicapps_street_reports.models import (
     utcnow,
 )
 from civicapps_street_reports.reporting import Refused
+from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.views import bp
 
 PAGE_SIZE = 100
@@ -116,6 +117,25 @@ class Filters:
         }
 
 
+def _features(reports: list[Report]) -> str:
+    """The listed reports as GeoJSON for the staff map (hidden and private ones included: staff only)."""
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+            "properties": {
+                "title": f"#{r.id} {r.title}",
+                "category": r.category,
+                "status": r.status,
+                "status_label": states.label(r.status),
+                "url": url_for("street_reports.staff_report", report_id=r.id),
+            },
+        }
+        for r in reports
+    ]
+    return json.dumps({"type": "FeatureCollection", "features": features})
+
+
 def _day(text: str) -> datetime | None:
     try:
         return datetime.combine(datetime.strptime(text, "%Y-%m-%d").date(), time(), tzinfo=UTC)
@@ -160,6 +180,8 @@ def staff_list() -> Any:
         label=states.label,
         failing=failing,
         aware=aware,
+        settings=current_settings(),
+        geojson=_features(reports[:PAGE_SIZE]),
         **_choices(),
     ), 400 if errors else 200
 
