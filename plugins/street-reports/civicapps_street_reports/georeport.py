@@ -34,9 +34,9 @@ def w3c(moment: datetime | None) -> str | None:
     """A W3C datetime with its timezone (``2026-11-23T14:05:00Z``), as the spec requires."""
     if moment is None:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    if moment.tzinfo is not None:  # SQLite hands back naive UTC; PostgreSQL aware datetimes
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_w3c(text: str) -> datetime:

@@ -137,31 +137,52 @@ class Extras:
             self.notes[report_id] = text
 
 
-def request_dict(report: Report, extras: Extras) -> dict[str, Any]:
-    photo_id = extras.photos.get(report.id)
+#: The report columns a request needs: selected as rows, since building 1,000 ORM objects per
+#: ``requests.json`` cost more than everything else in it.
+REQUEST_COLUMNS = (
+    Report.id,
+    Report.status,
+    Report.category,
+    Report.details,
+    Report.confirmed_at,
+    Report.created_at,
+    Report.updated_at,
+    Report.location_text,
+    Report.lat,
+    Report.lon,
+)
+
+
+def request_dict(row: Sequence[Any], extras: Extras) -> dict[str, Any]:
+    """One request in the spec's fields, from a row of :data:`REQUEST_COLUMNS`."""
+    id_, status, category, details, confirmed_at, created_at, updated_at, location_text, lat, lon = row
+    photo_id = extras.photos.get(id_)
+    requested = w3c(confirmed_at or created_at)
     return {
-        "service_request_id": str(report.id),
-        "status": states.open311_status(report.status),
-        "status_notes": extras.notes.get(report.id),
-        "service_name": report.category,
-        "service_code": extras.codes.get(report.category, report.category),
-        "description": report.details,
-        "agency_responsible": extras.agencies.get(report.id),
+        "service_request_id": str(id_),
+        "status": states.open311_status(status),
+        "status_notes": extras.notes.get(id_),
+        "service_name": category,
+        "service_code": extras.codes.get(category, category),
+        "description": details,
+        "agency_responsible": extras.agencies.get(id_),
         "service_notice": None,
-        "requested_datetime": w3c(report.confirmed_at or report.created_at),
-        "updated_datetime": w3c(report.updated_at or report.confirmed_at or report.created_at),
+        "requested_datetime": requested,
+        "updated_datetime": w3c(updated_at) if updated_at else requested,
         "expected_datetime": None,
-        "address": report.location_text or None,
+        "address": location_text or None,
         "address_id": None,
         "zipcode": None,
-        "lat": report.lat,
-        "long": report.lon,
+        "lat": lat,
+        "long": lon,
         "media_url": absolute_url("street_reports.photo", photo_id=photo_id) if photo_id else None,
     }
 
 
-def _public() -> Any:
-    return select(Report).where(Report.status != "unconfirmed", Report.hidden.is_(False), Report.private.is_(False))
+def _public(*columns: Any) -> Any:
+    return select(*(columns or (Report,))).where(
+        Report.status != "unconfirmed", Report.hidden.is_(False), Report.private.is_(False)
+    )
 
 
 def find_requests(
@@ -173,7 +194,7 @@ def find_requests(
 ) -> list[dict[str, Any]]:
     """GET requests: by id (overriding everything else), or filtered, newest first, at most 1000 and
     90 days (the spec's defaults)."""
-    query = _public()
+    query = _public(*REQUEST_COLUMNS)
     if ids is not None:
         numbers = [int(i) for i in ids if i.isdigit()]
         query = query.where(Report.id.in_(numbers))
@@ -193,17 +214,18 @@ def find_requests(
             wanted = [s for s in states.PUBLIC_STATES if states.open311_status(s) in statuses]
             query = query.where(Report.status.in_(wanted))
     reports = (
-        db_session().scalars(query.order_by(Report.confirmed_at.desc(), Report.id.desc()).limit(MAX_REQUESTS)).all()
+        db_session().execute(query.order_by(Report.confirmed_at.desc(), Report.id.desc()).limit(MAX_REQUESTS)).all()
     )
     extras = Extras([r.id for r in reports])
     return [request_dict(r, extras) for r in reports]
 
 
 def one_request(request_id: str) -> dict[str, Any]:
-    report = db_session().scalar(_public().where(Report.id == int(request_id))) if request_id.isdigit() else None
+    query = _public(*REQUEST_COLUMNS).where(Report.id == int(request_id)) if request_id.isdigit() else None
+    report = db_session().execute(query).first() if query is not None else None
     if report is None:
         raise ApiError(404, f"service_request_id {request_id} not found")
-    return request_dict(report, Extras([report.id]))
+    return request_dict(report, Extras([report[0]]))
 
 
 def by_token(token: str) -> dict[str, Any]:

@@ -264,16 +264,20 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("source", sa.String(length=40), server_default="web", nullable=False))
         batch_op.add_column(sa.Column("token", sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column("duplicate_of", sa.Integer(), nullable=True))
+        batch_op.drop_index(batch_op.f("ix_street_reports_report_status"))
         batch_op.create_index(batch_op.f("ix_street_reports_report_confirmed_at"), ["confirmed_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_street_reports_report_email"), ["email"], unique=False)
+        batch_op.create_index("ix_street_reports_report_status_lon_lat", ["status", "lon", "lat"], unique=False)
         batch_op.create_unique_constraint("uq_street_reports_report_token", ["token"])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("street_reports_report", schema=None) as batch_op:
         batch_op.drop_constraint("uq_street_reports_report_token", type_="unique")
+        batch_op.drop_index("ix_street_reports_report_status_lon_lat")
         batch_op.drop_index(batch_op.f("ix_street_reports_report_email"))
         batch_op.drop_index(batch_op.f("ix_street_reports_report_confirmed_at"))
+        batch_op.create_index(batch_op.f("ix_street_reports_report_status"), ["status"], unique=False)
         batch_op.drop_column("duplicate_of")
         batch_op.drop_column("token")
         batch_op.drop_column("source")
