@@ -81,7 +81,8 @@ def respond(fmt: str, root: str, value: Any, status: int = 200) -> Response:
     if fmt == "xml":
         response = Response(to_xml(root, value), status=status, content_type=XML_TYPE)
     else:
-        response = Response(json.dumps(value, ensure_ascii=False), status=status, content_type=JSON_TYPE)
+        body = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        response = Response(body, status=status, content_type=JSON_TYPE)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
