@@ -14,7 +14,7 @@ import click
 from flask import Blueprint, Flask, url_for
 
 from civicapps import Actor, Job, Link, Model, Topic, hookimpl
-from civicapps_street_reports import alerts, sending
+from civicapps_street_reports import alerts, reporting, sending
 from civicapps_street_reports.cli import COMMANDS
 from civicapps_street_reports.demo import load_sample
 from civicapps_street_reports.models import ALL_MODELS
@@ -65,6 +65,12 @@ def register_jobs(app: Flask) -> list[Job]:
             sending.failure_summary,
             cron="0 8 * * *",
             description="email staff the reports that could not be sent",
+        ),
+        Job(
+            "tidy",
+            reporting.tidy,
+            cron="30 3 * * *",
+            description="delete reports and updates never confirmed, and old rate-limit marks",
         ),
     ]
 

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
-from sqlalchemy import func, select
+from flask import Flask, current_app
+from sqlalchemy import delete, func, select
 
 from civicapps import Actor, db_session
-from civicapps_street_reports import messages, photos
+from civicapps_street_reports import alerts, messages, photos, sending
 from civicapps_street_reports.areas import OutsideAllAreas, categories_at
-from civicapps_street_reports.models import Abuser, Category, Delivery, Photo, Report, Submission, utcnow
+from civicapps_street_reports.links import CONFIRM_DAYS
+from civicapps_street_reports.models import Abuser, Category, Delivery, Photo, Report, Submission, Update, utcnow
 from civicapps_street_reports.places import degrees_box, metres_between
 from civicapps_street_reports.settings import Settings, current_settings
 from civicapps_street_reports.states import OPEN_STATES
@@ -305,8 +306,6 @@ def confirm(report: Report) -> bool:
 
 def after_confirm(report: Report) -> None:
     """Once the confirmation is committed: alert residents watching the area, wake the sender."""
-    from civicapps_street_reports import alerts, sending
-
     if not report.hidden and not report.private:
         alerts.announce(new=[report.id])
     sending.wake()
@@ -327,3 +326,22 @@ def possible_duplicates(
     )
     found = [(r, metres_between(lat, lon, r.lat, r.lon)) for r in db_session().scalars(query)]
     return sorted((pair for pair in found if pair[1] <= radius_m), key=lambda pair: pair[1])[:limit]
+
+
+def tidy(app: Flask) -> int:
+    """The daily ``street_reports.tidy`` job: forget what is no longer needed; returns rows deleted.
+
+    Reports and updates never confirmed (their links have expired) are personal data kept for
+    nothing, and rate-limit marks only matter for an hour.
+    """
+    session = db_session()
+    expired = utcnow() - timedelta(days=CONFIRM_DAYS + 1)
+    stale_reports = select(Report.id).where(Report.status == "unconfirmed", Report.created_at < expired)
+    stale_updates = select(Update.id).where(Update.state == "unconfirmed", Update.created_at < expired)
+    deleted = session.execute(delete(Photo).where(Photo.update_id.in_(stale_updates))).rowcount
+    deleted += session.execute(delete(Update).where(Update.id.in_(stale_updates))).rowcount
+    deleted += session.execute(delete(Photo).where(Photo.report_id.in_(stale_reports))).rowcount
+    deleted += session.execute(delete(Report).where(Report.id.in_(stale_reports))).rowcount
+    deleted += session.execute(delete(Submission).where(Submission.created_at < utcnow() - timedelta(hours=2))).rowcount
+    session.commit()
+    return deleted

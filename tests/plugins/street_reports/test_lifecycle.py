@@ -7,12 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 from typing import Any
 
 import feedparser
 import pytest
 from civicapps_street_reports import reporting
-from civicapps_street_reports.models import Moderation, Photo, Report, ResponseTemplate, Update
+from civicapps_street_reports.models import Moderation, Photo, Report, ResponseTemplate, Submission, Update, utcnow
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from civicapps import db_session
 from civicapps.testing import MailSink
 
-from .conftest import NORTH_POINT, csrf, new_report_page, sign_in_staff, text_of
+from .conftest import NORTH_POINT, csrf, new_report_page, post_report, sign_in_staff, text_of
 from .images import phone_jpeg
 
 
@@ -300,3 +301,32 @@ def test_the_reporter_can_stop_update_emails(world: Flask, staff: FlaskClient, c
     post(resident, stop)
     post(staff, f"/street-reports/staff/reports/{report_id}", action="status", status="fixed", text="Done")
     assert len(civic_mail_sink.wait_for(2, timeout=1)) == 1
+
+
+def test_tidy_forgets_unconfirmed_reports_and_updates_and_old_rate_marks(world: Flask) -> None:
+    client = world.test_client()
+    post_report(client, photos=[(io.BytesIO(phone_jpeg()), "a.jpg")])  # never confirmed
+    kept = make_report(world)
+    with world.app_context():
+        old = utcnow() - timedelta(days=20)
+        for report in db_session().scalars(select(Report)):
+            if report.status == "unconfirmed":
+                report.created_at = old
+        for mark in db_session().scalars(select(Submission)):
+            mark.created_at = old
+        db_session().commit()
+        assert reporting.tidy(world) == 3  # the report, its photo, the rate-limit mark
+        assert [r.id for r in db_session().scalars(select(Report))] == [kept]
+        assert db_session().scalars(select(Photo)).all() == []
+
+
+def test_confirming_a_private_report_thanks_without_showing_it(world: Flask, civic_mail_sink: MailSink) -> None:
+    client = world.test_client()
+    post_report(client, category="Abandoned needles", title="Needles by the swings", extra_depth=None)
+    response = post(client, confirm_link(civic_mail_sink, "jo@example.org", 1))
+    assert "Thank you: your report is confirmed" in response.get_data(as_text=True)
+    with world.app_context():
+        report = db_session().scalars(select(Report)).one()
+        assert report.private and report.status == "open"
+    assert client.get(f"/street-reports/reports/{report.id}").status_code == 404
+    assert world.test_client().get("/street-reports/reports.json").get_json()["features"] == []

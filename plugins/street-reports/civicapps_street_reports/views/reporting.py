@@ -189,6 +189,12 @@ def confirm_report(token: str) -> Any:
     if reporting.confirm(report):
         db_session().commit()
         reporting.after_confirm(report)
+    if report.private or report.hidden:  # not public: no page to show the reporter
+        return render_template(
+            "street_reports/message.html",
+            title="Thank you: your report is confirmed",
+            text="Reports in this category are not published, but the council has your report and will deal with it.",
+        )
     return redirect(url_for("street_reports.report_page", report_id=report.id, sent=1))
 
 
