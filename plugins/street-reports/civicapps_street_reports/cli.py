@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from civicapps import CivicappsError, db_session
 from civicapps_street_reports import areas, categories, places
-from civicapps_street_reports.models import Body, Category, reports_with_status
+from civicapps_street_reports.models import Body, Category, ResponseTemplate, reports_with_status
 from civicapps_street_reports.states import PUBLIC_STATES
 
 FILE = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -183,6 +183,39 @@ def import_places(file: Path, name_property: str) -> None:
     click.echo(f"{file.name}: {stored} places stored, {len(problems)} skipped.")
 
 
+@click.group("templates")
+def templates_group() -> None:
+    """Response templates: canned public replies staff pick when changing a report's state."""
+
+
+@templates_group.command("add")
+@click.argument("title")
+@click.argument("text")
+@click.option("--status", type=click.Choice(PUBLIC_STATES), help="The state this reply usually goes with.")
+def add_template(title: str, text: str, status: str | None) -> None:
+    """Add (or reword) the template TITLE with the public reply TEXT."""
+    if not title.strip() or not text.strip():
+        raise click.ClickException("A template needs a title and a text.")
+    session = db_session()
+    template = session.scalar(select(ResponseTemplate).where(ResponseTemplate.title == title.strip()))
+    if template is None:
+        template = ResponseTemplate(title=title.strip())
+        session.add(template)
+    template.text, template.status = text.strip(), status
+    session.commit()
+    click.echo(f"Template {template.title!r} saved.")
+
+
+@templates_group.command("list")
+def list_templates() -> None:
+    """List the response templates."""
+    templates = db_session().scalars(select(ResponseTemplate).order_by(ResponseTemplate.title)).all()
+    if not templates:
+        click.echo("No response templates yet.")
+    for template in templates:
+        click.echo(f"{template.title}{f' [{template.status}]' if template.status else ''}: {template.text}")
+
+
 @click.command("list")
 @click.option("--status", type=click.Choice(PUBLIC_STATES), default="open", show_default=True, help="Which reports.")
 def list_reports(status: str) -> None:
@@ -195,4 +228,11 @@ def list_reports(status: str) -> None:
         click.echo(f"#{report.id}  {report.created_at:%Y-%m-%d}  {report.category}: {report.title} {where}")
 
 
-COMMANDS: list[click.Command] = [areas_group, categories_group, bodies_group, places_group, list_reports]
+COMMANDS: list[click.Command] = [
+    areas_group,
+    categories_group,
+    bodies_group,
+    places_group,
+    templates_group,
+    list_reports,
+]

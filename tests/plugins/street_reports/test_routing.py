@@ -203,3 +203,13 @@ def test_areas_list(world: Flask) -> None:
         "North Borough Council: North Borough",
         "South Borough Council: South Borough",
     ]
+
+
+def test_response_templates_from_the_command_line(app: Flask) -> None:
+    added = invoke(
+        app, "street-reports", "templates", "add", "Booked", "A crew is booked.", "--status", "action_scheduled"
+    )
+    assert added.exit_code == 0 and "Template 'Booked' saved." in added.output
+    invoke(app, "street-reports", "templates", "add", "Booked", "A crew is booked for this week.")
+    assert invoke(app, "street-reports", "templates", "list").output == "Booked: A crew is booked for this week.\n"
+    assert invoke(app, "street-reports", "templates", "add", "Empty", " ").exit_code == 1
