@@ -8,7 +8,6 @@ lets followers' alerts match (:func:`published`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select, update
 
@@ -144,10 +143,19 @@ def published(report: Report) -> None:
         alerts.announce(changed=[report.id])
 
 
-def staff_update(report: Report, actor: Actor, status: str, text: str, when: datetime | None = None) -> Update:
-    """A public comment (and perhaps a new state) by staff, shown as from the council."""
+def staff_update(report: Report, actor: Actor, status: str, text: str, duplicate_of: str = "") -> Update:
+    """A public comment (and perhaps a new state) by staff, shown as from the council.
+
+    Marking a report a duplicate needs the number of the report it duplicates; its page links there.
+    """
     if status not in STAFF_STATES:
         raise Refused({"status": "Choose a state from the list"})
+    if status == "duplicate":
+        number = duplicate_of.strip().lstrip("#")
+        original = db_session().get(Report, int(number)) if number.isdigit() else None
+        if original is None or original.id == report.id or original.status == "unconfirmed":
+            raise Refused({"duplicate_of": "Enter the number of the report this one duplicates"})
+        report.duplicate_of = original.id
     if len(text) > 4000:
         raise Refused({"text": "Keep the comment to 4,000 characters"})
     if status == report.status and not text.strip():
@@ -159,7 +167,7 @@ def staff_update(report: Report, actor: Actor, status: str, text: str, when: dat
         text=text.strip(),
         status=status if status != report.status else None,
         state="confirmed",
-        created_at=when or utcnow(),
+        created_at=utcnow(),
         confirmed_at=utcnow(),
         staff_id=actor.id,
         show_name=False,

@@ -330,7 +330,7 @@ def staff_report_action(report_id: int) -> Any:
             )
             if template is not None and not text.strip():
                 text = template.text
-            lifecycle.staff_update(report, actor, form.get("status", ""), text)
+            lifecycle.staff_update(report, actor, form.get("status", ""), text, form.get("duplicate_of", ""))
             published = True
         elif action == "edit":
             lifecycle.moderate(
