@@ -7,6 +7,7 @@ once ``ready``). ``fail`` makes it answer 500 with the spec's error body.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -72,9 +73,18 @@ class FakeBackOffice:
         )
         return 200, "text/xml", body.encode()
 
+    def requests_json(self, request: Request) -> tuple[Any, ...]:
+        """The same back office answering in the spec's JSON (a bare array)."""
+        status, _, body = self.requests(request)
+        if status != 200:
+            return status, "application/json", b'[{"code": %d, "description": "refused"}]' % status
+        number = self.next_id - 1
+        return 200, "application/json", json.dumps([{"service_request_id": f"BO-{number}"}]).encode()
+
 
 def back_office(server: FeedServer) -> FakeBackOffice:
     office = FakeBackOffice(server)
     server.add("/open311/requests.xml", handler=office.requests)
+    server.add("/open311/requests.json", handler=office.requests_json)
     server.add("/open311/tokens/", handler=office.tokens, prefix=True)
     return office

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from civicapps import db_session
 from civicapps.testing import MailSink
 
-from .conftest import NORTH_POINT, csrf, new_report_page, post_report, sign_in_staff, text_of
+from .conftest import NORTH_POINT, SOUTH_POINT, csrf, new_report_page, post_report, sign_in_staff, text_of
 from .images import phone_jpeg
 
 
@@ -228,6 +228,10 @@ def test_list_filters_bulk_change_and_csv_export(world: Flask, staff: FlaskClien
     pothole = make_report(world, category="Potholes", title="Hole", answers={"depth": "deep"}, email="")
     html = page(staff, "/street-reports/staff/?category=Fly-tipping")
     assert f"#{first} " in html and f"#{second} " in html and f"#{pothole} " not in html
+    south = make_report(world, category="Graffiti", title="Tag on the wall", lat=SOUTH_POINT[0], lon=SOUTH_POINT[1])
+    in_south = page(staff, "/street-reports/staff/?area=2")  # South Borough's area
+    assert f"#{south} " in in_south and f"#{first} " not in in_south
+    assert f'"title": "#{south} Tag on the wall"' in in_south.replace("&#34;", '"')  # on the staff map too
     bad_date = staff.get("/street-reports/staff/?since=yesterday")
     assert bad_date.status_code == 400 and "Enter a date like 2026-11-23" in bad_date.get_data(as_text=True)
     response = staff.post(
@@ -242,7 +246,7 @@ def test_list_filters_bulk_change_and_csv_export(world: Flask, staff: FlaskClien
     assert response.status_code == 302
     with world.app_context():
         states = {r.id: r.status for r in db_session().scalars(select(Report))}
-    assert states == {first: "no_further_action", second: "no_further_action", pothole: "open"}
+    assert states == {first: "no_further_action", second: "no_further_action", pothole: "open", south: "open"}
     exported = staff.get("/street-reports/staff/reports.csv?status=closed")
     assert exported.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))

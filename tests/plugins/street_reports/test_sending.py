@@ -163,3 +163,25 @@ def test_reports_from_the_abuse_list_are_hidden_and_never_sent(
         assert db_session().scalars(select(Delivery)).all() == []
     assert office.posted == []
     assert client.get(f"/street-reports/reports/{report.id}").status_code == 404
+
+
+def test_a_back_office_spoken_to_in_json(world: Flask, office: FakeBackOffice, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COUNTY_KEY", API_KEY)
+    result = invoke(
+        world,
+        "street-reports",
+        "bodies",
+        "open311",
+        "County Council",
+        "--endpoint",
+        office.endpoint,
+        "--api-key-env",
+        "COUNTY_KEY",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    staff_report(world)
+    assert county(world).external_id == "BO-1001"
+    assert office.server.hits("/open311/requests.json") == 1 and office.server.hits("/open311/requests.xml") == 0
+    assert office.posted[0]["service_code"] == ["POT-01"]
