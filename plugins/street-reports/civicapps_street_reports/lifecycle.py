@@ -118,7 +118,11 @@ def confirm_update(item: Update) -> bool:
         item.state = "hidden"
         return True
     item.state = "confirmed"
-    apply(session.get(Report, item.report_id), item)  # type: ignore[arg-type]
+    report = session.get(Report, item.report_id)
+    apply(report, item)  # type: ignore[arg-type]
+    for delivery in report.deliveries:  # type: ignore[union-attr]
+        if delivery.method == "email" and delivery.state == "sent":
+            messages.update_to_body(delivery, item)
     return True
 
 

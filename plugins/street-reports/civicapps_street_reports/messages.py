@@ -67,6 +67,29 @@ def report_to_body(delivery: Delivery, also: list[str], photo_urls: list[str]) -
     )
 
 
+def update_to_body(delivery: Delivery, update: Update) -> bool:
+    """A resident's update ("still a problem", "fixed", a comment) to the team the report went to.
+
+    FixMyStreet's most asked-for change (its issue #897): a reopened report must reach the council,
+    not only the web page.
+    """
+    report = delivery.report
+    title, text = _render(
+        "update_to_body",
+        report=report,
+        update=update,
+        state=label(report.status),
+        url=absolute_url("street_reports.report_page", report_id=report.id),
+    )
+    return send(
+        "email",
+        delivery.category.email or "",
+        key=f"update:{update.id}:body:{delivery.body_id}",
+        title=title,
+        text=text,
+    )
+
+
 def report_updated(report: Report, update: Update) -> None:
     """Tell the reporter about an update by someone else, unless they asked not to hear."""
     if not report.email or not report.reporter_updates or report.hidden:

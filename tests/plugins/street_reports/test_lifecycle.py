@@ -334,3 +334,33 @@ def test_confirming_a_private_report_thanks_without_showing_it(world: Flask, civ
         assert report.private and report.status == "open"
     assert client.get(f"/street-reports/reports/{report.id}").status_code == 404
     assert world.test_client().get("/street-reports/reports.json").get_json()["features"] == []
+
+
+def test_a_resident_reopening_an_emailed_report_tells_the_team_it_went_to(
+    world: Flask, civic_mail_sink: MailSink
+) -> None:
+    report_id = make_report(world, category="Graffiti", title="Tag on the wall", lat=SOUTH_POINT[0], lon=SOUTH_POINT[1])
+    civic_mail_sink.wait_for(1)
+    assert [m["To"] for m in civic_mail_sink.messages] == ["clean@south.example"]  # the report itself
+    with world.app_context():
+        db_session().get(Report, report_id).status = "fixed"
+        db_session().commit()
+    reporter = world.test_client()
+    path = f"/street-reports/reports/{report_id}"
+    post(
+        reporter,
+        f"{path}/updates",
+        path,
+        text="Painted over badly, still readable.",
+        mark="reopen",
+        name="Jo",
+        email="reporter@example.org",
+    )
+    post(reporter, confirm_link(civic_mail_sink, "reporter@example.org", 2))
+    civic_mail_sink.wait_for(3)
+    to_team = [m for m in civic_mail_sink.messages if m["To"] == "clean@south.example"]
+    assert len(to_team) == 2
+    assert to_team[1]["Subject"] == f"Update on report {report_id}: Tag on the wall (reopened)"
+    body = text_of(to_team[1])
+    assert "They say it is still a problem, so the report is open again." in body
+    assert "Painted over badly, still readable." in body and "From: Jo, reporter@example.org" in body
