@@ -12,8 +12,18 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from civicapps import Actor, db_session
-from civicapps_street_reports import alerts, messages, photos
-from civicapps_street_reports.models import Abuser, Delivery, Moderation, Photo, Report, Submission, Update, utcnow
+from civicapps_street_reports import alerts, messages, photos, sending
+from civicapps_street_reports.models import (
+    Abuser,
+    Delivery,
+    Moderation,
+    Photo,
+    Report,
+    Submission,
+    Update,
+    UpdateDelivery,
+    utcnow,
+)
 from civicapps_street_reports.reporting import EMAIL, Refused, check_rate
 from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.states import STAFF_STATES, kind
@@ -123,6 +133,8 @@ def confirm_update(item: Update) -> bool:
     for delivery in report.deliveries:  # type: ignore[union-attr]
         if delivery.method == "email" and delivery.state == "sent":
             messages.update_to_body(delivery, item)
+        elif delivery.method == "open311" and delivery.state == "sent":
+            session.add(UpdateDelivery(update_id=item.id, delivery_id=delivery.id, next_attempt_at=utcnow()))
     return True
 
 
@@ -142,9 +154,11 @@ def apply(report: Report, item: Update) -> None:
 
 
 def published(report: Report) -> None:
-    """After the commit: let followers' alerts match the new update."""
+    """After the commit: let followers' alerts match the new update, and wake the sender for any
+    update queued for a back office."""
     if not report.hidden and not report.private:
         alerts.announce(changed=[report.id])
+    sending.wake()
 
 
 def staff_update(report: Report, actor: Actor, status: str, text: str, duplicate_of: str = "") -> Update:

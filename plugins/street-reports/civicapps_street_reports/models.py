@@ -201,6 +201,29 @@ class Delivery(Model):
     __table_args__ = (UniqueConstraint("report_id", "body_id"),)
 
 
+class UpdateDelivery(Model):
+    """The send queue for residents' updates to a back office that took the report by Open311
+    (mySociety's ``POST servicerequestupdates``), retried like :class:`Delivery`."""
+
+    __tablename__ = "street_reports_update_delivery"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int] = mapped_column(ForeignKey("street_reports_update.id"), index=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("street_reports_delivery.id"))
+    state: Mapped[str] = mapped_column(String(20), index=True, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+
+    update: Mapped[Update] = relationship()
+    delivery: Mapped[Delivery] = relationship()
+    __table_args__ = (UniqueConstraint("update_id", "delivery_id"),)
+
+
 class Photo(Model):
     """A photo of a report or an update, already cleaned: re-encoded, rotated, resized, no EXIF."""
 
@@ -316,6 +339,7 @@ ALL_MODELS: list[type[Model]] = [
     Category,
     Report,
     Delivery,
+    UpdateDelivery,
     Photo,
     Update,
     Moderation,

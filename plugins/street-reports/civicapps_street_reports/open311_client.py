@@ -11,7 +11,8 @@ from __future__ import annotations
 import requests
 from defusedxml import ElementTree
 
-from civicapps_street_reports.models import Body, Category, Report
+from civicapps_street_reports.georeport import w3c
+from civicapps_street_reports.models import Body, Category, Report, Update
 
 TIMEOUT_SECONDS = 30
 
@@ -120,3 +121,56 @@ def request_id_for_token(body: Body, token: str) -> str | None:
     if response.status_code >= 300:
         raise Open311Error(_errors(response))
     return _first_request(response).get("service_request_id") or None
+
+
+#: Our states as mySociety's extended statuses (uppercase when POSTed, as FixMyStreet sends them).
+UPDATE_STATUSES = {
+    "open": "OPEN",
+    "investigating": "INVESTIGATING",
+    "action_scheduled": "ACTION_SCHEDULED",
+    "in_progress": "IN_PROGRESS",
+    "fixed": "FIXED",
+    "not_responsible": "NOT_COUNCILS_RESPONSIBILITY",
+    "duplicate": "DUPLICATE",
+    "no_further_action": "NO_FURTHER_ACTION",
+    "closed": "CLOSED",
+}
+
+
+def update_params(body: Body, request_id: str, update: Update, report_status: str) -> list[tuple[str, str]]:
+    """The fields of mySociety's POST servicerequestupdates for a resident's update."""
+    first, _, last = (update.name or "").strip().partition(" ")
+    params = [
+        ("service_request_id", request_id),
+        ("update_id", str(update.id)),
+        ("status", UPDATE_STATUSES.get(report_status, "OPEN")),
+        ("updated_datetime", w3c(update.created_at) or ""),
+        ("description", update.text or ("Marked fixed" if update.status == "fixed" else "Reopened")),
+        ("email", update.email or ""),
+        ("first_name", first),
+        ("last_name", last),
+    ]
+    if body.open311_api_key:
+        params.append(("api_key", body.open311_api_key))
+    if body.open311_jurisdiction:
+        params.append(("jurisdiction_id", body.open311_jurisdiction))
+    return params
+
+
+def post_update(body: Body, params: list[tuple[str, str]]) -> str | None:
+    """POST one update; returns the back office's id for it, if it gives one."""
+    try:
+        response = requests.post(
+            _url(body, "servicerequestupdates"), data=params, timeout=TIMEOUT_SECONDS, allow_redirects=False
+        )
+    except requests.RequestException as exc:
+        raise Open311Error(f"Could not reach the back office: {type(exc).__name__}") from None
+    if response.status_code >= 300:
+        raise Open311Error(_errors(response))
+    try:
+        if response.headers.get("Content-Type", "").startswith("application/json"):
+            data = response.json()
+            return str(data[0].get("update_id") or "") or None if isinstance(data, list) and data else None
+        return ElementTree.fromstring(response.content).findtext("request_update/update_id") or None
+    except (ValueError, ElementTree.ParseError, AttributeError) as exc:
+        raise Open311Error(f"The back office's answer could not be read ({exc}).") from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from flask import Flask
 from sqlalchemy import or_, select, update
@@ -18,7 +19,7 @@ from sqlalchemy import or_, select, update
 from civicapps import CivicappsError, db_session, enqueue_job
 from civicapps_street_reports import messages, open311_client
 from civicapps_street_reports.links import absolute_url
-from civicapps_street_reports.models import Delivery, Report, aware, utcnow
+from civicapps_street_reports.models import Delivery, Report, UpdateDelivery, aware, utcnow
 from civicapps_street_reports.settings import NAME, current_settings
 
 logger = logging.getLogger("civicapps.street_reports")
@@ -41,33 +42,49 @@ def wake() -> None:
         logger.exception("Could not queue sending; the periodic run will send the reports")
 
 
-def _claim(now: datetime) -> Delivery | None:
+Queued = TypeVar("Queued", Delivery, UpdateDelivery)
+
+
+def _claim(model: type[Queued], now: datetime) -> Queued | None:
+    """Take one due row of a send queue for this worker (another worker's stale claim counts as none)."""
     session = db_session()
     stale = now - timedelta(minutes=CLAIM_MINUTES)
     due = (
-        Delivery.state == "pending",
-        Delivery.next_attempt_at <= now,
-        or_(Delivery.claimed_at.is_(None), Delivery.claimed_at < stale),
+        model.state == "pending",
+        model.next_attempt_at <= now,
+        or_(model.claimed_at.is_(None), model.claimed_at < stale),
     )
     while True:
-        candidate = session.scalar(select(Delivery.id).where(*due).order_by(Delivery.next_attempt_at).limit(1))
+        candidate = session.scalar(select(model.id).where(*due).order_by(model.next_attempt_at).limit(1))
         if candidate is None:
             return None
         taken = session.execute(
-            update(Delivery).where(Delivery.id == candidate, *due).values(claimed_at=now),
+            update(model).where(model.id == candidate, *due).values(claimed_at=now),
             execution_options={"synchronize_session": False},
         )
         session.commit()
         if taken.rowcount:
-            return session.get(Delivery, candidate)
+            return session.get(model, candidate)
 
 
 def send_due(app: Flask) -> int:
-    """The ``street_reports.send`` job: send every due delivery; returns how many were sent."""
+    """The ``street_reports.send`` job: send every due report, then every due update; returns how
+    many were sent."""
     sent = 0
-    while (delivery := _claim(utcnow())) is not None:
+    while (delivery := _claim(Delivery, utcnow())) is not None:
         sent += send_one(delivery)
+    while (forward := _claim(UpdateDelivery, utcnow())) is not None:
+        sent += send_update(forward)
     return sent
+
+
+def _failed(row: Queued, error: str, now: datetime) -> None:
+    """Record a failed try and when to try again (5 minutes after the first, then every 30)."""
+    row.attempts += 1
+    row.last_attempt_at = now
+    row.last_error = error[:2000]
+    row.next_attempt_at = now + retry_after(row.attempts)
+    row.claimed_at = None
 
 
 def send_one(delivery: Delivery) -> bool:
@@ -84,11 +101,7 @@ def send_one(delivery: Delivery) -> bool:
     except (open311_client.Open311Error, CivicappsError) as exc:
         session.rollback()
         delivery = session.get(Delivery, delivery.id)  # type: ignore[assignment]
-        delivery.attempts += 1
-        delivery.last_attempt_at = now
-        delivery.last_error = str(exc)[:2000]
-        delivery.next_attempt_at = now + retry_after(delivery.attempts)
-        delivery.claimed_at = None
+        _failed(delivery, str(exc), now)
         session.commit()
         logger.warning(
             "Report %s not sent to body %s (try %s): %s",
@@ -101,6 +114,34 @@ def send_one(delivery: Delivery) -> bool:
     delivery.state, delivery.sent_at, delivery.claimed_at, delivery.last_error = "sent", now, None, None
     delivery.attempts += 1
     delivery.last_attempt_at = now
+    session.commit()
+    return True
+
+
+def send_update(forward: UpdateDelivery) -> bool:
+    """POST a resident's update to the back office that took the report; True if it was accepted."""
+    session = db_session()
+    now = utcnow()
+    item, delivery = forward.update, forward.delivery
+    if item.state != "confirmed":
+        forward.state, forward.claimed_at = "skipped", None
+        session.commit()
+        return False
+    try:
+        if not delivery.external_id:
+            raise open311_client.Open311Error("The back office has not given its id for the report yet.")
+        params = open311_client.update_params(delivery.body, delivery.external_id, item, delivery.report.status)
+        forward.external_id = open311_client.post_update(delivery.body, params)
+    except open311_client.Open311Error as exc:
+        session.rollback()
+        forward = session.get(UpdateDelivery, forward.id)  # type: ignore[assignment]
+        _failed(forward, str(exc), now)
+        session.commit()
+        logger.warning("Update %s not sent to body %s: %s", item.id, delivery.body_id, forward.last_error)
+        return False
+    forward.state, forward.sent_at, forward.claimed_at, forward.last_error = "sent", now, None, None
+    forward.attempts += 1
+    forward.last_attempt_at = now
     session.commit()
     return True
 

@@ -21,6 +21,7 @@ API_KEY = "county-back-office-key"
 class FakeBackOffice:
     server: FeedServer
     posted: list[dict[str, list[str]]] = field(default_factory=list)
+    updates: list[dict[str, list[str]]] = field(default_factory=list)
     batch: bool = False
     ready: bool = False
     fail: bool = False
@@ -81,10 +82,27 @@ class FakeBackOffice:
         number = self.next_id - 1
         return 200, "application/json", json.dumps([{"service_request_id": f"BO-{number}"}]).encode()
 
+    def request_updates(self, request: Request) -> tuple[Any, ...]:
+        """mySociety's POST servicerequestupdates: a resident's update on a request we took."""
+        form = parse_qs(request.body.decode(), keep_blank_values=True)
+        if form.get("api_key") != [API_KEY]:
+            return (
+                403,
+                "text/xml",
+                b"<errors><error><code>403</code><description>Invalid api_key</description></error></errors>",
+            )
+        self.updates.append(form)
+        body = (
+            f"<service_request_updates><request_update><update_id>BU-{len(self.updates)}</update_id>"
+            "</request_update></service_request_updates>"
+        )
+        return 200, "text/xml", body.encode()
+
 
 def back_office(server: FeedServer) -> FakeBackOffice:
     office = FakeBackOffice(server)
     server.add("/open311/requests.xml", handler=office.requests)
     server.add("/open311/requests.json", handler=office.requests_json)
+    server.add("/open311/servicerequestupdates.xml", handler=office.request_updates)
     server.add("/open311/tokens/", handler=office.tokens, prefix=True)
     return office

@@ -8,8 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from civicapps_street_reports import sending
-from civicapps_street_reports.models import Delivery, Report, aware, utcnow
+from civicapps_street_reports import lifecycle, sending
+from civicapps_street_reports.models import Delivery, Report, Update, UpdateDelivery, aware, utcnow
 from flask import Flask
 from sqlalchemy import select
 
@@ -18,7 +18,7 @@ from civicapps.feeds.testing import FeedServer
 from civicapps.testing import AppFactory, MailSink
 
 from .backoffice import API_KEY, FakeBackOffice, back_office
-from .conftest import OVERLAP_POINT, PLUGIN, invoke, load_world, post_report, sign_in_staff, text_of
+from .conftest import OVERLAP_POINT, PLUGIN, csrf, invoke, load_world, post_report, sign_in_staff, text_of
 
 STAFF = Actor("1", "Casey Clerk", "staff")
 
@@ -60,9 +60,11 @@ def county(app: Flask) -> Delivery:
 
 
 def make_due(app: Flask) -> None:
+    """Wind the clock on: every waiting report and update is due now."""
     with app.app_context():
-        for delivery in db_session().scalars(select(Delivery)):
-            delivery.next_attempt_at = utcnow() - timedelta(seconds=1)
+        for model in (Delivery, UpdateDelivery):
+            for row in db_session().scalars(select(model)):
+                row.next_attempt_at = utcnow() - timedelta(seconds=1)
         db_session().commit()
 
 
@@ -185,3 +187,70 @@ def test_a_back_office_spoken_to_in_json(world: Flask, office: FakeBackOffice, m
     assert county(world).external_id == "BO-1001"
     assert office.server.hits("/open311/requests.json") == 1 and office.server.hits("/open311/requests.xml") == 0
     assert office.posted[0]["service_code"] == ["POT-01"]
+
+
+def test_a_residents_update_is_posted_to_the_back_office_that_took_the_report(
+    world: Flask, office: FakeBackOffice, civic_mail_sink: MailSink
+) -> None:
+    report_id = staff_report(world)
+    with world.app_context():
+        db_session().get(Report, report_id).status = "fixed"
+        db_session().commit()
+    resident = world.test_client()
+    page = f"/street-reports/reports/{report_id}"
+    token = csrf(resident, page)
+    resident.post(
+        f"{page}/updates",
+        data={
+            "csrf_token": token,
+            "text": "The hole is back after the frost.",
+            "mark": "reopen",
+            "name": "Sam Walker",
+            "email": "sam@example.org",
+        },
+    )
+    [confirmation] = [m for m in civic_mail_sink.wait_for(2) if m["To"] == "sam@example.org"]
+    link = re.search(r"http://reports\.example(/\S+)", text_of(confirmation)).group(1)  # type: ignore[union-attr]
+    resident.post(link, data={"csrf_token": csrf(resident, link)})
+    [posted] = office.updates
+    assert posted["service_request_id"] == ["BO-1001"] and posted["status"] == ["OPEN"]
+    assert posted["description"] == ["The hole is back after the frost."] and posted["api_key"] == [API_KEY]
+    assert (posted["first_name"], posted["last_name"], posted["email"]) == (["Sam"], ["Walker"], ["sam@example.org"])
+    with world.app_context():
+        forward = db_session().scalars(select(UpdateDelivery)).one()
+        assert (forward.state, forward.external_id, forward.attempts) == ("sent", "BU-1", 1)
+    staff = world.test_client()
+    sign_in_staff(world, staff, "second@council.example")
+    manage = staff.get(f"/street-reports/staff/reports/{report_id}").get_data(as_text=True)
+    assert "<td>County Council</td><td>sent</td><td>1</td><td>BU-1</td>" in manage
+
+
+def test_an_update_waits_while_the_back_office_has_not_given_the_report_an_id(
+    world: Flask, office: FakeBackOffice, civic_mail_sink: MailSink
+) -> None:
+    office.batch = True  # answers a token; the id comes later
+    report_id = staff_report(world)
+    with world.app_context():
+        item = Update(
+            report_id=report_id,
+            role="resident",
+            name="Sam",
+            email="sam@example.org",
+            text="Still there",
+            state="unconfirmed",
+            created_at=utcnow(),
+        )
+        db_session().add(item)
+        db_session().flush()
+        lifecycle.confirm_update(item)
+        db_session().commit()
+        sending.send_due(world)
+        forward = db_session().scalars(select(UpdateDelivery)).one()
+        assert (forward.state, forward.attempts) == ("pending", 1)
+        assert forward.last_error == "The back office has not given its id for the report yet."
+    office.ready = True
+    with world.app_context():
+        sending.resolve_tokens(world)
+    make_due(world)
+    run_queue(world)
+    assert office.updates[0]["service_request_id"] == ["BO-1001"]

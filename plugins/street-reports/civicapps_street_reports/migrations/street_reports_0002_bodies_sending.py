@@ -245,6 +245,37 @@ def upgrade() -> None:
     with op.batch_alter_table("street_reports_moderation", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_street_reports_moderation_report_id"), ["report_id"], unique=False)
 
+    op.create_table(
+        "street_reports_update_delivery",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("update_id", sa.Integer(), nullable=False),
+        sa.Column("delivery_id", sa.Integer(), nullable=False),
+        sa.Column("state", sa.String(length=20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("external_id", sa.String(length=200), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["delivery_id"],
+            ["street_reports_delivery.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["update_id"],
+            ["street_reports_update.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("update_id", "delivery_id"),
+    )
+    with op.batch_alter_table("street_reports_update_delivery", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_street_reports_update_delivery_next_attempt_at"), ["next_attempt_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_street_reports_update_delivery_state"), ["state"], unique=False)
+        batch_op.create_index(batch_op.f("ix_street_reports_update_delivery_update_id"), ["update_id"], unique=False)
+
     with op.batch_alter_table("street_reports_report", schema=None) as batch_op:
         batch_op.add_column(sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True))
@@ -297,6 +328,12 @@ def downgrade() -> None:
         batch_op.drop_column("updated_at")
         batch_op.drop_column("confirmed_at")
 
+    with op.batch_alter_table("street_reports_update_delivery", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_street_reports_update_delivery_update_id"))
+        batch_op.drop_index(batch_op.f("ix_street_reports_update_delivery_state"))
+        batch_op.drop_index(batch_op.f("ix_street_reports_update_delivery_next_attempt_at"))
+
+    op.drop_table("street_reports_update_delivery")
     with op.batch_alter_table("street_reports_moderation", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_street_reports_moderation_report_id"))
 

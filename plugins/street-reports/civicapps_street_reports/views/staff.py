@@ -29,6 +29,7 @@ from civicapps_street_reports.models import (
     Report,
     ResponseTemplate,
     Update,
+    UpdateDelivery,
     aware,
     utcnow,
 )
@@ -299,6 +300,9 @@ def _report_context(report: Report, errors: dict[str, str]) -> dict[str, Any]:
         "report": report,
         "updates": session.scalars(select(Update).where(Update.report_id == report.id).order_by(Update.id)).all(),
         "deliveries": session.scalars(select(Delivery).where(Delivery.report_id == report.id)).all(),
+        "forwards": session.scalars(
+            select(UpdateDelivery).join(Delivery).where(Delivery.report_id == report.id).order_by(UpdateDelivery.id)
+        ).all(),
         "history": session.scalars(
             select(Moderation).where(Moderation.report_id == report.id).order_by(Moderation.id)
         ).all(),
