@@ -14,8 +14,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from civicapps import Item, RecordsIngested, Topic, db_session
-from civicapps.events import announce_records_ingested
+from civicapps import Item, RecordsIngested, Topic, announce_records_ingested, db_session
 from civicapps_street_reports.links import absolute_url
 from civicapps_street_reports.models import Report, Update
 from civicapps_street_reports.settings import NAME
