@@ -12,6 +12,7 @@ from civicapps.db import db_session as db_session
 from civicapps.errors import CivicappsError as CivicappsError
 from civicapps.errors import StartupError as StartupError
 from civicapps.events import RecordsIngested as RecordsIngested
+from civicapps.events import announce_records_ingested as announce_records_ingested
 from civicapps.feeds.datasets import Dataset as Dataset
 from civicapps.feeds.datasets import Record as Record
 from civicapps.feeds.errors import ReaderError as ReaderError
@@ -54,6 +55,7 @@ __all__ = [
     "StartupError",
     "Topic",
     "__version__",
+    "announce_records_ingested",
     "create_app",
     "current_actor",
     "db_session",

@@ -22,7 +22,12 @@ class RecordsIngested:
 
 
 def announce_records_ingested(app: Flask, event: RecordsIngested) -> None:
-    """Call every plugin's ``on_records_ingested``; one failing listener never stops the others."""
+    """Tell every plugin's ``on_records_ingested`` that records of a dataset were stored or changed.
+
+    Feeds announce their pulls themselves; a plugin that writes its own records (a resident's report,
+    a staff update) announces them after committing, so alerts match them like ingested ones. One
+    failing listener never stops the others.
+    """
     registry = app.extensions["civicapps"].registry
     for name, call in registry.calls("on_records_ingested", app=app, event=event):
         try:

@@ -23,6 +23,7 @@ PUBLIC_API = {
     "StartupError",
     "Topic",
     "__version__",
+    "announce_records_ingested",
     "create_app",
     "current_actor",
     "db_session",

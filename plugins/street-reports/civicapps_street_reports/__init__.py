@@ -1,8 +1,11 @@
-"""civicapps-street-reports: residents' reports of street problems, FixMyStreet style.
+"""civicapps-street-reports: residents' reports of street problems, FixMyStreet style, with Open311.
 
-This seed stores reports and lists the open ones; the report form, routing to council teams and
-Open311 build on it.
+Bodies (councils and others) own boundary areas and categories; a report goes to every body covering
+its point, by email, by Open311 POST to the body's back office, or to staff here. Residents follow
+reports and areas through the core's alerts, and back offices push status updates to our Open311
+server. This module only wires the plugin into the host's hooks.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,15 +13,24 @@ from pathlib import Path
 import click
 from flask import Blueprint, Flask, url_for
 
-from civicapps import Link, Model, hookimpl
+from civicapps import Actor, Job, Link, Model, Topic, hookimpl
+from civicapps_street_reports import alerts, reporting, sending
+from civicapps_street_reports.cli import COMMANDS
 from civicapps_street_reports.demo import load_sample
-from civicapps_street_reports.models import STATUSES, Report, reports_with_status
-from civicapps_street_reports.web import bp
+from civicapps_street_reports.models import ALL_MODELS
+from civicapps_street_reports.settings import Settings
+from civicapps_street_reports.views import bp
+from civicapps_street_reports.views.open311 import CSRF_EXEMPT
+
+
+@hookimpl
+def register_settings() -> type[Settings]:
+    return Settings
 
 
 @hookimpl
 def register_models() -> list[type[Model]]:
-    return [Report]
+    return ALL_MODELS
 
 
 @hookimpl
@@ -28,18 +40,53 @@ def register_migrations() -> Path:
 
 @hookimpl
 def register_blueprint(app: Flask) -> Blueprint:
+    for view in CSRF_EXEMPT:
+        app.extensions["csrf"].exempt(view)
     return bp
 
 
 @hookimpl
-def menu_links() -> list[Link]:
+def register_topics(app: Flask) -> list[Topic]:
+    return alerts.topics()
+
+
+@hookimpl
+def register_jobs(app: Flask) -> list[Job]:
     return [
+        Job("send", sending.send_due, cron="* * * * *", description="send confirmed reports to their bodies"),
+        Job(
+            "tokens",
+            sending.resolve_tokens,
+            cron="*/10 * * * *",
+            description="ask batch Open311 back offices for the ids of reports they took",
+        ),
+        Job(
+            "failure_summary",
+            sending.failure_summary,
+            cron="0 8 * * *",
+            description="email staff the reports that could not be sent",
+        ),
+        Job(
+            "tidy",
+            reporting.tidy,
+            cron="30 3 * * *",
+            description="delete reports and updates never confirmed, and old rate-limit marks",
+        ),
+    ]
+
+
+@hookimpl
+def menu_links(actor: Actor | None) -> list[Link]:
+    links = [
         Link(
             label="Street reports",
             href=url_for("street_reports.index"),
-            description="See problems with streets, lights and litter that residents have reported.",
+            description="Report a problem with a street, light or litter, and see what others have reported.",
         )
     ]
+    if actor is not None:
+        links.append(Link("Manage street reports", url_for("street_reports.staff_list")))
+    return links
 
 
 @hookimpl
@@ -49,16 +96,4 @@ def load_demo_data(app: Flask) -> None:
 
 @hookimpl
 def register_commands(app: Flask) -> list[click.Command]:
-    return [list_reports]
-
-
-@click.command("list")
-@click.option("--status", type=click.Choice(STATUSES), default="open", show_default=True, help="Which reports.")
-def list_reports(status: str) -> None:
-    """List reports in one status, newest first."""
-    reports = reports_with_status(status)
-    if not reports:
-        click.echo(f"No {status} reports.")
-    for report in reports:
-        where = f"({report.lat}, {report.lon})"
-        click.echo(f"#{report.id}  {report.created_at:%Y-%m-%d}  {report.category}: {report.title} {where}")
+    return COMMANDS

@@ -1,4 +1,5 @@
 """The street_reports plugin: storage, demo data, the open-reports page, GeoJSON and the list command."""
+
 from __future__ import annotations
 
 import re
@@ -57,8 +58,8 @@ def test_page_lists_open_reports_newest_first_escaped(app: Flask) -> None:
     response = app.test_client().get("/street-reports/")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert html.count("<h1") == 1 and "Open street reports</h1>" in html
-    titles = re.findall(r'<h2 class="heading-m">([^<]+)</h2>', html)
+    assert html.count("<h1") == 1 and "Street reports</h1>" in html
+    titles = re.findall(r'<h3 class="heading-s"><a href="/street-reports/reports/\d+">([^<]+)</a></h3>', html)
     assert titles[:3] == [
         "&lt;img src=x onerror=alert(1)&gt; on Duke Street",
         "Overflowing bin on Strand Street",
@@ -68,8 +69,9 @@ def test_page_lists_open_reports_newest_first_escaped(app: Flask) -> None:
     assert "Damaged railing at Douglas Head" not in html  # fixed
     assert "Abandoned car on Ballakermeen Road" not in html  # closed
     assert "<img src=x" not in html
-    assert "dark for a week &amp; the promenade" in html
-    assert 'href="https://www.openstreetmap.org/?mlat=54.1508&amp;mlon=-4.4806#map=18/54.1508/-4.4806"' in html
+    page = app.test_client().get("/street-reports/reports/2").get_data(as_text=True)
+    assert "dark for a week &amp; the promenade" in page
+    assert 'href="https://www.openstreetmap.org/?mlat=54.1556&amp;mlon=-4.477#map=18/54.1556/-4.477"' in page
 
 
 def test_menu_link(app: Flask) -> None:
@@ -111,4 +113,4 @@ def test_list_command_shows_reports_in_one_status(app: Flask) -> None:
 def test_list_command_refuses_an_unknown_status(app: Flask) -> None:
     result = CivicRunner(app).invoke(["street-reports", "list", "--status", "mended"])
     assert result.exit_code == 2
-    assert "'mended' is not one of 'open', 'fixed', 'closed'" in result.output
+    assert "'mended' is not one of 'open', 'investigating', 'action_scheduled'" in result.output

@@ -4,6 +4,7 @@ Revision ID: street_reports_0001
 Revises:
 Create Date: 2026-11-23
 """
+
 import sqlalchemy as sa
 from alembic import op
 

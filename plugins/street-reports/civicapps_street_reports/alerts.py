@@ -1,0 +1,100 @@
+"""Alerts through the core notifications layer: new reports near a place, updates on one report.
+
+Residents subscribe at ``/alerts/`` (or from a report page, an area page or the duplicate
+suggestions). Our own writes reach matching the way a feed's do: after committing, the plugin
+announces the report ids as new or changed records of its ``street_reports.report`` dataset, and
+the notify worker matches them against subscriptions, once per report (new) or per update (changed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from civicapps import Item, RecordsIngested, Topic, announce_records_ingested, db_session
+from civicapps_street_reports.links import absolute_url
+from civicapps_street_reports.models import Report, Update
+from civicapps_street_reports.settings import NAME
+from civicapps_street_reports.states import label
+
+DATASET = f"{NAME}.report"
+NEW_TOPIC = f"{NAME}.new"
+UPDATES_TOPIC = f"{NAME}.updates"
+
+
+def _public(ids: Sequence[Any]) -> Iterator[Report]:
+    query = select(Report).where(
+        Report.id.in_([int(i) for i in ids]),
+        Report.status != "unconfirmed",
+        Report.hidden.is_(False),
+        Report.private.is_(False),
+    )
+    return iter(db_session().scalars(query))
+
+
+def load_new(app: Flask, ids: Sequence[Any]) -> Iterator[Item]:
+    """New public reports, placed for area matching."""
+    for report in _public(ids):
+        yield Item(
+            report.id,
+            report.title,
+            url=absolute_url("street_reports.report_page", report_id=report.id),
+            summary=f"{report.category}: {report.details[:300]}",
+            lon=report.lon,
+            lat=report.lat,
+        )
+
+
+def load_updates(app: Flask, ids: Sequence[Any]) -> Iterator[Item]:
+    """Reports with a new public update; ``version`` is the update's id, so each update alerts once."""
+    for report in _public(ids):
+        update = db_session().scalar(
+            select(Update)
+            .where(Update.report_id == report.id, Update.state == "confirmed")
+            .order_by(Update.id.desc())
+            .limit(1)
+        )
+        if update is None:
+            continue
+        summary = f"Now: {label(report.status)}. {update.text[:300]}".strip()
+        yield Item(
+            report.id,
+            f"Update on: {report.title}",
+            url=absolute_url("street_reports.report_page", report_id=report.id),
+            summary=summary,
+            lon=report.lon,
+            lat=report.lat,
+            key=str(report.id),
+            version=str(update.id),
+        )
+
+
+def topics() -> list[Topic]:
+    return [
+        Topic(
+            "new",
+            "New street reports near you",
+            DATASET,
+            load_new,
+            description="Problems residents report near a place or in an area you choose.",
+        ),
+        Topic(
+            "updates",
+            "Updates on a street report",
+            DATASET,
+            load_updates,
+            matcher="key",
+            events=("changed",),
+            description="Each change of state or comment on one report.",
+        ),
+    ]
+
+
+def announce(new: Iterable[int] = (), changed: Iterable[int] = ()) -> None:
+    """Tell the notifications layer (and any plugin listening) about committed new or changed reports."""
+    event = RecordsIngested(DATASET, f"{NAME}.web", tuple(new), tuple(changed))
+    if event.new or event.changed:
+        announce_records_ingested(current_app._get_current_object(), event)  # type: ignore[attr-defined]

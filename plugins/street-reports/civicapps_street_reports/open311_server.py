@@ -1,0 +1,323 @@
+"""What our Open311 GeoReport v2 server says: services, their definitions, requests, and the
+status updates councils' back offices push to us (mySociety's ``servicerequestupdates``).
+
+Only public reports are served (never unconfirmed, hidden or private-category ones), and never the
+reporter's details. Statuses collapse to the spec's ``open``/``closed``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from civicapps import db_session
+from civicapps_street_reports import lifecycle, states
+from civicapps_street_reports.georeport import parse_w3c, w3c
+from civicapps_street_reports.links import absolute_url
+from civicapps_street_reports.models import Body, Category, Delivery, Photo, Report, Update, utcnow
+
+DEFAULT_DAYS = 90
+MAX_REQUESTS = 1000
+#: mySociety's extended statuses (lowercase, spaces or underscores) -> our states; None keeps the state.
+PUSHED_STATUSES: dict[str, str | None] = {
+    "open": "open",
+    "reopen": "open",
+    "for_triage": "open",
+    "investigating": "investigating",
+    "in_progress": "in_progress",
+    "planned": "action_scheduled",
+    "action_scheduled": "action_scheduled",
+    "fixed": "fixed",
+    "closed": "closed",
+    "duplicate": "duplicate",
+    "not_councils_responsibility": "not_responsible",
+    "not_responsible": "not_responsible",
+    "internal_referral": "not_responsible",
+    "no_further_action": "no_further_action",
+    "unable_to_fix": "no_further_action",
+    "cancelled": "closed",
+    "unchanged": None,
+}
+
+
+class ApiError(Exception):
+    """An answer in the spec's error format: HTTP ``status`` and a description."""
+
+    def __init__(self, status: int, description: str):
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def services() -> list[dict[str, Any]]:
+    """One service per public category name (shared across bodies), in name order."""
+    query = select(Category).where(Category.active.is_(True)).order_by(Category.name, Category.body_id)
+    found: dict[str, dict[str, Any]] = {}
+    for category in db_session().scalars(query):
+        service = found.setdefault(
+            category.service_code,
+            {
+                "service_code": category.service_code,
+                "service_name": category.name,
+                "description": category.description or category.name,
+                "metadata": False,
+                "type": "realtime",
+                "keywords": "private" if category.private else "",
+                "group": category.group or "",
+            },
+        )
+        service["metadata"] = service["metadata"] or bool(category.extra_questions)
+    return list(found.values())
+
+
+def service_definition(code: str) -> dict[str, Any]:
+    category = db_session().scalar(
+        select(Category).where(Category.service_code == code, Category.active.is_(True)).order_by(Category.body_id)
+    )
+    if category is None:
+        raise ApiError(404, f"service_code {code} not found")
+    attributes = [
+        {
+            "variable": question.get("variable", True),
+            "code": question["code"],
+            "datatype": question["datatype"],
+            "required": bool(question.get("required")),
+            "datatype_description": question.get("datatype_description") or None,
+            "order": order,
+            "description": question["description"],
+            "values": question.get("values") or [],
+        }
+        for order, question in enumerate(category.extra_questions or [], start=1)
+    ]
+    return {"service_code": category.service_code, "attributes": attributes}
+
+
+def category_name(code: str) -> str:
+    name = db_session().scalar(select(Category.name).where(Category.service_code == code, Category.active.is_(True)))
+    if name is None:
+        raise ApiError(404, f"service_code {code} not found")
+    return name
+
+
+class Extras:
+    """What the request list needs beyond the report rows, loaded for all of them in three queries."""
+
+    def __init__(self, ids: Sequence[int]):
+        session = db_session()
+        self.codes = dict(session.execute(select(Category.name, Category.service_code)).all())
+        agencies: dict[int, list[str]] = {}
+        for report_id, name in session.execute(
+            select(Delivery.report_id, Body.name).join(Body).where(Delivery.report_id.in_(ids)).order_by(Body.name)
+        ):
+            agencies.setdefault(report_id, []).append(name)
+        self.agencies = {k: ", ".join(v) for k, v in agencies.items()}
+        self.photos: dict[int, int] = {}
+        for report_id, photo_id in session.execute(
+            select(Photo.report_id, Photo.id)
+            .where(Photo.report_id.in_(ids), Photo.update_id.is_(None), Photo.redacted.is_(False))
+            .order_by(Photo.position.desc())
+        ):
+            self.photos[report_id] = photo_id
+        self.notes: dict[int, str] = {}
+        for report_id, text in session.execute(
+            select(Update.report_id, Update.text)
+            .where(
+                Update.report_id.in_(ids),
+                Update.state == "confirmed",
+                Update.role.in_(("staff", "body")),
+                Update.text != "",
+            )
+            .order_by(Update.id)
+        ):
+            self.notes[report_id] = text
+
+
+#: The report columns a request needs: selected as rows, since building 1,000 ORM objects per
+#: ``requests.json`` cost more than everything else in it.
+REQUEST_COLUMNS = (
+    Report.id,
+    Report.status,
+    Report.category,
+    Report.details,
+    Report.confirmed_at,
+    Report.created_at,
+    Report.updated_at,
+    Report.location_text,
+    Report.lat,
+    Report.lon,
+)
+
+
+def request_dict(row: Sequence[Any], extras: Extras) -> dict[str, Any]:
+    """One request in the spec's fields, from a row of :data:`REQUEST_COLUMNS`."""
+    id_, status, category, details, confirmed_at, created_at, updated_at, location_text, lat, lon = row
+    photo_id = extras.photos.get(id_)
+    requested = w3c(confirmed_at or created_at)
+    return {
+        "service_request_id": str(id_),
+        "status": states.open311_status(status),
+        "status_notes": extras.notes.get(id_),
+        "service_name": category,
+        "service_code": extras.codes.get(category, category),
+        "description": details,
+        "agency_responsible": extras.agencies.get(id_),
+        "service_notice": None,
+        "requested_datetime": requested,
+        "updated_datetime": w3c(updated_at) if updated_at else requested,
+        "expected_datetime": None,
+        "address": location_text or None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": lat,
+        "long": lon,
+        "media_url": absolute_url("street_reports.photo", photo_id=photo_id) if photo_id else None,
+    }
+
+
+def _public(*columns: Any) -> Any:
+    return select(*(columns or (Report,))).where(
+        Report.status != "unconfirmed", Report.hidden.is_(False), Report.private.is_(False)
+    )
+
+
+def find_requests(
+    ids: list[str] | None,
+    codes: list[str] | None,
+    start: datetime | None,
+    end: datetime | None,
+    statuses: list[str] | None,
+) -> list[dict[str, Any]]:
+    """GET requests: by id (overriding everything else), or filtered, newest first, at most 1000 and
+    90 days (the spec's defaults)."""
+    query = _public(*REQUEST_COLUMNS)
+    if ids is not None:
+        numbers = [int(i) for i in ids if i.isdigit()]
+        query = query.where(Report.id.in_(numbers))
+    else:
+        end = end or utcnow()
+        start = start or end - timedelta(days=DEFAULT_DAYS)
+        if end - start > timedelta(days=DEFAULT_DAYS):
+            raise ApiError(400, f"start_date and end_date may be at most {DEFAULT_DAYS} days apart")
+        query = query.where(Report.confirmed_at >= start, Report.confirmed_at <= end)
+        if codes is not None:
+            names = db_session().scalars(select(Category.name).where(Category.service_code.in_(codes))).all()
+            query = query.where(Report.category.in_(names))
+        if statuses is not None:
+            unknown = set(statuses) - {"open", "closed"}
+            if unknown:
+                raise ApiError(400, f"status must be open or closed, not {', '.join(sorted(unknown))}")
+            wanted = [s for s in states.PUBLIC_STATES if states.open311_status(s) in statuses]
+            query = query.where(Report.status.in_(wanted))
+    reports = (
+        db_session().execute(query.order_by(Report.confirmed_at.desc(), Report.id.desc()).limit(MAX_REQUESTS)).all()
+    )
+    extras = Extras([r.id for r in reports])
+    return [request_dict(r, extras) for r in reports]
+
+
+def one_request(request_id: str) -> dict[str, Any]:
+    query = _public(*REQUEST_COLUMNS).where(Report.id == int(request_id)) if request_id.isdigit() else None
+    report = db_session().execute(query).first() if query is not None else None
+    if report is None:
+        raise ApiError(404, f"service_request_id {request_id} not found")
+    return request_dict(report, Extras([report[0]]))
+
+
+def by_token(token: str) -> dict[str, Any]:
+    report = db_session().scalar(_public().where(Report.token == token))
+    if report is None:
+        raise ApiError(404, f"token {token} not found")
+    return {"service_request_id": str(report.id), "token": token}
+
+
+def body_for_updates(jurisdiction_id: str | None, api_key: str | None) -> Body:
+    """The body pushing updates, checked by its updates key (``civicapps street-reports bodies updates-key``)."""
+    if not api_key:
+        raise ApiError(403, "api_key is required")
+    body = db_session().get(Body, int(jurisdiction_id)) if jurisdiction_id and jurisdiction_id.isdigit() else None
+    digest = hashlib.sha256(api_key.encode()).hexdigest()
+    if body is None or not body.updates_key_hash or not hmac.compare_digest(body.updates_key_hash, digest):
+        raise ApiError(403, "Invalid api_key or jurisdiction_id")
+    return body
+
+
+def push_update(body: Body, fields: dict[str, str | None]) -> tuple[Update, Report, bool]:
+    """Store a status update a body's back office pushed; returns (update, report, new?).
+
+    ``service_request_id`` is the back office's id for the report (what it answered our POST with).
+    An ``update_id`` already stored is not stored again, so a retried push notifies nobody twice.
+    """
+    for name in ("service_request_id", "update_id", "status", "updated_datetime"):
+        if not fields.get(name):
+            raise ApiError(400, f"{name} is required")
+    session = db_session()
+    delivery = session.scalar(
+        select(Delivery).where(Delivery.body_id == body.id, Delivery.external_id == fields["service_request_id"])
+    )
+    if delivery is None:
+        raise ApiError(404, f"service_request_id {fields['service_request_id']} not found")
+    report = delivery.report
+    existing = session.scalar(
+        select(Update).where(Update.body_id == body.id, Update.external_id == fields["update_id"])
+    )
+    if existing is not None:
+        return existing, report, False
+    status_key = (fields["status"] or "").strip().lower().replace(" ", "_")
+    if status_key not in PUSHED_STATUSES:
+        raise ApiError(400, f"status {fields['status']} is not one we know")
+    try:
+        when = parse_w3c(fields["updated_datetime"] or "")
+    except ValueError:
+        raise ApiError(400, "updated_datetime must be a W3C datetime like 2026-11-23T14:05:00Z") from None
+    status = PUSHED_STATUSES[status_key]
+    item = Update(
+        report_id=report.id,
+        role="body",
+        name=body.name,
+        body_id=body.id,
+        external_id=fields["update_id"],
+        text=(fields.get("description") or "").strip()[:4000],
+        status=status if status != report.status else None,
+        state="confirmed",
+        created_at=when,
+        confirmed_at=utcnow(),
+    )
+    session.add(item)
+    session.flush()
+    lifecycle.apply(report, item)
+    return item, report, True
+
+
+def updates_between(start: datetime | None, end: datetime | None) -> list[dict[str, Any]]:
+    """GET servicerequestupdates: public updates in a window (default the last 2 hours)."""
+    end = end or utcnow()
+    start = start or end - timedelta(hours=2)
+    query = (
+        select(Update, Report)
+        .join(Report, Report.id == Update.report_id)
+        .where(
+            Update.state == "confirmed",
+            Update.created_at >= start,
+            Update.created_at <= end,
+            Report.hidden.is_(False),
+            Report.private.is_(False),
+        )
+        .order_by(Update.created_at, Update.id)
+        .limit(MAX_REQUESTS)
+    )
+    return [
+        {
+            "update_id": str(u.id),
+            "service_request_id": str(r.id),
+            "status": states.open311_status(r.status),
+            "updated_datetime": w3c(u.created_at),
+            "description": u.text,
+            "media_url": "",
+        }
+        for u, r in db_session().execute(query)
+    ]

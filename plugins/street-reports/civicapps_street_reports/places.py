@@ -1,0 +1,157 @@
+"""Finding the spot without a map: a postcode or street search, then a list of nearby streets.
+
+FixMyStreet's map is unusable with a screen reader (its issue #6139); residents here can type a
+postcode or a street name and pick from the streets and places nearby, each with its distance. The
+streets come from a gazetteer the council imports (any GeoJSON of named points or lines: OS Open
+Roads, OpenStreetMap extracts, its own street register).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from shapely.geometry import Point, mapping, shape
+from shapely.ops import nearest_points
+from sqlalchemy import select
+
+from civicapps import CivicappsError, Location, db_session
+from civicapps_street_reports.models import Place
+
+METRES_PER_DEGREE = 111_320.0
+COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
+
+
+@dataclass(frozen=True)
+class Spot:
+    """A point a resident can choose: a street's nearest point, a place, or the searched postcode."""
+
+    label: str
+    lat: float
+    lon: float
+    distance_m: float | None = None
+    direction: str | None = None
+
+    @property
+    def description(self) -> str:
+        if self.distance_m is None:
+            return self.label
+        if self.distance_m < 15:
+            return f"{self.label} (right there)"
+        return f"{self.label} ({self.distance_m:,.0f} m {self.direction})"
+
+
+def metres_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine): plenty for 'nearby' at street scale."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(a))
+
+
+def direction(from_lat: float, from_lon: float, to_lat: float, to_lon: float) -> str:
+    east = (to_lon - from_lon) * math.cos(math.radians(from_lat))
+    north = to_lat - from_lat
+    bearing = (math.degrees(math.atan2(east, north)) + 360) % 360
+    return COMPASS[int((bearing + 22.5) // 45) % 8]
+
+
+def degrees_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
+    """(min_lon, min_lat, max_lon, max_lat) of a box holding the circle: an index-friendly prefilter."""
+    dlat = radius_m / METRES_PER_DEGREE
+    dlon = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+    return lon - dlon, lat - dlat, lon + dlon, lat + dlat
+
+
+def geocode(query: str) -> Location | None:
+    """Ask the ``geocode`` hook (plugins' gazetteers first, the core's postcode lookup last)."""
+    registry = current_app.extensions["civicapps"].registry
+    return registry.call_first("geocode", app=current_app, query=query)
+
+
+def search(query: str, radius_m: float) -> tuple[Spot | None, list[Spot]]:
+    """The place a resident typed (postcode, address or street name) and the streets near it."""
+    query = " ".join(query.split())[:200]
+    if not query:
+        return None, []
+    location = geocode(query)
+    if location is not None:
+        centre = Spot(
+            f"The middle of {query.upper() if len(query) <= 8 else query}", location.latitude, location.longitude
+        )
+        return centre, nearby(location.latitude, location.longitude, radius_m)
+    named = db_session().scalars(select(Place).where(Place.name.ilike(f"%{query}%")).order_by(Place.name).limit(20))
+    spots = []
+    for place in named:
+        point = shape(json.loads(place.geometry)).representative_point()
+        spots.append(Spot(place.name, point.y, point.x))
+    return None, spots
+
+
+def nearby(lat: float, lon: float, radius_m: float, limit: int = 15) -> list[Spot]:
+    """The named streets and places within ``radius_m``, nearest first, each at its closest point."""
+    min_lon, min_lat, max_lon, max_lat = degrees_box(lat, lon, radius_m)
+    query = select(Place).where(
+        Place.min_lon <= max_lon, Place.max_lon >= min_lon, Place.min_lat <= max_lat, Place.max_lat >= min_lat
+    )
+    origin = Point(lon, lat)
+    best: dict[str, Spot] = {}
+    for place in db_session().scalars(query):
+        closest = nearest_points(shape(json.loads(place.geometry)), origin)[0]
+        metres = metres_between(lat, lon, closest.y, closest.x)
+        if metres > radius_m or (place.name in best and best[place.name].distance_m <= metres):  # type: ignore[operator]
+            continue
+        best[place.name] = Spot(place.name, closest.y, closest.x, metres, direction(lat, lon, closest.y, closest.x))
+    return sorted(best.values(), key=lambda s: (s.distance_m, s.label))[:limit]
+
+
+def import_places(
+    path: Path, name_property: str, progress: Callable[[int], None] | None = None
+) -> tuple[int, list[str]]:
+    """Replace the gazetteer with the named features of a GeoJSON file; returns (stored, problems)."""
+    try:
+        document = json.loads(path.read_bytes())
+        features = document["features"]
+        assert isinstance(features, list)
+    except (OSError, ValueError, KeyError, TypeError, AssertionError):
+        raise CivicappsError(f"{path} is not a GeoJSON FeatureCollection.") from None
+    session = db_session()
+    session.query(Place).delete()
+    stored, problems = 0, []
+    for number, feature in enumerate(features, start=1):
+        name = str(((feature or {}).get("properties") or {}).get(name_property) or "").strip()
+        try:
+            geometry = shape((feature or {}).get("geometry"))
+        except Exception as exc:  # shapely raises several kinds for malformed geometries
+            problems.append(f"{path.name}, feature {number}: unusable geometry ({exc})")
+            continue
+        if not name or geometry.is_empty:
+            problems.append(f"{path.name}, feature {number}: no '{name_property}' or an empty geometry")
+            continue
+        min_lon, min_lat, max_lon, max_lat = geometry.bounds
+        session.add(
+            Place(
+                name=name[:200],
+                geometry=json.dumps(mapping(geometry)),
+                min_lon=min_lon,
+                min_lat=min_lat,
+                max_lon=max_lon,
+                max_lat=max_lat,
+            )
+        )
+        stored += 1
+        if progress is not None:
+            progress(number)
+    session.commit()
+    return stored, problems
+
+
+def describe_point(lat: float, lon: float, radius_m: float = 150) -> str:
+    """'Near Strand Street' for messages and pages, or the coordinates when no street is near."""
+    found: list[Any] = nearby(lat, lon, radius_m, limit=1)
+    return f"Near {found[0].label}" if found else f"{lat:.5f}, {lon:.5f}"

@@ -1,0 +1,86 @@
+/* Street reports: the Leaflet map, an enhancement. Every page works without it: the map only fills
+   in the same fields (a click while reporting goes to the category step with lat/lon), and shows the
+   reports the page already lists or links to. Text from residents is set with textContent, never HTML. */
+(function () {
+  "use strict";
+
+  function text(value) {
+    var span = document.createElement("span");
+    span.textContent = value;
+    return span.innerHTML;
+  }
+
+  function popup(feature) {
+    var box = document.createElement("div");
+    var link = document.createElement("a");
+    link.href = feature.properties.url;
+    link.textContent = feature.properties.title;
+    var meta = document.createElement("p");
+    meta.textContent = feature.properties.category + " · " + feature.properties.status_label;
+    box.appendChild(link);
+    box.appendChild(meta);
+    return box;
+  }
+
+  function addReports(map, layer, features) {
+    layer.clearLayers();
+    features.forEach(function (feature) {
+      var c = feature.geometry.coordinates;
+      var open = ["fixed", "not_responsible", "duplicate", "no_further_action", "closed"].indexOf(feature.properties.status) < 0;
+      L.circleMarker([c[1], c[0]], {radius: 8, weight: 2, color: open ? "#d4351c" : "#00703c", fillOpacity: 0.6})
+        .bindPopup(popup(feature)).addTo(layer);
+    });
+  }
+
+  function init() {
+    document.documentElement.classList.add("js-enabled");
+    var el = document.getElementById("map");
+    if (!el || !window.L) { return; }
+    el.classList.add("map--active");
+    var lat = parseFloat(el.getAttribute("data-lat"));
+    var lon = parseFloat(el.getAttribute("data-lon"));
+    var zoom = parseInt(el.getAttribute("data-zoom"), 10) || 15;
+    var map = L.map(el, {keyboard: true}).setView([lat, lon], zoom);
+    L.tileLayer(el.getAttribute("data-tiles"), {
+      attribution: text(el.getAttribute("data-attribution") || ""), maxZoom: 19
+    }).addTo(map);
+    if (el.getAttribute("data-marker")) {
+      L.marker([lat, lon], {keyboard: false, alt: "The place"}).addTo(map);
+    }
+    var layer = L.layerGroup().addTo(map);
+    var embedded = el.getAttribute("data-geojson");
+    if (embedded) {
+      var data = JSON.parse(embedded);
+      addReports(map, layer, data.features);
+      if (data.features.length) {
+        map.fitBounds(L.geoJSON(data).getBounds(), {maxZoom: 16, padding: [20, 20]});
+      }
+    }
+    var reportsUrl = el.getAttribute("data-reports");
+    if (reportsUrl) {
+      var load = function () {
+        var url = reportsUrl + (reportsUrl.indexOf("?") < 0 ? "?" : "&") + "bbox=" + map.getBounds().toBBoxString();
+        fetch(url, {headers: {"Accept": "application/json"}})
+          .then(function (response) { return response.ok ? response.json() : {features: []}; })
+          .then(function (data) { addReports(map, layer, data.features); })
+          .catch(function () { /* the list on the page still shows the reports */ });
+      };
+      map.on("moveend", load);
+      load();
+    }
+    var pick = el.getAttribute("data-pick");
+    if (pick) {
+      el.classList.add("map--pick");
+      map.on("click", function (event) {
+        window.location.href = pick + "?lat=" + event.latlng.lat.toFixed(6) + "&lon=" +
+          event.latlng.lng.toFixed(6) + "&used_map=1";
+      });
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

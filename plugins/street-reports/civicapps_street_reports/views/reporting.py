@@ -1,0 +1,272 @@
+"""The resident's way through: find the place, choose a category, describe it, confirm by email.
+
+Every step is a plain form that works without JavaScript (postcode or street search, then a list of
+nearby streets); the map only fills in the same fields. Each step's URL carries what came before
+(``lat``, ``lon``, ``category``) so the back button and a reload always work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, redirect, render_template, request, url_for
+
+from civicapps import current_actor, db_session
+from civicapps_street_reports import lifecycle, places, reporting
+from civicapps_street_reports.areas import OutsideAllAreas, categories_at
+from civicapps_street_reports.links import CONFIRM_DAYS, read_token
+from civicapps_street_reports.models import Report, Update
+from civicapps_street_reports.settings import current_settings
+from civicapps_street_reports.views import bp
+from civicapps_street_reports.views.common import client_address, uploads, visible_report
+from civicapps_street_reports.views.public import report_context
+
+
+def _point() -> tuple[float, float] | None:
+    lat, lon = reporting.number(request.values.get("lat")), reporting.number(request.values.get("lon"))
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon
+
+
+@bp.get("/report")
+def start() -> str:
+    """Step 1: where is the problem? A postcode or street search, or the map."""
+    return render_template("street_reports/start.html", title="Report a problem", settings=current_settings())
+
+
+@bp.get("/report/where")
+def where() -> Any:
+    """Step 2 (without the map): the searched place and the streets near it, to choose from."""
+    query = request.args.get("q", "").strip()
+    if not query:
+        return render_template(
+            "street_reports/start.html",
+            title="Report a problem",
+            settings=current_settings(),
+            error="Enter a postcode or a street name",
+        ), 400
+    centre, spots = places.search(query, current_settings().nearby_places_radius_m)
+    if centre is None and not spots:
+        return render_template(
+            "street_reports/start.html",
+            title="Report a problem",
+            settings=current_settings(),
+            query=query,
+            error=f"We could not find {query!r}. Check the postcode or street name",
+        ), 404
+    return render_template(
+        "street_reports/where.html", title="Choose the place", query=query, centre=centre, spots=spots
+    )
+
+
+def _form_context(lat: float, lon: float, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    settings = current_settings()
+    offered = categories_at(lon, lat)
+    chosen_name = values.get("category") or ""
+    chosen = offered.get(chosen_name)
+    duplicates = reporting.possible_duplicates(lat, lon, chosen_name, settings.duplicate_radius_m) if chosen else []
+    groups: dict[str, list[str]] = {}
+    for name, categories in offered.items():
+        groups.setdefault(categories[0].group or "", []).append(name)
+    return {
+        "title": "Tell us about the problem" if chosen else "Choose a category",
+        "lat": lat,
+        "lon": lon,
+        "offered": offered,
+        "groups": groups,
+        "chosen": chosen,
+        "bodies": sorted({c.body.name for cs in ([chosen] if chosen else offered.values()) for c in cs}),
+        "duplicates": duplicates,
+        "values": values,
+        "errors": errors,
+        "settings": settings,
+        "staff": current_actor() is not None,
+        "anonymous_allowed": bool(chosen) and all(c.anonymous_allowed for c in chosen),  # type: ignore[union-attr]
+        "private": bool(chosen) and any(c.private for c in chosen),  # type: ignore[union-attr]
+        "where": places.describe_point(lat, lon),
+    }
+
+
+@bp.get("/report/new")
+def new() -> Any:
+    """Step 3: the categories at the point; once one is chosen, possible duplicates and the form."""
+    point = _point()
+    if point is None:
+        return redirect(url_for("street_reports.start"))
+    values = {k: request.args.get(k, "") for k in ("category", "location_text", "used_map")}
+    try:
+        context = _form_context(*point, values, {})
+    except OutsideAllAreas as exc:
+        return render_template(
+            "street_reports/start.html", title="Report a problem", settings=current_settings(), error=str(exc)
+        ), 422
+    if values["category"] and not context["chosen"]:
+        context["errors"]["category"] = "Choose a category from the list for this place"
+    return render_template("street_reports/new.html", **context)
+
+
+def _draft() -> reporting.Draft:
+    form = request.form
+    answers = {
+        key[len("extra_") :]: (form.getlist(key) if len(form.getlist(key)) > 1 else form.get(key))
+        for key in form
+        if key.startswith("extra_")
+    }
+    return reporting.Draft(
+        lat=form.get("lat"),
+        lon=form.get("lon"),
+        category=form.get("category", ""),
+        title=form.get("title", ""),
+        details=form.get("details", ""),
+        name=form.get("name", ""),
+        email=form.get("email", ""),
+        phone=form.get("phone", ""),
+        show_name=form.get("show_name") == "yes",
+        anonymous=form.get("anonymous") == "yes",
+        answers=answers,
+        photos=uploads(),
+        location_text=form.get("location_text", ""),
+        used_map=form.get("used_map") == "1",
+    )
+
+
+@bp.post("/report/new")
+def submit() -> Any:
+    """Step 4: store the report (unconfirmed) and send the confirmation link."""
+    draft = _draft()
+    actor = current_actor()
+    try:
+        report = reporting.submit(draft, reporting.client_key(client_address()), actor)
+    except reporting.RateLimited:
+        return render_template(
+            "street_reports/message.html",
+            title="Too many reports",
+            text="You have sent a lot of reports from this connection in the last hour. "
+            "Wait an hour and try again, or phone the council if it is urgent.",
+        ), 429
+    except reporting.Refused as exc:
+        db_session().rollback()
+        values = {k: v for k, v in request.form.items() if k != "csrf_token"}
+        point = _point()
+        if point is None or "location" in exc.errors:
+            return render_template(
+                "street_reports/start.html",
+                title="Report a problem",
+                settings=current_settings(),
+                error=exc.errors.get("location", "Choose where the problem is"),
+            ), 400
+        context = _form_context(*point, values, exc.errors)
+        return render_template("street_reports/new.html", **context), 400
+    if report.status == "unconfirmed":
+        return redirect(url_for("street_reports.check_email"))
+    return redirect(url_for("street_reports.report_page", report_id=report.id, sent=1))
+
+
+@bp.get("/report/check-email")
+def check_email() -> str:
+    return render_template(
+        "street_reports/message.html",
+        title="Check your email",
+        text=f"We have sent you an email with a link. Open it within {CONFIRM_DAYS} days to "
+        "confirm your report; we send it to the council once you do.",
+    )
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm_report(token: str) -> Any:
+    """A page with one button: mail scanners open links, so opening one never confirms anything."""
+    report_id = read_token("confirm-report", token, CONFIRM_DAYS)
+    report = db_session().get(Report, report_id) if isinstance(report_id, int) else None
+    if report is None:
+        return render_template(
+            "street_reports/message.html",
+            title="This link has expired",
+            text="The link is too old or was copied wrongly. Report the problem again.",
+        ), 404
+    if request.method == "GET":
+        return render_template("street_reports/confirm.html", title="Confirm your report", report=report, what="report")
+    if reporting.confirm(report):
+        db_session().commit()
+        reporting.after_confirm(report)
+    if report.private or report.hidden:  # not public: no page to show the reporter
+        return render_template(
+            "street_reports/message.html",
+            title="Thank you: your report is confirmed",
+            text="Reports in this category are not published, but the council has your report and will deal with it.",
+        )
+    return redirect(url_for("street_reports.report_page", report_id=report.id, sent=1))
+
+
+@bp.post("/reports/<int:report_id>/updates")
+def add_update(report_id: int) -> Any:
+    """A resident's update (text, photos, "fixed" or "still a problem"), confirmed by email."""
+    report = visible_report(report_id)
+    draft = lifecycle.UpdateDraft(
+        text=request.form.get("text", ""),
+        name=request.form.get("name", ""),
+        email=request.form.get("email", ""),
+        show_name=request.form.get("show_name") == "yes",
+        mark=request.form.get("mark", ""),
+        photos=uploads(),
+    )
+    try:
+        lifecycle.resident_update(report, draft, reporting.client_key(client_address()))
+    except reporting.RateLimited:
+        return render_template(
+            "street_reports/message.html",
+            title="Too many updates",
+            text="You have sent a lot from this connection in the last hour. Wait an hour and try again.",
+        ), 429
+    except reporting.Refused as exc:
+        db_session().rollback()
+        values = {k: v for k, v in request.form.items() if k != "csrf_token"}
+        return render_template("street_reports/report.html", **report_context(report, values, exc.errors)), 400
+    return redirect(url_for("street_reports.check_email_update"))
+
+
+@bp.get("/report/check-email-update")
+def check_email_update() -> str:
+    return render_template(
+        "street_reports/message.html",
+        title="Check your email",
+        text="We have sent you an email with a link. Open it to publish your update.",
+    )
+
+
+@bp.route("/confirm-update/<token>", methods=["GET", "POST"])
+def confirm_update(token: str) -> Any:
+    update_id = read_token("confirm-update", token, CONFIRM_DAYS)
+    item = db_session().get(Update, update_id) if isinstance(update_id, int) else None
+    if item is None:
+        return render_template(
+            "street_reports/message.html",
+            title="This link has expired",
+            text="The link is too old or was copied wrongly. Write the update again.",
+        ), 404
+    report = db_session().get(Report, item.report_id)
+    if request.method == "GET":
+        return render_template("street_reports/confirm.html", title="Confirm your update", report=report, what="update")
+    if lifecycle.confirm_update(item):
+        db_session().commit()
+        lifecycle.published(report)  # type: ignore[arg-type]
+    return redirect(url_for("street_reports.report_page", report_id=item.report_id))
+
+
+@bp.route("/stop-updates/<token>", methods=["GET", "POST"])
+def stop_updates(token: str) -> Any:
+    report_id = read_token("stop-updates", token)
+    report = db_session().get(Report, report_id) if isinstance(report_id, int) else None
+    if report is None:
+        abort(404)
+    if request.method == "GET":
+        return render_template(
+            "street_reports/confirm.html", title="Stop emails about this report", report=report, what="stop"
+        )
+    report.reporter_updates = False
+    db_session().commit()
+    return render_template(
+        "street_reports/message.html",
+        title="Emails stopped",
+        text="We will not email you about updates on this report any more.",
+    )

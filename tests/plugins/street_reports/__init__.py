@@ -1,0 +1,1 @@
+"""Tests of the street_reports plugin."""
