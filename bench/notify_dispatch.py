@@ -15,6 +15,7 @@ with the machine's load than rates do.
 
 Run from the repository root (the workers get this checkout on PYTHONPATH).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -249,10 +250,14 @@ def main() -> None:
             )
             after = bare_run(fresh=False)
             ratios[workers].append(rate / ((before + after) / 2))
-            print(f"    ratio to the mean of the bare runs just before and after: {ratios[workers][-1]:.2f}", flush=True)
+            print(
+                f"    ratio to the mean of the bare runs just before and after: {ratios[workers][-1]:.2f}", flush=True
+            )
             before = after
     for workers, found in ratios.items():
-        print(f"{workers} worker(s) x {args.threads} thread(s): ratio {min(found):.2f}-{max(found):.2f} of the bare rate")
+        print(
+            f"{workers} worker(s) x {args.threads} thread(s): ratio {min(found):.2f}-{max(found):.2f} of the bare rate"
+        )
     sink.terminate()
 
 

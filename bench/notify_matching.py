@@ -14,6 +14,7 @@ with a functional index. Pair counts must agree.
 The PostGIS URL needs a role that may create a database and the postgis extension
 (Debian: apt-get install postgresql-15-postgis-3).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -113,7 +114,9 @@ def cold_parts(connection: Any) -> dict[str, float]:
     figures = {}
     start = time.perf_counter()
     columns = (Subscription.id, Subscription.lon, Subscription.lat, Subscription.radius_m, FREQUENCY_CODE)
-    rows = _numbers(connection, select(*columns).where(Subscription.topic == "bench.near", Subscription.status == "active"))
+    rows = _numbers(
+        connection, select(*columns).where(Subscription.topic == "bench.near", Subscription.status == "active")
+    )
     figures["  part: read the rows into numpy"] = time.perf_counter() - start
     start = time.perf_counter()
     x, y = transformer("EPSG:27700").transform(rows[:, 1], rows[:, 2])

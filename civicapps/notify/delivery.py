@@ -5,6 +5,7 @@ due, confirmations their own message. Each message's result is committed before 
 sent, so a killed worker leaves at most its one in-flight message unrecorded. What may overlap is
 everything but sending: the next message is rendered while the current one is on the wire.
 """
+
 from __future__ import annotations
 
 import time
@@ -151,7 +152,9 @@ def deliver_due(app: Flask) -> int:
             if not rows:
                 return sent
             wanted_ids = {r.subscription_id for r in rows}
-            subscriptions = {s.id: s for s in session.scalars(select(Subscription).where(Subscription.id.in_(wanted_ids)))}
+            subscriptions = {
+                s.id: s for s in session.scalars(select(Subscription).where(Subscription.id.in_(wanted_ids)))
+            }
             start_writing(session)  # no read transaction may stay open across the sends
             sent += _send_claimed(app, session, sender, recorder, token, rows, subscriptions)
     finally:
