@@ -6,9 +6,8 @@ item's candidates are a few runs of cells around it, found by binary search, the
 distance test against each subscription's own radius. Building that for a million circles is one
 sort (0.1 s), against about a second for a shapely STRtree, and as cells follow each circle's size,
 queries test fewer candidates than a box at the largest radius. Polygons, few and irregular, stay
-in an STRtree. A worker keeps each topic's index and, when
-the topic's version (bumped on every confirm, unsubscribe or change) moves, reads only the
-subscriptions changed since.
+in an STRtree. A worker keeps each topic's index and, when the topic's version (bumped on every
+confirm, unsubscribe or change) moves, reads only the subscriptions changed since.
 """
 from __future__ import annotations
 
