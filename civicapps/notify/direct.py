@@ -66,18 +66,15 @@ def send_message(channel: str, target: str, *, key: str, title: str, text: str, 
     if not 0 < len(key) <= MAX_KEY:
         raise CivicappsError(f"A message key must be 1 to {MAX_KEY} characters long, not {len(key)}.")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    kind, normalised = _checked(app, channel, target)
+    address = _address(channel, target)
     session = db_session()
-    hashed = target_hash(app, f"{DIRECT_TOPIC}:{kind}", normalised)
-    subscription_id = session.scalar(
-        select(Subscription.id).where(Subscription.topic == DIRECT_TOPIC, Subscription.target_hash == hashed)
-    )
+    subscription_id = _subscription_id(address)
     if subscription_id is None:
         subscription = Subscription(
             topic=DIRECT_TOPIC,
-            channel=kind,
-            target=normalised,
-            target_hash=hashed,
+            channel=address.kind,
+            target=address.target,
+            target_hash=address.hashed,
             frequency="instant",
             status=ACTIVE,
             confirm_attempts=0,
@@ -108,14 +105,10 @@ def message_of(payload: dict[str, str | None], body_format: str) -> tuple[Messag
 def messages_to(channel: str, target: str, key_prefix: str, since: datetime | None = None) -> list[DirectMessage]:
     """The direct messages with keys starting ``key_prefix`` queued to ``target`` (``since`` a time,
     e.g. to limit how many links one address is sent in an hour), oldest first."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    kind, normalised = _checked(app, channel, target)
     query = (
         select(OutboxRow)
-        .join(Subscription, Subscription.id == OutboxRow.subscription_id)
         .where(
-            Subscription.topic == DIRECT_TOPIC,
-            Subscription.target_hash == target_hash(app, f"{DIRECT_TOPIC}:{kind}", normalised),
+            OutboxRow.subscription_id == _subscription_id(_address(channel, target)),
             OutboxRow.item_key.startswith(key_prefix, autoescape=True),
             OutboxRow.created_at >= since if since else True,
         )
@@ -141,13 +134,8 @@ def forget_messages(channel: str, target: str, key_prefix: str) -> int:
     """Delete the direct messages with keys starting ``key_prefix`` to ``target`` (UK GDPR erasure),
     sent or not, and the address itself once no message to it is left. Joins the caller's transaction.
     """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    kind, normalised = _checked(app, channel, target)
     session = db_session()
-    hashed = target_hash(app, f"{DIRECT_TOPIC}:{kind}", normalised)
-    subscription_id = session.scalar(
-        select(Subscription.id).where(Subscription.topic == DIRECT_TOPIC, Subscription.target_hash == hashed)
-    )
+    subscription_id = _subscription_id(_address(channel, target))
     if subscription_id is None:
         return 0
     deleted = session.execute(
@@ -159,6 +147,27 @@ def forget_messages(channel: str, target: str, key_prefix: str) -> int:
     if not session.scalar(select(OutboxRow.id).where(OutboxRow.subscription_id == subscription_id).limit(1)):
         session.execute(delete(Subscription).where(Subscription.id == subscription_id))
     return deleted
+
+
+@dataclass(frozen=True)
+class _Address:
+    """A checked channel kind and target, and the hash its hidden subscription is found by."""
+
+    kind: str
+    target: str
+    hashed: str
+
+
+def _address(channel: str, target: str) -> _Address:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    kind, normalised = _checked(app, channel, target)
+    return _Address(kind, normalised, target_hash(app, f"{DIRECT_TOPIC}:{kind}", normalised))
+
+
+def _subscription_id(address: _Address) -> int | None:
+    """The id of the hidden subscription messages to ``address`` hang off, if it has one yet."""
+    hidden = (Subscription.topic == DIRECT_TOPIC, Subscription.target_hash == address.hashed)
+    return db_session().scalar(select(Subscription.id).where(*hidden))
 
 
 def _checked(app: Flask, channel: str, target: str) -> tuple[str, str]:
