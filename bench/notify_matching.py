@@ -40,7 +40,7 @@ from civicapps import create_app  # noqa: E402
 from civicapps.db import db_session  # noqa: E402
 from civicapps.migrations import upgrade  # noqa: E402
 from civicapps.notify.models import Subscription  # noqa: E402
-from civicapps.notify.spatial import FREQUENCY_CODE, Grid, _numbers, index_for, transformer  # noqa: E402
+from civicapps.notify.spatial import FREQUENCY_CODE, Grid, index_for, read_numbers, transformer  # noqa: E402
 from civicapps.notify.subscriptions import bump_topic  # noqa: E402
 
 RADII = np.array([100.0, 250.0, 500.0, 1000.0, 2000.0])
@@ -114,7 +114,7 @@ def cold_parts(connection: Any) -> dict[str, float]:
     figures = {}
     start = time.perf_counter()
     columns = (Subscription.id, Subscription.lon, Subscription.lat, Subscription.radius_m, FREQUENCY_CODE)
-    rows = _numbers(
+    rows = read_numbers(
         connection, select(*columns).where(Subscription.topic == "bench.near", Subscription.status == "active")
     )
     figures["  part: read the rows into numpy"] = time.perf_counter() - start

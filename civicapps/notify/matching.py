@@ -25,7 +25,7 @@ from civicapps.jobs import queue_for
 from civicapps.notify.models import ACTIVE, FREQUENCIES, MatchRequest, Subscription, utcnow
 from civicapps.notify.outbox import add_rows, row, send_time, wake
 from civicapps.notify.settings import notify_settings
-from civicapps.notify.spatial import index_for
+from civicapps.notify.spatial import index_for, read_numbers
 from civicapps.notify.topics import EVENTS, Item, Topic, watching
 
 logger = logging.getLogger("civicapps.notify")
@@ -150,34 +150,22 @@ def _filtered(name: str, topic: Topic, pairs: list[tuple[Item, int, str]]) -> li
     return [(item, s, f) for item, s, f in pairs if s not in filters or accepts(item, filters[s])]
 
 
-def _numbers(query: Any) -> np.ndarray:
-    """(id, lon, lat) rows as one float array straight from the driver: at a million rows,
-    SQLAlchemy's row objects cost more than the read itself."""
-    connection = db_session().connection()
-    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    cursor = connection.connection.driver_connection.cursor()
-    try:
-        cursor.execute(sql)
-        return np.array(cursor.fetchall(), dtype=np.float64).reshape(-1, 3)
-    finally:
-        cursor.close()
-
-
 def _centres(name: str, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(ids, lon, lat) of the circle subscriptions among ``ids`` (sorted, unique), sorted by id.
 
-    A few thousand are read by id; beyond that the topic's circles are read whole, as one numeric
+    A few thousand are read by id; beyond that the topic's circles are read whole, as one
     numeric array, which is cheaper than hundreds of IN lists.
     """
+    connection = db_session().connection()
     wanted = select(Subscription.id, Subscription.lon, Subscription.lat).where(Subscription.radius_m.is_not(None))
     if len(ids) <= FULL_READ_AFTER:
         parts = [
-            _numbers(wanted.where(Subscription.id.in_(ids[start : start + DETAIL_CHUNK].tolist())))
+            read_numbers(connection, wanted.where(Subscription.id.in_(ids[start : start + DETAIL_CHUNK].tolist())))
             for start in range(0, len(ids), DETAIL_CHUNK)
         ]
         rows = np.concatenate(parts) if parts else np.empty((0, 3))
     else:
-        rows = _numbers(wanted.where(Subscription.topic == name, Subscription.status == ACTIVE))
+        rows = read_numbers(connection, wanted.where(Subscription.topic == name, Subscription.status == ACTIVE))
         rows = rows[np.isin(rows[:, 0].astype(np.int64), ids)]
     rows = rows[np.argsort(rows[:, 0], kind="stable")]
     return rows[:, 0].astype(np.int64), rows[:, 1], rows[:, 2]

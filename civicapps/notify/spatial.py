@@ -199,7 +199,7 @@ def topic_version(connection: Connection, topic: str) -> int:
     return connection.scalar(select(TopicState.version).where(TopicState.topic == topic)) or 0
 
 
-def _numbers(connection: Connection, query: Select) -> np.ndarray:
+def read_numbers(connection: Connection, query: Select) -> np.ndarray:
     """A numeric query's rows as one float array, straight from the driver's cursor into numpy: for a
     million rows, SQLAlchemy's row objects, or even a list of the driver's tuples, cost more than
     reading the rows."""
@@ -225,7 +225,7 @@ def load_index(connection: Connection, topic: str, crs: str, since: int | None =
         columns.append((Subscription.status == ACTIVE).label("active"))
     else:
         wanted.append(Subscription.status == ACTIVE)
-    rows = _numbers(connection, select(*columns).where(*wanted, Subscription.radius_m.is_not(None)))
+    rows = read_numbers(connection, select(*columns).where(*wanted, Subscription.radius_m.is_not(None)))
     polygons = connection.execute(
         select(Subscription.id, Subscription.polygon, Subscription.frequency, Subscription.status).where(
             *wanted, Subscription.polygon.is_not(None)
