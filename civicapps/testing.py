@@ -26,9 +26,9 @@ import socketserver
 import threading
 import time
 import uuid
-from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -233,7 +233,9 @@ class _Sink:
         self.messages: list[Any] = []
         self.server = server
         self.port: int = server.server_address[1]  # type: ignore[index]
-        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=f"civic-sink-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, args=(0.05,), name=f"civic-sink-{self.port}", daemon=True
+        )
         self._thread.start()
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Any]:
@@ -253,12 +255,14 @@ class NotificationSink(_Sink):
     """An HTTP server on 127.0.0.1 recording what apprise's ``json://`` notifications post to it.
 
     Paths starting ``/fail`` answer 500 and ``/redirect`` answer 302 to the ``to`` query parameter;
-    everything else answers ``status`` (200; set it to make a working destination fail for a while).
-    ``messages`` holds ``{"path", "headers", "body"}`` dicts in arrival order (``body`` parsed from JSON).
+    everything else answers ``status`` (200; set it to make a working destination fail for a while),
+    after ``delay`` seconds (0; set it to play a receiver that is slow to answer). ``messages`` holds
+    ``{"path", "headers", "body"}`` dicts in arrival order (``body`` parsed from JSON).
     """
 
     def __init__(self) -> None:
         self.status = 200
+        self.delay = 0.0
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -269,6 +273,7 @@ class NotificationSink(_Sink):
                 except ValueError:
                     body = raw.decode("utf-8", "replace")
                 sink.messages.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                time.sleep(sink.delay)
                 if self.path.startswith("/fail"):
                     self.send_response(500)
                 elif self.path.startswith("/redirect"):

@@ -97,6 +97,19 @@ def test_failures_back_off_then_show_for_staff_who_can_retry(world_factory):
     assert len(world.sink.messages) == 3
 
 
+def test_a_receiver_too_slow_to_answer_is_given_up_on_and_tried_again_later(world_factory):
+    world = world_factory(send_timeout_seconds=1)
+    world.sink.delay = 3  # longer than the budget, shorter than apprise's own socket timeouts (4 s)
+    world.resident.subscribe(world.sink.url())
+    [row] = outbox(world)
+    assert (row.status, row.attempts, row.last_error) == ("pending", 1, "not sent: no answer within 1 s")
+    world.sink.delay = 0
+    make_due(world)
+    queue_for(world.app).run_once()
+    assert [(r.status, r.attempts) for r in outbox(world)] == [("sent", 2)]
+    assert len(world.sink.wait_for(2)) == 2
+
+
 def test_sweeper_puts_back_what_a_dead_worker_left_sending(world_factory, tmp_path):
     world = world_factory({"queue_url": f"sqlite:///{tmp_path / 'queue.db'}"}, sending_timeout_seconds=60)
     world.resident.subscribe(world.sink.url())

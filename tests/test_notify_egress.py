@@ -11,6 +11,7 @@ from civicapps.db import db_session
 from civicapps.notify.delivery import deliver_due
 from civicapps.notify.egress import EgressPolicy, EgressRefused, guarded
 from civicapps.notify.models import OutboxRow, Subscription
+from civicapps.testing import NotificationSink
 
 
 @pytest.fixture
@@ -110,6 +111,27 @@ def test_staff_raw_urls_obey_the_scheme_list_and_the_guard(world, dns):
     allowed = world.resident.subscribe(f"json://127.0.0.1:{world.sink.port}/team", channel="apprise")
     assert allowed.status_code == 302
     assert world.sink.wait_for(1)[0]["path"] == "/team"
+
+
+def test_deliveries_ignore_proxies_and_netrc_passwords_from_the_environment(world, monkeypatch, tmp_path):
+    proxy = NotificationSink()  # a proxy would connect on our behalf to addresses the guard never sees
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login council password hunter2\n")
+    netrc.chmod(0o600)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+    monkeypatch.setenv("NETRC", str(netrc))
+    try:
+        world.resident.subscribe(world.sink.url())
+        [confirmation] = world.sink.wait_for(1)
+        assert "Authorization" not in confirmation["headers"] and proxy.messages == []
+        # Outside deliveries the environment still rules (a council may fetch its feeds through a proxy).
+        requests.post(world.sink.url("/feeds"), timeout=5)
+        [fetched] = proxy.wait_for(1)
+        assert fetched["path"] == world.sink.url("/feeds") and fetched["headers"]["Authorization"].startswith("Basic ")
+    finally:
+        proxy.close()
 
 
 def test_the_guard_applies_only_inside_deliveries():

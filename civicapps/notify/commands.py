@@ -8,7 +8,7 @@ import click
 from flask import current_app
 
 from civicapps.errors import CivicappsError
-from civicapps.notify.delivery import send
+from civicapps.notify.delivery import Outgoing, Sender
 from civicapps.notify.render import Message
 from civicapps.notify.status import report
 
@@ -33,7 +33,11 @@ def test_command(url: str, title: str, body: str) -> None:
     shows whether residents' messages to such an address would get through. The URL's secrets are
     masked in everything printed.
     """
-    error = send(current_app, url, Message(title=title, body=body), "text")
+    sender = Sender(current_app._get_current_object())  # type: ignore[attr-defined]  # used on its thread
+    try:
+        error = sender.send(Outgoing(url, Message(title=title, body=body), "text"))
+    finally:
+        sender.close()
     if error:
         raise CivicappsError(f"Not sent to {_masked(url)}: {error}")
     click.echo(f"Sent a test message to {_masked(url)}")

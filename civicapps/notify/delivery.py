@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import apprise
+from apprise.manager_plugins import NotificationManager
+from apprise.plugins.base import NotifyBase
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,8 +47,12 @@ def _cached(app: Flask, key: str, make: Any) -> Any:
 
 
 def asset_for(app: Flask) -> apprise.AppriseAsset:
-    """No redirects, a short per-message budget, and nothing kept on disk between sends."""
-    settings = notify_settings(app)
+    """No redirects and nothing kept on disk between sends.
+
+    apprise is asked to send in the calling thread, with no time limit of its own: enforcing its
+    ``service_timeout`` costs a hand-off to its thread pool per message, while a :class:`Sender`
+    already sends on a thread of its own and keeps the per-message budget there.
+    """
     council = app.extensions["civicapps"].settings.council.name
     return _cached(
         app,
@@ -55,7 +61,8 @@ def asset_for(app: Flask) -> apprise.AppriseAsset:
             app_id="civicapps",
             app_desc=council,
             http_redirects=False,
-            service_timeout=settings.send_timeout_seconds,
+            async_mode=False,
+            service_timeout=0,
             storage_mode="memory",
         ),
     )
@@ -75,14 +82,16 @@ def send(
 ) -> str | None:
     """Send one message to one apprise URL; None on success, else a reason fit for staff (no secrets).
 
-    The egress guard always applies; ``check_scheme=False`` is only for URLs civicapps built itself.
-    A ``notifier`` (an ``Apprise`` object, emptied first) may be reused from one message to the next,
-    which saves setting one up (asset, locale) per message.
+    Sends in the calling thread with no overall time limit (sockets still time out): call it through
+    a :class:`Sender`, which keeps ``send_timeout_seconds``. The egress guard always applies;
+    ``check_scheme=False`` is only for URLs civicapps built itself. A ``notifier`` (an ``Apprise``
+    object, emptied first) may be reused from one message to the next, which saves setting one up
+    (asset, locale) per message.
     """
     refusal = scheme_refusal(url, notify_settings(app)) if check_scheme else None
     if refusal:
         return f"not sent: {refusal}"
-    service = apprise.Apprise.instantiate(url, asset=asset_for(app))
+    service = _service(url, asset_for(app))
     if service is None:
         return "not sent: the notification URL is not valid"
     notifier = notifier if notifier is not None else apprise.Apprise(asset=asset_for(app))
@@ -96,6 +105,22 @@ def send(
         return refusals[0]
     warnings = [entry.message for entry in result.logs() if entry.level in ("WARNING", "ERROR")]
     return warnings[-1] if warnings else f"apprise reported {result.status.name.lower()}"
+
+
+def _service(url: str, asset: apprise.AppriseAsset) -> NotifyBase | None:
+    """apprise's service object for ``url``, or None if the URL is not valid.
+
+    ``Apprise.instantiate(url)`` also makes a secret-masked copy of every URL for its log, whether or
+    not anything is logged: half the cost of parsing, paid per message. Here the service's own parser
+    reads the URL and apprise is handed the fields; a scheme apprise does not know (a service's
+    native https address, say) still goes through ``instantiate``.
+    """
+    services = NotificationManager()
+    scheme = url.partition("://")[0].lower()
+    if scheme not in services:
+        return apprise.Apprise.instantiate(url, asset=asset)
+    fields = services[scheme].parse_url(url.replace("/#", "/%23"))  # as apprise's own url_to_dict does
+    return apprise.Apprise.instantiate(fields, asset=asset) if fields else None
 
 
 @dataclass(frozen=True)
@@ -113,18 +138,27 @@ class Sender:
 
     Only one message is ever in flight: :meth:`start` refuses a second one until :meth:`result` has
     returned the first one's outcome (which the caller then records). Sending is the only thing that
-    happens on the thread; the egress guard is entered there, around every send.
+    happens on the thread; the egress guard is entered there, around every send. A message that has
+    not gone within ``send_timeout_seconds`` of its start is reported as not sent and its thread is
+    abandoned to finish on its own (as apprise does with its own time limit): a new thread and
+    ``Apprise`` object take over.
     """
 
     def __init__(self, app: Flask):
         self.app = app
-        self.notifier = apprise.Apprise(asset=asset_for(app))
-        self.pool = ThreadPoolExecutor(1, thread_name_prefix="civicapps-send")
+        self.budget = notify_settings(app).send_timeout_seconds
+        self._fresh()
         self.flight: Future[str | None] | None = None
+        self.deadline = 0.0
+
+    def _fresh(self) -> None:
+        self.notifier = apprise.Apprise(asset=asset_for(self.app))
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="civicapps-send")
 
     def start(self, outgoing: Outgoing) -> None:
         if self.flight is not None:
             raise RuntimeError("the result of the message in flight has not been collected")
+        self.deadline = time.monotonic() + self.budget
         self.flight = self.pool.submit(
             send, self.app, outgoing.url, outgoing.message, outgoing.body_format, outgoing.check_scheme, self.notifier
         )
@@ -134,7 +168,17 @@ class Sender:
         if self.flight is None:
             raise RuntimeError("no message is in flight")
         flight, self.flight = self.flight, None
-        return flight.result()
+        try:
+            return flight.result(timeout=max(0.0, self.deadline - time.monotonic()))
+        except TimeoutError:
+            self.pool.shutdown(wait=False)
+            self._fresh()
+            return f"not sent: no answer within {self.budget:g} s"
+
+    def send(self, outgoing: Outgoing) -> str | None:
+        """Send one message and wait for it: None if it was sent, else why not."""
+        self.start(outgoing)
+        return self.result()
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)

@@ -94,7 +94,12 @@ def confirmation_code(app: Flask, subscription: Subscription) -> str:
 
 
 def _serializer(app: Flask, purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(app.secret_key, salt=f"civicapps.notify.{purpose}")  # type: ignore[arg-type]
+    """One serializer per purpose and app: every message signs two links, and making a serializer
+    (its key derivation set up anew) cost as much as signing with it."""
+    made: dict[str, URLSafeTimedSerializer] = app.extensions.setdefault("civicapps_notify_serializers", {})
+    if purpose not in made:
+        made[purpose] = URLSafeTimedSerializer(app.secret_key, salt=f"civicapps.notify.{purpose}")  # type: ignore[arg-type]
+    return made[purpose]
 
 
 def make_token(app: Flask, purpose: str, value: Any) -> str:
