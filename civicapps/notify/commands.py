@@ -59,7 +59,8 @@ def status_command(as_json: bool) -> None:
         click.echo(f"Deliveries by {channel}: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
     for failure in figures["failures"]:
         click.echo(
-            f"Failed #{failure['id']} ({failure['channel']} {failure['recipient']}, {failure['attempts']} tries): {failure['reason']}"
+            f"Failed #{failure['id']} ({failure['channel']} {failure['recipient']}, {failure['attempts']} tries): "
+            f"{failure['reason']}"
         )
 
 

@@ -72,33 +72,35 @@ def policy_for(app: Flask) -> EgressPolicy:
     return _cached(app, "civicapps_egress_policy", lambda: EgressPolicy(notify_settings(app).egress_allow))
 
 
-def send(
-    app: Flask,
-    url: str,
-    message: Message,
-    body_format: str,
-    check_scheme: bool = True,
-    notifier: apprise.Apprise | None = None,
-) -> str | None:
-    """Send one message to one apprise URL; None on success, else a reason fit for staff (no secrets).
+@dataclass(frozen=True)
+class Outgoing:
+    """A rendered message and its destination, ready for :class:`Sender`."""
 
-    Sends in the calling thread with no overall time limit (sockets still time out): call it through
-    a :class:`Sender`, which keeps ``send_timeout_seconds``. The egress guard always applies;
-    ``check_scheme=False`` is only for URLs civicapps built itself. A ``notifier`` (an ``Apprise``
-    object, emptied first) may be reused from one message to the next, which saves setting one up
-    (asset, locale) per message.
+    url: str
+    message: Message
+    body_format: str
+    check_scheme: bool = True
+
+
+def _send(app: Flask, notifier: apprise.Apprise, outgoing: Outgoing) -> str | None:
+    """Send one message; None on success, else a reason fit for staff (no secrets).
+
+    Sends in the calling thread with no overall time limit (sockets still time out), so only a
+    :class:`Sender` calls it, keeping ``send_timeout_seconds``. The egress guard always applies;
+    ``check_scheme=False`` is only for URLs civicapps built itself. ``notifier`` (emptied first) is
+    reused from one message to the next, which saves setting one up (asset, locale) per message.
     """
-    refusal = scheme_refusal(url, notify_settings(app)) if check_scheme else None
+    refusal = scheme_refusal(outgoing.url, notify_settings(app)) if outgoing.check_scheme else None
     if refusal:
         return f"not sent: {refusal}"
-    service = _service(url, asset_for(app))
+    service = _service(outgoing.url, asset_for(app))
     if service is None:
         return "not sent: the notification URL is not valid"
-    notifier = notifier if notifier is not None else apprise.Apprise(asset=asset_for(app))
     notifier.clear()
     notifier.add(service)
+    message = outgoing.message
     with guarded(policy_for(app)) as refusals:
-        result = notifier.notify(body=message.body, title=message.title, body_format=FORMATS[body_format])
+        result = notifier.notify(body=message.body, title=message.title, body_format=FORMATS[outgoing.body_format])
     if result:
         return None
     if refusals:
@@ -121,16 +123,6 @@ def _service(url: str, asset: apprise.AppriseAsset) -> NotifyBase | None:
         return apprise.Apprise.instantiate(url, asset=asset)
     fields = services[scheme].parse_url(url.replace("/#", "/%23"))  # as apprise's own url_to_dict does
     return apprise.Apprise.instantiate(fields, asset=asset) if fields else None
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """A rendered message and its destination, ready for :func:`send`."""
-
-    url: str
-    message: Message
-    body_format: str
-    check_scheme: bool = True
 
 
 class Sender:
@@ -159,9 +151,7 @@ class Sender:
         if self.flight is not None:
             raise RuntimeError("the result of the message in flight has not been collected")
         self.deadline = time.monotonic() + self.budget
-        self.flight = self.pool.submit(
-            send, self.app, outgoing.url, outgoing.message, outgoing.body_format, outgoing.check_scheme, self.notifier
-        )
+        self.flight = self.pool.submit(_send, self.app, self.notifier, outgoing)
 
     def result(self) -> str | None:
         """Wait for the message in flight: None if it was sent, else why not."""

@@ -282,7 +282,8 @@ def create(
     except EgressRefused as exc:
         raise SubscriptionError(
             "target",
-            f"Alerts cannot be sent to that address: {str(exc).removeprefix('destination ')}. Use a public internet address.",
+            f"Alerts cannot be sent to that address: {str(exc).removeprefix('destination ')}. "
+            "Use a public internet address.",
         ) from None
     area = _validated_area(app, request, topic.matcher, settings.max_radius_m, settings.max_polygon_points)
     filters = _validated_filters(request, topic.clean_filters)
