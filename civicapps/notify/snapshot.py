@@ -69,8 +69,9 @@ def load(connection: Connection, topic: str, crs: str, newest: int) -> tuple[int
 def save(engine: Engine, topic: str, crs: str, version: int, arrays: dict[str, np.ndarray]) -> bool:
     """Store the topic's index as built at ``version``, in a transaction of its own; True if stored.
 
-    Two workers may rebuild at once: the newer version wins, and a stored snapshot ahead of the topic's
-    current version (see the module's docstring) is replaced. Snapshots of the topic in other CRSs
+    Two workers may rebuild at once: the newer version wins. A stored snapshot of the same version is
+    replaced (it may be unreadable, or of another format), and so is one ahead of the topic's current
+    version (see the module's docstring). Snapshots of the topic in other CRSs
     go: only one CRS is configured at a time. Failing to save costs the next fresh worker a rebuild,
     never this match, so errors are logged and swallowed.
     """
@@ -84,11 +85,11 @@ def save(engine: Engine, topic: str, crs: str, version: int, arrays: dict[str, n
                 insert.values(row).on_conflict_do_update(
                     index_elements=[TopicIndex.topic, TopicIndex.crs],
                     set_={name: insert.excluded[name] for name in ("version", "data", "created_at")},
-                    where=(TopicIndex.version < insert.excluded.version)
+                    where=(TopicIndex.version <= insert.excluded.version)
                     | (TopicIndex.version > current.scalar_subquery()),
-                )
-            )
-        return bool(stored.rowcount)
+                ).returning(TopicIndex.version)
+            ).first()
+        return stored is not None
     except Exception as exc:  # noqa: BLE001 - see the docstring; the message names no secret
         name = type(exc).__name__
         logger.warning("Could not store the index of topic %s (%s); a fresh worker will rebuild it", topic, name)
