@@ -1,4 +1,4 @@
-"""Match 1,000,000 radius subscriptions against 2,000 new items: civicapps' STRtree matcher and PostGIS, same data.
+"""Match 1,000,000 radius subscriptions against 2,000 new items: civicapps' grid matcher and PostGIS, same data.
 
 Subscriptions and items are spread over Great Britain, either uniformly or clustered in towns (85% in
 60 Zipf-weighted towns, as in docs/research), each subscription with its own radius (100 m to 2 km).
@@ -12,6 +12,7 @@ ST_Expand form with a functional index. Pair counts must agree.
 
     python bench/notify_matching.py                                   # SQLite only
     python bench/notify_matching.py --postgis postgresql://postgres@127.0.0.1:5432/postgres
+    python bench/notify_matching.py --database postgresql://postgres@127.0.0.1:5432/postgres  # civicapps on PG
 
 The PostGIS URL needs a role that may create a database and the postgis extension
 (Debian: apt-get install postgresql-15-postgis-3).
@@ -25,7 +26,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -90,14 +92,22 @@ COLD_SNAPSHOT = "cold, from the snapshot: load, read changes"
 
 
 def civicapps_matching(
-    lon: np.ndarray, lat: np.ndarray, radius: np.ndarray, item_lon: np.ndarray, item_lat: np.ndarray, rounds: int
+    lon: np.ndarray,
+    lat: np.ndarray,
+    radius: np.ndarray,
+    item_lon: np.ndarray,
+    item_lat: np.ndarray,
+    rounds: int,
+    database_url: str | None,
 ) -> tuple[dict[str, Timing], dict[str, float]]:
     """A fresh worker's first match both ways, alternating for ``rounds``: from the topic's snapshot in
     the database, and rebuilding from every subscription (no snapshot yet, or too many changes). Then
     warm (the worker's index in memory), and all three again after 1,000 subscriptions changed.
-    Medians of (wall, CPU) per step, the cold paths' parts on their own, and counts."""
+    Medians of (wall, CPU) per step, the cold paths' parts on their own, and counts. civicapps' own
+    database is SQLite in the instance folder unless ``database_url`` is given."""
     with tempfile.TemporaryDirectory() as instance:
-        app = create_app({"instance_path": instance, "secret_key": "bench"}, load_entrypoints=False)
+        config = {"instance_path": instance, "secret_key": "bench"}
+        app = create_app({**config, "database_url": database_url} if database_url else config, load_entrypoints=False)
         with app.app_context():
             upgrade(app)
             session = db_session()
@@ -180,11 +190,28 @@ def cold_parts(session: Any, index: AreaIndex) -> dict[str, Timing]:
 def postgis_matching(
     url: str, x: np.ndarray, y: np.ndarray, radius: np.ndarray, ix: np.ndarray, iy: np.ndarray
 ) -> dict[str, float]:
+    with scratch_database(url, "bench_postgis") as database:
+        return _postgis_matching(create_engine(database), x, y, radius, ix, iy)
+
+
+@contextmanager
+def scratch_database(url: str, prefix: str) -> Iterator[str]:
+    """A new empty database on the PostgreSQL server at ``url``, dropped afterwards; its URL."""
     admin = create_engine(make_url(url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-    name = f"bench_postgis_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg", database=name))
+    try:
+        yield make_url(url).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _postgis_matching(
+    engine: Any, x: np.ndarray, y: np.ndarray, radius: np.ndarray, ix: np.ndarray, iy: np.ndarray
+) -> dict[str, float]:
     figures: dict[str, float] = {}
     try:
         with engine.begin() as connection:
@@ -229,9 +256,6 @@ def postgis_matching(
                 figures[f"{label} pairs"] = pairs
     finally:
         engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     return figures
 
 
@@ -242,6 +266,9 @@ def main() -> None:
     parser.add_argument("--layout", choices=["uniform", "clustered"], nargs="+", default=["uniform", "clustered"])
     parser.add_argument("--rounds", type=int, default=3, help="fresh-worker runs of each cold path (median)")
     parser.add_argument("--postgis", help="PostgreSQL server URL with PostGIS available")
+    parser.add_argument(
+        "--database", help="PostgreSQL server URL for civicapps' own database (default: SQLite, a temporary file)"
+    )
     args = parser.parse_args()
     for layout in args.layout:
         rng = np.random.default_rng(27700)
@@ -255,7 +282,9 @@ def main() -> None:
         x, y = transformer("EPSG:27700").transform(lon, lat)
         ix, iy = transformer("EPSG:27700").transform(item_lon, item_lat)
         print(f"\n{layout}: {args.subscriptions:,} subscriptions (radius 100 m-2 km each), {args.items:,} items")
-        ours, counts = civicapps_matching(lon, lat, radius, item_lon, item_lat, args.rounds)
+        with ExitStack() as stack:
+            url = stack.enter_context(scratch_database(args.database, "bench_civicapps")) if args.database else None
+            ours, counts = civicapps_matching(lon, lat, radius, item_lon, item_lat, args.rounds, url)
         print(f"  civicapps pairs found: {int(counts['pairs']):,}; snapshot size: {counts['snapshot MB']:.1f} MB")
         print(f"  {'civicapps, seconds (median of ' + str(args.rounds) + ' for cold)':70s} {'wall':>7s} {'CPU':>7s}")
         for label, (wall, cpu) in ours.items():
@@ -276,7 +305,7 @@ def main() -> None:
                 )
             join = theirs["ST_DWithin join (GiST on g)"]
             ratios = ", ".join(
-                f"{label.split(':')[0]}{' (1,000)' if '1,000' in label else ''} {join / wall:.2f}x"
+                f"{label.split(':')[0]}{' (1,000)' if '1,000' in label.split(':')[1] else ''} {join / wall:.2f}x"
                 for label, (wall, _) in ours.items()
                 if "part:" not in label
             )
