@@ -74,9 +74,9 @@ def save(engine: Engine, topic: str, crs: str, version: int, arrays: dict[str, n
 
     Two workers may rebuild at once: the newer version wins. A stored snapshot of the same version is
     replaced (it may be unreadable, or of another format), and so is one ahead of the topic's current
-    version (see the module's docstring). Snapshots of the topic in other CRSs
-    go: only one CRS is configured at a time. Failing to save costs the next fresh worker a rebuild,
-    never this match, so errors are logged and swallowed.
+    version (see the module's docstring). Snapshots of the topic in other CRSs go: only one CRS is
+    configured at a time. Failing to save costs the next fresh worker a rebuild, never this match, so
+    errors are logged (the exception's type only: its message would quote the statement) and swallowed.
     """
     current = select(func.coalesce(func.max(TopicState.version), 0)).where(TopicState.topic == topic)
     try:
@@ -93,7 +93,7 @@ def save(engine: Engine, topic: str, crs: str, version: int, arrays: dict[str, n
                 ).returning(TopicIndex.version)
             ).first()
         return stored is not None
-    except Exception as exc:  # noqa: BLE001 - see the docstring; the message names no secret
+    except Exception as exc:  # noqa: BLE001 - see the docstring
         name = type(exc).__name__
         logger.warning("Could not store the index of topic %s (%s); a fresh worker will rebuild it", topic, name)
         return False

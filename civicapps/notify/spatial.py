@@ -295,7 +295,8 @@ def index_for(app: Flask, connection: Connection, topic: str, crs: str) -> LiveI
 
     From the worker's memory if it has one; else from the snapshot in the database (a fresh worker);
     else, or past ``REBUILD_SHARE`` of changes since either was built, from every active subscription,
-    and that rebuild is stored as the topic's new snapshot.
+    and that rebuild is stored as the topic's new snapshot. Call it before ``connection``'s transaction
+    writes anything: on SQLite, storing the snapshot in a transaction of its own would wait for it.
     """
     cache: dict[str, LiveIndex] = app.extensions.setdefault("civicapps_area_index", {})
     version = topic_version(connection, topic)
