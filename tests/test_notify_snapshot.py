@@ -6,7 +6,7 @@ import logging
 
 import numpy as np
 import pytest
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 
 from civicapps.db import db_session, get_database
 from civicapps.notify import snapshot, spatial
@@ -292,3 +292,18 @@ def test_subscriptions_deleted_outright_get_no_outbox_rows(topic, counted):
         assert counted["full reads"] == 1
         orphans = select(func.count()).select_from(OutboxRow).where(OutboxRow.subscription_id.in_(gone))
         assert session.scalar(orphans) == 0
+
+
+def test_postgresql_stores_snapshots_uncompressed(world):
+    """pglz would compress a quarter of a snapshot away at six times the cost of writing it."""
+    with world.app.app_context():
+        session = db_session()
+        if session.get_bind().dialect.name != "postgresql":
+            pytest.skip("a PostgreSQL storage setting")
+        storage = session.scalar(
+            text(
+                "SELECT attstorage FROM pg_attribute WHERE attrelid = 'notify_topic_index'::regclass"
+                " AND attname = 'data'"
+            )
+        )
+        assert storage == "e"

@@ -205,7 +205,8 @@ def _current(
     ids, lon, lat = _centres(name, wanted)
     live = np.union1d(ids, _active(np.setdiff1d(wanted, ids, assume_unique=True)))
     if len(live) < len(wanted):
-        logger.warning("Topic %s: %d matched subscriptions no longer exist; skipped", name, len(wanted) - len(live))
+        gone = len(wanted) - len(live)
+        logger.warning("Topic %s: skipped %d matched subscriptions no longer active (deleted outright?)", name, gone)
         kept = np.isin(subscription, live)
         pairs = [pair for pair, keep in zip(pairs, kept.tolist(), strict=True) if keep]
         subscription = subscription[kept]

@@ -22,6 +22,10 @@ def upgrade() -> None:
         sa.Column("data", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # Stored out of line but not compressed: pglz gains a quarter on these arrays and costs six times
+        # the write (49 MB: 3.0 s against 0.5 s) and more on every read.
+        op.execute("ALTER TABLE notify_topic_index ALTER COLUMN data SET STORAGE EXTERNAL")
 
 
 def downgrade() -> None:
