@@ -144,7 +144,6 @@ def civicapps_matching(
             parts = cold_parts(session, live.base)
             # 1,000 subscriptions change (500 end, 500 move): read on their own, no rebuild.
             keep_snapshot(stored)
-            session.commit()
             version = bump_topic(session, TOPIC)
             session.execute(update(Subscription).where(Subscription.id <= 500).values(status="ended", changed=version))
             session.execute(
