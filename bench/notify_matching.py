@@ -1,15 +1,18 @@
-"""Match 1,000,000 radius subscriptions against 2,000 new items: civicapps' STRtree matcher and PostGIS, same data.
+"""Match 1,000,000 radius subscriptions against 2,000 new items: civicapps' grid matcher and PostGIS, same data.
 
 Subscriptions and items are spread over Great Britain, either uniformly or clustered in towns (85% in
 60 Zipf-weighted towns, as in docs/research), each subscription with its own radius (100 m to 2 km).
-civicapps is timed cold (read the subscriptions from the database, project, build the index, match)
-and warm (the worker's cached index: project the items and match), in wall and CPU seconds (the
-machine may be shared), and the cold path's parts on their own. PostGIS runs the ST_DWithin join
-on the same projected points (geometry 27700, GiST index) and, for reference, the ST_Expand form
-with a functional index. Pair counts must agree.
+civicapps is timed cold, a fresh worker's first match, both ways side by side: from the topic's index
+snapshot stored in the database (load it, read the subscriptions changed since, match) and rebuilding
+from every subscription (read, project, build the index, store the snapshot, match); then warm (the
+worker's index in memory: project the items and match); all again after 1,000 subscriptions changed.
+Wall and CPU seconds (the machine may be shared), and the cold paths' parts on their own. PostGIS runs
+the ST_DWithin join on the same projected points (geometry 27700, GiST index) and, for reference, the
+ST_Expand form with a functional index. Pair counts must agree.
 
     python bench/notify_matching.py                                   # SQLite only
     python bench/notify_matching.py --postgis postgresql://postgres@127.0.0.1:5432/postgres
+    python bench/notify_matching.py --database postgresql://postgres@127.0.0.1:5432/postgres  # civicapps on PG
 
 The PostGIS URL needs a role that may create a database and the postgis extension
 (Debian: apt-get install postgresql-15-postgis-3).
@@ -23,12 +26,14 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from pyproj import Transformer
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import create_engine, delete, insert, select, text, update
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,10 +42,18 @@ sys.path.insert(0, str(ROOT))
 from notify_setup import add_active_subscriptions  # noqa: E402
 
 from civicapps import create_app  # noqa: E402
-from civicapps.db import db_session  # noqa: E402
+from civicapps.db import db_session, get_database  # noqa: E402
 from civicapps.migrations import upgrade  # noqa: E402
-from civicapps.notify.models import Subscription  # noqa: E402
-from civicapps.notify.spatial import FREQUENCY_CODE, Grid, index_for, read_numbers, transformer  # noqa: E402
+from civicapps.notify import snapshot  # noqa: E402
+from civicapps.notify.models import Subscription, TopicIndex  # noqa: E402
+from civicapps.notify.spatial import (  # noqa: E402
+    FREQUENCY_CODE,
+    AreaIndex,
+    Grid,
+    index_for,
+    read_numbers,
+    transformer,
+)
 from civicapps.notify.subscriptions import bump_topic  # noqa: E402
 
 RADII = np.array([100.0, 250.0, 500.0, 1000.0, 2000.0])
@@ -71,70 +84,134 @@ def points(count: int, centres: np.ndarray | None, rng: np.random.Generator) -> 
     return x, y
 
 
+Timing = tuple[float, float]  # wall seconds, CPU seconds
+TOPIC = "bench.near"
+CRS = "EPSG:27700"
+COLD_REBUILD = "cold, no snapshot: read all, project, index, store"
+COLD_SNAPSHOT = "cold, from the snapshot: load, read changes"
+
+
 def civicapps_matching(
-    lon: np.ndarray, lat: np.ndarray, radius: np.ndarray, item_lon: np.ndarray, item_lat: np.ndarray
-) -> dict[str, float]:
-    """Cold (first match in a worker), warm (cached index) and after 1,000 subscriptions changed."""
+    lon: np.ndarray,
+    lat: np.ndarray,
+    radius: np.ndarray,
+    item_lon: np.ndarray,
+    item_lat: np.ndarray,
+    rounds: int,
+    database_url: str | None,
+) -> tuple[dict[str, Timing], dict[str, float]]:
+    """A fresh worker's first match both ways, alternating for ``rounds``: from the topic's snapshot in
+    the database, and rebuilding from every subscription (no snapshot yet, or too many changes). Then
+    warm (the worker's index in memory), and all three again after 1,000 subscriptions changed.
+    Medians of (wall, CPU) per step, the cold paths' parts on their own, and counts. civicapps' own
+    database is SQLite in the instance folder unless ``database_url`` is given."""
     with tempfile.TemporaryDirectory() as instance:
-        app = create_app({"instance_path": instance, "secret_key": "bench"}, load_entrypoints=False)
+        config = {"instance_path": instance, "secret_key": "bench"}
+        app = create_app({**config, "database_url": database_url} if database_url else config, load_entrypoints=False)
         with app.app_context():
             upgrade(app)
             session = db_session()
-            add_active_subscriptions(session, "bench.near", ["x"] * len(lon), lon, lat, radius)
-            figures: dict[str, float] = {}
+            add_active_subscriptions(session, TOPIC, ["x"] * len(lon), lon, lat, radius)
+            runs: dict[str, list[Timing]] = {}
+            counts: dict[str, float] = {}
 
-            def timed(label: str) -> Any:
+            def timed(label: str, fresh: bool = False) -> Any:
+                if fresh:  # a new worker process: no index in memory
+                    app.extensions.pop("civicapps_area_index", None)
+                session.commit()  # each match job runs in a transaction of its own
                 start, cpu = time.perf_counter(), time.process_time()
-                live = index_for(app, session.connection(), "bench.near", "EPSG:27700")
+                live = index_for(app, session.connection(), TOPIC, CRS)
                 result = live.match(item_lon, item_lat)
-                figures[label] = time.perf_counter() - start
-                figures[f"{label} (CPU)"] = time.process_time() - cpu
-                session.commit()
-                return result
+                runs.setdefault(label, []).append((time.perf_counter() - start, time.process_time() - cpu))
+                return live, result
 
-            timed("cold: read, project, index, match")
-            parts = cold_parts(session.connection())
-            session.commit()
-            figures["pairs"] = len(timed("warm: cached index, match")[1])
+            def keep_snapshot(stored: Any | None) -> None:
+                """Store this snapshot (row), or none."""
+                session.commit()
+                session.execute(delete(TopicIndex))
+                if stored is not None:
+                    session.execute(insert(TopicIndex).values(topic=TOPIC, crs=CRS, **stored._asdict()))
+                session.commit()
+
+            for _ in range(rounds):
+                keep_snapshot(None)
+                timed(COLD_REBUILD, fresh=True)
+                timed(COLD_SNAPSHOT, fresh=True)
+            live, (_, pairs, _) = timed("warm: the worker's index in memory", fresh=False)
+            counts["pairs"] = len(pairs)
+            stored = session.execute(select(TopicIndex.version, TopicIndex.data)).one()
+            counts["snapshot MB"] = len(stored.data) / 1e6
+            parts = cold_parts(session, live.base)
             # 1,000 subscriptions change (500 end, 500 move): read on their own, no rebuild.
-            version = bump_topic(session, "bench.near")
+            keep_snapshot(stored)
+            version = bump_topic(session, TOPIC)
             session.execute(update(Subscription).where(Subscription.id <= 500).values(status="ended", changed=version))
             session.execute(
                 update(Subscription).where(Subscription.id.between(501, 1000)).values(radius_m=2000.0, changed=version)
             )
             session.commit()
-            timed("after 1,000 changes: read them, match")
-            figures.update(parts)
+            timed("warm, 1,000 changed since: read them", fresh=False)
+            for _ in range(rounds):
+                keep_snapshot(None)
+                timed(f"{COLD_REBUILD}, 1,000 changed", fresh=True)
+                keep_snapshot(stored)
+                timed(f"{COLD_SNAPSHOT} (1,000)", fresh=True)
         app.extensions["civicapps"].db.dispose()
-        return figures
+    figures = {label: tuple(np.median(np.array(values), axis=0).tolist()) for label, values in runs.items()}
+    return {**figures, **parts}, counts  # type: ignore[dict-item]
 
 
-def cold_parts(connection: Any) -> dict[str, float]:
-    """The cold path's steps on their own: read the rows, project them, build the grid."""
-    figures = {}
-    start = time.perf_counter()
+def cold_parts(session: Any, index: AreaIndex) -> dict[str, Timing]:
+    """The cold paths' steps on their own: read the rows, project them, build the grid; store the
+    snapshot; load it (read the row, decode it) and make the index of its arrays."""
+    figures: dict[str, Timing] = {}
+
+    def part(label: str, step: Callable[[], Any]) -> Any:
+        session.commit()
+        start, cpu = time.perf_counter(), time.process_time()
+        value = step()
+        figures[f"  part: {label}"] = (time.perf_counter() - start, time.process_time() - cpu)
+        return value
+
     columns = (Subscription.id, Subscription.lon, Subscription.lat, Subscription.radius_m, FREQUENCY_CODE)
-    rows = read_numbers(
-        connection, select(*columns).where(Subscription.topic == "bench.near", Subscription.status == "active")
-    )
-    figures["  part: read the rows into numpy"] = time.perf_counter() - start
-    start = time.perf_counter()
-    x, y = transformer("EPSG:27700").transform(rows[:, 1], rows[:, 2])
-    figures["  part: project to EPSG:27700"] = time.perf_counter() - start
-    start = time.perf_counter()
-    Grid.build(x, y, rows[:, 3])
-    figures["  part: build the grid"] = time.perf_counter() - start
+    query = select(*columns).where(Subscription.topic == TOPIC, Subscription.status == "active")
+    rows = part("read the rows into numpy", lambda: read_numbers(session.connection(), query))
+    x, y = part("project to EPSG:27700", lambda: transformer(CRS).transform(rows[:, 1], rows[:, 2]))
+    part("build the grid", lambda: Grid.build(x, y, rows[:, 3]))
+    version = session.scalar(select(TopicIndex.version))
+    engine = get_database().engine
+    part("store the snapshot (encode, write)", lambda: snapshot.save(engine, TOPIC, CRS, version, index.arrays()))
+    loaded = part("load the snapshot (read, decode)", lambda: snapshot.load(session.connection(), TOPIC, CRS, version))
+    arrays = loaded[1]
+    part("the index of its arrays", lambda: AreaIndex.from_arrays(arrays, CRS))
     return figures
 
 
 def postgis_matching(
     url: str, x: np.ndarray, y: np.ndarray, radius: np.ndarray, ix: np.ndarray, iy: np.ndarray
 ) -> dict[str, float]:
+    with scratch_database(url, "bench_postgis") as database:
+        return _postgis_matching(create_engine(database), x, y, radius, ix, iy)
+
+
+@contextmanager
+def scratch_database(url: str, prefix: str) -> Iterator[str]:
+    """A new empty database on the PostgreSQL server at ``url``, dropped afterwards; its URL."""
     admin = create_engine(make_url(url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-    name = f"bench_postgis_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg", database=name))
+    try:
+        yield make_url(url).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _postgis_matching(
+    engine: Any, x: np.ndarray, y: np.ndarray, radius: np.ndarray, ix: np.ndarray, iy: np.ndarray
+) -> dict[str, float]:
     figures: dict[str, float] = {}
     try:
         with engine.begin() as connection:
@@ -165,8 +242,10 @@ def postgis_matching(
             connection.execute(text("ANALYZE subs"))
             connection.execute(text("ANALYZE items"))
         queries = {
-            "ST_DWithin join (GiST on g)": "SELECT count(*) FROM items i JOIN subs s ON ST_DWithin(s.g, i.g, :reach) AND ST_Distance(s.g, i.g) <= s.radius",
-            "ST_Expand join (functional GiST)": "SELECT count(*) FROM items i JOIN subs s ON ST_Expand(s.g, s.radius) && i.g AND ST_Distance(s.g, i.g) <= s.radius",
+            "ST_DWithin join (GiST on g)": "SELECT count(*) FROM items i JOIN subs s"
+            " ON ST_DWithin(s.g, i.g, :reach) AND ST_Distance(s.g, i.g) <= s.radius",
+            "ST_Expand join (functional GiST)": "SELECT count(*) FROM items i JOIN subs s"
+            " ON ST_Expand(s.g, s.radius) && i.g AND ST_Distance(s.g, i.g) <= s.radius",
         }
         with engine.connect() as connection:
             connection.execute(text("SET jit = off"))
@@ -177,9 +256,6 @@ def postgis_matching(
                 figures[f"{label} pairs"] = pairs
     finally:
         engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     return figures
 
 
@@ -188,7 +264,11 @@ def main() -> None:
     parser.add_argument("--subscriptions", type=int, default=1_000_000)
     parser.add_argument("--items", type=int, default=2_000)
     parser.add_argument("--layout", choices=["uniform", "clustered"], nargs="+", default=["uniform", "clustered"])
+    parser.add_argument("--rounds", type=int, default=3, help="fresh-worker runs of each cold path (median)")
     parser.add_argument("--postgis", help="PostgreSQL server URL with PostGIS available")
+    parser.add_argument(
+        "--database", help="PostgreSQL server URL for civicapps' own database (default: SQLite, a temporary file)"
+    )
     args = parser.parse_args()
     for layout in args.layout:
         rng = np.random.default_rng(27700)
@@ -202,12 +282,18 @@ def main() -> None:
         x, y = transformer("EPSG:27700").transform(lon, lat)
         ix, iy = transformer("EPSG:27700").transform(item_lon, item_lat)
         print(f"\n{layout}: {args.subscriptions:,} subscriptions (radius 100 m-2 km each), {args.items:,} items")
-        ours = civicapps_matching(lon, lat, radius, item_lon, item_lat)
-        for label, value in ours.items():
+        with ExitStack() as stack:
+            url = stack.enter_context(scratch_database(args.database, "bench_civicapps")) if args.database else None
+            ours, counts = civicapps_matching(lon, lat, radius, item_lon, item_lat, args.rounds, url)
+        print(f"  civicapps pairs found: {int(counts['pairs']):,}; snapshot size: {counts['snapshot MB']:.1f} MB")
+        print(f"  {'civicapps, seconds (median of ' + str(args.rounds) + ' for cold)':70s} {'wall':>7s} {'CPU':>7s}")
+        for label, (wall, cpu) in ours.items():
+            print(f"  {label:70s} {wall:7.3f} {cpu:7.3f}")
+        for suffix, snapshot_label in (("", COLD_SNAPSHOT), (", 1,000 changed", f"{COLD_SNAPSHOT} (1,000)")):
+            (rebuild, rebuild_cpu), (loaded, loaded_cpu) = ours[COLD_REBUILD + suffix], ours[snapshot_label]
             print(
-                f"  civicapps {label:40s} {value:10.3f}"
-                if label != "pairs"
-                else f"  civicapps pairs found {int(value):>37,}"
+                f"  cold from the snapshot vs rebuilding{suffix}: {rebuild / loaded:.1f}x less wall time, "
+                f"{rebuild_cpu / loaded_cpu:.1f}x less CPU"
             )
         if args.postgis:
             theirs = postgis_matching(args.postgis, x, y, radius, ix, iy)
@@ -219,9 +305,9 @@ def main() -> None:
                 )
             join = theirs["ST_DWithin join (GiST on g)"]
             ratios = ", ".join(
-                f"{label.split(':')[0]} {join / seconds:.2f}x"
-                for label, seconds in ours.items()
-                if label != "pairs" and "part:" not in label and "(CPU)" not in label
+                f"{label.split(':')[0]}{' (1,000)' if '1,000' in label.split(':')[1] else ''} {join / wall:.2f}x"
+                for label, (wall, _) in ours.items()
+                if "part:" not in label
             )
             print(f"  PostGIS ST_DWithin time / civicapps time: {ratios}")
         else:

@@ -105,7 +105,7 @@ def match_records(app: Flask, dataset: str, new: Sequence[Any], changed: Sequenc
             if pairs and topic.accepts is not None:
                 pairs = _filtered(name, topic, pairs)
             if pairs and topic.matcher == "area":
-                distances = _distances(name, pairs)
+                pairs, distances = _current(name, pairs)
             snapshots = {id(item): item.snapshot() for item, _, _ in pairs}
             for item, subscription_id, frequency in pairs:
                 key = str(item.id) if event == "new" else f"{item.id}@{item.version or ''}"
@@ -151,13 +151,15 @@ def _filtered(name: str, topic: Topic, pairs: list[tuple[Item, int, str]]) -> li
 
 
 def _centres(name: str, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(ids, lon, lat) of the circle subscriptions among ``ids`` (sorted, unique), sorted by id.
+    """(ids, lon, lat) of the active circle subscriptions among ``ids`` (sorted, unique), sorted by id.
 
     A few thousand are read by id; beyond that the topic's circles are read whole, as one
     numeric array, which is cheaper than hundreds of IN lists.
     """
     connection = db_session().connection()
-    wanted = select(Subscription.id, Subscription.lon, Subscription.lat).where(Subscription.radius_m.is_not(None))
+    wanted = select(Subscription.id, Subscription.lon, Subscription.lat).where(
+        Subscription.radius_m.is_not(None), Subscription.status == ACTIVE
+    )
     if len(ids) <= FULL_READ_AFTER:
         parts = [
             read_numbers(connection, wanted.where(Subscription.id.in_(ids[start : start + DETAIL_CHUNK].tolist())))
@@ -165,20 +167,53 @@ def _centres(name: str, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
         ]
         rows = np.concatenate(parts) if parts else np.empty((0, 3))
     else:
-        rows = read_numbers(connection, wanted.where(Subscription.topic == name, Subscription.status == ACTIVE))
+        rows = read_numbers(connection, wanted.where(Subscription.topic == name))
         rows = rows[np.isin(rows[:, 0].astype(np.int64), ids)]
     rows = rows[np.argsort(rows[:, 0], kind="stable")]
     return rows[:, 0].astype(np.int64), rows[:, 1], rows[:, 2]
 
 
-def _distances(name: str, pairs: list[tuple[Item, int, str]]) -> dict[tuple[Any, int], int]:
-    """Geodesic metres from each circle subscription's centre to each item it matched, for messages."""
+def _active(ids: np.ndarray) -> np.ndarray:
+    """Those of ``ids`` that are active subscriptions."""
+    connection = db_session().connection()
+    parts = [
+        read_numbers(
+            connection,
+            select(Subscription.id).where(
+                Subscription.id.in_(ids[start : start + DETAIL_CHUNK].tolist()), Subscription.status == ACTIVE
+            ),
+        )
+        for start in range(0, len(ids), DETAIL_CHUNK)
+    ]
+    return np.concatenate(parts).ravel().astype(np.int64) if parts else np.empty(0, np.int64)
+
+
+def _current(
+    name: str, pairs: list[tuple[Item, int, str]]
+) -> tuple[list[tuple[Item, int, str]], dict[tuple[Any, int], int]]:
+    """The pairs whose subscription is still active, and the geodesic metres from each circle
+    subscription's centre to each item it matched, for messages.
+
+    An index (the worker's, or the snapshot it started from) follows confirmations, changes and
+    unsubscriptions through the topic's version, but not a subscription deleted outright without
+    one (by hand, or by a plugin): its stale entry must not become an outbox row for a subscription
+    that no longer exists. Reading the matched circles' centres checks them at no extra cost; the
+    rest (polygons, or gone) are checked by id.
+    """
     subscription = np.fromiter((s for _, s, _ in pairs), dtype=np.int64, count=len(pairs))
-    ids, lon, lat = _centres(name, np.unique(subscription))
+    wanted = np.unique(subscription)
+    ids, lon, lat = _centres(name, wanted)
+    live = np.union1d(ids, _active(np.setdiff1d(wanted, ids, assume_unique=True)))
+    if len(live) < len(wanted):
+        gone = len(wanted) - len(live)
+        logger.warning("Topic %s: skipped %d matched subscriptions no longer active (deleted outright?)", name, gone)
+        kept = np.isin(subscription, live)
+        pairs = [pair for pair, keep in zip(pairs, kept.tolist(), strict=True) if keep]
+        subscription = subscription[kept]
     at = np.minimum(np.searchsorted(ids, subscription), max(len(ids) - 1, 0))
     circle = (ids[at] == subscription) if len(ids) else np.zeros(len(pairs), dtype=bool)
     if not circle.any():
-        return {}
+        return pairs, {}
     chosen = [pair for pair, keep in zip(pairs, circle.tolist(), strict=True) if keep]
     _, _, metres = _GEOD.inv(
         lon[at[circle]],
@@ -186,7 +221,10 @@ def _distances(name: str, pairs: list[tuple[Item, int, str]]) -> dict[tuple[Any,
         np.array([item.lon for item, _, _ in chosen]),
         np.array([item.lat for item, _, _ in chosen]),
     )
-    return {(item.id, s): int(round(m)) for (item, s, _), m in zip(chosen, np.atleast_1d(metres).tolist(), strict=True)}
+    distances = {
+        (item.id, s): int(round(m)) for (item, s, _), m in zip(chosen, np.atleast_1d(metres).tolist(), strict=True)
+    }
+    return pairs, distances
 
 
 def _key_pairs(name: str, items: list[Item]) -> list[tuple[Item, int, str]]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicapps.db import Model
@@ -83,6 +83,22 @@ class TopicState(Model):
 
     topic: Mapped[str] = mapped_column(String(120), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TopicIndex(Model):
+    """A topic's built area index at one topic version, for workers that start without it in memory.
+
+    Kept in the database rather than on a worker's disk, so that a database restored from a backup or
+    recreated never meets a snapshot of other subscriptions, and workers on several machines share it.
+    """
+
+    __tablename__ = "notify_topic_index"
+
+    topic: Mapped[str] = mapped_column(String(120), primary_key=True)
+    crs: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)  # the topic version it was built at
+    data: Mapped[bytes] = mapped_column(LargeBinary)  # civicapps.notify.snapshot's encoding
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class MatchRequest(Model):

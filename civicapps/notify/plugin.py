@@ -30,7 +30,14 @@ def register_settings() -> type[NotifySettings]:
 
 @hookimpl
 def register_models() -> list[type]:
-    return [models.Subscription, models.OutboxRow, models.TopicState, models.MatchRequest, models.InboxMessage]
+    return [
+        models.Subscription,
+        models.OutboxRow,
+        models.TopicState,
+        models.TopicIndex,
+        models.MatchRequest,
+        models.InboxMessage,
+    ]
 
 
 @hookimpl

@@ -7,7 +7,9 @@ distance test against each subscription's own radius. Building that for a millio
 sort (0.1 s), against about a second for a shapely STRtree, and as cells follow each circle's size,
 queries test fewer candidates than a box at the largest radius. Polygons, few and irregular, stay
 in an STRtree. A worker keeps each topic's index and, when the topic's version (bumped on every
-confirm, unsubscribe or change) moves, reads only the subscriptions changed since.
+confirm, unsubscribe or change) moves, reads only the subscriptions changed since. A worker that has
+none yet starts from the snapshot of the last rebuild stored in the database
+(:mod:`civicapps.notify.snapshot`) the same way.
 """
 from __future__ import annotations
 
@@ -25,6 +27,8 @@ from flask import Flask
 from pyproj import Transformer
 from sqlalchemy import Connection, Select, case, select
 
+from civicapps.db import get_database
+from civicapps.notify import snapshot
 from civicapps.notify.models import ACTIVE, FREQUENCIES, Subscription, TopicState
 
 _lock = threading.Lock()
@@ -145,6 +149,48 @@ class AreaIndex:
             crs=crs,
         )
 
+    def __len__(self) -> int:
+        return len(self.ids) + len(self.polygon_ids)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Everything the index holds, as plain arrays (:mod:`civicapps.notify.snapshot` stores them):
+        the projected circles, the built grid, and the projected polygons as WKB (exact coordinates)."""
+        wkb = shapely.to_wkb(self.polygon_tree.geometries).tolist()
+        return {
+            "ids": self.ids,
+            "x": self.x,
+            "y": self.y,
+            "radius": self.radius,
+            "frequency": self.frequency,
+            "grid_origin": np.array([self.grid.x0, self.grid.y0]),
+            "grid_levels": self.grid.levels,
+            "grid_keys": self.grid.keys,
+            "grid_order": self.grid.order,
+            "polygon_ids": self.polygon_ids,
+            "polygon_frequency": self.polygon_frequency,
+            "polygon_wkb": np.frombuffer(b"".join(wkb), dtype=np.uint8),
+            "polygon_ends": np.cumsum([len(one) for one in wkb], dtype=np.int64),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], crs: str) -> AreaIndex:
+        """The index :meth:`arrays` describes, in ``crs``, without projecting or sorting anything again."""
+        wkb, ends = arrays["polygon_wkb"].tobytes(), arrays["polygon_ends"].tolist()
+        shapes = [wkb[start:end] for start, end in zip([0, *ends][:-1], ends, strict=True)]
+        x0, y0 = arrays["grid_origin"].tolist()
+        return cls(
+            ids=arrays["ids"],
+            x=arrays["x"],
+            y=arrays["y"],
+            radius=arrays["radius"],
+            frequency=arrays["frequency"],
+            grid=Grid(x0, y0, arrays["grid_levels"], arrays["grid_keys"], arrays["grid_order"]),
+            polygon_ids=arrays["polygon_ids"],
+            polygon_frequency=arrays["polygon_frequency"],
+            polygon_tree=shapely.STRtree(shapely.from_wkb(shapes)),
+            crs=crs,
+        )
+
     def match(self, lon: Sequence[float], lat: Sequence[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(item index, subscription id, frequency code) for every item inside a subscription's area."""
         ix, iy = transformer(self.crs).transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
@@ -185,6 +231,12 @@ class LiveIndex:
     base: AreaIndex
     recent: AreaIndex
     hidden: np.ndarray  # ids changed since base_version
+
+    @classmethod
+    def unchanged(cls, version: int, base: AreaIndex) -> LiveIndex:
+        """``base`` as the whole index at ``version``."""
+        empty = AreaIndex.build([], [], [], [], [], [], base.crs)
+        return cls(version, version, base, empty, np.empty(0, np.int64))
 
     def match(self, lon: Sequence[float], lat: Sequence[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         items, ids, frequency = self.base.match(lon, lat)
@@ -239,25 +291,49 @@ def load_index(connection: Connection, topic: str, crs: str, since: int | None =
 
 
 def index_for(app: Flask, connection: Connection, topic: str, crs: str) -> LiveIndex:
-    """The topic's index for this worker, brought up to the topic's current version."""
+    """The topic's index for this worker, brought up to the topic's current version.
+
+    From the worker's memory if it has one; else from the snapshot in the database (a fresh worker);
+    else, or past ``REBUILD_SHARE`` of changes since either was built, from every active subscription,
+    and that rebuild is stored as the topic's new snapshot. Call it before ``connection``'s transaction
+    writes anything: on SQLite, storing the snapshot in a transaction of its own would wait for it.
+    """
     cache: dict[str, LiveIndex] = app.extensions.setdefault("civicapps_area_index", {})
     version = topic_version(connection, topic)
     with _lock:
         live = cache.get(topic)
-    if live is not None and live.base.crs == crs:
-        if live.version == version:
-            return live
-        recent, hidden = load_index(connection, topic, crs, since=live.base_version)
-        if len(hidden) <= REBUILD_SHARE * max(len(live.base.ids), 1000):
-            live = LiveIndex(live.base_version, version, live.base, recent, hidden)
-            with _lock:
-                cache[topic] = live
-            return live
-    base, _ = load_index(connection, topic, crs)
-    live = LiveIndex(version, version, base, AreaIndex.build([], [], [], [], [], [], crs), np.empty(0, np.int64))
+    if live is None or live.base.crs != crs:
+        live = _stored(connection, topic, crs, version)
+    if live is not None:
+        live = _followed(connection, topic, live, version)
+    if live is None:
+        base, _ = load_index(connection, topic, crs)
+        live = LiveIndex.unchanged(version, base)
+        if len(base) >= snapshot.MIN_ENTRIES:
+            snapshot.save(get_database(app).engine, topic, crs, version, base.arrays())
     with _lock:
         cache[topic] = live
     return live
+
+
+def _stored(connection: Connection, topic: str, crs: str, version: int) -> LiveIndex | None:
+    """The topic's snapshot as a LiveIndex at its own version, if there is a usable one."""
+    found = snapshot.load(connection, topic, crs, newest=version)
+    if found is None:
+        return None
+    base_version, arrays = found
+    return LiveIndex.unchanged(base_version, AreaIndex.from_arrays(arrays, crs))
+
+
+def _followed(connection: Connection, topic: str, live: LiveIndex, version: int) -> LiveIndex | None:
+    """``live`` brought to ``version`` by reading the subscriptions changed since its base was built;
+    None if so many changed that rebuilding is due."""
+    if live.version == version:
+        return live
+    recent, hidden = load_index(connection, topic, live.base.crs, since=live.base_version)
+    if len(hidden) > REBUILD_SHARE * max(len(live.base), 1000):
+        return None
+    return LiveIndex(live.base_version, version, live.base, recent, hidden)
 
 
 def parse_area(geojson: str, max_points: int) -> str:
