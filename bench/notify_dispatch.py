@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ import apprise
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from notify_setup import add_active_subscriptions  # noqa: E402
+from notify_setup import add_active_subscriptions, scratch_database  # noqa: E402
 
 from civicapps import Item, Topic, create_app, hookimpl  # noqa: E402
 from civicapps.db import db_session  # noqa: E402
@@ -139,7 +140,10 @@ def full(
 ) -> tuple[float, float, float, float]:
     """(messages per second, seconds, CPU ms per message of the workers, of the sink) from ingest to the
     sink having every message."""
-    with tempfile.TemporaryDirectory() as instance:
+    with ExitStack() as stack:
+        instance = stack.enter_context(tempfile.TemporaryDirectory())
+        if database:
+            database = stack.enter_context(scratch_database(database, "bench_dispatch"))
         notify = {
             "allowed_schemes": [*SAFE_SCHEMES, "json"],
             "egress_allow": [f"127.0.0.1:{port}"],
@@ -206,7 +210,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 4], help="worker processes (one run each)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker process")
     parser.add_argument("--rounds", type=int, default=3, help="times to repeat the whole sequence")
-    parser.add_argument("--database", help="database_url (default: SQLite in a temporary folder)")
+    parser.add_argument(
+        "--database",
+        help="a PostgreSQL server URL: each run gets a new database there, dropped afterwards (default: SQLite in a "
+        "temporary folder)",
+    )
     parser.add_argument("--queue", help="queue_url (default: Huey on SQLite in the same folder)")
     parser.add_argument("--worker-log", type=argparse.FileType("a"), help="append the workers' output to this file")
     args = parser.parse_args()

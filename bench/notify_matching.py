@@ -25,21 +25,19 @@ import io
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from pyproj import Transformer
 from sqlalchemy import create_engine, delete, insert, select, text, update
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from notify_setup import add_active_subscriptions  # noqa: E402
+from notify_setup import add_active_subscriptions, scratch_database  # noqa: E402
 
 from civicapps import create_app  # noqa: E402
 from civicapps.db import db_session, get_database  # noqa: E402
@@ -192,21 +190,6 @@ def postgis_matching(
 ) -> dict[str, float]:
     with scratch_database(url, "bench_postgis") as database:
         return _postgis_matching(create_engine(database), x, y, radius, ix, iy)
-
-
-@contextmanager
-def scratch_database(url: str, prefix: str) -> Iterator[str]:
-    """A new empty database on the PostgreSQL server at ``url``, dropped afterwards; its URL."""
-    admin = create_engine(make_url(url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _postgis_matching(
