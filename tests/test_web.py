@@ -74,7 +74,7 @@ def test_health_reports_database_and_migrations(client, civic_app_factory):
     assert unmigrated.status_code == 503
     assert unmigrated.json["checks"]["migrations"] == {
         **{name: "not installed (1 migration pending)" for name in ("core", "feeds", "geo", "jobs")},
-        "notify": "not installed (2 migrations pending)",
+        "notify": "not installed (3 migrations pending)",
     }
 
 
