@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from flask import Flask
 from pyproj import Geod
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Connection, Select, delete, or_, select, update
 
 from civicapps.db import db_session, start_writing
 from civicapps.events import RecordsIngested
@@ -161,11 +161,7 @@ def _centres(name: str, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
         Subscription.radius_m.is_not(None), Subscription.status == ACTIVE
     )
     if len(ids) <= FULL_READ_AFTER:
-        parts = [
-            read_numbers(connection, wanted.where(Subscription.id.in_(ids[start : start + DETAIL_CHUNK].tolist())))
-            for start in range(0, len(ids), DETAIL_CHUNK)
-        ]
-        rows = np.concatenate(parts) if parts else np.empty((0, 3))
+        rows = _read_by_id(connection, wanted, ids)
     else:
         rows = read_numbers(connection, wanted.where(Subscription.topic == name))
         rows = rows[np.isin(rows[:, 0].astype(np.int64), ids)]
@@ -173,19 +169,19 @@ def _centres(name: str, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
     return rows[:, 0].astype(np.int64), rows[:, 1], rows[:, 2]
 
 
-def _active(ids: np.ndarray) -> np.ndarray:
-    """Those of ``ids`` that are active subscriptions."""
-    connection = db_session().connection()
+def _read_by_id(connection: Connection, query: Select, ids: np.ndarray) -> np.ndarray:
+    """``query``'s rows for the subscriptions ``ids``, read ``DETAIL_CHUNK`` ids at a time."""
     parts = [
-        read_numbers(
-            connection,
-            select(Subscription.id).where(
-                Subscription.id.in_(ids[start : start + DETAIL_CHUNK].tolist()), Subscription.status == ACTIVE
-            ),
-        )
+        read_numbers(connection, query.where(Subscription.id.in_(ids[start : start + DETAIL_CHUNK].tolist())))
         for start in range(0, len(ids), DETAIL_CHUNK)
     ]
-    return np.concatenate(parts).ravel().astype(np.int64) if parts else np.empty(0, np.int64)
+    return np.concatenate(parts) if parts else np.empty((0, len(query.selected_columns)))
+
+
+def _active(ids: np.ndarray) -> np.ndarray:
+    """Those of ``ids`` that are active subscriptions."""
+    rows = _read_by_id(db_session().connection(), select(Subscription.id).where(Subscription.status == ACTIVE), ids)
+    return rows[:, 0].astype(np.int64)
 
 
 def _current(
