@@ -201,3 +201,25 @@ def test_each_outcome_is_committed_before_the_next_message_is_sent(world_factory
             assert (row.status, row.attempts) == ("pending", 1) and "500" in row.last_error, target
         else:
             assert (row.status, row.attempts, row.last_error) == ("sent", 1, None), target
+
+
+def test_a_service_that_raises_is_a_failed_send_with_no_secrets_in_the_reason(world, monkeypatch, caplog):
+    """apprise's services are called directly, so their bugs reach civicapps: the message is retried
+    later, the worker goes on, and neither the reason nor the log repeats the exception's text."""
+    from apprise.plugins.custom_json import NotifyJSON
+
+    def broken_send(self, *args, **kwargs):
+        raise RuntimeError(f"bug while posting to {self.url()} with token secret-token")
+
+    monkeypatch.setattr(NotifyJSON, "send", broken_send)
+    world.resident.subscribe(world.sink.url("/hook/secret-token"))
+    [row] = outbox(world)
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert row.last_error == "not sent: the JSON service failed (RuntimeError)"
+    assert "raised RuntimeError at" in caplog.text and "secret-token" not in caplog.text
+
+    monkeypatch.undo()
+    make_due(world)
+    queue_for(world.app).run_once()
+    assert [(r.status, r.attempts) for r in outbox(world)] == [("sent", 2)]
+    assert len(world.sink.wait_for(1)) == 1
