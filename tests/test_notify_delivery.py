@@ -2,17 +2,21 @@
 with one-click unsubscribe headers, all through real apprise to real sinks on 127.0.0.1."""
 import re
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 from test_notify_worker import active_webhook
 
 from civicapps.db import db_session, get_database
 from civicapps.jobs import queue_for
+from civicapps.notify.delivery import deliver_due
+from civicapps.notify.matching import match_pending
 from civicapps.notify.models import OutboxRow, Subscription
-from civicapps.notify.outbox import claim, send_time
+from civicapps.notify.outbox import Recorder, claim, send_time
 from civicapps.notify.settings import SAFE_SCHEMES, NotifySettings
 
 
@@ -223,3 +227,98 @@ def test_a_service_that_raises_is_a_failed_send_with_no_secrets_in_the_reason(wo
     queue_for(world.app).run_once()
     assert [(r.status, r.attempts) for r in outbox(world)] == [("sent", 2)]
     assert len(world.sink.wait_for(1)) == 1
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1 recording arrival paths; paths starting ``/slow`` answer after 3 s."""
+
+    def __init__(self):
+        self.arrivals = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                receiver.arrivals.append(self.path.partition("?")[0])
+                if self.path.startswith("/slow"):
+                    time.sleep(3)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    receiving = Receiver()
+    yield receiving
+    receiving.close()
+
+
+def outcomes(world, subscriptions):
+    with world.app.app_context():
+        rows = {r.subscription_id: r for r in db_session().scalars(select(OutboxRow).where(OutboxRow.kind == "new"))}
+    return [(rows[s].status, rows[s].attempts, rows[s].last_error) for s in subscriptions]
+
+
+def test_messages_queued_behind_one_that_overruns_its_budget_are_sent_once(world_factory, receiver):
+    """The send thread stuck on a slow receiver is given up on; a new one sends what was queued behind it,
+    and the abandoned send's late answer changes nothing that was recorded."""
+    world = world_factory(egress_allow=[f"127.0.0.1:{receiver.port}"], send_timeout_seconds=1)
+    paths = ["/ok/0", "/slow/1", "/ok/2", "/ok/3"]
+    subscriptions = [active_webhook(world, f"http://127.0.0.1:{receiver.port}{path}") for path in paths]
+    receiver.arrivals.clear()  # the confirmation messages, sent at once by the immediate queue
+    world.ingest(new=[world.add("Basking shark")])  # the immediate queue matches and delivers at once
+    timed_out = ("pending", 1, "not sent: no answer within 1 s")
+    assert outcomes(world, subscriptions) == [("sent", 1, None), timed_out, ("sent", 1, None), ("sent", 1, None)]
+    assert sorted(receiver.arrivals) == sorted(paths), "each message arrived once"
+    time.sleep(3)  # the abandoned send is answered at last
+    assert outcomes(world, subscriptions)[1] == timed_out
+
+
+def test_a_failure_to_record_stops_sending_and_the_sweeper_resends_only_what_was_unrecorded(
+    world_factory, receiver, tmp_path, monkeypatch
+):
+    """As if the worker died: nothing more is sent once an outcome cannot be committed, and only the
+    message whose outcome was lost goes twice."""
+    world = world_factory(
+        {"queue_url": f"sqlite:///{tmp_path / 'queue.db'}"},
+        egress_allow=[f"127.0.0.1:{receiver.port}"],
+        sending_timeout_seconds=60,
+    )
+    paths = [f"/ok/{n}" for n in range(4)]
+    subscriptions = [active_webhook(world, f"http://127.0.0.1:{receiver.port}{path}") for path in paths]
+    world.ingest(new=[world.add("Basking shark")])
+    with world.app.app_context():
+        match_pending(world.app)
+    finish, calls = Recorder.finish, []
+
+    def failing_second_time(self, token, rows, error):
+        calls.append(rows[0].id)
+        if len(calls) == 2:
+            raise OperationalError("UPDATE", {}, Exception("disk I/O error"))
+        return finish(self, token, rows, error)
+
+    monkeypatch.setattr(Recorder, "finish", failing_second_time)
+    with world.app.app_context(), pytest.raises(OperationalError):
+        deliver_due(world.app)
+    assert receiver.arrivals == paths[:2], "nothing was sent after the outcome that could not be recorded"
+    assert [status for status, _, _ in outcomes(world, subscriptions)] == ["sent", "sending", "sending", "sending"]
+
+    monkeypatch.undo()
+    with world.app.app_context():
+        db_session().execute(update(OutboxRow).values(claimed_at=datetime.now(UTC) - timedelta(minutes=2)))
+        db_session().commit()
+    queue_for(world.app).run_once()  # the sweeper puts the claimed rows back, and a worker sends them
+    assert [status for status, _, _ in outcomes(world, subscriptions)] == ["sent"] * 4
+    assert sorted(receiver.arrivals) == sorted([*paths, paths[1]]), "only the unrecorded message went twice"

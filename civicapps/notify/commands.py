@@ -8,8 +8,8 @@ import click
 from flask import current_app
 
 from civicapps.errors import CivicappsError
-from civicapps.notify.delivery import Outgoing, Sender
 from civicapps.notify.render import Message
+from civicapps.notify.sending import Outgoing, Sender
 from civicapps.notify.status import report
 
 

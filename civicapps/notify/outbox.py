@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from civicapps.db import insert_ignoring_conflicts
@@ -199,8 +199,7 @@ class Recorder:
     repeat more than the one message in flight.
     """
 
-    def __init__(self, session: Session, settings: NotifySettings):
-        engine = session.get_bind()
+    def __init__(self, engine: Engine, settings: NotifySettings):
         dialect = engine.dialect
         if dialect.name not in _COMPILED:
             _COMPILED[dialect.name] = {
