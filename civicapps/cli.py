@@ -29,6 +29,7 @@ from civicapps.introspection import plugins_report
 from civicapps.jobs import queue_for
 from civicapps.jobs.queue import display_url
 from civicapps.migrations import new_revision, status, upgrade
+from civicapps.notify.sending import keep_apprise_out_of_the_log
 from civicapps.settings import CONFIG_ENV, load_config, redact
 from civicapps.textable import echo_table
 
@@ -135,7 +136,7 @@ def worker(once: bool, threads: int, periodic: bool) -> None:
             click.echo(f"  {name}: {outcome}")
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("apprise").setLevel(logging.ERROR)  # its messages name destination hosts; outcomes go to the outbox
+    keep_apprise_out_of_the_log()
     click.echo(
         f"Worker on {display_url(queue.url)}: {threads} thread(s), periodic schedule "
         f"{'when holding the lease' if periodic else 'off'}; jobs: {', '.join(queue.jobs) or 'none'}"

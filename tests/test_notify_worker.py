@@ -121,3 +121,31 @@ def test_only_one_worker_holds_the_scheduler_lease(world_factory, tmp_path):
     assert acquire(engine, SCHEDULER_LEASE, "elsewhere:3:c")
     with engine.connect() as connection:
         assert connection.scalar(select(JobLease.holder)) == "elsewhere:3:c"
+
+
+def test_a_worker_process_records_why_a_send_failed_without_logging_the_target(world_factory, tmp_path):
+    """The worker keeps apprise's messages out of its log (they name destinations), yet the reason a
+    receiver gave still reaches the outbox for staff."""
+    world = world_factory({"queue_url": f"sqlite:///{tmp_path / 'queue.db'}"})
+    active_webhook(world, world.sink.url("/fail/secret-path"))
+    world.ingest(new=[world.add("Sighting 1")])
+    with world.app.app_context():
+        assert match_pending(world.app) == 1
+    log_path = tmp_path / "worker.log"
+    with log_path.open("w") as log:
+        worker = start_worker(world, log)
+        try:
+            deadline = time.monotonic() + 60
+            with get_database(world.app).engine.connect() as connection:
+                while time.monotonic() < deadline:
+                    row = connection.execute(select(OutboxRow).where(OutboxRow.kind == "new")).one()
+                    connection.rollback()
+                    if row.attempts:
+                        break
+                    time.sleep(0.1)
+        finally:
+            worker.send_signal(signal.SIGINT)
+            worker.wait(timeout=30)
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert "error=500" in row.last_error, row.last_error
+    assert "secret-path" not in log_path.read_text()

@@ -103,6 +103,20 @@ def apprise_warnings() -> Iterator[list[str]]:
         _warnings.reset(token)
 
 
+def _not_apprise_below_error(record: logging.LogRecord) -> bool:
+    apprise_record = record.name == "apprise" or record.name.startswith("apprise.")
+    return not apprise_record or record.levelno >= logging.ERROR
+
+
+def keep_apprise_out_of_the_log() -> None:
+    """For a worker: apprise's warnings name destination hosts, so they go to the outbox as reasons for
+    staff and not to the log (its errors still do). Its logger stays at WARNING: a send's reason is
+    read from the warnings it creates, which a higher level would stop it creating at all."""
+    logging.getLogger("apprise").setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_not_apprise_below_error)
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """A rendered message and its destination, ready for :func:`prepare`."""
