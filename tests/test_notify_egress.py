@@ -2,10 +2,13 @@
 names resolving to them are refused with a clear message when subscribing and again when sending."""
 import re
 import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 from sqlalchemy import func, select
+from test_notify_worker import active_webhook
 
 from civicapps.db import db_session
 from civicapps.notify.delivery import deliver_due
@@ -162,3 +165,39 @@ def test_malformed_allow_list_entries_stop_startup(civic_app_factory, bad):
 
     with pytest.raises(StartupError, match=r"egress_allow"):
         civic_app_factory(config={"plugins": {"notify": {"egress_allow": [bad]}}})
+
+
+def test_a_send_thread_keeps_connections_to_a_receiver_open_and_keeps_no_cookies(world_factory):
+    """Messages to one host share a kept-alive connection (checked by the guard when it was opened);
+    a cookie one receiver sets never goes back, to it or to another resident's receiver on that host."""
+    arrivals = []  # (client port, Cookie header) per request
+
+    class KeepAlive(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            arrivals.append((self.client_address[1], self.headers.get("Cookie")))
+            self.send_response(200)
+            self.send_header("Set-Cookie", f"resident={self.path.rsplit('/', 1)[-1]}; Path=/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    try:
+        world = world_factory(egress_allow=[f"127.0.0.1:{port}"])
+        for n in range(3):
+            active_webhook(world, f"http://127.0.0.1:{port}/hook/{n}")
+        arrivals.clear()  # the confirmation messages, sent at once by the immediate queue
+        world.ingest(new=[world.add("Basking shark")])  # one worker run sends all three
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(arrivals) == 3
+    assert len({client_port for client_port, _ in arrivals}) == 1, "one connection for the three messages"
+    assert [cookie for _, cookie in arrivals] == [None, None, None]

@@ -12,10 +12,18 @@ untouched. Operators list their own non-public endpoints (an SMTP relay, an ntfy
 Inside the guard, requests ignores the environment (``trust_env``): an ``HTTP(S)_PROXY`` would
 connect on our behalf to addresses the guard never sees, and ``~/.netrc`` passwords must not go to
 hosts residents chose. (Reading proxies from the environment also cost a tenth of a send.)
+
+apprise's services call ``requests.post()`` and the like, a new session and connection per message.
+A send thread passes :func:`delivery_session` to :func:`guarded` instead, and those calls go through
+it: connections to a host stay open from one message to the next (one TLS handshake for a thousand
+ntfy or Telegram messages, not a thousand). Reusing a connection is safe under the guard, since the
+address was checked when it was opened; the session keeps no cookies, so nothing one receiver sets
+reaches another resident's receiver on the same host.
 """
 from __future__ import annotations
 
 import contextvars
+import http.cookiejar
 import ipaddress
 import socket
 import threading
@@ -113,11 +121,27 @@ def _vet(policy: EgressPolicy, answers: list[Any], port: int | None) -> None:
             raise EgressRefused(f"destination {reason}")
 
 
-#: The policy in force and the refusals it made (so the caller can say why a send failed).
-_active: contextvars.ContextVar[tuple[EgressPolicy, list[str]] | None] = contextvars.ContextVar(
-    "civicapps_egress", default=None
-)
+@dataclass
+class _Guard:
+    """The policy in force, the refusals it made (so the caller can say why a send failed), and the
+    session apprise's requests go through (None: a new one per request, as requests does)."""
+
+    policy: EgressPolicy
+    refusals: list[str]
+    session: requests.Session | None
+
+
+_active: contextvars.ContextVar[_Guard | None] = contextvars.ContextVar("civicapps_egress", default=None)
 _install_lock = threading.Lock()
+
+
+def delivery_session() -> requests.Session:
+    """A session for one thread's deliveries: it keeps connections alive and nothing else (no cookies,
+    nothing from the environment). Close it when the thread is done."""
+    session = requests.Session()
+    session.trust_env = False
+    session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    return session
 
 
 def _port(value: Any) -> int | None:
@@ -139,9 +163,9 @@ def _wrap(resolve: Callable[..., Any]) -> Callable[..., Any]:
         active = _active.get()
         if active is not None:
             try:
-                _vet(active[0], answers, _port(port))
+                _vet(active.policy, answers, _port(port))
             except EgressRefused as exc:
-                active[1].append(str(exc))
+                active.refusals.append(str(exc))
                 raise
         return answers
 
@@ -159,25 +183,43 @@ def _untrusting(init: Callable[..., None]) -> Callable[..., None]:
     return __init__
 
 
+def _pooling(request: Callable[..., requests.Response]) -> Callable[..., requests.Response]:
+    def pooled_request(method: str, url: str, **kwargs: Any) -> requests.Response:
+        active = _active.get()
+        if active is None or active.session is None:
+            return request(method, url, **kwargs)
+        return active.session.request(method=method, url=url, **kwargs)
+
+    pooled_request._civicapps_guard = True  # type: ignore[attr-defined]
+    return pooled_request
+
+
 def install() -> None:
-    """Put the guard in front of ``socket.getaddrinfo`` and into requests' sessions (again, if something
-    replaced them since)."""
+    """Put the guard in front of ``socket.getaddrinfo`` and into requests' sessions and module-level
+    calls (again, if something replaced them since)."""
     with _install_lock:
         if not getattr(socket.getaddrinfo, "_civicapps_guard", False):
             socket.getaddrinfo = _wrap(socket.getaddrinfo)
         if not getattr(requests.Session.__init__, "_civicapps_guard", False):
             requests.Session.__init__ = _untrusting(requests.Session.__init__)  # type: ignore[method-assign]
+        # requests.get/post/... call requests.api.request; apprise also calls requests.request.
+        if not getattr(requests.api.request, "_civicapps_guard", False):
+            requests.api.request = _pooling(requests.api.request)
+        if not getattr(requests.request, "_civicapps_guard", False):
+            requests.request = _pooling(requests.request)
 
 
 @contextmanager
-def guarded(policy: EgressPolicy) -> Iterator[list[str]]:
+def guarded(policy: EgressPolicy, session: requests.Session | None = None) -> Iterator[list[str]]:
     """Every connection opened inside (in this thread or threads apprise starts from it) obeys ``policy``.
 
-    Yields the list of refusals made meanwhile, each a reason fit for staff eyes (an address, no URL).
+    With ``session`` (a :func:`delivery_session`), requests made through ``requests.request()``,
+    ``requests.post()`` and the like use it. Yields the list of refusals made meanwhile, each a
+    reason fit for staff eyes (an address, no URL).
     """
     install()
     refusals: list[str] = []
-    token = _active.set((policy, refusals))
+    token = _active.set(_Guard(policy, refusals, session))
     try:
         yield refusals
     finally:

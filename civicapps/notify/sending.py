@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import apprise
+import requests
 from apprise.manager_plugins import NotificationManager
 from apprise.plugins.base import NotifyBase
 from flask import Flask
 
 from civicapps.db import get_database
 from civicapps.notify.channels import scheme_refusal
-from civicapps.notify.egress import EgressPolicy, guarded
+from civicapps.notify.egress import EgressPolicy, delivery_session, guarded
 from civicapps.notify.outbox import Claimed, Recorder
 from civicapps.notify.render import Message
 from civicapps.notify.settings import notify_settings
@@ -176,11 +177,12 @@ def _service(url: str, asset: apprise.AppriseAsset) -> NotifyBase | None:
     return service if service.enabled else None
 
 
-def _send(policy: EgressPolicy, prepared: Prepared) -> str | None:
+def _send(policy: EgressPolicy, prepared: Prepared, session: requests.Session) -> str | None:
     """Send one message; None on success, else a reason fit for staff (no secrets).
 
     No overall time limit applies here (sockets still time out): a :class:`Sender` keeps
-    ``send_timeout_seconds``. The egress guard always applies.
+    ``send_timeout_seconds``. The egress guard always applies; apprise's requests go through
+    ``session`` (the send thread's :func:`~civicapps.notify.egress.delivery_session`).
 
     The service is called directly rather than through ``Apprise.notify()``: a service's own
     ``notify()`` converts the body to its format and applies its size limits just the same, and the
@@ -192,7 +194,7 @@ def _send(policy: EgressPolicy, prepared: Prepared) -> str | None:
     service = prepared.service
     assert service is not None
     message = prepared.message
-    with guarded(policy) as refusals, apprise_warnings() as warnings:
+    with guarded(policy, session) as refusals, apprise_warnings() as warnings:
         try:
             sent = service.notify(body=message.body, title=message.title, body_format=FORMATS[prepared.body_format])
         except Exception as exc:  # a plugin's bug must not stop the worker
@@ -231,7 +233,8 @@ class Handed:
 class _SendThread(threading.Thread):
     """Takes handed messages in order; sends each, records its outcome, then takes the next.
 
-    Its recorder has a database connection of its own. Once ``abandoned`` (its message overran the
+    Its recorder has a database connection of its own, and its requests session keeps connections to
+    receivers open from one message to the next. Once ``abandoned`` (its message overran the
     budget) it takes nothing more, and it ends after a failure. ``lock`` makes "take the next message"
     and "abandon" exclusive, so a message is either sent here or by the thread that replaces this one.
     """
@@ -246,6 +249,7 @@ class _SendThread(threading.Thread):
 
     def run(self) -> None:
         recorder: Recorder | None = None
+        session = delivery_session()
         try:
             while (handed := self.inbox.get()) is not None:
                 with self.lock:
@@ -254,7 +258,7 @@ class _SendThread(threading.Thread):
                     handed.taken_at = time.monotonic()
                     handed.taken.set()
                 try:
-                    handed.error = _send(self.policy, handed.prepared)
+                    handed.error = _send(self.policy, handed.prepared, session)
                     if handed.rows:
                         recorder = recorder or Recorder(get_database(self.app).engine, notify_settings(self.app))
                         recorder.finish(handed.token, handed.rows, handed.error)
@@ -267,6 +271,7 @@ class _SendThread(threading.Thread):
                 if handed.failure is not None:
                     return
         finally:
+            session.close()
             if recorder is not None:
                 recorder.close()
 
