@@ -326,19 +326,20 @@ class Sender:
             self.queued.clear()
             self.thread = self._fresh()
             raise handed.failure
-        if overran:
-            handed.error = f"not sent: no answer within {self.budget:g} s"
-            thread.inbox.put(None)
-            self.thread = self._fresh()
-            for waiting in self.queued:
-                self.thread.inbox.put(waiting)
-            if handed.rows:
-                recorder = Recorder(get_database(self.app).engine, notify_settings(self.app))
-                try:
-                    recorder.finish(handed.token, handed.rows, handed.error)
-                finally:
-                    recorder.close()
-        return handed.error
+        if not overran:
+            return handed.error
+        error = f"not sent: no answer within {self.budget:g} s"  # not on ``handed``: the old thread may still write
+        thread.inbox.put(None)
+        self.thread = self._fresh()
+        for waiting in self.queued:
+            self.thread.inbox.put(waiting)
+        if handed.rows:
+            recorder = Recorder(get_database(self.app).engine, notify_settings(self.app))
+            try:
+                recorder.finish(handed.token, handed.rows, error)
+            finally:
+                recorder.close()
+        return error
 
     def send(self, outgoing: Outgoing) -> str | None:
         """Prepare and send one message, recording nothing, and wait for it: None if it was sent, else why not."""
