@@ -29,7 +29,7 @@ from civicapps.introspection import plugins_report
 from civicapps.jobs import queue_for
 from civicapps.jobs.queue import display_url
 from civicapps.migrations import new_revision, status, upgrade
-from civicapps.notify.sending import keep_apprise_out_of_the_log
+from civicapps.notify.sending import ready_worker
 from civicapps.settings import CONFIG_ENV, load_config, redact
 from civicapps.textable import echo_table
 
@@ -136,7 +136,7 @@ def worker(once: bool, threads: int, periodic: bool) -> None:
             click.echo(f"  {name}: {outcome}")
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    keep_apprise_out_of_the_log()
+    ready_worker()
     click.echo(
         f"Worker on {display_url(queue.url)}: {threads} thread(s), periodic schedule "
         f"{'when holding the lease' if periodic else 'off'}; jobs: {', '.join(queue.jobs) or 'none'}"

@@ -109,13 +109,19 @@ def _not_apprise_below_error(record: logging.LogRecord) -> bool:
     return not apprise_record or record.levelno >= logging.ERROR
 
 
-def keep_apprise_out_of_the_log() -> None:
-    """For a worker: apprise's warnings name destination hosts, so they go to the outbox as reasons for
-    staff and not to the log (its errors still do). Its logger stays at WARNING: a send's reason is
-    read from the warnings it creates, which a higher level would stop it creating at all."""
+def ready_worker() -> None:
+    """For a worker process, before its first job.
+
+    apprise's warnings name destination hosts, so they go to the outbox as reasons for staff and not
+    to the log (its errors still do). Its logger stays at WARNING: a send's reason is read from the
+    warnings it creates, which a higher level would stop it creating at all. apprise's services are
+    loaded now rather than by the first message sent (a third of a second), so a worker's first
+    alert does not wait for them.
+    """
     logging.getLogger("apprise").setLevel(logging.WARNING)
     for handler in logging.getLogger().handlers:
         handler.addFilter(_not_apprise_below_error)
+    NotificationManager().load_modules()
 
 
 @dataclass(frozen=True)
