@@ -5,7 +5,6 @@ Nobody can be signed up by someone else: a new subscription receives only its co
 ``confirm_within_hours``. Creation is rate-limited per client address and per target. Links in
 messages are signed tokens, so unsubscribing and managing alerts need no account.
 """
-
 from __future__ import annotations
 
 import hashlib
