@@ -73,7 +73,8 @@ def test_health_reports_database_and_migrations(client, civic_app_factory):
     unmigrated = civic_app_factory(migrate=False).test_client().get("/-/health")
     assert unmigrated.status_code == 503
     assert unmigrated.json["checks"]["migrations"] == {
-        **{name: "not installed (1 migration pending)" for name in ("core", "feeds", "geo", "jobs")},
+        "core": "not installed (2 migrations pending)",
+        **{name: "not installed (1 migration pending)" for name in ("feeds", "geo", "jobs")},
         "notify": "not installed (3 migrations pending)",
     }
 
@@ -97,6 +98,55 @@ def test_staff_login_and_logout(client):
     assert client.get("/parks/admin").status_code == 403
     client.post("/-/logout", data={"csrf_token": csrf_token(home.text)})
     assert client.get("/parks/staff").status_code == 302
+
+
+def staff_page_with(app, cookie):
+    """GET the staff page with nothing but a saved session cookie, as someone who copied it would."""
+    other = app.test_client()
+    other.set_cookie("session", cookie)
+    return other.get("/parks/staff")
+
+
+def session_cookie(client):
+    return client.get_cookie("session").value
+
+
+def test_a_saved_session_cookie_stops_working_after_logout(app, client):
+    login(client, "officer@douglas.example")
+    saved = session_cookie(client)
+    boss = app.test_client()
+    login(boss, "boss@douglas.example")
+    assert staff_page_with(app, saved).text == "hello Pat Officer"
+    client.post("/-/logout", data={"csrf_token": csrf_token(client.get("/").text)})
+    assert staff_page_with(app, saved).status_code == 302, "the copied cookie must be signed out too"
+    assert boss.get("/parks/staff").text == "hello Sam Admin", "other accounts' sessions are unaffected"
+    login(client, "officer@douglas.example")
+    assert client.get("/parks/staff").text == "hello Pat Officer", "signing in again works"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda: auth.change_password("Officer@douglas.example", "a-brand-new-password"),
+        lambda: auth.change_role("officer@douglas.example", "admin"),
+    ],
+    ids=["password", "role"],
+)
+def test_a_new_password_or_role_ends_the_accounts_sessions(app, client, change):
+    login(client, "officer@douglas.example")
+    boss = app.test_client()
+    login(boss, "boss@douglas.example")
+    saved = session_cookie(client)
+    with app.app_context():
+        change()
+    assert client.get("/parks/staff").status_code == 302
+    assert staff_page_with(app, saved).status_code == 302
+    assert boss.get("/parks/staff").text == "hello Sam Admin"
+
+
+def test_changing_an_unknown_account_says_so(app):
+    with app.app_context(), pytest.raises(auth.CivicappsError, match="no staff account for nobody@douglas.example"):
+        auth.change_role("nobody@douglas.example", "admin")
 
 
 def test_login_succeeds_while_another_process_writes(app, client, monkeypatch):

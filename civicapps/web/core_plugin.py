@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms import EmailField, PasswordField
 from wtforms.validators import Email, InputRequired
 
-from civicapps.auth import Actor, LoginThrottle, User, actor_for_user_id, authenticate
+from civicapps.auth import Actor, LoginThrottle, User, actor_for_session, authenticate, end_sessions
 from civicapps.db import get_database
 from civicapps.errors import CivicappsError
 from civicapps.introspection import plugins_report
@@ -22,6 +22,7 @@ from civicapps.web.shell import error_response, navigation
 
 bp = Blueprint("core", __name__, static_folder="static", static_url_path="/-/static")
 SESSION_USER = "staff_user_id"
+SESSION_VERSION = "staff_session_version"
 
 
 @hookimpl
@@ -42,7 +43,7 @@ def register_migrations() -> Path:
 
 @hookimpl(trylast=True)
 def actor_from_request(app: Flask, request: Request) -> Actor | None:
-    return actor_for_user_id(session.get(SESSION_USER))
+    return actor_for_session(session.get(SESSION_USER), session.get(SESSION_VERSION))
 
 
 class LoginForm(FlaskForm):
@@ -114,6 +115,7 @@ def login() -> Any:
             throttle.reset(client)
             session.clear()
             session[SESSION_USER] = user.id
+            session[SESSION_VERSION] = user.session_version
             return redirect(_safe_next(request.args.get("next")))
         throttle.failed(client)
         error = "The email address or password is not right"
@@ -122,6 +124,9 @@ def login() -> Any:
 
 @bp.post("/-/logout")
 def logout() -> Any:
+    """Ends this session and every copy of its cookie (and the account's other sessions with them)."""
+    if actor_for_session(session.get(SESSION_USER), session.get(SESSION_VERSION)) is not None:
+        end_sessions(session[SESSION_USER])
     session.clear()
     return redirect(url_for("core.home"))
 
