@@ -11,8 +11,6 @@ role bump it, which ends every session of that account at once (and no other acc
 """
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -167,32 +165,3 @@ def staff_required(view: F | None = None, *, role: Role = "staff") -> Any:
         return wrapper  # type: ignore[return-value]
 
     return decorate(view) if view is not None else decorate
-
-
-class LoginThrottle:
-    """At most ``limit`` failed logins per client address in ``window`` seconds.
-
-    Kept in memory per process: enough to make guessing from one address slow; a deployment with
-    several web processes should also rate-limit at its reverse proxy.
-    """
-
-    def __init__(self, limit: int = 5, window: float = 300.0):
-        self.limit = limit
-        self.window = window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-
-    def _recent(self, key: str) -> deque[float]:
-        failures = self._failures[key]
-        cutoff = time.monotonic() - self.window
-        while failures and failures[0] < cutoff:
-            failures.popleft()
-        return failures
-
-    def blocked(self, key: str) -> bool:
-        return len(self._recent(key)) >= self.limit
-
-    def failed(self, key: str) -> None:
-        self._recent(key).append(time.monotonic())
-
-    def reset(self, key: str) -> None:
-        self._failures.pop(key, None)
