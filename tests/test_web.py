@@ -288,3 +288,57 @@ def test_council_templates_override_core_templates(civic_app_factory, tmp_path):
 def test_uploads_are_size_capped(client):
     response = client.post("/-/login", data=b"x" * (21 * 1024 * 1024), content_type="application/octet-stream")
     assert response.status_code == 413
+
+
+def wrong_guesses(client, count, forwarded_for=None, first=0):
+    """``count`` wrong sign-ins at different accounts (so only the per-address limit can refuse them)."""
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    page = client.get("/-/login", headers=headers)
+    codes = []
+    for n in range(first, first + count):
+        data = {"email": f"guess{n}@douglas.example", "password": "wrong-password-here", "csrf_token": csrf_token(page.text)}
+        codes.append(client.post("/-/login", data=data, headers=headers).status_code)
+    return codes
+
+
+def test_without_trusted_proxies_a_forged_forwarded_for_changes_nothing(client):
+    codes = [wrong_guesses(client, 1, forwarded_for=f"198.51.100.{n}", first=n)[0] for n in range(21)]
+    assert codes == [200] * 20 + [429]
+
+
+def test_behind_a_trusted_proxy_each_client_is_limited_separately(civic_app_factory):
+    app = civic_app_factory(config={"trusted_proxies": 1})
+    client = app.test_client()
+    assert wrong_guesses(client, 21, forwarded_for="203.0.113.7") == [200] * 20 + [429]
+    assert wrong_guesses(client, 1, forwarded_for="203.0.113.8", first=30) == [200], "another client is not limited"
+    forged = wrong_guesses(client, 1, forwarded_for="203.0.113.8, 203.0.113.7", first=40)
+    assert forged == [429], "only the address the proxy saw counts, not one the client added before it"
+
+
+def test_trusted_proxies_by_address(civic_app_factory):
+    """Only a request from a listed proxy has its X-Forwarded-For believed, through a chain of them."""
+    app = civic_app_factory(config={"trusted_proxies": ["127.0.0.1", "10.0.0.0/8"]})
+
+    @app.get("/whoami")
+    def whoami():
+        from flask import request
+
+        return f"{request.remote_addr} {request.scheme}"
+
+    def seen(forwarded, peer="127.0.0.1", proto=None):
+        headers = {"X-Forwarded-For": forwarded} | ({"X-Forwarded-Proto": proto} if proto else {})
+        return app.test_client().get("/whoami", headers=headers, environ_base={"REMOTE_ADDR": peer}).text
+
+    assert seen("203.0.113.7, 10.1.2.3", proto="https") == "203.0.113.7 https"
+    assert seen("198.51.100.1, 203.0.113.7, 10.1.2.3") == "203.0.113.7 http", "a forged first entry is ignored"
+    assert seen("203.0.113.7", peer="192.0.2.9", proto="https") == "192.0.2.9 http", "not a trusted proxy"
+    assert seen("10.9.9.9, 10.1.2.3") == "10.9.9.9 http", "all trusted: the furthest one is the client"
+
+
+def test_trusted_proxies_setting_is_checked(civic_app_factory):
+    from civicapps import StartupError
+
+    with pytest.raises(StartupError, match="'nginx' is not an IP address or network"):
+        civic_app_factory(config={"trusted_proxies": ["nginx"]})
+    with pytest.raises(StartupError, match="from 0 to 10"):
+        civic_app_factory(config={"trusted_proxies": 99})
