@@ -22,12 +22,13 @@ import apprise
 from flask import Flask
 from itsdangerous import BadSignature, Signer, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from civicapps.db import db_session, insert_ignoring_conflicts, start_writing
 from civicapps.geo.geocoding import geocode, postcode_in, postcode_service
 from civicapps.geo.postcodes import Location, normalise_postcode
+from civicapps.limits import RateLimit
 from civicapps.notify.channels import ChannelError, destination, enabled_kinds, scheme_refusal
 from civicapps.notify.egress import EgressPolicy, EgressRefused
 from civicapps.notify.models import (
@@ -44,7 +45,7 @@ from civicapps.notify.models import (
     utcnow,
 )
 from civicapps.notify.outbox import add_rows, row, send_time, wake
-from civicapps.notify.settings import notify_settings
+from civicapps.notify.settings import NotifySettings, notify_settings
 from civicapps.notify.spatial import parse_area
 from civicapps.notify.topics import topics_of
 
@@ -273,13 +274,19 @@ def _validated_filters(request: SubscriptionRequest, clean: Any) -> str | None:
     return json.dumps(cleaned, sort_keys=True) if cleaned else None
 
 
-def _check_rate(session: Session, column: Any, value: str, limit: int, hours: int) -> None:
-    since = utcnow() - timedelta(hours=hours)
-    count = session.scalar(
-        select(func.count()).select_from(Subscription).where(column == value, Subscription.created_at > since)
-    )
-    if count and count >= limit:
-        raise RateLimited()
+def _within_limits(settings: NotifySettings, client_ip: str | None, hashed_target: str) -> bool:
+    """Count a new subscription against its client address and its target; False (nothing counted)
+    when either has had too many lately. Counted across every web process (civicapps.limits)."""
+    per_target = RateLimit("notify.subscription-target", settings.subscriptions_per_target_per_day, timedelta(days=1))
+    if not client_ip:
+        return per_target.hit(hashed_target)
+    per_address = RateLimit("notify.subscription-address", settings.subscriptions_per_ip_per_hour, timedelta(hours=1))
+    if not per_address.hit(client_ip):
+        return False
+    if not per_target.hit(hashed_target):
+        per_address.undo(client_ip)
+        return False
+    return True
 
 
 def create(
@@ -327,10 +334,8 @@ def create(
     session = db_session()
     hashed = target_hash(app, kind.name, target)
     ip_hash = _digest(app, f"ip:{client_ip}") if client_ip else None
-    if staff_id is None:
-        if ip_hash:
-            _check_rate(session, Subscription.ip_hash, ip_hash, settings.subscriptions_per_ip_per_hour, 1)
-        _check_rate(session, Subscription.target_hash, hashed, settings.subscriptions_per_target_per_day, 24)
+    if staff_id is None and not _within_limits(settings, client_ip, hashed):
+        raise RateLimited()
     start_writing(session)
     subscription = Subscription(
         topic=request.topic,
