@@ -342,3 +342,15 @@ def test_trusted_proxies_setting_is_checked(civic_app_factory):
         civic_app_factory(config={"trusted_proxies": ["nginx"]})
     with pytest.raises(StartupError, match="from 0 to 10"):
         civic_app_factory(config={"trusted_proxies": 99})
+
+
+def test_the_request_log_names_the_real_client_behind_a_trusted_proxy(civic_app_factory, civic_live_server_factory, caplog):
+    import logging
+
+    import requests
+
+    base = civic_live_server_factory(civic_app_factory(config={"trusted_proxies": 1}))
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        requests.get(base + "/-/theme.css", headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.9"}, timeout=10)
+    lines = [r.getMessage() for r in caplog.records if "/-/theme.css" in r.getMessage()]
+    assert lines and lines[0].startswith("203.0.113.9 "), lines
