@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,6 +36,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicapps.db import Model, db_session, start_writing
+
+logger = logging.getLogger(__name__)
 
 
 class RateCount(Model):
@@ -167,18 +170,31 @@ if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[
 
 
 class RedisStore:
-    """Counts in Redis keys ``civicapps:limit:<key>:<window>``, which expire on their own."""
+    """Counts in Redis keys ``civicapps:limit:<key>:<window>``, which expire on their own.
+
+    While Redis cannot be reached (restarting, say) the database counts instead, with a warning in
+    the log: limits keep holding, split between the two stores at worst, and no request fails.
+    """
 
     def __init__(self, url: str):
         import redis  # only needed when the queue is on Redis; civicapps[redis] installs it
 
-        self._redis = redis.Redis.from_url(url)
+        self._errors = redis.RedisError
+        self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._hit = self._redis.register_script(_HIT)
         self._undo = self._redis.register_script(_UNDO)
+        self._fallback = DatabaseStore()
 
     def hit(self, key: str, window: int, overlap: float, limit: int, seconds: int) -> bool:
         keys = [f"civicapps:limit:{key}:{window}", f"civicapps:limit:{key}:{window - 1}"]
-        return bool(self._hit(keys=keys, args=[repr(overlap), limit, 2 * seconds]))
+        try:
+            return bool(self._hit(keys=keys, args=[repr(overlap), limit, 2 * seconds]))
+        except self._errors as exc:
+            logger.warning("Rate limits are counted in the database while Redis is unreachable: %s", exc)
+            return self._fallback.hit(key, window, overlap, limit, seconds)
 
     def undo(self, key: str, window: int) -> None:
-        self._undo(keys=[f"civicapps:limit:{key}:{window}"])
+        try:
+            self._undo(keys=[f"civicapps:limit:{key}:{window}"])
+        except self._errors:
+            self._fallback.undo(key, window)

@@ -163,3 +163,12 @@ def test_sign_in_limits_hold_across_gunicorn_workers(gunicorn_server):
         many_accounts = list(pool.map(lambda n: _guess(gunicorn_server, f"guess{n}@douglas.example"), range(60)))
     assert sum(one_account) == 5, "guesses at one account: 5 in 5 minutes, whichever worker answers"
     assert sum(one_account) + sum(many_accounts) == 20, "attempts from one address: 20 in 5 minutes"
+
+
+def test_while_redis_is_down_the_database_counts(civic_app_factory, caplog):
+    app = civic_app_factory(config={"queue_url": f"redis://127.0.0.1:{_free_port()}/0"})  # nothing listens there
+    signups = RateLimit("test.signup", limit=2, per=HOUR)
+    with app.test_request_context():
+        assert [signups.hit("a") for _ in range(3)] == [True, True, False], "limits still hold, no request fails"
+        assert db_session().scalar(select(func.sum(RateCount.count))) == 2
+    assert "Rate limits are counted in the database while Redis is unreachable" in caplog.text
