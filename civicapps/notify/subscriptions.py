@@ -375,15 +375,31 @@ def confirm(subscription: Subscription) -> bool:
 
 
 def confirm_with_code(app: Flask, subscription: Subscription, code: str) -> bool:
-    """Confirm by the code from the message; after too many wrong codes the subscription ends."""
+    """Confirm by the code from the message; after too many wrong codes the subscription ends.
+
+    Each try is counted before its code is compared, by one conditional UPDATE: requests racing
+    through guesses on several web processes can compare no more than MAX_CODE_ATTEMPTS between them.
+    """
     if subscription.status != PENDING:
+        return False
+    session = db_session()
+    start_writing(session)
+    table = Subscription.__table__
+    tries = session.execute(
+        table.update()
+        .where(table.c.id == subscription.id, table.c.status == PENDING, table.c.confirm_attempts < MAX_CODE_ATTEMPTS)
+        .values(confirm_attempts=table.c.confirm_attempts + 1)
+        .returning(table.c.confirm_attempts)
+    ).scalar()
+    session.commit()
+    if tries is None:  # the tries are used up (perhaps by racing requests), or it is no longer pending
+        session.refresh(subscription)
+        if subscription.status == PENDING:
+            end(subscription)
         return False
     if hmac.compare_digest(code.strip(), confirmation_code(app, subscription)):
         return confirm(subscription)
-    start_writing(db_session())
-    subscription.confirm_attempts += 1
-    db_session().commit()
-    if subscription.confirm_attempts >= MAX_CODE_ATTEMPTS:
+    if tries >= MAX_CODE_ATTEMPTS:
         end(subscription)
     return False
 
