@@ -315,6 +315,20 @@ def test_behind_a_trusted_proxy_each_client_is_limited_separately(civic_app_fact
     assert forged == [429], "only the address the proxy saw counts, not one the client added before it"
 
 
+def test_guesses_at_one_account_are_limited_whatever_address_they_come_from(civic_app_factory):
+    app = civic_app_factory(config={"trusted_proxies": 1})
+    with app.app_context():
+        create_user("officer@douglas.example", "Pat Officer", PASSWORD, "staff")
+    codes = []
+    for n in range(6):
+        client = app.test_client()
+        headers = {"X-Forwarded-For": f"203.0.113.{n}"}
+        token = csrf_token(client.get("/-/login", headers=headers).text)
+        data = {"email": "Officer@douglas.example", "password": "wrong-password-here", "csrf_token": token}
+        codes.append(client.post("/-/login", data=data, headers=headers).status_code)
+    assert codes == [200] * 5 + [429]
+
+
 def test_trusted_proxies_by_address(civic_app_factory):
     """Only a request from a listed proxy has its X-Forwarded-For believed, through a chain of them."""
     app = civic_app_factory(config={"trusted_proxies": ["127.0.0.1", "10.0.0.0/8"]})
