@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 import time
 from dataclasses import dataclass
@@ -62,6 +63,9 @@ class RateLimit:
 
         if not REPORTS.hit(request.remote_addr or "unknown"):
             abort(429)
+
+    A key that is an IPv6 address counts for its whole /64 network: a home or a server is given a
+    /64, so someone limited on one address could otherwise just move to the next of its 2**64.
     """
 
     name: str
@@ -99,7 +103,20 @@ class RateLimit:
 
     def _hashed(self, key: str) -> str:
         secret = str(current_app.secret_key).encode()
-        return hmac.new(secret, f"{self.name}\0{key}".encode(), hashlib.sha256).hexdigest()[:64]
+        return hmac.new(secret, f"{self.name}\0{_network(key)}".encode(), hashlib.sha256).hexdigest()[:64]
+
+
+def _network(key: str) -> str:
+    """An IPv6 address as its /64 network; any other key as it is."""
+    if ":" not in key:
+        return key
+    try:
+        address = ipaddress.IPv6Address(key)
+    except ValueError:
+        return key
+    if address.ipv4_mapped:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.IPv6Network((address, 64), strict=False))
 
 
 class _Store(Protocol):

@@ -172,3 +172,13 @@ def test_while_redis_is_down_the_database_counts(civic_app_factory, caplog):
         assert [signups.hit("a") for _ in range(3)] == [True, True, False], "limits still hold, no request fails"
         assert db_session().scalar(select(func.sum(RateCount.count))) == 2
     assert "Rate limits are counted in the database while Redis is unreachable" in caplog.text
+
+
+def test_an_ipv6_address_counts_for_its_whole_slash_64(civic_app_factory):
+    app = civic_app_factory()
+    signups = RateLimit("test.signup", limit=2, per=HOUR)
+    with app.test_request_context():
+        assert signups.hit("2001:db8:1:2::1") and signups.hit("2001:db8:1:2:ffff::9")
+        assert not signups.hit("2001:db8:1:2:abcd::1"), "the same /64"
+        assert signups.hit("2001:db8:1:3::1"), "the next /64 is someone else"
+        assert signups.hit("::ffff:192.0.2.1") and signups.hit("192.0.2.1") and not signups.hit("192.0.2.1")

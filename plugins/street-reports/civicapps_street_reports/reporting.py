@@ -8,8 +8,6 @@ photos are written in one transaction, so a refused submission leaves nothing be
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
 import re
 import secrets
@@ -17,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import delete, select
 
 from civicapps import Actor, RateLimit, db_session
@@ -66,14 +64,8 @@ class Draft:
     source: str = "web"
 
 
-def client_key(address: str | None) -> str:
-    """A keyed hash of the client address: enough to count submissions, useless to anyone reading it."""
-    secret = (current_app.secret_key or "").encode()  # type: ignore[union-attr]
-    return hmac.new(secret, f"street_reports:{address or '-'}".encode(), hashlib.sha256).hexdigest()
-
-
 def check_rate(client: str, settings: Settings) -> None:
-    """Count one submission from ``client`` (across every web process); call it once all is valid."""
+    """Count one submission from the client address (across every web process); call it once all is valid."""
     limit = RateLimit("street_reports.submission", settings.reports_per_address_per_hour, timedelta(hours=1))
     if not limit.hit(client):
         raise RateLimited()
