@@ -145,9 +145,10 @@ class DatabaseStore:
         table = RateCount.__table__
         upsert = module.insert(table).values(key=key, window=window, count=1, expires=(window + 2) * seconds)
         upsert = upsert.on_conflict_do_update(index_elements=["key", "window"], set_={"count": table.c.count + 1})
-        current = session.execute(upsert.returning(table.c.count)).scalar_one()
-        previous = session.scalar(select(RateCount.count).where(RateCount.key == key, RateCount.window == window - 1))
-        allowed = (previous or 0) * overlap + current <= limit
+        earlier = RateCount.__table__.alias("earlier")
+        previous = select(earlier.c.count).where(earlier.c.key == key, earlier.c.window == window - 1)
+        current, before = session.execute(upsert.returning(table.c.count, previous.scalar_subquery())).one()
+        allowed = (before or 0) * overlap + current <= limit
         if not allowed:
             session.execute(_take_back(key, window))
         elif current == 1:  # a key's first hit in a window: a cheap moment to forget passed windows
