@@ -191,7 +191,7 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="a tiny run for CI: no figure means anything")
     args = parser.parse_args()
     if args.smoke:
-        args.rows, args.repeat = 500, 2
+        args.rows, args.repeat = 500, 1
     machine("start")
     cli = shutil.which("sqlite-utils") is not None
     with tempfile.TemporaryDirectory() as tmp:

@@ -353,7 +353,7 @@ def main() -> None:
         fresh_worker(args.fresh_worker, args.drop)
         return
     if args.smoke:
-        args.subscriptions, args.items, args.rounds, args.layout = 6_000, 50, 2, ["clustered"]
+        args.subscriptions, args.items, args.rounds, args.layout = 6_000, 50, 1, ["clustered"]
     machine("start")
     for layout in args.layout:
         run_layout(args, layout)

@@ -45,6 +45,9 @@ section "System packages"
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+# PostGIS (Debian's metapackage for its default PostgreSQL) and wrk: the benchmarks' smoke test.
+compgen -G '/usr/share/postgresql/*/extension/postgis.control' >/dev/null || missing+=(postgresql-postgis)
+command -v wrk >/dev/null || missing+=(wrk)
 command -v redis-server >/dev/null || missing+=(redis-server)
 if ! command -v "$PYTHON" >/dev/null; then
     missing+=(python3 python3-venv)
@@ -58,7 +61,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     apt-get update -q
     apt-get install -y -q "${missing[@]}"
 else
-    echo "chromium, postgresql and redis-server are installed"
+    echo "chromium, postgresql, postgis, wrk and redis-server are installed"
 fi
 
 section "Python packages"
@@ -68,6 +71,8 @@ if externally_managed "$PYTHON"; then
 fi
 "$PYTHON" --version
 "$PYTHON" -m pip install -q -e '.[test]'
+# The server bench/street_reports.py runs (tests/test_bench_smoke.py); not a civicapps dependency.
+"$PYTHON" -m pip install -q gunicorn
 for plugin in plugins/*; do
     if [ -f "$plugin/pyproject.toml" ]; then
         echo "Installing $plugin"
