@@ -238,9 +238,15 @@ def main() -> None:
             "first ingest CPU / unchanged file through its validators CPU (how many times faster; target 10)",
             [a.cpu / max(b.cpu, 1e-6) for a, b in zip(runs["first"], runs["validators"], strict=True)],
         )
-        ratio("first ingest CPU / plain load (csv + sqlite3) CPU (lower is better; target within 3)", per_round("first", "plain"))
+        ratio(
+            "first ingest CPU / plain load (csv + sqlite3) CPU (lower is better; target within 3)",
+            per_round("first", "plain"),
+        )
         if cli:
-            ratio("first ingest CPU / sqlite-utils CLI load CPU (lower is better; target within 3)", per_round("first", "cli"))
+            ratio(
+                "first ingest CPU / sqlite-utils CLI load CPU (lower is better; target within 3)",
+                per_round("first", "cli"),
+            )
     machine("end")
 
 

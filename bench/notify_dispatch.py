@@ -175,7 +175,11 @@ def full(
         config = {"instance_path": instance, "secret_key": "bench", "plugins": {"notify": notify}}
         config["database_url"] = database or f"sqlite:///{instance}/civicapps.db"
         config["queue_url"] = queue or f"sqlite:///{instance}/queue.db"
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), "CIVICAPPS_CONFIG": ""}
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+            "CIVICAPPS_CONFIG": "",
+        }
         env.update({f"CIVICAPPS_{k.upper()}": v for k, v in config.items() if k != "plugins"})
         env.update({f"CIVICAPPS_PLUGINS__NOTIFY__{k.upper()}": json.dumps(v) for k, v in notify.items()})
         # With the installed plugins, as the workers load them, so that every table they use is migrated.
@@ -264,7 +268,8 @@ def main() -> None:
         rate, cpu, sink_cpu = bare(port, args.messages, loops, fresh, sink.pid)
         label = "a new Apprise per message" if fresh else "one Apprise object each"
         print(
-            f"  bare, {loops} loop(s) in parallel, {label}: {rate:7.0f} msg/s   CPU loops {cpu:.2f}, sink {sink_cpu:.2f}",
+            f"  bare, {loops} loop(s) in parallel, {label}: {rate:7.0f} msg/s   "
+            f"CPU loops {cpu:.2f}, sink {sink_cpu:.2f}",
             flush=True,
         )
         return rate
@@ -291,7 +296,9 @@ def main() -> None:
             )
             after = bare_run(workers)
             ratios[workers].append(rate / ((before + after) / 2))
-            print(f"    full / mean of the {workers} bare loop(s) before and after: {ratios[workers][-1]:.2f}", flush=True)
+            print(
+                f"    full / mean of the {workers} bare loop(s) before and after: {ratios[workers][-1]:.2f}", flush=True
+            )
     for workers, found in ratios.items():
         ratio(
             f"{workers} worker(s) x {args.threads} thread(s) full path / {workers} bare apprise loop(s) in parallel, "

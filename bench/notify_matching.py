@@ -36,8 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -131,8 +130,12 @@ def resident_mb(paths: list[Path]) -> float | None:
     """Megabytes of these files in the page cache (util-linux ``fincore``), or None without it."""
     if not shutil.which("fincore"):
         return None
-    out = subprocess.run(["fincore", "--bytes", "--noheadings", "--output", "RES", *map(str, paths)],
-                         capture_output=True, text=True, check=False).stdout
+    out = subprocess.run(
+        ["fincore", "--bytes", "--noheadings", "--output", "RES", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
     return sum(int(line) for line in out.split()) / 1e6 if out.strip() else None
 
 
@@ -199,7 +202,9 @@ class PostGIS:
         """The changes civicapps' subscriptions get: the first ``ended`` go, the next ``moved`` reach 2 km."""
         with self.engine.begin() as connection:
             connection.execute(text("DELETE FROM subs WHERE id <= :n"), {"n": ended})
-            connection.execute(text("UPDATE subs SET radius = 2000 WHERE id > :a AND id <= :b"), {"a": ended, "b": ended + moved})
+            connection.execute(
+                text("UPDATE subs SET radius = 2000 WHERE id > :a AND id <= :b"), {"a": ended, "b": ended + moved}
+            )
         self.analyze()
 
     def join(self, form: str) -> tuple[float, int]:
@@ -226,7 +231,9 @@ def run_layout(args: argparse.Namespace, layout: str) -> None:
     x, y = transformer(CRS).transform(lon, lat)
     ix, iy = transformer(CRS).transform(item_lon, item_lat)
     changed = min(1000, args.subscriptions // 50)
-    print(f"\n{layout}: {args.subscriptions:,} subscriptions (radius 100 m-2 km each), {args.items:,} items", flush=True)
+    print(
+        f"\n{layout}: {args.subscriptions:,} subscriptions (radius 100 m-2 km each), {args.items:,} items", flush=True
+    )
     with ExitStack() as stack:
         instance = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         if args.database:
@@ -239,12 +246,19 @@ def run_layout(args: argparse.Namespace, layout: str) -> None:
         files = [] if args.database else [str(instance / name) for name in ("civicapps.db", "civicapps.db-wal")]
         spec.write_text(
             json.dumps(
-                {"config": config, "items": str(instance / "items.npy"), "files": files, "drop_caches": args.drop_caches}
+                {
+                    "config": config,
+                    "items": str(instance / "items.npy"),
+                    "files": files,
+                    "drop_caches": args.drop_caches,
+                }
             )
         )
         postgis = None
         if args.postgis:
-            postgis = PostGIS(stack.enter_context(scratch_database(args.postgis, "bench_postgis")), x, y, radius, ix, iy)
+            postgis = PostGIS(
+                stack.enter_context(scratch_database(args.postgis, "bench_postgis")), x, y, radius, ix, iy
+            )
             stack.callback(postgis.close)
             builds = ", ".join(f"{label} {seconds:.2f} s" for label, seconds in postgis.builds.items())
             print(f"  PostGIS index builds (once, not in any ratio): {builds}")
@@ -274,7 +288,9 @@ def run_layout(args: argparse.Namespace, layout: str) -> None:
             if variant:  # half end, half reach 2 km; the snapshot stays at the version before
                 version = bump_topic(session, TOPIC)
                 half = changed // 2
-                session.execute(update(Subscription).where(Subscription.id <= half).values(status="ended", changed=version))
+                session.execute(
+                    update(Subscription).where(Subscription.id <= half).values(status="ended", changed=version)
+                )
                 session.execute(
                     update(Subscription)
                     .where(Subscription.id > half, Subscription.id <= changed)
@@ -284,7 +300,10 @@ def run_layout(args: argparse.Namespace, layout: str) -> None:
                 if postgis:
                     postgis.change(half, changed - half)
                 wall, cpu, pairs = warm()
-                print(f"  civicapps warm, first match after the changes (reads them): {wall:.3f} s wall, {cpu:.3f} s CPU", flush=True)
+                print(
+                    f"  civicapps warm, first match after the changes (reads them): {wall:.3f} s wall, {cpu:.3f} s CPU",
+                    flush=True,
+                )
             else:
                 warm()  # the parent's own index, for the warm figures
             rows: dict[str, list[float]] = {}
@@ -319,7 +338,8 @@ def run_layout(args: argparse.Namespace, layout: str) -> None:
                 for label, value in figures.items():
                     rows.setdefault(label, []).append(value)
             ratio(
-                f"{layout}{variant}: civicapps cold rebuilding / cold from the snapshot, wall (above 1: snapshot faster)",
+                f"{layout}{variant}: civicapps cold rebuilding / cold from the snapshot, wall "
+                "(above 1: snapshot faster)",
                 [r / s for r, s in zip(rows["rebuild"], rows["snapshot"], strict=True)],
             )
             if postgis:

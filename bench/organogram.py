@@ -39,10 +39,10 @@ import civicapps_organogram as organogram
 from civicapps_organogram.orgcsv import import_pair
 from civicapps_organogram.orgformat import JUNIOR_HEADERS, SENIOR_HEADERS, read_sheet
 from civicapps_organogram.validation import validate
+from report import machine, ratio
 
 from civicapps import create_app
 from civicapps.migrations import upgrade
-from report import machine, ratio
 
 ORGANISATION, DEPARTMENT = "Benchmark Borough Council", "Benchmark Borough Council"
 
@@ -126,9 +126,7 @@ def one_round(senior_text: str, junior_text: str) -> dict[str, float]:
         {"instance_path": folder, "secret_key": "bench"}, plugins=[("organogram", organogram)], load_entrypoints=False
     )
     payloads: dict[int, bytes] = {}
-    app.add_url_rule(
-        "/bench/payload/<int:size>", "bench_payload", lambda size: payloads.setdefault(size, b"x" * size)
-    )
+    app.add_url_rule("/bench/payload/<int:size>", "bench_payload", lambda size: payloads.setdefault(size, b"x" * size))
     with app.app_context():
         upgrade(app)
 

@@ -34,8 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine, delete, func, insert, select, text
-from sqlalchemy.pool import NullPool
+from sqlalchemy import delete, func, insert, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -125,7 +124,10 @@ def prepare_postgis(postgis: PostGIS, lon: np.ndarray, lat: np.ndarray, snapshot
         connection.execute(text("ALTER TABLE items ADD COLUMN snapshot jsonb"))
         for number, snapshot in enumerate(snapshots, start=1):
             connection.execute(
-                text("UPDATE items SET snapshot = CAST(:s AS jsonb), geog = ST_MakePoint(:x, :y)::geography WHERE id = :n"),
+                text(
+                    "UPDATE items SET snapshot = CAST(:s AS jsonb), geog = ST_MakePoint(:x, :y)::geography"
+                    " WHERE id = :n"
+                ),
                 {"s": json.dumps(snapshot), "x": snapshot["lon"], "y": snapshot["lat"], "n": number},
             )
         for statement in OUTBOX.split(";"):
@@ -194,7 +196,9 @@ def main() -> None:
         if args.postgis:
             px, py = transformer(CRS).transform(lon, lat)
             pix, piy = transformer(CRS).transform(located_lon, located_lat)
-            postgis = PostGIS(stack.enter_context(scratch_database(args.postgis, "bench_postgis")), px, py, radius, pix, piy)
+            postgis = PostGIS(
+                stack.enter_context(scratch_database(args.postgis, "bench_postgis")), px, py, radius, pix, piy
+            )
             stack.callback(postgis.close)
             prepare_postgis(postgis, lon, lat, [item.snapshot() for item in items])
             builds = ", ".join(f"{label} {seconds:.2f} s" for label, seconds in postgis.builds.items())

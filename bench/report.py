@@ -5,6 +5,7 @@ against an anchor doing equivalent work in the same run, round by round (min, me
 the rounds, never a ratio of medians), with the load recorded at the start and the end so that a
 reader can tell a quiet run from a busy one. tests/test_bench_smoke.py looks for these lines.
 """
+
 from __future__ import annotations
 
 import os

@@ -256,10 +256,11 @@ def main() -> None:
         for name, url in data.items():
             endpoints[name] = url
             endpoints[f"same-size payload from memory ({name})"] = f"{base}/bench/payload/{sizes[name]}"
+        pinned = "pinned" if args.wrk_cpus or args.server_cpus else "not pinned: both share them"
         print(
             f"{args.reports:,} reports; gunicorn {args.workers} sync workers on CPUs {affinity(server.pid)}; "
             f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s --timeout {args.timeout}s on CPUs "
-            f"{args.wrk_cpus or affinity(0)} ({'pinned' if args.wrk_cpus or args.server_cpus else 'not pinned: both share them'}), "
+            f"{args.wrk_cpus or affinity(0)} ({pinned}), "
             f"loopback; {args.rounds} round(s), endpoints interleaved",
             flush=True,
         )
@@ -281,10 +282,17 @@ def main() -> None:
         print(f"{name}: {items[name]:,} items, {sizes[name] / 1000:,.0f} kB per answer")
         for anchor in (minimal, f"same-size payload from memory ({name})"):
             pairs = list(zip(results[name], results[anchor], strict=True))
-            ratio(f"{name} / {anchor}, requests per second (above 1: {name} faster)", [o["rate"] / a["rate"] for o, a in pairs])
+            ratio(
+                f"{name} / {anchor}, requests per second (above 1: {name} faster)",
+                [o["rate"] / a["rate"] for o, a in pairs],
+            )
             ratio(f"{name} / {anchor}, p99 latency (above 1: {name} slower)", [o["p99"] / a["p99"] for o, a in pairs])
-    failed = {name: sum(r["timeouts"] + r["socket_errors"] + r["non_2xx"] for r in runs) for name, runs in results.items()}
-    print("timeouts, socket errors and non-2xx answers, all rounds: " + ", ".join(f"{n} {c}" for n, c in failed.items()))
+    failed = {
+        name: sum(r["timeouts"] + r["socket_errors"] + r["non_2xx"] for r in runs) for name, runs in results.items()
+    }
+    print(
+        "timeouts, socket errors and non-2xx answers, all rounds: " + ", ".join(f"{n} {c}" for n, c in failed.items())
+    )
     machine("end")
 
 

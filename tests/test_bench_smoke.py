@@ -7,6 +7,7 @@ and at least one per-round ratio line (bench/report.py's format). The PostGIS co
 PostgreSQL pass (CIVICAPPS_TEST_DATABASE_URL, with the server's postgis extension available), the rest
 once, in the SQLite pass.
 """
+
 from __future__ import annotations
 
 import os
@@ -75,7 +76,9 @@ def postgis_server() -> str:
             available = connection.scalar(text("SELECT count(*) FROM pg_available_extensions WHERE name = 'postgis'"))
     finally:
         engine.dispose()
-    assert available, "the PostgreSQL server has no postgis extension: install postgresql-NN-postgis-3 (tests/run.sh does)"
+    assert available, (
+        "the PostgreSQL server has no postgis extension: install postgresql-NN-postgis-3 (tests/run.sh does)"
+    )
     return url
 
 
