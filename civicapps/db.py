@@ -17,7 +17,6 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from civicapps.errors import StartupError
 
-
 WRITE_LOCK = "civicapps_write_lock"
 """Connection execution option: on SQLite, the transaction begins with ``BEGIN IMMEDIATE``."""
 
