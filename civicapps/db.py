@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, request, request_started
 from sqlalchemy import Engine, Insert, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
@@ -21,6 +21,7 @@ WRITE_LOCK = "civicapps_write_lock"
 """Connection execution option: on SQLite, the transaction begins with ``BEGIN IMMEDIATE``."""
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_FIRST_WRITE = "civicapps_first_transaction_writes"
 
 
 class Model(DeclarativeBase):
@@ -58,6 +59,14 @@ class Database:
         # Same pool and listeners; every transaction on it takes SQLite's write lock as it begins.
         self.write_engine: Engine = self.engine.execution_options(**{WRITE_LOCK: True})
         self.write_sessionmaker = sessionmaker(self.write_engine, expire_on_commit=False)
+        event.listen(self.sessionmaker, "after_transaction_end", self._first_write_done)
+
+    def _first_write_done(self, session: Session, transaction: Any) -> None:
+        # A write request's session reads without the lock once its first unit of work has ended, so
+        # that what runs after the commit in the same thread (a job run at once, an event listener
+        # with a session of its own) can write without waiting for a lock this request holds.
+        if transaction.parent is None and session.info.pop(_FIRST_WRITE, False):
+            session.bind = self.engine
 
     @property
     def display_url(self) -> str:
@@ -134,18 +143,21 @@ def db_session(*, write: bool = False) -> Session:
 
     Writing on SQLite: a transaction that reads and then writes fails with "database is locked" when
     another process committed in between, so a unit of work that writes must take the write lock
-    before it reads. Requests other than GET, HEAD and OPTIONS get this for free: every transaction of
-    their session takes the lock as it begins. Commands and jobs ask for it with ``write=True`` just
-    before a unit of work that writes: that ends the session's read-only transaction (commit or roll
-    back your changes first) and begins one holding the lock until you commit or roll back. Keep
-    that stretch short (no network calls in it), and make every write in it through this session:
-    another connection that writes waits for this one's lock.
+    before it reads. Requests other than GET, HEAD and OPTIONS get this for free: their session's
+    first transaction (up to its commit or rollback) takes the lock as it begins. Commands, jobs, and
+    a request's later units of work ask for it with ``write=True`` just before a unit of work that
+    writes: that ends the session's read-only transaction (commit or roll back your changes first)
+    and begins one holding the lock until you commit or roll back. Keep that stretch short (no
+    network calls in it), and make every write in it through this session: another connection that
+    writes waits for this one's lock.
     """
     session = g.get("_civicapps_session")
     if session is None:
         database = get_database()
-        writes = has_request_context() and request.method not in SAFE_METHODS
-        session = (database.write_sessionmaker if writes else database.sessionmaker)()
+        session = database.sessionmaker()
+        if g.get(_FIRST_WRITE):
+            session.bind = database.write_engine
+            session.info[_FIRST_WRITE] = True
         g._civicapps_session = session
     if write:
         begin_writing(session)
@@ -168,6 +180,18 @@ def writing_session(app: Flask) -> Session | None:
     if session.in_transaction() and session.connection().get_execution_options().get(WRITE_LOCK):
         return session
     return None
+
+
+def install_sessions(app: Flask) -> None:
+    """One session per application context; a write request's session begins holding the lock."""
+    request_started.connect(_note_request_method, app)
+    app.teardown_appcontext(close_session)
+
+
+def _note_request_method(_app: Flask, **_extra: Any) -> None:
+    # On the request's own application context (``g``), so that an application context pushed inside
+    # the request (a job run at once) does not take this request's method for its own.
+    g.setdefault(_FIRST_WRITE, request.method not in SAFE_METHODS)
 
 
 def close_session(_exc: BaseException | None = None) -> None:

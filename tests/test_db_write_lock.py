@@ -12,7 +12,7 @@ import types
 from typing import Any
 
 import pytest
-from flask import Blueprint
+from flask import Blueprint, current_app
 from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select, text
 
 from civicapps import create_app, db_session, hookimpl
@@ -38,6 +38,17 @@ def _blueprint(app: Any) -> Blueprint:
     @bp.post("/entries")
     def add() -> tuple[str, int]:
         _read_then_write()
+        return "added", 201
+
+    @bp.post("/entries-then-more")
+    def add_then_more() -> tuple[str, int]:
+        """Like a report confirmed, then a job run at once in the same thread (queue_url "immediate:")."""
+        _read_then_write()
+        db_session().scalar(select(func.count()).select_from(TALLY))  # a read after the commit
+        app = current_app._get_current_object()
+        with app.app_context():  # the job's own session and connection
+            db_session(write=True)
+            _read_then_write()
         return "added", 201
 
     return bp
@@ -144,3 +155,12 @@ def test_a_get_request_does_not_take_the_write_lock(civic_app_factory: Any) -> N
         with app.test_request_context("/", method="GET"):
             assert db_session().scalar(select(func.count()).select_from(TALLY)) == 0
         writer.rollback()
+
+
+def test_work_after_a_write_requests_commit_can_write_on_its_own_connection(shared_config: dict[str, Any]) -> None:
+    """Only a write request's first unit of work holds the lock, so work it runs after committing in the
+    same thread (a job run at once, an event listener) does not wait for the request's own lock."""
+    client = _app(shared_config).test_client()
+    assert client.post("/tally/entries-then-more").status_code == 201
+    with _app(shared_config).app_context():
+        assert list(db_session().scalars(select(TALLY.c.seen).order_by(TALLY.c.id))) == [0, 1]
