@@ -142,7 +142,7 @@ def test_plugin_commands_appear_under_the_plugin_name(civic_app_factory):
 def test_demo_sets_up_an_instance_and_is_rerunnable(tmp_path):
     first = run_cli(["demo", "--no-serve", "--instance", "demo"], tmp_path, CIVICAPPS_INSTANCE_PATH=str(tmp_path / "demo"))
     assert first.returncode == 0, first.stderr
-    assert "migrations: core applied 1" in first.stdout
+    assert "migrations: core applied 3" in first.stdout
     assert "Staff sign-in: admin@example.org with password" in first.stdout
     password = (tmp_path / "demo" / "demo-admin-password.txt").read_text().strip()
     assert password in first.stdout
