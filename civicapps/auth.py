@@ -19,7 +19,7 @@ from sqlalchemy import DateTime, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from civicapps.db import Model, db_session, start_writing
+from civicapps.db import Model, db_session
 from civicapps.errors import CivicappsError
 
 Role = Literal["admin", "staff"]
@@ -80,7 +80,7 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not check_password_hash(user.password_hash, password):
         return None
-    start_writing(db_session())  # a read transaction cannot become a write if a worker committed meanwhile
+    db_session(write=True)  # a read transaction cannot become a write if a worker committed meanwhile
     user.last_login_at = datetime.now(UTC)
     db_session().commit()
     return user

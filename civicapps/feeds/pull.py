@@ -137,7 +137,7 @@ def pull_feed(app: Flask, name: str, *, force: bool = False) -> PullResult:
 
 
 def _record(app: Flask, plan: FeedPlan, result: PullResult, source: Source, digest: str, now: datetime) -> None:
-    with get_database(app).sessionmaker() as session:
+    with get_database(app).write_sessionmaker() as session:
         state = session.get(FeedState, plan.feed.name) or FeedState(name=plan.feed.name)
         session.add(state)
         state.last_attempt_at = now

@@ -16,7 +16,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civicapps.db import db_session, start_writing
+from civicapps.db import db_session
 from civicapps.notify.channels import KINDS, ChannelKind, add_query
 from civicapps.notify.direct import DIRECT, message_of
 from civicapps.notify.inbox import inbox_url
@@ -43,7 +43,7 @@ def deliver_due(app: Flask) -> int:
             subscriptions = {
                 s.id: s for s in session.scalars(select(Subscription).where(Subscription.id.in_(wanted_ids)))
             }
-            start_writing(session)  # no read transaction may stay open across the sends
+            session.commit()  # end the read transaction: none may stay open across the sends
             sent += _send_claimed(app, session, sender, token, rows, subscriptions)
     finally:
         sender.close()

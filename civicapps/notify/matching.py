@@ -19,7 +19,7 @@ from flask import Flask
 from pyproj import Geod
 from sqlalchemy import Connection, Select, delete, or_, select, update
 
-from civicapps.db import db_session, start_writing
+from civicapps.db import db_session
 from civicapps.events import RecordsIngested
 from civicapps.jobs import queue_for
 from civicapps.notify.models import ACTIVE, FREQUENCIES, MatchRequest, Subscription, utcnow
@@ -68,7 +68,7 @@ def match_pending(app: Flask) -> int:
         )
         if request is None:
             break
-        start_writing(session)
+        db_session(write=True)
         taken = session.execute(
             update(MatchRequest)
             .where(
@@ -115,7 +115,7 @@ def match_records(app: Flask, dataset: str, new: Sequence[Any], changed: Sequenc
                 payload = {"topic": name, "topic_title": topic.title, "item": snapshot}
                 rows.append(row(subscription_id, key, event, due[frequency], payload))
                 written[frequency] += 1
-    start_writing(session)
+    db_session(write=True)
     add_rows(session, rows)
     session.commit()
     return written

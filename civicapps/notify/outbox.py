@@ -227,7 +227,7 @@ class Recorder:
         cursor = self.connection.cursor()
         try:
             if self.begin:
-                cursor.execute("BEGIN")
+                cursor.execute("BEGIN IMMEDIATE")
             cursor.executemany(statement.sql, [statement.parameters({**used, "b_id": r.id}) for r in rows])
             self.connection.commit()
         except BaseException:

@@ -25,7 +25,7 @@ from itsdangerous.encoding import base64_encode
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from civicapps.db import db_session, insert_ignoring_conflicts, start_writing
+from civicapps.db import db_session, insert_ignoring_conflicts
 from civicapps.geo.geocoding import geocode, postcode_in, postcode_service
 from civicapps.geo.postcodes import Location, normalise_postcode
 from civicapps.notify.channels import ChannelError, destination, enabled_kinds, scheme_refusal
@@ -331,7 +331,7 @@ def create(
         if ip_hash:
             _check_rate(session, Subscription.ip_hash, ip_hash, settings.subscriptions_per_ip_per_hour, 1)
         _check_rate(session, Subscription.target_hash, hashed, settings.subscriptions_per_target_per_day, 24)
-    start_writing(session)
+    db_session(write=True)
     subscription = Subscription(
         topic=request.topic,
         channel=kind.name,
@@ -362,7 +362,7 @@ def confirm(subscription: Subscription) -> bool:
     if subscription.status != PENDING:
         return False
     session = db_session()
-    start_writing(session)
+    db_session(write=True)
     subscription.status, subscription.confirmed_at = ACTIVE, utcnow()
     subscription.changed = bump_topic(session, subscription.topic)
     session.commit()
@@ -375,7 +375,7 @@ def confirm_with_code(app: Flask, subscription: Subscription, code: str) -> bool
         return False
     if hmac.compare_digest(code.strip(), confirmation_code(app, subscription)):
         return confirm(subscription)
-    start_writing(db_session())
+    db_session(write=True)
     subscription.confirm_attempts += 1
     db_session().commit()
     if subscription.confirm_attempts >= MAX_CODE_ATTEMPTS:
@@ -388,7 +388,7 @@ def end(subscription: Subscription) -> None:
     if subscription.status == ENDED:
         return
     session = db_session()
-    start_writing(session)
+    db_session(write=True)
     if subscription.status == ACTIVE:
         subscription.changed = bump_topic(session, subscription.topic)
     subscription.status, subscription.ended_at = ENDED, utcnow()
@@ -405,7 +405,7 @@ def set_frequency(app: Flask, subscription: Subscription, frequency: str) -> Non
     if frequency not in FREQUENCIES:
         raise SubscriptionError("frequency", "Choose how often you want alerts")
     session = db_session()
-    start_writing(session)
+    db_session(write=True)
     subscription.frequency = frequency
     session.execute(
         update(OutboxRow)
