@@ -566,8 +566,10 @@ def report(result: dict[str, Any]) -> None:
     print(f"rows promised (202/302): {result['promised rows']}; lost: {len(result['lost rows'])}")
     for line in result["lost rows"][:10]:
         print(f"  lost {line}")
+    kills = sum(1 for what in result["faults"] if what.startswith("SIGKILL"))
+    bound = f" (allowed: what the {kills} killed worker(s) had in flight, docs/notifications.md)" if kills else ""
     print(f"notifications expected: {result['expected messages']}; lost: {len(result['lost messages'])}; "
-          f"duplicates: {result['duplicate messages']}; outbox: {result['outbox']}")
+          f"duplicates: {result['duplicate messages']}{bound}; outbox: {result['outbox']}")
     for line in result["lost messages"][:10]:
         print(f"  never arrived: {line}")
     if result["errors"]:
