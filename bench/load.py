@@ -46,7 +46,6 @@ import re
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -134,7 +133,17 @@ class Postgres:
 
     def start(self) -> None:
         options = f"-k {self.folder} -h 127.0.0.1 -p {self.port} -c max_connections=200"
-        self._pg("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "postgresql.log"), "-w", "-o", options, "start")
+        self._pg(
+            "pg_ctl",
+            "-D",
+            str(self.folder / "data"),
+            "-l",
+            str(self.folder / "postgresql.log"),
+            "-w",
+            "-o",
+            options,
+            "start",
+        )
 
     def restart(self) -> None:
         """What ``systemctl restart postgresql`` does: a fast shutdown (open sessions cut), then start."""
@@ -158,8 +167,23 @@ class Redis:
 
     def start(self) -> None:
         subprocess.run(
-            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "yes",
-             "--daemonize", "yes", "--dir", str(self.folder), "--logfile", str(self.folder / "redis.log")],
+            [
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--daemonize",
+                "yes",
+                "--dir",
+                str(self.folder),
+                "--logfile",
+                str(self.folder / "redis.log"),
+            ],
             check=True,
         )
         wait_for(lambda: self._cli("ping") == "PONG", 10, "Redis")
@@ -199,20 +223,35 @@ class Deployment:
             self.logs.append(log)
             self.web.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
-                     "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
-                    env=self.env, stdout=subprocess.DEVNULL, stderr=log.open("ab"),
+                    [
+                        sys.executable,
+                        "-m",
+                        "gunicorn",
+                        "-c",
+                        str(ROOT / "deploy" / "gunicorn.conf.py"),
+                        "--bind",
+                        f"127.0.0.1:{port}",
+                        "--workers",
+                        str(workers),
+                    ],
+                    env=self.env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=log.open("ab"),
                 )
             )
         for port in self.web_ports[:processes]:
-            wait_for(lambda: requests.get(f"http://127.0.0.1:{port}/-/health", timeout=5).ok, 90, f"gunicorn on {port}")
+            health = f"http://127.0.0.1:{port}/-/health"
+            wait_for(lambda url=health: requests.get(url, timeout=30).ok, 90, f"gunicorn on {port}")
 
     def start_worker(self, n: int) -> None:
         log = self.folder / f"worker-{n}.log"
         if log not in self.logs:
             self.logs.append(log)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "civicapps", "worker"], env=self.env, stdout=subprocess.DEVNULL, stderr=log.open("ab")
+            [sys.executable, "-m", "civicapps", "worker"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=log.open("ab"),
         )
         if n < len(self.workers):
             self.workers[n] = proc
@@ -237,7 +276,9 @@ class Deployment:
                     proc.kill()
 
 
-def deployment_env(folder: Path, database_url: str, queue_url: str | None, sink: NotificationSink, mail: MailSink, base: str) -> dict[str, str]:
+def deployment_env(
+    folder: Path, database_url: str, queue_url: str | None, sink: NotificationSink, mail: MailSink, base: str
+) -> dict[str, str]:
     settings = {
         "INSTANCE_PATH": str(folder / "instance"),
         "DATABASE_URL": database_url,
@@ -257,8 +298,11 @@ def deployment_env(folder: Path, database_url: str, queue_url: str | None, sink:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICAPPS_")}
     env.update({f"CIVICAPPS_{k}": v for k, v in settings.items()})
     env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT), *(str(p) for p in sorted((ROOT / "plugins").iterdir()) if (p / "pyproject.toml").exists()),
-         env.get("PYTHONPATH", "")]
+        [
+            str(ROOT),
+            *(str(p) for p in sorted((ROOT / "plugins").iterdir()) if (p / "pyproject.toml").exists()),
+            env.get("PYTHONPATH", ""),
+        ]
     )
     return env
 
@@ -290,7 +334,9 @@ class Ledger:
 
 
 class Resident:
-    def __init__(self, n: int, bases: list[str], sink: NotificationSink, ledger: Ledger, photo: bytes, rng: random.Random):
+    def __init__(
+        self, n: int, bases: list[str], sink: NotificationSink, ledger: Ledger, photo: bytes, rng: random.Random
+    ):
         self.n, self.bases, self.sink, self.ledger, self.photo, self.rng = n, bases, sink, ledger, photo, rng
         self.http = requests.Session()
         self.http.trust_env = False  # 127.0.0.1 only: no proxies from the environment
@@ -298,7 +344,9 @@ class Resident:
     def request(self, kind: str, method: str, path: str, **kwargs: Any) -> requests.Response | None:
         start = time.perf_counter()
         try:
-            response = self.http.request(method, self.rng.choice(self.bases) + path, timeout=60, allow_redirects=False, **kwargs)
+            response = self.http.request(
+                method, self.rng.choice(self.bases) + path, timeout=60, allow_redirects=False, **kwargs
+            )
         except requests.RequestException:
             self.ledger.note(kind, 0, time.perf_counter() - start)
             return None
@@ -318,9 +366,14 @@ class Resident:
 
     def api_signup(self) -> None:
         target = self.target()
-        body = {"topic": "street_reports.new", "channel": "webhook", "target": target,
-                "lat": POINT[0] + self.rng.uniform(-0.01, 0.01), "lon": POINT[1] + self.rng.uniform(-0.01, 0.01),
-                "radius_m": 500}
+        body = {
+            "topic": "street_reports.new",
+            "channel": "webhook",
+            "target": target,
+            "lat": POINT[0] + self.rng.uniform(-0.01, 0.01),
+            "lon": POINT[1] + self.rng.uniform(-0.01, 0.01),
+            "radius_m": 500,
+        }
         response = self.request("api signup", "POST", "/alerts/api/subscriptions", json=body)
         if response is not None and response.status_code == 202:
             with self.ledger.lock:
@@ -331,10 +384,23 @@ class Resident:
         if token is None:
             return
         target = self.target()
-        form = {"csrf_token": token, "topic": "planning_alerts.near", "channel": "webhook", "target": target,
-                "lat": str(POINT[0]), "lon": str(POINT[1]), "radius_m": "500", "frequency": "instant", "postcode": ""}
+        form = {
+            "csrf_token": token,
+            "topic": "planning_alerts.near",
+            "channel": "webhook",
+            "target": target,
+            "lat": str(POINT[0]),
+            "lon": str(POINT[1]),
+            "radius_m": "500",
+            "frequency": "instant",
+            "postcode": "",
+        }
         response = self.request("form signup", "POST", "/alerts/subscribe", data=form)
-        if response is not None and response.status_code == 302 and "/alerts/confirm" in response.headers.get("Location", ""):
+        if (
+            response is not None
+            and response.status_code == 302
+            and "/alerts/confirm" in response.headers.get("Location", "")
+        ):
             with self.ledger.lock:
                 self.ledger.form_subscriptions.append(target)
 
@@ -344,12 +410,25 @@ class Resident:
         if token is None:
             return
         title = f"load {uuid.uuid4().hex}"
-        form = {"csrf_token": token, "lat": str(POINT[0]), "lon": str(POINT[1]), "category": CATEGORY,
-                "title": title, "details": "A deep pothole by the kerb.", "name": "Load Test",
-                "email": f"{title.replace(' ', '-')}@example.org", "location_text": "", "used_map": "0"}
+        form = {
+            "csrf_token": token,
+            "lat": str(POINT[0]),
+            "lon": str(POINT[1]),
+            "category": CATEGORY,
+            "title": title,
+            "details": "A deep pothole by the kerb.",
+            "name": "Load Test",
+            "email": f"{title.replace(' ', '-')}@example.org",
+            "location_text": "",
+            "used_map": "0",
+        }
         files = {"photos": ("pothole.jpg", self.photo, "image/jpeg")}
         response = self.request("report", "POST", "/street-reports/report/new", data=form, files=files)
-        if response is not None and response.status_code == 302 and "check-email" in response.headers.get("Location", ""):
+        if (
+            response is not None
+            and response.status_code == 302
+            and "check-email" in response.headers.get("Location", "")
+        ):
             with self.ledger.lock:
                 self.ledger.reports.append(title)
 
@@ -403,12 +482,15 @@ def check(engine: Any, ledger: Ledger, sink: NotificationSink, mail: MailSink) -
         reports = dict(
             connection.execute(
                 text(
-                    "SELECT r.title, count(p.id) FROM street_reports_report r "
-                    "LEFT JOIN street_reports_photo p ON p.report_id = r.id WHERE r.title LIKE 'load %' GROUP BY r.title"
+                    "SELECT r.title, count(p.id) FROM street_reports_report r LEFT JOIN street_reports_photo p "
+                    "ON p.report_id = r.id WHERE r.title LIKE 'load %' GROUP BY r.title"
                 )
             ).all()
         )
-        report_emails = [row[0] for row in connection.execute(text("SELECT email FROM street_reports_report WHERE title LIKE 'load %'"))]
+        report_emails = [
+            row[0]
+            for row in connection.execute(text("SELECT email FROM street_reports_report WHERE title LIKE 'load %'"))
+        ]
         outbox = dict(connection.execute(text("SELECT status, count(*) FROM notify_outbox GROUP BY status")).all())
     targets = set(stored.values())
     lost_rows = [f"API subscription {i}" for i, t in ledger.api_subscriptions.items() if stored.get(i) != t]
@@ -443,8 +525,12 @@ def error_lines(logs: list[Path]) -> Counter:
             stripped = line.strip()
             if stripped.startswith("File ") and ("civicapps" in stripped) and "site-packages" not in stripped:
                 last_ours = re.sub(r"^File \"[^\"]*/((civicapps|plugins)/)", r"\1", stripped)
-            if re.match(r"^[\w.]+(Error|Exception|Locked|Timeout)\b.*", stripped) or re.match(r"^[\w.]+\.(\w+Error): ", stripped):
-                found[f"{log.stem.rstrip('-0123456789')}: {stripped[:160]}" + (f"  <- {last_ours}" if last_ours else "")] += 1
+            if re.match(r"^[\w.]+(Error|Exception|Locked|Timeout)\b.*", stripped) or re.match(
+                r"^[\w.]+\.(\w+Error): ", stripped
+            ):
+                found[
+                    f"{log.stem.rstrip('-0123456789')}: {stripped[:160]}" + (f"  <- {last_ours}" if last_ours else "")
+                ] += 1
                 last_ours = ""
     return found
 
@@ -478,10 +564,15 @@ def run(name: str, args: argparse.Namespace) -> dict[str, Any]:
         else:
             database_url, queue_url = f"sqlite:///{folder / 'instance' / 'civicapps.db'}", None
         ports = [free_port() for _ in range(processes)]
-        deployment = Deployment(deployment_env(folder, database_url, queue_url, sink, mail, f"http://127.0.0.1:{ports[0]}"), folder, ports)
+        deployment = Deployment(
+            deployment_env(folder, database_url, queue_url, sink, mail, f"http://127.0.0.1:{ports[0]}"), folder, ports
+        )
         stack.callback(deployment.stop)
         setup = subprocess.run(
-            [sys.executable, "-m", "civicapps", "demo", "--no-serve"], env=deployment.env, capture_output=True, text=True
+            [sys.executable, "-m", "civicapps", "demo", "--no-serve"],
+            env=deployment.env,
+            capture_output=True,
+            text=True,
         )
         if setup.returncode:
             raise SystemExit(f"civicapps demo --no-serve failed:\n{setup.stdout}{setup.stderr}")
@@ -534,7 +625,7 @@ def run(name: str, args: argparse.Namespace) -> dict[str, Any]:
     for kind, status, seconds, when in samples:
         by_kind[kind].append((status, seconds, when))
     server_errors = [(kind, status, when) for kind, status, _, when in samples if status >= 500]
-    in_fault = sum(1 for _, _, when in server_errors if any(0 <= when - at <= FAULT_WINDOW for at, _ in faults))
+    after_fault = {what: sum(1 for *_, when in server_errors if 0 <= when - at <= FAULT_WINDOW) for at, what in faults}
     return {
         "name": name,
         "shape": f"{processes} gunicorn x {web_workers} workers + {job_workers} civicapps worker(s)",
@@ -543,7 +634,7 @@ def run(name: str, args: argparse.Namespace) -> dict[str, Any]:
         "requests": len(samples),
         "by kind": by_kind,
         "5xx": len(server_errors),
-        "5xx after faults": in_fault,
+        "5xx after faults": after_fault,
         "no answer": sum(1 for s in samples if s[1] == 0),
         "faults": [what for _, what in faults],
         **found,
@@ -551,25 +642,35 @@ def run(name: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def report(result: dict[str, Any]) -> None:
-    print(f"\n== {result['name']}: {result['shape']}, {result['seconds']:.0f} s of load, drained in {result['drain seconds']:.0f} s")
+    shape, seconds, drained = result["shape"], result["seconds"], result["drain seconds"]
+    print(f"\n== {result['name']}: {shape}, {seconds:.0f} s of load, drained in {drained:.0f} s")
     if result["faults"]:
-        print(f"faults: {', '.join(result['faults'])}")
+        print(
+            "faults (5xx in the next 15 s): " + ", ".join(f"{k} ({n})" for k, n in result["5xx after faults"].items())
+        )
     total = result["requests"]
-    print(f"requests: {total} ({total / result['seconds']:.1f}/s); 5xx: {result['5xx']} "
-          f"({result['5xx after faults']} within {FAULT_WINDOW:.0f} s after a fault); no answer: {result['no answer']}")
+    print(
+        f"requests: {total} ({total / result['seconds']:.1f}/s); 5xx: {result['5xx']} "
+        f"({sum(result['5xx after faults'].values())} within {FAULT_WINDOW:.0f} s after a fault); "
+        f"no answer: {result['no answer']}"
+    )
     print(f"{'kind':<12} {'count':>6} {'p50 ms':>8} {'p99 ms':>8}  statuses")
     for kind, rows in sorted(result["by kind"].items()):
         times = [seconds * 1000 for _, seconds, _ in rows]
         statuses = Counter(status for status, _, _ in rows)
-        print(f"{kind:<12} {len(rows):>6} {percentile(times, 0.5):>8.0f} {percentile(times, 0.99):>8.0f}  "
-              + ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items())))
+        print(
+            f"{kind:<12} {len(rows):>6} {percentile(times, 0.5):>8.0f} {percentile(times, 0.99):>8.0f}  "
+            + ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items()))
+        )
     print(f"rows promised (202/302): {result['promised rows']}; lost: {len(result['lost rows'])}")
     for line in result["lost rows"][:10]:
         print(f"  lost {line}")
     kills = sum(1 for what in result["faults"] if what.startswith("SIGKILL"))
     bound = f" (allowed: what the {kills} killed worker(s) had in flight, docs/notifications.md)" if kills else ""
-    print(f"notifications expected: {result['expected messages']}; lost: {len(result['lost messages'])}; "
-          f"duplicates: {result['duplicate messages']}{bound}; outbox: {result['outbox']}")
+    print(
+        f"notifications expected: {result['expected messages']}; lost: {len(result['lost messages'])}; "
+        f"duplicates: {result['duplicate messages']}{bound}; outbox: {result['outbox']}"
+    )
     for line in result["lost messages"][:10]:
         print(f"  never arrived: {line}")
     if result["errors"]:
@@ -583,7 +684,9 @@ def main() -> None:
     parser.add_argument("--setup", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--seconds", type=float, default=60.0, help="seconds of load per set-up (default 60)")
     parser.add_argument("--clients", type=int, default=16, help="resident threads (default 16)")
-    parser.add_argument("--drain", type=float, default=240.0, help="most seconds to wait for sending to finish (default 240)")
+    parser.add_argument(
+        "--drain", type=float, default=240.0, help="most seconds to wait for sending to finish (default 240)"
+    )
     parser.add_argument("--no-faults", action="store_true", help="no faults on the PostgreSQL set-up")
     parser.add_argument("--keep", action="store_true", help="keep the run folders (logs, databases)")
     parser.add_argument("--smoke", action="store_true", help="a few seconds on SQLite with 2 clients (CI)")

@@ -4,6 +4,7 @@ Read by gunicorn at start (it is plain Python). Every value can be overridden on
 (``--bind 127.0.0.1:8001``, ``--workers 8``); the worker count also by ``WEB_CONCURRENCY``. Names
 starting ``CIVICAPPS_`` are not for gunicorn: civicapps reads every such variable as one of its settings.
 """
+
 import os
 
 # The app factory; each worker process builds its own app, database engine and connection pool.

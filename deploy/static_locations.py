@@ -7,6 +7,7 @@ virtualenv), and each plugin adds its own, so they are read from the configured 
 written by hand. Run it again after installing, removing or upgrading a plugin, then reload nginx.
 It reads the same configuration as ``civicapps`` (``CIVICAPPS_CONFIG``), and touches no database.
 """
+
 from __future__ import annotations
 
 import sys

@@ -4,6 +4,7 @@ Each test runs the real programs the guide tells an operator to run: deploy/back
 deploy/restore.sh against a live SQLite file and a PostgreSQL server, systemd-analyze on the units,
 gunicorn with deploy/gunicorn.conf.py, and nginx with deploy/nginx.conf in front of it.
 """
+
 from __future__ import annotations
 
 import os
@@ -64,8 +65,16 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> str:
 
 def add_subscriptions(engine: Any, first: int, count: int) -> None:
     rows = [
-        {"topic": "t", "channel": "webhook", "target": f"https://example.org/{n}", "target_hash": str(n),
-         "frequency": "instant", "status": "active", "confirm_attempts": 0, "changed": 0}
+        {
+            "topic": "t",
+            "channel": "webhook",
+            "target": f"https://example.org/{n}",
+            "target_hash": str(n),
+            "frequency": "instant",
+            "status": "active",
+            "confirm_attempts": 0,
+            "changed": 0,
+        }
         for n in range(first, first + count)
     ]
     with engine.begin() as connection:
@@ -272,9 +281,20 @@ def gunicorn_site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     port, log = free_port(), tmp_path / "gunicorn.log"
     with log.open("wb") as stderr:
         web = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", DEPLOY / "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-             "--workers", "2"],
-            env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                DEPLOY / "gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -320,8 +340,22 @@ def test_nginx_example_proxies_tls_caps_uploads_serves_static_and_masks_tokens(
         pytest.skip("nginx is missing (apt-get install nginx-light)")
     upstream, _ = gunicorn_site
     http_port, https_port = free_port(), free_port()
-    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-        "-keyout", tmp_path / "key.pem", "-out", tmp_path / "cert.pem")
+    run(
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        tmp_path / "key.pem",
+        "-out",
+        tmp_path / "cert.pem",
+    )
     env = deployment_env(tmp_path / "static-instance", f"sqlite:///{tmp_path / 'static.db'}")
     (tmp_path / "static.conf").write_text(run(sys.executable, DEPLOY / "static_locations.py", env=env) + "\n")
     site = (DEPLOY / "nginx.conf").read_text()
@@ -347,7 +381,8 @@ def test_nginx_example_proxies_tls_caps_uploads_serves_static_and_masks_tokens(
     run(nginx, "-t", "-q", "-e", tmp_path / "error.log", "-c", tmp_path / "nginx.conf")
     server = subprocess.Popen(
         [nginx, "-e", tmp_path / "error.log", "-c", tmp_path / "nginx.conf", "-g", "daemon off;"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     site_url = f"https://127.0.0.1:{https_port}"
     urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
