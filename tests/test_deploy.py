@@ -418,3 +418,12 @@ def test_nginx_example_proxies_tls_caps_uploads_serves_static_and_masks_tokens(
     logged = (tmp_path / "civicapps.access.log").read_text()
     assert "/alerts/unsubscribe/[token]" in logged and token not in logged and "secret" not in logged
     assert '"GET /-/health" 200' in logged
+
+
+def test_shell_scripts_parse_and_refuse_wrong_arguments() -> None:
+    for script in (BACKUP, RESTORE, DEPLOY / "civicapps-env"):
+        assert os.access(script, os.X_OK), f"{script.name} is not executable"
+        run("sh", "-n", script)
+    for script in (BACKUP, RESTORE):
+        result = subprocess.run([script, "only-one-argument"], capture_output=True, text=True)
+        assert result.returncode == 2 and result.stderr.startswith("usage:")
