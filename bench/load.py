@@ -327,6 +327,7 @@ class Ledger:
     api_subscriptions: dict[int, str] = field(default_factory=dict)  # id -> target
     form_subscriptions: list[str] = field(default_factory=list)  # targets
     reports: list[str] = field(default_factory=list)  # titles
+    refused_targets: list[str] = field(default_factory=list)  # sign-ups answered 5xx
 
     def note(self, kind: str, status: int, seconds: float) -> None:
         with self.lock:
@@ -378,6 +379,8 @@ class Resident:
         if response is not None and response.status_code == 202:
             with self.ledger.lock:
                 self.ledger.api_subscriptions[response.json()["id"]] = target
+        elif response is not None and response.status_code >= 500:
+            self.ledger.refused_targets.append(target)
 
     def form_signup(self) -> None:
         token = self.token("form page", "/alerts/subscribe")
@@ -403,6 +406,8 @@ class Resident:
         ):
             with self.ledger.lock:
                 self.ledger.form_subscriptions.append(target)
+        elif response is not None and response.status_code >= 500:
+            self.ledger.refused_targets.append(target)
 
     def street_report(self) -> None:
         path = f"/street-reports/report/new?lat={POINT[0]}&lon={POINT[1]}&category={CATEGORY}"
@@ -507,6 +512,8 @@ def check(engine: Any, ledger: Ledger, sink: NotificationSink, mail: MailSink) -
     return {
         "promised rows": len(ledger.api_subscriptions) + len(ledger.form_subscriptions) + len(ledger.reports),
         "lost rows": lost_rows,
+        "stored despite 5xx": sum(1 for t in ledger.refused_targets if t in targets),
+        "sign-ups answered 5xx": len(ledger.refused_targets),
         "expected messages": len(paths) + len(report_emails),
         "lost messages": lost_messages,
         "duplicate messages": duplicates,
@@ -662,7 +669,10 @@ def report(result: dict[str, Any]) -> None:
             f"{kind:<12} {len(rows):>6} {percentile(times, 0.5):>8.0f} {percentile(times, 0.99):>8.0f}  "
             + ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items()))
         )
-    print(f"rows promised (202/302): {result['promised rows']}; lost: {len(result['lost rows'])}")
+    print(
+        f"rows promised (202/302): {result['promised rows']}; lost: {len(result['lost rows'])}; sign-ups answered "
+        f"5xx: {result['sign-ups answered 5xx']}, of which stored all the same: {result['stored despite 5xx']}"
+    )
     for line in result["lost rows"][:10]:
         print(f"  lost {line}")
     kills = sum(1 for what in result["faults"] if what.startswith("SIGKILL"))
