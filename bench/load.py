@@ -307,6 +307,21 @@ def deployment_env(
     return env
 
 
+def kill_while_sending(engine: Any, deployment: Deployment, n: int) -> str:
+    """SIGKILL worker ``n`` once some messages are claimed ('sending'), so that the kill can catch a
+    worker in the middle of a batch (waits up to 10 s for that); says how many were claimed."""
+    claimed, deadline = 0, time.monotonic() + 10
+    query = text("SELECT count(*) FROM notify_outbox WHERE status = 'sending'")
+    while time.monotonic() < deadline:
+        with engine.connect() as connection:
+            claimed = connection.execute(query).scalar_one()
+        if claimed:
+            break
+        time.sleep(0.01)
+    deployment.kill_worker(n)
+    return f"; {claimed} message(s) claimed by the workers then"
+
+
 # --- the residents -------------------------------------------------------------------------------
 
 
@@ -602,16 +617,16 @@ def run(name: str, args: argparse.Namespace) -> dict[str, Any]:
         faults: list[tuple[float, str]] = []
         if postgres_run and not args.no_faults:
             plan = [
-                (0.25, "SIGKILL worker 1", lambda: deployment.kill_worker(1)),
+                (0.25, "SIGKILL worker 1", lambda: kill_while_sending(engine, deployment, 1)),
                 (0.50, "restart PostgreSQL", postgres.restart),  # type: ignore[union-attr]
                 (0.75, "restart Redis", redis_server.restart),  # type: ignore[union-attr]
             ]
             for fraction, what, act in plan:
                 time.sleep(max(0.0, started + fraction * args.seconds - time.monotonic()))
                 at = time.monotonic()
-                act()
+                note = act()
                 faults.append((at, what))
-                print(f"  {at - started:5.1f} s: {what} ({time.monotonic() - at:.1f} s)", flush=True)
+                print(f"  {at - started:5.1f} s: {what} ({time.monotonic() - at:.1f} s{note or ''})", flush=True)
                 if what.startswith("SIGKILL"):
                     time.sleep(2)
                     deployment.start_worker(1)  # Restart=always, RestartSec=2
