@@ -307,18 +307,24 @@ def deployment_env(
     return env
 
 
-def kill_while_sending(engine: Any, deployment: Deployment, n: int) -> str:
-    """SIGKILL worker ``n`` once some messages are claimed ('sending'), so that the kill can catch a
-    worker in the middle of a batch (waits up to 10 s for that); says how many were claimed."""
+def kill_while_sending(engine: Any, deployment: Deployment, n: int, sink: NotificationSink) -> str:
+    """SIGKILL worker ``n`` in the middle of sending: the webhook receiver turns slow (0.5 s an answer,
+    as a struggling one does) until messages are claimed ('sending'), up to 10 s, then the worker is
+    killed and the receiver is quick again. Says how many messages were claimed then."""
     claimed, deadline = 0, time.monotonic() + 10
     query = text("SELECT count(*) FROM notify_outbox WHERE status = 'sending'")
-    while time.monotonic() < deadline:
-        with engine.connect() as connection:
-            claimed = connection.execute(query).scalar_one()
-        if claimed:
-            break
-        time.sleep(0.01)
-    deployment.kill_worker(n)
+    sink.delay = 0.5
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                claimed = connection.execute(query).scalar_one()
+            if claimed:
+                time.sleep(0.3)  # into the batch: a message in flight, others claimed behind it
+                break
+            time.sleep(0.01)
+        deployment.kill_worker(n)
+    finally:
+        sink.delay = 0.0
     return f"; {claimed} message(s) claimed by the workers then"
 
 
@@ -617,7 +623,7 @@ def run(name: str, args: argparse.Namespace) -> dict[str, Any]:
         faults: list[tuple[float, str]] = []
         if postgres_run and not args.no_faults:
             plan = [
-                (0.25, "SIGKILL worker 1", lambda: kill_while_sending(engine, deployment, 1)),
+                (0.25, "SIGKILL worker 1", lambda: kill_while_sending(engine, deployment, 1, sink)),
                 (0.50, "restart PostgreSQL", postgres.restart),  # type: ignore[union-attr]
                 (0.75, "restart Redis", redis_server.restart),  # type: ignore[union-attr]
             ]
