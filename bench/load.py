@@ -258,6 +258,12 @@ class Deployment:
         else:
             self.workers.append(proc)
 
+    def wait_for_workers(self) -> None:
+        """Until every worker's consumer runs (on a busy machine start-up takes many seconds: without
+        this wait the first faults hit workers still importing, and nothing is sent meanwhile)."""
+        logs = [self.folder / f"worker-{n}.log" for n in range(len(self.workers))]
+        wait_for(lambda: all("consumer started" in log.read_text(errors="replace") for log in logs), 120, "workers")
+
     def kill_worker(self, n: int) -> None:
         proc = self.workers[n]
         if proc is not None:
@@ -608,7 +614,8 @@ def run(name: str, args: argparse.Namespace) -> dict[str, Any]:
         deployment.start_web(processes, web_workers)
         for n in range(job_workers):
             deployment.start_worker(n)
-        print(f"  gunicorn answering after {time.monotonic() - begun:.0f} s", flush=True)
+        deployment.wait_for_workers()
+        print(f"  gunicorn answering and workers running after {time.monotonic() - begun:.0f} s", flush=True)
         engine = create_engine(database_url, poolclass=NullPool)
         stack.callback(engine.dispose)
 
