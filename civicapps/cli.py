@@ -80,7 +80,9 @@ cli = CivicGroup(
         )
     ],
 )
-cli.params = [p for p in cli.params if p.name not in ("app", "debug")]
+# Flask's --app/--debug make no sense here, and its -e/--env-file needs python-dotenv, which civicapps
+# does not install (configuration is civicapps.toml and CIVICAPPS_* variables).
+cli.params = [p for p in cli.params if p.name not in ("app", "debug", "env_file")]
 cli = click.version_option(package_name="civicapps", prog_name="civicapps")(cli)
 cli.add_command(shell_command)
 cli.add_command(routes_command)

@@ -48,7 +48,10 @@ def import_command(file: Path) -> None:
 @click.argument("postcode", nargs=-1, required=True)
 @click.option("--no-cache", is_flag=True, help="Do not store online answers in the lookup cache.")
 def lookup_command(postcode: tuple[str, ...], no_cache: bool) -> None:
-    """Look up each POSTCODE: imported table, then cache, then postcodes.io (if configured)."""
+    """Look up each POSTCODE: imported table, then cache, then postcodes.io (if configured).
+
+    Exits with status 1 if a postcode could not be looked up (postcodes.io unreachable, no table).
+    """
     answers = postcode_service(current_app).lookup(postcode, persist=not no_cache)
     for text in postcode:
         answer = answers[text]
@@ -57,3 +60,13 @@ def lookup_command(postcode: tuple[str, ...], no_cache: bool) -> None:
             click.echo(f"{answer.postcode}: {where.latitude:.6f}, {where.longitude:.6f} ({where.source})")
         else:
             click.echo(f"{text}: {answer.reason}")
+    if any(a.status == "error" for a in answers.values()):
+        click.echo(f"To look postcodes up without postcodes.io, {IMPORT_HINT}", err=True)
+        raise SystemExit(1)
+
+
+#: What to do when no lookup can answer: said by every command that hits that wall.
+IMPORT_HINT = (
+    "import a postcode table: download the ONS Postcode Directory (ONSPD) or OS Code-Point Open CSV, "
+    "then run: civicapps db upgrade && civicapps postcodes import FILE.csv"
+)

@@ -9,6 +9,7 @@ and (unless ``persist=False``) in ``geo_lookup_cache`` for ``cache_days``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -26,6 +27,7 @@ from civicapps.geo.postcodes import Location, PostcodeAnswer, normalise_postcode
 from civicapps.upsert import upsert
 
 BULK_LIMIT = 100  # postcodes.io refuses more per request
+CONNECT_TIMEOUT = 3.0  # an unreachable postcodes.io (offline, firewalled) must fail fast, not in timeout_seconds
 _IN_CHUNK = 500
 MEMORY_LIMIT = 200_000  # answers kept per process before the memory cache starts again
 
@@ -37,7 +39,8 @@ class PostcodesIo:
 
     def __init__(self, base_url: str, *, user_agent: str, timeout: float = 10.0):
         self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
+        # (connect, read): connecting is quick when postcodes.io is there at all.
+        self.timeout = (min(CONNECT_TIMEOUT, timeout), timeout)
         self.session = requests.Session()
         self.session.headers["User-Agent"] = user_agent
 
@@ -53,10 +56,18 @@ class PostcodesIo:
             return PostcodeAnswer(postcode, "error", detail=_describe(exc))
 
     def lookup_many(self, postcodes: list[str]) -> dict[str, PostcodeAnswer]:
-        """Many postcodes, 100 per ``POST /postcodes`` request."""
+        """Many postcodes, 100 per ``POST /postcodes`` request.
+
+        When postcodes.io cannot be reached at all, the remaining chunks are not tried: offline, a pull
+        costs one failed connection, not one per hundred postcodes.
+        """
         answers: dict[str, PostcodeAnswer] = {}
+        unreachable: str | None = None
         for start in range(0, len(postcodes), BULK_LIMIT):
             chunk = postcodes[start : start + BULK_LIMIT]
+            if unreachable:
+                answers.update({pc: PostcodeAnswer(pc, "error", detail=unreachable) for pc in chunk})
+                continue
             try:
                 response = self.session.post(
                     f"{self.base_url}/postcodes", json={"postcodes": chunk}, timeout=self.timeout
@@ -65,6 +76,8 @@ class PostcodesIo:
                 results = {item["query"]: item.get("result") for item in response.json()["result"]}
             except (requests.RequestException, ValueError, KeyError, TypeError, AttributeError) as exc:
                 answers.update({pc: PostcodeAnswer(pc, "error", detail=_describe(exc)) for pc in chunk})
+                if isinstance(exc, requests.ConnectionError | requests.Timeout):
+                    unreachable = _describe(exc)
                 continue
             for pc in chunk:
                 answers[pc] = self._answer(pc, results.get(pc))
@@ -97,6 +110,24 @@ class PostcodeService:
         self.memory: dict[str, PostcodeAnswer] = {}
         self._tables: bool | None = None
         self._deferred: list[PostcodeAnswer] | None = None
+        self._pull = threading.local()  # failures remembered by this thread's pull (see remembering_failures)
+
+    @contextmanager
+    def remembering_failures(self) -> Iterator[None]:
+        """Within the block (one pull), a postcode whose lookup failed is not asked again.
+
+        Failures are never cached beyond it (postcodes.io may be back for the next pull), but within
+        a pull the per-row ``geocode`` hook calls must not repeat a bulk lookup that just failed.
+        Per thread, so a web request never sees a worker's pull.
+        """
+        outer = getattr(self._pull, "failed", None)
+        if outer is None:
+            self._pull.failed = {}
+        try:
+            yield
+        finally:
+            if outer is None:
+                self._pull.failed = None
 
     @contextmanager
     def deferred_writes(self) -> Iterator[None]:
@@ -112,8 +143,12 @@ class PostcodeService:
     def lookup(self, postcodes: Iterable[str], *, persist: bool = True) -> dict[str, PostcodeAnswer]:
         """Answers keyed by the text asked; spelling is normalised before any lookup."""
         asked = {text: normalise_postcode(text) for text in postcodes}
-        wanted = sorted({pc for pc in asked.values() if pc and pc not in self.memory})
+        failed: dict[str, PostcodeAnswer] | None = getattr(self._pull, "failed", None)
+        wanted = sorted({pc for pc in asked.values() if pc and pc not in self.memory and pc not in (failed or ())})
         uncached = self._resolve(wanted, persist) if wanted else {}
+        if failed is not None:
+            failed.update(uncached)
+            uncached = failed
         return {
             text: (self.memory.get(pc) or uncached[pc]) if pc else PostcodeAnswer(text, "invalid")
             for text, pc in asked.items()
