@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import sys
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -27,6 +26,7 @@ from civicapps.feeds.readers import Source
 from civicapps.feeds.registry import Feed, FeedPlan, feeds_registry, plan_feed
 from civicapps.geo.geocoding import geocode
 from civicapps.geo.projection import distances_m
+from civicapps.progress import Progress, progress_option
 
 GUESSES = {
     ".csv": "csv",
@@ -192,16 +192,6 @@ def _flat(row: Row) -> dict[str, Any]:
     }
 
 
-def _counted(rows: Iterator[Row], tally: Tally, show: bool) -> Iterator[Row]:
-    """A running count on stderr while rows stream out (only when stderr is a terminal)."""
-    for row in rows:
-        if show and tally.read % 1000 == 0:
-            click.echo(f"\r  read {tally.read:,} rows, kept {tally.kept:,}", err=True, nl=False)
-        yield row
-    if show:
-        click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
-
-
 @click.command("pull")
 @with_appcontext
 @click.argument("source")
@@ -215,7 +205,7 @@ def _counted(rows: Iterator[Row], tally: Tally, show: bool) -> Iterator[Row]:
     "--mapping",
     "mapping_file",
     type=click.Path(dir_okay=False),
-    help="TOML/JSON file with mapping, location, options, authority (like a [feeds.<name>] table).",
+    help="TOML/JSON file: a [feeds.<name>] table (as 'civicapps planning-alerts presets NAME' prints it) or its keys.",
 )
 @click.option(
     "--dataset", metavar="PLUGIN.DATASET", help="Check rows against this dataset's fields (types, required fields)."
@@ -239,6 +229,7 @@ def _counted(rows: Iterator[Row], tally: Tally, show: bool) -> Iterator[Row]:
     show_default=True,
     help="Output format.",
 )
+@progress_option
 @click.option(
     "-o",
     "--output-file",
@@ -257,6 +248,7 @@ def pull_command(
     radius: float,
     output: str,
     output_file: IO[str],
+    progress: bool | None,
 ) -> None:
     """Pull SOURCE once and write its rows out, without touching the database.
 
@@ -276,11 +268,13 @@ def pull_command(
     src = Source(
         plan.feed.url, plan.feed.options, fetcher_for(current_app), single_document=plan.reader.single_document
     )
-    rows = near_only(
-        canonical_rows(current_app, plan, plan.reader.read(src), tally, persist=False, exclude=exclude), tally, centre
-    )
-    write(_counted(rows, tally, sys.stderr.isatty()), output, output_file)
-    output_file.flush()
+    with Progress(f"Pulling {Path(source.split('?')[0]).name or source}", progress) as bar:
+        records = bar.wrap(plan.reader.read(src))
+        rows = near_only(
+            canonical_rows(current_app, plan, records, tally, persist=False, exclude=exclude), tally, centre
+        )
+        write(rows, output, output_file)
+        output_file.flush()
     click.echo(
         f"Read {tally.read} rows: kept {tally.kept}, skipped {tally.skipped}, warnings {tally.warnings}.", err=True
     )

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from civicapps.geo.geocoding import postcode_service
 from civicapps.geo.postcode_import import import_postcodes
+from civicapps.progress import Progress, progress_option
 
 
 @click.group(cls=AppGroup)
@@ -19,23 +20,15 @@ def postcodes() -> None:
 
 @postcodes.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_command(file: Path) -> None:
+@progress_option
+def import_command(file: Path, progress: bool | None) -> None:
     """Import FILE, an ONSPD/NSPL CSV or a Code-Point Open CSV (headers are recognised by release).
 
     Re-running with a newer release updates postcodes in place. Postcodes without a grid reference
     (Isle of Man, Channel Islands) are kept without coordinates, so lookups can say so.
     """
-    done = 0
-
-    def progress(count: int) -> None:
-        nonlocal done
-        done += count
-        if click.get_text_stream("stderr").isatty():
-            click.echo(f"\r  {done:,} postcodes", err=True, nl=False)
-
-    report = import_postcodes(current_app, file, progress)
-    if click.get_text_stream("stderr").isatty():
-        click.echo("", err=True)
+    with Progress(f"Importing {file.name}", progress, unit="postcodes") as bar:
+        report = import_postcodes(current_app, file, bar.advance)
     click.echo(
         f"Imported {report.imported:,} postcodes from {report.kind} ({report.without_coordinates:,} without coordinates, "
         f"{report.terminated:,} terminated); skipped {report.skipped:,} rows that are not postcodes"

@@ -32,6 +32,14 @@ _IN_CHUNK = 500
 MEMORY_LIMIT = 200_000  # answers kept per process before the memory cache starts again
 
 
+class Unreachable(Exception):
+    """postcodes.io could not be connected to (offline, DNS, firewall, timeout); ``answers`` were had before."""
+
+    def __init__(self, detail: str, answers: dict[str, PostcodeAnswer]):
+        super().__init__(detail)
+        self.detail, self.answers = detail, answers
+
+
 class PostcodesIo:
     """Client for postcodes.io or a council's self-hosted copy of it (``base_url``)."""
 
@@ -45,39 +53,37 @@ class PostcodesIo:
         self.session.headers["User-Agent"] = user_agent
 
     def lookup(self, postcode: str) -> PostcodeAnswer:
-        """One postcode (``GET /postcodes/{postcode}``)."""
+        """One postcode (``GET /postcodes/{postcode}``); raises :class:`Unreachable` when offline."""
         try:
             response = self.session.get(f"{self.base_url}/postcodes/{postcode}", timeout=self.timeout)
             if response.status_code == 404:
                 return PostcodeAnswer(postcode, "unknown")
             response.raise_for_status()
             return self._answer(postcode, response.json().get("result"))
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise Unreachable(_describe(exc), {}) from None
         except (requests.RequestException, ValueError, AttributeError) as exc:
             return PostcodeAnswer(postcode, "error", detail=_describe(exc))
 
     def lookup_many(self, postcodes: list[str]) -> dict[str, PostcodeAnswer]:
         """Many postcodes, 100 per ``POST /postcodes`` request.
 
-        When postcodes.io cannot be reached at all, the remaining chunks are not tried: offline, a pull
-        costs one failed connection, not one per hundred postcodes.
+        Raises :class:`Unreachable` (with the answers already had) when postcodes.io cannot be
+        reached: the remaining chunks are not tried, so offline a pull costs one failed connection.
         """
         answers: dict[str, PostcodeAnswer] = {}
-        unreachable: str | None = None
         for start in range(0, len(postcodes), BULK_LIMIT):
             chunk = postcodes[start : start + BULK_LIMIT]
-            if unreachable:
-                answers.update({pc: PostcodeAnswer(pc, "error", detail=unreachable) for pc in chunk})
-                continue
             try:
                 response = self.session.post(
                     f"{self.base_url}/postcodes", json={"postcodes": chunk}, timeout=self.timeout
                 )
                 response.raise_for_status()
                 results = {item["query"]: item.get("result") for item in response.json()["result"]}
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                raise Unreachable(_describe(exc), answers) from None
             except (requests.RequestException, ValueError, KeyError, TypeError, AttributeError) as exc:
                 answers.update({pc: PostcodeAnswer(pc, "error", detail=_describe(exc)) for pc in chunk})
-                if isinstance(exc, requests.ConnectionError | requests.Timeout):
-                    unreachable = _describe(exc)
                 continue
             for pc in chunk:
                 answers[pc] = self._answer(pc, results.get(pc))
@@ -122,12 +128,12 @@ class PostcodeService:
         """
         outer = getattr(self._pull, "failed", None)
         if outer is None:
-            self._pull.failed = {}
+            self._pull.failed, self._pull.unreachable = {}, None
         try:
             yield
         finally:
             if outer is None:
-                self._pull.failed = None
+                self._pull.failed = self._pull.unreachable = None
 
     @contextmanager
     def deferred_writes(self) -> Iterator[None]:
@@ -168,7 +174,17 @@ class PostcodeService:
         missing = [pc for pc in wanted if pc not in self.memory]
         if not missing or self.online is None:
             return {pc: PostcodeAnswer(pc, "unknown") for pc in missing}
-        answers = self.online.lookup_many(missing) if len(missing) > 1 else {missing[0]: self.online.lookup(missing[0])}
+        offline = getattr(self._pull, "unreachable", None)
+        try:
+            if offline:
+                raise Unreachable(offline, {})
+            answers = (
+                self.online.lookup_many(missing) if len(missing) > 1 else {missing[0]: self.online.lookup(missing[0])}
+            )
+        except Unreachable as exc:
+            if getattr(self._pull, "failed", None) is not None:
+                self._pull.unreachable = exc.detail
+            answers = {pc: exc.answers.get(pc) or PostcodeAnswer(pc, "error", detail=exc.detail) for pc in missing}
         keep = {pc: a for pc, a in answers.items() if a.status != "error"}
         self.memory.update(keep)
         if persist and keep and self._has_tables():

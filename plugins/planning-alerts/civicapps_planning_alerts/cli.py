@@ -11,7 +11,8 @@ from pydantic import ValidationError
 from sqlalchemy import case, func, select
 
 from civicapps import db_session
-from civicapps.feeds.pull import pull_feed
+from civicapps.feeds.cli import pulled
+from civicapps.progress import progress_option
 from civicapps.feeds.registry import feeds_registry
 from civicapps.notify.subscriptions import SubscriptionError, locate_place
 from civicapps_planning_alerts import queries
@@ -112,7 +113,8 @@ def stats() -> None:
 @click.command()
 @click.argument("names", nargs=-1)
 @click.option("--force", is_flag=True, help="Read the feeds even if they have not changed.")
-def pull(names: tuple[str, ...], force: bool) -> None:
+@progress_option
+def pull(names: tuple[str, ...], force: bool, progress: bool | None) -> None:
     """Pull planning feeds now (all of them, or NAMES) and report rows not placed on the map, by reason."""
     plans = {n: p for n, p in feeds_registry(current_app).plans.items() if p.feed.dataset == DATASET}
     unknown = [n for n in names if n not in plans]
@@ -121,7 +123,7 @@ def pull(names: tuple[str, ...], force: bool) -> None:
     failed = False
     for name in names or [n for n, p in plans.items() if p.feed.enabled]:
         click.echo(f"Pulling {name}...", err=True)
-        result = pull_feed(current_app, name, force=force)
+        result = pulled(name, force, progress)
         failed |= result.outcome == "failed"
         for line in ingest_report(result):
             click.echo(line)
