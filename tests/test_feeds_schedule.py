@@ -164,3 +164,26 @@ def test_worker_pulls_due_feeds_on_its_schedule(planning_app, civic_feed_server)
     assert "feeds.pull_due: ok" in result.output
     assert count(app) == 2
     assert {s.name: s.state is not None and s.state.last_success_at is not None for s in statuses(app)} == {"hourly": True, "daily": True, "off": False, "broken": False}
+
+
+def test_a_feed_as_toml_is_read_back_as_the_same_feed():
+    """``Feed.as_toml`` (public: plugins print feeds with it) round-trips through tomllib and Feed."""
+    import tomllib
+    from datetime import timedelta
+
+    from civicapps import Feed
+
+    feed = Feed(
+        name="weekly",
+        dataset="planning.application",
+        url='https://x.example/a.csv?q="1"',
+        format="csv",
+        interval=timedelta(hours=1, minutes=30),
+        failing_after="2d",
+        mapping={"reference": {"columns": ["PA Ref", "Application Number"]}, "Odd key": {"replace": {"\\n": " "}}},
+        location={"postcode": {"field": "postcode"}},
+    )
+    text = feed.as_toml()
+    assert 'interval = "1h30m"' in text and 'failing_after = "2d"' in text and "authority" not in text
+    table = tomllib.loads(text)["feeds"]["weekly"]
+    assert Feed(name="weekly", **table) == feed
