@@ -8,9 +8,10 @@ import sys
 
 import click
 import pytest
+from feeds_support import PLANNING, Application, planning_feed
 
 from civicapps.cli import cli
-from civicapps.db import get_database
+from civicapps.db import Model, get_database
 from civicapps.testing import CivicRunner
 
 
@@ -101,3 +102,19 @@ def test_feeds_list_shows_the_feeds_the_demo_and_its_staff_pages_show(civic_app_
         assert name in listed.output
     shown = CivicRunner(later).invoke(["feeds", "show", shown_to_staff[0]])
     assert shown.exit_code == 0 and "not configured now" in shown.output
+
+
+def test_feeds_pull_and_postcodes_import_show_a_progress_bar_when_asked(civic_app_factory, civic_feed_server, tmp_path):
+    url = civic_feed_server.add("/named.csv", "ref,desc\n1,Shed\n2,Porch\n")
+    app = civic_app_factory(plugins=[("planning", PLANNING)], config={"feeds": {"named": planning_feed(url)}})
+    Model.metadata.create_all(get_database(app).engine, tables=[Application.__table__])
+    runner = CivicRunner(app)
+    pulled = runner.invoke(["feeds", "pull", "named", "--progress"])
+    assert pulled.exit_code == 0, pulled.output
+    assert "Pulling named" in pulled.stderr and "2  rows" in pulled.stderr and "named: read 2" in pulled.stdout
+    assert "Pulling" not in runner.invoke(["feeds", "pull", "named", "--force"]).stderr
+
+    (tmp_path / "onspd.csv").write_text("pcds,osgrdind,doterm,lat,long\nSW1A 1AA,1,,51.501009,-0.141588\n")
+    imported = runner.invoke(["postcodes", "import", str(tmp_path / "onspd.csv"), "--progress"])
+    assert imported.exit_code == 0, imported.output
+    assert "Importing onspd.csv" in imported.stderr and "1  postcodes" in imported.stderr
