@@ -21,7 +21,12 @@ def run(args, cwd, **env):
     if os.environ.get("PYTHONPATH"):
         environment["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return subprocess.run(
-        [sys.executable, "-m", "civicapps", *args], capture_output=True, text=True, cwd=cwd, env=environment, timeout=120
+        [sys.executable, "-m", "civicapps", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        timeout=120,
     )
 
 

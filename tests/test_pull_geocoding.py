@@ -53,12 +53,16 @@ def app_with_table(civic_app_factory, postcodes_io_url):
         plugins=[("planning", PLANNING)], config={"plugins": {"geo": {"postcodes_io_url": postcodes_io_url}}}
     )
     with get_database(app).sessionmaker() as session:
-        session.add_all(Postcode(postcode=pc, latitude=lat, longitude=lon, source="onspd") for pc, (lat, lon) in TABLE.items())
+        session.add_all(
+            Postcode(postcode=pc, latitude=lat, longitude=lon, source="onspd") for pc, (lat, lon) in TABLE.items()
+        )
         session.commit()
     return app
 
 
-def test_postcodes_go_in_bulk_each_once_and_the_table_first(civic_app_factory, civic_postcodes_io, civic_feed_server, asked, tmp_path):
+def test_postcodes_go_in_bulk_each_once_and_the_table_first(
+    civic_app_factory, civic_postcodes_io, civic_feed_server, asked, tmp_path
+):
     (tmp_path / "iom.toml").write_text(MAPPING)
     app = app_with_table(civic_app_factory, civic_postcodes_io.url)
     result = CivicRunner(app).invoke(["pull", str(IOM_WEEKLY), "--mapping", str(tmp_path / "iom.toml")])
@@ -103,9 +107,7 @@ def test_offline_a_pull_costs_one_failed_connection_not_one_per_row(civic_app_fa
         server.sock.close()
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert len(rows) == 2498 and sum(1 for r in rows if r["latitude"]) == sum(
-        1 for r in rows if r["postcode"] in TABLE
-    )
+    assert len(rows) == 2498 and sum(1 for r in rows if r["latitude"]) == sum(1 for r in rows if r["postcode"] in TABLE)
     assert server.connections == 1
     assert "could not be looked up: postcodes.io unreachable" in result.stderr
 

@@ -82,7 +82,8 @@ def read_mapping(path: str | None) -> dict[str, Any]:
     unknown = set(data) - MAPPING_KEYS - SCHEDULE_KEYS
     if unknown:
         raise CivicappsError(
-            f"The mapping file has unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(MAPPING_KEYS | SCHEDULE_KEYS))}."
+            f"The mapping file has unknown key(s) {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(sorted(MAPPING_KEYS | SCHEDULE_KEYS))}."
         )
     return data
 

@@ -12,9 +12,9 @@ from sqlalchemy import case, func, select
 
 from civicapps import db_session
 from civicapps.feeds.cli import pulled
-from civicapps.progress import progress_option
 from civicapps.feeds.registry import feeds_registry
 from civicapps.notify.subscriptions import SubscriptionError, locate_place
+from civicapps.progress import progress_option
 from civicapps_planning_alerts import queries
 from civicapps_planning_alerts.models import DATASET, Application
 from civicapps_planning_alerts.presets import PRESETS
