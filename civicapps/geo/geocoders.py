@@ -10,6 +10,7 @@ and (unless ``persist=False``) in ``geo_lookup_cache`` for ``cache_days``.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -28,6 +29,7 @@ from civicapps.upsert import upsert
 
 BULK_LIMIT = 100  # postcodes.io refuses more per request
 CONNECT_TIMEOUT = 3.0  # an unreachable postcodes.io (offline, firewalled) must fail fast, not in timeout_seconds
+OFFLINE_SECONDS = 30.0  # after postcodes.io proved unreachable, lookups do not wait on it again for this long
 _IN_CHUNK = 500
 MEMORY_LIMIT = 200_000  # answers kept per process before the memory cache starts again
 
@@ -117,6 +119,8 @@ class PostcodeService:
         self._tables: bool | None = None
         self._deferred: list[PostcodeAnswer] | None = None
         self._pull = threading.local()  # failures remembered by this thread's pull (see remembering_failures)
+        # Offline, every resident's search would otherwise wait out the connect timeout again.
+        self._unreachable: tuple[float, str] | None = None  # (monotonic time it failed, why)
 
     @contextmanager
     def remembering_failures(self) -> Iterator[None]:
@@ -175,6 +179,9 @@ class PostcodeService:
         if not missing or self.online is None:
             return {pc: PostcodeAnswer(pc, "unknown") for pc in missing}
         offline = getattr(self._pull, "unreachable", None)
+        recent = self._unreachable
+        if offline is None and recent is not None and time.monotonic() - recent[0] < OFFLINE_SECONDS:
+            offline = recent[1]
         try:
             if offline:
                 raise Unreachable(offline, {})
@@ -182,6 +189,8 @@ class PostcodeService:
                 self.online.lookup_many(missing) if len(missing) > 1 else {missing[0]: self.online.lookup(missing[0])}
             )
         except Unreachable as exc:
+            if not offline:
+                self._unreachable = (time.monotonic(), exc.detail)
             if getattr(self._pull, "failed", None) is not None:
                 self._pull.unreachable = exc.detail
             answers = {pc: exc.answers.get(pc) or PostcodeAnswer(pc, "error", detail=exc.detail) for pc in missing}

@@ -173,7 +173,7 @@ def test_presets_command_prints_an_expansion_that_is_a_valid_feed(pa_app):
     assert feed["interval"] == "1d" and "failing_after" not in feed
 
 
-@pytest.mark.parametrize("preset", ["isle_of_man", "planningalerts", "planning_data", "planit", "lga", "easting_northing"])
+@pytest.mark.parametrize("preset", list(PRESETS))
 def test_every_preset_prints_a_table_that_configures_the_same_feed(pa_app, preset, tmp_path, monkeypatch):
     printed = CivicRunner(pa_app()).invoke(["planning-alerts", "presets", preset, "--feed-name", "council"])
     assert printed.exit_code == 0, printed.output
