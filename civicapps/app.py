@@ -62,6 +62,8 @@ def create_app(
     registry.check()
 
     app = CivicFlask("civicapps", instance_path=str(instance_path))
+    if core.instance_path:  # a folder the operator named is made (and checked) at once; ./instance on first use
+        ensure_instance_folder(instance_path)
     database_url = core.database_url or f"sqlite:///{instance_path / 'civicapps.db'}"
     state = CivicState(loaded, core, registry, Database(database_url))
     if core.database_url is None:  # the default SQLite file lives in the instance folder
@@ -141,11 +143,11 @@ def _configure_flask(app: Flask, core: CoreSettings, instance_path: Path) -> Non
 
 
 class CivicFlask(Flask):
-    """Flask whose instance folder and random secret key are made when first needed, not at startup.
+    """Flask whose random secret key (and the default ``./instance`` folder) are made when first needed.
 
     Commands that need no instance (``--help``, ``planning-alerts presets``, ``notify test``...) load
     the app too, to list plugin commands; they must not leave ``./instance/secret_key`` behind in
-    whatever folder they were run from.
+    whatever folder they were run from. A configured ``instance_path`` is still made at startup.
     """
 
     _secret_lock = threading.Lock()
