@@ -22,6 +22,7 @@ from civicapps.feeds.registry import Feed as Feed
 from civicapps.geo.postcodes import Location as Location
 from civicapps.jobs import Job as Job
 from civicapps.jobs import enqueue_job as enqueue_job
+from civicapps.limits import RateLimit as RateLimit
 from civicapps.notify.direct import forget_messages as forget_messages
 from civicapps.notify.direct import messages_to as messages_to
 from civicapps.notify.direct import send_message as send_message
@@ -47,6 +48,7 @@ __all__ = [
     "Message",
     "Model",
     "PluginSettings",
+    "RateLimit",
     "RawRecord",
     "Reader",
     "ReaderError",

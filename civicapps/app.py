@@ -23,6 +23,7 @@ from civicapps.migrations import MigrationSet
 from civicapps.notify.topics import Topic, collect_topics
 from civicapps.plugins import PluginRegistry, load_plugins
 from civicapps.settings import CoreSettings, LoadedConfig, PluginSettings, load_config, validate_core, validate_plugin
+from civicapps.web.proxies import TrustedProxies
 from civicapps.web.shell import install_shell
 
 
@@ -135,6 +136,8 @@ def _configure_flask(app: Flask, core: CoreSettings, instance_path: Path) -> Non
     )
     if core.base_url:
         app.config["PREFERRED_URL_SCHEME"] = "https" if secure else "http"
+    if core.trusted_proxies:
+        app.wsgi_app = TrustedProxies(app.wsgi_app, core.trusted_proxies)  # type: ignore[method-assign]
     CSRFProtect(app)
     # The council's own templates (instance/templates) override the core's and the plugins'.
     app.jinja_loader = jinja2.ChoiceLoader(

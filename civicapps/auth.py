@@ -1,13 +1,16 @@
-"""Staff accounts: hashed passwords, two roles, session login and a per-address login throttle.
+"""Staff accounts: hashed passwords, two roles, revocable session login.
 
 Residents never log in here; staff do, to see dashboards, inboxes and failed deliveries. Who is
 signed in is decided by the ``actor_from_request`` provider hook, so a council can swap this
 password login for its single sign-on without touching the rest.
+
+Flask's sessions are signed cookies kept by the browser, so the server cannot delete one: a copied
+cookie would stay valid after signing out. Each account therefore has a ``session_version``, written
+into the session at sign-in and compared on every request; signing out, a new password and a new
+role bump it, which ends every session of that account at once (and no other account's).
 """
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,7 +18,7 @@ from functools import wraps
 from typing import Any, Literal, TypeVar
 
 from flask import abort, current_app, g, redirect, request, url_for
-from sqlalchemy import DateTime, String, func, select
+from sqlalchemy import DateTime, Integer, String, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -39,6 +42,7 @@ class User(Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    session_version: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
 
 
 @dataclass(frozen=True)
@@ -89,13 +93,45 @@ def authenticate(email: str, password: str) -> User | None:
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-def actor_for_user_id(user_id: Any) -> Actor | None:
-    if not isinstance(user_id, int):
+def actor_for_session(user_id: Any, version: Any) -> Actor | None:
+    """The staff member a session names, or None when the account is gone or the session was revoked."""
+    if not isinstance(user_id, int) or not isinstance(version, int):
         return None
     user = db_session().get(User, user_id)
-    if user is None:
+    if user is None or user.session_version != version:
         return None
     return Actor(id=str(user.id), name=user.name, role=user.role)  # type: ignore[arg-type]
+
+
+def end_sessions(user_id: int) -> None:
+    """Revoke every session of this account (signing out everywhere); commits."""
+    _update_user(User.id == user_id, f"account {user_id}")
+
+
+def change_password(email: str, password: str) -> None:
+    """Set a new password and sign the account out everywhere; raises CivicappsError for a bad one."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise CivicappsError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters.")
+    _update_user(User.email == email.strip().lower(), email, password_hash=generate_password_hash(password))
+
+
+def change_role(email: str, role: Role) -> None:
+    """Give the account another role and sign it out everywhere (its sessions were granted the old one)."""
+    if role not in ROLES:
+        raise CivicappsError(f"Role must be one of {', '.join(ROLES)}, not {role!r}.")
+    _update_user(User.email == email.strip().lower(), email, role=role)
+
+
+def _update_user(which: Any, who: str, **values: Any) -> None:
+    """Change an account and bump its session version in one UPDATE (writing first, so SQLite waits
+    its turn, and without reading first, so two changes at once both count); commits."""
+    session = db_session()
+    start_writing(session)
+    changed = session.execute(update(User).where(which).values(session_version=User.session_version + 1, **values))
+    if not changed.rowcount:
+        session.rollback()
+        raise CivicappsError(f"There is no staff account for {who.strip().lower()}.")
+    session.commit()
 
 
 def current_actor() -> Actor | None:
@@ -129,32 +165,3 @@ def staff_required(view: F | None = None, *, role: Role = "staff") -> Any:
         return wrapper  # type: ignore[return-value]
 
     return decorate(view) if view is not None else decorate
-
-
-class LoginThrottle:
-    """At most ``limit`` failed logins per client address in ``window`` seconds.
-
-    Kept in memory per process: enough to make guessing from one address slow; a deployment with
-    several web processes should also rate-limit at its reverse proxy.
-    """
-
-    def __init__(self, limit: int = 5, window: float = 300.0):
-        self.limit = limit
-        self.window = window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-
-    def _recent(self, key: str) -> deque[float]:
-        failures = self._failures[key]
-        cutoff = time.monotonic() - self.window
-        while failures and failures[0] < cutoff:
-            failures.popleft()
-        return failures
-
-    def blocked(self, key: str) -> bool:
-        return len(self._recent(key)) >= self.limit
-
-    def failed(self, key: str) -> None:
-        self._recent(key).append(time.monotonic())
-
-    def reset(self, key: str) -> None:
-        self._failures.pop(key, None)

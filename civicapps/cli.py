@@ -19,7 +19,7 @@ from sqlalchemy import select
 from werkzeug.serving import run_simple
 
 from civicapps.app import create_app, ensure_instance_folder
-from civicapps.auth import ROLES, User, create_user
+from civicapps.auth import ROLES, User, change_password, change_role, create_user
 from civicapps.db import db_session, get_database
 from civicapps.errors import CivicappsError
 from civicapps.feeds.cli import feeds as feeds_group
@@ -239,6 +239,26 @@ def users_create(email: str, name: str, role: str, password: str) -> None:
     """Create a staff account."""
     user = create_user(email, name, password, role)  # type: ignore[arg-type]
     click.echo(f"Created {user.role} account for {user.email}.")
+
+
+@users.command("password")
+@click.option("--email", required=True, help="The account's sign-in email address.")
+@click.password_option(
+    "--password", envvar="CIVICAPPS_NEW_USER_PASSWORD", help="At least 12 characters; prompted for if not given."
+)
+def users_password(email: str, password: str) -> None:
+    """Set a staff account's password; it is signed out everywhere."""
+    change_password(email, password)
+    click.echo(f"Changed the password of {email.strip().lower()}; its sessions have ended.")
+
+
+@users.command("role")
+@click.option("--email", required=True, help="The account's sign-in email address.")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="admin or staff.")
+def users_role(email: str, role: str) -> None:
+    """Give a staff account another role; it is signed out everywhere."""
+    change_role(email, role)  # type: ignore[arg-type]
+    click.echo(f"{email.strip().lower()} is now {role}; its sessions have ended.")
 
 
 @cli.command(with_appcontext=False)

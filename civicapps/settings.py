@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from civicapps.errors import StartupError
+from civicapps.web.proxies import parse_trusted
 
 ENV_PREFIX = "CIVICAPPS_"
 CONFIG_ENV = "CIVICAPPS_CONFIG"
@@ -76,9 +77,19 @@ class CoreSettings(PluginSettings):
     )
     instance_path: str | None = Field(default=None, description="folder for the database, keys and uploads")
     base_url: str | None = Field(default=None, description="public URL, e.g. https://alerts.example.gov.uk")
+    trusted_proxies: int | list[str] = Field(
+        default=0,
+        description="reverse proxies in front of the app whose X-Forwarded-For is believed: how many "
+        "(e.g. 1 for nginx on the same machine), or their addresses/networks; 0 believes none",
+    )
     disabled_plugins: list[str] = Field(default_factory=list, description="installed plugins not to load")
     plugins: dict[str, dict[str, Any]] = Field(default_factory=dict, description="per-plugin settings tables")
     feeds: dict[str, dict[str, Any]] = Field(default_factory=dict, description="[feeds.<name>] tables (docs/feeds.md)")
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _known_proxies(cls, value: Any) -> int | list[str]:
+        return parse_trusted(value)
 
     @field_validator("queue_url")
     @classmethod

@@ -243,7 +243,7 @@ def redis_server_url(tmp_path_factory):
     """A real Redis on 127.0.0.1: CIVICAPPS_TEST_REDIS_URL if set, else a redis-server started here."""
     pytest.importorskip("redis", reason="the redis package is needed for Huey on Redis (pip install 'civicapps[test]')")
     if os.environ.get("CIVICAPPS_TEST_REDIS_URL"):
-        yield os.environ["CIVICAPPS_TEST_REDIS_URL"]
+        yield _own_database(os.environ["CIVICAPPS_TEST_REDIS_URL"])
         return
     binary = shutil.which("redis-server")
     if binary is None:
@@ -281,6 +281,18 @@ def redis_server_url(tmp_path_factory):
     yield f"redis://127.0.0.1:{port}/0"
     server.terminate()
     server.wait(timeout=10)
+
+
+def _own_database(url: str) -> str:
+    """The shared server's URL with a database number of this pytest-xdist worker's own.
+
+    Tests empty their Redis database (``redis_url``); two workers sharing one would empty each
+    other's queues mid-test. Worker gwN takes database N (Redis has 16 by default).
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    return re.sub(r"(/\d+)?$", f"/{int(worker[2:]) % 16}", url, count=1)
 
 
 @pytest.fixture

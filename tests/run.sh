@@ -6,7 +6,7 @@
 # 3. starts a throwaway PostgreSQL and Redis on 127.0.0.1 (free ports, a temporary directory) and
 #    stops them on exit;
 # 4. runs pytest on SQLite (everything, browser tests included), then the database tests again on
-#    PostgreSQL. Exits non-zero if either pass fails.
+#    PostgreSQL, each on every core (pytest-xdist). Exits non-zero if either pass fails.
 #
 # PYTHON picks the interpreter (default python3). A Debian-managed Python (PEP 668) gets a .venv here.
 set -euo pipefail
@@ -120,9 +120,9 @@ echo "Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2) on 127.0.
 export CIVICAPPS_TEST_REDIS_URL="redis://127.0.0.1:$redis_port/0"
 
 failed=()
-run_pytest SQLite || failed+=(SQLite)
+run_pytest SQLite -n auto || failed+=(SQLite)
 CIVICAPPS_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$pg_port/postgres" \
-    run_pytest PostgreSQL -m "not browser and not slow" || failed+=(PostgreSQL)
+    run_pytest PostgreSQL -n auto -m "not browser and not slow" || failed+=(PostgreSQL)
 
 section "Summary"
 if [ "${#failed[@]}" -gt 0 ]; then

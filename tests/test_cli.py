@@ -7,6 +7,7 @@ import types
 import click
 import pytest
 from sqlalchemy import select
+from werkzeug.security import check_password_hash
 
 from civicapps import hookimpl
 from civicapps.auth import User
@@ -72,6 +73,20 @@ def test_duplicate_user_is_refused(civic_runner):
     assert civic_runner.invoke(args).exit_code == 0
     again = civic_runner.invoke(args)
     assert again.exit_code == 1 and again.output == "Error: A staff account for a@b.example already exists.\n"
+
+
+def test_users_password_and_role_change_an_account_and_end_its_sessions(civic_runner):
+    assert civic_runner.invoke(["users", "create", "--email", "a@b.example", "--password", "long-enough-password"]).exit_code == 0
+    changed = civic_runner.invoke(["users", "password", "--email", "A@b.example"], env={"CIVICAPPS_NEW_USER_PASSWORD": "another-long-password"})
+    assert changed.exit_code == 0 and changed.output == "Changed the password of a@b.example; its sessions have ended.\n"
+    promoted = civic_runner.invoke(["users", "role", "--email", "a@b.example", "--role", "admin"])
+    assert promoted.exit_code == 0 and promoted.output == "a@b.example is now admin; its sessions have ended.\n"
+    with civic_runner.app.app_context():
+        user = db_session().scalar(select(User))
+        assert user.role == "admin" and user.session_version == 2
+        assert check_password_hash(user.password_hash, "another-long-password")
+    missing = civic_runner.invoke(["users", "role", "--email", "x@b.example", "--role", "admin"])
+    assert missing.exit_code == 1 and missing.output == "Error: There is no staff account for x@b.example.\n"
 
 
 def test_bad_arguments_exit_2(civic_runner):

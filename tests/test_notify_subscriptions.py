@@ -7,7 +7,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
-from civicapps.db import db_session
+from civicapps.db import db_session, get_database
 from civicapps.notify.models import OutboxRow, Subscription
 from civicapps.notify.subscriptions import expire_unconfirmed, make_token, read_token
 
@@ -180,6 +180,20 @@ def test_five_wrong_codes_end_the_request(world):
         world.resident.client.post(page_url, data={"code": wrong, "csrf_token": token})
     too_late = world.resident.client.post(page_url, data={"code": code, "csrf_token": token})
     assert too_late.status_code == 404 and "This request was stopped or has expired" in too_late.text
+    with world.app.app_context():
+        assert db_session().scalar(select(Subscription.status)) == "ended"
+
+
+def test_code_tries_are_counted_before_the_code_is_compared(world):
+    """Wrong guesses racing on other web processes have used up the tries (counted, the request not
+    yet ended): the right code must not be compared any more."""
+    page_url = world.resident.subscribe(world.sink.url()).headers["Location"]
+    code = world.sink.wait_for(1)[0]["body"]["message"].split("enter this code where you signed up: ")[1][:6]
+    token = world.resident.form_token(page_url)
+    with get_database(world.app).engine.begin() as other_process:
+        other_process.execute(update(Subscription).values(confirm_attempts=5))
+    lucky = world.resident.client.post(page_url, data={"code": code, "csrf_token": token})
+    assert lucky.status_code == 404 and "This request was stopped or has expired" in lucky.text
     with world.app.app_context():
         assert db_session().scalar(select(Subscription.status)) == "ended"
 

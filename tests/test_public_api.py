@@ -15,6 +15,7 @@ PUBLIC_API = {
     "Message",
     "Model",
     "PluginSettings",
+    "RateLimit",
     "RecordsIngested",
     "RawRecord",
     "Reader",

@@ -73,7 +73,8 @@ def test_health_reports_database_and_migrations(client, civic_app_factory):
     unmigrated = civic_app_factory(migrate=False).test_client().get("/-/health")
     assert unmigrated.status_code == 503
     assert unmigrated.json["checks"]["migrations"] == {
-        **{name: "not installed (1 migration pending)" for name in ("core", "feeds", "geo", "jobs")},
+        "core": "not installed (3 migrations pending)",
+        **{name: "not installed (1 migration pending)" for name in ("feeds", "geo", "jobs")},
         "notify": "not installed (3 migrations pending)",
     }
 
@@ -97,6 +98,55 @@ def test_staff_login_and_logout(client):
     assert client.get("/parks/admin").status_code == 403
     client.post("/-/logout", data={"csrf_token": csrf_token(home.text)})
     assert client.get("/parks/staff").status_code == 302
+
+
+def staff_page_with(app, cookie):
+    """GET the staff page with nothing but a saved session cookie, as someone who copied it would."""
+    other = app.test_client()
+    other.set_cookie("session", cookie)
+    return other.get("/parks/staff")
+
+
+def session_cookie(client):
+    return client.get_cookie("session").value
+
+
+def test_a_saved_session_cookie_stops_working_after_logout(app, client):
+    login(client, "officer@douglas.example")
+    saved = session_cookie(client)
+    boss = app.test_client()
+    login(boss, "boss@douglas.example")
+    assert staff_page_with(app, saved).text == "hello Pat Officer"
+    client.post("/-/logout", data={"csrf_token": csrf_token(client.get("/").text)})
+    assert staff_page_with(app, saved).status_code == 302, "the copied cookie must be signed out too"
+    assert boss.get("/parks/staff").text == "hello Sam Admin", "other accounts' sessions are unaffected"
+    login(client, "officer@douglas.example")
+    assert client.get("/parks/staff").text == "hello Pat Officer", "signing in again works"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda: auth.change_password("Officer@douglas.example", "a-brand-new-password"),
+        lambda: auth.change_role("officer@douglas.example", "admin"),
+    ],
+    ids=["password", "role"],
+)
+def test_a_new_password_or_role_ends_the_accounts_sessions(app, client, change):
+    login(client, "officer@douglas.example")
+    boss = app.test_client()
+    login(boss, "boss@douglas.example")
+    saved = session_cookie(client)
+    with app.app_context():
+        change()
+    assert client.get("/parks/staff").status_code == 302
+    assert staff_page_with(app, saved).status_code == 302
+    assert boss.get("/parks/staff").text == "hello Sam Admin"
+
+
+def test_changing_an_unknown_account_says_so(app):
+    with app.app_context(), pytest.raises(auth.CivicappsError, match="no staff account for nobody@douglas.example"):
+        auth.change_role("nobody@douglas.example", "admin")
 
 
 def test_login_succeeds_while_another_process_writes(app, client, monkeypatch):
@@ -238,3 +288,83 @@ def test_council_templates_override_core_templates(civic_app_factory, tmp_path):
 def test_uploads_are_size_capped(client):
     response = client.post("/-/login", data=b"x" * (21 * 1024 * 1024), content_type="application/octet-stream")
     assert response.status_code == 413
+
+
+def wrong_guesses(client, count, forwarded_for=None, first=0):
+    """``count`` wrong sign-ins at different accounts (so only the per-address limit can refuse them)."""
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    page = client.get("/-/login", headers=headers)
+    codes = []
+    for n in range(first, first + count):
+        data = {"email": f"guess{n}@douglas.example", "password": "wrong-password-here", "csrf_token": csrf_token(page.text)}
+        codes.append(client.post("/-/login", data=data, headers=headers).status_code)
+    return codes
+
+
+def test_without_trusted_proxies_a_forged_forwarded_for_changes_nothing(client):
+    codes = [wrong_guesses(client, 1, forwarded_for=f"198.51.100.{n}", first=n)[0] for n in range(21)]
+    assert codes == [200] * 20 + [429]
+
+
+def test_behind_a_trusted_proxy_each_client_is_limited_separately(civic_app_factory):
+    app = civic_app_factory(config={"trusted_proxies": 1})
+    client = app.test_client()
+    assert wrong_guesses(client, 21, forwarded_for="203.0.113.7") == [200] * 20 + [429]
+    assert wrong_guesses(client, 1, forwarded_for="203.0.113.8", first=30) == [200], "another client is not limited"
+    forged = wrong_guesses(client, 1, forwarded_for="203.0.113.8, 203.0.113.7", first=40)
+    assert forged == [429], "only the address the proxy saw counts, not one the client added before it"
+
+
+def test_guesses_at_one_account_are_limited_whatever_address_they_come_from(civic_app_factory):
+    app = civic_app_factory(config={"trusted_proxies": 1})
+    with app.app_context():
+        create_user("officer@douglas.example", "Pat Officer", PASSWORD, "staff")
+    codes = []
+    for n in range(6):
+        client = app.test_client()
+        headers = {"X-Forwarded-For": f"203.0.113.{n}"}
+        token = csrf_token(client.get("/-/login", headers=headers).text)
+        data = {"email": "Officer@douglas.example", "password": "wrong-password-here", "csrf_token": token}
+        codes.append(client.post("/-/login", data=data, headers=headers).status_code)
+    assert codes == [200] * 5 + [429]
+
+
+def test_trusted_proxies_by_address(civic_app_factory):
+    """Only a request from a listed proxy has its X-Forwarded-For believed, through a chain of them."""
+    app = civic_app_factory(config={"trusted_proxies": ["127.0.0.1", "10.0.0.0/8"]})
+
+    @app.get("/whoami")
+    def whoami():
+        from flask import request
+
+        return f"{request.remote_addr} {request.scheme}"
+
+    def seen(forwarded, peer="127.0.0.1", proto=None):
+        headers = {"X-Forwarded-For": forwarded} | ({"X-Forwarded-Proto": proto} if proto else {})
+        return app.test_client().get("/whoami", headers=headers, environ_base={"REMOTE_ADDR": peer}).text
+
+    assert seen("203.0.113.7, 10.1.2.3", proto="https") == "203.0.113.7 https"
+    assert seen("198.51.100.1, 203.0.113.7, 10.1.2.3") == "203.0.113.7 http", "a forged first entry is ignored"
+    assert seen("203.0.113.7", peer="192.0.2.9", proto="https") == "192.0.2.9 http", "not a trusted proxy"
+    assert seen("10.9.9.9, 10.1.2.3") == "10.9.9.9 http", "all trusted: the furthest one is the client"
+
+
+def test_trusted_proxies_setting_is_checked(civic_app_factory):
+    from civicapps import StartupError
+
+    with pytest.raises(StartupError, match="'nginx' is not an IP address or network"):
+        civic_app_factory(config={"trusted_proxies": ["nginx"]})
+    with pytest.raises(StartupError, match="from 0 to 10"):
+        civic_app_factory(config={"trusted_proxies": 99})
+
+
+def test_the_request_log_names_the_real_client_behind_a_trusted_proxy(civic_app_factory, civic_live_server_factory, caplog):
+    import logging
+
+    import requests
+
+    base = civic_live_server_factory(civic_app_factory(config={"trusted_proxies": 1}))
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        requests.get(base + "/-/theme.css", headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.9"}, timeout=10)
+    lines = [r.getMessage() for r in caplog.records if "/-/theme.css" in r.getMessage()]
+    assert lines and lines[0].startswith("203.0.113.9 "), lines

@@ -22,12 +22,13 @@ import apprise
 from flask import Flask
 from itsdangerous import BadSignature, Signer, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from civicapps.db import db_session, insert_ignoring_conflicts, start_writing
 from civicapps.geo.geocoding import geocode, postcode_in, postcode_service
 from civicapps.geo.postcodes import Location, normalise_postcode
+from civicapps.limits import RateLimit
 from civicapps.notify.channels import ChannelError, destination, enabled_kinds, scheme_refusal
 from civicapps.notify.egress import EgressPolicy, EgressRefused
 from civicapps.notify.models import (
@@ -44,7 +45,7 @@ from civicapps.notify.models import (
     utcnow,
 )
 from civicapps.notify.outbox import add_rows, row, send_time, wake
-from civicapps.notify.settings import notify_settings
+from civicapps.notify.settings import NotifySettings, notify_settings
 from civicapps.notify.spatial import parse_area
 from civicapps.notify.topics import topics_of
 
@@ -273,13 +274,19 @@ def _validated_filters(request: SubscriptionRequest, clean: Any) -> str | None:
     return json.dumps(cleaned, sort_keys=True) if cleaned else None
 
 
-def _check_rate(session: Session, column: Any, value: str, limit: int, hours: int) -> None:
-    since = utcnow() - timedelta(hours=hours)
-    count = session.scalar(
-        select(func.count()).select_from(Subscription).where(column == value, Subscription.created_at > since)
-    )
-    if count and count >= limit:
-        raise RateLimited()
+def _within_limits(settings: NotifySettings, client_ip: str | None, hashed_target: str) -> bool:
+    """Count a new subscription against its client address and its target; False (nothing counted)
+    when either has had too many lately. Counted across every web process (civicapps.limits)."""
+    per_target = RateLimit("notify.subscription-target", settings.subscriptions_per_target_per_day, timedelta(days=1))
+    if not client_ip:
+        return per_target.hit(hashed_target)
+    per_address = RateLimit("notify.subscription-address", settings.subscriptions_per_ip_per_hour, timedelta(hours=1))
+    if not per_address.hit(client_ip):
+        return False
+    if not per_target.hit(hashed_target):
+        per_address.undo(client_ip)
+        return False
+    return True
 
 
 def create(
@@ -327,10 +334,8 @@ def create(
     session = db_session()
     hashed = target_hash(app, kind.name, target)
     ip_hash = _digest(app, f"ip:{client_ip}") if client_ip else None
-    if staff_id is None:
-        if ip_hash:
-            _check_rate(session, Subscription.ip_hash, ip_hash, settings.subscriptions_per_ip_per_hour, 1)
-        _check_rate(session, Subscription.target_hash, hashed, settings.subscriptions_per_target_per_day, 24)
+    if staff_id is None and not _within_limits(settings, client_ip, hashed):
+        raise RateLimited()
     start_writing(session)
     subscription = Subscription(
         topic=request.topic,
@@ -370,15 +375,31 @@ def confirm(subscription: Subscription) -> bool:
 
 
 def confirm_with_code(app: Flask, subscription: Subscription, code: str) -> bool:
-    """Confirm by the code from the message; after too many wrong codes the subscription ends."""
+    """Confirm by the code from the message; after too many wrong codes the subscription ends.
+
+    Each try is counted before its code is compared, by one conditional UPDATE: requests racing
+    through guesses on several web processes can compare no more than MAX_CODE_ATTEMPTS between them.
+    """
     if subscription.status != PENDING:
+        return False
+    session = db_session()
+    start_writing(session)
+    table = Subscription.__table__
+    tries = session.execute(
+        table.update()
+        .where(table.c.id == subscription.id, table.c.status == PENDING, table.c.confirm_attempts < MAX_CODE_ATTEMPTS)
+        .values(confirm_attempts=table.c.confirm_attempts + 1)
+        .returning(table.c.confirm_attempts)
+    ).scalar()
+    session.commit()
+    if tries is None:  # the tries are used up (perhaps by racing requests), or it is no longer pending
+        session.refresh(subscription)
+        if subscription.status == PENDING:
+            end(subscription)
         return False
     if hmac.compare_digest(code.strip(), confirmation_code(app, subscription)):
         return confirm(subscription)
-    start_writing(db_session())
-    subscription.confirm_attempts += 1
-    db_session().commit()
-    if subscription.confirm_attempts >= MAX_CODE_ATTEMPTS:
+    if tries >= MAX_CODE_ATTEMPTS:
         end(subscription)
     return False
 

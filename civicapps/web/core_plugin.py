@@ -1,6 +1,7 @@
 """The core's own pages, tables and defaults, registered as the plugin "core" on the public hooks."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,27 +13,28 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms import EmailField, PasswordField
 from wtforms.validators import Email, InputRequired
 
-from civicapps.auth import Actor, LoginThrottle, User, actor_for_user_id, authenticate
+from civicapps.auth import Actor, User, actor_for_session, authenticate, end_sessions
 from civicapps.db import get_database
 from civicapps.errors import CivicappsError
 from civicapps.introspection import plugins_report
+from civicapps.limits import RateCount, RateLimit
 from civicapps.migrations import status
 from civicapps.plugins import hookimpl
 from civicapps.web.shell import error_response, navigation
 
 bp = Blueprint("core", __name__, static_folder="static", static_url_path="/-/static")
 SESSION_USER = "staff_user_id"
+SESSION_VERSION = "staff_session_version"
 
 
 @hookimpl
 def register_blueprint(app: Flask) -> Blueprint:
-    app.extensions["civicapps_login_throttle"] = LoginThrottle()
     return bp
 
 
 @hookimpl
 def register_models() -> list[type]:
-    return [User]
+    return [User, RateCount]
 
 
 @hookimpl
@@ -42,7 +44,7 @@ def register_migrations() -> Path:
 
 @hookimpl(trylast=True)
 def actor_from_request(app: Flask, request: Request) -> Actor | None:
-    return actor_for_user_id(session.get(SESSION_USER))
+    return actor_for_session(session.get(SESSION_USER), session.get(SESSION_VERSION))
 
 
 class LoginForm(FlaskForm):
@@ -100,28 +102,41 @@ def plugins_json() -> Any:
     return jsonify(plugins_report(current_app))
 
 
+#: Guesses at one account's password, and sign-in attempts from one client address (an office behind
+#: one address has several staff, so it gets more). Only failures count: a success takes its hit back.
+LOGIN_PER_ACCOUNT = RateLimit("core.login-account", limit=5, per=timedelta(minutes=5))
+LOGIN_PER_ADDRESS = RateLimit("core.login-address", limit=20, per=timedelta(minutes=5))
+
+
 @bp.route("/-/login", methods=["GET", "POST"])
 def login() -> Any:
     form = LoginForm()
-    throttle: LoginThrottle = current_app.extensions["civicapps_login_throttle"]
-    client = request.remote_addr or "unknown"
     error = None
     if form.validate_on_submit():
-        if throttle.blocked(client):
+        email = (form.email.data or "").strip().lower()
+        address = request.remote_addr or "unknown"
+        if not LOGIN_PER_ADDRESS.hit(address):
             return error_response(429)
-        user = authenticate(form.email.data or "", form.password.data or "")
+        if not LOGIN_PER_ACCOUNT.hit(email):
+            LOGIN_PER_ADDRESS.undo(address)
+            return error_response(429)
+        user = authenticate(email, form.password.data or "")
         if user is not None:
-            throttle.reset(client)
+            LOGIN_PER_ACCOUNT.undo(email)
+            LOGIN_PER_ADDRESS.undo(address)
             session.clear()
             session[SESSION_USER] = user.id
+            session[SESSION_VERSION] = user.session_version
             return redirect(_safe_next(request.args.get("next")))
-        throttle.failed(client)
         error = "The email address or password is not right"
     return render_template("civicapps/login.html", form=form, login_error=error)
 
 
 @bp.post("/-/logout")
 def logout() -> Any:
+    """Ends this session and every copy of its cookie (and the account's other sessions with them)."""
+    if actor_for_session(session.get(SESSION_USER), session.get(SESSION_VERSION)) is not None:
+        end_sessions(session[SESSION_USER])
     session.clear()
     return redirect(url_for("core.home"))
 

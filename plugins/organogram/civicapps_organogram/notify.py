@@ -6,7 +6,6 @@ requests, approvals, hand-overs. All go by email through the core notifications 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
 
 from flask import abort, current_app
 
@@ -20,7 +19,7 @@ KEY_PREFIX = "organogram:"
 def send(purpose: str, to_email: str, subject: str, body: str) -> None:
     """Queue one plain-text email to ``to_email`` in the caller's transaction (sent once it commits).
 
-    ``purpose`` ("sign-in", "invitation"...) is part of the message key, so limits can count by it.
+    ``purpose`` ("sign-in", "invitation"...) is part of the message key.
 
     Each call is a new message: every caller acts on a form submitted once, inside one transaction,
     so there is no natural key to deduplicate on. Addresses are lower-cased, as everywhere in this
@@ -40,12 +39,6 @@ def send(purpose: str, to_email: str, subject: str, body: str) -> None:
 def sent_to(email: str) -> list[tuple[str, str]]:
     """(subject, ISO time queued) of every message to ``email``, for the person's own data page."""
     return [(m.title, m.created_at.isoformat()) for m in messages_to("email", email, KEY_PREFIX)]
-
-
-def recently_sent(purpose: str, email: str, within: timedelta) -> int:
-    """How many ``purpose`` messages went to ``email`` in the last ``within``."""
-    since = datetime.now(UTC) - within
-    return len(messages_to("email", normalise_email(email), f"{KEY_PREFIX}{purpose}:", since=since))
 
 
 def forget(email: str) -> None:

@@ -1,21 +1,20 @@
 """Registering a group: nothing is public until the registrant follows the link emailed to them.
 
-Registration is open to anyone, so it is rate-limited per client address. The address itself is not
-stored (it is personal data): only a keyed hash of it on the pending group, which is enough to count
-recent registrations from one address in the database, so the limit holds across web processes.
+Registration is open to anyone, so it is rate-limited per client address (``civicapps.RateLimit``,
+so the limit holds across web processes). The address itself is not stored (it is personal data):
+only a keyed hash of it on the pending group.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app, url_for
-from sqlalchemy import func, select
 
-from civicapps import db_session
+from civicapps import RateLimit, db_session
 from civicapps_organogram import notify
 from civicapps_organogram.identity import find_or_create_person, make_token, normalise_email, sign_in
 from civicapps_organogram.membership import add_member
@@ -33,13 +32,9 @@ def client_key(address: str) -> str:
 
 
 def too_many_registrations(address: str) -> bool:
-    since = datetime.now(UTC) - timedelta(hours=1)
-    query = (
-        select(func.count())
-        .select_from(Group)
-        .where(Group.registrant_key == client_key(address), Group.created_at >= since)
-    )
-    return (db_session().scalar(query) or 0) >= current_settings().registrations_per_hour
+    """Count one registration from ``address`` (across every web process); True when over the limit."""
+    limit = RateLimit("organogram.registration", current_settings().registrations_per_hour, timedelta(hours=1))
+    return not limit.hit(address)
 
 
 def register_group(fields: dict[str, Any], registrant_email: str, address: str) -> Group:

@@ -19,7 +19,6 @@ from civicapps_street_reports.models import (
     Moderation,
     Photo,
     Report,
-    Submission,
     Update,
     UpdateDelivery,
     utcnow,
@@ -78,7 +77,6 @@ def _store_photos(report: Report, update_id: int, uploads: list[tuple[str, bytes
 def resident_update(report: Report, draft: UpdateDraft, client: str) -> Update:
     """Store a resident's update unconfirmed and email them its confirmation link."""
     settings = current_settings()
-    check_rate(client, settings)
     errors = {}
     text = draft.text.strip()
     if not text and draft.mark not in ("fixed", "reopen"):
@@ -95,6 +93,7 @@ def resident_update(report: Report, draft: UpdateDraft, client: str) -> Update:
         errors["mark"] = "This report is still open"
     if errors:
         raise Refused(errors)
+    check_rate(client, settings)
     session = db_session()
     email = draft.email.strip().lower()
     status = {"fixed": "fixed", "reopen": "open"}.get(draft.mark)
@@ -112,7 +111,6 @@ def resident_update(report: Report, draft: UpdateDraft, client: str) -> Update:
     session.add(item)
     session.flush()
     _store_photos(report, item.id, draft.photos or [])
-    session.add(Submission(client=client))
     messages.confirm_update(report, item)
     session.commit()
     return item

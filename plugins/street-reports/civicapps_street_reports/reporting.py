@@ -2,14 +2,12 @@
 
 Everything is checked before anything is stored: the place (inside some body's area), the category
 (offered at that place), the extra questions, the photos (each cleaned), the reporter's details and
-the per-address rate limit. Then the report, its photos and the rate-limit mark are written in one
-transaction, so a refused submission leaves nothing behind.
+then the per-address rate limit (counted only for a valid submission). Then the report and its
+photos are written in one transaction, so a refused submission leaves nothing behind.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
 import re
 import secrets
@@ -17,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask, current_app
-from sqlalchemy import delete, func, select
+from flask import Flask
+from sqlalchemy import delete, select
 
-from civicapps import Actor, db_session
+from civicapps import Actor, RateLimit, db_session
 from civicapps_street_reports import alerts, messages, photos, sending
 from civicapps_street_reports.areas import OutsideAllAreas, categories_at
 from civicapps_street_reports.links import CONFIRM_DAYS
@@ -66,18 +64,10 @@ class Draft:
     source: str = "web"
 
 
-def client_key(address: str | None) -> str:
-    """A keyed hash of the client address: enough to count submissions, useless to anyone reading it."""
-    secret = (current_app.secret_key or "").encode()  # type: ignore[union-attr]
-    return hmac.new(secret, f"street_reports:{address or '-'}".encode(), hashlib.sha256).hexdigest()
-
-
 def check_rate(client: str, settings: Settings) -> None:
-    since = utcnow() - timedelta(hours=1)
-    count = db_session().scalar(
-        select(func.count(Submission.id)).where(Submission.client == client, Submission.created_at > since)
-    )
-    if count is not None and count >= settings.reports_per_address_per_hour:
+    """Count one submission from the client address (across every web process); call it once all is valid."""
+    limit = RateLimit("street_reports.submission", settings.reports_per_address_per_hour, timedelta(hours=1))
+    if not limit.hit(client):
         raise RateLimited()
 
 
@@ -201,7 +191,6 @@ def submit(draft: Draft, client: str, actor: Actor | None = None) -> Report:
     Raises :class:`Refused` or :class:`RateLimited`; nothing is stored then.
     """
     settings = current_settings()
-    check_rate(client, settings)
     return _store(draft, settings, trusted=actor is not None, client=client, staff_name=actor.name if actor else None)
 
 
@@ -227,6 +216,8 @@ def _store(draft: Draft, settings: Settings, *, trusted: bool, client: str | Non
         except photos.PhotoError as exc:
             raise Refused({"photos": str(exc)[0].upper() + str(exc)[1:]}) from None
     anonymous = draft.anonymous and all(c.anonymous_allowed for c in chosen)
+    if client is not None:
+        check_rate(client, settings)
     session = db_session()
     report = Report(
         title=draft.title.strip(),
@@ -263,8 +254,6 @@ def _store(draft: Draft, settings: Settings, *, trusted: bool, client: str | Non
                 sha256=photo.sha256,
             )
         )
-    if client is not None:
-        session.add(Submission(client=client))
     if trusted or anonymous or not report.email:
         confirm(report)
     else:

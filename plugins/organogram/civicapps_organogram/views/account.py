@@ -8,7 +8,7 @@ from typing import Any
 from flask import abort, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from civicapps import db_session
+from civicapps import RateLimit, db_session
 from civicapps_organogram import notify
 from civicapps_organogram.forms import ActionForm, ConfirmForm, SignInForm
 from civicapps_organogram.identity import (
@@ -30,7 +30,7 @@ from civicapps_organogram.views.blueprint import bp, message
 
 SIGN_IN = "sign-in"
 #: Sign-in links are emailed to any address typed in: without a limit we could be used to flood a mailbox.
-SIGN_IN_LINKS_PER_HOUR = 5
+SIGN_IN_LINKS = RateLimit("organogram.sign-in-link", limit=5, per=timedelta(hours=1))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"], endpoint="sign_in")
@@ -38,7 +38,7 @@ def sign_in_page() -> Any:
     form = SignInForm()
     if form.validate_on_submit():
         email = form.email.data or ""
-        if notify.recently_sent(SIGN_IN, email, timedelta(hours=1)) >= SIGN_IN_LINKS_PER_HOUR:
+        if not SIGN_IN_LINKS.hit(email.strip().lower()):
             form.email.errors.append(
                 "We have sent several sign-in links to this address in the last hour. "
                 "Use the newest one, or try again in an hour."

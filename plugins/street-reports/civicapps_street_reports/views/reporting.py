@@ -137,7 +137,7 @@ def submit() -> Any:
     draft = _draft()
     actor = current_actor()
     try:
-        report = reporting.submit(draft, reporting.client_key(client_address()), actor)
+        report = reporting.submit(draft, client_address() or "unknown", actor)
     except reporting.RateLimited:
         return render_template(
             "street_reports/message.html",
@@ -211,7 +211,7 @@ def add_update(report_id: int) -> Any:
         photos=uploads(),
     )
     try:
-        lifecycle.resident_update(report, draft, reporting.client_key(client_address()))
+        lifecycle.resident_update(report, draft, client_address() or "unknown")
     except reporting.RateLimited:
         return render_template(
             "street_reports/message.html",
