@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from notify_setup import add_active_subscriptions, scratch_database  # noqa: E402
+from report import machine, ratio  # noqa: E402
 
 from civicapps import Item, Topic, create_app, hookimpl  # noqa: E402
 from civicapps.db import db_session  # noqa: E402
@@ -106,25 +107,47 @@ def wait_until_idle(procs: list[subprocess.Popen]) -> None:
         used = now
 
 
-def bare(port: int, count: int, fresh: bool, sink_pid: int) -> tuple[float, float, float]:
-    """(messages per second, CPU ms per message of the loop, of the sink) of a plain apprise loop
-    (one Apprise object, or a new one per message)."""
+def bare_loop(port: int, count: int, fresh: bool, ready: Any, go: Any, out: Any) -> None:
+    """One plain apprise loop (one Apprise object, or a new one per message); puts its CPU seconds."""
     asset = apprise.AppriseAsset(http_redirects=False, service_timeout=10, storage_mode="memory")
     url = f"json://127.0.0.1:{port}/bare"
     notifier = apprise.Apprise(asset=asset)
     notifier.add(url)
-    start, cpu, sink_cpu = time.perf_counter(), time.process_time(), cpu_seconds(sink_pid)
+    ready.put(None)
+    go.wait()
+    cpu = time.process_time()
     for n in range(count):
         if fresh:
             notifier = apprise.Apprise(asset=asset)
             notifier.add(url)
         assert notifier.notify(body=f"message {n}", title="bare")
+    out.put(time.process_time() - cpu)
+
+
+def bare(port: int, count: int, loops: int, fresh: bool, sink_pid: int) -> tuple[float, float, float]:
+    """(messages per second, CPU ms per message of the loops, of the sink) of ``loops`` plain apprise
+    loops in parallel processes, each with its own Apprise object, ``count`` messages in all: the
+    anchor for as many worker processes."""
+    ready, go, out = multiprocessing.Queue(), multiprocessing.Event(), multiprocessing.Queue()
+    procs = [
+        multiprocessing.Process(
+            target=bare_loop, args=(port, count // loops + (i < count % loops), fresh, ready, go, out)
+        )
+        for i in range(loops)
+    ]
+    for proc in procs:
+        proc.start()
+    for _ in procs:  # each has built its Apprise object
+        ready.get(timeout=60)
+    start, sink_cpu = time.perf_counter(), cpu_seconds(sink_pid)
+    go.set()
+    cpu = sum(out.get(timeout=600) for _ in procs)
     elapsed = time.perf_counter() - start
-    return (
-        count / elapsed,
-        (time.process_time() - cpu) / count * 1000,
-        (cpu_seconds(sink_pid) - sink_cpu) / count * 1000,
-    )
+    for proc in procs:
+        proc.join()
+        if proc.exitcode:
+            raise SystemExit("a bare loop failed")
+    return count / elapsed, cpu / count * 1000, (cpu_seconds(sink_pid) - sink_cpu) / count * 1000
 
 
 def full(
@@ -152,7 +175,15 @@ def full(
         config = {"instance_path": instance, "secret_key": "bench", "plugins": {"notify": notify}}
         config["database_url"] = database or f"sqlite:///{instance}/civicapps.db"
         config["queue_url"] = queue or f"sqlite:///{instance}/queue.db"
-        app = create_app(config, plugins=[("bench", Bench())], load_entrypoints=False)
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+            "CIVICAPPS_CONFIG": "",
+        }
+        env.update({f"CIVICAPPS_{k.upper()}": v for k, v in config.items() if k != "plugins"})
+        env.update({f"CIVICAPPS_PLUGINS__NOTIFY__{k.upper()}": json.dumps(v) for k, v in notify.items()})
+        # With the installed plugins, as the workers load them, so that every table they use is migrated.
+        app = create_app(config, plugins=[("bench", Bench())])
         with app.app_context():
             upgrade(app)
             targets = [f"http://127.0.0.1:{port}/full/{n}" for n in range(count)]
@@ -163,9 +194,6 @@ def full(
             import redis
 
             redis.Redis.from_url(queue).flushdb()
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "CIVICAPPS_CONFIG": ""}
-        env.update({f"CIVICAPPS_{k.upper()}": v for k, v in config.items() if k != "plugins"})
-        env.update({f"CIVICAPPS_PLUGINS__NOTIFY__{k.upper()}": json.dumps(v) for k, v in notify.items()})
         procs = [
             subprocess.Popen(
                 [
@@ -217,8 +245,12 @@ def main() -> None:
     )
     parser.add_argument("--queue", help="queue_url (default: Huey on SQLite in the same folder)")
     parser.add_argument("--worker-log", type=argparse.FileType("a"), help="append the workers' output to this file")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run for CI: no figure means anything")
     args = parser.parse_args()
+    if args.smoke:
+        args.messages, args.workers, args.rounds = 60, [2], 1
 
+    machine("start")
     ports: multiprocessing.Queue = multiprocessing.Queue()
     received = multiprocessing.Value("l", 0)
     sink = multiprocessing.Process(target=run_sink, args=(ports, received), daemon=True)
@@ -226,20 +258,26 @@ def main() -> None:
     port = ports.get(timeout=10)
     print(
         f"{args.messages:,} messages to a local HTTP sink (separate process); database {args.database or 'SQLite'}, "
-        f"queue {args.queue or 'Huey on SQLite'}; {args.rounds} round(s); CPU is ms per message"
+        f"queue {args.queue or 'Huey on SQLite'}; {args.rounds} round(s); CPU is ms per message. Anchor for N worker "
+        "processes: N bare apprise loops in parallel processes, each with its own Apprise object, run just before "
+        "and just after the full run"
     )
     ratios: dict[int, list[float]] = {workers: [] for workers in args.workers}
 
-    def bare_run(fresh: bool) -> float:
-        rate, cpu, sink_cpu = bare(port, args.messages, fresh, sink.pid)
-        label = "new Apprise per message" if fresh else "one Apprise object     "
-        print(f"  bare loop, {label}: {rate:7.0f} msg/s   CPU loop {cpu:.2f}, sink {sink_cpu:.2f}", flush=True)
+    def bare_run(loops: int, fresh: bool = False) -> float:
+        rate, cpu, sink_cpu = bare(port, args.messages, loops, fresh, sink.pid)
+        label = "a new Apprise per message" if fresh else "one Apprise object each"
+        print(
+            f"  bare, {loops} loop(s) in parallel, {label}: {rate:7.0f} msg/s   "
+            f"CPU loops {cpu:.2f}, sink {sink_cpu:.2f}",
+            flush=True,
+        )
         return rate
 
     for _ in range(args.rounds):
-        bare_run(fresh=True)
-        before = bare_run(fresh=False)
+        bare_run(1, fresh=True)
         for workers in args.workers:
+            before = bare_run(workers)
             rate, seconds, cpu, sink_cpu = full(
                 port,
                 received,
@@ -256,17 +294,19 @@ def main() -> None:
                 f"CPU workers {cpu:.2f}, sink {sink_cpu:.2f}",
                 flush=True,
             )
-            after = bare_run(fresh=False)
+            after = bare_run(workers)
             ratios[workers].append(rate / ((before + after) / 2))
             print(
-                f"    ratio to the mean of the bare runs just before and after: {ratios[workers][-1]:.2f}", flush=True
+                f"    full / mean of the {workers} bare loop(s) before and after: {ratios[workers][-1]:.2f}", flush=True
             )
-            before = after
     for workers, found in ratios.items():
-        print(
-            f"{workers} worker(s) x {args.threads} thread(s): ratio {min(found):.2f}-{max(found):.2f} of the bare rate"
+        ratio(
+            f"{workers} worker(s) x {args.threads} thread(s) full path / {workers} bare apprise loop(s) in parallel, "
+            "messages per second (above 1: the full path is faster)",
+            found,
         )
     sink.terminate()
+    machine("end")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,14 @@ times, on a fresh SQLite database:
 * render: load the public snapshot, lay the chart out and render the group page with its inline SVG,
   plus the standalone SVG file.
 
-Run from the checkout: ``PYTHONPATH=.:plugins/organogram python bench/organogram.py [--posts 5000]``.
+Each step has an anchor doing the plain form of its work in the same round: validate against reading
+both CSVs with Python's ``csv`` reader (the parse alone: the ratio is what the rules add); import
+against ``sqlite3`` ``executemany`` of the same rows as text in one transaction; render against the
+same app answering two bodies of the same sizes from memory (the bytes alone). Times are CPU seconds
+of this process (all of it runs here, on one thread); ratios are per round.
+
+    PYTHONPATH=.:plugins/organogram python bench/organogram.py [--posts 5000] [--rounds 3]
+    python bench/organogram.py --smoke       # tiny, for CI
 """
 
 from __future__ import annotations
@@ -17,18 +24,23 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import platform
 import random
-import subprocess
+import sqlite3
+import sys
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent / "plugins" / "organogram"))
 
 import civicapps_organogram as organogram
 from civicapps_organogram.orgcsv import import_pair
 from civicapps_organogram.orgformat import JUNIOR_HEADERS, SENIOR_HEADERS, read_sheet
 from civicapps_organogram.validation import validate
+from report import machine, ratio
 
 from civicapps import create_app
 from civicapps.migrations import upgrade
@@ -86,21 +98,38 @@ def _csv(headers: tuple[str, ...], rows: list[list[str]]) -> str:
 
 
 def timed(action: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
+    """CPU seconds of ``action`` (everything here runs in this process, on one thread) and its result:
+    on a shared machine, wall time moves with other work far more than CPU time does."""
+    start = time.process_time()
     result = action()
-    return time.perf_counter() - start, result
+    return time.process_time() - start, result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--posts", type=int, default=5000)
-    args = parser.parse_args()
-    senior_text, junior_text = build_pair(args.posts)
+def plain_parse(*texts: str) -> int:
+    """The anchor for validate: every row of both CSVs through Python's csv reader, nothing else."""
+    return sum(len(list(csv.reader(io.StringIO(text)))) for text in texts)
+
+
+def plain_import(folder: str, *texts: str) -> None:
+    """The anchor for import: every row of both CSVs as text into SQLite, one transaction."""
+    connection = sqlite3.connect(f"{folder}/plain.db")
+    with connection:
+        for number, text in enumerate(texts):
+            rows = csv.reader(io.StringIO(text))
+            header = next(rows)
+            connection.execute(f"CREATE TABLE t{number} ({', '.join(f'c{i} TEXT' for i in range(len(header)))})")
+            connection.executemany(f"INSERT INTO t{number} VALUES ({', '.join('?' * len(header))})", rows)
+    connection.close()
+
+
+def one_round(senior_text: str, junior_text: str) -> dict[str, float]:
+    """Each step and its anchor, on a fresh database."""
+    folder = tempfile.mkdtemp(prefix="bench-organogram-")
     app = create_app(
-        {"instance_path": tempfile.mkdtemp(prefix="bench-organogram-"), "secret_key": "bench"},
-        plugins=[("organogram", organogram)],
-        load_entrypoints=False,
+        {"instance_path": folder, "secret_key": "bench"}, plugins=[("organogram", organogram)], load_entrypoints=False
     )
+    payloads: dict[int, bytes] = {}
+    app.add_url_rule("/bench/payload/<int:size>", "bench_payload", lambda size: payloads.setdefault(size, b"x" * size))
     with app.app_context():
         upgrade(app)
 
@@ -108,38 +137,60 @@ def main() -> None:
         senior, junior = read_sheet(senior_text, "senior"), read_sheet(junior_text, "junior")
         return senior, junior, validate(senior, junior)
 
-    validate_s, (senior, junior, errors) = timed(check)
+    figures: dict[str, float] = {}
+    figures["validate"], (senior, junior, errors) = timed(check)
     assert errors == [], errors[:5]
+    figures["parse"], _ = timed(lambda: plain_parse(senior_text, junior_text))
     with app.app_context():
-        import_s, group = timed(lambda: import_pair(senior, junior))
+        figures["import"], group = timed(lambda: import_pair(senior, junior))
         group_id = group.id
+    figures["plain import"], _ = timed(lambda: plain_import(folder, senior_text, junior_text))
     client = app.test_client()
 
-    def render() -> int:
+    def render() -> list[int]:
         page = client.get(f"/organogram/groups/{group_id}")
         svg = client.get(f"/organogram/groups/{group_id}/chart.svg")
         assert page.status_code == svg.status_code == 200
-        return len(page.data) + len(svg.data)
+        return [len(page.data), len(svg.data)]
 
     client.get("/organogram/")  # warm up templates once, as a running server would be
-    render_s, size = timed(render)
-    cpu = _cpu()
-    python = platform.python_version()
-    print(f"organogram benchmark: {args.posts} senior posts, {len(junior.rows)} junior rows; {cpu}; Python {python}")
-    print(f"  validate  {validate_s:7.2f} s   (read both CSVs, every converter rule)")
-    print(f"  import    {import_s:7.2f} s   (posts, holders and junior roles into SQLite, one transaction)")
-    what = f"group page with inline SVG chart and list, plus the SVG file: {size / 1e6:.1f} MB"
-    print(f"  render    {render_s:7.2f} s   ({what})")
+    figures["render"], sizes = timed(render)
+    for size in sizes:
+        client.get(f"/bench/payload/{size}")  # made once, as the pages' templates were warmed
+    figures["payload"], _ = timed(lambda: [client.get(f"/bench/payload/{size}").data for size in sizes])
+    figures["MB"] = sum(sizes) / 1e6
+    app.extensions["civicapps"].db.dispose()
+    return figures
 
 
-def _cpu() -> str:
-    try:
-        lines = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout.splitlines()
-    except (OSError, subprocess.CalledProcessError):
-        return platform.processor() or "unknown CPU"
-    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("Model name")), "unknown CPU")
-    cpus = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("CPU(s)")), "?")
-    return f"{model}, {cpus} CPUs"
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--smoke", action="store_true", help="a tiny run for CI: no figure means anything")
+    args = parser.parse_args()
+    if args.smoke:
+        args.posts, args.rounds = 60, 2
+    machine("start")
+    senior_text, junior_text = build_pair(args.posts)
+    print(f"organogram benchmark: {args.posts} senior posts, {args.rounds} rounds, each on a fresh SQLite database")
+    rounds = []
+    for number in range(1, args.rounds + 1):
+        f = one_round(senior_text, junior_text)
+        rounds.append(f)
+        print(
+            f"  round {number}: validate {f['validate']:.3f} s CPU (csv parse alone {f['parse']:.3f}); "
+            f"import {f['import']:.3f} s (plain sqlite3 load {f['plain import']:.3f}); "
+            f"render {f['render']:.3f} s for {f['MB']:.1f} MB (same bytes from memory {f['payload']:.3f})",
+            flush=True,
+        )
+    for step, anchor, what in (
+        ("validate", "parse", "validate (read + every converter rule) / csv reader alone"),
+        ("import", "plain import", "import (posts, holders, junior roles) / sqlite3 executemany of the rows as text"),
+        ("render", "payload", "render (group page + SVG file) / the same sizes answered from memory"),
+    ):
+        ratio(f"{what}, CPU seconds (lower is better)", [f[step] / f[anchor] for f in rounds])
+    machine("end")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,19 @@
 """Street reports under load: the map's bounding-box GeoJSON and Open311 ``requests.json`` with
-200,000 reports stored, served by gunicorn and loaded by wrk on 127.0.0.1, against a minimal Flask
-endpoint on the same server in the same run.
+200,000 reports stored, served by gunicorn and loaded by wrk on 127.0.0.1, against two anchors on the
+same server in the same run.
 
     apt-get install -y wrk && pip install gunicorn
     PYTHONPATH=.:plugins/street-reports python bench/street_reports.py [--reports 200000] [--rounds 3]
+    python bench/street_reports.py --smoke        # tiny, for CI
 
-Each endpoint is loaded for ``--seconds`` per round, rounds interleaved so background load on the
-shared machine hits every endpoint alike; medians of requests/s and p99 latency are printed with
-their ratios to the baseline endpoint.
+Anchors: a minimal Flask endpoint (``{"ok": true}``: what any request costs in this app), and, for
+each data endpoint, an endpoint answering a JSON body of the same size from memory (what the bytes
+on the wire cost), so that work per request and bytes on the wire are told apart. Each endpoint is
+loaded for ``--seconds`` per round, the endpoints interleaved within each round so background load
+hits them alike; ratios are per round (min, median, max). wrk's timeout (``--timeout``, 60 s) is far
+above any answer's time, so it does not cap the latency percentiles, and its timeouts and other
+socket errors are reported. Where wrk and the server run (their CPU affinity) is printed;
+``--wrk-cpus`` and ``--server-cpus`` pin them with taskset.
 """
 
 from __future__ import annotations
@@ -19,7 +25,6 @@ import random
 import re
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,6 +32,10 @@ import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from report import machine, ratio  # noqa: E402
 
 CITY = (-2.35, 53.40, -2.15, 53.55)  # a city-sized box (Greater Manchester's core), ~13 km by 16 km
 VIEWPORT = (-2.2600, 53.4700, -2.2300, 53.4850)  # a street-level map view, ~2 km by 1.7 km
@@ -44,6 +53,17 @@ app = create_app(json.loads(os.environ["BENCH_CONFIG"]))
 def baseline():
     """The minimal Flask endpoint: what any request costs in this app on this server."""
     return {"ok": True}
+
+
+_PAYLOADS = {}
+
+
+@app.get("/bench/payload/<int:size>")
+def payload(size):
+    """A JSON body of ``size`` bytes made once and answered from memory: the cost of the bytes alone."""
+    if size not in _PAYLOADS:
+        _PAYLOADS[size] = json.dumps({"padding": "x" * max(size - 15, 0)}).encode()
+    return app.response_class(_PAYLOADS[size], mimetype="application/json")
 '''
 
 
@@ -147,19 +167,29 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wrk(url: str, seconds: int, connections: int) -> tuple[float, float, int]:
-    """(requests/s, p99 latency in ms, non-2xx answers) from one wrk run."""
+def wrk(url: str, seconds: int, connections: int, threads: int, timeout: int, cpus: str | None) -> dict[str, float]:
+    """One wrk run: requests/s, p99 latency (ms), non-2xx answers, socket errors and timeouts."""
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout}s", "--latency", url]
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
-        capture_output=True,
-        text=True,
-        check=True,
+        [*(["taskset", "-c", cpus] if cpus else []), *command], capture_output=True, text=True, check=True
     ).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
-    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rate, p99, int(errors.group(1)) if errors else 0
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    connect, read, write, timeouts = (int(n) for n in sockets.groups()) if sockets else (0, 0, 0, 0)
+    return {
+        "rate": rate,
+        "p99": float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit],
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": connect + read + write,
+        "timeouts": timeouts,
+    }
+
+
+def affinity(pid: int) -> str:
+    cpus = sorted(os.sched_getaffinity(pid))
+    return ",".join(map(str, cpus))
 
 
 def main() -> None:
@@ -168,10 +198,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--timeout", type=int, default=60, help="wrk's timeout per request, seconds")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (sync)")
+    parser.add_argument("--wrk-cpus", help="pin wrk to these CPUs (taskset -c list)")
+    parser.add_argument("--server-cpus", help="pin gunicorn to these CPUs (taskset -c list)")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run for CI: no figure means anything")
     args = parser.parse_args()
+    if args.smoke:
+        args.reports, args.rounds, args.seconds, args.connections, args.threads = 2_000, 1, 1, 2, 1
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
+    machine("start")
     folder = Path(tempfile.mkdtemp(prefix="bench-street-"))
     config = build(folder, args.reports)
     (folder / "bench_wsgi.py").write_text(WSGI)
@@ -181,15 +219,11 @@ def main() -> None:
         "BENCH_CONFIG": json.dumps(config),
         "PYTHONPATH": f"{folder}:{os.environ.get('PYTHONPATH', '')}",
     }
+    gunicorn = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{port}"]
     server = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{port}",
+            *(["taskset", "-c", args.server_cpus] if args.server_cpus else []),
+            *gunicorn,
             "--log-level",
             "warning",
             "bench_wsgi:app",
@@ -199,52 +233,67 @@ def main() -> None:
     )
     base = f"http://127.0.0.1:{port}"
     bbox = ",".join(str(v) for v in VIEWPORT)
-    endpoints = {
-        "minimal Flask endpoint": f"{base}/bench/baseline",
+    minimal = "minimal Flask endpoint"
+    data = {
         "map bbox GeoJSON": f"{base}/street-reports/reports.json?bbox={bbox}",
         "Open311 requests.json": f"{base}/street-reports/open311/v2/requests.json",
     }
     try:
-        for _ in range(100):
+        for _ in range(300):
             try:
-                urllib.request.urlopen(endpoints["minimal Flask endpoint"], timeout=1)
+                urllib.request.urlopen(f"{base}/bench/baseline", timeout=1)
                 break
             except OSError:
                 time.sleep(0.2)
-        sizes = {}
-        for name, url in endpoints.items():
-            with urllib.request.urlopen(url, timeout=30) as answer:
-                body = json.loads(answer.read())
-            sizes[name] = (
-                len(body["features"])
-                if isinstance(body, dict) and "features" in body
-                else (len(body) if isinstance(body, list) else 1)
-            )
-        results: dict[str, list[tuple[float, float, int]]] = {name: [] for name in endpoints}
-        for round_number in range(args.rounds):
+        sizes, items = {}, {}
+        for name, url in data.items():
+            with urllib.request.urlopen(url, timeout=60) as answer:
+                raw = answer.read()
+            body = json.loads(raw)
+            sizes[name] = len(raw)
+            items[name] = len(body["features"]) if isinstance(body, dict) and "features" in body else len(body)
+        endpoints = {minimal: f"{base}/bench/baseline"}
+        for name, url in data.items():
+            endpoints[name] = url
+            endpoints[f"same-size payload from memory ({name})"] = f"{base}/bench/payload/{sizes[name]}"
+        pinned = "pinned" if args.wrk_cpus or args.server_cpus else "not pinned: both share them"
+        print(
+            f"{args.reports:,} reports; gunicorn {args.workers} sync workers on CPUs {affinity(server.pid)}; "
+            f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s --timeout {args.timeout}s on CPUs "
+            f"{args.wrk_cpus or affinity(0)} ({pinned}), "
+            f"loopback; {args.rounds} round(s), endpoints interleaved",
+            flush=True,
+        )
+        results: dict[str, list[dict[str, float]]] = {name: [] for name in endpoints}
+        for round_number in range(1, args.rounds + 1):
             for name, url in endpoints.items():
-                results[name].append(wrk(url, args.seconds, args.connections))
-            print(f"  round {round_number + 1} of {args.rounds} done", file=sys.stderr)
+                run = wrk(url, args.seconds, args.connections, args.threads, args.timeout, args.wrk_cpus)
+                results[name].append(run)
+                print(
+                    f"  round {round_number}: {name}: {run['rate']:,.1f} requests/s, p99 {run['p99']:,.1f} ms, "
+                    f"timeouts {run['timeouts']}, socket errors {run['socket_errors']}, non-2xx {run['non_2xx']}",
+                    flush=True,
+                )
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=30)
         shutil.rmtree(folder, ignore_errors=True)
-    baseline_rate = statistics.median(r for r, _, _ in results["minimal Flask endpoint"])
-    baseline_p99 = statistics.median(p for _, p, _ in results["minimal Flask endpoint"])
+    for name in data:
+        print(f"{name}: {items[name]:,} items, {sizes[name] / 1000:,.0f} kB per answer")
+        for anchor in (minimal, f"same-size payload from memory ({name})"):
+            pairs = list(zip(results[name], results[anchor], strict=True))
+            ratio(
+                f"{name} / {anchor}, requests per second (above 1: {name} faster)",
+                [o["rate"] / a["rate"] for o, a in pairs],
+            )
+            ratio(f"{name} / {anchor}, p99 latency (above 1: {name} slower)", [o["p99"] / a["p99"] for o, a in pairs])
+    failed = {
+        name: sum(r["timeouts"] + r["socket_errors"] + r["non_2xx"] for r in runs) for name, runs in results.items()
+    }
     print(
-        f"\n{args.reports:,} reports; gunicorn {args.workers} sync workers; wrk -t2 -c{args.connections} "
-        f"-d{args.seconds}s, {args.rounds} rounds interleaved, medians\n"
+        "timeouts, socket errors and non-2xx answers, all rounds: " + ", ".join(f"{n} {c}" for n, c in failed.items())
     )
-    print("| endpoint | items per answer | requests/s | p99 ms | requests/s vs baseline | p99 vs baseline | errors |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for name, runs in results.items():
-        rate = statistics.median(r for r, _, _ in runs)
-        p99 = statistics.median(p for _, p, _ in runs)
-        errors = sum(e for _, _, e in runs)
-        print(
-            f"| {name} | {sizes[name]:,} | {rate:,.0f} | {p99:,.1f} | {rate / baseline_rate:.3f} | "
-            f"{p99 / baseline_p99:.1f}x | {errors} |"
-        )
+    machine("end")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from flask.cli import AppGroup
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 
-from civicapps.db import Database, Model, close_session
+from civicapps.db import Database, Model, install_sessions
 from civicapps.errors import StartupError
 from civicapps.feeds.registry import install_feeds
 from civicapps.jobs import Job, collect_jobs
@@ -84,7 +84,7 @@ def create_app(
     _mount_commands(app, registry)
     install_feeds(app)
     install_shell(app)
-    app.teardown_appcontext(close_session)
+    install_sessions(app)
     return app
 
 

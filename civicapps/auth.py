@@ -22,7 +22,7 @@ from sqlalchemy import DateTime, Integer, String, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from civicapps.db import Model, db_session, start_writing
+from civicapps.db import Model, db_session
 from civicapps.errors import CivicappsError
 
 Role = Literal["admin", "staff"]
@@ -84,7 +84,7 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not check_password_hash(user.password_hash, password):
         return None
-    start_writing(db_session())  # a read transaction cannot become a write if a worker committed meanwhile
+    db_session(write=True)  # a read transaction cannot become a write if a worker committed meanwhile
     user.last_login_at = datetime.now(UTC)
     db_session().commit()
     return user
@@ -125,8 +125,7 @@ def change_role(email: str, role: Role) -> None:
 def _update_user(which: Any, who: str, **values: Any) -> None:
     """Change an account and bump its session version in one UPDATE (writing first, so SQLite waits
     its turn, and without reading first, so two changes at once both count); commits."""
-    session = db_session()
-    start_writing(session)
+    session = db_session(write=True)
     changed = session.execute(update(User).where(which).values(session_version=User.session_version + 1, **values))
     if not changed.rowcount:
         session.rollback()

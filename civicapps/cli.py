@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import secrets
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ from civicapps.introspection import plugins_report
 from civicapps.jobs import queue_for
 from civicapps.jobs.queue import display_url
 from civicapps.migrations import new_revision, status, upgrade
+from civicapps.notify.delivery import take_over
+from civicapps.notify.outbox import claims_heartbeat
 from civicapps.notify.sending import ready_worker
 from civicapps.settings import CONFIG_ENV, load_config, redact
 from civicapps.textable import echo_table
@@ -130,7 +133,8 @@ def worker(once: bool, threads: int, periodic: bool) -> None:
 
     Start one or more on any machines sharing the database and queue_url; at most one of them runs
     the periodic schedule at a time. Ctrl+C lets the jobs in hand finish; SIGTERM stops at once,
-    which is safe: at most the message being sent goes out again after a restart.
+    which is safe: at most the message each thread was sending goes out again, from another worker
+    within a lease (sending_timeout_seconds) or after a restart.
     """
     queue = queue_for(current_app)
     if once:
@@ -143,7 +147,9 @@ def worker(once: bool, threads: int, periodic: bool) -> None:
         f"Worker on {display_url(queue.url)}: {threads} thread(s), periodic schedule "
         f"{'when holding the lease' if periodic else 'off'}; jobs: {', '.join(queue.jobs) or 'none'}"
     )
-    queue.consumer(threads, periodic).run()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with claims_heartbeat(app).hold(partial(take_over, app)):  # a dead worker's messages go on within a lease
+        queue.consumer(threads, periodic).run()
 
 
 @cli.group()

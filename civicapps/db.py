@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context, request, request_started
 from sqlalchemy import Engine, Insert, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
@@ -16,6 +16,12 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from civicapps.errors import StartupError
+
+WRITE_LOCK = "civicapps_write_lock"
+"""Connection execution option: on SQLite, the transaction begins with ``BEGIN IMMEDIATE``."""
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_FIRST_WRITE = "civicapps_first_transaction_writes"
 
 
 class Model(DeclarativeBase):
@@ -50,6 +56,17 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # Same pool and listeners; every transaction on it takes SQLite's write lock as it begins.
+        self.write_engine: Engine = self.engine.execution_options(**{WRITE_LOCK: True})
+        self.write_sessionmaker = sessionmaker(self.write_engine, expire_on_commit=False)
+        event.listen(self.sessionmaker, "after_transaction_end", self._first_write_done)
+
+    def _first_write_done(self, session: Session, transaction: Any) -> None:
+        # A write request's session reads without the lock once its first unit of work has ended, so
+        # that what runs after the commit in the same thread (a job run at once, an event listener
+        # with a session of its own) can write without waiting for a lock this request holds.
+        if transaction.parent is None and session.info.pop(_FIRST_WRITE, False):
+            session.bind = self.engine
 
     @property
     def display_url(self) -> str:
@@ -77,7 +94,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A deferred BEGIN that has read cannot later write if another connection committed meanwhile:
+    # SQLite answers "database is locked" at once (busy_timeout cannot help, the snapshot is stale).
+    # A unit of work that will write therefore takes the write lock as it begins, and waits its turn
+    # (busy_timeout) there, before reading anything.
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITE_LOCK) else "BEGIN")
 
 
 def insert_ignoring_conflicts(dialect: str, table: Any) -> Insert:
@@ -90,17 +111,22 @@ def insert_ignoring_conflicts(dialect: str, table: Any) -> Insert:
     return module.insert(table).on_conflict_do_nothing()
 
 
-def start_writing(session: Session) -> None:
-    """End the session's read-only transaction, so that the writes that follow begin a fresh one.
+def begin_writing(session: Session) -> None:
+    """Give ``session`` a transaction that holds the database's write lock from its start.
 
-    On SQLite (WAL) a transaction that has only read cannot become a writing one if another
-    connection committed in the meantime: SQLite answers "database is locked" at once, without
-    waiting. A transaction whose first statement writes waits its turn instead. Call this after
-    reading and before changing anything; objects already loaded stay usable (no expiry on commit).
+    Ends a transaction that has only read (it holds no changes, or this raises), then begins one that
+    takes SQLite's write lock at once (``BEGIN IMMEDIATE``, waiting up to busy_timeout for another
+    writer); on PostgreSQL it is an ordinary transaction. It lasts until the next commit or rollback;
+    the session's transactions after that begin as the session's own do. Objects already loaded stay
+    usable (no expiry on commit). A no-op if the session's transaction already holds the lock.
     """
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("start_writing() must come before the session holds changes")
-    session.commit()
+    if session.in_transaction():
+        if session.connection().get_execution_options().get(WRITE_LOCK):
+            return
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_writing() must come before the session holds changes")
+        session.commit()
+    session.connection(execution_options={WRITE_LOCK: True})
 
 
 def get_database(app: Flask | None = None) -> Database:
@@ -109,17 +135,63 @@ def get_database(app: Flask | None = None) -> Database:
     return app.extensions["civicapps"].db
 
 
-def db_session() -> Session:
+def db_session(*, write: bool = False) -> Session:
     """The SQLAlchemy session for the current application context.
 
-    One session per request (or per CLI command); it is closed when the context ends, and anything
-    not committed is rolled back then.
+    One session per request (or per CLI command or job); it is closed when the context ends, and
+    anything not committed is rolled back then.
+
+    Writing on SQLite: a transaction that reads and then writes fails with "database is locked" when
+    another process committed in between, so a unit of work that writes must take the write lock
+    before it reads. Requests other than GET, HEAD and OPTIONS get this for free: their session's
+    first transaction (up to its commit or rollback) takes the lock as it begins. Commands, jobs, and
+    a request's later units of work ask for it with ``write=True`` just before a unit of work that
+    writes: that ends the session's read-only transaction (commit or roll back your changes first)
+    and begins one holding the lock until you commit or roll back. Keep that stretch short (no
+    network calls in it), and make every write in it through this session: another connection that
+    writes waits for this one's lock.
     """
     session = g.get("_civicapps_session")
     if session is None:
-        session = get_database().sessionmaker()
+        database = get_database()
+        session = database.sessionmaker()
+        if g.get(_FIRST_WRITE):
+            session.bind = database.write_engine
+            session.info[_FIRST_WRITE] = True
         g._civicapps_session = session
+    if write:
+        begin_writing(session)
     return session
+
+
+def writing_session(app: Flask) -> Session | None:
+    """The current context's session of ``app`` if it holds (or will take) the write lock, else None.
+
+    Code that writes through a session of its own (a cache, say) joins this one instead when there is
+    one: a second connection would wait for the first one's lock, held by the same request.
+    """
+    if not has_app_context() or current_app._get_current_object() is not app:  # type: ignore[attr-defined]
+        return None
+    session: Session | None = g.get("_civicapps_session")
+    if session is None:
+        return None
+    if session.get_bind().get_execution_options().get(WRITE_LOCK):
+        return session
+    if session.in_transaction() and session.connection().get_execution_options().get(WRITE_LOCK):
+        return session
+    return None
+
+
+def install_sessions(app: Flask) -> None:
+    """One session per application context; a write request's session begins holding the lock."""
+    request_started.connect(_note_request_method, app)
+    app.teardown_appcontext(close_session)
+
+
+def _note_request_method(_app: Flask, **_extra: Any) -> None:
+    # On the request's own application context (``g``), so that an application context pushed inside
+    # the request (a job run at once) does not take this request's method for its own.
+    g.setdefault(_FIRST_WRITE, request.method not in SAFE_METHODS)
 
 
 def close_session(_exc: BaseException | None = None) -> None:

@@ -36,7 +36,7 @@ from sqlalchemy import BigInteger, Integer, String, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from civicapps.db import Model, db_session, start_writing
+from civicapps.db import Model, db_session
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class RateLimit:
         """Count one hit on ``key`` and say whether it is allowed (a refused hit is not counted).
 
         Uses the current app's store. With the database store this commits the request's session
-        first, like :func:`civicapps.db.start_writing`: call it before changing anything.
+        first, like ``db_session(write=True)``: call it before changing anything.
         """
         window, overlap = self._window()
         return _store(current_app).hit(self._hashed(key), window, overlap, self.limit, self._seconds)
@@ -139,8 +139,7 @@ class DatabaseStore:
     """Counts in ``core_rate_limit``: one upsert per hit, rows deleted once their window has passed."""
 
     def hit(self, key: str, window: int, overlap: float, limit: int, seconds: int) -> bool:
-        session = db_session()
-        start_writing(session)  # the upsert must open the transaction, so SQLite waits its turn
+        session = db_session(write=True)  # the upsert opens the transaction holding the write lock
         module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         table = RateCount.__table__
         upsert = module.insert(table).values(key=key, window=window, count=1, expires=(window + 2) * seconds)
@@ -157,8 +156,7 @@ class DatabaseStore:
         return allowed
 
     def undo(self, key: str, window: int) -> None:
-        session = db_session()
-        start_writing(session)
+        session = db_session(write=True)
         session.execute(_take_back(key, window))
         session.commit()
 

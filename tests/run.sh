@@ -45,6 +45,9 @@ section "System packages"
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+# PostGIS (Debian's metapackage for its default PostgreSQL) and wrk: the benchmarks' smoke test.
+compgen -G '/usr/share/postgresql/*/extension/postgis.control' >/dev/null || missing+=(postgresql-postgis)
+command -v wrk >/dev/null || missing+=(wrk)
 command -v redis-server >/dev/null || missing+=(redis-server)
 if ! command -v "$PYTHON" >/dev/null; then
     missing+=(python3 python3-venv)
@@ -58,7 +61,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     apt-get update -q
     apt-get install -y -q "${missing[@]}"
 else
-    echo "chromium, postgresql and redis-server are installed"
+    echo "chromium, postgresql, postgis, wrk and redis-server are installed"
 fi
 
 section "Python packages"

@@ -1,6 +1,9 @@
 """Fetching: validators (one 304 for an unchanged feed), retries with backoff, timeouts, size cap,
 truncated downloads, file:// and local paths, a polite User-Agent."""
 
+import re
+import time
+
 import pytest
 
 from civicapps.feeds.errors import FeedError
@@ -103,3 +106,21 @@ def test_missing_file_and_unsupported_scheme():
         fetcher().get("/no/such/file.csv")
     with pytest.raises(FeedError, match="only http, https and file URLs"):
         fetcher().get("ftp://example.org/list.csv")
+
+
+def test_a_trickling_server_is_cut_off_at_the_deadline(civic_feed_server):
+    """One byte every 0.05 s never trips the 1 s read timeout; max_seconds ends the fetch anyway."""
+    url = civic_feed_server.add("/trickle.csv", "ref,desc\n" + "1,x\n" * 48, trickle=0.05)
+    started = time.monotonic()
+    with pytest.raises(FeedError) as caught:
+        fetcher(max_seconds=0.6, retries=2).get(url)
+    elapsed = time.monotonic() - started
+    message = str(caught.value)
+    assert re.fullmatch(
+        r"Cannot fetch http://127\.0\.0\.1:\d+/trickle\.csv: the server sent only \d+ bytes in 0\.\d s; "
+        r"the limit is 0\.6 s per fetch \(max_seconds\)\.",
+        message,
+    ), message
+    assert 0 < int(re.search(r"only (\d+) bytes", message).group(1)) < 201
+    assert elapsed < 0.6 + 1.0, "within the limit (plus less than one read timeout), not after the whole body"
+    assert civic_feed_server.hits("/trickle.csv") == 1, "running out of time is not retried"

@@ -5,7 +5,15 @@ import csv
 import io
 
 import pytest
-from feeds_support import IOM_RAW, IOM_WEEKLY, count, iom_feed, planning_app_fixture, records  # noqa: F401 - the planning_app fixture
+from feeds_support import (  # noqa: F401 - the planning_app fixture
+    IOM_RAW,
+    IOM_WEEKLY,
+    count,
+    iom_feed,
+    planning_app_fixture,
+    planning_feed,
+    records,
+)
 from sqlalchemy import event, select
 
 from civicapps import hookimpl
@@ -246,3 +254,26 @@ def test_record_listed_twice_ends_in_its_last_listing_with_one_version(planning_
     record = records(app)[("Test", "1")]
     assert (record.description, record.version, record.source_position) == ("Garage", 2, 4)
     assert [(v.version, v.data["description"]) for v in versions(app)] == [(1, "Shed")]
+
+
+def test_ingest_takes_the_write_lock_before_it_reads_what_is_stored(planning_app, tmp_path):
+    """A pull's transaction that has read cannot write on SQLite once another process has committed
+    ("database is locked" at once): the first batch takes the lock, ending that read, and goes in."""
+    from civicapps.clock import utcnow
+    from civicapps.feeds.ingest import Ingest
+    from civicapps.feeds.pipeline import Row
+    from civicapps.feeds.registry import feeds_registry
+
+    csv_path = tmp_path / "apps.csv"
+    csv_path.write_text("ref,desc\n1,Shed\n")
+    app = planning_app(feeds={"apps": planning_feed(str(csv_path))})
+    database = get_database(app)
+    dataset = feeds_registry(app).plans["apps"].dataset
+    with database.sessionmaker() as session:
+        assert session.scalar(select(FeedState.name)) is None  # the pull's transaction has read ...
+        with database.engine.begin() as other:  # ... and then a web request commits
+            other.execute(FeedState.__table__.insert().values(name="elsewhere"))
+        ingest = Ingest(session, dataset, "apps", utcnow())
+        ingest.write([Row(2, {"authority": "T", "reference": "1", "description": "Shed"})])
+        session.commit()
+    assert count(app) == 1 and len(ingest.new) == 1

@@ -166,6 +166,21 @@ def test_worker_pulls_due_feeds_on_its_schedule(planning_app, civic_feed_server)
     assert {s.name: s.state is not None and s.state.last_success_at is not None for s in statuses(app)} == {"hourly": True, "daily": True, "off": False, "broken": False}
 
 
+def test_a_pull_that_runs_out_of_time_is_a_failure_not_an_empty_success(planning_app, civic_feed_server):
+    """A server sending a byte every 0.05 s: the pull stops at max_seconds, says why, ingests nothing."""
+    url = civic_feed_server.add("/trickle.csv", "ref,desc\n1,Shed\n2,Porch\n", trickle=0.05)
+    feeds_settings = {"retries": 1, "backoff_seconds": 0.01, "timeout_seconds": 2, "max_seconds": 0.5}
+    feeds = {"slow": {**FEED, "url": url, "interval": "1h"}}
+    app = planning_app(feeds=feeds, plugin_settings={"feeds": feeds_settings})
+    result = pull_feed(app, "slow")
+    assert result.outcome == "failed"
+    limit = r"the server sent only \d+ bytes in 0\.\d s; the limit is 0\.5 s per fetch \(max_seconds\)"
+    assert re.search(limit, result.error), result.error
+    state = {s.name: s for s in statuses(app)}["slow"].state
+    assert state.last_success_at is None and "the server sent only" in state.last_error
+    assert count(app) == 0
+
+
 def test_a_feed_as_toml_is_read_back_as_the_same_feed():
     """``Feed.as_toml`` (public: plugins print feeds with it) round-trips through tomllib and Feed."""
     import tomllib

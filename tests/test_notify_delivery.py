@@ -13,7 +13,7 @@ from test_notify_worker import active_webhook
 
 from civicapps.db import db_session, get_database
 from civicapps.jobs import queue_for
-from civicapps.notify.delivery import deliver_due
+from civicapps.notify.delivery import deliver_due, take_over
 from civicapps.notify.matching import match_pending
 from civicapps.notify.models import OutboxRow, Subscription
 from civicapps.notify.outbox import Recorder, claim, send_time
@@ -126,6 +126,33 @@ def test_sweeper_puts_back_what_a_dead_worker_left_sending(world_factory, tmp_pa
         db_session().commit()
     queue_for(world.app).run_once()
     assert len(world.sink.messages) == 1 and outbox(world)[0].status == "sent"
+
+
+def test_a_live_workers_claim_is_renewed_while_a_send_outlasts_the_lease(world_factory, tmp_path):
+    """The claims heartbeat renews a claim while its message is on the wire: the other workers' takeover
+    check leaves it alone, and the message goes once."""
+    lease = 1.5
+    world = world_factory(
+        {"queue_url": f"sqlite:///{tmp_path / 'queue.db'}"}, sending_timeout_seconds=lease, send_timeout_seconds=5
+    )
+    world.resident.subscribe(world.sink.url())
+    world.sink.delay = 2 * lease  # the confirmation takes twice the lease to be answered
+
+    def deliver():
+        with world.app.app_context():
+            deliver_due(world.app)
+
+    sending = threading.Thread(target=deliver)
+    started = time.monotonic()
+    sending.start()
+    checks = []  # (seconds since the send began, rows taken over)
+    while sending.is_alive() and time.monotonic() < started + 30:
+        checks.append((time.monotonic() - started, take_over(world.app)))  # what other workers' heartbeats do
+        sending.join(0.1)
+    assert not sending.is_alive()
+    assert any(at > 1.5 * lease for at, _ in checks), "checked well after the claim would have lapsed unrenewed"
+    assert sum(taken for _, taken in checks) == 0, "a live worker's claim was taken over"
+    assert [(r.status, r.attempts) for r in outbox(world)] == [("sent", 1)] and len(world.sink.messages) == 1
 
 
 def test_email_has_html_text_and_one_click_unsubscribe_headers(world_factory, civic_mail_sink):

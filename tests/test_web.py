@@ -1,14 +1,15 @@
 """The web shell: pages, health, introspection, staff login, CSRF, headers and error pages."""
 import re
+import threading
 
 import pytest
 from flask import Blueprint
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from civicapps import Link, current_actor, hookimpl, staff_required
 from civicapps import auth
-from civicapps.auth import create_user
-from civicapps.db import get_database
+from civicapps.auth import User, create_user
+from civicapps.db import db_session, get_database
 
 PASSWORD = "a-long-staff-password"
 
@@ -151,17 +152,27 @@ def test_changing_an_unknown_account_says_so(app):
 
 def test_login_succeeds_while_another_process_writes(app, client, monkeypatch):
     """On SQLite a read transaction cannot turn into a write once another connection has committed
-    (a worker does, every message): signing in must not fail with "database is locked"."""
+    (a worker does, every message): signing in must not fail with "database is locked". The login
+    holds the write lock from its start, so the other writer (a thread here) waits for it instead."""
     check = auth.check_password_hash
+    writers = []
 
-    def check_while_a_worker_commits(hashed, password):
+    def other_writer():
         with get_database(app).engine.begin() as other:
             other.execute(text("UPDATE core_user SET name = 'Sam Boss' WHERE email = 'boss@douglas.example'"))
+
+    def check_while_a_worker_commits(hashed, password):
+        writers.append(threading.Thread(target=other_writer))
+        writers[-1].start()
+        writers[-1].join(0.5)  # it commits now unless the login's lock makes it wait
         return check(hashed, password)
 
     monkeypatch.setattr(auth, "check_password_hash", check_while_a_worker_commits)
     response = login(client, "officer@douglas.example")
     assert response.status_code == 302, response.text
+    writers[0].join(10)
+    with app.app_context():
+        assert db_session().scalar(select(User.name).where(User.email == "boss@douglas.example")) == "Sam Boss"
 
 
 def test_a_plugin_failing_in_menu_links_loses_only_its_own_links(civic_app_factory, caplog):

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import requests
+import urllib3
 
 from civicapps.feeds.errors import FeedError
 
@@ -97,22 +98,31 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        # One wall-clock deadline for the whole fetch (connect, headers, body, retries and their waits):
+        # a server trickling a byte every few seconds never trips a per-read timeout, and must not
+        # hold the scheduler (and every feed behind this one) for longer than max_seconds.
+        deadline = time.monotonic() + self.settings.max_seconds
         attempts = self.settings.retries + 1
         for attempt in range(attempts):
-            problem, wait = self._attempt(url, params, headers)
+            problem, wait = self._attempt(url, params, headers, deadline)
             if isinstance(problem, Fetched):
                 return problem
-            if attempt + 1 == attempts:
-                tries = f" (tried {attempts} times)" if attempts > 1 else ""
+            pause = min(wait if wait is not None else self.settings.backoff * 2**attempt, 60.0)
+            if attempt + 1 == attempts or time.monotonic() + pause >= deadline:
+                tries = f" (tried {attempt + 1} times)" if attempts > 1 else ""
                 raise FeedError(f"Cannot fetch {_shown(url)}: {problem}{tries}.")
-            time.sleep(min(wait if wait is not None else self.settings.backoff * 2**attempt, 60.0))
+            time.sleep(pause)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _attempt(
-        self, url: str, params: dict[str, Any] | None, headers: dict[str, str]
+        self, url: str, params: dict[str, Any] | None, headers: dict[str, str], deadline: float
     ) -> tuple[Fetched | str, float | None]:
         """One request: (Fetched, None), or (why to retry, seconds to wait or None). Raises if not retryable."""
-        timeout = self.settings.timeout
+        started = time.monotonic()
+        timeout = min(self.settings.timeout, deadline - started)
+        if timeout <= 0:
+            raise self._out_of_time(url, 0, started)
+        received = [0]  # bytes of body so far, for the message if time runs out
         try:
             with self.session.get(
                 url, params=params, headers=headers, timeout=(timeout, timeout), stream=True
@@ -125,35 +135,59 @@ class Fetcher:
                     raise FeedError(
                         f"Cannot fetch {_shown(url)}: the server answered HTTP {response.status_code} {response.reason}."
                     )
-                body = self._read_capped(response, url)
+                body = self._read_capped(response, url, deadline, received)
                 return Fetched(body, response.headers.get("ETag"), response.headers.get("Last-Modified")), None
         except requests.Timeout:
+            if time.monotonic() >= deadline:
+                raise self._out_of_time(url, received[0], started) from None
             return f"no answer within {timeout:g} s (timeout)", None
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
             return "the download was cut short (truncated)", None
         except requests.ConnectionError as exc:  # requests reports a read timeout mid-body as this
             cause = _root_cause(exc)
             if "timed out" in cause.lower():
+                if time.monotonic() >= deadline:
+                    raise self._out_of_time(url, received[0], started) from None
                 return f"no answer within {timeout:g} s (timeout)", None
             return f"connection failed ({cause})", None
         except requests.RequestException as exc:
             raise FeedError(f"Cannot fetch {_shown(url)}: {exc}.") from None
 
-    def _read_capped(self, response: requests.Response, url: str) -> bytes:
+    def _read_capped(self, response: requests.Response, url: str, deadline: float, received: list[int]) -> bytes:
+        """The body, read as it arrives (not in whole chunks) so that the deadline holds between bytes."""
         cap = self.settings.max_bytes
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > cap:
             raise FeedError(f"{_shown(url)} is {int(declared):,} bytes, over the {cap:,}-byte limit (max_bytes).")
-        deadline = time.monotonic() + self.settings.max_seconds
-        chunks, size = [], 0
-        for chunk in response.iter_content(CHUNK):
-            size += len(chunk)
-            if size > cap:
-                raise FeedError(f"{_shown(url)} sent more than the {cap:,}-byte limit (max_bytes); stopped reading.")
-            if time.monotonic() > deadline:
+        raw = response.raw
+        sock = getattr(raw.connection, "sock", None)
+        chunks: list[bytes] = []
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 raise requests.Timeout()
+            if sock is not None:  # each wait for data ends by the deadline, not a full timeout later
+                sock.settimeout(min(self.settings.timeout, remaining))
+            try:
+                chunk = raw.read1(CHUNK, decode_content=True)
+            except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
+                raise requests.Timeout() from None
+            except urllib3.exceptions.DecodeError:
+                raise requests.exceptions.ContentDecodingError() from None
+            except (urllib3.exceptions.ProtocolError, urllib3.exceptions.SSLError, OSError):
+                raise requests.exceptions.ChunkedEncodingError() from None
+            if not chunk:
+                return b"".join(chunks)
+            received[0] += len(chunk)
+            if received[0] > cap:
+                raise FeedError(f"{_shown(url)} sent more than the {cap:,}-byte limit (max_bytes); stopped reading.")
             chunks.append(chunk)
-        return b"".join(chunks)
+
+    def _out_of_time(self, url: str, size: int, started: float) -> FeedError:
+        return FeedError(
+            f"Cannot fetch {_shown(url)}: the server sent only {size:,} bytes in {time.monotonic() - started:.1f} s; "
+            f"the limit is {self.settings.max_seconds:g} s per fetch (max_seconds)."
+        )
 
 
 def _retry_after(response: requests.Response) -> float | None:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from civicapps.db import begin_writing
 from civicapps.feeds.datasets import Dataset
 from civicapps.feeds.models import RecordVersion
 from civicapps.feeds.pipeline import Row
@@ -59,7 +60,12 @@ class Ingest:
         return self.dataset.model.__table__  # type: ignore[attr-defined,no-any-return]
 
     def write(self, rows: Sequence[Row]) -> None:
-        """Store one batch; counts go to ``new``, ``changed``, ``unchanged`` and ``repeated``."""
+        """Store one batch; counts go to ``new``, ``changed``, ``unchanged`` and ``repeated``.
+
+        The first batch takes the database's write lock before reading what is stored (see
+        :func:`civicapps.db.begin_writing`); the pull's transaction then holds it to its end.
+        """
+        begin_writing(self.session)
         self._load([(r.values["authority"], r.values["reference"]) for r in rows])
         inserts: dict[tuple[str, str], dict[str, Any]] = {}
         updates: dict[tuple[str, str], dict[str, Any]] = {}

@@ -35,7 +35,9 @@ class FeedsSettings(PluginSettings):
         default=None, description="default: civicapps/<version> (+<base_url or council website>)"
     )
     timeout_seconds: float = Field(default=30.0, gt=0, description="connect and read timeout per request")
-    max_seconds: float = Field(default=600.0, gt=0, description="longest one download may take")
+    max_seconds: float = Field(
+        default=600.0, gt=0, description="longest one fetch may take (connect to last byte, retries included)"
+    )
     max_mb: float = Field(default=200.0, gt=0, description="largest response accepted, in megabytes")
     retries: int = Field(default=3, ge=0, le=10, description="retries after a 5xx, 429, timeout or cut-short download")
     backoff_seconds: float = Field(default=1.0, ge=0, description="first retry wait; doubles each retry")

@@ -152,7 +152,7 @@ def _counting(records: Iterable[RawRecord], progress: Callable[[int], None]) -> 
 
 
 def _record(app: Flask, plan: FeedPlan, result: PullResult, source: Source, digest: str, now: datetime) -> None:
-    with get_database(app).sessionmaker() as session:
+    with get_database(app).write_sessionmaker() as session:
         state = session.get(FeedState, plan.feed.name) or FeedState(name=plan.feed.name)
         session.add(state)
         state.last_attempt_at = now

@@ -120,7 +120,7 @@ def pull_due_feeds(app: Flask, now: datetime | None = None) -> list[PullResult]:
 
 def _claim(app: Flask, name: str, now: datetime) -> bool:
     """Take the feed's lease; False if another scheduler holds it."""
-    with get_database(app).sessionmaker() as session:
+    with get_database(app).write_sessionmaker() as session:
         if session.get(FeedState, name) is None:
             try:
                 session.add(FeedState(name=name, claimed_until=now + LEASE))

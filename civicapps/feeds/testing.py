@@ -54,6 +54,7 @@ class Route:
     delay: float = 0.0
     fail_times: int = 0
     truncate: bool = False
+    trickle: float = 0.0  # seconds between the body's bytes: slow, yet never silent for a whole timeout
     handler: Handler | None = None
     prefix: bool = False
     hits: int = 0
@@ -139,7 +140,12 @@ class _Handler(BaseHTTPRequestHandler):
         truncate = route is not None and route.truncate
         self.send_header("Content-Length", str(len(body) * (2 if truncate else 1)))
         self.end_headers()
-        if status != 304:
+        if status != 304 and route is not None and route.trickle:
+            for byte in range(len(body)):
+                self.wfile.write(body[byte : byte + 1])
+                self.wfile.flush()
+                time.sleep(route.trickle)
+        elif status != 304:
             self.wfile.write(body)
         if truncate:
             self.wfile.flush()

@@ -22,7 +22,7 @@ from flask import Flask
 from sqlalchemy import inspect, select
 
 from civicapps.clock import utcnow
-from civicapps.db import get_database
+from civicapps.db import get_database, writing_session
 from civicapps.geo.models import LookupCache, Postcode
 from civicapps.geo.postcodes import Location, PostcodeAnswer, normalise_postcode
 from civicapps.upsert import upsert
@@ -248,7 +248,11 @@ class PostcodeService:
             }
             for a in answers
         ]
-        with get_database(self.app).sessionmaker() as session:
+        joined = writing_session(self.app)
+        if joined is not None:  # a write request holds the lock: the cache row goes with its work
+            upsert(joined, LookupCache.__table__, rows, ["query"])
+            return
+        with get_database(self.app).write_sessionmaker() as session:
             upsert(session, LookupCache.__table__, rows, ["query"])
             session.commit()
 

@@ -1,4 +1,5 @@
-"""Which worker runs the periodic schedule: a lease row in the database.
+"""Leases: which worker runs the periodic schedule (a row in the database), and the heartbeat that
+keeps a live worker's claims on work from lapsing.
 
 Huey lets every consumer run the periodic scheduler, and two schedulers enqueue every periodic job
 twice. Each scheduler therefore takes this lease before it enqueues anything; whoever holds an
@@ -7,15 +8,22 @@ worker killed and restarted) is replaced at once rather than after the lease run
 """
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
+import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import DateTime, Engine, Integer, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicapps.db import Model, insert_ignoring_conflicts
+
+logger = logging.getLogger(__name__)
 
 LEASE_SECONDS = 90  # the scheduler renews once a minute
 
@@ -70,3 +78,52 @@ def acquire(engine: Engine, name: str, holder: str, seconds: int = LEASE_SECONDS
             .values(holder=holder, version=row.version + 1, expires_at=now + timedelta(seconds=seconds))
         )
         return result.rowcount == 1
+
+
+class Heartbeat:
+    """Calls what is held, every ``interval`` seconds, from a thread of its own.
+
+    A claim on work (outbox rows being sent, a match request being matched) records when it was last
+    renewed, and other workers take over a claim not renewed for its lease. Renewing between units of
+    work tied the lease to the slowest unit (a send that times out, a big match), so it had to be long
+    and a dead worker's messages waited ten minutes. Beating from a thread while the work runs keeps
+    the lease short: a live worker's claims stay fresh whatever it is doing, a dead worker's lapse
+    within one lease. Beat at most a third of the lease apart. The thread runs only while something
+    is held; a beat that fails is logged and tried again at the next beat.
+    """
+
+    def __init__(self, interval: float, name: str = "civicapps-heartbeat"):
+        self.interval = interval
+        self.name = name
+        self._beats: dict[int, Callable[[], object]] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    @contextmanager
+    def hold(self, beat: Callable[[], object]) -> Iterator[None]:
+        """Call ``beat`` every interval (on the heartbeat thread) until the block ends."""
+        key = object()
+        with self._lock:
+            self._beats[id(key)] = beat
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+                self._thread.start()
+        try:
+            yield
+        finally:
+            with self._lock:
+                del self._beats[id(key)]
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.interval)
+            with self._lock:
+                beats = list(self._beats.values())
+                if not beats:
+                    self._thread = None
+                    return
+            for beat in beats:
+                try:
+                    beat()
+                except Exception:
+                    logger.exception("A heartbeat failed; what it renews lapses if this goes on")

@@ -2,30 +2,45 @@
 
 Instant subscriptions get one message per item, digest subscriptions one message for everything
 due, confirmations their own message. Each message's outcome is committed before the next message is
-sent (the send thread does both), so a killed worker leaves at most its one in-flight message
-unrecorded. What overlaps is everything but sending: the next message is rendered and prepared, and
+sent (the send thread does both), so a killed worker leaves at most one in-flight message unrecorded
+per deliver job, that is per worker thread. While a job holds a claim, the claims heartbeat renews it;
+another worker takes over a claim that lapsed (:func:`take_over`). What overlaps is everything but sending: the next message is rendered and prepared, and
 waits behind the one on the wire.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
+from functools import partial
 
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civicapps.db import db_session, start_writing
+from civicapps.db import db_session, get_database
 from civicapps.notify.channels import KINDS, ChannelKind, add_query
 from civicapps.notify.direct import DIRECT, message_of
 from civicapps.notify.inbox import inbox_url
 from civicapps.notify.models import ACTIVE, CONFIRM, PENDING, Subscription
-from civicapps.notify.outbox import Claimed, cancel, claim, renew
+from civicapps.notify.outbox import Claimed, cancel, claim, claims_heartbeat, renew, sweep, wake
 from civicapps.notify.render import Notification, render
 from civicapps.notify.sending import Outgoing, Sender, prepare
 from civicapps.notify.settings import notify_settings
 from civicapps.notify.subscriptions import confirmation_code, describe_area, links
+
+
+def take_over(app: Flask) -> int:
+    """Put back the rows of claims that lapsed (their worker died) and wake workers for them; how many.
+
+    Every ``civicapps worker`` runs this on its heartbeat, so a dead worker's messages go again within
+    a lease and a beat of its death, rather than at the next minute's ``notify.sweep`` run by whichever
+    worker holds the schedule (which may be the dead one).
+    """
+    with app.app_context():
+        count = sweep(db_session(), notify_settings(app))
+    if count:
+        wake(app, count)
+    return count
 
 
 def deliver_due(app: Flask) -> int:
@@ -43,8 +58,9 @@ def deliver_due(app: Flask) -> int:
             subscriptions = {
                 s.id: s for s in session.scalars(select(Subscription).where(Subscription.id.in_(wanted_ids)))
             }
-            start_writing(session)  # no read transaction may stay open across the sends
-            sent += _send_claimed(app, session, sender, token, rows, subscriptions)
+            session.commit()  # end the read transaction: none may stay open across the sends
+            with claims_heartbeat(app).hold(partial(renew, get_database(app).write_engine, token)):
+                sent += _send_claimed(app, session, sender, token, rows, subscriptions)
     finally:
         sender.close()
 
@@ -62,14 +78,9 @@ def _send_claimed(
     Each message is handed over as soon as it is ready, so the next one is waiting when the send
     thread has recorded the one before; then this thread waits for the older one's outcome.
     """
-    settings = notify_settings(app)
-    renewed = time.monotonic()
     sent = 0
     try:
         for subscription, kind, group in _messages(rows, subscriptions):
-            if time.monotonic() - renewed > settings.sending_timeout_seconds / 3:
-                renew(session, token)
-                renewed = time.monotonic()
             wanted = PENDING if kind == CONFIRM else ACTIVE
             if subscription is None or subscription.status != wanted:
                 cancel(session, token, [r.id for r in group])

@@ -12,18 +12,19 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import numpy as np
 from flask import Flask
 from pyproj import Geod
-from sqlalchemy import Connection, Select, delete, or_, select, update
+from sqlalchemy import Connection, Engine, Select, delete, or_, select, update
 
-from civicapps.db import db_session, start_writing
+from civicapps.db import db_session, get_database
 from civicapps.events import RecordsIngested
 from civicapps.jobs import queue_for
 from civicapps.notify.models import ACTIVE, FREQUENCIES, MatchRequest, Subscription, utcnow
-from civicapps.notify.outbox import add_rows, row, send_time, wake
+from civicapps.notify.outbox import add_rows, claims_heartbeat, row, send_time, wake
 from civicapps.notify.settings import notify_settings
 from civicapps.notify.spatial import index_for, read_numbers
 from civicapps.notify.topics import EVENTS, Item, Topic, watching
@@ -68,7 +69,7 @@ def match_pending(app: Flask) -> int:
         )
         if request is None:
             break
-        start_writing(session)
+        db_session(write=True)
         taken = session.execute(
             update(MatchRequest)
             .where(
@@ -80,11 +81,18 @@ def match_pending(app: Flask) -> int:
         session.commit()
         if not taken.rowcount:  # another worker took it
             continue
-        created += match_records(app, request.dataset, json.loads(request.new), json.loads(request.changed))
+        with claims_heartbeat(app).hold(partial(_renew, get_database(app).write_engine, request.id)):
+            created += match_records(app, request.dataset, json.loads(request.new), json.loads(request.changed))
         session.execute(delete(MatchRequest).where(MatchRequest.id == request.id))
         session.commit()
     wake(app, created["instant"])
     return sum(created.values())
+
+
+def _renew(engine: Engine, request_id: int) -> None:
+    """Keep our claim on a match request while matching it (on the claims heartbeat)."""
+    with engine.begin() as connection:
+        connection.execute(update(MatchRequest).where(MatchRequest.id == request_id).values(claimed_at=utcnow()))
 
 
 def match_records(app: Flask, dataset: str, new: Sequence[Any], changed: Sequence[Any]) -> Counter[str]:
@@ -115,7 +123,7 @@ def match_records(app: Flask, dataset: str, new: Sequence[Any], changed: Sequenc
                 payload = {"topic": name, "topic_title": topic.title, "item": snapshot}
                 rows.append(row(subscription_id, key, event, due[frequency], payload))
                 written[frequency] += 1
-    start_writing(session)
+    db_session(write=True)
     add_rows(session, rows)
     session.commit()
     return written

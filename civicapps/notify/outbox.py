@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from civicapps.db import insert_ignoring_conflicts
 from civicapps.jobs import queue_for
+from civicapps.jobs.lease import Heartbeat
 from civicapps.notify.models import (
     CANCELLED,
     FAILED,
@@ -141,12 +142,22 @@ def claim(session: Session, limit: int) -> tuple[str, list[Claimed]]:
     return token, [Claimed(r.id, r.subscription_id, r.kind, r.attempts, json.loads(r.payload)) for r in rows]
 
 
-def renew(session: Session, token: str) -> None:
-    """Tell the sweeper this claim's worker is alive (call well within ``sending_timeout_seconds``); commits."""
-    session.execute(
-        update(OUTBOX).where(OUTBOX.c.claim == token, OUTBOX.c.status == SENDING).values(claimed_at=utcnow())
-    )
-    session.commit()
+def claims_heartbeat(app: Flask) -> Heartbeat:
+    """The process's heartbeat for notify's claims: it beats three times per ``sending_timeout_seconds``."""
+    beat = app.extensions.get("civicapps_notify_heartbeat")
+    if beat is None:
+        interval = notify_settings(app).sending_timeout_seconds / 3
+        beat = Heartbeat(interval, "civicapps-notify-heartbeat")
+        beat = app.extensions.setdefault("civicapps_notify_heartbeat", beat)
+    return beat
+
+
+def renew(engine: Engine, token: str) -> None:
+    """Tell the sweeper this claim's worker is alive (the claims heartbeat does, in a transaction of its own)."""
+    with engine.begin() as connection:
+        connection.execute(
+            update(OUTBOX).where(OUTBOX.c.claim == token, OUTBOX.c.status == SENDING).values(claimed_at=utcnow())
+        )
 
 
 def _recording(**values: Any) -> Any:
@@ -227,7 +238,7 @@ class Recorder:
         cursor = self.connection.cursor()
         try:
             if self.begin:
-                cursor.execute("BEGIN")
+                cursor.execute("BEGIN IMMEDIATE")
             cursor.executemany(statement.sql, [statement.parameters({**used, "b_id": r.id}) for r in rows])
             self.connection.commit()
         except BaseException:
@@ -250,7 +261,7 @@ def cancel(session: Session, token: str, ids: Iterable[int]) -> None:
 
 
 def sweep(session: Session, settings: NotifySettings) -> int:
-    """Put rows whose worker died (claimed longer ago than the lease) back in the queue; commits."""
+    """Put rows whose worker died (claim not renewed for the lease) back in the queue; commits."""
     expired = utcnow() - timedelta(seconds=settings.sending_timeout_seconds)
     result = session.execute(
         update(OUTBOX)

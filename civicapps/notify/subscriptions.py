@@ -25,7 +25,7 @@ from itsdangerous.encoding import base64_encode
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from civicapps.db import db_session, insert_ignoring_conflicts, start_writing
+from civicapps.db import db_session, insert_ignoring_conflicts
 from civicapps.geo.geocoding import geocode, postcode_in, postcode_service
 from civicapps.geo.postcodes import Location, normalise_postcode
 from civicapps.limits import RateLimit
@@ -336,7 +336,7 @@ def create(
     ip_hash = _digest(app, f"ip:{client_ip}") if client_ip else None
     if staff_id is None and not _within_limits(settings, client_ip, hashed):
         raise RateLimited()
-    start_writing(session)
+    db_session(write=True)
     subscription = Subscription(
         topic=request.topic,
         channel=kind.name,
@@ -367,7 +367,7 @@ def confirm(subscription: Subscription) -> bool:
     if subscription.status != PENDING:
         return False
     session = db_session()
-    start_writing(session)
+    db_session(write=True)
     subscription.status, subscription.confirmed_at = ACTIVE, utcnow()
     subscription.changed = bump_topic(session, subscription.topic)
     session.commit()
@@ -382,8 +382,7 @@ def confirm_with_code(app: Flask, subscription: Subscription, code: str) -> bool
     """
     if subscription.status != PENDING:
         return False
-    session = db_session()
-    start_writing(session)
+    session = db_session(write=True)
     table = Subscription.__table__
     tries = session.execute(
         table.update()
@@ -409,7 +408,7 @@ def end(subscription: Subscription) -> None:
     if subscription.status == ENDED:
         return
     session = db_session()
-    start_writing(session)
+    db_session(write=True)
     if subscription.status == ACTIVE:
         subscription.changed = bump_topic(session, subscription.topic)
     subscription.status, subscription.ended_at = ENDED, utcnow()
@@ -426,7 +425,7 @@ def set_frequency(app: Flask, subscription: Subscription, frequency: str) -> Non
     if frequency not in FREQUENCIES:
         raise SubscriptionError("frequency", "Choose how often you want alerts")
     session = db_session()
-    start_writing(session)
+    db_session(write=True)
     subscription.frequency = frequency
     session.execute(
         update(OutboxRow)
