@@ -20,7 +20,8 @@ Python process, once to warm up (imports: ~2 s here, the same for both) and then
 timed; the rows written out must be identical.
 
 Run: ``PYTHONPATH=. python bench/pull_iom.py [--repeat 3] [--baseline main] [--smoke]``. ``--smoke``
-pulls the first 60 rows once (CI runs every bench script that way). Prints a table and the ratios.
+pulls the first 60 rows once (CI runs every bench script that way). Prints a table, per-round
+ratios and the machine lines of bench/report.py.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from report import machine, ratio  # noqa: E402
+
 WEEKLY = ROOT / "tests" / "fixtures" / "iom-planning-applications-weekly-2023-2024.csv"
 PLUGINS = ("plugins/planning-alerts", "plugins/street-reports", "plugins/organogram")
 MAPPING_KEYS = ("dataset", "format", "options", "mapping", "location", "authority")  # what git main reads
@@ -110,6 +115,7 @@ def postcode_table(source: Path, target: Path) -> tuple[int, int]:
 
 
 def main() -> None:
+    machine("start")
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side (the median is shown)")
     parser.add_argument("--baseline", default="main", help="git revision of the old path (default: main)")
@@ -131,7 +137,7 @@ def main() -> None:
         if added.returncode:
             if not args.smoke:
                 sys.exit(f"Cannot check out {args.baseline!r} for the old path: {added.stderr.strip()}")
-            print(f"(no {args.baseline!r} to compare with here, e.g. a shallow CI checkout: this checkout only)")
+            print(f"(no {args.baseline!r} here, e.g. a shallow CI checkout: this checkout against itself)")
             old = None
         try:
             run(tmp, old, repeat, args)
@@ -160,7 +166,7 @@ def run(tmp: Path, old: Path | None, repeat: int, args: argparse.Namespace) -> N
         if done.returncode:
             sys.exit(f"{' '.join(step)} failed: {done.stderr}")
 
-    sides = {"git " + args.baseline: old, "this checkout": ROOT} if old else {"this checkout": ROOT}
+    sides = {"git " + args.baseline: old or ROOT, "this checkout": ROOT}
     print(
         f"civicapps pull, Isle of Man weekly file: {60 if args.smoke else len(lines) - 1:,} rows, "
         f"{distinct:,} distinct postcodes, {in_table:,} of them in the imported table; "
@@ -169,7 +175,8 @@ def run(tmp: Path, old: Path | None, repeat: int, args: argparse.Namespace) -> N
     failed = False
     for delay in (None, args.failure_seconds):
         failed |= compare(delay, sides, source, mapping, env, repeat, tmp)
-    print(f"\nload average (1 min) at the end: {os.getloadavg()[0]:.2f}")
+    print()
+    machine("end")
     if failed:
         sys.exit(1)
 
@@ -241,9 +248,10 @@ def compare(
     same = len(set(outputs.values())) == 1
     placed = sum(1 for r in csv.DictReader(outputs["this checkout"].decode().splitlines()) if r["latitude"])
     print(f"  same rows written: {'yes' if same else 'NO'} ({placed:,} placed); {summaries['this checkout']}")
-    if len(timings) == 2:
-        old, new = (statistics.median(v) for v in timings.values())
-        print(f"  ratio old/new: {old / new:.1f}x")
+    old, new = timings.values()
+    how = "refused" if delay is None else f"dropped after {delay} s"
+    rounds = [o / n for o, n in zip(old, new, strict=True)]
+    ratio(f"old/new seconds, postcodes.io {how} (higher: this checkout faster)", rounds)
     return not same
 
 
