@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ import jinja2
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import event
 
 from civicapps.db import Database, Model, install_sessions
 from civicapps.errors import StartupError
@@ -60,13 +62,13 @@ def create_app(
     load_plugins(registry, plugins, load_entrypoints, core.disabled_plugins)
     registry.check()
 
-    app = Flask("civicapps", instance_path=str(instance_path))
-    try:
-        instance_path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StartupError(f"Cannot create the instance folder {instance_path}: {exc.strerror}.") from None
+    app = CivicFlask("civicapps", instance_path=str(instance_path))
+    if core.instance_path:  # a folder the operator named is made (and checked) at once; ./instance on first use
+        ensure_instance_folder(instance_path)
     database_url = core.database_url or f"sqlite:///{instance_path / 'civicapps.db'}"
     state = CivicState(loaded, core, registry, Database(database_url))
+    if core.database_url is None:  # the default SQLite file lives in the instance folder
+        event.listen(state.db.engine, "do_connect", lambda *_: ensure_instance_folder(instance_path) and None)
     app.extensions["civicapps"] = state
 
     state.plugin_settings = _validate_plugin_settings(registry, core)
@@ -125,7 +127,7 @@ def _check_models(registry: PluginRegistry) -> None:
 def _configure_flask(app: Flask, core: CoreSettings, instance_path: Path) -> None:
     secure = bool(core.base_url and core.base_url.startswith("https://"))
     app.config.update(
-        SECRET_KEY=core.secret_key.get_secret_value() if core.secret_key else _instance_secret(instance_path),
+        SECRET_KEY=core.secret_key.get_secret_value() if core.secret_key else None,  # see CivicFlask.secret_key
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=secure,
@@ -143,11 +145,46 @@ def _configure_flask(app: Flask, core: CoreSettings, instance_path: Path) -> Non
     )
 
 
+class CivicFlask(Flask):
+    """Flask whose random secret key (and the default ``./instance`` folder) are made when first needed.
+
+    Commands that need no instance (``--help``, ``planning-alerts presets``, ``notify test``...) load
+    the app too, to list plugin commands; they must not leave ``./instance/secret_key`` behind in
+    whatever folder they were run from. A configured ``instance_path`` is still made at startup.
+    """
+
+    _secret_lock = threading.Lock()
+
+    @property  # type: ignore[override]
+    def secret_key(self) -> str | bytes | None:
+        if self.config.get("SECRET_KEY") is None:
+            with self._secret_lock:
+                if self.config.get("SECRET_KEY") is None:
+                    self.config["SECRET_KEY"] = _instance_secret(Path(self.instance_path))
+        return self.config["SECRET_KEY"]
+
+    @secret_key.setter
+    def secret_key(self, value: str | bytes | None) -> None:
+        self.config["SECRET_KEY"] = value
+
+
+def ensure_instance_folder(path: Path) -> Path:
+    """Make the instance folder (database, queue, keys) the first time something is kept there."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StartupError(f"Cannot create the instance folder {path}: {exc.strerror}.") from None
+    return path
+
+
 def _instance_secret(instance_path: Path) -> str:
     """A random key kept in the instance folder so sessions survive restarts without configuration."""
-    path = instance_path / "secret_key"
-    if not path.exists():
+    path = ensure_instance_folder(instance_path) / "secret_key"
+    try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass  # kept by an earlier run (or another process just now)
+    else:
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(48))
     return path.read_text().strip()

@@ -19,7 +19,7 @@ from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
-from civicapps.app import create_app
+from civicapps.app import create_app, ensure_instance_folder
 from civicapps.auth import ROLES, User, change_password, change_role, create_user
 from civicapps.db import db_session, get_database
 from civicapps.errors import CivicappsError
@@ -83,7 +83,9 @@ cli = CivicGroup(
         )
     ],
 )
-cli.params = [p for p in cli.params if p.name not in ("app", "debug")]
+# Flask's --app/--debug make no sense here, and its -e/--env-file needs python-dotenv, which civicapps
+# does not install (configuration is civicapps.toml and CIVICAPPS_* variables).
+cli.params = [p for p in cli.params if p.name not in ("app", "debug", "env_file")]
 cli = click.version_option(package_name="civicapps", prog_name="civicapps")(cli)
 cli.add_command(shell_command)
 cli.add_command(routes_command)
@@ -316,7 +318,7 @@ def demo(info: ScriptInfo, instance: str | None, host: str, port: int, serve: bo
 def _demo_admin(instance: Path) -> tuple[str, str]:
     """One admin account for the demo; its random password is kept in the instance folder."""
     email = "admin@example.org"
-    password_file = instance / "demo-admin-password.txt"
+    password_file = ensure_instance_folder(instance) / "demo-admin-password.txt"
     if db_session().scalar(select(User).where(User.email == email)) is None:
         password = secrets.token_urlsafe(12)
         create_user(email, "Demo admin", password, "admin")

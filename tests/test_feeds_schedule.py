@@ -179,3 +179,26 @@ def test_a_pull_that_runs_out_of_time_is_a_failure_not_an_empty_success(planning
     state = {s.name: s for s in statuses(app)}["slow"].state
     assert state.last_success_at is None and "the server sent only" in state.last_error
     assert count(app) == 0
+
+
+def test_a_feed_as_toml_is_read_back_as_the_same_feed():
+    """``Feed.as_toml`` (public: plugins print feeds with it) round-trips through tomllib and Feed."""
+    import tomllib
+    from datetime import timedelta
+
+    from civicapps import Feed
+
+    feed = Feed(
+        name="weekly",
+        dataset="planning.application",
+        url='https://x.example/a.csv?q="1"',
+        format="csv",
+        interval=timedelta(hours=1, minutes=30),
+        failing_after="2d",
+        mapping={"reference": {"columns": ["PA Ref", "Application Number"]}, "Odd key": {"replace": {"\\n": " "}}},
+        location={"postcode": {"field": "postcode"}},
+    )
+    text = feed.as_toml()
+    assert 'interval = "1h30m"' in text and 'failing_after = "2d"' in text and "authority" not in text
+    table = tomllib.loads(text)["feeds"]["weekly"]
+    assert Feed(name="weekly", **table) == feed

@@ -162,13 +162,11 @@ def test_mistakes_are_one_line(runner, args, message):
     assert result.exit_code == 1 and result.output.startswith(message) and "Traceback" not in result.output
 
 
-def test_running_count_goes_to_a_terminal_only(capsys):
-    from civicapps.feeds.oneoff import _counted
-    from civicapps.feeds.pipeline import Row, Tally
-
-    tally = Tally("pull", read=2000, kept=1999)
-    rows = [Row(1, {"ref": "1"})]
-    assert list(_counted(iter(rows), tally, show=True)) == rows
-    assert "\r  read 2,000 rows, kept 1,999" in capsys.readouterr().err
-    list(_counted(iter(rows), tally, show=False))
-    assert capsys.readouterr().err == ""
+def test_a_progress_bar_when_asked_and_none_by_default_off_a_terminal(runner):
+    """Replaces the old running count (a bare "read N rows" line): a click progress bar on stderr."""
+    shown = runner.invoke(["pull", str(IOM_WEEKLY), "--progress", "--output", "ndjson"])
+    assert shown.exit_code == 0, shown.output
+    bar = shown.stderr.split("Read 2498 rows")[0]
+    assert f"Pulling {IOM_WEEKLY.name}" in bar and "2498  rows" in bar and len(shown.stdout.splitlines()) == 2498
+    quiet = runner.invoke(["pull", str(IOM_WEEKLY), "--output", "ndjson"])
+    assert quiet.stderr.startswith("Read 2498 rows")

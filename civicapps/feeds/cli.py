@@ -12,9 +12,10 @@ from flask.cli import AppGroup
 
 from civicapps.clock import utcnow
 from civicapps.errors import CivicappsError
-from civicapps.feeds.pull import pull_feed
+from civicapps.feeds.pull import PullResult, pull_feed
 from civicapps.feeds.registry import feeds_registry
 from civicapps.feeds.schedule import FeedStatus, pull_due_feeds, statuses
+from civicapps.progress import Progress, progress_option
 from civicapps.textable import echo_table
 
 
@@ -31,6 +32,8 @@ def human(delta: timedelta | None) -> str:
 
 
 def _health(status: FeedStatus) -> str:
+    if not status.configured:
+        return "not configured"
     if status.flagged:
         return f"FAILING {human(status.failing_for)}"
     if status.failing_for is not None:
@@ -65,10 +68,16 @@ def list_command(as_json: bool) -> None:
         st = s.state
         counts = f"{st.rows_read}/{st.rows_ingested}/{st.rows_skipped}" if st and st.last_success_at else "-"
         error = (st.last_error or "")[:60] if st and s.failing_for is not None else ""
-        table.append((s.name, s.dataset, s.format, human(s.interval), human(s.stale_for), counts, _health(s), error))
+        every = human(s.interval) if s.interval else "-"
+        table.append((s.name, s.dataset or "-", s.format or "-", every, human(s.stale_for), counts, _health(s), error))
     echo_table(
         ("feed", "dataset", "format", "every", "last success", "read/kept/skipped", "health", "last error"), table
     )
+    if any(not s.configured for s in rows):
+        click.echo(
+            "'not configured': pulled before (e.g. by 'civicapps demo') but in no [feeds.<name>] table now; "
+            "its records stay stored."
+        )
 
 
 def _as_dict(status: FeedStatus) -> dict[str, Any]:
@@ -76,6 +85,7 @@ def _as_dict(status: FeedStatus) -> dict[str, Any]:
     seconds = lambda d: None if d is None else int(d.total_seconds())  # noqa: E731
     return {
         "name": status.name,
+        "configured": status.configured,
         "dataset": status.dataset,
         "format": status.format,
         "interval_seconds": seconds(status.interval),
@@ -99,8 +109,12 @@ def show_command(name: str) -> None:
     found = {s.name: s for s in statuses(current_app)}
     if name not in found:
         raise CivicappsError(f"No feed named {name!r}; feeds: {', '.join(found) or 'none'}.")
-    status, feed = found[name], feeds_registry(current_app).plans[name].feed
-    click.echo(f"{name}: {feed.format} from {feed.url} into {feed.dataset}, every {human(feed.interval)}")
+    status = found[name]
+    if status.configured:
+        feed = feeds_registry(current_app).plans[name].feed
+        click.echo(f"{name}: {feed.format} from {feed.url} into {feed.dataset}, every {human(feed.interval)}")
+    else:
+        click.echo(f"{name}: not configured now (pulled before; its records stay stored)")
     click.echo(f"  health: {_health(status)}; last success {human(status.stale_for)} ago")
     state = status.state
     if state and state.last_error and status.failing_for is not None:
@@ -114,11 +128,18 @@ def show_command(name: str) -> None:
             click.echo(f"    {where}: {issue['reason']} ({issue['severity']})")
 
 
+def pulled(name: str, force: bool, show: bool | None) -> PullResult:
+    """:func:`pull_feed` with a progress bar on standard error (see :mod:`civicapps.progress`)."""
+    with Progress(f"Pulling {name}", show) as bar:
+        return pull_feed(current_app, name, force=force, progress=bar.advance)
+
+
 @feeds.command("pull")
 @click.argument("name", required=False)
 @click.option("--all", "pull_all", is_flag=True, help="Pull every enabled feed now, due or not.")
 @click.option("--force", is_flag=True, help="Ignore ETag/Last-Modified and re-read even an unchanged feed.")
-def pull_command(name: str | None, pull_all: bool, force: bool) -> None:
+@progress_option
+def pull_command(name: str | None, pull_all: bool, force: bool, progress: bool | None) -> None:
     """Pull feed NAME now, or every feed that is due (--all: every feed).
 
     Exits with status 1 if any pull failed; stored data of a failed feed is left untouched.
@@ -127,9 +148,9 @@ def pull_command(name: str | None, pull_all: bool, force: bool) -> None:
     if name is not None:
         if name not in plans:
             raise CivicappsError(f"No feed named {name!r}; feeds: {', '.join(plans) or 'none'}.")
-        results = [pull_feed(current_app, name, force=force)]
+        results = [pulled(name, force, progress)]
     elif pull_all or force:
-        results = [pull_feed(current_app, n, force=force) for n, p in plans.items() if p.feed.enabled]
+        results = [pulled(n, force, progress) for n, p in plans.items() if p.feed.enabled]
     else:
         results = pull_due_feeds(current_app, utcnow())
     if not results:

@@ -9,9 +9,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import sys
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,6 +26,7 @@ from civicapps.feeds.readers import Source
 from civicapps.feeds.registry import Feed, FeedPlan, feeds_registry, plan_feed
 from civicapps.geo.geocoding import geocode
 from civicapps.geo.projection import distances_m
+from civicapps.progress import Progress, progress_option
 
 GUESSES = {
     ".csv": "csv",
@@ -39,6 +39,8 @@ GUESSES = {
     ".xml": "rss",
 }
 MAPPING_KEYS = {"dataset", "format", "options", "mapping", "location", "authority"}
+#: Keys of a [feeds.<name>] table that a one-off pull reads past: SOURCE says where, and it runs once.
+SCHEDULE_KEYS = {"url", "interval", "failing_after", "enabled"}
 
 
 def guess_format(source: str) -> str:
@@ -58,7 +60,8 @@ def guess_format(source: str) -> str:
 
 
 def read_mapping(path: str | None) -> dict[str, Any]:
-    """A TOML (or JSON) file shaped like a [feeds.<name>] table without url/interval."""
+    """A TOML (or JSON) file: the keys of a [feeds.<name>] table, or one whole ``[feeds.<name>]`` table
+    (as ``civicapps planning-alerts presets`` prints it, or cut from civicapps.toml)."""
     if path is None:
         return {}
     try:
@@ -70,10 +73,17 @@ def read_mapping(path: str | None) -> dict[str, Any]:
         raise CivicappsError(
             f"The mapping file {path} is not valid {'JSON' if path.endswith('.json') else 'TOML'}: {exc}."
         ) from None
-    unknown = set(data) - MAPPING_KEYS
+    if set(data) == {"feeds"} and isinstance(data["feeds"], dict):
+        if len(data["feeds"]) != 1 or not isinstance(next(iter(data["feeds"].values())), dict):
+            raise CivicappsError(
+                f"The mapping file {path} has {len(data['feeds'])} [feeds.<name>] tables; keep the one to pull."
+            )
+        data = next(iter(data["feeds"].values()))
+    unknown = set(data) - MAPPING_KEYS - SCHEDULE_KEYS
     if unknown:
         raise CivicappsError(
-            f"The mapping file has unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(MAPPING_KEYS))}."
+            f"The mapping file has unknown key(s) {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(sorted(MAPPING_KEYS | SCHEDULE_KEYS))}."
         )
     return data
 
@@ -111,42 +121,40 @@ def since_filter(plan: FeedPlan, since: dt.date, field: str | None) -> str:
     raise CivicappsError("--since needs a date field: give --date-field, or --dataset with a date field.")
 
 
-def filtered(
-    rows: Iterable[list[Row]],
-    tally: Tally,
-    *,
-    since: tuple[str, dt.date] | None,
-    near: tuple[float, float, float] | None,
-) -> Iterator[Row]:
+def before_since(field: str, since: dt.date) -> Callable[[dict[str, Any]], str | None]:
+    """The ``exclude`` test of ``--since``: it runs on mapped values, before any row is geocoded."""
+
+    def excluded(values: dict[str, Any]) -> str | None:
+        value = values.get(field)
+        day = value.date() if isinstance(value, dt.datetime) else value
+        if not isinstance(day, dt.date):
+            return f"no {field} date to compare with --since"
+        return "before --since" if day < since else None
+
+    return excluded
+
+
+def near_only(rows: Iterable[list[Row]], tally: Tally, near: tuple[float, float, float] | None) -> Iterator[Row]:
+    """Rows within ``near`` = (lon, lat, metres), or every row when ``near`` is None."""
     for batch in rows:
-        distances = distances_m(near[0], near[1], [r.point for r in batch if r.point]) if near else []
-        placed = iter(distances)
+        if near is None:
+            yield from batch
+            continue
+        distances = iter(distances_m(near[0], near[1], [r.point for r in batch if r.point]))
         for row in batch:
-            distance = next(placed) if near and row.point else None
-            reason = _excluded(row, since, near, distance)
+            distance = next(distances) if row.point else None
+            reason = (
+                "not placed, so its distance is unknown"
+                if distance is None
+                else "outside --radius"
+                if distance > near[2]
+                else None
+            )
             if reason:
                 tally.kept -= 1
                 tally.report(RowIssue(tally.feed, row.position, None, reason))
                 continue
             yield row
-
-
-def _excluded(
-    row: Row, since: tuple[str, dt.date] | None, near: tuple[float, float, float] | None, distance: float | None
-) -> str | None:
-    if since is not None:
-        value = row.values.get(since[0])
-        day = value.date() if isinstance(value, dt.datetime) else value
-        if not isinstance(day, dt.date):
-            return f"no {since[0]} date to compare with --since"
-        if day < since[1]:
-            return "before --since"
-    if near is not None:
-        if distance is None:
-            return "not placed, so its distance is unknown"
-        if distance > near[2]:
-            return "outside --radius"
-    return None
 
 
 def write(rows: Iterator[Row], output: str, out: IO[str]) -> None:
@@ -185,16 +193,6 @@ def _flat(row: Row) -> dict[str, Any]:
     }
 
 
-def _counted(rows: Iterator[Row], tally: Tally, show: bool) -> Iterator[Row]:
-    """A running count on stderr while rows stream out (only when stderr is a terminal)."""
-    for row in rows:
-        if show and tally.read % 1000 == 0:
-            click.echo(f"\r  read {tally.read:,} rows, kept {tally.kept:,}", err=True, nl=False)
-        yield row
-    if show:
-        click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
-
-
 @click.command("pull")
 @with_appcontext
 @click.argument("source")
@@ -208,7 +206,7 @@ def _counted(rows: Iterator[Row], tally: Tally, show: bool) -> Iterator[Row]:
     "--mapping",
     "mapping_file",
     type=click.Path(dir_okay=False),
-    help="TOML/JSON file with mapping, location, options, authority (like a [feeds.<name>] table).",
+    help="TOML/JSON file: a [feeds.<name>] table (as 'civicapps planning-alerts presets NAME' prints it) or its keys.",
 )
 @click.option(
     "--dataset", metavar="PLUGIN.DATASET", help="Check rows against this dataset's fields (types, required fields)."
@@ -232,6 +230,7 @@ def _counted(rows: Iterator[Row], tally: Tally, show: bool) -> Iterator[Row]:
     show_default=True,
     help="Output format.",
 )
+@progress_option
 @click.option(
     "-o",
     "--output-file",
@@ -250,6 +249,7 @@ def pull_command(
     radius: float,
     output: str,
     output_file: IO[str],
+    progress: bool | None,
 ) -> None:
     """Pull SOURCE once and write its rows out, without touching the database.
 
@@ -258,7 +258,7 @@ def pull_command(
     are made but not cached.
     """
     plan = plan_for(source, format_, mapping_file, dataset)
-    since_spec = (since_filter(plan, since.date(), date_field), since.date()) if since else None
+    exclude = before_since(since_filter(plan, since.date(), date_field), since.date()) if since else None
     centre = None
     if near:
         location = geocode(current_app, near)
@@ -269,14 +269,13 @@ def pull_command(
     src = Source(
         plan.feed.url, plan.feed.options, fetcher_for(current_app), single_document=plan.reader.single_document
     )
-    rows = filtered(
-        canonical_rows(current_app, plan, plan.reader.read(src), tally, persist=False),
-        tally,
-        since=since_spec,
-        near=centre,
-    )
-    write(_counted(rows, tally, sys.stderr.isatty()), output, output_file)
-    output_file.flush()
+    with Progress(f"Pulling {Path(source.split('?')[0]).name or source}", progress) as bar:
+        records = bar.wrap(plan.reader.read(src))
+        rows = near_only(
+            canonical_rows(current_app, plan, records, tally, persist=False, exclude=exclude), tally, centre
+        )
+        write(rows, output, output_file)
+        output_file.flush()
     click.echo(
         f"Read {tally.read} rows: kept {tally.kept}, skipped {tally.skipped}, warnings {tally.warnings}.", err=True
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ from civicapps.feeds.errors import RowIssue
 from civicapps.feeds.locate import locate
 from civicapps.feeds.readers import RawRecord
 from civicapps.feeds.registry import FeedPlan
+from civicapps.geo.geocoding import postcode_service
 
 BATCH = 2000
 MAX_ISSUES = 200  # kept per pull for staff; the counts are always complete
@@ -60,23 +61,40 @@ class Tally:
 
 
 def canonical_rows(
-    app: Flask, plan: FeedPlan, records: Iterable[RawRecord], tally: Tally, *, persist: bool = True
+    app: Flask,
+    plan: FeedPlan,
+    records: Iterable[RawRecord],
+    tally: Tally,
+    *,
+    persist: bool = True,
+    exclude: Callable[[dict[str, Any]], str | None] | None = None,
 ) -> Iterator[list[Row]]:
-    """Batches of rows ready to store or write out; ``tally`` counts everything on the way."""
-    batch: list[tuple[RawRecord, dict[str, Any]]] = []
-    for raw in records:
-        tally.read += 1
-        if raw.problem:
-            tally.report(RowIssue(tally.feed, raw.position, None, raw.problem))
-            continue
-        values = _values(plan, raw, tally)
-        if values is not None:
+    """Batches of rows ready to store or write out; ``tally`` counts everything on the way.
+
+    ``exclude`` (``civicapps pull --since``) gives the reason to leave a mapped row out, or None; it
+    runs before rows are placed, so rows left out cost no geocoding. A postcode whose lookup failed
+    is asked once per pull, not once per batch.
+    """
+    with postcode_service(app).remembering_failures():
+        batch: list[tuple[RawRecord, dict[str, Any]]] = []
+        for raw in records:
+            tally.read += 1
+            if raw.problem:
+                tally.report(RowIssue(tally.feed, raw.position, None, raw.problem))
+                continue
+            values = _values(plan, raw, tally)
+            if values is None:
+                continue
+            reason = exclude(values) if exclude else None
+            if reason:
+                tally.report(RowIssue(tally.feed, raw.position, None, reason))
+                continue
             batch.append((raw, values))
             if len(batch) >= BATCH:
                 yield _placed(app, plan, batch, tally, persist)
                 batch = []
-    if batch:
-        yield _placed(app, plan, batch, tally, persist)
+        if batch:
+            yield _placed(app, plan, batch, tally, persist)
 
 
 def _values(plan: FeedPlan, raw: RawRecord, tally: Tally) -> dict[str, Any] | None:

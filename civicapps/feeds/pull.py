@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -26,7 +27,7 @@ from civicapps.feeds.fetch import Fetcher
 from civicapps.feeds.ingest import Ingest
 from civicapps.feeds.models import FeedState
 from civicapps.feeds.pipeline import Tally, canonical_rows
-from civicapps.feeds.readers import NotModified, Source
+from civicapps.feeds.readers import NotModified, RawRecord, Source
 from civicapps.feeds.registry import FeedPlan, feeds_registry
 from civicapps.geo.geocoding import postcode_service
 
@@ -76,8 +77,13 @@ def config_digest(plan: FeedPlan) -> str:
     return hashlib.sha256(json.dumps(shape, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def pull_feed(app: Flask, name: str, *, force: bool = False) -> PullResult:
-    """Pull feed ``name`` now; ``force`` ignores ETag/Last-Modified and the unchanged-bytes shortcut."""
+def pull_feed(
+    app: Flask, name: str, *, force: bool = False, progress: Callable[[int], None] | None = None
+) -> PullResult:
+    """Pull feed ``name`` now; ``force`` ignores ETag/Last-Modified and the unchanged-bytes shortcut.
+
+    ``progress`` is called with each number of records read (a command's progress bar).
+    """
     plan = feeds_registry(app).plans[name]
     assert plan.dataset is not None, "configured feeds always have a dataset"
     started, now = time.monotonic(), utcnow()
@@ -101,7 +107,10 @@ def pull_feed(app: Flask, name: str, *, force: bool = False) -> PullResult:
     with db.sessionmaker() as session, postcode_service(app).deferred_writes():
         try:
             ingest = Ingest(session, plan.dataset, name, now)
-            for rows in canonical_rows(app, plan, plan.reader.read(source), tally):
+            records = plan.reader.read(source)
+            if progress is not None:
+                records = _counting(records, progress)
+            for rows in canonical_rows(app, plan, records, tally):
                 ingest.write(rows)
             ingest.finish()
             if tally.read and not tally.kept:
@@ -134,6 +143,12 @@ def pull_feed(app: Flask, name: str, *, force: bool = False) -> PullResult:
         event = RecordsIngested(ingest.dataset.full_name, name, tuple(ingest.new), tuple(ingest.changed))
         announce_records_ingested(app, event)
     return result
+
+
+def _counting(records: Iterable[RawRecord], progress: Callable[[int], None]) -> Iterator[RawRecord]:
+    for record in records:
+        yield record
+        progress(1)
 
 
 def _record(app: Flask, plan: FeedPlan, result: PullResult, source: Source, digest: str, now: datetime) -> None:

@@ -22,6 +22,7 @@ from civicapps.feeds.datasets import Dataset, FieldSpec
 from civicapps.feeds.locate import LocationPlan, compile_location
 from civicapps.feeds.mapping import Compiled, compile_spec
 from civicapps.feeds.readers import Reader
+from civicapps.feeds.toml_text import table
 from civicapps.settings import describe_errors
 
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
@@ -42,6 +43,17 @@ def parse_duration(value: Any) -> timedelta:
     if not result:
         raise ValueError("a duration must be longer than zero")
     return result
+
+
+def format_duration(value: timedelta) -> str:
+    """The shortest text :func:`parse_duration` reads back as ``value``: ``"1d"``, ``"1h30m"``, ``"90s"``."""
+    seconds = int(value.total_seconds())
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(parts) or "0s"
 
 
 class Feed(BaseModel):
@@ -73,6 +85,14 @@ class Feed(BaseModel):
     @classmethod
     def _duration(cls, value: Any) -> Any:
         return None if value is None else parse_duration(value)
+
+    def as_toml(self) -> str:
+        """This feed as a ``[feeds.<name>]`` table that civicapps.toml and ``civicapps pull --mapping``
+        both accept exactly as written (durations as ``"1d"``, unset values left out)."""
+        items = self.model_dump(exclude={"name"})
+        items["interval"] = format_duration(self.interval)
+        items["failing_after"] = format_duration(self.failing_after) if self.failing_after else None
+        return table(["feeds", self.name], items)
 
 
 @dataclass

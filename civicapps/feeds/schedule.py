@@ -32,27 +32,34 @@ class FeedStatus:
     name: str
     dataset: str
     format: str
-    interval: timedelta
+    interval: timedelta | None
     state: FeedState | None
     stale_for: timedelta | None
     failing_for: timedelta | None
     failing_after: timedelta
     due: bool
+    configured: bool = True
 
     @property
     def flagged(self) -> bool:
         """Failing for longer than its threshold: the feed needs a person."""
-        return self.failing_for is not None and self.failing_for >= self.failing_after
+        return self.configured and self.failing_for is not None and self.failing_for >= self.failing_after
 
 
 def statuses(app: Flask, now: datetime | None = None) -> list[FeedStatus]:
-    """Every configured feed with its state (feeds never pulled have ``state=None``)."""
+    """Every feed the app knows, with its state (feeds never pulled have ``state=None``).
+
+    That is every configured feed, then every feed with stored state but no configuration now
+    (``configured=False``): a feed taken out of civicapps.toml, or one a command defined for itself
+    such as ``civicapps demo``'s sample, whose records are still stored. This one list is what the
+    CLI and the staff page show, so the two never disagree.
+    """
     now = now or utcnow()
     plans = feeds_registry(app).plans
     default_threshold = app.extensions["civicapps"].plugin_settings["feeds"].failing_after
     try:
         with get_database(app).sessionmaker() as session:
-            states = {s.name: s for s in session.scalars(select(FeedState).where(FeedState.name.in_(list(plans))))}
+            states = {s.name: s for s in session.scalars(select(FeedState).order_by(FeedState.name))}
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise CivicappsError(f"Cannot read the feeds' state ({reason}); run 'civicapps db upgrade'.") from None
@@ -74,6 +81,23 @@ def statuses(app: Flask, now: datetime | None = None) -> list[FeedStatus]:
                 _due(plan, state, now),
             )
         )
+    for name, state in states.items():
+        if name not in plans and state.last_attempt_at is not None:
+            success, failing = as_utc(state.last_success_at), as_utc(state.failing_since)
+            result.append(
+                FeedStatus(
+                    name,
+                    "",
+                    "",
+                    None,
+                    state,
+                    now - success if success else None,
+                    now - failing if failing else None,
+                    default_threshold,
+                    False,
+                    configured=False,
+                )
+            )
     return result
 
 

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from civicapps.geo.geocoding import postcode_service
 from civicapps.geo.postcode_import import import_postcodes
+from civicapps.progress import Progress, progress_option
 
 
 @click.group(cls=AppGroup)
@@ -19,23 +20,15 @@ def postcodes() -> None:
 
 @postcodes.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_command(file: Path) -> None:
+@progress_option
+def import_command(file: Path, progress: bool | None) -> None:
     """Import FILE, an ONSPD/NSPL CSV or a Code-Point Open CSV (headers are recognised by release).
 
     Re-running with a newer release updates postcodes in place. Postcodes without a grid reference
     (Isle of Man, Channel Islands) are kept without coordinates, so lookups can say so.
     """
-    done = 0
-
-    def progress(count: int) -> None:
-        nonlocal done
-        done += count
-        if click.get_text_stream("stderr").isatty():
-            click.echo(f"\r  {done:,} postcodes", err=True, nl=False)
-
-    report = import_postcodes(current_app, file, progress)
-    if click.get_text_stream("stderr").isatty():
-        click.echo("", err=True)
+    with Progress(f"Importing {file.name}", progress, unit="postcodes") as bar:
+        report = import_postcodes(current_app, file, bar.advance)
     click.echo(
         f"Imported {report.imported:,} postcodes from {report.kind} ({report.without_coordinates:,} without coordinates, "
         f"{report.terminated:,} terminated); skipped {report.skipped:,} rows that are not postcodes"
@@ -48,7 +41,10 @@ def import_command(file: Path) -> None:
 @click.argument("postcode", nargs=-1, required=True)
 @click.option("--no-cache", is_flag=True, help="Do not store online answers in the lookup cache.")
 def lookup_command(postcode: tuple[str, ...], no_cache: bool) -> None:
-    """Look up each POSTCODE: imported table, then cache, then postcodes.io (if configured)."""
+    """Look up each POSTCODE: imported table, then cache, then postcodes.io (if configured).
+
+    Exits with status 1 if a postcode could not be looked up (postcodes.io unreachable, no table).
+    """
     answers = postcode_service(current_app).lookup(postcode, persist=not no_cache)
     for text in postcode:
         answer = answers[text]
@@ -57,3 +53,13 @@ def lookup_command(postcode: tuple[str, ...], no_cache: bool) -> None:
             click.echo(f"{answer.postcode}: {where.latitude:.6f}, {where.longitude:.6f} ({where.source})")
         else:
             click.echo(f"{text}: {answer.reason}")
+    if any(a.status == "error" for a in answers.values()):
+        click.echo(f"To look postcodes up without postcodes.io, {IMPORT_HINT}", err=True)
+        raise SystemExit(1)
+
+
+#: What to do when no lookup can answer: said by every command that hits that wall.
+IMPORT_HINT = (
+    "import a postcode table: download the ONS Postcode Directory (ONSPD) or OS Code-Point Open CSV, "
+    "then run: civicapps db upgrade && civicapps postcodes import FILE.csv"
+)

@@ -9,6 +9,8 @@ and (unless ``persist=False``) in ``geo_lookup_cache`` for ``cache_days``.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -26,8 +28,18 @@ from civicapps.geo.postcodes import Location, PostcodeAnswer, normalise_postcode
 from civicapps.upsert import upsert
 
 BULK_LIMIT = 100  # postcodes.io refuses more per request
+CONNECT_TIMEOUT = 3.0  # an unreachable postcodes.io (offline, firewalled) must fail fast, not in timeout_seconds
+OFFLINE_SECONDS = 30.0  # after postcodes.io proved unreachable, lookups do not wait on it again for this long
 _IN_CHUNK = 500
 MEMORY_LIMIT = 200_000  # answers kept per process before the memory cache starts again
+
+
+class Unreachable(Exception):
+    """postcodes.io could not be connected to (offline, DNS, firewall, timeout); ``answers`` were had before."""
+
+    def __init__(self, detail: str, answers: dict[str, PostcodeAnswer]):
+        super().__init__(detail)
+        self.detail, self.answers = detail, answers
 
 
 class PostcodesIo:
@@ -37,23 +49,30 @@ class PostcodesIo:
 
     def __init__(self, base_url: str, *, user_agent: str, timeout: float = 10.0):
         self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
+        # (connect, read): connecting is quick when postcodes.io is there at all.
+        self.timeout = (min(CONNECT_TIMEOUT, timeout), timeout)
         self.session = requests.Session()
         self.session.headers["User-Agent"] = user_agent
 
     def lookup(self, postcode: str) -> PostcodeAnswer:
-        """One postcode (``GET /postcodes/{postcode}``)."""
+        """One postcode (``GET /postcodes/{postcode}``); raises :class:`Unreachable` when offline."""
         try:
             response = self.session.get(f"{self.base_url}/postcodes/{postcode}", timeout=self.timeout)
             if response.status_code == 404:
                 return PostcodeAnswer(postcode, "unknown")
             response.raise_for_status()
             return self._answer(postcode, response.json().get("result"))
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise Unreachable(_describe(exc), {}) from None
         except (requests.RequestException, ValueError, AttributeError) as exc:
             return PostcodeAnswer(postcode, "error", detail=_describe(exc))
 
     def lookup_many(self, postcodes: list[str]) -> dict[str, PostcodeAnswer]:
-        """Many postcodes, 100 per ``POST /postcodes`` request."""
+        """Many postcodes, 100 per ``POST /postcodes`` request.
+
+        Raises :class:`Unreachable` (with the answers already had) when postcodes.io cannot be
+        reached: the remaining chunks are not tried, so offline a pull costs one failed connection.
+        """
         answers: dict[str, PostcodeAnswer] = {}
         for start in range(0, len(postcodes), BULK_LIMIT):
             chunk = postcodes[start : start + BULK_LIMIT]
@@ -63,6 +82,8 @@ class PostcodesIo:
                 )
                 response.raise_for_status()
                 results = {item["query"]: item.get("result") for item in response.json()["result"]}
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                raise Unreachable(_describe(exc), answers) from None
             except (requests.RequestException, ValueError, KeyError, TypeError, AttributeError) as exc:
                 answers.update({pc: PostcodeAnswer(pc, "error", detail=_describe(exc)) for pc in chunk})
                 continue
@@ -97,6 +118,26 @@ class PostcodeService:
         self.memory: dict[str, PostcodeAnswer] = {}
         self._tables: bool | None = None
         self._deferred: list[PostcodeAnswer] | None = None
+        self._pull = threading.local()  # failures remembered by this thread's pull (see remembering_failures)
+        # Offline, every resident's search would otherwise wait out the connect timeout again.
+        self._unreachable: tuple[float, str] | None = None  # (monotonic time it failed, why)
+
+    @contextmanager
+    def remembering_failures(self) -> Iterator[None]:
+        """Within the block (one pull), a postcode whose lookup failed is not asked again.
+
+        Failures are never cached beyond it (postcodes.io may be back for the next pull), but within
+        a pull the per-row ``geocode`` hook calls must not repeat a bulk lookup that just failed.
+        Per thread, so a web request never sees a worker's pull.
+        """
+        outer = getattr(self._pull, "failed", None)
+        if outer is None:
+            self._pull.failed, self._pull.unreachable = {}, None
+        try:
+            yield
+        finally:
+            if outer is None:
+                self._pull.failed = self._pull.unreachable = None
 
     @contextmanager
     def deferred_writes(self) -> Iterator[None]:
@@ -112,8 +153,12 @@ class PostcodeService:
     def lookup(self, postcodes: Iterable[str], *, persist: bool = True) -> dict[str, PostcodeAnswer]:
         """Answers keyed by the text asked; spelling is normalised before any lookup."""
         asked = {text: normalise_postcode(text) for text in postcodes}
-        wanted = sorted({pc for pc in asked.values() if pc and pc not in self.memory})
+        failed: dict[str, PostcodeAnswer] | None = getattr(self._pull, "failed", None)
+        wanted = sorted({pc for pc in asked.values() if pc and pc not in self.memory and pc not in (failed or ())})
         uncached = self._resolve(wanted, persist) if wanted else {}
+        if failed is not None:
+            failed.update(uncached)
+            uncached = failed
         return {
             text: (self.memory.get(pc) or uncached[pc]) if pc else PostcodeAnswer(text, "invalid")
             for text, pc in asked.items()
@@ -133,7 +178,22 @@ class PostcodeService:
         missing = [pc for pc in wanted if pc not in self.memory]
         if not missing or self.online is None:
             return {pc: PostcodeAnswer(pc, "unknown") for pc in missing}
-        answers = self.online.lookup_many(missing) if len(missing) > 1 else {missing[0]: self.online.lookup(missing[0])}
+        offline = getattr(self._pull, "unreachable", None)
+        recent = self._unreachable
+        if offline is None and recent is not None and time.monotonic() - recent[0] < OFFLINE_SECONDS:
+            offline = recent[1]
+        try:
+            if offline:
+                raise Unreachable(offline, {})
+            answers = (
+                self.online.lookup_many(missing) if len(missing) > 1 else {missing[0]: self.online.lookup(missing[0])}
+            )
+        except Unreachable as exc:
+            if not offline:
+                self._unreachable = (time.monotonic(), exc.detail)
+            if getattr(self._pull, "failed", None) is not None:
+                self._pull.unreachable = exc.detail
+            answers = {pc: exc.answers.get(pc) or PostcodeAnswer(pc, "error", detail=exc.detail) for pc in missing}
         keep = {pc: a for pc, a in answers.items() if a.status != "error"}
         self.memory.update(keep)
         if persist and keep and self._has_tables():

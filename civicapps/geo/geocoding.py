@@ -47,14 +47,15 @@ def geocode_many(
     distinct = list(dict.fromkeys(queries))
     postcodes = {query: postcode_in(query) for query in distinct}
     service = postcode_service(app)
-    answers = service.lookup({pc for pc in postcodes.values() if pc}, persist=persist)
     results: dict[str, tuple[Location | None, str | None]] = {}
-    for query in distinct:
-        location = geocode(app, query)
-        if location is not None:
-            results[query] = (location, None)
-        elif postcodes[query]:
-            results[query] = (None, answers[postcodes[query]].reason)
-        else:
-            results[query] = (None, f"no postcode found in {query[:60]!r}")
+    with service.remembering_failures():  # the hook calls below answer from the bulk lookup, failures too
+        answers = service.lookup({pc for pc in postcodes.values() if pc}, persist=persist)
+        for query in distinct:
+            location = geocode(app, query)
+            if location is not None:
+                results[query] = (location, None)
+            elif postcodes[query]:
+                results[query] = (None, answers[postcodes[query]].reason)
+            else:
+                results[query] = (None, f"no postcode found in {query[:60]!r}")
     return results

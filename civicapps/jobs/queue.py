@@ -41,6 +41,7 @@ def parse_cron(expression: str) -> Callable[[datetime], bool]:
 def make_huey(url: str | None, instance_path: Path) -> Huey:
     """The Huey instance for ``queue_url`` (validated by the core settings)."""
     if url is None:
+        instance_path.mkdir(parents=True, exist_ok=True)  # made on first use (see civicapps.app.CivicFlask)
         return SqliteHuey("civicapps", filename=str(instance_path / QUEUE_FILE), results=False)
     scheme = url.partition(":")[0]
     if scheme == "immediate":

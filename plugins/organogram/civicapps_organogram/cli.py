@@ -112,6 +112,7 @@ def import_command(files: tuple[Path, ...]) -> None:
     type=click.Choice(["popolo", "organogram-csv", "openreferral"]),
     default="popolo",
     show_default=True,
+    help="Popolo JSON, the GOV.UK organogram CSV pair (senior and junior posts), or Open Referral JSON.",
 )
 @click.option(
     "--output",

@@ -7,12 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import click
 from flask import current_app
+from pydantic import ValidationError
 from sqlalchemy import case, func, select
 
 from civicapps import db_session
-from civicapps.feeds.pull import pull_feed
+from civicapps.feeds.cli import pulled
 from civicapps.feeds.registry import feeds_registry
 from civicapps.notify.subscriptions import SubscriptionError, locate_place
+from civicapps.progress import progress_option
 from civicapps_planning_alerts import queries
 from civicapps_planning_alerts.models import DATASET, Application
 from civicapps_planning_alerts.presets import PRESETS
@@ -111,7 +113,8 @@ def stats() -> None:
 @click.command()
 @click.argument("names", nargs=-1)
 @click.option("--force", is_flag=True, help="Read the feeds even if they have not changed.")
-def pull(names: tuple[str, ...], force: bool) -> None:
+@progress_option
+def pull(names: tuple[str, ...], force: bool, progress: bool | None) -> None:
     """Pull planning feeds now (all of them, or NAMES) and report rows not placed on the map, by reason."""
     plans = {n: p for n, p in feeds_registry(current_app).plans.items() if p.feed.dataset == DATASET}
     unknown = [n for n in names if n not in plans]
@@ -120,7 +123,7 @@ def pull(names: tuple[str, ...], force: bool) -> None:
     failed = False
     for name in names or [n for n, p in plans.items() if p.feed.enabled]:
         click.echo(f"Pulling {name}...", err=True)
-        result = pull_feed(current_app, name, force=force)
+        result = pulled(name, force, progress)
         failed |= result.outcome == "failed"
         for line in ingest_report(result):
             click.echo(line)
@@ -131,18 +134,31 @@ def pull(names: tuple[str, ...], force: bool) -> None:
 @click.command()
 @click.argument("name", required=False)
 @click.option(
-    "--url", default="https://council.example/planning.csv", show_default=True, help="URL to show in the expansion."
+    "--url", default="https://council.example/planning.csv", show_default=True, help="URL to put in the table."
 )
-def presets(name: str | None, url: str) -> None:
-    """List the feed presets, or print NAME's expansion as a [feeds.*] table to start from."""
+@click.option("--feed-name", default="my-feed", show_default=True, help="Name of the [feeds.<name>] table.")
+@click.option("--authority", help="The council's name, for rows that do not give one (some presets need it).")
+def presets(name: str | None, url: str, feed_name: str, authority: str | None) -> None:
+    """List the feed presets, or print NAME's expansion as a [feeds.<name>] TOML table.
+
+    Paste the table into civicapps.toml to change more than a preset's overrides allow, or save it
+    as a file for 'civicapps pull SOURCE --mapping FILE': both accept it exactly as printed.
+    """
     if name is None:
         for preset in PRESETS.values():
             click.echo(f"{preset.name:18} {preset.title} ({', '.join(preset.formats)})")
         return
     if name not in PRESETS:
         raise click.ClickException(f"Unknown preset {name!r}; known: {', '.join(PRESETS)}.")
-    feed = PRESETS[name].feed("my-feed", PresetFeed(preset=name, url=url, authority="My Council"))
-    click.echo(json.dumps(feed.model_dump(mode="json", exclude={"name"}), indent=2))
+    preset = PRESETS[name]
+    if preset.needs_authority and not authority:
+        authority = "My Council"
+    try:
+        feed = preset.feed(feed_name, PresetFeed(preset=name, url=url, authority=authority))
+    except ValidationError as exc:
+        raise click.BadParameter(exc.errors()[0]["msg"], param_hint="--feed-name") from None
+    click.echo(f"# {preset.title}: the {name!r} preset as a feed table (civicapps planning-alerts presets {name}).")
+    click.echo(feed.as_toml(), nl=False)
 
 
 def commands() -> list[click.Command]:

@@ -10,8 +10,9 @@ writes::
 
 and the feed is checked and pulled by the core like any ``[feeds.<name>]`` table. ``mapping``,
 ``location`` and ``options`` in the entry override single keys of the preset's. ``civicapps
-planning-alerts presets`` prints each preset's expansion, to copy into a ``[feeds.*]`` table when a
-council's data needs more than overrides.
+planning-alerts presets NAME`` prints a preset's expansion as a ``[feeds.<name>]`` TOML table
+(:meth:`civicapps.Feed.as_toml`) that civicapps.toml and ``civicapps pull --mapping`` both accept as
+printed, for a council whose data needs more than overrides.
 """
 
 from __future__ import annotations

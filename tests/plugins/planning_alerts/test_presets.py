@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tomllib
+from pathlib import Path
 
 import pytest
+from civicapps_planning_alerts.presets import PRESETS
+from civicapps_planning_alerts.settings import PresetFeed
 from pyproj import Geod, Transformer
 
 from civicapps import StartupError
 from civicapps.feeds import pull_feed
+from civicapps.feeds.registry import feeds_registry
 from civicapps.testing import CivicRunner
 
 from .conftest import HERE, POSTCODES, applications
 
 GEOD = Geod(ellps="WGS84")
+IOM_RAW = Path(__file__).resolve().parents[2] / "fixtures" / "iom-planning-applications-2023-06-02-raw.csv"
 
 
 def metres(a, lat, lon):
@@ -155,11 +161,55 @@ def test_preset_mistakes_stop_startup_with_one_line(pa_app):
 
 
 def test_presets_command_prints_an_expansion_that_is_a_valid_feed(pa_app):
+    """The expansion is TOML now (it was JSON, which no [feeds.x] table or pull --mapping accepted)."""
     app = pa_app()
     runner = CivicRunner(app)
     listing = runner.invoke(["planning-alerts", "presets"])
     assert listing.exit_code == 0 and "isle_of_man" in listing.output and "lga" in listing.output
     expansion = runner.invoke(["planning-alerts", "presets", "lga"])
     assert expansion.exit_code == 0, expansion.output
-    feed = json.loads(expansion.output)
+    feed = tomllib.loads(expansion.output)["feeds"]["my-feed"]
     assert feed["location"]["x"] == "GeoX" and feed["dataset"] == "planning_alerts.application"
+    assert feed["interval"] == "1d" and "failing_after" not in feed
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_every_preset_prints_a_table_that_configures_the_same_feed(pa_app, preset, tmp_path, monkeypatch):
+    printed = CivicRunner(pa_app()).invoke(["planning-alerts", "presets", preset, "--feed-name", "council"])
+    assert printed.exit_code == 0, printed.output
+    (tmp_path / "civicapps.toml").write_text(printed.output)
+    monkeypatch.setenv("CIVICAPPS_CONFIG", str(tmp_path / "civicapps.toml"))
+    configured = feeds_registry(pa_app()).plans["council"].feed
+    expected = PRESETS[preset].feed(
+        "council",
+        PresetFeed(
+            preset=preset,
+            url="https://council.example/planning.csv",
+            authority="My Council" if PRESETS[preset].needs_authority else None,
+        ),
+    )
+    assert configured == expected
+
+
+def test_a_printed_preset_pasted_into_civicapps_toml_and_into_a_mapping_file_pulls(
+    pa_app, civic_feed_server, tmp_path, monkeypatch
+):
+    url = civic_feed_server.add("/weekly.csv", IOM_RAW.read_bytes())
+    printed = CivicRunner(pa_app()).invoke(["planning-alerts", "presets", "isle_of_man", "--url", url])
+    assert printed.exit_code == 0, printed.output
+    (tmp_path / "civicapps.toml").write_text("[council]\nname = \"Isle of Man\"\n\n" + printed.output)
+    (tmp_path / "iom.toml").write_text(printed.output)
+
+    monkeypatch.setenv("CIVICAPPS_CONFIG", str(tmp_path / "civicapps.toml"))
+    app = pa_app()
+    runner = CivicRunner(app)
+    pulled = runner.invoke(["feeds", "pull", "my-feed"])
+    assert pulled.exit_code == 0, pulled.output
+    assert "my-feed: read 22, ingested 22 (22 new" in pulled.output
+    assert applications(app)["23/00285/B"].authority == "Isle of Man Government"
+
+    one_off = runner.invoke(["pull", url, "--mapping", str(tmp_path / "iom.toml"), "--output", "ndjson"])
+    assert one_off.exit_code == 0, one_off.output
+    rows = [json.loads(line) for line in one_off.stdout.splitlines()]
+    assert len(rows) == 22 and {r["reference"] for r in rows} == set(applications(app))
+
