@@ -49,6 +49,9 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql
 compgen -G '/usr/share/postgresql/*/extension/postgis.control' >/dev/null || missing+=(postgresql-postgis)
 command -v wrk >/dev/null || missing+=(wrk)
 command -v redis-server >/dev/null || missing+=(redis-server)
+# nginx and the sqlite3 shell: the deployment guide's tests (tests/test_deploy.py: proxy example, backup.sh).
+command -v nginx >/dev/null || missing+=(nginx-light)
+command -v sqlite3 >/dev/null || missing+=(sqlite3)
 if ! command -v "$PYTHON" >/dev/null; then
     missing+=(python3 python3-venv)
 elif externally_managed "$PYTHON" && [ ! -x .venv/bin/python ] && ! dpkg -s python3-venv >/dev/null 2>&1; then
@@ -61,7 +64,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     apt-get update -q
     apt-get install -y -q "${missing[@]}"
 else
-    echo "chromium, postgresql, postgis, wrk and redis-server are installed"
+    echo "chromium, postgresql, postgis, wrk, redis-server, nginx and sqlite3 are installed"
 fi
 
 section "Python packages"
