@@ -31,6 +31,7 @@ from civicapps.notify.topics import Topic as Topic
 from civicapps.plugins import hookimpl as hookimpl
 from civicapps.settings import PluginSettings as PluginSettings
 from civicapps.web.links import Link as Link
+from civicapps.web.redirects import safe_next as safe_next
 
 __version__ = "0.1.0"
 
@@ -64,6 +65,7 @@ __all__ = [
     "hookimpl",
     "messages_to",
     "plugin_settings",
+    "safe_next",
     "send_message",
     "staff_required",
 ]

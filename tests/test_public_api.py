@@ -32,6 +32,7 @@ PUBLIC_API = {
     "hookimpl",
     "messages_to",
     "plugin_settings",
+    "safe_next",
     "send_message",
     "staff_required",
 }

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Request, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
@@ -18,6 +17,7 @@ from civicapps.errors import CivicappsError
 from civicapps.introspection import plugins_report
 from civicapps.migrations import status
 from civicapps.plugins import hookimpl
+from civicapps.web.redirects import safe_next
 from civicapps.web.shell import error_response, navigation
 
 bp = Blueprint("core", __name__, static_folder="static", static_url_path="/-/static")
@@ -114,7 +114,7 @@ def login() -> Any:
             throttle.reset(client)
             session.clear()
             session[SESSION_USER] = user.id
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         throttle.failed(client)
         error = "The email address or password is not right"
     return render_template("civicapps/login.html", form=form, login_error=error)
@@ -125,12 +125,3 @@ def logout() -> Any:
     session.clear()
     return redirect(url_for("core.home"))
 
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths: a login link must not bounce staff to another site."""
-    if not target:
-        return url_for("core.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("core.home")
-    return target
