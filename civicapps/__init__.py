@@ -7,6 +7,8 @@ from civicapps.app import plugin_settings as plugin_settings
 from civicapps.auth import Actor as Actor
 from civicapps.auth import current_actor as current_actor
 from civicapps.auth import staff_required as staff_required
+from civicapps.csv_export import csv_dict_writer as csv_dict_writer
+from civicapps.csv_export import csv_writer as csv_writer
 from civicapps.db import Model as Model
 from civicapps.db import db_session as db_session
 from civicapps.errors import CivicappsError as CivicappsError
@@ -58,6 +60,8 @@ __all__ = [
     "__version__",
     "announce_records_ingested",
     "create_app",
+    "csv_dict_writer",
+    "csv_writer",
     "current_actor",
     "db_session",
     "enqueue_job",

@@ -25,6 +25,8 @@ PUBLIC_API = {
     "__version__",
     "announce_records_ingested",
     "create_app",
+    "csv_dict_writer",
+    "csv_writer",
     "current_actor",
     "db_session",
     "enqueue_job",

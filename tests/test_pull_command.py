@@ -172,3 +172,14 @@ def test_running_count_goes_to_a_terminal_only(capsys):
     assert "\r  read 2,000 rows, kept 1,999" in capsys.readouterr().err
     list(_counted(iter(rows), tally, show=False))
     assert capsys.readouterr().err == ""
+
+
+def test_csv_output_is_formula_safe(runner, tmp_path):
+    """`civicapps pull --output csv` feeds analysts' spreadsheets with whatever a council's file held."""
+    from test_csv_export import cells, formula_cells
+
+    (tmp_path / "f.csv").write_text('ref,desc\n1,"=HYPERLINK(""https://evil.example"")"\n2,-4.48\n3,@SUM(1)\n')
+    result = runner.invoke(["pull", str(tmp_path / "f.csv"), "--output", "csv"])
+    assert result.exit_code == 0, result.output
+    assert formula_cells(result.stdout) == []
+    assert {"'=HYPERLINK(\"https://evil.example\")", "-4.48", "'@SUM(1)"} <= cells(result.stdout)

@@ -43,7 +43,8 @@ def sign_in_page() -> Any:
                 "Use the newest one, or try again in an hour."
             )
             return render_template("organogram/sign_in.html", title="Sign in", form=form), 429
-        token = make_token(SIGN_IN, {"e": email.strip().lower(), "n": safe_next(request.args.get("next"), url_for("organogram.my_data"))})
+        back = safe_next(request.args.get("next"), url_for("organogram.my_data"))
+        token = make_token(SIGN_IN, {"e": email.strip().lower(), "n": back})
         link = url_for("organogram.use_sign_in_link", token=token, _external=True)
         minutes = current_settings().link_max_age_minutes
         notify.send(

@@ -4,7 +4,6 @@ management (state and public comment, moderation, photo redaction), the abuse li
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import statistics
@@ -16,7 +15,7 @@ from flask import Response, abort, redirect, render_template, request, url_for
 from shapely.geometry import Point, shape
 from sqlalchemy import func, select
 
-from civicapps import Actor, current_actor, db_session, staff_required
+from civicapps import Actor, csv_writer, current_actor, db_session, staff_required
 from civicapps_street_reports import lifecycle, sending, states
 from civicapps_street_reports.models import (
     Abuser,
@@ -212,7 +211,7 @@ def staff_csv() -> Response:
     if errors:
         abort(400, "; ".join(errors.values()))
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(
         [
             "id",
@@ -245,22 +244,22 @@ def staff_csv() -> Response:
         writer.writerow(
             [
                 report.id,
-                _cell(report.title),
-                _cell(report.category),
+                report.title,
+                report.category,
                 report.status,
                 states.label(report.status),
                 report.lat,
                 report.lon,
-                _cell(report.location_text),
+                report.location_text,
                 _iso(report.created_at),
                 _iso(report.confirmed_at),
                 _iso(report.responded_at),
                 _iso(report.closed_at),
                 "; ".join(name for name, _ in bodies),
                 "; ".join(state for _, state in bodies),
-                _cell(report.name or ""),
-                _cell(report.email or ""),
-                _cell(report.phone or ""),
+                report.name or "",
+                report.email or "",
+                report.phone or "",
                 "yes" if report.hidden else "",
                 url_for("street_reports.report_page", report_id=report.id, _external=True),
             ]
@@ -268,11 +267,6 @@ def staff_csv() -> Response:
     return Response(
         out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=street-reports.csv"}
     )
-
-
-def _cell(text: str) -> str:
-    """Stop a spreadsheet running a resident's text as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _iso(moment: datetime | None) -> str:
