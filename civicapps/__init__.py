@@ -32,6 +32,7 @@ from civicapps.notify.topics import Item as Item
 from civicapps.notify.topics import Topic as Topic
 from civicapps.plugins import hookimpl as hookimpl
 from civicapps.settings import PluginSettings as PluginSettings
+from civicapps.web.edge_input import parse_id as parse_id
 from civicapps.web.links import Link as Link
 from civicapps.web.redirects import safe_next as safe_next
 
@@ -68,6 +69,7 @@ __all__ = [
     "forget_messages",
     "hookimpl",
     "messages_to",
+    "parse_id",
     "plugin_settings",
     "safe_next",
     "send_message",

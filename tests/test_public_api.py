@@ -33,6 +33,7 @@ PUBLIC_API = {
     "forget_messages",
     "hookimpl",
     "messages_to",
+    "parse_id",
     "plugin_settings",
     "safe_next",
     "send_message",

@@ -15,7 +15,7 @@ from flask import Response, abort, redirect, render_template, request, url_for
 from shapely.geometry import Point, shape
 from sqlalchemy import func, select
 
-from civicapps import Actor, csv_writer, current_actor, db_session, staff_required
+from civicapps import Actor, csv_writer, current_actor, db_session, parse_id, staff_required
 from civicapps_street_reports import lifecycle, sending, states
 from civicapps_street_reports.models import (
     Abuser,
@@ -55,7 +55,7 @@ class Filters:
         filters = cls(
             status=args.get("status", ""),
             category=args.get("category", ""),
-            area=int(area) if area.isdigit() else None,
+            area=parse_id(area),
             since=args.get("since", ""),
             until=args.get("until", ""),
             hidden=args.get("hidden") == "1",
@@ -189,7 +189,7 @@ def staff_list() -> Any:
 @bp.post("/staff/bulk")
 @staff_required
 def staff_bulk() -> Any:
-    ids = [int(i) for i in request.form.getlist("report") if i.isdigit()]
+    ids = [number for i in request.form.getlist("report") if (number := parse_id(i))]
     status = request.form.get("status", "")
     if not ids or status not in states.PUBLIC_STATES:
         abort(400, "Tick at least one report and choose a state")
@@ -321,11 +321,8 @@ def staff_report_action(report_id: int) -> Any:
     try:
         if action == "status":
             text = form.get("text", "")
-            template = (
-                db_session().get(ResponseTemplate, int(form["template"]))
-                if form.get("template", "").isdigit()
-                else None
-            )
+            chosen = parse_id(form.get("template"))
+            template = db_session().get(ResponseTemplate, chosen) if chosen else None
             if template is not None and not text.strip():
                 text = template.text
             lifecycle.staff_update(report, actor, form.get("status", ""), text, form.get("duplicate_of", ""))
@@ -374,8 +371,8 @@ def staff_report_action(report_id: int) -> Any:
 def staff_abuse() -> Any:
     errors: dict[str, str] = {}
     if request.method == "POST":
-        if request.form.get("remove", "").isdigit():
-            entry = db_session().get(Abuser, int(request.form["remove"]))
+        if parse_id(request.form.get("remove")):
+            entry = db_session().get(Abuser, parse_id(request.form.get("remove")))
             if entry is not None:
                 db_session().delete(entry)
                 db_session().commit()
