@@ -65,7 +65,7 @@ def error_next_to_target(page):
 def test_non_public_targets_are_refused_when_subscribing(world, dns, target, reason):
     dns["hooks.example.org"] = "10.0.0.7"
     page = world.resident.subscribe(target.format(port=world.sink.port))
-    assert page.status_code == 200
+    assert page.status_code == 422
     message = error_next_to_target(page)
     assert message.startswith("Alerts cannot be sent to that address: ") and reason in message
     assert message.endswith("Use a public internet address.")

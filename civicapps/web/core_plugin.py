@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms import EmailField, PasswordField
 from wtforms.validators import Email, InputRequired
 
-from civicapps.auth import Actor, LoginThrottle, User, actor_for_user_id, authenticate
+from civicapps.auth import Actor, LoginThrottle, User, actor_for_user_id, authenticate, current_actor
 from civicapps.db import get_database
 from civicapps.errors import CivicappsError
 from civicapps.introspection import plugins_report
@@ -97,7 +97,15 @@ def health() -> Any:
 
 @bp.get("/-/plugins.json")
 def plugins_json() -> Any:
-    return jsonify(plugins_report(current_app))
+    """Every plugin, its hooks and URL prefix for anyone (plugin authors use it); versions and migration
+    details for staff only, since a list of exact versions tells an attacker which known flaws to try."""
+    report = plugins_report(current_app)
+    if current_actor() is None:
+        for entry in report:
+            del entry["version"]
+            if entry["migrations"] is not None:
+                entry["migrations"] = {"status": entry["migrations"]["status"]}
+    return jsonify(report)
 
 
 @bp.route("/-/login", methods=["GET", "POST"])

@@ -10,6 +10,9 @@ Three kinds of input used to reach a database or parser and fail there, whatever
   ``<int:...>`` URL part stops there too (a larger one is a 404, as for any id that does not exist),
   and query parameters that hold ids or page numbers are read with :func:`parse_id`.
 - JSON nested too deeply for Python's parser (100,000 ``[``): a RecursionError, now a 400.
+
+And a form field or query parameter longer than :data:`MAX_FIELD_CHARS` is refused (413) before a
+view can echo it back into the page it re-renders (the longest field any form takes is 4,000).
 """
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ from werkzeug.routing import IntegerConverter
 #: The largest id our id columns hold everywhere: SQLAlchemy's Integer is PostgreSQL's 32-bit ``integer``.
 MAX_ID = 2**31 - 1
 NUL_REFUSED = "Text cannot contain the NUL character (\\0). Remove it and try again."
+MAX_FIELD_CHARS = 10_000
+TOO_LONG = f"A field is too long: enter at most {MAX_FIELD_CHARS:,} characters in each field."
 
 
 def parse_id(value: object, maximum: int = MAX_ID) -> int | None:
@@ -73,16 +78,19 @@ def _holds_nul(value: Any) -> bool:
     return False
 
 
-def _refuse_nul() -> None:
+def _refuse_unstorable() -> None:
     if "\x00" in request.path:
         abort(404)
-    for multi in (request.args, request.form if request.method != "GET" else None):
-        if multi and any("\x00" in key or any("\x00" in v for v in values) for key, values in multi.lists()):
-            abort(400, NUL_REFUSED)
+    for multi in (request.args, request.form) if request.method != "GET" else (request.args,):
+        for key, values in multi.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                abort(400, NUL_REFUSED)
+            if len(key) > MAX_FIELD_CHARS or any(len(value) > MAX_FIELD_CHARS for value in values):
+                abort(413, TOO_LONG)
 
 
 def install_input_guard(app: Flask) -> None:
     """Call before any blueprint is mounted: URL rules pick their converters when they are added."""
     app.url_map.converters["int"] = Id64Converter
     app.json = GuardedJSONProvider(app)
-    app.before_request(_refuse_nul)
+    app.before_request(_refuse_unstorable)
