@@ -122,3 +122,15 @@ def test_json_too_deep_or_holding_nul_is_a_bad_request(app: Flask) -> None:
 def test_parse_id(text: object, expected: int | None) -> None:
     assert parse_id(text) == expected
     assert parse_id("50", maximum=10) is None
+
+
+def test_an_overlong_field_is_refused_and_never_echoed(app: Flask) -> None:
+    """Flask reads up to 500 KB of form; a refused form used to echo all of it back into the page."""
+    client = staff_client(app)
+    token = csrf(client)
+    long = "x" * 10_001
+    for rule in routes(app, "POST"):
+        response = client.post(url(rule, 1), data={"csrf_token": token, "email": long, "title": long})
+        assert response.status_code == 413, (url(rule, 1), response.status_code)
+        assert long not in response.text and "at most 10,000 characters" in response.text
+    assert client.get("/organogram/", query_string={"area": long}).status_code == 413
