@@ -23,7 +23,8 @@ _ERROR = {
 
 
 def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    schema = {"$ref": "#/components/schemas/Error"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def openapi(base_url: str, channels: list[str]) -> dict[str, Any]:

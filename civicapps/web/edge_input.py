@@ -42,11 +42,12 @@ def parse_id(value: object, maximum: int = MAX_ID) -> int | None:
     return number if 0 < number <= maximum else None
 
 
-class Id64Converter(IntegerConverter):
-    """``<int:...>`` as before, but only up to what an id column holds (:data:`MAX_ID`): a larger one is a 404."""
+class IdConverter(IntegerConverter):
+    """``<int:...>`` as before, but only up to what an id column holds (:data:`MAX_ID`): a larger one is
+    a 404. ``<int(max=N):...>`` still narrows it."""
 
-    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,
-                 signed: bool = False) -> None:  # noqa: A002 (werkzeug's names)
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
+                 signed: bool = False) -> None:  # fmt: skip (werkzeug's argument names)
         super().__init__(map, fixed_digits, min, MAX_ID if max is None else max, signed)
 
 
@@ -91,6 +92,6 @@ def _refuse_unstorable() -> None:
 
 def install_input_guard(app: Flask) -> None:
     """Call before any blueprint is mounted: URL rules pick their converters when they are added."""
-    app.url_map.converters["int"] = Id64Converter
+    app.url_map.converters["int"] = IdConverter
     app.json = GuardedJSONProvider(app)
     app.before_request(_refuse_unstorable)
