@@ -7,6 +7,8 @@ from civicapps.app import plugin_settings as plugin_settings
 from civicapps.auth import Actor as Actor
 from civicapps.auth import current_actor as current_actor
 from civicapps.auth import staff_required as staff_required
+from civicapps.csv_export import csv_dict_writer as csv_dict_writer
+from civicapps.csv_export import csv_writer as csv_writer
 from civicapps.db import Model as Model
 from civicapps.db import db_session as db_session
 from civicapps.errors import CivicappsError as CivicappsError
@@ -31,7 +33,9 @@ from civicapps.notify.topics import Item as Item
 from civicapps.notify.topics import Topic as Topic
 from civicapps.plugins import hookimpl as hookimpl
 from civicapps.settings import PluginSettings as PluginSettings
+from civicapps.web.edge_input import parse_id as parse_id
 from civicapps.web.links import Link as Link
+from civicapps.web.redirects import safe_next as safe_next
 
 __version__ = "0.1.0"
 
@@ -59,13 +63,17 @@ __all__ = [
     "__version__",
     "announce_records_ingested",
     "create_app",
+    "csv_dict_writer",
+    "csv_writer",
     "current_actor",
     "db_session",
     "enqueue_job",
     "forget_messages",
     "hookimpl",
     "messages_to",
+    "parse_id",
     "plugin_settings",
+    "safe_next",
     "send_message",
     "staff_required",
 ]

@@ -24,6 +24,7 @@ from civicapps.notify.topics import Topic, collect_topics
 from civicapps.plugins import PluginRegistry, load_plugins
 from civicapps.settings import CoreSettings, LoadedConfig, PluginSettings, load_config, validate_core, validate_plugin
 from civicapps.web.proxies import TrustedProxies
+from civicapps.web.edge_input import install_input_guard
 from civicapps.web.shell import install_shell
 
 
@@ -139,6 +140,7 @@ def _configure_flask(app: Flask, core: CoreSettings, instance_path: Path) -> Non
     if core.trusted_proxies:
         app.wsgi_app = TrustedProxies(app.wsgi_app, core.trusted_proxies)  # type: ignore[method-assign]
     CSRFProtect(app)
+    install_input_guard(app)
     # The council's own templates (instance/templates) override the core's and the plugins'.
     app.jinja_loader = jinja2.ChoiceLoader(
         [jinja2.FileSystemLoader(str(instance_path / "templates")), jinja2.PackageLoader("civicapps", "web/templates")]

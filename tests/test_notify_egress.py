@@ -51,12 +51,21 @@ def error_next_to_target(page):
         ("http://localhost:9/hook", "is a loopback address (this machine)"),
         ("http://hooks.example.org/hook", "10.0.0.7 is a private network address"),
         ("http://[::ffff:10.9.9.9]/hook", "10.9.9.9 is a private network address"),
+        # IPv6 wrappers of IPv4: the metadata service through NAT64, 6to4, Teredo, IPv4-compatible...
+        ("https://[64:ff9b::a9fe:a9fe]/x", "wraps 169.254.169.254, which is a link-local address"),
+        ("https://[64:ff9b::808:808]/x", "is a NAT64 address (an IPv4 address wrapped in IPv6)"),
+        ("http://[64:ff9b:1::a00:1]/hook", "is a local-use NAT64 address"),
+        ("http://[2002:a9fe:a9fe::1]/hook", "wraps 169.254.169.254, which is a link-local address"),
+        ("http://[2002:808:808::1]/hook", "is a 6to4 address"),
+        ("http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook", "wraps 192.0.2.45, which is a private network"),
+        ("http://[fec0::1]/hook", "fec0::1 is a site-local address (a private network)"),
+        ("http://[::a00:7]/hook", "::a00:7 wraps 10.0.0.7, which is a private network address"),
     ],
 )
 def test_non_public_targets_are_refused_when_subscribing(world, dns, target, reason):
     dns["hooks.example.org"] = "10.0.0.7"
     page = world.resident.subscribe(target.format(port=world.sink.port))
-    assert page.status_code == 200
+    assert page.status_code == 422
     message = error_next_to_target(page)
     assert message.startswith("Alerts cannot be sent to that address: ") and reason in message
     assert message.endswith("Use a public internet address.")
@@ -89,6 +98,29 @@ def test_a_name_rebound_to_a_private_address_is_refused_when_sending(world_facto
     assert row.status == "pending" and row.attempts == 1, "refused sends are retried later, then marked failed"
     assert row.last_error.startswith(f"destination {rebound} is a ")
     assert world.sink.messages == []
+
+
+@pytest.mark.parametrize("rebound", ["64:ff9b::a9fe:a9fe", "2002:a00:7::1", "fec0::7", "64:ff9b:1::a00:7"])
+def test_a_name_rebound_to_an_ipv6_wrapper_is_refused_when_sending(world_factory, dns, tmp_path, rebound):
+    world = world_factory({"queue_url": f"sqlite:///{tmp_path / 'queue.db'}"})
+    dns["hooks.example.org"] = "93.184.216.34"
+    assert world.resident.subscribe("http://hooks.example.org/hook").status_code == 302
+    dns["hooks.example.org"] = rebound
+    with world.app.app_context():
+        assert deliver_due(world.app) == 0
+        row = db_session().scalar(select(OutboxRow))
+    assert row.status == "pending" and row.last_error.startswith(f"destination {rebound} ")
+    assert world.sink.messages == []
+
+
+def test_allowing_a_wrapper_range_still_refuses_the_private_ipv4_inside():
+    """An IPv6-only host behind DNS64 may allow 64:ff9b::/96; the metadata service stays out of reach."""
+    policy = EgressPolicy(["64:ff9b::/96"])
+    assert policy.refusal("64:ff9b::808:808", 443) is None
+    assert policy.refusal("64:ff9b::a9fe:a9fe", 80) == (
+        "64:ff9b::a9fe:a9fe wraps 169.254.169.254, which is a link-local address (such as a cloud metadata service)"
+    )
+    assert EgressPolicy(["64:ff9b::/96", "10.0.0.5"]).refusal("64:ff9b::a00:5", 25) is None
 
 
 def test_redirects_are_not_followed_and_would_be_refused(world, civic_app_factory):

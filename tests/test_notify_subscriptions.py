@@ -93,7 +93,7 @@ def test_api_names_the_field_to_correct(world, body, field, message):
 
 def test_form_errors_sit_next_to_their_fields(world):
     page = world.resident.subscribe("", lat="", lon="")
-    assert page.status_code == 200
+    assert page.status_code == 422, "a refused form answers 422 with the page"
     assert 'id="target-error"' in page.text and "Enter where to send your alerts" in page.text
     assert '<a href="#target">Enter where to send your alerts</a>' in page.text, "and in the summary at the top"
     missing_place = world.resident.subscribe(world.sink.url(), lat="", lon="")

@@ -170,3 +170,14 @@ def test_a_progress_bar_when_asked_and_none_by_default_off_a_terminal(runner):
     assert f"Pulling {IOM_WEEKLY.name}" in bar and "2498  rows" in bar and len(shown.stdout.splitlines()) == 2498
     quiet = runner.invoke(["pull", str(IOM_WEEKLY), "--output", "ndjson"])
     assert quiet.stderr.startswith("Read 2498 rows")
+
+
+def test_csv_output_is_formula_safe(runner, tmp_path):
+    """`civicapps pull --output csv` feeds analysts' spreadsheets with whatever a council's file held."""
+    from test_csv_export import cells, formula_cells
+
+    (tmp_path / "f.csv").write_text('ref,desc\n1,"=HYPERLINK(""https://evil.example"")"\n2,-4.48\n3,@SUM(1)\n')
+    result = runner.invoke(["pull", str(tmp_path / "f.csv"), "--output", "csv"])
+    assert result.exit_code == 0, result.output
+    assert formula_cells(result.stdout) == []
+    assert {"'=HYPERLINK(\"https://evil.example\")", "-4.48", "'@SUM(1)"} <= cells(result.stdout)

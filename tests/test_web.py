@@ -80,7 +80,12 @@ def test_health_reports_database_and_migrations(client, civic_app_factory):
     }
 
 
-def test_plugins_json_lists_name_version_distribution_hooks(client):
+def test_plugins_json_lists_versions_to_staff_only(client):
+    """Anyone sees plugins, hooks and prefixes; exact versions (which flaws to try) are for staff."""
+    public = {p["name"]: p for p in client.get("/-/plugins.json").json}
+    assert "version" not in public["core"] and public["core"]["migrations"] == {"status": "up to date"}
+    assert public["parks"]["hooks"] == ["menu_links", "register_blueprint"]
+    login(client, "officer@douglas.example")
     plugins = {p["name"]: p for p in client.get("/-/plugins.json").json}
     assert plugins["core"]["distribution"] == "civicapps"
     assert plugins["core"]["version"] == "0.1.0"
@@ -194,7 +199,7 @@ def test_admin_role_reaches_admin_pages(client):
 
 def test_wrong_password_shows_error_without_saying_which_part(client):
     response = login(client, "officer@douglas.example", "wrong-password-here")
-    assert response.status_code == 200
+    assert response.status_code == 422, "a refused form answers 422 with the page"
     assert "The email address or password is not right" in response.text
     assert 'class="error-summary"' in response.text
 
@@ -202,6 +207,7 @@ def test_wrong_password_shows_error_without_saying_which_part(client):
 def test_empty_login_shows_errors_next_to_fields(client):
     page = client.get("/-/login")
     response = client.post("/-/login", data={"csrf_token": csrf_token(page.text)})
+    assert response.status_code == 422
     assert 'id="email-error"' in response.text and "Enter your email address" in response.text
     assert 'id="password-error"' in response.text and 'aria-describedby="password-error"' in response.text
     assert '<a href="#email">Enter your email address</a>' in response.text
@@ -209,7 +215,7 @@ def test_empty_login_shows_errors_next_to_fields(client):
 
 def test_login_is_throttled_after_repeated_failures(client):
     for _ in range(5):
-        assert login(client, "officer@douglas.example", "wrong-password-here").status_code == 200
+        assert login(client, "officer@douglas.example", "wrong-password-here").status_code == 422
     assert login(client, "officer@douglas.example").status_code == 429
 
 

@@ -6,7 +6,6 @@ dataset would refuse and why, or cut a CSV of applications near a postcode, with
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import tomllib
@@ -18,6 +17,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from civicapps.csv_export import csv_dict_writer
 from civicapps.errors import CivicappsError
 from civicapps.feeds.errors import RowIssue
 from civicapps.feeds.pipeline import Row, Tally, canonical_rows
@@ -163,7 +163,7 @@ def write(rows: Iterator[Row], output: str, out: IO[str]) -> None:
         for row in rows:
             record = _flat(row)
             if writer is None:
-                writer = csv.DictWriter(out, fieldnames=list(record), extrasaction="ignore")
+                writer = csv_dict_writer(out, list(record), extrasaction="ignore")
                 writer.writeheader()
             writer.writerow(record)
     elif output == "ndjson":

@@ -69,17 +69,48 @@ class AllowEntry:
         return address in self.network and (self.port is None or self.port == port)
 
 
+#: IPv6 ranges that carry an IPv4 address (or a private network) inside: a router or the kernel may
+#: deliver them to that IPv4 address, so ``[64:ff9b::a9fe:a9fe]`` is the metadata service in disguise.
+IPV6_WRAPPERS: tuple[tuple[ipaddress.IPv6Network, str], ...] = (
+    (ipaddress.IPv6Network("64:ff9b::/96"), "a NAT64 address (an IPv4 address wrapped in IPv6)"),
+    (ipaddress.IPv6Network("64:ff9b:1::/48"), "a local-use NAT64 address (an IPv4 address wrapped in IPv6)"),
+    (ipaddress.IPv6Network("2002::/16"), "a 6to4 address (an IPv4 address wrapped in IPv6)"),
+    (ipaddress.IPv6Network("2001::/32"), "a Teredo address (an IPv4 address wrapped in IPv6)"),
+    (ipaddress.IPv6Network("::/96"), "an IPv4-compatible IPv6 address"),
+    (ipaddress.IPv6Network("fec0::/10"), "a site-local address (a private network)"),
+)
+
+
 def describe(address: IPAddress) -> str | None:
     """Why ``address`` is not a public destination, or None if it is one."""
     if address.is_loopback:
         return "a loopback address (this machine)"
     if address.is_link_local:
         return "a link-local address (such as a cloud metadata service)"
-    if address.is_private or address.is_unspecified:
+    if address.is_unspecified:
+        return "a private network address"
+    for network, reason in IPV6_WRAPPERS if isinstance(address, ipaddress.IPv6Address) else ():
+        if address in network:
+            return reason
+    if address.is_private:
         return "a private network address"
     if not address.is_global or address.is_multicast:
         return "not a public internet address"
     return None
+
+
+def embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 wrapper carries (NAT64 /96, 6to4, Teredo's server and client,
+    IPv4-compatible), so an allow-listed wrapper still cannot reach a private IPv4 address."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    if address in IPV6_WRAPPERS[0][0] or (address in IPV6_WRAPPERS[4][0] and int(address) > 1):  # not :: or ::1
+        return [ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)]
+    if address.sixtofour is not None:
+        return [address.sixtofour]
+    if address.teredo is not None:
+        return list(address.teredo)
+    return []
 
 
 def _address(text: str) -> IPAddress:
@@ -98,10 +129,16 @@ class EgressPolicy:
     def refusal(self, ip: str, port: int | None) -> str | None:
         """Why connecting to ``ip:port`` is refused, or None if it is permitted."""
         address = _address(ip)
+        for inner in embedded_ipv4(address):
+            if describe(inner) is not None and not self._allows(inner, port):
+                return f"{address} wraps {inner}, which is {describe(inner)}"
         reason = describe(address)
-        if reason is None or any(entry.admits(address, port) for entry in self.allow):
+        if reason is None or self._allows(address, port):
             return None
         return f"{address} is {reason}"
+
+    def _allows(self, address: IPAddress, port: int | None) -> bool:
+        return any(entry.admits(address, port) for entry in self.allow)
 
     def check(self, host: str, port: int | None) -> None:
         """Resolve ``host`` now and refuse it if any answer is not permitted (subscribe-time check)."""

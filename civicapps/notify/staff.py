@@ -15,6 +15,7 @@ from civicapps.notify.outbox import retry, wake
 from civicapps.notify.settings import notify_settings
 from civicapps.notify.status import STATUSES, report
 from civicapps.notify.views import bp, page
+from civicapps.web.edge_input import parse_id
 
 
 @bp.get("/-/notifications")
@@ -29,9 +30,10 @@ def staff_retry() -> Any:
     if not FlaskForm().validate_on_submit():
         abort(400)
     chosen = request.form.get("row", "")
-    if chosen != "all" and not chosen.isdigit():
+    number = parse_id(chosen)
+    if chosen != "all" and number is None:
         abort(400)
-    count = retry(db_session(), None if chosen == "all" else [int(chosen)])
+    count = retry(db_session(), None if chosen == "all" else [number])
     wake(current_app, count)
     return redirect(url_for("notify.staff", retried=count))
 

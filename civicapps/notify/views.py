@@ -18,6 +18,7 @@ from civicapps.auth import current_actor
 from civicapps.db import db_session
 from civicapps.notify.channels import KINDS, enabled_kinds
 from civicapps.notify.models import ACTIVE, ENDED, FREQUENCIES, Subscription
+from civicapps.notify.openapi import openapi
 from civicapps.notify.settings import notify_settings
 from civicapps.notify.subscriptions import (
     RateLimited,
@@ -209,6 +210,12 @@ def manage(token: str) -> Any:
     return page(
         "manage.html", form=form, subscriptions=subscriptions, topics=topics_of(current_app), labels=FREQUENCY_LABELS
     )
+
+
+@bp.get("/alerts/api/openapi.json")
+def api_openapi() -> Any:
+    """The OpenAPI description of the two endpoints below."""
+    return openapi(request.host_url.rstrip("/"), list(enabled_kinds(notify_settings(current_app))))
 
 
 @bp.get("/alerts/api/topics")

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Request, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
@@ -13,13 +12,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms import EmailField, PasswordField
 from wtforms.validators import Email, InputRequired
 
-from civicapps.auth import Actor, User, actor_for_session, authenticate, end_sessions
+from civicapps.auth import Actor, User, actor_for_session, authenticate, current_actor, end_sessions
 from civicapps.db import get_database
 from civicapps.errors import CivicappsError
 from civicapps.introspection import plugins_report
 from civicapps.limits import RateCount, RateLimit
 from civicapps.migrations import status
 from civicapps.plugins import hookimpl
+from civicapps.web.redirects import safe_next
 from civicapps.web.shell import error_response, navigation
 
 bp = Blueprint("core", __name__, static_folder="static", static_url_path="/-/static")
@@ -99,7 +99,15 @@ def health() -> Any:
 
 @bp.get("/-/plugins.json")
 def plugins_json() -> Any:
-    return jsonify(plugins_report(current_app))
+    """Every plugin, its hooks and URL prefix for anyone (plugin authors use it); versions and migration
+    details for staff only, since a list of exact versions tells an attacker which known flaws to try."""
+    report = plugins_report(current_app)
+    if current_actor() is None:
+        for entry in report:
+            del entry["version"]
+            if entry["migrations"] is not None:
+                entry["migrations"] = {"status": entry["migrations"]["status"]}
+    return jsonify(report)
 
 
 #: Guesses at one account's password, and sign-in attempts from one client address (an office behind
@@ -127,7 +135,7 @@ def login() -> Any:
             session.clear()
             session[SESSION_USER] = user.id
             session[SESSION_VERSION] = user.session_version
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         error = "The email address or password is not right"
     return render_template("civicapps/login.html", form=form, login_error=error)
 
@@ -140,12 +148,3 @@ def logout() -> Any:
     session.clear()
     return redirect(url_for("core.home"))
 
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths: a login link must not bounce staff to another site."""
-    if not target:
-        return url_for("core.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("core.home")
-    return target

@@ -30,6 +30,7 @@ ERROR_TEXT = {
 def install_shell(app: Flask) -> None:
     app.context_processor(_shell_context)
     app.after_request(_security_headers)
+    app.after_request(_form_errors_status)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
 
@@ -71,6 +72,26 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+#: The title of the error summary every form page shows above a form it refused (the core's
+#: ``error_summary`` macro and the plugins' own follow the GOV.UK pattern with this id).
+ERROR_SUMMARY = b'id="error-summary-title"'
+
+
+def _form_errors_status(response: Response) -> Response:
+    """A form sent back with errors answers 422, not 200: it is not a success, and API clients, tests,
+    monitoring and browsers' "resubmit?" logic should be able to tell. Only a POST answered with a
+    page showing the error summary changes; the page itself is the same."""
+    if (
+        request.method == "POST"
+        and response.status_code == 200
+        and response.mimetype == "text/html"
+        and not response.is_streamed
+        and ERROR_SUMMARY in response.get_data()
+    ):
+        response.status_code = 422
     return response
 
 

@@ -105,9 +105,3 @@ def person_required(view: F) -> F:
 
     return wrapper  # type: ignore[return-value]
 
-
-def safe_next(target: str | None) -> str:
-    """Only paths on this site: a sign-in link must not bounce a resident to another site."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("organogram.my_data")
-    return target

@@ -14,6 +14,8 @@ import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from civicapps import csv_writer
+
 SENIOR_SHEET = "(final data) senior-staff"
 JUNIOR_SHEET = "(final data) junior-staff"
 
@@ -146,10 +148,11 @@ def read_sheet(text: str, kind: str) -> Sheet:
 
 
 def write_sheet(kind: str, rows: Iterable[Sequence[str]]) -> str:
-    """A CSV with the exact headers, every cell quoted as the converter writes them."""
+    """A CSV with the exact headers, every cell quoted as the converter writes them (and formula-safe:
+    the senior sheet is published, and names and job titles are whatever a group typed)."""
     headers = SENIOR_HEADERS if kind == "senior" else JUNIOR_HEADERS
     out = io.StringIO()
-    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    writer = csv_writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
     writer.writerow(headers)
     writer.writerows(rows)
     return out.getvalue()

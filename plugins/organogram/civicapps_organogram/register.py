@@ -7,7 +7,6 @@ of its area that the group chose to publish, never a member's home.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from civicapps import db_session
+from civicapps import csv_dict_writer, db_session
 from civicapps_organogram.models import ACTIVE, Group
 
 THEMES: dict[str, str] = {
@@ -118,18 +117,11 @@ def as_record(group: Group, url: str) -> dict[str, Any]:
 
 def as_csv(records: list[dict[str, Any]]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = csv_dict_writer(out, CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for record in records:
-        writer.writerow({key: _csv_cell(value) for key, value in record.items()})
+        writer.writerow(record)
     return out.getvalue()
-
-
-def _csv_cell(value: Any) -> Any:
-    """Defuse spreadsheet formulas: a cell starting with = + - @ is shown as text, not run."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def as_geojson(records: list[dict[str, Any]]) -> dict[str, Any]:

@@ -41,7 +41,7 @@ def _int(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw in (None, ""):
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise BadQuery(name, f"{name} must be a whole number between {low} and {high}")
     return int(raw)
 

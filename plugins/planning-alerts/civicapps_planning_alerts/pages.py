@@ -13,7 +13,7 @@ from typing import Any
 from flask import abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from civicapps import current_actor, db_session
+from civicapps import current_actor, db_session, parse_id
 from civicapps.feeds.models import RecordVersion
 from civicapps.notify.channels import enabled_kinds
 from civicapps.notify.settings import notify_settings
@@ -70,8 +70,7 @@ def index() -> Any:
     """Search by postcode (or an address a geocoder knows): applications nearby, newest first."""
     settings = current_settings()
     q, errors = (request.args.get("q") or "").strip(), {}
-    page = request.args.get("page", "1")
-    page_number = int(page) if page.isdigit() and int(page) > 0 else 1
+    page_number = parse_id(request.args.get("page"), maximum=1_000_000) or 1
     search, place = queries.Search(), None
     try:
         radius = radius_from(request.args.get("radius"), settings)

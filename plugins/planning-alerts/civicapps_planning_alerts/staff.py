@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from typing import Any
 from flask import Response, current_app, render_template, request, stream_with_context
 from sqlalchemy import func, select
 
-from civicapps import db_session, staff_required
+from civicapps import csv_writer, db_session, staff_required
 from civicapps.feeds.models import FeedState
 from civicapps.feeds.registry import feeds_registry
 from civicapps.notify.models import ACTIVE, Subscription
@@ -109,7 +108,7 @@ def export() -> Response:
 
     def rows() -> Iterator[str]:
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv_writer(buffer)
         writer.writerow(columns)
         for application in db_session().scalars(query.execution_options(yield_per=1000)):
             writer.writerow([_cell(getattr(application, c)) for c in columns])
@@ -128,11 +127,9 @@ def export() -> Response:
 
 
 def _cell(value: Any) -> Any:
-    """Dates as ISO text; a text cell starting = + - @ is prefixed so spreadsheets do not run it."""
+    """Dates as ISO text (the writer makes text cells formula-safe)."""
     if value is None:
         return ""
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
     return value

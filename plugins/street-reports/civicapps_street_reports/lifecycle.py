@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from civicapps import Actor, db_session
+from civicapps import Actor, db_session, parse_id
 from civicapps_street_reports import alerts, messages, photos, sending
 from civicapps_street_reports.models import (
     Abuser,
@@ -168,7 +168,7 @@ def staff_update(report: Report, actor: Actor, status: str, text: str, duplicate
         raise Refused({"status": "Choose a state from the list"})
     if status == "duplicate":
         number = duplicate_of.strip().lstrip("#")
-        original = db_session().get(Report, int(number)) if number.isdigit() else None
+        original = db_session().get(Report, parse_id(number)) if parse_id(number) else None
         if original is None or original.id == report.id or original.status == "unconfirmed":
             raise Refused({"duplicate_of": "Enter the number of the report this one duplicates"})
         report.duplicate_of = original.id

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from civicapps import db_session
+from civicapps import db_session, parse_id
 from civicapps_street_reports import lifecycle, states
 from civicapps_street_reports.georeport import parse_w3c, w3c
 from civicapps_street_reports.links import absolute_url
@@ -196,7 +196,7 @@ def find_requests(
     90 days (the spec's defaults)."""
     query = _public(*REQUEST_COLUMNS)
     if ids is not None:
-        numbers = [int(i) for i in ids if i.isdigit()]
+        numbers = [number for i in ids if (number := parse_id(i))]
         query = query.where(Report.id.in_(numbers))
     else:
         end = end or utcnow()
@@ -221,7 +221,8 @@ def find_requests(
 
 
 def one_request(request_id: str) -> dict[str, Any]:
-    query = _public(*REQUEST_COLUMNS).where(Report.id == int(request_id)) if request_id.isdigit() else None
+    number = parse_id(request_id)
+    query = _public(*REQUEST_COLUMNS).where(Report.id == number) if number else None
     report = db_session().execute(query).first() if query is not None else None
     if report is None:
         raise ApiError(404, f"service_request_id {request_id} not found")
@@ -239,7 +240,8 @@ def body_for_updates(jurisdiction_id: str | None, api_key: str | None) -> Body:
     """The body pushing updates, checked by its updates key (``civicapps street-reports bodies updates-key``)."""
     if not api_key:
         raise ApiError(403, "api_key is required")
-    body = db_session().get(Body, int(jurisdiction_id)) if jurisdiction_id and jurisdiction_id.isdigit() else None
+    number = parse_id(jurisdiction_id)
+    body = db_session().get(Body, number) if number else None
     digest = hashlib.sha256(api_key.encode()).hexdigest()
     if body is None or not body.updates_key_hash or not hmac.compare_digest(body.updates_key_hash, digest):
         raise ApiError(403, "Invalid api_key or jurisdiction_id")

@@ -113,8 +113,12 @@ def _rgb(image: Image.Image) -> Image.Image:
 
 
 def _jpeg(image: Image.Image, quality: int) -> bytes:
+    """Only the pixels: Pillow writes a comment (COM) from ``image.info`` however the image was made (a
+    JPEG's COM, a PNG's "comment" text), so the info goes; no exif=, icc_profile= or xmp= is passed, so
+    nothing but JFIF's APP0 is written."""
+    image.info.clear()
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=quality, optimize=True)  # no exif= argument: no metadata is written
+    image.save(out, "JPEG", quality=quality, optimize=True)
     return out.getvalue()
 
 

@@ -194,3 +194,22 @@ def test_hostile_text_is_escaped_in_the_svg(app: Flask, tmp_path: Path) -> None:
         body = app.test_client().get(path).get_data(as_text=True)
         assert "<script>" not in body
         assert re.search(r"&lt;script&gt;alert\(1\)&lt;/script&gt; &amp; Co", body)
+
+
+def test_published_organogram_csvs_are_formula_safe(app: Flask) -> None:
+    """Names and job titles are whatever a group typed; the public CSV must not run them in a spreadsheet."""
+    from test_csv_export import FORMULAS, formula_cells
+
+    import_fixture(app)
+    with app.app_context():
+        posts = db_session().scalars(select(Post).order_by(Post.id)).all()
+        people = db_session().scalars(select(Person).order_by(Person.id)).all()
+        for post, person, formula in zip(posts, people, FORMULAS, strict=False):
+            post.role, post.unit, person.name = formula, formula, formula
+        db_session().commit()
+    client = app.test_client()
+    for kind in ("senior", "junior"):
+        text = client.get(f"/organogram/groups/1/organogram-{kind}.csv").get_data(as_text=True)
+        assert formula_cells(text) == [], kind
+    senior = client.get("/organogram/groups/1/organogram-senior.csv").get_data(as_text=True)
+    assert "'" + FORMULAS[0] in {cell for row in parsed(senior) for cell in row}

@@ -10,7 +10,7 @@ from civicapps import db_session
 from civicapps.jobs import queue_for
 from civicapps.testing import AppFactory, MailSink
 
-from .conftest import PLUGIN, messages, post_form
+from .conftest import PLUGIN, csrf, link_in, messages, post_form
 
 GROUP = {
     "name": "Port Erin Beach Cleans",
@@ -57,3 +57,23 @@ def test_sign_in_links_to_one_address_are_limited_per_hour(app: Flask) -> None:
     assert "We have sent several sign-in links to this address in the last hour" in refused.get_data(as_text=True)
     assert len(messages(app, "ann@example.org")) == 5
     assert post_form(client, "/organogram/sign-in", email="bob@example.org").status_code == 200
+
+
+def test_a_sign_in_link_brings_the_resident_back_only_to_this_site(app: Flask) -> None:
+    """``next=`` survives the emailed link, so a crafted sign-in link must not end on another site."""
+    client = app.test_client()
+    cases = {
+        "/%09/evil.example": "/organogram/my-data",  # a tab: browsers drop it and go to //evil.example
+        "/%0D%0A/evil.example": "/organogram/my-data",  # CR LF: once a 500 (header injection refused)
+        "/%5Cevil.example": "/organogram/my-data",
+        "https://evil.example/": "/organogram/my-data",
+        "/organogram/groups": "/organogram/groups",
+    }
+    for number, (target, expected) in enumerate(cases.items()):
+        email = f"resident{number}@example.org"
+        page = f"/organogram/sign-in?next={target}"
+        assert post_form(client, page, page, email=email).status_code == 200
+        link = link_in(messages(app, email)[-1])
+        response = post_form(client, link)
+        assert response.status_code == 302 and response.headers["Location"] == expected, target
+        client.post("/organogram/sign-out", data={"csrf_token": csrf(client, "/organogram/my-data")})

@@ -75,3 +75,21 @@ def test_residents_are_told_when_a_councils_list_is_broken_or_quiet(pa_app, civi
     app.extensions.pop("planning_alerts_notices")  # as if the minute the notices are cached for had passed
     page = app.test_client().get("/planning-alerts/alerts").text
     assert "No new planning applications from Westminster have reached us since" in page
+
+
+def test_export_is_formula_safe(pa_app, civic_feed_server):
+    """Descriptions and addresses come from council feeds anyone can get a row into."""
+    from test_csv_export import FORMULAS, cells, formula_cells
+
+    url = civic_feed_server.add("/london.csv", feed_csv())
+    app = pa_app(feeds={"london": {"preset": "easting_northing", "url": url, "authority": "Westminster"}})
+    pull_feed(app, "london")
+    with app.app_context():
+        ids = db_session().scalars(Application.__table__.select().with_only_columns(Application.id)).all()
+        for number, formula in zip(ids, FORMULAS, strict=False):
+            db_session().execute(
+                update(Application).where(Application.id == number).values(description=formula, address=formula)
+            )
+        db_session().commit()
+    text = sign_in(app).get("/planning-alerts/staff/export.csv").get_data(as_text=True)
+    assert formula_cells(text) == [] and f"'{FORMULAS[0]}" in cells(text)

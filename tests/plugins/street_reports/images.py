@@ -50,3 +50,45 @@ def heic_header() -> bytes:
 
 
 TEXT_AS_JPEG = b"Dear council,\nThis is not a photo, just a text file renamed to .jpg.\n"
+
+
+def _segment(marker: int, payload: bytes) -> bytes:
+    return bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2, "big") + payload
+
+
+def jpeg_with_metadata_segments() -> bytes:
+    """A JPEG carrying a comment (COM), XMP (APP1), an ICC profile (APP2), Photoshop IPTC (APP13) and
+    a maker's APP15 segment, each with a secret in it, inserted right after the start marker."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "green").save(out, "JPEG")
+    data = out.getvalue()
+    segments = (
+        _segment(0xFE, b"SECRETCOMMENT by the camera owner")
+        + _segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta>SECRETXMP</x:xmpmeta>")
+        + _segment(0xE2, b"ICC_PROFILE\x00\x01\x01SECRETICC")
+        + _segment(0xED, b"Photoshop 3.0\x008BIMSECRETIPTC")
+        + _segment(0xEF, b"SECRETAPP15")
+    )
+    return data[:2] + segments + data[2:]
+
+
+def png_with_comment() -> bytes:
+    from PIL import PngImagePlugin
+
+    text = PngImagePlugin.PngInfo()
+    text.add_text("comment", "SECRETPNGCOMMENT")
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "green").save(out, "PNG", pnginfo=text)
+    return out.getvalue()
+
+
+def jpeg_markers(data: bytes) -> list[int]:
+    """The markers of every segment before the image data (SOS), in order."""
+    markers, at = [], 2
+    while at < len(data) and data[at] == 0xFF:
+        marker = data[at + 1]
+        markers.append(marker)
+        if marker == 0xDA:  # start of scan: compressed data follows
+            break
+        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
+    return markers

@@ -362,3 +362,13 @@ def test_a_resident_reopening_an_emailed_report_tells_the_team_it_went_to(
     body = text_of(to_team[1])
     assert "They say it is still a problem, so the report is open again." in body
     assert "Painted over badly, still readable." in body and "From: Jo, reporter@example.org" in body
+
+
+def test_csv_export_is_formula_safe(world: Flask, staff: FlaskClient) -> None:
+    """Every text a resident typed (title, name, phone, place) reaches the staff export as text."""
+    from test_csv_export import FORMULAS, cells, formula_cells
+
+    for formula in FORMULAS:
+        make_report(world, title=formula, name=formula, phone=formula[:40])
+    text = staff.get("/street-reports/staff/reports.csv").get_data(as_text=True)
+    assert formula_cells(text) == [] and f"'{FORMULAS[0]}" in cells(text)

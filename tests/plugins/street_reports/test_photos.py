@@ -8,7 +8,17 @@ import pytest
 from civicapps_street_reports.photos import PhotoError, clean, heif_supported, redacted
 from PIL import Image
 
-from .images import TEXT_AS_JPEG, bomb, heic_header, phone_jpeg, png, webp
+from .images import (
+    TEXT_AS_JPEG,
+    bomb,
+    heic_header,
+    jpeg_markers,
+    jpeg_with_metadata_segments,
+    phone_jpeg,
+    png,
+    png_with_comment,
+    webp,
+)
 
 LIMITS = {"max_bytes": 2_000_000, "max_pixels": 40_000_000, "max_side": 200}
 
@@ -33,6 +43,15 @@ def test_phone_photo_is_rotated_resized_and_loses_its_exif_and_gps() -> None:
     assert b > 200 and r < 60
     assert max(opened(photo.thumbnail).size) <= 250
     assert len(photo.sha256) == 64
+
+
+@pytest.mark.parametrize("original", [jpeg_with_metadata_segments(), png_with_comment(), phone_jpeg()])
+def test_no_metadata_segment_survives_not_even_a_comment(original: bytes) -> None:
+    """Only what a decoder needs is written back: JFIF's APP0, tables, frame and scan; no COM, no APP1-15."""
+    photo = clean(original, "x.jpg", **LIMITS)
+    for data in (photo.data, photo.thumbnail):
+        assert b"SECRET" not in data
+        assert set(jpeg_markers(data)) <= {0xE0, 0xDB, 0xC4, 0xC0, 0xC2, 0xDD, 0xDA}, [hex(m) for m in jpeg_markers(data)]
 
 
 def test_png_with_transparency_and_webp_become_jpeg() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from flask import abort, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from civicapps import RateLimit, db_session
+from civicapps import RateLimit, db_session, safe_next
 from civicapps_organogram import notify
 from civicapps_organogram.forms import ActionForm, ConfirmForm, SignInForm
 from civicapps_organogram.identity import (
@@ -18,7 +18,6 @@ from civicapps_organogram.identity import (
     person_by_email,
     person_required,
     read_token,
-    safe_next,
     sign_in,
     sign_in_link_unused,
     sign_out,
@@ -44,7 +43,8 @@ def sign_in_page() -> Any:
                 "Use the newest one, or try again in an hour."
             )
             return render_template("organogram/sign_in.html", title="Sign in", form=form), 429
-        token = make_token(SIGN_IN, {"e": email.strip().lower(), "n": safe_next(request.args.get("next"))})
+        back = safe_next(request.args.get("next"), url_for("organogram.my_data"))
+        token = make_token(SIGN_IN, {"e": email.strip().lower(), "n": back})
         link = url_for("organogram.use_sign_in_link", token=token, _external=True)
         minutes = current_settings().link_max_age_minutes
         notify.send(
@@ -77,7 +77,7 @@ def use_sign_in_link(token: str) -> Any:
     if form.validate_on_submit():
         sign_in(person or find_or_create_person(payload["e"]))
         db_session().commit()
-        return redirect(safe_next(payload.get("n")))
+        return redirect(safe_next(payload.get("n"), url_for("organogram.my_data")))
     return render_template(
         "organogram/confirm.html",
         title="Sign in",

@@ -4,7 +4,6 @@ management (state and public comment, moderation, photo redaction), the abuse li
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import statistics
@@ -16,7 +15,7 @@ from flask import Response, abort, redirect, render_template, request, url_for
 from shapely.geometry import Point, shape
 from sqlalchemy import func, select
 
-from civicapps import Actor, current_actor, db_session, staff_required
+from civicapps import Actor, csv_writer, current_actor, db_session, parse_id, staff_required
 from civicapps_street_reports import lifecycle, sending, states
 from civicapps_street_reports.models import (
     Abuser,
@@ -56,7 +55,7 @@ class Filters:
         filters = cls(
             status=args.get("status", ""),
             category=args.get("category", ""),
-            area=int(area) if area.isdigit() else None,
+            area=parse_id(area),
             since=args.get("since", ""),
             until=args.get("until", ""),
             hidden=args.get("hidden") == "1",
@@ -190,7 +189,7 @@ def staff_list() -> Any:
 @bp.post("/staff/bulk")
 @staff_required
 def staff_bulk() -> Any:
-    ids = [int(i) for i in request.form.getlist("report") if i.isdigit()]
+    ids = [number for i in request.form.getlist("report") if (number := parse_id(i))]
     status = request.form.get("status", "")
     if not ids or status not in states.PUBLIC_STATES:
         abort(400, "Tick at least one report and choose a state")
@@ -212,7 +211,7 @@ def staff_csv() -> Response:
     if errors:
         abort(400, "; ".join(errors.values()))
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(
         [
             "id",
@@ -245,22 +244,22 @@ def staff_csv() -> Response:
         writer.writerow(
             [
                 report.id,
-                _cell(report.title),
-                _cell(report.category),
+                report.title,
+                report.category,
                 report.status,
                 states.label(report.status),
                 report.lat,
                 report.lon,
-                _cell(report.location_text),
+                report.location_text,
                 _iso(report.created_at),
                 _iso(report.confirmed_at),
                 _iso(report.responded_at),
                 _iso(report.closed_at),
                 "; ".join(name for name, _ in bodies),
                 "; ".join(state for _, state in bodies),
-                _cell(report.name or ""),
-                _cell(report.email or ""),
-                _cell(report.phone or ""),
+                report.name or "",
+                report.email or "",
+                report.phone or "",
                 "yes" if report.hidden else "",
                 url_for("street_reports.report_page", report_id=report.id, _external=True),
             ]
@@ -268,11 +267,6 @@ def staff_csv() -> Response:
     return Response(
         out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=street-reports.csv"}
     )
-
-
-def _cell(text: str) -> str:
-    """Stop a spreadsheet running a resident's text as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _iso(moment: datetime | None) -> str:
@@ -327,11 +321,8 @@ def staff_report_action(report_id: int) -> Any:
     try:
         if action == "status":
             text = form.get("text", "")
-            template = (
-                db_session().get(ResponseTemplate, int(form["template"]))
-                if form.get("template", "").isdigit()
-                else None
-            )
+            chosen = parse_id(form.get("template"))
+            template = db_session().get(ResponseTemplate, chosen) if chosen else None
             if template is not None and not text.strip():
                 text = template.text
             lifecycle.staff_update(report, actor, form.get("status", ""), text, form.get("duplicate_of", ""))
@@ -380,8 +371,8 @@ def staff_report_action(report_id: int) -> Any:
 def staff_abuse() -> Any:
     errors: dict[str, str] = {}
     if request.method == "POST":
-        if request.form.get("remove", "").isdigit():
-            entry = db_session().get(Abuser, int(request.form["remove"]))
+        if parse_id(request.form.get("remove")):
+            entry = db_session().get(Abuser, parse_id(request.form.get("remove")))
             if entry is not None:
                 db_session().delete(entry)
                 db_session().commit()
