@@ -25,6 +25,9 @@ class Settings(PluginSettings):
     map_centre: tuple[float, float] = Field(
         (54.15, -4.48), description="latitude, longitude the map opens on when there is no place yet"
     )
+    search_example: str = Field(
+        "", description="a postcode or street residents here would recognise, shown as the example in search hints"
+    )
     max_photos: int = Field(3, ge=0, le=10, description="photos per report or update")
     max_photo_bytes: int = Field(
         8 * 1024 * 1024, ge=100_000, le=20 * 1024 * 1024, description="largest photo upload, in bytes"
