@@ -129,7 +129,7 @@ class Resident:
             "frequency": frequency,
             "key": key,
         }
-        data["csrf_token"] = self.form_token(f"/alerts/subscribe?topic={topic}")
+        data["csrf_token"] = self.form_token(f"/alerts/subscribe?topic={topic}" + (f"&key={key}" if key else ""))
         return self.client.post("/alerts/subscribe", data=data)
 
     def sign_in_as_staff(self, email="clerk@council.example"):

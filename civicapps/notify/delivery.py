@@ -112,7 +112,7 @@ def compose(app: Flask, subscription: Subscription, kind: str, rows: list[Claime
         kind=kind,
         topic=subscription.topic,
         topic_title=rows[0].payload.get("topic_title", subscription.topic),
-        area=describe_area(subscription),
+        area=describe_area(subscription, app),
         council=app.extensions["civicapps"].settings.council.name,
         items=tuple(r.payload["item"] for r in rows if "item" in r.payload),
         unsubscribe_url=link["unsubscribe_url"],

@@ -186,11 +186,24 @@ def describe_area(subscription: Subscription, app: Flask | None = None) -> str:
     elif subscription.polygon is not None:
         text = "in the area you drew"
     else:
-        text = f"about {subscription.key}"
+        key = subscription.key or ""
+        text = f"about {item_label(app, subscription.topic, key) if app is not None else key}"
     topic = topics_of(app).get(subscription.topic) if app is not None else None
     if subscription.filters and topic is not None and topic.describe_filters is not None:
         text += f" ({topic.describe_filters(json.loads(subscription.filters))})"
     return text
+
+
+def item_label(app: Flask, topic_name: str, key: str) -> str:
+    """What a key subscription follows, in words (the topic's ``label``), or the key when it has none.
+
+    A followed item that has since gone (withdrawn, hidden) is "an item no longer published" rather
+    than its id.
+    """
+    topic = topics_of(app).get(topic_name)
+    if topic is None or topic.label is None:
+        return key
+    return topic.label(app, key) or "an item that is no longer published"
 
 
 PLACE_PROBLEMS = {
@@ -240,6 +253,9 @@ def _validated_area(
         key = (request.key or "").strip()
         if not key or len(key) > 200:
             raise SubscriptionError("key", "Say which item you want alerts about")
+        topic = topics_of(app)[request.topic]
+        if topic.label is not None and topic.label(app, key) is None:
+            raise SubscriptionError("key", "We could not find that item. Open its page and choose to follow it there")
         return {"key": key}
     if request.area is not None:
         try:
