@@ -20,6 +20,9 @@ from civicapps.feeds.readers import RawRecord as RawRecord
 from civicapps.feeds.readers import Reader as Reader
 from civicapps.feeds.registry import Feed as Feed
 from civicapps.geo.postcodes import Location as Location
+from civicapps.geo.streets import Place as Place
+from civicapps.geo.streets import find_streets as find_streets
+from civicapps.geo.streets import import_streets as import_streets
 from civicapps.jobs import Job as Job
 from civicapps.jobs import enqueue_job as enqueue_job
 from civicapps.notify.direct import forget_messages as forget_messages
@@ -46,6 +49,7 @@ __all__ = [
     "Location",
     "Message",
     "Model",
+    "Place",
     "PluginSettings",
     "RawRecord",
     "Reader",
@@ -60,8 +64,10 @@ __all__ = [
     "current_actor",
     "db_session",
     "enqueue_job",
+    "find_streets",
     "forget_messages",
     "hookimpl",
+    "import_streets",
     "messages_to",
     "plugin_settings",
     "send_message",

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 from flask import Flask
 from pydantic import Field
 
 from civicapps.geo.geocoding import postcode_in, postcode_service
-from civicapps.geo.models import LookupCache, Postcode
+from civicapps.geo.models import LookupCache, Postcode, Street
+from civicapps.geo.postcode_import import import_postcodes
 from civicapps.geo.postcodes import Location
+from civicapps.geo.streets import import_streets
 from civicapps.plugins import hookimpl
 from civicapps.settings import PluginSettings
 
@@ -32,7 +35,7 @@ def register_settings() -> type[PluginSettings]:
 
 @hookimpl
 def register_models() -> list[type]:
-    return [Postcode, LookupCache]
+    return [Postcode, LookupCache, Street]
 
 
 @hookimpl
@@ -47,3 +50,18 @@ def geocode(app: Flask, query: str) -> Location | None:
     if postcode is None:
         return None
     return postcode_service(app).lookup([postcode])[postcode].location
+
+
+#: The demo's place: York city centre (see ``data/README.md`` for where each file comes from).
+DEMO_POSTCODES = "york-city-centre-postcodes.csv"
+DEMO_STREETS = "york-streets.csv"
+
+
+@hookimpl
+def load_demo_data(app: Flask) -> None:
+    """York city centre's postcodes and a York street list, so searches work with no network."""
+    data = resources.files(__package__).joinpath("data")
+    with resources.as_file(data.joinpath(DEMO_POSTCODES)) as postcodes:
+        import_postcodes(app, postcodes)
+    with resources.as_file(data.joinpath(DEMO_STREETS)) as streets:
+        import_streets(app, streets, locality="York")
