@@ -26,6 +26,12 @@ class GeoSettings(PluginSettings):
     )
     timeout_seconds: float = Field(default=10.0, gt=0, description="timeout of one postcodes.io request")
     cache_days: int = Field(default=30, ge=0, description="how long postcodes.io answers are reused")
+    example_postcode: str = Field(
+        default="SW1A 1AA", max_length=8, description="a postcode in the council's area, shown as a hint on search forms"
+    )
+    example_street: str = Field(
+        default="", max_length=100, description="a street in the council's area, shown as a hint on search forms"
+    )
 
 
 @hookimpl
