@@ -34,6 +34,7 @@ from civicapps.notify.topics import Topic as Topic
 from civicapps.plugins import hookimpl as hookimpl
 from civicapps.settings import PluginSettings as PluginSettings
 from civicapps.web.links import Link as Link
+from civicapps.web.sources import DataSource as DataSource
 
 __version__ = "0.1.0"
 
@@ -41,6 +42,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Actor",
     "CivicappsError",
+    "DataSource",
     "Dataset",
     "Feed",
     "Item",

@@ -6,6 +6,7 @@ import civicapps
 PUBLIC_API = {
     "Actor",
     "CivicappsError",
+    "DataSource",
     "Dataset",
     "Feed",
     "Link",

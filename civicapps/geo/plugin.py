@@ -7,7 +7,9 @@ from pathlib import Path
 
 from flask import Flask
 from pydantic import Field
+from sqlalchemy import inspect, select
 
+from civicapps.db import get_database
 from civicapps.geo.geocoding import postcode_in, postcode_service
 from civicapps.geo.models import LookupCache, Postcode, Street
 from civicapps.geo.postcode_import import import_postcodes
@@ -15,6 +17,35 @@ from civicapps.geo.postcodes import Location
 from civicapps.geo.streets import import_streets
 from civicapps.plugins import hookimpl
 from civicapps.settings import PluginSettings
+from civicapps.web.sources import DataSource
+
+OGL = "Open Government Licence v3.0"
+OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+OS_CREDIT = "Contains OS data © Crown copyright and database right."
+#: Where each ``source`` value in the postcode and street tables came from, credited as required.
+SOURCES = {
+    "codepoint": DataSource(
+        "Postcodes: OS Code-Point Open",
+        OGL,
+        f"{OS_CREDIT} Contains Royal Mail data © Royal Mail copyright and database right."
+        " Contains National Statistics data © Crown copyright and database right.",
+        "https://www.ordnancesurvey.co.uk/products/code-point-open",
+    ),
+    "onspd": DataSource(
+        "Postcodes: ONS Postcode Directory",
+        OGL,
+        "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
+        f"{OS_CREDIT} Contains Royal Mail data © Royal Mail copyright and database right.",
+        "https://geoportal.statistics.gov.uk/",
+    ),
+    "os-open-names": DataSource("Streets: OS Open Names", OGL, OS_CREDIT, "https://www.ordnancesurvey.co.uk/products/os-open-names"),
+    "york-open-data": DataSource(
+        "Streets: City of York Council automatic cycle counters (York Open Data)",
+        OGL,
+        "Contains public sector information licensed under the Open Government Licence v3.0. © City of York Council.",
+        OGL_URL,
+    ),
+}
 
 
 class GeoSettings(PluginSettings):
@@ -61,6 +92,8 @@ def geocode(app: Flask, query: str) -> Location | None:
 #: The demo's place: York city centre (see ``data/README.md`` for where each file comes from).
 DEMO_POSTCODES = "york-city-centre-postcodes.csv"
 DEMO_STREETS = "york-streets.csv"
+#: What the demo suggests a resident tries (``civicapps demo`` sets them as example_postcode/street).
+DEMO_POSTCODE, DEMO_STREET = "YO1 7HH", "Clarence Street"
 
 
 @hookimpl
@@ -70,4 +103,29 @@ def load_demo_data(app: Flask) -> None:
     with resources.as_file(data.joinpath(DEMO_POSTCODES)) as postcodes:
         import_postcodes(app, postcodes)
     with resources.as_file(data.joinpath(DEMO_STREETS)) as streets:
-        import_streets(app, streets, locality="York")
+        import_streets(app, streets, locality="York", source="york-open-data")
+
+
+@hookimpl
+def register_data_sources(app: Flask) -> list[DataSource]:
+    """The postcode and street lists this instance holds, and postcodes.io when it is asked."""
+    db = get_database(app)
+    tables = set(inspect(db.engine).get_table_names())
+    held: list[str] = []
+    with db.sessionmaker() as session:
+        for model in (Postcode, Street):
+            if model.__tablename__ in tables:
+                held += session.scalars(select(model.source).distinct()).all()
+    found = [SOURCES.get(s) or DataSource(f"Places imported from a file ({s})", "as supplied", "") for s in sorted(set(held))]
+    settings = app.extensions["civicapps"].plugin_settings["geo"]
+    if settings.postcodes_io_url:
+        found.append(
+            DataSource(
+                "Postcode look-ups: postcodes.io",
+                OGL,
+                f"{OS_CREDIT} Contains Royal Mail data © Royal Mail copyright and database right."
+                " Contains National Statistics data © Crown copyright and database right.",
+                settings.postcodes_io_url,
+            )
+        )
+    return found

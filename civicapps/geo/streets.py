@@ -58,10 +58,12 @@ def street_key(text: str) -> str:
     return _SPACES.sub(" ", (text or "").replace(".", " ")).strip().lower()
 
 
-def import_streets(app: Flask, path: Path, *, locality: str = "") -> int:
+def import_streets(app: Flask, path: Path, *, locality: str = "", source: str = "") -> int:
     """Upsert the streets in ``path`` (OS Open Names tile or ``name,latitude,longitude[,locality]``).
 
-    Safe to re-run: a street is identified by its name and locality. Returns how many were stored.
+    ``locality`` names the town of rows that give none; ``source`` records where the file came from
+    (default ``os-open-names`` or ``csv``), for the credits on /about. Safe to re-run: a street is
+    identified by its name and locality. Returns how many were stored.
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -72,9 +74,9 @@ def import_streets(app: Flask, path: Path, *, locality: str = "") -> int:
         raise CivicappsError(f"{path} is empty.")
     header = [h.strip().lower() for h in rows[0]]
     if {"name", "latitude", "longitude"} <= set(header):
-        streets = list(_simple(rows[1:], header, path, locality))
+        streets = list(_simple(rows[1:], header, path, locality, source or "csv"))
     elif len(rows[0]) >= len(OPEN_NAMES_COLUMNS):
-        streets = _open_names(rows, locality)
+        streets = _open_names(rows, locality, source or "os-open-names")
     else:
         raise CivicappsError(
             f"{path} is neither an OS Open Names CSV nor a CSV with name, latitude and longitude columns;"
@@ -88,7 +90,7 @@ def import_streets(app: Flask, path: Path, *, locality: str = "") -> int:
     return len(unique)
 
 
-def _simple(rows: list[list[str]], header: list[str], path: Path, locality: str) -> Iterator[dict]:
+def _simple(rows: list[list[str]], header: list[str], path: Path, locality: str, source: str) -> Iterator[dict]:
     at = {name: header.index(name) for name in ("name", "latitude", "longitude")}
     where = header.index("locality") if "locality" in header else None
     for line, row in enumerate(rows, start=2):
@@ -101,10 +103,10 @@ def _simple(rows: list[list[str]], header: list[str], path: Path, locality: str)
         name = row[at["name"]].strip()
         if name:
             town = row[where].strip() if where is not None and where < len(row) else locality
-            yield _street(name, town, lat, lon, "csv")
+            yield _street(name, town, lat, lon, source)
 
 
-def _open_names(rows: list[list[str]], locality: str) -> list[dict]:
+def _open_names(rows: list[list[str]], locality: str, source: str) -> list[dict]:
     roads = [r for r in rows if len(r) > _COL["DISTRICT_BOROUGH"] and r[_COL["LOCAL_TYPE"]] in ROAD_TYPES]
     if not roads:
         return []
@@ -114,13 +116,13 @@ def _open_names(rows: list[list[str]], locality: str) -> list[dict]:
         if point is None:
             continue
         town = row[_COL["POPULATED_PLACE"]] or row[_COL["DISTRICT_BOROUGH"]] or locality
-        streets.append(_street(row[_COL["NAME1"]], town, point[1], point[0], "os-open-names"))
+        streets.append(_street(row[_COL["NAME1"]], town, point[1], point[0], source))
     return streets
 
 
 def _street(name: str, locality: str, lat: float, lon: float, source: str) -> dict:
-    name = _SPACES.sub(" ", name).strip()
-    return {"name": name, "locality": locality.strip(), "key": street_key(name), "latitude": lat, "longitude": lon, "source": source}
+    name = _SPACES.sub(" ", name).strip()[:200]
+    return {"name": name, "locality": locality.strip(), "key": street_key(name), "latitude": lat, "longitude": lon, "source": source[:40]}
 
 
 def find_streets(app: Flask, text: str, *, limit: int = 20) -> list[Place]:

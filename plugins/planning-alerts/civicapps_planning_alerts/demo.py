@@ -20,9 +20,6 @@ from civicapps_planning_alerts.settings import PresetFeed
 
 FEED = "planning-alerts-demo"
 SAMPLE = "york-city-centre-planning-applications.csv"
-#: What the demo's pages suggest a resident tries: a postcode and a street in the sample's area.
-TRY_POSTCODE = "YO1 7HH"
-TRY_STREET = "Clarence Street"
 
 
 def load(app: Flask) -> PullResult:
