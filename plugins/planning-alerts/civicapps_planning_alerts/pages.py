@@ -138,7 +138,8 @@ def index() -> Any:
     search, where, streets = queries.Search(), None, []
     try:
         radius = radius_from(request.args.get("radius"), settings)
-        if lat or lon:
+        # The search box wins unless "Use these coordinates" was pressed (or a street was picked).
+        if (lat or lon) and (request.args.get("use") == "coordinates" or not q):
             where = coordinates_from(lat, lon, request.args.get("place"))
         elif q:
             where, streets = locate_search(q)

@@ -101,8 +101,10 @@
     var start = circleOf(element);
     if (start) { map.setView([start.lat, start.lon], 15); } else { map.setView([54.5, -3], 5); }
     function choose(latlng, how) {
-      lat.value = latlng.lat.toFixed(6);
-      lon.value = latlng.lng.toFixed(6);
+      if (how) {
+        lat.value = latlng.lat.toFixed(6);
+        lon.value = latlng.lng.toFixed(6);
+      }
       if (!marker) {
         marker = L.marker(latlng, { draggable: true, keyboard: true, alt: "Chosen place: use the arrow keys to move it" }).addTo(map);
         marker.on("dragend", function () { choose(marker.getLatLng(), "Moved"); });
@@ -119,11 +121,13 @@
       } else {
         marker.setLatLng(latlng);
       }
-      said.textContent = how + " to " + lat.value + ", " + lon.value + ". Choose “Use these coordinates” to search there.";
+      if (how) {
+        said.textContent = how + " to " + lat.value + ", " + lon.value + ". Choose “Use these coordinates” to search there.";
+      }
     }
     map.on("click", function (event) { choose(event.latlng, "Place chosen"); });
     if (lat.value && lon.value) { choose(L.latLng(parseFloat(lat.value), parseFloat(lon.value)), "Place"); }
-    else if (start) { choose(L.latLng(start.lat, start.lon), "Marker placed"); }
+    else if (start) { choose(L.latLng(start.lat, start.lon), null); }  // shown, not chosen yet
     if (details) {
       details.addEventListener("toggle", function () { if (details.open) { map.invalidateSize(); } });
     }
