@@ -20,6 +20,9 @@ from civicapps.feeds.readers import RawRecord as RawRecord
 from civicapps.feeds.readers import Reader as Reader
 from civicapps.feeds.registry import Feed as Feed
 from civicapps.geo.postcodes import Location as Location
+from civicapps.geo.streets import Place as Place
+from civicapps.geo.streets import find_streets as find_streets
+from civicapps.geo.streets import import_streets as import_streets
 from civicapps.jobs import Job as Job
 from civicapps.jobs import enqueue_job as enqueue_job
 from civicapps.notify.direct import forget_messages as forget_messages
@@ -31,6 +34,7 @@ from civicapps.notify.topics import Topic as Topic
 from civicapps.plugins import hookimpl as hookimpl
 from civicapps.settings import PluginSettings as PluginSettings
 from civicapps.web.links import Link as Link
+from civicapps.web.sources import DataSource as DataSource
 
 __version__ = "0.1.0"
 
@@ -38,6 +42,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Actor",
     "CivicappsError",
+    "DataSource",
     "Dataset",
     "Feed",
     "Item",
@@ -46,6 +51,7 @@ __all__ = [
     "Location",
     "Message",
     "Model",
+    "Place",
     "PluginSettings",
     "RawRecord",
     "Reader",
@@ -60,8 +66,10 @@ __all__ = [
     "current_actor",
     "db_session",
     "enqueue_job",
+    "find_streets",
     "forget_messages",
     "hookimpl",
+    "import_streets",
     "messages_to",
     "plugin_settings",
     "send_message",
