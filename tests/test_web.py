@@ -75,7 +75,7 @@ def test_health_reports_database_and_migrations(client, civic_app_factory):
     assert unmigrated.json["checks"]["migrations"] == {
         **{name: "not installed (1 migration pending)" for name in ("core", "feeds", "jobs")},
         "geo": "not installed (2 migrations pending)",
-        "notify": "not installed (3 migrations pending)",
+        "notify": "not installed (4 migrations pending)",
     }
 
 

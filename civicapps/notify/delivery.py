@@ -124,7 +124,7 @@ def compose(app: Flask, subscription: Subscription, kind: str, rows: list[Claime
     message = render(app, notification, channel)
     if notify_settings(app).dev_inbox:
         return Outgoing(
-            inbox_url(app, channel.name, channel.mask(subscription.target)), message, channel.format, check_scheme=False
+            inbox_url(app, channel.name, subscription.target, channel.format), message, channel.format, check_scheme=False
         )
     return Outgoing(_url(app, subscription, channel, link["unsubscribe_url"], rows[0].id), message, channel.format)
 
@@ -133,7 +133,7 @@ def compose_direct(app: Flask, subscription: Subscription, channel: ChannelKind,
     """A direct message as its plugin wrote it: no unsubscribe links, since nobody subscribed."""
     message, body_format = message_of(claimed.payload, channel.format)
     if notify_settings(app).dev_inbox:
-        url = inbox_url(app, channel.name, channel.mask(subscription.target))
+        url = inbox_url(app, channel.name, subscription.target, body_format)
         return Outgoing(url, message, body_format, check_scheme=False)
     return Outgoing(channel.build(subscription.target, notify_settings(app)), message, body_format)
 
