@@ -5,6 +5,7 @@ development inbox) is walked as a resident: every page reachable from the home p
 a planning application and a street report through subscribe, confirm, confirmed, manage and stop,
 and the messages that arrive. Nowhere may "about 8" stand for an item that has a reference or title.
 """
+
 import re
 import threading
 from html import unescape
@@ -142,7 +143,13 @@ def test_no_page_or_message_names_a_followed_item_by_its_id(demo):
         walk,
         subscribe,
         subscribe,
-        {"topic": "street_reports.updates", "key": str(report_id), "channel": "ntfy", "target": "report-follower", "frequency": "instant"},
+        {
+            "topic": "street_reports.updates",
+            "key": str(report_id),
+            "channel": "ntfy",
+            "target": "report-follower",
+            "frequency": "instant",
+        },
         title,
     )
 

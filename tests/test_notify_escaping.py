@@ -4,6 +4,7 @@ A report's title is anyone's to write. Each message is delivered for real by app
 sink (ntfy's Markdown, email's HTML, a webhook's plain text) and then read as each app would read
 it: the Markdown through Python-Markdown (what apprise itself uses for Telegram's HTML).
 """
+
 import re
 from html.parser import HTMLParser
 
@@ -48,9 +49,9 @@ def test_markdown_alerts_to_ntfy_carry_no_links_or_images_from_residents(world_f
     world = _ntfy_world(world_factory, civic_notification_sink)
     world.resident.subscribe("street-alerts", channel="ntfy")
     [confirmation] = civic_notification_sink.wait_for(1)
-    confirm_url = re.search(r"\((http://127\.0\.0\.1:5000/alerts/confirm/[^)]+)\)", confirmation["body"]["message"]).group(
-        1
-    )
+    confirm_url = re.search(
+        r"\((http://127\.0\.0\.1:5000/alerts/confirm/[^)]+)\)", confirmation["body"]["message"]
+    ).group(1)
     world.resident.press_button(confirm_url)
     world.ingest(new=[world.add(EVIL_TITLE, ref="pothole")])
     alert = civic_notification_sink.wait_for(2)[1]
@@ -69,7 +70,9 @@ def test_line_syntax_from_residents_stays_text(world_factory, civic_notification
     world = _ntfy_world(world_factory, civic_notification_sink)
     world.resident.subscribe("street-alerts", channel="ntfy")
     [confirmation] = civic_notification_sink.wait_for(1)
-    world.resident.press_button(re.search(r"\((http://[^)]+/alerts/confirm/[^)]+)\)", confirmation["body"]["message"]).group(1))
+    world.resident.press_button(
+        re.search(r"\((http://[^)]+/alerts/confirm/[^)]+)\)", confirmation["body"]["message"]).group(1)
+    )
     world.ingest(new=[world.add(EVIL_LINES, ref="pothole")])
     rendered = markdown.markdown(civic_notification_sink.wait_for(2)[1]["body"]["message"])
     for tag in ("<h1", "<blockquote", "<ol", "<li"):
@@ -86,7 +89,9 @@ def test_email_alerts_escape_html_and_link_only_here(world_factory, civic_mail_s
     world.resident.subscribe("jo@example.org", channel="email")
     [confirmation] = civic_mail_sink.wait_for(1)
     html = next(p for p in confirmation.walk() if p.get_content_type() == "text/html").get_payload(decode=True)
-    world.resident.press_button(re.search(r'href="(http://127\.0\.0\.1:5000/alerts/confirm/[^"]+)"', html.decode()).group(1))
+    world.resident.press_button(
+        re.search(r'href="(http://127\.0\.0\.1:5000/alerts/confirm/[^"]+)"', html.decode()).group(1)
+    )
     world.ingest(new=[world.add("Fish & chips " + EVIL_TITLE, ref="pothole")])
     mail = civic_mail_sink.wait_for(2)[1]
     assert mail["Subject"].startswith("Sightings near you: Fish & chips Pothole]"), "a subject is text, not entities"

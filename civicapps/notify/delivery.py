@@ -124,7 +124,10 @@ def compose(app: Flask, subscription: Subscription, kind: str, rows: list[Claime
     message = render(app, notification, channel)
     if notify_settings(app).dev_inbox:
         return Outgoing(
-            inbox_url(app, channel.name, subscription.target, channel.format), message, channel.format, check_scheme=False
+            inbox_url(app, channel.name, subscription.target, channel.format),
+            message,
+            channel.format,
+            check_scheme=False,
         )
     return Outgoing(_url(app, subscription, channel, link["unsubscribe_url"], rows[0].id), message, channel.format)
 

@@ -9,6 +9,7 @@ HTML templates use Jinja's autoescaping; Markdown ones :func:`escape_markdown`; 
 :func:`plain_text`. Links are the one thing printed unescaped, through the ``link`` filter, and
 only when they point into this deployment's own ``base_url``.
 """
+
 from __future__ import annotations
 
 import re

@@ -6,6 +6,7 @@ subscribe -> confirm -> alert, in the browser without any mail server: each mess
 app would show it (HTML, Markdown made HTML, or text with its links), with working links, and to
 the whole target it was sent to (the developer's own test address: nothing to mask on this page).
 """
+
 from __future__ import annotations
 
 import hashlib

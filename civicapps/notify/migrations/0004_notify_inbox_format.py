@@ -4,6 +4,7 @@ Revision ID: notify_0004
 Revises: notify_0003
 Create Date: 2026-12-04
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -22,7 +22,7 @@ from civicapps.testing import MailSink, assert_accessible
 
 from .conftest import NORTH_POINT, text_of
 from .images import phone_jpeg
-from .test_pages_browser import site  # noqa: F401 - the fixture
+from .test_pages_browser import site as site  # the fixture
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).parent / "screenshots"
@@ -35,7 +35,9 @@ def shot(page: Page, name: str) -> None:
 
 
 def test_coordinates_then_a_nearby_street_with_javascript_off(
-    civic_browser: Browser, site: tuple[Flask, str], civic_mail_sink: MailSink  # noqa: F811
+    civic_browser: Browser,
+    site: tuple[Flask, str],
+    civic_mail_sink: MailSink,
 ) -> None:
     app, base = site
     context = civic_browser.new_context(java_script_enabled=False)  # (axe needs scripts: checked below)
@@ -62,9 +64,12 @@ def test_coordinates_then_a_nearby_street_with_javascript_off(
     context.close()
 
 
-def test_the_coordinates_pages_meet_wcag_22_aa(civic_page: Page, site: tuple[Flask, str]) -> None:  # noqa: F811
+def test_the_coordinates_pages_meet_wcag_22_aa(civic_page: Page, site: tuple[Flask, str]) -> None:
     app, base = site
-    for path in ("/street-reports/report/where?lat=54.1612&lon=x", "/street-reports/report/where?lat=54.1612&lon=-4.4951"):
+    for path in (
+        "/street-reports/report/where?lat=54.1612&lon=x",
+        "/street-reports/report/where?lat=54.1612&lon=-4.4951",
+    ):
         civic_page.goto(base + path)
         assert_accessible(civic_page)
 
@@ -74,7 +79,8 @@ def _map_status(page: Page) -> str:
 
 
 def test_the_map_marker_moves_by_keyboard_is_announced_and_enter_chooses_it(
-    civic_page: Page, site: tuple[Flask, str]  # noqa: F811
+    civic_page: Page,
+    site: tuple[Flask, str],
 ) -> None:
     app, base = site
     civic_page.goto(f"{base}/street-reports/report")
@@ -105,7 +111,10 @@ def test_the_map_marker_moves_by_keyboard_is_announced_and_enter_chooses_it(
 
 
 def test_a_whole_report_by_keyboard_alone(
-    civic_page: Page, site: tuple[Flask, str], civic_mail_sink: MailSink, tmp_path: Path  # noqa: F811
+    civic_page: Page,
+    site: tuple[Flask, str],
+    civic_mail_sink: MailSink,
+    tmp_path: Path,
 ) -> None:
     """Search, choose the street, the category, fill in and send: Tab, typing, Space and Enter only.
     (A file chooser is the browser's own dialog; the photo is set on the focused input.)"""
@@ -155,7 +164,10 @@ def test_a_whole_report_by_keyboard_alone(
 
 def choose_radio(page: Page, name: str, value: str) -> None:
     """Tab into a radio group, then arrow keys until ``value`` is chosen (as a keyboard user does)."""
-    tab_to(page, f"input[name={name}]:checked" if page.locator(f"input[name={name}]:checked").count() else f"input[name={name}]")
+    tab_to(
+        page,
+        f"input[name={name}]:checked" if page.locator(f"input[name={name}]:checked").count() else f"input[name={name}]",
+    )
     for _ in range(20):
         if page.locator(f"input[name={name}][value='{value}']").is_checked():
             return

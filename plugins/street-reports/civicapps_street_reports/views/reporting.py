@@ -31,7 +31,8 @@ def _point() -> tuple[float, float] | None:
 
 def _start_page(status: int = 200, **context: Any) -> Any:
     """Step 1's page (again, with what was typed and an error for one field)."""
-    page = render_template("street_reports/start.html", title="Report a problem", settings=current_settings(), **context)
+    settings = current_settings()
+    page = render_template("street_reports/start.html", title="Report a problem", settings=settings, **context)
     return page if status == 200 else (page, status)
 
 
@@ -50,7 +51,7 @@ def _coordinates() -> tuple[tuple[float, float] | None, dict[str, str]]:
         if not text:
             errors[name] = f"Enter the {word}"
         elif value is None or not low <= value <= high:
-            errors[name] = f"Enter the {word} as a number between {low} and {high}, like {54.15 if name == 'lat' else -4.48}"
+            errors[name] = f"Enter the {word} as a number between {low} and {high}, in decimal degrees"
         else:
             point.append(value)
     return (None, errors) if errors else ((point[0], point[1]), {})
