@@ -184,3 +184,26 @@ def test_alerts_page_never_links_to_a_form_that_cannot_be_filled_in(demo):
     assert "open its page" in follow_without_item.text or "open the page" in follow_without_item.text
     assert "Say which item" not in follow_without_item.text
     assert "Changes to a planning application" in visible_text(index.text)
+
+
+def test_following_an_item_that_does_not_exist_is_refused_in_words(demo):
+    walk = Walk(demo)
+    page = "/alerts/subscribe?topic=street_reports.updates&key=987654"
+    sent = walk.post(
+        page,
+        {"topic": "street_reports.updates", "key": "987654", "channel": "ntfy", "target": "x-follower"},
+    )
+    assert sent.status_code == 200 and "We could not find that item" in sent.text
+
+
+def test_a_label_belongs_to_topics_about_one_item(civic_app_factory):
+    from civicapps import Topic, hookimpl
+    from civicapps.errors import StartupError
+
+    class Labelled:
+        @hookimpl
+        def register_topics(self, app):
+            return [Topic("near", "Near", "labelled.thing", lambda app, ids: [], label=lambda app, key: key)]
+
+    with pytest.raises(StartupError, match="label names the items of key topics"):
+        civic_app_factory(plugins=[("labelled", Labelled())], migrate=False)
