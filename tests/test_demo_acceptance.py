@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 import requests
 
+from civicapps.testing import assert_accessible
+
 pytestmark = pytest.mark.browser
 OFFLINE = "http://127.0.0.1:9"  # nothing listens: every outside service is unreachable, fast
 
@@ -93,6 +95,9 @@ def test_resident_searches_by_the_demo_postcode_and_street(civic_browser, demo, 
         assert "Page 1 of" in found, "a long list comes in pages"
         page.get_by_role("link", name="show nearest first").click()
         assert "YO1 7HH, nearest first" in words(page)
+        page.locator("summary", has_text="Or choose the place on the map").click()
+        if javascript:
+            assert_accessible(page)  # results, pager and the opened place picker
 
         page.get_by_label("Postcode or street").fill("Clarence Street")
         page.get_by_role("button", name="Search", exact=True).click()
@@ -100,6 +105,8 @@ def test_resident_searches_by_the_demo_postcode_and_street(civic_browser, demo, 
 
         page.get_by_label("Postcode or street").fill("bridge")
         page.get_by_role("button", name="Search", exact=True).click()
+        if javascript:  # axe-core runs as a script
+            assert_accessible(page)  # the list of streets to pick from
         page.get_by_role("link", name="Skeldergate Bridge, York").click()
         assert "of Skeldergate Bridge, York" in words(page)
         first = page.locator(".pa-result__title a").first
@@ -107,6 +114,12 @@ def test_resident_searches_by_the_demo_postcode_and_street(civic_browser, demo, 
         detail = words(page)
         assert "City of York Council" in detail and "not given" not in detail
         assert not re.search(r"\b(Type|Status) (FUL|LBC|PCO|PER|REC)\b", detail)
+        page.get_by_role("link", name="About this site and its data").click()
+        credits = words(page)
+        assert "OS Code-Point Open" in credits and "City of York Council (York Open Data)" in credits
+        assert "Contains OS data © Crown copyright and database right." in credits
+        if javascript:
+            assert_accessible(page)
     finally:
         context.close()
 

@@ -317,6 +317,7 @@ def alert() -> Any:
         title="Get alerts about planning applications",
         form=form,
         settings=settings,
+        examples=examples(),
         **map_context(settings),
     ), status
 
@@ -328,6 +329,17 @@ def _create_alert(form: AlertForm, settings: Settings) -> Any:
     if area is None and lat is None and lon is None and postcode is None:
         form.postcode.errors = ["Enter a postcode, or choose a place on the map"]
         return None
+    if postcode and lat is None and not postcode_in(postcode):  # a street name instead of a postcode
+        streets = find_streets(current_app, postcode, limit=6)
+        if len(streets) != 1:
+            names = ", ".join(s.label for s in streets[:5])
+            form.postcode.errors = [
+                f"More than one street matches: {names}. Type more of its name, or enter a postcode"
+                if streets
+                else f"We could not find a street or postcode called “{postcode[:60]}”. Enter a full UK postcode, like SW1A 1AA"
+            ]
+            return None
+        lat, lon, postcode = streets[0].latitude, streets[0].longitude, None
     radius = None
     if area is None:
         try:

@@ -71,3 +71,22 @@ def test_pages_show_words_not_codes(york):
     detail = york.test_client().get(re.search(r'pa-result__title"><a href="([^"]+)"', page.text).group(1))
     assert "not given" not in detail.text
     assert not re.search(r"<td>(FUL|LBC|TCA|ADV|PCO|PER)</td>", detail.text)
+
+
+def test_alerts_can_be_set_up_for_a_street(york, civic_notification_sink):
+    from sqlalchemy import select
+
+    from civicapps.db import get_database
+    from civicapps.notify.models import Subscription
+
+    from .test_pages import alert
+
+    client = york.test_client()
+    several = alert(client, postcode="bridge", target=civic_notification_sink.url("/s"))
+    assert several.status_code == 400
+    assert "More than one street matches: Clifton Bridge, York, Millennium Bridge, York" in several.text
+    answer = alert(client, postcode="Clarence", target=civic_notification_sink.url("/s"))
+    assert answer.status_code == 302, answer.text
+    with get_database(york).sessionmaker() as session:
+        [subscription] = session.scalars(select(Subscription)).all()
+    assert (round(subscription.lat, 4), round(subscription.lon, 4), subscription.place) == (53.9667, -1.0827, None)

@@ -24,7 +24,9 @@
     var points = JSON.parse(element.dataset.points || "[]");
     var bounds = [];
     points.forEach(function (p) {
-      var marker = L.marker([p.lat, p.lon], { alt: p.title, title: p.title }).addTo(map);
+      // Not in the tab order: the list below the map links to every application, and dense pins
+      // (a town centre) would be keyboard stops too small and close to tell apart (WCAG 2.5.8).
+      var marker = L.marker([p.lat, p.lon], { alt: p.title, title: p.title, keyboard: false }).addTo(map);
       var link = document.createElement("a");
       link.href = p.url;
       link.textContent = p.title;
