@@ -22,6 +22,9 @@ from civicapps.feeds.readers import RawRecord as RawRecord
 from civicapps.feeds.readers import Reader as Reader
 from civicapps.feeds.registry import Feed as Feed
 from civicapps.geo.postcodes import Location as Location
+from civicapps.geo.streets import Place as Place
+from civicapps.geo.streets import find_streets as find_streets
+from civicapps.geo.streets import import_streets as import_streets
 from civicapps.jobs import Job as Job
 from civicapps.jobs import enqueue_job as enqueue_job
 from civicapps.limits import RateLimit as RateLimit
@@ -36,6 +39,7 @@ from civicapps.settings import PluginSettings as PluginSettings
 from civicapps.web.edge_input import parse_id as parse_id
 from civicapps.web.links import Link as Link
 from civicapps.web.redirects import safe_next as safe_next
+from civicapps.web.sources import DataSource as DataSource
 
 __version__ = "0.1.0"
 
@@ -43,6 +47,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Actor",
     "CivicappsError",
+    "DataSource",
     "Dataset",
     "Feed",
     "Item",
@@ -51,6 +56,7 @@ __all__ = [
     "Location",
     "Message",
     "Model",
+    "Place",
     "PluginSettings",
     "RateLimit",
     "RawRecord",
@@ -68,8 +74,10 @@ __all__ = [
     "current_actor",
     "db_session",
     "enqueue_job",
+    "find_streets",
     "forget_messages",
     "hookimpl",
+    "import_streets",
     "messages_to",
     "parse_id",
     "plugin_settings",

@@ -26,6 +26,7 @@ from civicapps.errors import CivicappsError
 from civicapps.feeds.cli import feeds as feeds_group
 from civicapps.feeds.oneoff import pull_command
 from civicapps.geo.cli import postcodes as postcodes_group
+from civicapps.geo.plugin import DEMO_POSTCODE, DEMO_STREET
 from civicapps.introspection import plugins_report
 from civicapps.jobs import queue_for
 from civicapps.jobs.queue import display_url
@@ -289,7 +290,10 @@ def demo(info: ScriptInfo, instance: str | None, host: str, port: int, serve: bo
     # Messages really go out through apprise, to this server's own /-/inbox (see civicapps.notify.inbox).
     demo_settings = {
         "CIVICAPPS_BASE_URL": f"http://{host}:{port}",
+        # The dev inbox receives every message, email included: residents are offered email first.
         "CIVICAPPS_PLUGINS__NOTIFY__DEV_INBOX": "true",
+        "CIVICAPPS_PLUGINS__GEO__EXAMPLE_POSTCODE": DEMO_POSTCODE,
+        "CIVICAPPS_PLUGINS__GEO__EXAMPLE_STREET": DEMO_STREET,
         "CIVICAPPS_PLUGINS__NOTIFY__EGRESS_ALLOW": json.dumps([f"127.0.0.1:{port}"]),
     }
     added = [name for name in demo_settings if name not in os.environ]
@@ -311,6 +315,7 @@ def demo(info: ScriptInfo, instance: str | None, host: str, port: int, serve: bo
                 click.echo(f"  sample data: {name} loaded")
         email, password = _demo_admin(Path(app.instance_path))
     click.echo(f"Staff sign-in: {email} with password {password} (kept in {app.instance_path}/demo-admin-password.txt)")
+    click.echo(f"Try a search for the postcode {DEMO_POSTCODE} or the street {DEMO_STREET} (York city centre, real open data).")
     if serve:
         _serve(app, host, port, worker=True)
 

@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from civicapps.notify.topics import Topic
     from civicapps.settings import PluginSettings
     from civicapps.web.links import Link
+    from civicapps.web.sources import DataSource
 
 hookspec = pluggy.HookspecMarker("civicapps")
 
@@ -173,6 +174,16 @@ def menu_links(app: Flask, actor: Actor | None) -> Iterable[Link]:
     Called for each page render with the signed-in staff member (or ``None`` for a resident), so a
     plugin can show staff-only links to staff only. The first link a plugin returns is also used for
     its card on the home page.
+    """
+
+
+@hookspec
+def register_data_sources(app: Flask) -> Iterable[DataSource]:
+    """Return :class:`civicapps.DataSource` entries for the data the plugin shows residents.
+
+    Listed on the instance's ``/about`` page with their licence and the exact credit the licence
+    asks for (open data licences such as the OGL require it where the data is used). Called per
+    request, so a plugin can list only what is really loaded (e.g. query which sources its tables hold).
     """
 
 

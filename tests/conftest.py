@@ -20,6 +20,7 @@ from civicapps.events import RecordsIngested, announce_records_ingested
 from civicapps.jobs import queue_for
 from civicapps.notify.models import MatchRequest, OutboxRow, utcnow
 from civicapps.notify.settings import SAFE_SCHEMES
+from civicapps.notify.subscriptions import DEV_BASE_URL
 from civicapps.settings import ENV_PREFIX
 
 # Where tests find the servers tests/run.sh starts; everything else CIVICAPPS_* is configuration.
@@ -79,11 +80,12 @@ class Sightings:
     def load(app, ids):
         with get_database(app).engine.connect() as connection:
             rows = connection.execute(select(SIGHTINGS).where(SIGHTINGS.c.id.in_(list(ids)))).all()
+        base = app.extensions["civicapps"].settings.base_url or DEV_BASE_URL  # messages link only into it
         return [
             Item(
                 r.id,
                 r.title,
-                f"https://sightings.example/{r.ref}",
+                f"{base}/sightings/{r.ref}",
                 f"Status: {r.status}",
                 lon=r.lon,
                 lat=r.lat,
@@ -127,7 +129,7 @@ class Resident:
             "frequency": frequency,
             "key": key,
         }
-        data["csrf_token"] = self.form_token(f"/alerts/subscribe?topic={topic}")
+        data["csrf_token"] = self.form_token(f"/alerts/subscribe?topic={topic}" + (f"&key={key}" if key else ""))
         return self.client.post("/alerts/subscribe", data=data)
 
     def sign_in_as_staff(self, email="clerk@council.example"):

@@ -9,6 +9,7 @@ from feeds_support import planning_app_fixture, planning_feed, records  # noqa: 
 from civicapps import StartupError
 from civicapps.feeds import pull_feed
 from civicapps.feeds.datasets import Invalid, _to_date
+from civicapps.errors import CivicappsError
 from civicapps.feeds.mapping import compile_spec
 from civicapps.feeds.registry import parse_duration
 
@@ -35,6 +36,17 @@ def test_transforms():
     assert value({"column": "missing", "default": "unknown"}, {}) == "unknown"
     assert value({"value": "Isle of Man Government"}, {}) == "Isle of Man Government"
     assert value({"field": "postcode"}, {}, {"postcode": "IM1 1AA"}) == "IM1 1AA"
+
+
+def test_labels_put_published_codes_into_words():
+    """Issue #13 item 6: residents saw "Type B" and "PCO"; each preset's labels give the words."""
+    types = {"FUL": "Full planning permission", "B": "Full planning application"}
+    assert value({"column": "T", "labels": types}, {"T": " ful "}) == "Full planning permission"
+    assert value({"column": "R", "regex": r"/([A-Z]+)$", "labels": types}, {"R": "24/91225/B"}) == "Full planning application"
+    assert value({"column": "T", "labels": types}, {"T": "XYZ"}) == "XYZ", "an unlisted code passes through"
+    assert value({"column": "T", "labels": types, "default": "not given"}, {"T": ""}) == "not given"
+    with pytest.raises(CivicappsError, match="labels must be a table"):
+        compile_spec({"column": "T", "labels": ["FUL"]}, "test")
 
 
 @pytest.mark.parametrize(

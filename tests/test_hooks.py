@@ -12,7 +12,7 @@ from feeds_support import planning_app_fixture  # noqa: F401 - the planning_app 
 from flask import Blueprint
 from pydantic import Field
 
-from civicapps import Actor, Link, PluginSettings, current_actor, hookimpl, hookspecs, plugin_settings
+from civicapps import Actor, DataSource, Link, PluginSettings, current_actor, hookimpl, hookspecs, plugin_settings
 from civicapps.testing import CivicRunner
 
 HOOKS = sorted(name for name, value in vars(hookspecs).items() if inspect.isfunction(value) and hasattr(value, "civicapps_spec"))
@@ -110,6 +110,15 @@ def test_hook_menu_links(civic_app_factory):
     page = client.get("/").text
     assert '<a class="service-nav__link" href="/benches/">Benches</a>' in page
     assert "Find a bench" in page and "Bench repairs" not in page
+
+
+def test_hook_register_data_sources(civic_app_factory):
+    bench_data = DataSource("Benches: Example Council", "Open Government Licence v3.0", "Contains public sector information.")
+    client = civic_app_factory(plugins=[("benches", plugin(register_data_sources=lambda app: [bench_data, bench_data]))]).test_client()
+    page = client.get("/about").text
+    assert page.count("Benches: Example Council") == 1, "listed once"
+    assert "<p>Licence: Open Government Licence v3.0</p>" in page and "<p>Contains public sector information.</p>" in page
+    assert 'href="/about"' in client.get("/").text, "every page links to the credits"
 
 
 @pytest.mark.parametrize("sso_first", [True, False], ids=["sso-registered-first", "sso-registered-last"])

@@ -33,7 +33,7 @@ def test_subscribe_confirm_alert_once_then_unsubscribe(world_factory, queue_url)
         "Sightings near you: Basking shark off the promenade",
     ]
     alert = messages[1]["body"]["message"]
-    assert "https://sightings.example/basking-shark-off-the-promenade" in alert
+    assert "http://127.0.0.1:5000/sightings/basking-shark-off-the-promenade" in alert
     assert "Stop these alerts: http" in alert and "Manage your alerts: http" in alert
 
     world.ingest(new=[nearby])  # the same item again: the outbox key refuses a second row

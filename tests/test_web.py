@@ -75,8 +75,9 @@ def test_health_reports_database_and_migrations(client, civic_app_factory):
     assert unmigrated.status_code == 503
     assert unmigrated.json["checks"]["migrations"] == {
         "core": "not installed (3 migrations pending)",
-        **{name: "not installed (1 migration pending)" for name in ("feeds", "geo", "jobs")},
-        "notify": "not installed (3 migrations pending)",
+        **{name: "not installed (1 migration pending)" for name in ("feeds", "jobs")},
+        "geo": "not installed (2 migrations pending)",
+        "notify": "not installed (4 migrations pending)",
     }
 
 

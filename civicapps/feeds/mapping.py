@@ -41,6 +41,7 @@ SPEC_KEYS = {
     "case",
     "default",
     "format",
+    "labels",
 }
 _SPACE = re.compile(r"\s+")
 
@@ -143,4 +144,11 @@ def _steps(spec: Mapping[str, Any], where: str) -> list[Callable[[str], str]]:
         if case not in ("upper", "lower", "title"):
             raise CivicappsError(f"{where}: case must be upper, lower or title, not {case!r}.")
         steps.append(getattr(str, case))
+    if "labels" in spec:
+        labels = spec["labels"]
+        if not isinstance(labels, Mapping) or not all(isinstance(v, str) for v in labels.values()):
+            raise CivicappsError(f"{where}: labels must be a table of code = \"words\".")
+        # Councils publish codes ("FUL", "B", "PCO"); residents read words. Unknown codes pass through.
+        words = {str(code).strip().upper(): label for code, label in labels.items()}
+        steps.append(lambda text: words.get(text.upper(), text))
     return steps

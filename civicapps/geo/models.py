@@ -1,10 +1,10 @@
-"""The geo plugin's tables: the offline postcode directory and the cache of online lookups."""
+"""The geo plugin's tables: the offline postcode directory, the street list, the cache of online lookups."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, Integer, String
+from sqlalchemy import DateTime, Float, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicapps.db import Model
@@ -38,3 +38,23 @@ class LookupCache(Model):
     longitude: Mapped[float | None] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(40))
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Street(Model):
+    """A named street (or other place a resident would type) with one representative point.
+
+    Imported from OS Open Names ("Named Road" rows) or a simple name/latitude/longitude CSV, so that
+    "Clarence Street" finds a place with no network, the way a postcode does. ``key`` is the name in
+    lower case with single spaces, for case-insensitive prefix and word search.
+    """
+
+    __tablename__ = "geo_street"
+    __table_args__ = (UniqueConstraint("key", "locality", name="uq_geo_street_key_locality"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    locality: Mapped[str] = mapped_column(String(200), default="", doc="town or district, to tell same-named streets apart")
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(40))

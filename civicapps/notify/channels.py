@@ -222,7 +222,8 @@ KINDS: dict[str, ChannelKind] = {
 
 def enabled_kinds(settings: NotifySettings, staff: bool = False) -> dict[str, ChannelKind]:
     """The kinds offered: the deployment's choice, plus raw apprise URLs for staff."""
-    names = [*settings.channels, "apprise"] if staff else settings.channels
+    names = [*settings.channels, "apprise"] if staff else list(settings.channels)
+    names.sort(key=lambda name: name != "email")  # email first wherever residents choose (stable otherwise)
     return {name: KINDS[name] for name in names}
 
 

@@ -123,7 +123,7 @@ def compose(app: Flask, subscription: Subscription, kind: str, rows: list[Claime
         kind=kind,
         topic=subscription.topic,
         topic_title=rows[0].payload.get("topic_title", subscription.topic),
-        area=describe_area(subscription),
+        area=describe_area(subscription, app),
         council=app.extensions["civicapps"].settings.council.name,
         items=tuple(r.payload["item"] for r in rows if "item" in r.payload),
         unsubscribe_url=link["unsubscribe_url"],
@@ -135,7 +135,10 @@ def compose(app: Flask, subscription: Subscription, kind: str, rows: list[Claime
     message = render(app, notification, channel)
     if notify_settings(app).dev_inbox:
         return Outgoing(
-            inbox_url(app, channel.name, channel.mask(subscription.target)), message, channel.format, check_scheme=False
+            inbox_url(app, channel.name, subscription.target, channel.format),
+            message,
+            channel.format,
+            check_scheme=False,
         )
     return Outgoing(_url(app, subscription, channel, link["unsubscribe_url"], rows[0].id), message, channel.format)
 
@@ -144,7 +147,7 @@ def compose_direct(app: Flask, subscription: Subscription, channel: ChannelKind,
     """A direct message as its plugin wrote it: no unsubscribe links, since nobody subscribed."""
     message, body_format = message_of(claimed.payload, channel.format)
     if notify_settings(app).dev_inbox:
-        url = inbox_url(app, channel.name, channel.mask(subscription.target))
+        url = inbox_url(app, channel.name, subscription.target, body_format)
         return Outgoing(url, message, body_format, check_scheme=False)
     return Outgoing(channel.build(subscription.target, notify_settings(app)), message, body_format)
 

@@ -122,6 +122,7 @@ class InboxMessage(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     channel: Mapped[str] = mapped_column(String(20))
-    recipient: Mapped[str] = mapped_column(String(200))  # masked
+    recipient: Mapped[str] = mapped_column(Text)  # in full: the developer's own test targets
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
+    body_format: Mapped[str] = mapped_column(String(10), default="text", server_default="text")

@@ -5,9 +5,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
-from jinja2 import Template
+from jinja2 import Environment, Template
+from markupsafe import Markup
 
 from civicapps.notify.channels import ChannelKind
+from civicapps.notify.escaping import finalizer, own_link
+from civicapps.notify.subscriptions import DEV_BASE_URL
 
 EXTENSIONS = {"html": "html", "markdown": "md", "text": "txt"}
 
@@ -48,17 +51,38 @@ def template_names(notification: Notification, channel: ChannelKind) -> list[str
     return [f"civicapps/notify/{notification.topic}/{name}", f"civicapps/notify/{name}"]
 
 
+def environment(app: Flask, body_format: str) -> Environment:
+    """The Jinja environment message templates of ``body_format`` are compiled in, made once per app.
+
+    HTML templates autoescape (by their extension); Markdown and text ones escape every printed value
+    for their format through ``finalize`` (see :mod:`civicapps.notify.escaping`), with their own cache
+    since finalize is compiled into a template. Every one has the ``link`` filter: a URL printed only
+    if it points into ``base_url``.
+    """
+    made: dict[str, Environment] = app.extensions.setdefault("civicapps_notify_environments", {})
+    if body_format not in made:
+        if body_format == "html":
+            env = app.jinja_env.overlay(cache_size=100)
+        else:
+            env = app.jinja_env.overlay(finalize=finalizer(body_format), autoescape=False, cache_size=100)
+        base_url = app.extensions["civicapps"].settings.base_url or DEV_BASE_URL
+        env.filters = {**env.filters, "link": lambda url: own_link(url, base_url, html=body_format == "html")}
+        made[body_format] = env
+    return made[body_format]
+
+
 def _template(app: Flask, notification: Notification, channel: ChannelKind) -> Template:
     """The template for this topic, kind and format; which one exists is looked up once per app.
 
     Jinja caches templates it found but not the names it failed to find, and most topics have no
     templates of their own: asking again for every message cost more than rendering it.
     """
+    env = environment(app, channel.format)
     chosen: dict[tuple[str, str, str], str] = app.extensions.setdefault("civicapps_notify_templates", {})
     key = (notification.topic, notification.kind, channel.format)
     if key not in chosen:
-        chosen[key] = app.jinja_env.select_template(template_names(notification, channel)).name or ""
-    return app.jinja_env.get_template(chosen[key])
+        chosen[key] = env.select_template(template_names(notification, channel)).name or ""
+    return env.get_template(chosen[key])
 
 
 def render_default(app: Flask, notification: Notification, channel: ChannelKind) -> Message:
@@ -67,6 +91,8 @@ def render_default(app: Flask, notification: Notification, channel: ChannelKind)
     context = {"n": notification, "channel": channel}
     title_block = template.blocks.get("title")
     title = "".join(title_block(template.new_context(context))) if title_block else notification.topic_title
+    if channel.format == "html":  # a subject line is text: the entities autoescaping made are undone
+        title = Markup(title).unescape()
     return Message(title=" ".join(title.split()), body=template.render(context).strip() + "\n")
 
 

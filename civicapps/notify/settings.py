@@ -1,6 +1,7 @@
 """The ``[plugins.notify]`` settings: channels, mail transport, egress, matching, delivery and limits."""
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
@@ -17,6 +18,7 @@ CHANNEL_KINDS = tuple(name for name in KINDS if name != "apprise")
 #: apprise schemes a deployment may use without thinking twice: vendor-hosted services, https webhooks,
 #: mail and the operator's own ntfy/matrix. Plain-http schemes (json, form, xml) are off by default.
 SAFE_SCHEMES = ["mailto", "mailtos", "ntfys", "tgram", "matrixs", "slack", "discord", "jsons"]
+DEFAULT_CHANNELS = ("email", "ntfy", "slack", "discord", "webhook")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -24,8 +26,9 @@ class NotifySettings(PluginSettings):
     """How this deployment sends alerts. Credentials are secrets: give them as {"$env": "NAME"}."""
 
     channels: list[str] = Field(
-        default_factory=lambda: ["ntfy", "slack", "discord", "webhook"],
-        description=f"channel kinds residents may choose, from {', '.join(CHANNEL_KINDS)}",
+        default_factory=lambda: list(DEFAULT_CHANNELS),
+        description=f"channel kinds residents may choose, from {', '.join(CHANNEL_KINDS)}; email is offered first"
+        " (by default only once mail_url is set, or in the dev inbox)",
     )
     mail_url: SecretStr | None = Field(
         default=None, description="apprise mailto:// or mailtos:// URL of the mail relay, with credentials and from="
@@ -62,6 +65,17 @@ class NotifySettings(PluginSettings):
     subscriptions_per_ip_per_hour: int = Field(default=10, ge=1)
     subscriptions_per_target_per_day: int = Field(default=5, ge=1)
     dev_inbox: bool = Field(default=False, description="deliver every message to /-/inbox on this host instead (demo)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_channels(cls, data: Any) -> Any:
+        """Email is what most residents choose. It needs the council's relay, except in the dev inbox
+        (which receives every message itself), so by default it is offered once either is set up."""
+        if isinstance(data, dict) and "channels" not in data:
+            inbox = str(data.get("dev_inbox", "")).strip().lower() in ("1", "true", "yes", "on")
+            if data.get("mail_url") is None and not inbox:
+                data = {**data, "channels": [kind for kind in DEFAULT_CHANNELS if kind != "email"]}
+        return data
 
     @field_validator("channels")
     @classmethod
@@ -109,6 +123,8 @@ class NotifySettings(PluginSettings):
     def _transports_configured(self) -> NotifySettings:
         needs = {"email": "mail_url", "telegram": "telegram_bot_token", "matrix": "matrix_url"}
         for kind, setting in needs.items():
+            if kind == "email" and self.dev_inbox:
+                continue
             if kind in self.channels and getattr(self, setting) is None:
                 raise ValueError(f"channel '{kind}' is enabled but {setting} is not set")
         return self

@@ -44,7 +44,7 @@ def inbox_page() -> str:
     if not notify_settings(current_app).dev_inbox:
         abort(404)
     messages = db_session().scalars(select(InboxMessage).order_by(InboxMessage.id.desc()).limit(100))
-    return page("inbox.html", messages=list(messages))
+    return page("inbox.html", messages=list(messages), as_html=inbox.as_html)
 
 
 @bp.post("/-/inbox/receive/<token>")

@@ -29,7 +29,7 @@ from civicapps.db import db_session, insert_ignoring_conflicts
 from civicapps.geo.geocoding import geocode, postcode_in, postcode_service
 from civicapps.geo.postcodes import Location, normalise_postcode
 from civicapps.limits import RateLimit
-from civicapps.notify.channels import ChannelError, destination, enabled_kinds, scheme_refusal
+from civicapps.notify.channels import ChannelError, ChannelKind, destination, enabled_kinds, scheme_refusal
 from civicapps.notify.egress import EgressPolicy, EgressRefused
 from civicapps.notify.models import (
     ACTIVE,
@@ -187,11 +187,24 @@ def describe_area(subscription: Subscription, app: Flask | None = None) -> str:
     elif subscription.polygon is not None:
         text = "in the area you drew"
     else:
-        text = f"about {subscription.key}"
+        key = subscription.key or ""
+        text = f"about {item_label(app, subscription.topic, key) if app is not None else key}"
     topic = topics_of(app).get(subscription.topic) if app is not None else None
     if subscription.filters and topic is not None and topic.describe_filters is not None:
         text += f" ({topic.describe_filters(json.loads(subscription.filters))})"
     return text
+
+
+def item_label(app: Flask, topic_name: str, key: str) -> str:
+    """What a key subscription follows, in words (the topic's ``label``), or the key when it has none.
+
+    A followed item that has since gone (withdrawn, hidden) is "an item no longer published" rather
+    than its id.
+    """
+    topic = topics_of(app).get(topic_name)
+    if topic is None or topic.label is None:
+        return key
+    return topic.label(app, key) or "an item that is no longer published"
 
 
 PLACE_PROBLEMS = {
@@ -241,6 +254,9 @@ def _validated_area(
         key = (request.key or "").strip()
         if not key or len(key) > 200:
             raise SubscriptionError("key", "Say which item you want alerts about")
+        topic = topics_of(app)[request.topic]
+        if topic.label is not None and topic.label(app, key) is None:
+            raise SubscriptionError("key", "We could not find that item. Open its page and choose to follow it there")
         return {"key": key}
     if request.area is not None:
         try:
@@ -306,19 +322,7 @@ def create(
         raise SubscriptionError("channel", "Choose how you want to get alerts")
     try:
         target = kind.normalise(request.target or "")
-        url = kind.build(target, settings)
-        refusal = scheme_refusal(url, settings)
-        if refusal:
-            raise ChannelError(
-                "Enter a web address starting with https://"
-                if kind.name == "webhook"
-                else f"This cannot be used: {refusal}"
-            )
-        if apprise.Apprise.instantiate(url) is None:
-            raise ChannelError("This is not a notification address we can use; check it and try again")
-        chosen = destination(kind, target, url)
-        if chosen:
-            EgressPolicy(settings.egress_allow).check(*chosen)
+        _check_destination(kind, target, settings)
     except ChannelError as exc:
         raise SubscriptionError("target", str(exc)) from None
     except EgressRefused as exc:
@@ -456,3 +460,24 @@ def expire_unconfirmed(app: Flask) -> int:
     )
     session.commit()
     return result.rowcount
+
+
+def _check_destination(kind: ChannelKind, target: str, settings: NotifySettings) -> None:
+    """The target's apprise URL is allowed and reaches a public host (or an allowed one).
+
+    In the dev inbox every message goes to this host instead, so email works there with no mail relay
+    configured: only the address's spelling is checked.
+    """
+    if settings.dev_inbox and kind.name == "email" and settings.mail_url is None:
+        return
+    url = kind.build(target, settings)
+    refusal = scheme_refusal(url, settings)
+    if refusal:
+        raise ChannelError(
+            "Enter a web address starting with https://" if kind.name == "webhook" else f"This cannot be used: {refusal}"
+        )
+    if apprise.Apprise.instantiate(url) is None:
+        raise ChannelError("This is not a notification address we can use; check it and try again")
+    chosen = destination(kind, target, url)
+    if chosen:
+        EgressPolicy(settings.egress_allow).check(*chosen)

@@ -67,6 +67,11 @@ class Topic:
     ``ValueError`` with a message for the resident), ``accepts(item, filters)`` says whether an item
     passes them, and ``describe_filters(filters)`` words them for pages and messages. Matching calls
     ``accepts`` only for subscriptions that have filters.
+
+    ``label(app, key)`` names the item a ``"key"`` subscription follows in words a resident knows (an
+    application's reference and address, a report's title), or returns None when there is no such
+    item. Pages and every message's footer say "about <label>" rather than the key (often an
+    internal id), and a subscription to a key the topic cannot label is refused.
     """
 
     name: str
@@ -79,6 +84,7 @@ class Topic:
     clean_filters: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
     accepts: Callable[[Item, Mapping[str, Any]], bool] | None = None
     describe_filters: Callable[[Mapping[str, Any]], str] | None = None
+    label: Callable[[Flask, str], str | None] | None = None
 
 
 def collect_topics(app: Flask, registry: PluginRegistry) -> dict[str, Topic]:
@@ -97,6 +103,8 @@ def collect_topics(app: Flask, registry: PluginRegistry) -> dict[str, Topic]:
                 raise StartupError(f"{where} has matcher {topic.matcher!r}; expected one of {', '.join(MATCHERS)}.")
             if not topic.events or set(topic.events) - set(EVENTS):
                 raise StartupError(f"{where} has events {topic.events!r}; expected some of {', '.join(EVENTS)}.")
+            if topic.label is not None and topic.matcher != "key":
+                raise StartupError(f"{where} has a label but matches by area; label names the items of key topics.")
             if (topic.clean_filters is None) != (topic.accepts is None):
                 raise StartupError(f"{where} must give both clean_filters and accepts, or neither.")
             if "." not in topic.dataset:

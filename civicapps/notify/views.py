@@ -30,6 +30,7 @@ from civicapps.notify.subscriptions import (
     create,
     describe_area,
     end,
+    item_label,
     make_token,
     of_target,
     read_token,
@@ -102,7 +103,14 @@ def subscribe() -> Any:
     actor = current_actor()
     kinds = enabled_kinds(notify_settings(current_app), staff=actor is not None)
     form = SubscribeForm(data={k: v for k, v in request.args.items() if k in ("topic", "lat", "lon", "key")})
-    form.topic.choices = [SelectChoice(name, topic.title) for name, topic in topics.items()]
+    follow = topics.get(form.topic.data or "")
+    if follow is not None and follow.matcher == "key":
+        if not form.key.data:  # following needs the item: say where to find it, rather than a form that cannot work
+            return page("follow_from_item.html", topic=follow)
+        offered = {form.topic.data: follow}
+    else:  # only what can be set up here: topics about one item are followed from that item's page
+        offered = {name: topic for name, topic in topics.items() if topic.matcher == "area"}
+    form.topic.choices = [SelectChoice(name, topic.title) for name, topic in offered.items()]
     form.channel.choices = [SelectChoice(kind.name, kind.label) for kind in kinds.values()]
     max_radius = notify_settings(current_app).max_radius_m
     form.radius_m.choices = [SelectChoice(str(r), f"{r:,} metres") for r in RADII if r <= max_radius]
@@ -134,7 +142,10 @@ def subscribe() -> Any:
         else:
             return redirect(url_for("notify.confirm_code", ref=make_token(current_app, "ref", subscription.id)))
     target_hint = ". ".join(f"{kind.label}: {kind.hint}" for kind in kinds.values())
-    return page("subscribe.html", form=form, topics=topics, target_hint=target_hint, problem=problem)
+    followed = item_label(current_app, form.topic.data, form.key.data) if follow is not None else None
+    return page(
+        "subscribe.html", form=form, topics=offered, target_hint=target_hint, problem=problem, followed=followed
+    )
 
 
 def _confirmed_or_ended(subscription: Subscription) -> Any:

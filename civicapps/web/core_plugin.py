@@ -21,6 +21,7 @@ from civicapps.migrations import status
 from civicapps.plugins import hookimpl
 from civicapps.web.redirects import safe_next
 from civicapps.web.shell import error_response, navigation
+from civicapps.web.sources import data_sources
 
 bp = Blueprint("core", __name__, static_folder="static", static_url_path="/-/static")
 SESSION_USER = "staff_user_id"
@@ -63,7 +64,15 @@ def home() -> str:
             continue
         first = links[0]
         cards.append({"title": first.label, "href": first.href, "description": first.description})
-    return render_template("civicapps/home.html", cards=cards)
+    geo = current_app.extensions["civicapps"].plugin_settings.get("geo")
+    try_places = (geo.example_postcode, geo.example_street) if geo is not None and geo.example_street else None
+    return render_template("civicapps/home.html", cards=cards, try_places=try_places)
+
+
+@bp.get("/about")
+def about() -> str:
+    """What this site is, and every source of data it shows with its licence and credit."""
+    return render_template("civicapps/about.html", title="About this site and its data", sources=data_sources(current_app))
 
 
 @bp.get("/-/theme.css")

@@ -69,7 +69,7 @@ def test_demo_loads_every_sample_once_even_when_run_twice(app: Flask, tmp_path: 
         assert result.exit_code == 0, result.output
         for name in BUNDLED:
             assert f"sample data: {name} loaded" in result.output
-    assert runner.invoke(["planning-alerts", "stats"]).output.splitlines()[-1].split()[:2] == ["total", "48"]
+    assert runner.invoke(["planning-alerts", "stats"]).output.splitlines()[-1].split()[:2] == ["total", "347"]
     assert len(runner.invoke(["street-reports", "list"]).output.splitlines()) == 8
     assert len(runner.invoke(["organogram", "tree"]).output.splitlines()) == 8
 

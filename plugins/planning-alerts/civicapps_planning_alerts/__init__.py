@@ -11,8 +11,9 @@ from pathlib import Path
 
 import click
 from flask import Blueprint, Flask, url_for
+from sqlalchemy import select
 
-from civicapps import Actor, Dataset, Feed, Link, Model, Reader, Topic, hookimpl
+from civicapps import Actor, DataSource, Dataset, Feed, Link, Model, Reader, Topic, db_session, hookimpl
 from civicapps_planning_alerts import demo
 from civicapps_planning_alerts.cli import commands
 from civicapps_planning_alerts.models import APPLICATIONS, Application
@@ -86,3 +87,30 @@ def menu_links(app: Flask, actor: Actor | None) -> list[Link]:
 @hookimpl
 def load_demo_data(app: Flask) -> None:
     demo.load(app)
+
+
+#: The demo's sample, credited on /about once it is loaded.
+YORK_SAMPLE = DataSource(
+    "Planning applications: City of York Council (York Open Data)",
+    "Open Government Licence v3.0",
+    "Contains public sector information licensed under the Open Government Licence v3.0. © City of York Council.",
+    "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+)
+
+
+@hookimpl
+def register_data_sources(app: Flask) -> list[DataSource]:
+    """The map tiles' credit, and the demo's York sample when it is loaded."""
+    settings: Settings = app.extensions["civicapps"].plugin_settings[NAME]
+    osm = settings.tile_url.startswith("https://tile.openstreetmap.org/")
+    sources = [
+        DataSource(
+            "Map tiles",
+            "Open Database Licence (OpenStreetMap data)" if osm else "as the tile provider publishes them",
+            settings.tile_attribution,
+            "https://www.openstreetmap.org/copyright" if osm else "",
+        )
+    ]
+    if db_session().scalar(select(Application.id).where(Application.source_feed == demo.FEED).limit(1)) is not None:
+        sources.append(YORK_SAMPLE)
+    return sources

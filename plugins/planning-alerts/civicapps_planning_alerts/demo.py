@@ -1,9 +1,10 @@
-"""Sample data for ``civicapps demo``: 50 rows of the Isle of Man Government's weekly lists.
+"""Sample data for ``civicapps demo``: real planning applications in York city centre.
 
-The sample is ingested the way every feed is (through the core's feeds machinery and the
-``isle_of_man`` preset) so the demo shows the real pipeline: upserts, versions, the feed's health for
-staff. The file ships inside the package because a plugin must not read files outside itself; its
-coordinates are invented for the demo (see ``data/README.md``).
+The sample is ingested the way every feed is (through the core's feeds machinery and the ``york``
+preset) so the demo shows the real pipeline: upserts, versions, the feed's health for staff. The
+file ships inside the package because a plugin must not read files outside itself; it is City of
+York Council's own open data, coordinates included (see ``data/README.md``). The core's demo data
+adds York's postcodes and streets, so searching works with no network.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from civicapps_planning_alerts.presets import PRESETS
 from civicapps_planning_alerts.settings import PresetFeed
 
 FEED = "planning-alerts-demo"
-SAMPLE = "iom-planning-applications-demo.csv"
+SAMPLE = "york-city-centre-planning-applications.csv"
 
 
 def load(app: Flask) -> PullResult:
@@ -26,11 +27,6 @@ def load(app: Flask) -> PullResult:
     registry = feeds_registry(app)
     if FEED not in registry.plans:
         path = resources.files(__package__).joinpath("data", SAMPLE)
-        config = PresetFeed(
-            preset="isle_of_man",
-            url=str(path),
-            enabled=False,  # pulled by the demo only, never by the scheduler
-            location={"latitude": "Latitude", "longitude": "Longitude"},
-        )
-        registry.plans[FEED] = plan_feed(PRESETS["isle_of_man"].feed(FEED, config), registry)
+        config = PresetFeed(preset="york", url=str(path), enabled=False)  # pulled by the demo only
+        registry.plans[FEED] = plan_feed(PRESETS["york"].feed(FEED, config), registry)
     return pull_feed(app, FEED)

@@ -28,7 +28,7 @@ class ChannelFields:
 
 
 class AlertForm(FlaskForm, ChannelFields):
-    postcode = StringField("Postcode")
+    postcode = StringField("Postcode or street")
     lat = StringField("Latitude")
     lon = StringField("Longitude")
     area = TextAreaField("Area (GeoJSON polygon)")

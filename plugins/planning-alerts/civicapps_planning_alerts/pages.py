@@ -8,12 +8,14 @@ confirmation, unsubscribing and "manage my alerts" are the core's.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from civicapps import current_actor, db_session, parse_id
+from civicapps import Place, current_actor, db_session, find_streets, parse_id, plugin_settings
+from civicapps.geo.geocoding import postcode_in
 from civicapps.feeds.models import RecordVersion
 from civicapps.notify.channels import enabled_kinds
 from civicapps.notify.settings import notify_settings
@@ -35,6 +37,7 @@ from civicapps_planning_alerts.settings import NAME, Settings, current_settings
 from civicapps_planning_alerts.web import bp
 
 NEAR, FOLLOW = f"{NAME}.near", f"{NAME}.follow"
+STREET_CHOICES = 20  # streets offered when a name fits several
 
 
 class BadQuery(ValueError):
@@ -65,22 +68,86 @@ def map_context(settings: Settings) -> dict[str, Any]:
     return {"tiles": settings.tile_url, "attribution": settings.tile_attribution, "notices": notices(current_app)}
 
 
+def examples() -> dict[str, str]:
+    """A postcode and a street of this council's area to suggest (``[plugins.geo] example_*``)."""
+    geo = plugin_settings("geo")
+    return {"postcode": geo.example_postcode, "street": geo.example_street}
+
+
+@dataclass(frozen=True)
+class Where:
+    """The place a search is around: its point and how to name it to the resident."""
+
+    latitude: float
+    longitude: float
+    name: str
+    postcode: str | None = None  # set when the resident gave a postcode (links keep it)
+
+
+def locate_search(q: str) -> tuple[Where | None, list[Place]]:
+    """A postcode, or a street from the street list, or an address a plugin's geocoder knows.
+
+    A name that fits several streets gives no place but the list to choose from (FixMyStreet's
+    no-JavaScript flow). Raises BadQuery for ``q`` saying what to do instead.
+    """
+    if postcode_in(q):
+        location, postcode = locate_place(current_app, q, "q")
+        return Where(location.latitude, location.longitude, postcode, postcode), []
+    streets = find_streets(current_app, q, limit=STREET_CHOICES)
+    if len(streets) == 1:
+        [street] = streets
+        return Where(street.latitude, street.longitude, street.label), []
+    if streets:
+        return None, streets
+    try:
+        location, text = locate_place(current_app, q, "q")
+    except SubscriptionError:
+        raise BadQuery(
+            "q", f"We could not find a street or postcode called “{q[:60]}”. Enter a full UK postcode, like SW1A 1AA, or the start of a street name"
+        ) from None
+    return Where(location.latitude, location.longitude, text), []
+
+
+def coordinates_from(lat: str | None, lon: str | None, place: str | None) -> Where:
+    """"Use these coordinates": a point typed or chosen on the map, named by the street it came from."""
+    try:
+        latitude, longitude = float(lat or ""), float(lon or "")
+    except ValueError:
+        raise BadQuery("lat", "Enter the latitude and longitude as numbers, like 53.9600 and -1.0830") from None
+    if not (math.isfinite(latitude) and math.isfinite(longitude) and -90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise BadQuery("lat", "Enter a latitude between -90 and 90 and a longitude between -180 and 180")
+    name = f"{latitude:.5f}, {longitude:.5f}"
+    if place:  # only a street from our own list names the point: a link cannot make the page say anything
+        name = next(
+            (s.label for s in find_streets(current_app, place.split(",")[0], limit=STREET_CHOICES)
+             if s.label == place and abs(s.latitude - latitude) < 1e-4 and abs(s.longitude - longitude) < 1e-4),
+            name,
+        )
+    return Where(latitude, longitude, name)
+
+
 @bp.get("/")
 def index() -> Any:
-    """Search by postcode (or an address a geocoder knows): applications nearby, newest first."""
+    """Search by postcode, street or a point on the map: applications nearby, newest or nearest first."""
     settings = current_settings()
     q, errors = (request.args.get("q") or "").strip(), {}
+    lat, lon = (request.args.get("lat") or "").strip(), (request.args.get("lon") or "").strip()
+    order = "nearest" if request.args.get("order") == "nearest" else "newest"
     page_number = parse_id(request.args.get("page"), maximum=1_000_000) or 1
-    search, place = queries.Search(), None
+    search, where, streets = queries.Search(), None, []
     try:
         radius = radius_from(request.args.get("radius"), settings)
-        if q:
-            location, place = locate_place(current_app, q, "q")
-            search = queries.Search(lat=location.latitude, lon=location.longitude, radius_m=radius)
+        # The search box wins unless "Use these coordinates" was pressed (or a street was picked).
+        if (lat or lon) and (request.args.get("use") == "coordinates" or not q):
+            where = coordinates_from(lat, lon, request.args.get("place"))
+        elif q:
+            where, streets = locate_search(q)
+        if where is not None:
+            search = queries.Search(lat=where.latitude, lon=where.longitude, radius_m=radius)
     except (BadQuery, SubscriptionError) as exc:
         errors[exc.field] = str(exc)
         radius = settings.default_radius_m
-    found = queries.run(search, page_number, settings.page_size)
+    found = queries.run(search, page_number, settings.page_size, nearest_first=order == "nearest")
     points = [
         {
             "lat": f.application.latitude,
@@ -91,16 +158,26 @@ def index() -> Any:
         for f in found.items
         if f.application.latitude is not None
     ]
+    here = {"q": q or None} if where is None or where.postcode else {
+        "lat": f"{where.latitude:.6f}", "lon": f"{where.longitude:.6f}", "place": where.name
+    }
     return render_template(
         "planning_alerts/index.html",
-        title="Planning applications near you" if place else "Planning applications",
+        title="Planning applications near you" if where else "Planning applications",
         found=found,
         q=q,
-        place=place,
+        lat=lat,
+        lon=lon,
+        where=where,
+        place=where.name if where else None,
+        here=here,
+        order=order,
+        streets=streets,
         radius=radius,
         radii=settings.presets,
         errors=errors,
         points=points,
+        examples=examples(),
         **map_context(settings),
     ), (400 if errors else 200)
 
@@ -223,7 +300,8 @@ ALERT_FIELDS = {"place": "postcode", "lat": "postcode", "lon": "postcode", "radi
 def alert() -> Any:
     """Alert me: a postcode (or a point dragged on the map, or an area drawn), a radius, filters."""
     settings = current_settings()
-    form = AlertForm(data={"postcode": request.args.get("postcode", "")} if request.method == "GET" else None)
+    prefill = {name: request.args.get(name, "") for name in ("postcode", "lat", "lon")}
+    form = AlertForm(data=prefill if request.method == "GET" else None)
     _channels(form)
     form.radius.choices = [(str(r), f"{r:,} metres") for r in settings.presets] + [("other", "Another distance")]
     form.types.choices = [(t, t) for t in queries.application_types()]
@@ -238,6 +316,7 @@ def alert() -> Any:
         title="Get alerts about planning applications",
         form=form,
         settings=settings,
+        examples=examples(),
         **map_context(settings),
     ), status
 
@@ -249,6 +328,17 @@ def _create_alert(form: AlertForm, settings: Settings) -> Any:
     if area is None and lat is None and lon is None and postcode is None:
         form.postcode.errors = ["Enter a postcode, or choose a place on the map"]
         return None
+    if postcode and lat is None and not postcode_in(postcode):  # a street name instead of a postcode
+        streets = find_streets(current_app, postcode, limit=6)
+        if len(streets) != 1:
+            names = ", ".join(s.label for s in streets[:5])
+            form.postcode.errors = [
+                f"More than one street matches: {names}. Type more of its name, or enter a postcode"
+                if streets
+                else f"We could not find a street or postcode called “{postcode[:60]}”. Enter a full UK postcode, like SW1A 1AA"
+            ]
+            return None
+        lat, lon, postcode = streets[0].latitude, streets[0].longitude, None
     radius = None
     if area is None:
         try:

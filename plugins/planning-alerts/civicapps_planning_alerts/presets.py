@@ -176,6 +176,94 @@ def _easting_northing(config: PresetFeed, fmt: str) -> tuple[Spec, Spec, Spec]:
     return mapping, location, {}
 
 
+#: The Isle of Man's application types: the letters after the last "/" of each reference.
+IOM_TYPES = {
+    "A": "Approval in principle",
+    "B": "Full planning application",
+    "C": "Change of use",
+    "CON": "Registered building consent",
+    "D": "Advertisement consent",
+    "GB": "Full planning and registered building consent",
+    "REM": "Reserved matters",
+    "LAW": "Certificate of lawful use or development",
+}
+
+#: City of York Council's application types (``DCAPPTYP``), worded from its own descriptions.
+YORK_TYPES = {
+    "FUL": "Full planning permission",
+    "FULM": "Full planning permission (major)",
+    "OUT": "Outline planning permission",
+    "REM": "Reserved matters",
+    "REMM": "Reserved matters (major)",
+    "PIP": "Permission in principle",
+    "LBC": "Listed building consent",
+    "ADV": "Advertisement consent",
+    "TCA": "Works to trees in a conservation area",
+    "TPO": "Works to protected trees",
+    "TCNOT": "Telecoms equipment notice",
+    "TCMAS": "Telecoms mast prior approval",
+    "OHL": "Overhead line notice",
+    "NONMAT": "Non-material amendment",
+    "CLU": "Lawful use certificate (existing)",
+    "CLD": "Lawful development certificate (existing)",
+    "CPD": "Lawful development certificate (proposed)",
+    "CPU": "Lawful use certificate (proposed)",
+    "LHE": "Larger home extension prior approval",
+    "PAAA": "Additional storey prior approval",
+    "AGNOT": "Agricultural building notice",
+    "ABC3": "Farm building to home prior approval",
+    "ERC": "Shop or office to home prior approval",
+    "SOLAR": "Solar panels prior approval",
+    "DMNOT": "Demolition notice",
+    "GRG3": "Permitted development check",
+    "HH": "High hedge complaint",
+}
+
+#: City of York Council's status and decision codes (``DCSTAT``, ``DECSN``).
+YORK_STATUSES = {
+    "REC": "Received",
+    "INSFEE": "Waiting for the fee",
+    "INV": "Invalid: more information needed",
+    "PCO": "Open for comments",
+    "PDE": "Waiting for a decision",
+    "PER": "Approved",
+    "HAPP": "Approved",
+    "AR": "Approved",
+    "AWC": "Approved",
+    "GR3": "Approved",
+    "RC": "Approved",
+    "CER": "Certificate issued",
+    "PERLHE": "Prior approval not needed",
+    "NOB": "No objection",
+    "NOC": "Consent granted",
+    "REF": "Refused",
+    "HREF": "Refused",
+    "REFLHE": "Prior approval refused",
+    "OBJ": "Objection raised",
+    "OBJLHE": "Objection raised",
+    "WDN": "Withdrawn",
+    "INVNOD": "Closed without a decision",
+    "LBC": "Listed building consent granted",
+    "HH": "High hedge decided",
+}
+
+
+def _york(config: PresetFeed, fmt: str) -> tuple[Spec, Spec, Spec]:
+    """City of York Council's planning applications layer (York Open Data): WGS84 and BNG points, codes."""
+    dates = ["%Y/%m/%d %H:%M:%S+00", "%Y/%m/%d"]
+    mapping = {
+        "authority": {"value": config.authority or "City of York Council"},
+        "reference": "REFVAL",
+        "description": {"column": "PROPOSAL", "squash": True},
+        "application_type": {"column": "DCAPPTYP", "labels": YORK_TYPES},
+        "status": {"column": "DCSTAT", "labels": YORK_STATUSES},
+        "decision": {"column": "DECSN", "labels": YORK_STATUSES},
+        "date_received": {"column": "DATEAPRECV", "format": dates},
+        "date_validated": {"column": "DATEAPVAL", "format": dates},
+    }
+    return mapping, {"latitude": "LATITUDE", "longitude": "LONGITUDE"}, {}
+
+
 #: Both spellings of the Isle of Man lists: the weekly raw files and the collected output.
 _IOM_REFERENCE = ["PA Ref", "Application Number"]
 
@@ -188,7 +276,7 @@ def _isle_of_man(config: PresetFeed, fmt: str) -> tuple[Spec, Spec, Spec]:
         "description": {"column": "Details", "replace": {"\\n": " "}, "squash": True},
         "postcode": {"column": "Details", "replace": {"\\n": " "}, "extract": "postcode"},
         "local_area": {"column": "Local Authority", "case": "title"},
-        "application_type": {"columns": _IOM_REFERENCE, "regex": r"/([A-Z]+)$"},
+        "application_type": {"columns": _IOM_REFERENCE, "regex": r"/([A-Z]+)$", "labels": IOM_TYPES},
         "date_received": {"column": "Date", "format": "%d %b %Y"},
         "info_url": "URL",
     }
@@ -210,6 +298,7 @@ PRESETS: dict[str, Preset] = {
         Preset("lga", "LGA PlanningApplications schema (GeoX/GeoY)", ("csv",), _lga),
         Preset("easting_northing", "CSV with easting/northing", ("csv",), _easting_northing, needs_authority=True),
         Preset("isle_of_man", "Isle of Man Government weekly lists", ("csv",), _isle_of_man),
+        Preset("york", "City of York Council planning applications (York Open Data)", ("csv",), _york),
     )
 }
 

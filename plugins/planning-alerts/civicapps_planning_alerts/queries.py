@@ -86,8 +86,8 @@ def _query(search: Search) -> Select:
     )
 
 
-def run(search: Search, page: int = 1, per_page: int = 50) -> Page:
-    """One page of what ``search`` finds, with distances when it is around a point."""
+def run(search: Search, page: int = 1, per_page: int = 50, *, nearest_first: bool = False) -> Page:
+    """One page of what ``search`` finds, with distances when it is around a point (nearest first if asked)."""
     session = db_session()
     query = _query(search)
     start = (page - 1) * per_page
@@ -101,6 +101,8 @@ def run(search: Search, page: int = 1, per_page: int = 50) -> Page:
         found = [Found(a) for a, keep in zip(candidates, inside, strict=True) if keep]
     else:
         found = within(candidates, search.lat, search.lon, search.radius_m)  # type: ignore[arg-type]
+        if nearest_first:
+            found.sort(key=lambda f: f.distance_m)  # stable: equally near stay newest first
     return Page(found[start : start + per_page], len(found), page, per_page, search)
 
 

@@ -131,6 +131,17 @@ def describe_filters(filters: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def follow_label(app: Flask, key: str) -> str | None:
+    """A followed application in words: its reference and address (None when there is no such application)."""
+    if not key.isdigit() or len(key) > 18:
+        return None
+    application = db_session().get(Application, int(key))
+    if application is None:
+        return None
+    address = application.address or application.postcode
+    return f"application {application.reference}" + (f", {address}" if address else "")
+
+
 def topics() -> list[Topic]:
     return [
         Topic(
@@ -151,5 +162,6 @@ def topics() -> list[Topic]:
             matcher="key",
             events=("changed",),
             description="When an application you follow changes: its status, decision or details",
+            label=follow_label,
         ),
     ]

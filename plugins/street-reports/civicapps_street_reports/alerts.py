@@ -72,6 +72,14 @@ def load_updates(app: Flask, ids: Sequence[Any]) -> Iterator[Item]:
         )
 
 
+def follow_label(app: Flask, key: str) -> str | None:
+    """A followed report in words: its title (None for a report that is not public, or no report)."""
+    if not key.isdigit() or len(key) > 18:
+        return None
+    found = list(_public([int(key)]))
+    return f"the report \u201c{found[0].title}\u201d" if found else None
+
+
 def topics() -> list[Topic]:
     return [
         Topic(
@@ -89,6 +97,7 @@ def topics() -> list[Topic]:
             matcher="key",
             events=("changed",),
             description="Each change of state or comment on one report.",
+            label=follow_label,
         ),
     ]
 

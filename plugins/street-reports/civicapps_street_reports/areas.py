@@ -234,3 +234,19 @@ def iter_area_features() -> Iterator[dict[str, Any]]:
             "geometry": json.loads(area.geometry),
             "properties": {"name": area.name, "body": body_name},
         }
+
+
+def map_centre() -> tuple[float, float]:
+    """Where maps open with no place chosen: the ``map_centre`` setting, else the middle of the areas
+    bodies cover (so a council, or the demo, need not configure it), else the middle of Great Britain."""
+    from civicapps_street_reports.settings import FALLBACK_CENTRE, current_settings
+
+    configured = current_settings().map_centre
+    if configured is not None:
+        return configured
+    bounds = db_session().execute(
+        select(func.min(Area.min_lat), func.min(Area.min_lon), func.max(Area.max_lat), func.max(Area.max_lon))
+    ).one()
+    if bounds[0] is None:
+        return FALLBACK_CENTRE
+    return ((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)

@@ -1,5 +1,7 @@
-"""Sample data for ``civicapps demo``: a borough council covering Douglas, Isle of Man, its
-categories (kept for staff here, as nothing is configured to send), and made-up reports at real places.
+"""Sample data for ``civicapps demo``: a council covering York, its categories (kept for staff here, as
+nothing is configured to send), and made-up reports at real York streets (the points of the core's
+demo street list, ``civicapps/geo/data/york-streets.csv``), so a search for any of them finds a place
+inside the council's area.
 """
 
 from __future__ import annotations
@@ -13,99 +15,100 @@ from sqlalchemy import select
 from civicapps import db_session
 from civicapps_street_reports.models import Area, Body, Category, Report
 
-BODY = "Douglas Borough Council (demo)"
-#: A rough box around Douglas: (min lon, min lat, max lon, max lat).
-DOUGLAS = (-4.53, 54.13, -4.44, 54.18)
+BODY = "City of York Council (demo)"
+AREA = "York"
+#: A box around York holding every street of the demo street list: (min lon, min lat, max lon, max lat).
+YORK = (-1.15, 53.93, -1.01, 53.99)
 
 # (title, category, details, lat, lon, status, days ago)
 SAMPLE: tuple[tuple[str, str, str, float, float, str, int], ...] = (
     (
-        "Deep pothole outside the Sea Terminal",
+        "Deep pothole on Clarence Street",
         "Potholes",
         "About 30 cm across, filled with water after rain; cyclists swerve into traffic to avoid it.",
-        54.1487,
-        -4.4786,
+        53.96665,
+        -1.08262,
         "open",
         1,
     ),
     (
-        "Street light out on Loch Promenade",
+        "Street light out on Terry Avenue",
         "Street lighting",
-        "The lamp opposite the Villa Marina has been dark for a week & the promenade is very dim there.",
-        54.1556,
-        -4.4770,
+        "The lamp by the river path has been dark for a week & the path is very dim there.",
+        53.94580,
+        -1.08195,
         "open",
         3,
     ),
     (
-        "Overflowing bin on Strand Street",
+        "Overflowing bin on Lawrence Street",
         "Litter and bins",
         "The bin by the shop fronts is full and rubbish is blowing down the street.",
-        54.1508,
-        -4.4806,
+        53.95442,
+        -1.06380,
         "open",
         0,
     ),
     (
-        "Broken paving slab, Victoria Street",
+        "Broken paving slab, Scarcroft Lane",
         "Pavements",
-        "A cracked slab rocks when stepped on, near the bus stop. Trip hazard for people with pushchairs.",
-        54.1514,
-        -4.4792,
+        "A cracked slab rocks when stepped on, near the corner. Trip hazard for people with pushchairs.",
+        53.95430,
+        -1.08900,
         "open",
         6,
     ),
     (
-        "Fly-tipped mattress on Peel Road",
+        "Fly-tipped mattress on Leeman Road",
         "Fly-tipping",
-        "A double mattress and two bin bags dumped on the verge near the industrial estate.",
-        54.1453,
-        -4.4963,
+        "A double mattress and two bin bags dumped on the verge near the railway bridge.",
+        53.96195,
+        -1.10510,
         "open",
         2,
     ),
     (
-        "Graffiti on the Noble's Park pavilion",
+        "Graffiti on Skeldergate Bridge",
         "Graffiti",
-        "Spray-painted tags on the side wall facing the tennis courts.",
-        54.1618,
-        -4.4889,
+        "Spray-painted tags on the parapet facing the river.",
+        53.95400,
+        -1.08215,
         "open",
         9,
     ),
     (
-        "Blocked drain on Bucks Road",
-        "Drains and flooding",
-        "Surface water pools across the road at the junction after any rain.",
-        54.1546,
-        -4.4858,
+        "Loose handrail on the Millennium Bridge",
+        "Pavements",
+        "The handrail on the south ramp moves when leant on.",
+        53.94445,
+        -1.08130,
         "open",
         4,
     ),
     (
-        "Faded zebra crossing on Broadway",
-        "Road markings",
-        "The stripes are barely visible, especially at night. Children cross here for school.",
-        54.1603,
-        -4.4801,
+        "Dumped bikes by Scarborough Bridge",
+        "Abandoned vehicles",
+        "Three rusty bikes locked to the railings for months, blocking the ramp.",
+        53.96150,
+        -1.09245,
         "open",
         12,
     ),
     (
-        "Damaged railing at Douglas Head",
-        "Pavements",
-        "A section of railing on the path up to the lighthouse is bent outwards.",
-        54.1444,
-        -4.4682,
+        "Blocked drain on Heworth Green",
+        "Drains and flooding",
+        "Surface water pools across the road at the junction after any rain.",
+        53.96570,
+        -1.07085,
         "fixed",
         30,
     ),
     (
-        "Abandoned car on Ballakermeen Road",
+        "Abandoned car on Hull Road",
         "Abandoned vehicles",
         "Silver hatchback with flat tyres, not moved for a month, no tax disc.",
-        54.1578,
-        -4.4921,
+        53.95390,
+        -1.02680,
         "closed",
         45,
     ),
@@ -120,12 +123,12 @@ def _body() -> Body:
         body = Body(name=BODY)
         session.add(body)
         session.flush()
-        min_lon, min_lat, max_lon, max_lat = DOUGLAS
+        min_lon, min_lat, max_lon, max_lat = YORK
         ring = [[min_lon, min_lat], [max_lon, min_lat], [max_lon, max_lat], [min_lon, max_lat], [min_lon, min_lat]]
         session.add(
             Area(
                 body_id=body.id,
-                name="Douglas",
+                name=AREA,
                 geometry=json.dumps({"type": "Polygon", "coordinates": [ring]}),
                 min_lon=min_lon,
                 min_lat=min_lat,

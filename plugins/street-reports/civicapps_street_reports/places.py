@@ -20,7 +20,7 @@ from shapely.geometry import Point, mapping, shape
 from shapely.ops import nearest_points
 from sqlalchemy import select
 
-from civicapps import CivicappsError, Location, db_session
+from civicapps import CivicappsError, Location, db_session, find_streets
 from civicapps_street_reports.models import Place
 
 METRES_PER_DEGREE = 111_320.0
@@ -90,6 +90,8 @@ def search(query: str, radius_m: float) -> tuple[Spot | None, list[Spot]]:
     for place in named:
         point = shape(json.loads(place.geometry)).representative_point()
         spots.append(Spot(place.name, point.y, point.x))
+    if not spots:  # the host's own street list (``civicapps.import_streets``), when the council imported none here
+        spots = [Spot(street.label, street.latitude, street.longitude) for street in find_streets(current_app, query)]
     return None, spots
 
 

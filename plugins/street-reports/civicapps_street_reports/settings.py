@@ -22,8 +22,9 @@ class Settings(PluginSettings):
     tile_attribution: str = Field(
         "© OpenStreetMap contributors", description="credit shown on the map, as the tile licence asks"
     )
-    map_centre: tuple[float, float] = Field(
-        (54.15, -4.48), description="latitude, longitude the map opens on when there is no place yet"
+    map_centre: tuple[float, float] | None = Field(
+        None,
+        description="latitude, longitude the map opens on with no place yet (default: the middle of the areas)",
     )
     max_photos: int = Field(3, ge=0, le=10, description="photos per report or update")
     max_photo_bytes: int = Field(
@@ -57,6 +58,10 @@ class Settings(PluginSettings):
     staff_summary_target: SecretStr | None = Field(
         None, description="where the daily send-failure summary goes (an address, or an apprise URL)"
     )
+
+
+#: Where the map opens when neither map_centre nor any area says: the middle of Great Britain.
+FALLBACK_CENTRE = (54.0, -2.0)
 
 
 def current_settings() -> Settings:

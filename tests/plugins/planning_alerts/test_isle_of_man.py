@@ -9,6 +9,7 @@ import io
 from civicapps.feeds import pull_feed
 from civicapps.geo.postcodes import find_postcode
 from civicapps.testing import CivicRunner
+from civicapps_planning_alerts.presets import IOM_TYPES
 
 from .conftest import FIXTURES, applications
 
@@ -39,12 +40,13 @@ def test_weekly_file_ingests_and_the_report_counts_unplaced_rows_by_reason(pa_ap
     assert (shed.authority, shed.local_area, shed.application_type, shed.postcode) == (
         "Isle of Man Government",
         "Douglas",
-        "B",
+        "Full planning application",
         "IM2 2EF",
     )
     assert shed.description.endswith("27 Farmhill Lane Douglas Isle Of Man IM2 2EF")
     assert str(shed.date_received) == "2024-11-01" and shed.info_url.endswith("=24/91225/B")
-    assert {a.application_type for a in stored.values()} >= {"A", "B", "C", "CON", "D", "GB", "REM"}
+    # Residents read the type in words, never the reference's letters (issue #13, "Type B").
+    assert {a.application_type for a in stored.values()} == set(IOM_TYPES.values())
 
 
 def test_raw_weekly_list_with_literal_newlines(pa_app, civic_feed_server):

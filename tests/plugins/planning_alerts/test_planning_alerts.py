@@ -14,7 +14,7 @@ from civicapps.testing import CivicRunner
 
 from .conftest import applications
 
-SAMPLE_APPLICATIONS = 48  # 50 rows: two re-publish applications listed in an earlier row
+SAMPLE_APPLICATIONS = 347  # York city centre, City of York Council's open data (data/README.md)
 
 
 def load_demo(app: Flask) -> None:
@@ -30,11 +30,16 @@ def test_demo_data_loads_once_however_often_it_runs(pa_app) -> None:
     stored = applications(app)
     assert len(stored) == SAMPLE_APPLICATIONS
     assert {r: a.first_seen_at for r, a in stored.items()} == first
-    street = stored["24/01209/CON"]
-    assert (street.authority, street.local_area, street.postcode) == ("Isle of Man Government", "Douglas", "IM1 2LW")
-    assert all(a.latitude is not None for a in stored.values()), "the demo sample carries made-up coordinates"
+    listed = stored["26/00208/LBC"]
+    assert (listed.authority, listed.application_type, listed.status) == (
+        "City of York Council",
+        "Listed building consent",
+        "Open for comments",
+    )
+    assert (round(listed.latitude, 4), round(listed.longitude, 4)) == (53.9596, -1.0797), "the council's own point"
+    assert all(a.latitude is not None for a in stored.values())
     output = CivicRunner(app).invoke(["planning-alerts", "stats"]).output.splitlines()
-    assert output[-1].split() == ["total", "48", "48", "48"]
+    assert output[-1].split() == ["total", "347", "347", "347"]
 
 
 def test_a_changed_row_makes_a_version_and_keeps_first_seen(pa_app, civic_feed_server) -> None:

@@ -49,7 +49,7 @@ def test_demo_data_loads_once_however_often_it_runs(app: Flask) -> None:
         counts = dict(db_session().execute(select(Report.status, func.count()).group_by(Report.status)).all())
         lights = db_session().scalars(select(Report).where(Report.category == "Street lighting")).one()
     assert counts == {"open": SAMPLE_OPEN, "fixed": 1, "closed": 1}
-    assert (lights.lat, lights.lon) == (54.1556, -4.4770)  # Loch Promenade, Douglas
+    assert (lights.lat, lights.lon) == (53.9458, -1.08195)  # Terry Avenue, York (the demo's place)
 
 
 def test_page_lists_open_reports_newest_first_escaped(app: Flask) -> None:
@@ -62,16 +62,16 @@ def test_page_lists_open_reports_newest_first_escaped(app: Flask) -> None:
     titles = re.findall(r'<h3 class="heading-s"><a href="/street-reports/reports/\d+">([^<]+)</a></h3>', html)
     assert titles[:3] == [
         "&lt;img src=x onerror=alert(1)&gt; on Duke Street",
-        "Overflowing bin on Strand Street",
-        "Deep pothole outside the Sea Terminal",
+        "Overflowing bin on Lawrence Street",
+        "Deep pothole on Clarence Street",
     ]
     assert len(titles) == SAMPLE_OPEN + 1
-    assert "Damaged railing at Douglas Head" not in html  # fixed
-    assert "Abandoned car on Ballakermeen Road" not in html  # closed
+    assert "Blocked drain on Heworth Green" not in html  # fixed
+    assert "Abandoned car on Hull Road" not in html  # closed
     assert "<img src=x" not in html
     page = app.test_client().get("/street-reports/reports/2").get_data(as_text=True)
-    assert "dark for a week &amp; the promenade" in page
-    assert 'href="https://www.openstreetmap.org/?mlat=54.1556&amp;mlon=-4.477#map=18/54.1556/-4.477"' in page
+    assert "dark for a week &amp; the path" in page
+    assert 'href="https://www.openstreetmap.org/?mlat=53.9458&amp;mlon=-1.08195#map=18/53.9458/-1.08195"' in page
 
 
 def test_menu_link(app: Flask) -> None:
@@ -90,8 +90,8 @@ def test_geojson_has_the_open_reports_as_points(app: Flask) -> None:
     body = response.get_json()
     assert body["type"] == "FeatureCollection"
     assert len(body["features"]) == SAMPLE_OPEN
-    bin_report = next(f for f in body["features"] if f["properties"]["title"] == "Overflowing bin on Strand Street")
-    assert bin_report["geometry"] == {"type": "Point", "coordinates": [-4.4806, 54.1508]}  # GeoJSON is lon, lat
+    bin_report = next(f for f in body["features"] if f["properties"]["title"] == "Overflowing bin on Lawrence Street")
+    assert bin_report["geometry"] == {"type": "Point", "coordinates": [-1.0638, 53.95442]}  # GeoJSON is lon, lat
     assert bin_report["properties"]["status"] == "open"
     assert bin_report["properties"]["category"] == "Litter and bins"
 
@@ -104,13 +104,35 @@ def test_list_command_shows_reports_in_one_status(app: Flask) -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert len(lines) == SAMPLE_OPEN
-    newest = r"#3  \d{4}-\d\d-\d\d  Litter and bins: Overflowing bin on Strand Street \(54.1508, -4.4806\)"
+    newest = r"#3  \d{4}-\d\d-\d\d  Litter and bins: Overflowing bin on Lawrence Street \(53.95442, -1.0638\)"
     assert re.fullmatch(newest, lines[0])
     fixed = runner.invoke(["street-reports", "list", "--status", "fixed"]).output.splitlines()
-    assert len(fixed) == 1 and "Damaged railing at Douglas Head" in fixed[0]
+    assert len(fixed) == 1 and "Blocked drain on Heworth Green" in fixed[0]
 
 
 def test_list_command_refuses_an_unknown_status(app: Flask) -> None:
     result = CivicRunner(app).invoke(["street-reports", "list", "--status", "mended"])
     assert result.exit_code == 2
     assert "'mended' is not one of 'open', 'investigating', 'action_scheduled'" in result.output
+
+
+def test_in_the_demo_a_street_or_postcode_leads_to_the_report_form_offline(civic_app_factory: AppFactory) -> None:
+    """The demo's place is York: its street list and postcodes ship with the core, the council's area
+    covers them, and the search hints and map centre follow (postcodes.io switched off: offline)."""
+    geo = {"postcodes_io_url": "", "example_street": "Clarence Street", "example_postcode": "YO1 7HH"}
+    app = civic_app_factory(plugins=[PLUGIN], config={"plugins": {"geo": geo}})
+    with app.app_context():
+        app.extensions["civicapps"].registry.call_each("load_demo_data", app=app)
+    client = app.test_client()
+    start = client.get("/street-reports/report").get_data(as_text=True)
+    assert "For example YO1 7HH or Clarence Street" in start
+    assert re.search(r'data-lat="53\.9\d+" data-lon="-1\.0\d+"', start), "the map opens on the council's area"
+    found = client.get("/street-reports/report/where?q=Clarence+Street")
+    assert found.status_code == 200
+    page = found.get_data(as_text=True)
+    choice = re.search(r'<a href="(/street-reports/report/new\?[^"]+)">Clarence Street, York</a>', page)
+    assert choice, page
+    form = client.get(choice.group(1).replace("&amp;", "&"))
+    assert form.status_code == 200 and "Potholes" in form.get_data(as_text=True)
+    by_postcode = client.get("/street-reports/report/where?q=YO1+7HH")
+    assert by_postcode.status_code == 200 and "The middle of YO1 7HH" in by_postcode.get_data(as_text=True)

@@ -24,7 +24,9 @@
     var points = JSON.parse(element.dataset.points || "[]");
     var bounds = [];
     points.forEach(function (p) {
-      var marker = L.marker([p.lat, p.lon], { alt: p.title, title: p.title }).addTo(map);
+      // Not in the tab order: the list below the map links to every application, and dense pins
+      // (a town centre) would be keyboard stops too small and close to tell apart (WCAG 2.5.8).
+      var marker = L.marker([p.lat, p.lon], { alt: p.title, title: p.title, keyboard: false }).addTo(map);
       var link = document.createElement("a");
       link.href = p.url;
       link.textContent = p.title;
@@ -90,6 +92,50 @@
     clearButton.addEventListener("click", function () { drawing = false; vertices = []; writeArea(); });
   }
 
+  /* The search page's map picker: click the map, or focus the marker and use the arrow keys (about
+     50 m a press), to fill the latitude and longitude fields; "Use these coordinates" searches. */
+  function searchPicker(element) {
+    var form = element.closest("form");
+    var lat = form.querySelector("[name=lat]"), lon = form.querySelector("[name=lon]");
+    var said = document.getElementById("pa-picked");
+    var details = element.closest("details");
+    var map = base(element), marker = null;
+    var start = circleOf(element);
+    if (start) { map.setView([start.lat, start.lon], 15); } else { map.setView([54.5, -3], 5); }
+    function choose(latlng, how) {
+      if (how) {
+        lat.value = latlng.lat.toFixed(6);
+        lon.value = latlng.lng.toFixed(6);
+      }
+      if (!marker) {
+        marker = L.marker(latlng, { draggable: true, keyboard: true, alt: "Chosen place: use the arrow keys to move it" }).addTo(map);
+        marker.on("dragend", function () { choose(marker.getLatLng(), "Moved"); });
+        marker.getElement().addEventListener("keydown", function (event) {
+          var step = { ArrowUp: [1, 0], ArrowDown: [-1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[event.key];
+          if (!step) { return; }
+          event.preventDefault();
+          event.stopPropagation();
+          var at = marker.getLatLng();
+          var moved = L.latLng(at.lat + step[0] * 0.00045, at.lng + step[1] * 0.00075);
+          choose(moved, "Moved");
+          map.panTo(moved);
+        });
+      } else {
+        marker.setLatLng(latlng);
+      }
+      if (how) {
+        said.textContent = how + " to " + lat.value + ", " + lon.value + ". Choose “Use these coordinates” to search there.";
+      }
+    }
+    map.on("click", function (event) { choose(event.latlng, "Place chosen"); });
+    if (lat.value && lon.value) { choose(L.latLng(parseFloat(lat.value), parseFloat(lon.value)), "Place"); }
+    else if (start) { choose(L.latLng(start.lat, start.lon), null); }  // shown, not chosen yet
+    if (details) {
+      details.addEventListener("toggle", function () { if (details.open) { map.invalidateSize(); } });
+    }
+  }
+
   document.querySelectorAll("[data-pa-map]").forEach(showResults);
+  document.querySelectorAll("[data-pa-search-picker]").forEach(searchPicker);
   document.querySelectorAll("[data-pa-picker]").forEach(picker);
 })();

@@ -29,32 +29,65 @@ def _point() -> tuple[float, float] | None:
     return lat, lon
 
 
+def _start_page(status: int = 200, **context: Any) -> Any:
+    """Step 1's page (again, with what was typed and an error for one field)."""
+    settings = current_settings()
+    page = render_template("street_reports/start.html", title="Report a problem", settings=settings, **context)
+    return page if status == 200 else (page, status)
+
+
 @bp.get("/report")
-def start() -> str:
-    """Step 1: where is the problem? A postcode or street search, or the map."""
-    return render_template("street_reports/start.html", title="Report a problem", settings=current_settings())
+def start() -> Any:
+    """Step 1: where is the problem? A postcode or street search, coordinates, or the map."""
+    return _start_page()
+
+
+def _coordinates() -> tuple[tuple[float, float] | None, dict[str, str]]:
+    """The latitude and longitude a resident typed, or an error for each field that is wrong."""
+    errors, point = {}, []
+    for name, word, low, high in (("lat", "latitude", -90, 90), ("lon", "longitude", -180, 180)):
+        text = request.args.get(name, "").strip()
+        value = reporting.number(text)
+        if not text:
+            errors[name] = f"Enter the {word}"
+        elif value is None or not low <= value <= high:
+            errors[name] = f"Enter the {word} as a number between {low} and {high}, in decimal degrees"
+        else:
+            point.append(value)
+    return (None, errors) if errors else ((point[0], point[1]), {})
 
 
 @bp.get("/report/where")
 def where() -> Any:
-    """Step 2 (without the map): the searched place and the streets near it, to choose from."""
+    """Step 2 (without the map): the searched place, or the coordinates given, and the streets near
+    it, to choose from (FixMyStreet's way for residents who cannot use a map)."""
+    radius = current_settings().nearby_places_radius_m
+    if "lat" in request.args or "lon" in request.args:
+        point, errors = _coordinates()
+        values = {"lat": request.args.get("lat", ""), "lon": request.args.get("lon", "")}
+        if point is None:
+            return _start_page(400, errors=errors, values=values)
+        lat, lon = point
+        centre = places.Spot(f"Exactly there ({lat:.5f}, {lon:.5f})", lat, lon)
+        spots = places.nearby(lat, lon, radius)
+        return render_template(
+            "street_reports/where.html",
+            title="Choose the place",
+            query=f"{lat:.5f}, {lon:.5f}",
+            centre=centre,
+            spots=spots,
+            coordinates=True,
+        )
     query = request.args.get("q", "").strip()
     if not query:
-        return render_template(
-            "street_reports/start.html",
-            title="Report a problem",
-            settings=current_settings(),
-            error="Enter a postcode or a street name",
-        ), 400
-    centre, spots = places.search(query, current_settings().nearby_places_radius_m)
+        return _start_page(400, errors={"q": "Enter a postcode or a street name"})
+    centre, spots = places.search(query, radius)
     if centre is None and not spots:
-        return render_template(
-            "street_reports/start.html",
-            title="Report a problem",
-            settings=current_settings(),
+        return _start_page(
+            404,
             query=query,
-            error=f"We could not find {query!r}. Check the postcode or street name",
-        ), 404
+            errors={"q": f"We could not find {query!r}. Check the postcode or street name, or use coordinates"},
+        )
     return render_template(
         "street_reports/where.html", title="Choose the place", query=query, centre=centre, spots=spots
     )
@@ -98,9 +131,7 @@ def new() -> Any:
     try:
         context = _form_context(*point, values, {})
     except OutsideAllAreas as exc:
-        return render_template(
-            "street_reports/start.html", title="Report a problem", settings=current_settings(), error=str(exc)
-        ), 422
+        return _start_page(422, errors={"q": str(exc)})
     if values["category"] and not context["chosen"]:
         context["errors"]["category"] = "Choose a category from the list for this place"
     return render_template("street_reports/new.html", **context)
@@ -150,12 +181,7 @@ def submit() -> Any:
         values = {k: v for k, v in request.form.items() if k != "csrf_token"}
         point = _point()
         if point is None or "location" in exc.errors:
-            return render_template(
-                "street_reports/start.html",
-                title="Report a problem",
-                settings=current_settings(),
-                error=exc.errors.get("location", "Choose where the problem is"),
-            ), 400
+            return _start_page(400, errors={"q": exc.errors.get("location", "Choose where the problem is")})
         context = _form_context(*point, values, exc.errors)
         return render_template("street_reports/new.html", **context), 400
     if report.status == "unconfirmed":

@@ -1,0 +1,148 @@
+"""The street list: import OS Open Names (or a name/latitude/longitude CSV) and find streets by name.
+
+A resident who knows their street but not their postcode, or who has no JavaScript map, needs a
+list of matching places to pick from (FixMyStreet's no-JS flow). The list lives in ``geo_street``
+so every plugin finds places the same way, offline: :func:`find_streets` is public API.
+
+OS Open Names CSVs have no header; their documented column order is :data:`OPEN_NAMES_COLUMNS`.
+Only ``Named Road`` and ``Section Of Named Road`` rows are kept (one point per street per town, in British National Grid).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import inspect, or_, select
+
+from civicapps.db import get_database
+from civicapps.errors import CivicappsError
+from civicapps.geo.models import Street
+from civicapps.geo.projection import BNG, to_wgs84
+from civicapps.upsert import upsert
+
+#: OS Open Names CSV columns (the product's Doc/OS_Open_Names_Header.csv).
+OPEN_NAMES_COLUMNS = (
+    "ID NAMES_URI NAME1 NAME1_LANG NAME2 NAME2_LANG TYPE LOCAL_TYPE GEOMETRY_X GEOMETRY_Y "
+    "MOST_DETAIL_VIEW_RES LEAST_DETAIL_VIEW_RES MBR_XMIN MBR_YMIN MBR_XMAX MBR_YMAX POSTCODE_DISTRICT "
+    "POSTCODE_DISTRICT_URI POPULATED_PLACE POPULATED_PLACE_URI POPULATED_PLACE_TYPE DISTRICT_BOROUGH"
+).split()
+_COL = {name: i for i, name in enumerate(OPEN_NAMES_COLUMNS)}
+_SPACES = re.compile(r"\s+")
+MAX_QUERY = 100
+ROAD_TYPES = {"Named Road", "Section Of Named Road"}
+
+
+@dataclass(frozen=True)
+class Place:
+    """A street (or place) found by name: what to show a resident and where it is (WGS84)."""
+
+    name: str
+    locality: str
+    latitude: float
+    longitude: float
+
+    @property
+    def label(self) -> str:
+        """``"Clarence Street, York"``, or just the name when the locality is unknown."""
+        return f"{self.name}, {self.locality}" if self.locality else self.name
+
+
+def street_key(text: str) -> str:
+    """The searchable spelling of a name: lower case, single spaces, no full stops ("St. Mary's")."""
+    return _SPACES.sub(" ", (text or "").replace(".", " ")).strip().lower()
+
+
+def import_streets(app: Flask, path: Path, *, locality: str = "", source: str = "") -> int:
+    """Upsert the streets in ``path`` (OS Open Names tile or ``name,latitude,longitude[,locality]``).
+
+    ``locality`` names the town of rows that give none; ``source`` records where the file came from
+    (default ``os-open-names`` or ``csv``), for the credits on /about. Safe to re-run: a street is
+    identified by its name and locality. Returns how many were stored.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CivicappsError(f"Cannot read {path}: {exc}.") from None
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise CivicappsError(f"{path} is empty.")
+    header = [h.strip().lower() for h in rows[0]]
+    if {"name", "latitude", "longitude"} <= set(header):
+        streets = list(_simple(rows[1:], header, path, locality, source or "csv"))
+    elif len(rows[0]) >= len(OPEN_NAMES_COLUMNS):
+        streets = _open_names(rows, locality, source or "os-open-names")
+    else:
+        raise CivicappsError(
+            f"{path} is neither an OS Open Names CSV nor a CSV with name, latitude and longitude columns;"
+            f" its first row is: {', '.join(rows[0][:8])}"
+        )
+    unique = {(s["key"], s["locality"]): s for s in streets}
+    with get_database(app).sessionmaker() as session:
+        if unique:
+            upsert(session, Street.__table__, list(unique.values()), ["key", "locality"])
+        session.commit()
+    return len(unique)
+
+
+def _simple(rows: list[list[str]], header: list[str], path: Path, locality: str, source: str) -> Iterator[dict]:
+    at = {name: header.index(name) for name in ("name", "latitude", "longitude")}
+    where = header.index("locality") if "locality" in header else None
+    for line, row in enumerate(rows, start=2):
+        try:
+            lat, lon = float(row[at["latitude"]]), float(row[at["longitude"]])
+        except (ValueError, IndexError):
+            raise CivicappsError(f"{path} line {line}: latitude and longitude must be numbers.") from None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise CivicappsError(f"{path} line {line}: {lat}, {lon} is not a place on Earth.")
+        name = row[at["name"]].strip()
+        if name:
+            town = row[where].strip() if where is not None and where < len(row) else locality
+            yield _street(name, town, lat, lon, source)
+
+
+def _open_names(rows: list[list[str]], locality: str, source: str) -> list[dict]:
+    roads = [r for r in rows if len(r) > _COL["DISTRICT_BOROUGH"] and r[_COL["LOCAL_TYPE"]] in ROAD_TYPES]
+    if not roads:
+        return []
+    points = to_wgs84([float(r[_COL["GEOMETRY_X"]]) for r in roads], [float(r[_COL["GEOMETRY_Y"]]) for r in roads], BNG)
+    streets = []
+    for row, point in zip(roads, points, strict=True):
+        if point is None:
+            continue
+        town = row[_COL["POPULATED_PLACE"]] or row[_COL["DISTRICT_BOROUGH"]] or locality
+        streets.append(_street(row[_COL["NAME1"]], town, point[1], point[0], source))
+    return streets
+
+
+def _street(name: str, locality: str, lat: float, lon: float, source: str) -> dict:
+    name = _SPACES.sub(" ", name).strip()[:200]
+    return {"name": name, "locality": locality.strip(), "key": street_key(name), "latitude": lat, "longitude": lon, "source": source[:40]}
+
+
+def find_streets(app: Flask, text: str, *, limit: int = 20) -> list[Place]:
+    """Streets whose name starts with, or has a word starting with, ``text`` (case-insensitive).
+
+    Names starting with the text come first, then alphabetical. An empty or over-long query, or a
+    database without the street table yet, finds nothing rather than failing.
+    """
+    key = street_key(text)
+    if not key or len(key) > MAX_QUERY:
+        return []
+    db = get_database(app)
+    if Street.__tablename__ not in inspect(db.engine).get_table_names():
+        return []
+    pattern = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    query = (
+        select(Street)
+        .where(or_(Street.key.like(f"{pattern}%", escape="\\"), Street.key.like(f"% {pattern}%", escape="\\")))
+        .order_by(Street.key.like(f"{pattern}%", escape="\\").desc(), Street.key, Street.locality)
+        .limit(limit)
+    )
+    with db.sessionmaker() as session:
+        return [Place(s.name, s.locality, s.latitude, s.longitude) for s in session.scalars(query)]

@@ -1,0 +1,92 @@
+"""Searching the York demo by postcode, street and point, offline, without JavaScript (issue #13 item 1:
+the demo's postcodes were never found, there was no street search or map choice, and one long page)."""
+
+from __future__ import annotations
+
+import re
+
+import civicapps_planning_alerts as planning_alerts
+import pytest
+
+from civicapps.geo import plugin as geo
+
+TITLE = re.compile(r'pa-result__title"><a href="[^"]+">([^<]+)</a>')
+DISTANCE = re.compile(r"([\d,]+) m away")
+
+
+def words(page) -> str:
+    return " ".join(page.text.split())
+
+
+@pytest.fixture
+def york(pa_app, civic_postcodes_io):
+    app = pa_app(settings={"page_size": 20})
+    with app.app_context():
+        geo.load_demo_data(app)
+        planning_alerts.load_demo_data(app)
+    civic_postcodes_io.known.clear()  # postcodes.io now knows nothing: places come from the imported tables
+    return app
+
+
+def test_a_demo_postcode_is_found_offline_with_nearby_applications(york):
+    page = york.test_client().get("/planning-alerts/?q=yo1+7hh&radius=400")
+    assert page.status_code == 200, page.text
+    assert re.search(r"\d+ applications within 400 metres of YO1 7HH, newest first", words(page))
+    assert len(TITLE.findall(page.text)) == 20, "a page of 20, not one long page"
+    assert "Next page" in page.text and "Page 1 of" in page.text
+
+
+def test_a_street_name_finds_the_street_and_nearest_first_orders_by_distance(york):
+    client = york.test_client()
+    newest = client.get("/planning-alerts/?q=clarence&radius=300")
+    assert "within 300 metres of Clarence Street, York, newest first" in words(newest)
+    nearest = client.get("/planning-alerts/?lat=53.966702&lon=-1.082667&place=Clarence+Street%2C+York&radius=300&order=nearest")
+    assert "within 300 metres of Clarence Street, York, nearest first" in words(nearest)
+    distances = [int(d.replace(",", "")) for d in DISTANCE.findall(nearest.text)]
+    assert distances and distances == sorted(distances)
+    assert sorted(TITLE.findall(nearest.text)) == sorted(TITLE.findall(newest.text))
+    assert 'href="/planning-alerts/alerts?lat=53.966702&amp;lon=-1.082667"' in nearest.text
+
+
+def test_a_name_that_fits_several_streets_offers_the_list_to_pick_from(york):
+    page = york.test_client().get("/planning-alerts/?q=bridge")
+    assert page.status_code == 200
+    choices = re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', page.text)
+    labels = [label for _, label in choices]
+    assert labels == ["Clifton Bridge, York", "Millennium Bridge, York", "Scarborough Bridge, York", "Skeldergate Bridge, York"]
+    chosen = york.test_client().get(choices[3][0].replace("&amp;", "&"))
+    assert "of Skeldergate Bridge, York" in chosen.text and TITLE.findall(chosen.text)
+
+
+def test_coordinates_name_only_a_street_of_the_list(york):
+    """A link cannot make the page claim any name it likes: an unknown place shows its coordinates."""
+    page = york.test_client().get("/planning-alerts/?lat=53.96&lon=-1.083&place=Buckingham+Palace")
+    assert "within 800 metres of 53.96000, -1.08300" in words(page) and "Buckingham" not in page.text
+
+
+def test_pages_show_words_not_codes(york):
+    page = york.test_client().get("/planning-alerts/?q=YO1+7HH&radius=800")
+    assert "Open for comments" in page.text or "Approved" in page.text
+    assert not re.search(r"· (PCO|PER|HAPP|REC|NOB)\b", page.text)
+    detail = york.test_client().get(re.search(r'pa-result__title"><a href="([^"]+)"', page.text).group(1))
+    assert "not given" not in detail.text
+    assert not re.search(r"<td>(FUL|LBC|TCA|ADV|PCO|PER)</td>", detail.text)
+
+
+def test_alerts_can_be_set_up_for_a_street(york, civic_notification_sink):
+    from sqlalchemy import select
+
+    from civicapps.db import get_database
+    from civicapps.notify.models import Subscription
+
+    from .test_pages import alert
+
+    client = york.test_client()
+    several = alert(client, postcode="bridge", target=civic_notification_sink.url("/s"))
+    assert several.status_code == 400
+    assert "More than one street matches: Clifton Bridge, York, Millennium Bridge, York" in several.text
+    answer = alert(client, postcode="Clarence", target=civic_notification_sink.url("/s"))
+    assert answer.status_code == 302, answer.text
+    with get_database(york).sessionmaker() as session:
+        [subscription] = session.scalars(select(Subscription)).all()
+    assert (round(subscription.lat, 4), round(subscription.lon, 4), subscription.place) == (53.9667, -1.0827, None)

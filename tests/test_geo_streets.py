@@ -1,0 +1,69 @@
+"""The street list: OS Open Names tiles and simple CSVs imported into ``geo_street``, found by name
+offline (issue #13: the demo's place search found nothing because no street list shipped)."""
+
+from pathlib import Path
+
+import pytest
+
+from civicapps import Place, find_streets, import_streets
+from civicapps.errors import CivicappsError
+from civicapps.geo.plugin import load_demo_data
+from civicapps.geo.geocoding import geocode
+
+TR00 = Path(__file__).parent / "fixtures" / "os-open-names-TR00.csv"
+
+
+def test_open_names_tile_gives_its_named_roads_placed_in_wgs84(civic_app_factory):
+    app = civic_app_factory()
+    with app.app_context():
+        stored = import_streets(app, TR00)
+        assert stored == 35  # its 31 Named Road and 4 Section Of Named Road rows (each a street in one place)
+        [scaffold] = find_streets(app, "scaffold")
+        assert scaffold.label == "Scaffold Street, Dungeness"
+        # OS publishes 608529, 116798 (BNG): pyproj puts it at 50.9134, 0.9648, beside the power station.
+        assert (round(scaffold.latitude, 3), round(scaffold.longitude, 3)) == (50.913, 0.965)
+        assert [p.label for p in find_streets(app, "invicta")] == ["Invicta Road, Shepway"], "no village: district"
+        assert import_streets(app, TR00) == stored, "re-import updates in place"
+        assert len(find_streets(app, "road", limit=100)) == len({p.label for p in find_streets(app, "road", limit=100)})
+
+
+def test_names_match_from_the_start_of_any_word_whatever_the_case(civic_app_factory, tmp_path):
+    app = civic_app_factory()
+    (tmp_path / "streets.csv").write_text(
+        "name,latitude,longitude\nClarence Street,53.9667,-1.0827\nSt. Mary's Row,53.96,-1.08\nHigh Street,53.95,-1.08\n"
+    )
+    with app.app_context():
+        assert import_streets(app, tmp_path / "streets.csv", locality="York") == 3
+        assert [p.name for p in find_streets(app, "CLAR")] == ["Clarence Street"]
+        assert [p.name for p in find_streets(app, "street")] == ["Clarence Street", "High Street"]
+        assert [p.name for p in find_streets(app, "st mary")] == ["St. Mary's Row"], "full stops do not matter"
+        assert find_streets(app, "") == [] and find_streets(app, "%") == [] and find_streets(app, "x" * 500) == []
+        assert find_streets(app, "Clarence Street")[0] == Place("Clarence Street", "York", 53.9667, -1.0827)
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("name,latitude,longitude\nHigh Street,north,-1\n", "line 2: latitude and longitude must be numbers"),
+        ("name,latitude,longitude\nHigh Street,91,-1\n", "line 2: 91.0, -1.0 is not a place on Earth"),
+        ("street,x\nHigh Street,1\n", "neither an OS Open Names CSV nor a CSV with name, latitude and longitude"),
+    ],
+)
+def test_a_bad_street_file_is_refused_with_its_line_and_nothing_stored(civic_app_factory, tmp_path, body, message):
+    app = civic_app_factory()
+    (tmp_path / "bad.csv").write_text(body)
+    with app.app_context(), pytest.raises(CivicappsError, match=message):
+        import_streets(app, tmp_path / "bad.csv")
+    with app.app_context():
+        assert find_streets(app, "high") == []
+
+
+def test_the_demo_place_is_searchable_offline(civic_app_factory):
+    """Issue #13 item 1: the demo's postcodes answered "We could not look up postcodes just now"."""
+    app = civic_app_factory(config={"plugins": {"geo": {"postcodes_io_url": ""}}})
+    with app.app_context():
+        load_demo_data(app)
+        minster = geocode(app, "yo1 7hh")
+        assert minster is not None and minster.source == "codepoint"
+        assert (round(minster.latitude, 3), round(minster.longitude, 3)) == (53.962, -1.082)
+        assert [p.label for p in find_streets(app, "clarence")] == ["Clarence Street, York"]
