@@ -7,8 +7,8 @@ import pytest
 
 from civicapps import Place, find_streets, import_streets
 from civicapps.errors import CivicappsError
-from civicapps.geo.plugin import load_demo_data
 from civicapps.geo.geocoding import geocode
+from civicapps.geo.plugin import load_demo_data
 
 TR00 = Path(__file__).parent / "fixtures" / "os-open-names-TR00.csv"
 

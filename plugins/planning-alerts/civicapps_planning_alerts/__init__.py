@@ -13,7 +13,7 @@ import click
 from flask import Blueprint, Flask, url_for
 from sqlalchemy import select
 
-from civicapps import Actor, DataSource, Dataset, Feed, Link, Model, Reader, Topic, db_session, hookimpl
+from civicapps import Actor, Dataset, DataSource, Feed, Link, Model, Reader, Topic, db_session, hookimpl
 from civicapps_planning_alerts import demo
 from civicapps_planning_alerts.cli import commands
 from civicapps_planning_alerts.models import APPLICATIONS, Application

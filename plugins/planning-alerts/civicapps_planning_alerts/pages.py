@@ -15,8 +15,8 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from sqlalchemy import select
 
 from civicapps import Place, current_actor, db_session, find_streets, parse_id, plugin_settings
-from civicapps.geo.geocoding import postcode_in
 from civicapps.feeds.models import RecordVersion
+from civicapps.geo.geocoding import postcode_in
 from civicapps.notify.channels import enabled_kinds
 from civicapps.notify.settings import notify_settings
 from civicapps.notify.subscriptions import (
