@@ -193,7 +193,7 @@ def test_following_an_item_that_does_not_exist_is_refused_in_words(demo):
         page,
         {"topic": "street_reports.updates", "key": "987654", "channel": "ntfy", "target": "x-follower"},
     )
-    assert sent.status_code == 200 and "We could not find that item" in sent.text
+    assert sent.status_code == 422 and "We could not find that item" in sent.text
 
 
 def test_a_label_belongs_to_topics_about_one_item(civic_app_factory):

@@ -308,6 +308,10 @@ def test_uploads_are_size_capped(client):
     assert response.status_code == 413
 
 
+#: A wrong password shows the sign-in page again with its error, as an unprocessable form (422).
+WRONG = 422
+
+
 def wrong_guesses(client, count, forwarded_for=None, first=0):
     """``count`` wrong sign-ins at different accounts (so only the per-address limit can refuse them)."""
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
@@ -321,14 +325,14 @@ def wrong_guesses(client, count, forwarded_for=None, first=0):
 
 def test_without_trusted_proxies_a_forged_forwarded_for_changes_nothing(client):
     codes = [wrong_guesses(client, 1, forwarded_for=f"198.51.100.{n}", first=n)[0] for n in range(21)]
-    assert codes == [200] * 20 + [429]
+    assert codes == [WRONG] * 20 + [429]
 
 
 def test_behind_a_trusted_proxy_each_client_is_limited_separately(civic_app_factory):
     app = civic_app_factory(config={"trusted_proxies": 1})
     client = app.test_client()
-    assert wrong_guesses(client, 21, forwarded_for="203.0.113.7") == [200] * 20 + [429]
-    assert wrong_guesses(client, 1, forwarded_for="203.0.113.8", first=30) == [200], "another client is not limited"
+    assert wrong_guesses(client, 21, forwarded_for="203.0.113.7") == [WRONG] * 20 + [429]
+    assert wrong_guesses(client, 1, forwarded_for="203.0.113.8", first=30) == [WRONG], "another client is not limited"
     forged = wrong_guesses(client, 1, forwarded_for="203.0.113.8, 203.0.113.7", first=40)
     assert forged == [429], "only the address the proxy saw counts, not one the client added before it"
 
@@ -344,7 +348,7 @@ def test_guesses_at_one_account_are_limited_whatever_address_they_come_from(civi
         token = csrf_token(client.get("/-/login", headers=headers).text)
         data = {"email": "Officer@douglas.example", "password": "wrong-password-here", "csrf_token": token}
         codes.append(client.post("/-/login", data=data, headers=headers).status_code)
-    assert codes == [200] * 5 + [429]
+    assert codes == [WRONG] * 5 + [429]
 
 
 def test_trusted_proxies_by_address(civic_app_factory):
