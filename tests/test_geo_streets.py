@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from civicapps import Place, find_streets, import_streets
+from civicapps import Place, find_streets, import_streets, streets_near
 from civicapps.errors import CivicappsError
 from civicapps.geo.geocoding import geocode
 from civicapps.geo.plugin import load_demo_data
@@ -67,3 +67,36 @@ def test_the_demo_place_is_searchable_offline(civic_app_factory):
         assert minster is not None and minster.source == "codepoint"
         assert (round(minster.latitude, 3), round(minster.longitude, 3)) == (53.962, -1.082)
         assert [p.label for p in find_streets(app, "clarence")] == ["Clarence Street, York"]
+
+
+def test_streets_near_a_point_come_nearest_first_with_their_distance(civic_app_factory, tmp_path):
+    """After a postcode or coordinates search the no-JS flow lists the streets nearby (issue #13)."""
+    app = civic_app_factory()
+    (tmp_path / "streets.csv").write_text(
+        "name,latitude,longitude\n"
+        "Far Lane,53.9700,-1.0800\n"  # about 930 m north
+        "Clarence Street,53.9630,-1.0800\n"  # about 150 m north
+        "Stonegate,53.9616,-1.0800\n"  # about 0 m
+        "Other Town Road,54.5,-1.08\n"
+    )
+    with app.app_context():
+        assert streets_near(app, 53.9616, -1.08, 500) == [], "no table rows yet: nothing, no error"
+        import_streets(app, tmp_path / "streets.csv", locality="York")
+        near = streets_near(app, 53.9616, -1.08, 500)
+        assert [p.name for p in near] == ["Stonegate", "Clarence Street"]
+        assert near[0].distance_m == pytest.approx(0, abs=1)
+        assert near[1].distance_m == pytest.approx(155.7, abs=2)
+        assert [p.name for p in streets_near(app, 53.9616, -1.08, 1000)] == ["Stonegate", "Clarence Street", "Far Lane"]
+        assert [p.name for p in streets_near(app, 53.9616, -1.08, 1000, limit=1)] == ["Stonegate"]
+        assert streets_near(app, 53.9616, -1.08, 0) == [] and streets_near(app, 91, 0, 500) == []
+        assert find_streets(app, "stonegate")[0].distance_m is None, "only a search by point measures"
+
+
+def test_the_demo_lists_streets_near_a_york_postcode(civic_app_factory):
+    app = civic_app_factory(config={"plugins": {"geo": {"postcodes_io_url": ""}}})
+    with app.app_context():
+        load_demo_data(app)
+        where = geocode(app, "YO1 7HH")
+        near = streets_near(app, where.latitude, where.longitude, 1000)
+        assert near and near[0].name == "Clarence Street" and 500 < near[0].distance_m < 600
+        assert all(a.distance_m <= b.distance_m for a, b in zip(near, near[1:]))

@@ -1,4 +1,4 @@
-"""The street list: import OS Open Names (or a name/latitude/longitude CSV) and find streets by name.
+"""The street list: import OS Open Names (or a name/latitude/longitude CSV); find streets by name or near a point.
 
 A resident who knows their street but not their postcode, or who has no JavaScript map, needs a
 list of matching places to pick from (FixMyStreet's no-JS flow). The list lives in ``geo_street``
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,17 +36,25 @@ OPEN_NAMES_COLUMNS = (
 _COL = {name: i for i, name in enumerate(OPEN_NAMES_COLUMNS)}
 _SPACES = re.compile(r"\s+")
 MAX_QUERY = 100
+MAX_RADIUS_M = 50_000.0
+METRES_PER_DEGREE = 111_320.0
+EARTH_RADIUS_M = 6_371_008.8
 ROAD_TYPES = {"Named Road", "Section Of Named Road"}
 
 
 @dataclass(frozen=True)
 class Place:
-    """A street (or place) found by name: what to show a resident and where it is (WGS84)."""
+    """A street (or place): what to show a resident and where it is (WGS84).
+
+    ``distance_m`` is set only by :func:`streets_near` (metres from the point asked about), so a
+    page can say how far each choice is.
+    """
 
     name: str
     locality: str
     latitude: float
     longitude: float
+    distance_m: float | None = None
 
     @property
     def label(self) -> str:
@@ -146,3 +155,39 @@ def find_streets(app: Flask, text: str, *, limit: int = 20) -> list[Place]:
     )
     with db.sessionmaker() as session:
         return [Place(s.name, s.locality, s.latitude, s.longitude) for s in session.scalars(query)]
+
+
+def streets_near(app: Flask, lat: float, lon: float, radius_m: float = 500, limit: int = 20) -> list[Place]:
+    """Streets whose point lies within ``radius_m`` metres of (``lat``, ``lon``), nearest first.
+
+    After a postcode or "use these coordinates" search a resident without a map picks the street
+    from this list (FixMyStreet's no-JS flow). Each :class:`Place` carries ``distance_m``. A box
+    around the circle narrows the query; the exact great-circle distance then orders and filters.
+    A radius above 50 km is cut to 50 km; a database without the street table finds nothing.
+    """
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or radius_m <= 0 or limit <= 0:
+        return []
+    radius_m = min(float(radius_m), MAX_RADIUS_M)
+    db = get_database(app)
+    if Street.__tablename__ not in inspect(db.engine).get_table_names():
+        return []
+    dlat = radius_m / METRES_PER_DEGREE
+    dlon = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+    query = select(Street).where(
+        Street.latitude.between(lat - dlat, lat + dlat), Street.longitude.between(lon - dlon, lon + dlon)
+    )
+    with db.sessionmaker() as session:
+        found = [
+            Place(s.name, s.locality, s.latitude, s.longitude, metres_between(lat, lon, s.latitude, s.longitude))
+            for s in session.scalars(query)
+        ]
+    near = [p for p in found if p.distance_m is not None and p.distance_m <= radius_m]
+    return sorted(near, key=lambda p: (p.distance_m, p.name, p.locality))[:limit]
+
+
+def metres_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine): plenty for "nearby" at street scale."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))

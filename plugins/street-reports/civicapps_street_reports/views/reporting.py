@@ -69,7 +69,7 @@ def where() -> Any:
             return _start_page(400, errors=errors, values=values)
         lat, lon = point
         centre = places.Spot(f"Exactly there ({lat:.5f}, {lon:.5f})", lat, lon)
-        spots = places.nearby(lat, lon, radius)
+        spots = places.nearby_or_nearest(lat, lon, radius)
         return render_template(
             "street_reports/where.html",
             title="Choose the place",
