@@ -14,7 +14,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +36,7 @@ OPEN_NAMES_COLUMNS = (
 _COL = {name: i for i, name in enumerate(OPEN_NAMES_COLUMNS)}
 _SPACES = re.compile(r"\s+")
 MAX_QUERY = 100
+CHUNK = 1000  # streets stored per statement
 MAX_RADIUS_M = 50_000.0
 METRES_PER_DEGREE = 111_320.0
 EARTH_RADIUS_M = 6_371_008.8
@@ -67,12 +68,21 @@ def street_key(text: str) -> str:
     return _SPACES.sub(" ", (text or "").replace(".", " ")).strip().lower()
 
 
-def import_streets(app: Flask, path: Path, *, locality: str = "", source: str = "") -> int:
+def import_streets(
+    app: Flask,
+    path: Path,
+    *,
+    locality: str = "",
+    source: str = "",
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Upsert the streets in ``path`` (OS Open Names tile or ``name,latitude,longitude[,locality]``).
 
     ``locality`` names the town of rows that give none; ``source`` records where the file came from
     (default ``os-open-names`` or ``csv``), for the credits on /about. Safe to re-run: a street is
-    identified by its name and locality. Returns how many were stored.
+    identified by its name and locality. A bad row stops the import before anything is stored, with
+    the file and line in the error. ``progress`` is called with each chunk's count of streets stored.
+    Returns how many were stored.
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -85,16 +95,18 @@ def import_streets(app: Flask, path: Path, *, locality: str = "", source: str = 
     if {"name", "latitude", "longitude"} <= set(header):
         streets = list(_simple(rows[1:], header, path, locality, source or "csv"))
     elif len(rows[0]) >= len(OPEN_NAMES_COLUMNS):
-        streets = _open_names(rows, locality, source or "os-open-names")
+        streets = _open_names(rows, path, locality, source or "os-open-names")
     else:
         raise CivicappsError(
             f"{path} is neither an OS Open Names CSV nor a CSV with name, latitude and longitude columns;"
             f" its first row is: {', '.join(rows[0][:8])}"
         )
-    unique = {(s["key"], s["locality"]): s for s in streets}
+    unique = list({(s["key"], s["locality"]): s for s in streets}.values())
     with get_database(app).sessionmaker() as session:
-        if unique:
-            upsert(session, Street.__table__, list(unique.values()), ["key", "locality"])
+        for start in range(0, len(unique), CHUNK):  # one transaction; the bar moves a chunk at a time
+            upsert(session, Street.__table__, unique[start : start + CHUNK], ["key", "locality"])
+            if progress is not None:
+                progress(len(unique[start : start + CHUNK]))
         session.commit()
     return len(unique)
 
@@ -115,11 +127,23 @@ def _simple(rows: list[list[str]], header: list[str], path: Path, locality: str,
             yield _street(name, town, lat, lon, source)
 
 
-def _open_names(rows: list[list[str]], locality: str, source: str) -> list[dict]:
-    roads = [r for r in rows if len(r) > _COL["DISTRICT_BOROUGH"] and r[_COL["LOCAL_TYPE"]] in ROAD_TYPES]
+def _open_names(rows: list[list[str]], path: Path, locality: str, source: str) -> list[dict]:
+    roads, xs, ys = [], [], []
+    for line, row in enumerate(rows, start=1):
+        if len(row) > _COL["DISTRICT_BOROUGH"] and row[_COL["LOCAL_TYPE"]] in ROAD_TYPES:
+            try:
+                x, y = float(row[_COL["GEOMETRY_X"]]), float(row[_COL["GEOMETRY_Y"]])
+            except ValueError:
+                raise CivicappsError(
+                    f"{path} line {line}: GEOMETRY_X and GEOMETRY_Y must be British National Grid metres,"
+                    f" not {row[_COL['GEOMETRY_X']]!r}, {row[_COL['GEOMETRY_Y']]!r}."
+                ) from None
+            roads.append(row)
+            xs.append(x)
+            ys.append(y)
     if not roads:
         return []
-    points = to_wgs84([float(r[_COL["GEOMETRY_X"]]) for r in roads], [float(r[_COL["GEOMETRY_Y"]]) for r in roads], BNG)
+    points = to_wgs84(xs, ys, BNG)
     streets = []
     for row, point in zip(roads, points, strict=True):
         if point is None:
