@@ -76,6 +76,7 @@ def where() -> Any:
             query=f"{lat:.5f}, {lon:.5f}",
             centre=centre,
             spots=spots,
+            radius=radius,
             coordinates=True,
         )
     query = request.args.get("q", "").strip()
@@ -89,7 +90,7 @@ def where() -> Any:
             errors={"q": f"We could not find {query!r}. Check the postcode or street name, or use coordinates"},
         )
     return render_template(
-        "street_reports/where.html", title="Choose the place", query=query, centre=centre, spots=spots
+        "street_reports/where.html", title="Choose the place", query=query, centre=centre, spots=spots, radius=radius
     )
 
 
