@@ -25,6 +25,7 @@ from civicapps.geo.postcodes import Location as Location
 from civicapps.geo.streets import Place as Place
 from civicapps.geo.streets import find_streets as find_streets
 from civicapps.geo.streets import import_streets as import_streets
+from civicapps.geo.streets import streets_near as streets_near
 from civicapps.jobs import Job as Job
 from civicapps.jobs import enqueue_job as enqueue_job
 from civicapps.limits import RateLimit as RateLimit
@@ -84,4 +85,5 @@ __all__ = [
     "safe_next",
     "send_message",
     "staff_required",
+    "streets_near",
 ]

@@ -26,6 +26,7 @@ from civicapps.errors import CivicappsError
 from civicapps.feeds.cli import feeds as feeds_group
 from civicapps.feeds.oneoff import pull_command
 from civicapps.geo.cli import postcodes as postcodes_group
+from civicapps.geo.cli import streets as streets_group
 from civicapps.geo.plugin import DEMO_POSTCODE, DEMO_STREET
 from civicapps.introspection import plugins_report
 from civicapps.jobs import queue_for
@@ -93,6 +94,7 @@ cli.add_command(routes_command)
 cli.add_command(feeds_group)
 cli.add_command(pull_command)
 cli.add_command(postcodes_group)
+cli.add_command(streets_group)
 
 
 @cli.command(with_appcontext=False)

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from civicapps import Place, find_streets, import_streets
+from civicapps import Place, find_streets, import_streets, streets_near
 from civicapps.errors import CivicappsError
+from civicapps.testing import CivicRunner
 from civicapps.geo.geocoding import geocode
 from civicapps.geo.plugin import load_demo_data
 
@@ -67,3 +68,81 @@ def test_the_demo_place_is_searchable_offline(civic_app_factory):
         assert minster is not None and minster.source == "codepoint"
         assert (round(minster.latitude, 3), round(minster.longitude, 3)) == (53.962, -1.082)
         assert [p.label for p in find_streets(app, "clarence")] == ["Clarence Street, York"]
+
+
+def test_streets_near_a_point_come_nearest_first_with_their_distance(civic_app_factory, tmp_path):
+    """After a postcode or coordinates search the no-JS flow lists the streets nearby (issue #13)."""
+    app = civic_app_factory()
+    (tmp_path / "streets.csv").write_text(
+        "name,latitude,longitude\n"
+        "Far Lane,53.9700,-1.0800\n"  # about 930 m north
+        "Clarence Street,53.9630,-1.0800\n"  # about 150 m north
+        "Stonegate,53.9616,-1.0800\n"  # about 0 m
+        "Other Town Road,54.5,-1.08\n"
+    )
+    with app.app_context():
+        assert streets_near(app, 53.9616, -1.08, 500) == [], "no table rows yet: nothing, no error"
+        import_streets(app, tmp_path / "streets.csv", locality="York")
+        near = streets_near(app, 53.9616, -1.08, 500)
+        assert [p.name for p in near] == ["Stonegate", "Clarence Street"]
+        assert near[0].distance_m == pytest.approx(0, abs=1)
+        assert near[1].distance_m == pytest.approx(155.7, abs=2)
+        assert [p.name for p in streets_near(app, 53.9616, -1.08, 1000)] == ["Stonegate", "Clarence Street", "Far Lane"]
+        assert [p.name for p in streets_near(app, 53.9616, -1.08, 1000, limit=1)] == ["Stonegate"]
+        assert streets_near(app, 53.9616, -1.08, 0) == [] and streets_near(app, 91, 0, 500) == []
+        assert find_streets(app, "stonegate")[0].distance_m is None, "only a search by point measures"
+
+
+def test_the_demo_lists_streets_near_a_york_postcode(civic_app_factory):
+    app = civic_app_factory(config={"plugins": {"geo": {"postcodes_io_url": ""}}})
+    with app.app_context():
+        load_demo_data(app)
+        where = geocode(app, "YO1 7HH")
+        near = streets_near(app, where.latitude, where.longitude, 1000)
+        assert near and near[0].name == "Clarence Street" and 500 < near[0].distance_m < 600
+        assert all(a.distance_m <= b.distance_m for a, b in zip(near, near[1:]))
+
+
+def test_streets_import_command_loads_a_file_with_a_progress_bar(civic_app_factory, tmp_path):
+    app = civic_app_factory()
+    (tmp_path / "york.csv").write_text(
+        "name,latitude,longitude\nStonegate,53.9616,-1.08\nClarence Street,53.963,-1.08\n"
+    )
+    runner = CivicRunner(app)
+    result = runner.invoke(["streets", "import", str(tmp_path / "york.csv"), "--locality", "York", "--progress"])
+    assert result.exit_code == 0, result.output
+    assert "Imported 2 streets from york.csv." in result.output
+    assert "Importing york.csv" in result.output and "2 streets" in result.output, "the bar, on standard error"
+    with app.app_context():
+        assert [p.label for p in find_streets(app, "stonegate")] == ["Stonegate, York"]
+    tile = runner.invoke(["streets", "import", str(TR00), "--no-progress"])
+    assert tile.exit_code == 0 and tile.output == "Imported 35 streets from os-open-names-TR00.csv.\n", tile.output
+
+
+def test_streets_import_command_names_the_file_and_line_of_a_bad_row(civic_app_factory, tmp_path):
+    app = civic_app_factory()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,latitude,longitude\nStonegate,53.9616,-1.08\nHigh Street,north,-1\n")
+    result = CivicRunner(app).invoke(["streets", "import", str(bad)])
+    assert result.exit_code == 1 and result.output == f"Error: {bad} line 3: latitude and longitude must be numbers.\n"
+    rows = TR00.read_text().splitlines()
+    at = next(i for i, row in enumerate(rows) if ",Named Road," in row)
+    broken = rows[at].split(",")
+    broken[8] = "east"
+    rows[at] = ",".join(broken)
+    (tmp_path / "tile.csv").write_text("\n".join(rows) + "\n")
+    result = CivicRunner(app).invoke(["streets", "import", str(tmp_path / "tile.csv")])
+    assert result.exit_code == 1
+    assert f"tile.csv line {at + 1}: GEOMETRY_X and GEOMETRY_Y must be British National Grid" in result.output
+    with app.app_context():
+        assert find_streets(app, "stonegate") == [] and find_streets(app, "scaffold") == [], "nothing stored"
+    missing = CivicRunner(app).invoke(["streets", "import", str(tmp_path / "nope.csv")])
+    assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+def test_streets_import_help_says_what_files_and_options_it_takes(civic_app_factory):
+    result = CivicRunner(civic_app_factory()).invoke(["streets", "import", "--help"])
+    text = " ".join(result.output.split())
+    wanted = ["OS Open Names CSV", "name, latitude, longitude", "--locality NAME", "--progress / --no-progress", "line"]
+    for words in wanted:
+        assert words in text, words

@@ -43,6 +43,7 @@ PUBLIC_API = {
     "safe_next",
     "send_message",
     "staff_required",
+    "streets_near",
 }
 
 

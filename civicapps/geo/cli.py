@@ -1,4 +1,4 @@
-"""``civicapps postcodes import|lookup``: the offline postcode table."""
+"""``civicapps postcodes import|lookup`` and ``civicapps streets import``: the offline place tables."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from civicapps.geo.geocoding import postcode_service
 from civicapps.geo.postcode_import import import_postcodes
+from civicapps.geo.streets import import_streets
 from civicapps.progress import Progress, progress_option
 
 
@@ -63,3 +64,31 @@ IMPORT_HINT = (
     "import a postcode table: download the ONS Postcode Directory (ONSPD) or OS Code-Point Open CSV, "
     "then run: civicapps db upgrade && civicapps postcodes import FILE.csv"
 )
+
+
+@click.group(cls=AppGroup)
+def streets() -> None:
+    """Street names: import the list residents search by name, or pick from near a postcode."""
+
+
+@streets.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--locality",
+    default="",
+    metavar="NAME",
+    help="Town for rows that name none (a name,latitude,longitude CSV without a locality column).",
+)
+@progress_option
+def import_streets_command(file: Path, locality: str, progress: bool | None) -> None:
+    """Import FILE: an OS Open Names CSV tile as published, or a CSV with name, latitude, longitude.
+
+    From OS Open Names only "Named Road" and "Section Of Named Road" rows are kept, converted from
+    British National Grid. A simple CSV has a header naming name, latitude and longitude (WGS84
+    degrees) and optionally locality. Re-running updates streets in place (a street is its name and
+    locality). A bad row stops the import with its file and line, and nothing is stored.
+    Run `civicapps db upgrade` first on a new database.
+    """
+    with Progress(f"Importing {file.name}", progress, unit="streets") as bar:
+        stored = import_streets(current_app, file, locality=locality, progress=bar.advance)
+    click.echo(f"Imported {stored:,} street{'s' if stored != 1 else ''} from {file.name}.")

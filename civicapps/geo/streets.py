@@ -1,4 +1,4 @@
-"""The street list: import OS Open Names (or a name/latitude/longitude CSV) and find streets by name.
+"""The street list: import OS Open Names (or a name/latitude/longitude CSV); find streets by name or near a point.
 
 A resident who knows their street but not their postcode, or who has no JavaScript map, needs a
 list of matching places to pick from (FixMyStreet's no-JS flow). The list lives in ``geo_street``
@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,17 +36,26 @@ OPEN_NAMES_COLUMNS = (
 _COL = {name: i for i, name in enumerate(OPEN_NAMES_COLUMNS)}
 _SPACES = re.compile(r"\s+")
 MAX_QUERY = 100
+CHUNK = 1000  # streets stored per statement
+MAX_RADIUS_M = 50_000.0
+METRES_PER_DEGREE = 111_320.0
+EARTH_RADIUS_M = 6_371_008.8
 ROAD_TYPES = {"Named Road", "Section Of Named Road"}
 
 
 @dataclass(frozen=True)
 class Place:
-    """A street (or place) found by name: what to show a resident and where it is (WGS84)."""
+    """A street (or place): what to show a resident and where it is (WGS84).
+
+    ``distance_m`` is set only by :func:`streets_near` (metres from the point asked about), so a
+    page can say how far each choice is.
+    """
 
     name: str
     locality: str
     latitude: float
     longitude: float
+    distance_m: float | None = None
 
     @property
     def label(self) -> str:
@@ -58,12 +68,21 @@ def street_key(text: str) -> str:
     return _SPACES.sub(" ", (text or "").replace(".", " ")).strip().lower()
 
 
-def import_streets(app: Flask, path: Path, *, locality: str = "", source: str = "") -> int:
+def import_streets(
+    app: Flask,
+    path: Path,
+    *,
+    locality: str = "",
+    source: str = "",
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Upsert the streets in ``path`` (OS Open Names tile or ``name,latitude,longitude[,locality]``).
 
     ``locality`` names the town of rows that give none; ``source`` records where the file came from
     (default ``os-open-names`` or ``csv``), for the credits on /about. Safe to re-run: a street is
-    identified by its name and locality. Returns how many were stored.
+    identified by its name and locality. A bad row stops the import before anything is stored, with
+    the file and line in the error. ``progress`` is called with each chunk's count of streets stored.
+    Returns how many were stored.
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -76,16 +95,18 @@ def import_streets(app: Flask, path: Path, *, locality: str = "", source: str = 
     if {"name", "latitude", "longitude"} <= set(header):
         streets = list(_simple(rows[1:], header, path, locality, source or "csv"))
     elif len(rows[0]) >= len(OPEN_NAMES_COLUMNS):
-        streets = _open_names(rows, locality, source or "os-open-names")
+        streets = _open_names(rows, path, locality, source or "os-open-names")
     else:
         raise CivicappsError(
             f"{path} is neither an OS Open Names CSV nor a CSV with name, latitude and longitude columns;"
             f" its first row is: {', '.join(rows[0][:8])}"
         )
-    unique = {(s["key"], s["locality"]): s for s in streets}
+    unique = list({(s["key"], s["locality"]): s for s in streets}.values())
     with get_database(app).sessionmaker() as session:
-        if unique:
-            upsert(session, Street.__table__, list(unique.values()), ["key", "locality"])
+        for start in range(0, len(unique), CHUNK):  # one transaction; the bar moves a chunk at a time
+            upsert(session, Street.__table__, unique[start : start + CHUNK], ["key", "locality"])
+            if progress is not None:
+                progress(len(unique[start : start + CHUNK]))
         session.commit()
     return len(unique)
 
@@ -106,11 +127,23 @@ def _simple(rows: list[list[str]], header: list[str], path: Path, locality: str,
             yield _street(name, town, lat, lon, source)
 
 
-def _open_names(rows: list[list[str]], locality: str, source: str) -> list[dict]:
-    roads = [r for r in rows if len(r) > _COL["DISTRICT_BOROUGH"] and r[_COL["LOCAL_TYPE"]] in ROAD_TYPES]
+def _open_names(rows: list[list[str]], path: Path, locality: str, source: str) -> list[dict]:
+    roads, xs, ys = [], [], []
+    for line, row in enumerate(rows, start=1):
+        if len(row) > _COL["DISTRICT_BOROUGH"] and row[_COL["LOCAL_TYPE"]] in ROAD_TYPES:
+            try:
+                x, y = float(row[_COL["GEOMETRY_X"]]), float(row[_COL["GEOMETRY_Y"]])
+            except ValueError:
+                raise CivicappsError(
+                    f"{path} line {line}: GEOMETRY_X and GEOMETRY_Y must be British National Grid metres,"
+                    f" not {row[_COL['GEOMETRY_X']]!r}, {row[_COL['GEOMETRY_Y']]!r}."
+                ) from None
+            roads.append(row)
+            xs.append(x)
+            ys.append(y)
     if not roads:
         return []
-    points = to_wgs84([float(r[_COL["GEOMETRY_X"]]) for r in roads], [float(r[_COL["GEOMETRY_Y"]]) for r in roads], BNG)
+    points = to_wgs84(xs, ys, BNG)
     streets = []
     for row, point in zip(roads, points, strict=True):
         if point is None:
@@ -146,3 +179,39 @@ def find_streets(app: Flask, text: str, *, limit: int = 20) -> list[Place]:
     )
     with db.sessionmaker() as session:
         return [Place(s.name, s.locality, s.latitude, s.longitude) for s in session.scalars(query)]
+
+
+def streets_near(app: Flask, lat: float, lon: float, radius_m: float = 500, limit: int = 20) -> list[Place]:
+    """Streets whose point lies within ``radius_m`` metres of (``lat``, ``lon``), nearest first.
+
+    After a postcode or "use these coordinates" search a resident without a map picks the street
+    from this list (FixMyStreet's no-JS flow). Each :class:`Place` carries ``distance_m``. A box
+    around the circle narrows the query; the exact great-circle distance then orders and filters.
+    A radius above 50 km is cut to 50 km; a database without the street table finds nothing.
+    """
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or radius_m <= 0 or limit <= 0:
+        return []
+    radius_m = min(float(radius_m), MAX_RADIUS_M)
+    db = get_database(app)
+    if Street.__tablename__ not in inspect(db.engine).get_table_names():
+        return []
+    dlat = radius_m / METRES_PER_DEGREE
+    dlon = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+    query = select(Street).where(
+        Street.latitude.between(lat - dlat, lat + dlat), Street.longitude.between(lon - dlon, lon + dlon)
+    )
+    with db.sessionmaker() as session:
+        found = [
+            Place(s.name, s.locality, s.latitude, s.longitude, metres_between(lat, lon, s.latitude, s.longitude))
+            for s in session.scalars(query)
+        ]
+    near = [p for p in found if p.distance_m is not None and p.distance_m <= radius_m]
+    return sorted(near, key=lambda p: (p.distance_m, p.name, p.locality))[:limit]
+
+
+def metres_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine): plenty for "nearby" at street scale."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))

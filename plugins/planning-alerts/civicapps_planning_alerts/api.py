@@ -147,6 +147,15 @@ def api_search_geojson() -> Any:
     return Response(current_app.json.dumps(body), mimetype="application/geo+json")
 
 
+def _page_place(echo: dict[str, Any]) -> dict[str, Any]:
+    """The search page's arguments for the feed's place: its postcode, or its point (street and map searches)."""
+    if echo.get("postcode"):
+        return {"q": echo["postcode"]}
+    if "lat" in echo:
+        return {"lat": f"{echo['lat']:.6f}", "lon": f"{echo['lng']:.6f}"}
+    return {}
+
+
 @bp.get("/area.<any(atom, rss):format>")
 def area_feed(format: str) -> Any:  # noqa: A002 - the route's name for it
     """The newest applications in one area (or everywhere), for feed readers."""
@@ -164,7 +173,7 @@ def area_feed(format: str) -> Any:  # noqa: A002 - the route's name for it
         found=found,
         where=where,
         self_url=request.url,
-        page_url=url_for("planning_alerts.index", q=echo.get("postcode"), radius=echo.get("radius"), _external=True),
+        page_url=url_for("planning_alerts.index", radius=echo.get("radius"), _external=True, **_page_place(echo)),
         updated=max((iso(f.application.last_changed_at) for f in found.items), default=iso(datetime.now(UTC))),
         iso=iso,
     )

@@ -161,9 +161,14 @@ def index() -> Any:
     here = {"q": q or None} if where is None or where.postcode else {
         "lat": f"{where.latitude:.6f}", "lon": f"{where.longitude:.6f}", "place": where.name
     }
+    # The same place for the JSON, GeoJSON and Atom links: the postcode, or the street's or map's point.
+    data_place = {} if where is None else {"postcode": where.postcode} if where.postcode else {
+        "lat": f"{where.latitude:.6f}", "lng": f"{where.longitude:.6f}"
+    }
     return render_template(
         "planning_alerts/index.html",
         title="Planning applications near you" if where else "Planning applications",
+        data_place=data_place,
         found=found,
         q=q,
         lat=lat,

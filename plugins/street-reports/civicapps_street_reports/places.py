@@ -20,7 +20,7 @@ from shapely.geometry import Point, mapping, shape
 from shapely.ops import nearest_points
 from sqlalchemy import select
 
-from civicapps import CivicappsError, Location, db_session, find_streets
+from civicapps import CivicappsError, Location, db_session, find_streets, streets_near
 from civicapps_street_reports.models import Place
 
 METRES_PER_DEGREE = 111_320.0
@@ -84,7 +84,7 @@ def search(query: str, radius_m: float) -> tuple[Spot | None, list[Spot]]:
         centre = Spot(
             f"The middle of {query.upper() if len(query) <= 8 else query}", location.latitude, location.longitude
         )
-        return centre, nearby(location.latitude, location.longitude, radius_m)
+        return centre, nearby_or_nearest(location.latitude, location.longitude, radius_m)
     named = db_session().scalars(select(Place).where(Place.name.ilike(f"%{query}%")).order_by(Place.name).limit(20))
     spots = []
     for place in named:
@@ -95,8 +95,20 @@ def search(query: str, radius_m: float) -> tuple[Spot | None, list[Spot]]:
     return None, spots
 
 
+def nearby_or_nearest(lat: float, lon: float, radius_m: float, limit: int = 15) -> list[Spot]:
+    """The streets within ``radius_m`` or, when none is that close, the few nearest within three
+    times that: a resident choosing a place still gets streets to pick from (each with its distance)
+    where the street list is sparse, rather than none."""
+    return nearby(lat, lon, radius_m, limit) or nearby(lat, lon, radius_m * 3, limit=5)
+
+
 def nearby(lat: float, lon: float, radius_m: float, limit: int = 15) -> list[Spot]:
-    """The named streets and places within ``radius_m``, nearest first, each at its closest point."""
+    """The named streets and places within ``radius_m``, nearest first, each at its closest point.
+
+    The plugin's own gazetteer (streets as lines) comes first; the host's street list
+    (``civicapps.streets_near``, one point a street, e.g. the demo's York streets) adds the streets
+    the gazetteer lacks.
+    """
     min_lon, min_lat, max_lon, max_lat = degrees_box(lat, lon, radius_m)
     query = select(Place).where(
         Place.min_lon <= max_lon, Place.max_lon >= min_lon, Place.min_lat <= max_lat, Place.max_lat >= min_lat
@@ -109,6 +121,10 @@ def nearby(lat: float, lon: float, radius_m: float, limit: int = 15) -> list[Spo
         if metres > radius_m or (place.name in best and best[place.name].distance_m <= metres):  # type: ignore[operator]
             continue
         best[place.name] = Spot(place.name, closest.y, closest.x, metres, direction(lat, lon, closest.y, closest.x))
+    for street in streets_near(current_app, lat, lon, radius_m, limit):
+        if street.name not in best and street.distance_m is not None:
+            heading = direction(lat, lon, street.latitude, street.longitude)
+            best[street.name] = Spot(street.label, street.latitude, street.longitude, street.distance_m, heading)
     return sorted(best.values(), key=lambda s: (s.distance_m, s.label))[:limit]
 
 

@@ -104,3 +104,35 @@ def test_point_and_area_chosen_on_the_map(civic_page, served, civic_notification
     with get_database(app).sessionmaker() as session:
         [s] = session.scalars(select(Subscription)).all()
     assert s.polygon and s.radius_m is None and s.topic == "planning_alerts.near"
+
+
+def test_a_street_search_offers_its_data_links_without_javascript_at_375px(
+    pa_app, civic_postcodes_io, civic_live_server_factory, civic_browser
+):
+    """Issue #13: JSON/GeoJSON/Atom came only with postcode searches; a street search (York demo) has them."""
+    import civicapps_planning_alerts as planning_alerts
+
+    from civicapps.geo import plugin as geo
+
+    app = pa_app(settings={"page_size": 20, **TILES})
+    with app.app_context():
+        geo.load_demo_data(app)
+        planning_alerts.load_demo_data(app)
+    civic_postcodes_io.known.clear()
+    base = civic_live_server_factory(app)
+    context = civic_browser.new_context(java_script_enabled=False, viewport={"width": 375, "height": 800})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto(f"{base}/planning-alerts/")
+    page.focus("#q")
+    page.keyboard.type("Clarence")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=of Clarence Street, York")
+    for label in ("JSON", "GeoJSON", "Atom feed"):
+        assert page.get_by_role("link", name=label, exact=True).count() == 1, label
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, "no sideways scrolling"
+    page.get_by_role("link", name="GeoJSON", exact=True).focus()
+    with page.expect_response(lambda r: "applications.geojson" in r.url) as answer:
+        page.keyboard.press("Enter")
+    assert answer.value.ok and json.loads(answer.value.body())["features"]
+    context.close()

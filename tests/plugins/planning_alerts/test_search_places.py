@@ -90,3 +90,30 @@ def test_alerts_can_be_set_up_for_a_street(york, civic_notification_sink):
     with get_database(york).sessionmaker() as session:
         [subscription] = session.scalars(select(Subscription)).all()
     assert (round(subscription.lat, 4), round(subscription.lon, 4), subscription.place) == (53.9667, -1.0827, None)
+
+
+@pytest.mark.parametrize(
+    "search, where",
+    [
+        ("q=yo1+7hh&radius=400", "postcode=YO1+7HH"),
+        ("q=clarence&radius=400", "lat=53.966702&lng=-1.082667"),
+        ("lat=53.96&lon=-1.083&radius=400", "lat=53.960000&lng=-1.083000"),
+    ],
+)
+def test_json_geojson_and_atom_links_for_every_kind_of_search(york, search, where):
+    """Issue #13: the JSON/GeoJSON/Atom links came only with postcode searches, not streets or points."""
+    client = york.test_client()
+    page = client.get(f"/planning-alerts/?{search}")
+    shown = sorted(TITLE.findall(page.text))
+    found = re.findall(r'<a href="([^"]+)">(JSON|GeoJSON|Atom feed)</a>', page.text)
+    links = {label: href.replace("&amp;", "&") for href, label in found}
+    assert set(links) == {"JSON", "GeoJSON", "Atom feed"}, page.text
+    for href in links.values():
+        assert where in href and "radius=400" in href, href
+    total = int(re.search(r"(\d+) applications? within", words(page)).group(1))
+    assert client.get(links["JSON"]).json["total"] == total, "the same place and radius as the page"
+    assert client.get(links["GeoJSON"]).json["features"], links["GeoJSON"]
+    atom = client.get(links["Atom feed"])
+    assert atom.status_code == 200 and shown and all(title in atom.text for title in shown[:5])
+    back = re.search(r'<link rel="alternate"[^>]*href="([^"]+)"', atom.text)
+    assert back and ("q=YO1" in back.group(1) or "lat=" in back.group(1)), "the feed links back to the same search"

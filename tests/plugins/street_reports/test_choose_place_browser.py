@@ -183,3 +183,39 @@ def tab_to(page: Page, selector: str, limit: int = 60) -> Any:
             return target
         page.keyboard.press("Tab")
     raise AssertionError(f"Tab never reached {selector}")
+
+
+@pytest.fixture
+def york(civic_app_factory: Any, civic_live_server_factory: Any) -> tuple[Flask, str]:
+    """The demo's place (York) with its shipped postcodes and streets, postcodes.io switched off."""
+    from .conftest import PLUGIN
+
+    app = civic_app_factory(plugins=[PLUGIN], config={"plugins": {"geo": {"postcodes_io_url": ""}}})
+    with app.app_context():
+        app.extensions["civicapps"].registry.call_each("load_demo_data", app=app)
+    return app, civic_live_server_factory(app)
+
+
+def test_a_york_postcode_lists_the_streets_nearby_without_javascript_at_375px(
+    civic_browser: Browser, york: tuple[Flask, str]
+) -> None:
+    """Issue #13: after a postcode search the no-JS list said "We do not know the street names near there"."""
+    app, base = york
+    context = civic_browser.new_context(java_script_enabled=False, viewport={"width": 375, "height": 800})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto(f"{base}/street-reports/report")
+    page.focus("#q")
+    page.keyboard.type("YO1 7HH")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Choose the place")
+    choices = page.locator(".choice-list li").all_inner_texts()
+    assert choices[0] == "The middle of YO1 7HH", choices
+    assert any(c.startswith("Clarence Street, York (") for c in choices), choices
+    assert "We do not know the street names" not in page.inner_text("main")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, "no sideways scrolling"
+    shot(page, "york-postcode-streets-nojs-375")
+    tab_to(page, "a:has-text('Clarence Street, York')")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Choose a category")
+    context.close()

@@ -136,3 +136,30 @@ def test_in_the_demo_a_street_or_postcode_leads_to_the_report_form_offline(civic
     assert form.status_code == 200 and "Potholes" in form.get_data(as_text=True)
     by_postcode = client.get("/street-reports/report/where?q=YO1+7HH")
     assert by_postcode.status_code == 200 and "The middle of YO1 7HH" in by_postcode.get_data(as_text=True)
+
+
+def test_in_the_demo_a_postcode_or_coordinates_list_the_york_streets_nearby(civic_app_factory: AppFactory) -> None:
+    """Issue #13: without a map, a postcode or coordinates search answered "We do not know the street
+    names near there" because the host's street list could only be searched by name."""
+    app = civic_app_factory(plugins=[PLUGIN], config={"plugins": {"geo": {"postcodes_io_url": ""}}})
+    with app.app_context():
+        app.extensions["civicapps"].registry.call_each("load_demo_data", app=app)
+    client, postcode_page = app.test_client(), ""
+    for url, first in [
+        ("/street-reports/report/where?q=YO1+7HH", "The middle of YO1 7HH"),
+        ("/street-reports/report/where?lat=53.9630&lon=-1.0840", "Exactly there (53.96300, -1.08400)"),
+    ]:
+        page = client.get(url).get_data(as_text=True)
+        postcode_page = postcode_page if "lat=" in url else page
+        assert "We do not know the street names near there" not in page, url
+        choices = re.findall(r'<li><a href="(/street-reports/report/new\?[^"]+)">([^<]+)</a></li>', page)
+        assert choices[0][1] == first, choices
+        streets = [label for _, label in choices[1:]]
+        assert streets and all(re.fullmatch(r"[A-Z][\w' ]+, York \([\d,]+ m [a-z-]+\)", s) for s in streets), streets
+        distances = [int(re.search(r"\(([\d,]+) m", s).group(1).replace(",", "")) for s in streets]
+        assert distances == sorted(distances), "nearest first"
+    assert "Clarence Street, York (" in page
+    assert "We know no street within 500 metres of there; these are the nearest we know." in postcode_page, "said so"
+    assert "We know no street within" not in page, "the point is within 500 m of Clarence Street"
+    form = client.get(choices[1][0].replace("&amp;", "&"))
+    assert form.status_code == 200 and "Potholes" in form.get_data(as_text=True)

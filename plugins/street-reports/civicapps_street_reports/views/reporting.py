@@ -69,13 +69,14 @@ def where() -> Any:
             return _start_page(400, errors=errors, values=values)
         lat, lon = point
         centre = places.Spot(f"Exactly there ({lat:.5f}, {lon:.5f})", lat, lon)
-        spots = places.nearby(lat, lon, radius)
+        spots = places.nearby_or_nearest(lat, lon, radius)
         return render_template(
             "street_reports/where.html",
             title="Choose the place",
             query=f"{lat:.5f}, {lon:.5f}",
             centre=centre,
             spots=spots,
+            radius=radius,
             coordinates=True,
         )
     query = request.args.get("q", "").strip()
@@ -89,7 +90,7 @@ def where() -> Any:
             errors={"q": f"We could not find {query!r}. Check the postcode or street name, or use coordinates"},
         )
     return render_template(
-        "street_reports/where.html", title="Choose the place", query=query, centre=centre, spots=spots
+        "street_reports/where.html", title="Choose the place", query=query, centre=centre, spots=spots, radius=radius
     )
 
 
