@@ -17,6 +17,18 @@ def readme_commands():
     return re.findall(r"```sh\n(.*?)\n```", (ROOT / "README.md").read_text(), flags=re.S)
 
 
+def package_files():
+    """Every file of the core's and the bundled plugins' packages in this checkout, relative to
+    site-packages once installed (compiled caches aside)."""
+    packages = [ROOT / "civicapps", *sorted(init.parent for init in ROOT.glob("plugins/*/civicapps_*/__init__.py"))]
+    return sorted(
+        str(path.relative_to(package.parent))
+        for package in packages
+        for path in package.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    )
+
+
 def bundled_plugins():
     """Entry-point name -> distribution name, read from each plugins/*/pyproject.toml."""
     found = {}
@@ -60,3 +72,18 @@ def test_fresh_virtualenv_gets_a_working_civicapps_command(tmp_path):
         assert report[name]["distribution"] == distribution
         assert re.fullmatch(r"\d+\.\d+(\.\d+)?", report[name]["version"])
         assert report[name]["hooks"], f"{name} implements no hooks"
+    # What a non-editable install ships: every template, static file, migration and data file that the
+    # checkout's packages hold (a missing package-data glob shows here, not in a council's demo).
+    site = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import civicapps, pathlib; print(pathlib.Path(civicapps.__file__).parent.parent)"],
+        cwd=work, capture_output=True, text=True, check=True, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    ).stdout.strip()
+    missing = [name for name in package_files() if not (Path(site) / name).is_file()]
+    assert not missing, f"in the checkout's packages but not installed (package data?): {missing[:20]}"
+    # And the README's first command's last step, the offline demo, sets up from that install.
+    demo = subprocess.run(
+        [str(venv / "bin" / "civicapps"), "demo", "--no-serve", "--instance", str(work / "demo")],
+        cwd=work, capture_output=True, text=True, timeout=600, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    assert "sample data: planning_alerts loaded" in demo.stdout and "YO1 7HH" in demo.stdout
