@@ -44,7 +44,6 @@ class Subscription(Model):
     frequency: Mapped[str] = mapped_column(String(10), default="instant")
     status: Mapped[str] = mapped_column(String(10), default=PENDING)
     confirm_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    ip_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     created_by: Mapped[str | None] = mapped_column(String(100))
     changed: Mapped[int] = mapped_column(Integer, default=0)  # the topic version of its last change
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

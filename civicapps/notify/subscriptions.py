@@ -337,7 +337,6 @@ def create(
         raise SubscriptionError("frequency", "Choose how often you want alerts")
     session = db_session()
     hashed = target_hash(app, kind.name, target)
-    ip_hash = _digest(app, f"ip:{client_ip}") if client_ip else None
     if staff_id is None and not _within_limits(settings, client_ip, hashed):
         raise RateLimited()
     db_session(write=True)
@@ -350,7 +349,6 @@ def create(
         status=PENDING,
         confirm_attempts=0,
         changed=0,
-        ip_hash=ip_hash,
         created_by=staff_id,
         filters=filters,
         **area,

@@ -82,3 +82,42 @@ def test_home_page_has_a_card_per_plugin(app: Flask) -> None:
         ("/street-reports/", "Street reports"),
         ("/organogram/", "Community groups"),
     }
+
+
+#: What the move to the shared ``civicapps.RateLimit`` left unread: (plugin, table, column or None
+#: for the whole table, its index) and the revision before the one that drops it.
+RATE_LIMIT_LEFTOVERS = [
+    ("street_reports", "street_reports_submission", None, "ix_street_reports_submission_client", "street_reports_0002"),
+    ("organogram", "organogram_group", "registrant_key", "ix_organogram_group_registrant_key", "organogram_0003"),
+    ("notify", "notify_subscription", "ip_hash", "ix_notify_subscription_ip_hash", "notify_0004"),
+]
+
+
+@pytest.mark.parametrize(("plugin", "table", "column", "index", "before"), RATE_LIMIT_LEFTOVERS)
+def test_old_rate_limit_storage_is_dropped_and_downgrade_restores_it(
+    app: Flask, plugin: str, table: str, column: str | None, index: str, before: str
+) -> None:
+    """Personal data kept for counting is gone once counting moved; a downgrade gives the schema back."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from civicapps.migrations import _config, migration_sets, status
+
+    engine = app.extensions["civicapps"].db.engine
+
+    def present() -> tuple[bool, bool]:
+        inspector = inspect(engine)
+        if table not in inspector.get_table_names():
+            return False, False
+        has_column = column is None or column in {c["name"] for c in inspector.get_columns(table)}
+        # (a whole table is present when it exists; a column when the table has it)
+        return has_column, index in {i["name"] for i in inspector.get_indexes(table)}
+
+    assert present() == (False, False)
+    with engine.connect() as connection, connection.begin():
+        command.downgrade(_config(migration_sets(app)[plugin], connection), before)
+    assert present() == (True, True)
+    assert {s.plugin: s.status for s in status(app)}[plugin] == "1 migration pending"
+    with engine.connect() as connection, connection.begin():
+        command.upgrade(_config(migration_sets(app)[plugin], connection), "heads")
+    assert present() == (False, False)

@@ -49,7 +49,6 @@ class Group(Model):
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     verified_by: Mapped[str | None] = mapped_column(String(200))
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    registrant_key: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class Post(Model):

@@ -1,18 +1,16 @@
 """Registering a group: nothing is public until the registrant follows the link emailed to them.
 
 Registration is open to anyone, so it is rate-limited per client address (``civicapps.RateLimit``,
-so the limit holds across web processes). The address itself is not stored (it is personal data):
-only a keyed hash of it on the pending group.
+so the limit holds across web processes). The address itself is not stored with the group (it is
+personal data).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 
 from civicapps import RateLimit, db_session
 from civicapps_organogram import notify
@@ -25,25 +23,19 @@ from civicapps_organogram.settings import current_settings
 CONFIRM = "confirm-group"
 
 
-def client_key(address: str) -> str:
-    """A keyed hash of the client address: countable, not reversible without the secret key."""
-    secret = str(current_app.secret_key).encode()
-    return hmac.new(secret, f"organogram-registration:{address}".encode(), hashlib.sha256).hexdigest()[:32]
-
-
 def too_many_registrations(address: str) -> bool:
     """Count one registration from ``address`` (across every web process); True when over the limit."""
     limit = RateLimit("organogram.registration", current_settings().registrations_per_hour, timedelta(hours=1))
     return not limit.hit(address)
 
 
-def register_group(fields: dict[str, Any], registrant_email: str, address: str) -> Group:
+def register_group(fields: dict[str, Any], registrant_email: str) -> Group:
     """A pending group and the confirmation message to the registrant (the caller commits).
 
     Membership of a political, faith or trade-union group reveals special category data (UK GDPR
     Art 9), so such a group's membership is always private; any other group may choose it.
     """
-    group = Group(status=PENDING, registrant_key=client_key(address), **fields)
+    group = Group(status=PENDING, **fields)
     group.membership_private = bool(group.membership_private) or group.theme in SENSITIVE_THEMES
     db_session().add(group)
     db_session().flush()

@@ -311,6 +311,7 @@ def alert() -> Any:
     form.radius.choices = [(str(r), f"{r:,} metres") for r in settings.presets] + [("other", "Another distance")]
     form.types.choices = [(t, t) for t in queries.application_types()]
     form.problem = None
+    form.streets = []  # set when the place typed fits several streets: the resident picks one
     if form.validate_on_submit():
         done = _create_alert(form, settings)
         if done is not None:
@@ -334,16 +335,26 @@ def _create_alert(form: AlertForm, settings: Settings) -> Any:
         form.postcode.errors = ["Enter a postcode, or choose a place on the map"]
         return None
     if postcode and lat is None and not postcode_in(postcode):  # a street name instead of a postcode
-        streets = find_streets(current_app, postcode, limit=6)
-        if len(streets) != 1:
-            names = ", ".join(s.label for s in streets[:5])
+        streets = find_streets(current_app, postcode, limit=STREET_CHOICES)
+        # A street picked from the list offered last time; only a label of our own list counts.
+        # Several fit: offer them as the search page does (kept, the pick ticked, if another field is wrong).
+        picked = [s for s in streets if s.label == request.form.get("street")]
+        form.streets = streets if len(streets) > 1 else []
+        if len(streets) == 1 or picked:
+            [street] = picked[:1] or streets
+            lat, lon, postcode = street.latitude, street.longitude, None
+        elif streets:
             form.postcode.errors = [
-                f"More than one street matches: {names}. Type more of its name, or enter a postcode"
-                if streets
-                else f"We could not find a street or postcode called “{postcode[:60]}”. Enter a full UK postcode, like SW1A 1AA"
+                f"More than one street matches “{postcode[:60]}”: choose yours, type more of its name, "
+                "or enter a postcode"
             ]
             return None
-        lat, lon, postcode = streets[0].latitude, streets[0].longitude, None
+        else:
+            form.postcode.errors = [
+                f"We could not find a street or postcode called “{postcode[:60]}”. "
+                "Enter a full UK postcode, like SW1A 1AA"
+            ]
+            return None
     radius = None
     if area is None:
         try:

@@ -298,16 +298,6 @@ class Abuser(Model):
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class Submission(Model):
-    """One submission from a client address (a keyed hash), for the per-address rate limit."""
-
-    __tablename__ = "street_reports_submission"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    client: Mapped[str] = mapped_column(String(64), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-
-
 class ResponseTemplate(Model):
     """A canned public reply staff pick when changing a report's state."""
 
@@ -344,7 +334,6 @@ ALL_MODELS: list[type[Model]] = [
     Update,
     Moderation,
     Abuser,
-    Submission,
     ResponseTemplate,
     Place,
 ]

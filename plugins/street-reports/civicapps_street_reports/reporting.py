@@ -22,7 +22,7 @@ from civicapps import Actor, RateLimit, db_session
 from civicapps_street_reports import alerts, messages, photos, sending
 from civicapps_street_reports.areas import OutsideAllAreas, categories_at
 from civicapps_street_reports.links import CONFIRM_DAYS
-from civicapps_street_reports.models import Abuser, Category, Delivery, Photo, Report, Submission, Update, utcnow
+from civicapps_street_reports.models import Abuser, Category, Delivery, Photo, Report, Update, utcnow
 from civicapps_street_reports.places import degrees_box, metres_between
 from civicapps_street_reports.settings import Settings, current_settings
 from civicapps_street_reports.states import OPEN_STATES
@@ -321,7 +321,7 @@ def tidy(app: Flask) -> int:
     """The daily ``street_reports.tidy`` job: forget what is no longer needed; returns rows deleted.
 
     Reports and updates never confirmed (their links have expired) are personal data kept for
-    nothing, and rate-limit marks only matter for an hour.
+    nothing. (Rate-limit counts are the shared ``civicapps.RateLimit``'s, which expire by themselves.)
     """
     session = db_session()
     expired = utcnow() - timedelta(days=CONFIRM_DAYS + 1)
@@ -331,6 +331,5 @@ def tidy(app: Flask) -> int:
     deleted += session.execute(delete(Update).where(Update.id.in_(stale_updates))).rowcount
     deleted += session.execute(delete(Photo).where(Photo.report_id.in_(stale_reports))).rowcount
     deleted += session.execute(delete(Report).where(Report.id.in_(stale_reports))).rowcount
-    deleted += session.execute(delete(Submission).where(Submission.created_at < utcnow() - timedelta(hours=2))).rowcount
     session.commit()
     return deleted

@@ -136,3 +136,42 @@ def test_a_street_search_offers_its_data_links_without_javascript_at_375px(
         page.keyboard.press("Enter")
     assert answer.value.ok and json.loads(answer.value.body())["features"]
     context.close()
+
+
+def test_an_alert_for_a_name_that_fits_several_streets_lets_you_pick_one_without_javascript(
+    pa_app, civic_postcodes_io, civic_live_server_factory, civic_browser, civic_notification_sink, tmp_path
+):
+    """JS off, keyboard only, 375 px: "bridge" fits four York streets; the alert form lists them to pick."""
+    import civicapps_planning_alerts as planning_alerts
+
+    from civicapps.geo import plugin as geo
+
+    app = pa_app(settings=TILES)
+    with app.app_context():
+        geo.load_demo_data(app)
+        planning_alerts.load_demo_data(app)
+    civic_postcodes_io.known.clear()
+    base = civic_live_server_factory(app)
+    context = civic_browser.new_context(java_script_enabled=False, viewport={"width": 375, "height": 800})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto(f"{base}/planning-alerts/alerts")
+    blank_width = page.evaluate("document.documentElement.scrollWidth")  # 381 at 375 px before this change
+    page.focus("#postcode")
+    page.keyboard.type("bridge")
+    page.check("input[name=channel][value=webhook]")
+    page.focus("#target")
+    page.keyboard.type(civic_notification_sink.url("/pick"))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Which bridge?")
+    assert page.evaluate("document.documentElement.scrollWidth") <= blank_width, "the list adds no sideways scrolling"
+    page.screenshot(path=str(tmp_path / "alert-streets.png"), full_page=True)
+    page.get_by_label("Skeldergate Bridge, York").focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Continue").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/alerts/confirm**")
+    context.close()
+    with get_database(app).sessionmaker() as session:
+        [subscription] = session.scalars(select(Subscription)).all()
+    assert subscription.place is None and subscription.lat is not None

@@ -8,6 +8,7 @@ import re
 import civicapps_planning_alerts as planning_alerts
 import pytest
 
+from civicapps import find_streets
 from civicapps.geo import plugin as geo
 
 TITLE = re.compile(r'pa-result__title"><a href="[^"]+">([^<]+)</a>')
@@ -84,12 +85,51 @@ def test_alerts_can_be_set_up_for_a_street(york, civic_notification_sink):
     client = york.test_client()
     several = alert(client, postcode="bridge", target=civic_notification_sink.url("/s"))
     assert several.status_code == 400
-    assert "More than one street matches: Clifton Bridge, York, Millennium Bridge, York" in several.text
+    assert "More than one street matches “bridge”: choose yours" in several.text
     answer = alert(client, postcode="Clarence", target=civic_notification_sink.url("/s"))
     assert answer.status_code == 302, answer.text
     with get_database(york).sessionmaker() as session:
         [subscription] = session.scalars(select(Subscription)).all()
     assert (round(subscription.lat, 4), round(subscription.lon, 4), subscription.place) == (53.9667, -1.0827, None)
+
+
+def test_an_alert_for_a_name_that_fits_several_streets_offers_the_list_to_pick_from(york, civic_notification_sink):
+    """Without JavaScript the alert form used to dead-end ("type more of its name") where the search
+    page offers the streets to choose from: now it offers them too, keeping everything else typed."""
+    from sqlalchemy import select
+
+    from civicapps.db import get_database
+    from civicapps.notify.models import Subscription
+
+    from .test_pages import alert
+
+    client = york.test_client()
+    target = civic_notification_sink.url("/s")
+    page = alert(client, postcode="bridge", target=target, keywords="tree")
+    assert page.status_code == 400
+    offered = re.findall(r'<input[^>]*name="street"[^>]*value="([^"]+)"', page.text)
+    bridges = ["Clifton Bridge", "Millennium Bridge", "Scarborough Bridge", "Skeldergate Bridge"]
+    assert offered == [f"{name}, York" for name in bridges]
+    assert 'value="tree"' in page.text and f'value="{target}"' in page.text, "nothing typed is lost"
+    forged = alert(client, postcode="bridge", street="Buckingham Palace", target=target)
+    assert forged.status_code == 400, "only a street of the list is taken"
+    with get_database(york).sessionmaker() as session:
+        assert session.scalars(select(Subscription)).all() == []
+    skeldergate = {"postcode": "bridge", "street": "Skeldergate Bridge, York", "target": target}
+    too_near = alert(client, **skeldergate, radius="other", radius_other="5")
+    assert too_near.status_code == 400 and "Enter a distance between" in too_near.text
+    assert re.search(r'name="street" value="Skeldergate Bridge, York" checked', too_near.text), "the pick is kept"
+    chosen = alert(client, **skeldergate)
+    assert chosen.status_code == 302, chosen.text
+    with york.app_context():
+        [street] = [s for s in find_streets(york, "Skeldergate Bridge") if s.label == "Skeldergate Bridge, York"]
+    with get_database(york).sessionmaker() as session:
+        [subscription] = session.scalars(select(Subscription)).all()
+    assert (subscription.lat, subscription.lon, subscription.place) == (
+        pytest.approx(street.latitude),
+        pytest.approx(street.longitude),
+        None,
+    )
 
 
 @pytest.mark.parametrize(

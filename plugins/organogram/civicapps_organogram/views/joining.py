@@ -43,7 +43,7 @@ def register_group_page() -> Any:
         fields = {name: getattr(form, name).data for name in GROUP_FIELDS}
         fields = {key: value.strip() if isinstance(value, str) else value for key, value in fields.items()}
         fields = {key: value for key, value in fields.items() if value not in ("",)}
-        register_group(fields | {"parent_id": form.parent_id.data or None}, form.your_email.data or "", address)
+        register_group(fields | {"parent_id": form.parent_id.data or None}, form.your_email.data or "")
         db_session().commit()
         return message(
             "Check your email",
