@@ -8,6 +8,7 @@ left in ``sending`` by a dead worker are put back by :func:`sweep` once their le
 from __future__ import annotations
 
 import json
+import logging
 import math
 import uuid
 from collections.abc import Iterable
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from civicapps.db import insert_ignoring_conflicts
 from civicapps.jobs import queue_for
 from civicapps.jobs.lease import Heartbeat
+from civicapps.jobs.queue import QueueUnavailable
 from civicapps.notify.models import (
     CANCELLED,
     FAILED,
@@ -34,6 +36,8 @@ from civicapps.notify.models import (
     utcnow,
 )
 from civicapps.notify.settings import WEEKDAYS, NotifySettings, notify_settings
+
+logger = logging.getLogger("civicapps.notify")
 
 #: At most this many wake-up messages per call of :func:`wake`: enough to keep every worker busy.
 MAX_WAKEUPS = 32
@@ -91,8 +95,13 @@ def wake(app: Flask, messages: int) -> None:
         return
     jobs = min(MAX_WAKEUPS, math.ceil(messages / notify_settings(app).batch_size))
     queue = queue_for(app)
-    for _ in range(jobs):
-        queue.enqueue("notify.deliver")
+    try:
+        for _ in range(jobs):
+            queue.enqueue("notify.deliver")
+    except QueueUnavailable as exc:
+        # Callers wake after committing: the messages are safe in the outbox, and the request that
+        # stored them must not report a failure. The every-minute sweep wakes a worker for them.
+        logger.warning("%s; %d message(s) wait in the outbox for the periodic sweep", exc, messages)
 
 
 def due_count(session: Session) -> int:
