@@ -240,3 +240,32 @@ def test_a_post_that_may_have_committed_is_never_run_twice(pg_world):
     assert len(runs) == 1
     with app.app_context():
         assert db_session().scalar(text("SELECT count(*) FROM fault_probe")) == 1
+
+
+@pytest.mark.postgres
+def test_a_send_is_recorded_even_when_the_recorders_connection_was_cut(world_factory, tmp_path):
+    """A PostgreSQL restart between a send and its record must not leave the message to go out twice."""
+    from civicapps.db import get_database
+    from civicapps.notify.models import OutboxRow
+    from civicapps.notify.outbox import Recorder, claim
+    from civicapps.notify.settings import notify_settings
+
+    world = world_factory({"queue_url": f"sqlite:///{tmp_path / 'queue.db'}"})  # queued, not sent at once
+    engine = get_database(world.app).engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL (CIVICAPPS_TEST_DATABASE_URL)")
+    world.resident.subscribe(world.sink.url())
+    with world.app.app_context():
+        token, claimed = claim(db_session(), 10)
+    recorder = Recorder(engine, notify_settings(world.app))
+    cursor = recorder.connection.cursor()
+    cursor.execute("SELECT pg_backend_pid()")
+    [pid] = cursor.fetchone()
+    cursor.close()
+    recorder.connection.commit()
+    with engine.connect() as connection:  # what a restart does to every open connection
+        assert connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    assert recorder.finish(token, claimed, None) == 1
+    recorder.close()
+    with world.app.app_context():
+        assert db_session().scalars(select(OutboxRow.status)).all() == ["sent"]

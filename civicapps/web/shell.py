@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from civicapps.auth import current_actor
@@ -39,7 +39,7 @@ def install_shell(app: Flask) -> None:
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(DBAPIError, _database_unavailable)
 
 
 def navigation() -> list[tuple[str, list[Link]]]:
@@ -94,13 +94,22 @@ def error_response(status: int, detail: str | None = None) -> tuple[Any, int]:
     return render_template("civicapps/error.html", title=title, advice=detail or advice, status=status), status
 
 
-def _database_unavailable(exc: OperationalError) -> Any:
+def _unavailable(exc: DBAPIError) -> bool:
+    # OperationalError and InterfaceError are the DB-API's "not the statement's fault" errors (server
+    # gone, connection closed, SQLite busy); a cut connection can also surface as another error class.
+    return isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated
+
+
+def _database_unavailable(exc: DBAPIError) -> Any:
     """A database that went away mid-request (restart, failover): run the request once more, or 503.
 
     Running it again is safe when it is a GET/HEAD/OPTIONS, or when its session never began a COMMIT:
     the server rolled back whatever it had written when the connection died. A request that may have
     committed is never run twice (it could store a sign-up twice); it answers 503 with Retry-After.
+    Any other database error (a bug: integrity, syntax) stays a 500 with its traceback logged.
     """
+    if not _unavailable(exc):
+        raise exc
     if not g.get("_civicapps_db_retried") and (request.method in SAFE_METHODS or not commit_attempted()):
         g._civicapps_db_retried = True
         current_app.logger.warning(
@@ -111,7 +120,9 @@ def _database_unavailable(exc: OperationalError) -> Any:
             upload.stream.seek(0)
         try:
             return current_app.preprocess_request() or current_app.dispatch_request()
-        except OperationalError as again:
+        except DBAPIError as again:
+            if not _unavailable(again):
+                return current_app.handle_user_exception(again)
             exc = again
         except Exception as other:
             return current_app.handle_user_exception(other)
@@ -122,7 +133,7 @@ def _database_unavailable(exc: OperationalError) -> Any:
     return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
-def _reason(exc: OperationalError) -> str:
+def _reason(exc: DBAPIError) -> str:
     # The driver's first line (e.g. "server closed the connection unexpectedly"); never the statement
     # or its parameters, which may hold residents' details.
     first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
