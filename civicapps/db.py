@@ -14,7 +14,7 @@ from flask import Flask, current_app, g, has_app_context, request, request_start
 from sqlalchemy import Engine, Insert, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from civicapps.errors import StartupError
@@ -240,5 +240,13 @@ def _note_request_method(_app: Flask, **_extra: Any) -> None:
 
 def close_session(_exc: BaseException | None = None) -> None:
     session = g.pop("_civicapps_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except DBAPIError as exc:
+        # The server ended the connection after the work was done (a restart's fast shutdown): closing
+        # only rolls back, which the server has done already, so the answer stands. The connection is
+        # thrown away rather than returned to the pool.
+        logger.warning("The database connection was lost while closing the session (%s)", type(exc.orig).__name__)
+        session.invalidate()

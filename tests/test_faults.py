@@ -269,3 +269,20 @@ def test_a_send_is_recorded_even_when_the_recorders_connection_was_cut(world_fac
     recorder.close()
     with world.app.app_context():
         assert db_session().scalars(select(OutboxRow.status)).all() == ["sent"]
+
+
+@pytest.mark.postgres
+def test_a_connection_cut_after_the_work_is_done_does_not_spoil_the_answer(pg_world, postgres):
+    app = pg_world.app
+
+    def view():  # the restart ends this request's backend after its last statement, before teardown
+        pid = db_session().scalar(text("SELECT pg_backend_pid()"))
+        with postgres_admin(postgres) as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        time.sleep(0.2)
+        return "done"
+
+    app.add_url_rule("/probe-cut-late", "probe_cut_late", view)
+    response = app.test_client().get("/probe-cut-late")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "done"
+    assert app.test_client().get("/probe-read").status_code == 200
