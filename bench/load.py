@@ -68,6 +68,8 @@ sys.path.insert(0, str(ROOT))
 
 from civicapps.testing import MailSink, NotificationSink  # noqa: E402
 
+from report import machine, ratio  # noqa: E402  (bench/report.py, beside this script)
+
 POINT = (54.1505, -4.4805)  # in the demo's Douglas area
 CATEGORY = "Potholes"
 READS = [
@@ -733,11 +735,18 @@ def main() -> None:
         args.setup, args.seconds, args.clients, args.drain = "sqlite", 3.0, 2, 60.0
     names = ["sqlite", "postgresql"] if args.setup == "both" else [args.setup]
     failed = False
+    machine("start")
     for name in names:
         print(f"Running {name} for {args.seconds:.0f} s with {args.clients} residents...", flush=True)
         result = run(name, args)
         report(result)
+        # One round per set-up; 1 is best for both.
+        answered = (result["requests"] - result["5xx"]) / max(result["requests"], 1)
+        kept = (result["promised rows"] - len(result["lost rows"])) / max(result["promised rows"], 1)
+        ratio(f"{name} requests answered without 5xx / requests sent (1 is best)", [answered])
+        ratio(f"{name} rows kept / rows acknowledged (1 is best)", [kept])
         failed |= bool(result["5xx"] or result["lost rows"] or result["lost messages"])
+    machine("end")
     if args.smoke and failed:
         raise SystemExit("smoke run: server errors or lost rows/notifications (see above)")
 

@@ -6,13 +6,15 @@ the plugin's name, and ship Alembic revisions (see :mod:`civicapps.migrations`).
 """
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 from flask import Flask, current_app, g, has_app_context, request, request_started
 from sqlalchemy import Engine, Insert, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from civicapps.errors import StartupError
@@ -22,6 +24,13 @@ WRITE_LOCK = "civicapps_write_lock"
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _FIRST_WRITE = "civicapps_first_transaction_writes"
+_COMMITTING = "civicapps_commit_attempted"
+
+CONNECT_RETRY_SECONDS = 10.0
+"""How long opening a PostgreSQL connection keeps retrying while the server restarts (a
+``systemctl restart postgresql`` is down for a few seconds); past that the error is raised."""
+
+logger = logging.getLogger("civicapps.db")
 
 
 class Model(DeclarativeBase):
@@ -52,6 +61,8 @@ class Database:
                 f"The database driver for {parsed.drivername} is not installed ({exc.name}); "
                 "for PostgreSQL run: pip install 'psycopg[binary]'"
             ) from None
+        if parsed.get_backend_name() != "sqlite":
+            event.listen(self.engine, "do_connect", _connect_retrying)
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -60,6 +71,7 @@ class Database:
         self.write_engine: Engine = self.engine.execution_options(**{WRITE_LOCK: True})
         self.write_sessionmaker = sessionmaker(self.write_engine, expire_on_commit=False)
         event.listen(self.sessionmaker, "after_transaction_end", self._first_write_done)
+        event.listen(self.sessionmaker, "before_commit", _note_commit)
 
     def _first_write_done(self, session: Session, transaction: Any) -> None:
         # A write request's session reads without the lock once its first unit of work has ended, so
@@ -75,6 +87,38 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _connect_retrying(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    # A server that is restarting refuses connections ("Connection refused", "the database system is
+    # starting up / shutting down") for a few seconds: a request waits that out rather than failing.
+    # Bounded, so that a server that is really down still answers 503 within seconds.
+    deadline = time.monotonic() + CONNECT_RETRY_SECONDS
+    delay = 0.1
+    while True:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except dialect.loaded_dbapi.OperationalError as exc:
+            if time.monotonic() + delay > deadline:
+                raise
+            if delay == 0.1:  # once per connection attempt; the message names host and port, no password
+                logger.warning("Cannot connect to the database (%s); retrying", str(exc).strip().splitlines()[0][:200])
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+def _note_commit(session: Session) -> None:
+    session.info[_COMMITTING] = True
+
+
+def commit_attempted() -> bool:
+    """Whether the current context's session has begun a COMMIT (which may have reached the database).
+
+    A request that failed on a dead connection is safe to run again only if this is False: whatever it
+    wrote was in a transaction the server rolled back when the connection died.
+    """
+    session: Session | None = g.get("_civicapps_session")
+    return session is not None and bool(session.info.get(_COMMITTING))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -196,5 +240,13 @@ def _note_request_method(_app: Flask, **_extra: Any) -> None:
 
 def close_session(_exc: BaseException | None = None) -> None:
     session = g.pop("_civicapps_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except DBAPIError as exc:
+        # The server ended the connection after the work was done (a restart's fast shutdown): closing
+        # only rolls back, which the server has done already, so the answer stands. The connection is
+        # thrown away rather than returned to the pool.
+        logger.warning("The database connection was lost while closing the session (%s)", type(exc.orig).__name__)
+        session.invalidate()

@@ -8,6 +8,7 @@ the periodic schedule first takes the lease in :mod:`civicapps.jobs.lease`; the 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +26,21 @@ from civicapps.errors import CivicappsError
 from civicapps.jobs.lease import acquire, new_holder
 
 logger = logging.getLogger("civicapps.jobs")
+try:
+    from redis.exceptions import ConnectionError as _RedisConnectionError
+    from redis.exceptions import TimeoutError as _RedisTimeoutError
+
+    _STORAGE_DOWN: tuple[type[Exception], ...] = (_RedisConnectionError, _RedisTimeoutError, sqlite3.OperationalError)
+except ImportError:  # the redis extra is not installed
+    _STORAGE_DOWN = (sqlite3.OperationalError,)
+
+
+class QueueUnavailable(CivicappsError):
+    """The queue's storage (Redis, the SQLite queue file) cannot take a job right now.
+
+    The database is the source of truth and the queue only wakes workers, so a caller whose work is
+    committed logs this and carries on: the periodic jobs find the rows.
+    """
 QUEUE_FILE = "queue.db"
 SCHEDULER_LEASE = "scheduler"
 
@@ -92,7 +108,13 @@ class JobQueue:
     def enqueue(self, name: str, **kwargs: Any) -> None:
         if name not in self.jobs:
             raise CivicappsError(f"No job named '{name}'; registered jobs: {', '.join(sorted(self.jobs)) or 'none'}.")
-        self._task(name, kwargs)
+        try:
+            self._task(name, kwargs)
+        except _STORAGE_DOWN as exc:
+            # The URL is shown with its password masked; Redis's own message names only host and port.
+            raise QueueUnavailable(
+                f"The job queue ({display_url(self.url)}) cannot take job {name}: {type(exc).__name__}: {exc}"
+            ) from exc
 
     def run(self, name: str, kwargs: dict[str, Any]) -> None:
         """Run one job in a fresh application context (what a worker does with a message)."""

@@ -8,6 +8,7 @@ left in ``sending`` by a dead worker are put back by :func:`sweep` once their le
 from __future__ import annotations
 
 import json
+import logging
 import math
 import uuid
 from collections.abc import Iterable
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from civicapps.db import insert_ignoring_conflicts
 from civicapps.jobs import queue_for
 from civicapps.jobs.lease import Heartbeat
+from civicapps.jobs.queue import QueueUnavailable
 from civicapps.notify.models import (
     CANCELLED,
     FAILED,
@@ -34,6 +36,8 @@ from civicapps.notify.models import (
     utcnow,
 )
 from civicapps.notify.settings import WEEKDAYS, NotifySettings, notify_settings
+
+logger = logging.getLogger("civicapps.notify")
 
 #: At most this many wake-up messages per call of :func:`wake`: enough to keep every worker busy.
 MAX_WAKEUPS = 32
@@ -91,8 +95,13 @@ def wake(app: Flask, messages: int) -> None:
         return
     jobs = min(MAX_WAKEUPS, math.ceil(messages / notify_settings(app).batch_size))
     queue = queue_for(app)
-    for _ in range(jobs):
-        queue.enqueue("notify.deliver")
+    try:
+        for _ in range(jobs):
+            queue.enqueue("notify.deliver")
+    except QueueUnavailable as exc:
+        # Callers wake after committing: the messages are safe in the outbox, and the request that
+        # stored them must not report a failure. The every-minute sweep wakes a worker for them.
+        logger.warning("%s; %d message(s) wait in the outbox for the periodic sweep", exc, messages)
 
 
 def due_count(session: Session) -> int:
@@ -220,6 +229,7 @@ class Recorder:
         self.statements = _COMPILED[dialect.name]
         self.begin = dialect.name == "sqlite"  # civicapps runs SQLite connections in autocommit mode
         self.settings = settings
+        self.engine = engine
         self.connection = engine.raw_connection()
 
     def finish(self, token: str, rows: list[Claimed], error: str | None) -> int:
@@ -235,18 +245,36 @@ class Recorder:
             statement = self.statements["retry"]
             values["b_next"] = now + timedelta(seconds=self.settings.retry_after_seconds * 2**attempts)
         used = {name: value for name, value in values.items() if name in statement.compiled.binds}
+        parameters = [statement.parameters({**used, "b_id": r.id}) for r in rows]
+        dbapi = self.engine.dialect.loaded_dbapi
+        try:
+            self._record(statement.sql, parameters)
+        except (dbapi.OperationalError, dbapi.InterfaceError) as exc:
+            # The connection died under us (a PostgreSQL restart): the message went out, so record it
+            # on a fresh connection rather than leave it to be taken over and sent again. Running the
+            # UPDATE twice is harmless: it only touches rows still claimed with this token.
+            logger.warning("Recording a send failed (%s); retrying on a new connection", type(exc).__name__)
+            self.connection.invalidate()
+            self.connection.close()
+            self.connection = self.engine.raw_connection()
+            self._record(statement.sql, parameters)
+        return int(error is None)
+
+    def _record(self, sql: str, parameters: list[Any]) -> None:
         cursor = self.connection.cursor()
         try:
             if self.begin:
                 cursor.execute("BEGIN IMMEDIATE")
-            cursor.executemany(statement.sql, [statement.parameters({**used, "b_id": r.id}) for r in rows])
+            cursor.executemany(sql, parameters)
             self.connection.commit()
         except BaseException:
-            self.connection.rollback()
+            try:
+                self.connection.rollback()
+            except Exception:  # a dead connection cannot roll back; the server already did
+                pass
             raise
         finally:
             cursor.close()
-        return int(error is None)
 
     def close(self) -> None:
         self.connection.close()

@@ -5,9 +5,11 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from civicapps.auth import current_actor
+from civicapps.db import SAFE_METHODS, close_session, commit_attempted
 from civicapps.web.links import Link
 
 # Pages are server-rendered and work without JavaScript; scripts and styles come only from us.
@@ -24,7 +26,12 @@ ERROR_TEXT = {
     413: ("The upload is too large", "Choose a smaller file and try again."),
     429: ("Too many attempts", "Wait a few minutes and try again."),
     500: ("Sorry, there is a problem with the service", "Try again later. Nothing you entered has been saved."),
+    503: (
+        "Sorry, the service is restarting",
+        "Wait a few seconds and try again. If you sent a form, check whether it went through before sending it again.",
+    ),
 }
+RETRY_AFTER_SECONDS = 5
 
 
 def install_shell(app: Flask) -> None:
@@ -33,6 +40,7 @@ def install_shell(app: Flask) -> None:
     app.after_request(_form_errors_status)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DBAPIError, _database_unavailable)
 
 
 def navigation() -> list[tuple[str, list[Link]]]:
@@ -105,6 +113,52 @@ def error_response(status: int, detail: str | None = None) -> tuple[Any, int]:
     if _wants_json():
         return {"error": title, "detail": detail or advice, "status": status}, status
     return render_template("civicapps/error.html", title=title, advice=detail or advice, status=status), status
+
+
+def _unavailable(exc: DBAPIError) -> bool:
+    # OperationalError and InterfaceError are the DB-API's "not the statement's fault" errors (server
+    # gone, connection closed, SQLite busy); a cut connection can also surface as another error class.
+    return isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated
+
+
+def _database_unavailable(exc: DBAPIError) -> Any:
+    """A database that went away mid-request (restart, failover): run the request once more, or 503.
+
+    Running it again is safe when it is a GET/HEAD/OPTIONS, or when its session never began a COMMIT:
+    the server rolled back whatever it had written when the connection died. A request that may have
+    committed is never run twice (it could store a sign-up twice); it answers 503 with Retry-After.
+    Any other database error (a bug: integrity, syntax) stays a 500 with its traceback logged.
+    """
+    if not _unavailable(exc):
+        raise exc
+    if not g.get("_civicapps_db_retried") and (request.method in SAFE_METHODS or not commit_attempted()):
+        g._civicapps_db_retried = True
+        current_app.logger.warning(
+            "Database error on %s %s (%s); running the request once more", request.method, request.path, _reason(exc)
+        )
+        close_session()
+        for upload in request.files.values():
+            upload.stream.seek(0)
+        try:
+            return current_app.preprocess_request() or current_app.dispatch_request()
+        except DBAPIError as again:
+            if not _unavailable(again):
+                return current_app.handle_user_exception(again)
+            exc = again
+        except Exception as other:
+            return current_app.handle_user_exception(other)
+    current_app.logger.error("Database unavailable on %s %s (%s); answered 503", request.method, request.path, _reason(exc))
+    close_session()
+    g.setdefault("_civicapps_actor", None)  # the page must not ask the unavailable database who is signed in
+    body, status = error_response(503)
+    return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def _reason(exc: DBAPIError) -> str:
+    # The driver's first line (e.g. "server closed the connection unexpectedly"); never the statement
+    # or its parameters, which may hold residents' details.
+    first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+    return f"{type(exc.orig).__name__}: {first[:200]}"
 
 
 def _csrf_error(exc: CSRFError) -> tuple[Any, int]:
