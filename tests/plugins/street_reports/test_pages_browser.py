@@ -21,7 +21,7 @@ from .images import phone_jpeg
 from .test_lifecycle import make_report
 
 pytestmark = pytest.mark.browser
-TILES = "/street-reports/static/leaflet/images/layers.png?z={z}&x={x}&y={y}"  # same origin: no network needed
+TILES = "/-/static/leaflet/images/layers.png?z={z}&x={x}&y={y}"  # same origin: no network needed
 
 
 @pytest.fixture
@@ -137,7 +137,7 @@ def test_the_map_uses_the_configured_tiles_shows_reports_and_a_click_starts_a_re
     civic_page.goto(f"{base}/street-reports/")
     civic_page.wait_for_selector(".leaflet-tile")
     source = civic_page.locator(".leaflet-tile").first.get_attribute("src")
-    assert source and source.startswith("/street-reports/static/leaflet/images/layers.png?z=14&x=")
+    assert source and source.startswith("/-/static/leaflet/images/layers.png?z=14&x=")
     civic_page.wait_for_selector("path.leaflet-interactive")  # the report's pin, from reports.json
     civic_page.locator("path.leaflet-interactive").first.click()
     assert civic_page.locator(".leaflet-popup-content a").inner_text() == "Sofa in the lane"
