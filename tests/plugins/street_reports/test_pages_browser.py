@@ -153,7 +153,8 @@ def test_the_map_uses_the_configured_tiles_shows_reports_and_a_click_starts_a_re
 
 CONTRAST = """link => {
   const rgb = value => value.match(/[\\d.]+/g).map(Number);
-  const lum = ([r, g, b]) => [r, g, b].map(c => c / 255).map(c => c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)
+  const lum = ([r, g, b]) => [r, g, b].map(c => c / 255)
+    .map(c => c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)
     .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
   const box = link.closest(".leaflet-control-attribution");
   const [fore, back] = [getComputedStyle(link).color, getComputedStyle(box).backgroundColor].map(rgb);
