@@ -78,5 +78,5 @@
     });
   }
 
-  window.civicMap = { create: create, pins: pins, keyboardMarker: keyboardMarker, where: where };
+  window.civicMap = { create: create, pins: pins, keyboardMarker: keyboardMarker };
 })();
