@@ -21,7 +21,7 @@ from .images import phone_jpeg
 from .test_lifecycle import make_report
 
 pytestmark = pytest.mark.browser
-TILES = "/street-reports/static/leaflet/images/layers.png?z={z}&x={x}&y={y}"  # same origin: no network needed
+TILES = "/-/static/leaflet/images/layers.png?z={z}&x={x}&y={y}"  # same origin: no network needed
 
 
 @pytest.fixture
@@ -137,7 +137,7 @@ def test_the_map_uses_the_configured_tiles_shows_reports_and_a_click_starts_a_re
     civic_page.goto(f"{base}/street-reports/")
     civic_page.wait_for_selector(".leaflet-tile")
     source = civic_page.locator(".leaflet-tile").first.get_attribute("src")
-    assert source and source.startswith("/street-reports/static/leaflet/images/layers.png?z=14&x=")
+    assert source and source.startswith("/-/static/leaflet/images/layers.png?z=14&x=")
     civic_page.wait_for_selector("path.leaflet-interactive")  # the report's pin, from reports.json
     civic_page.locator("path.leaflet-interactive").first.click()
     assert civic_page.locator(".leaflet-popup-content a").inner_text() == "Sofa in the lane"
@@ -149,3 +149,50 @@ def test_the_map_uses_the_configured_tiles_shows_reports_and_a_click_starts_a_re
     civic_page.wait_for_url(re.compile(r".*/report/new\?lat=54\.16\d+&lon=-4\.4[89]\d+&used_map=1"))
     assert civic_page.locator("h1").inner_text() == "Choose a category"
     assert civic_page.console_errors == []  # no CSP violation, no script error
+
+
+CONTRAST = """link => {
+  const rgb = value => value.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(c => c / 255)
+    .map(c => c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)
+    .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+  const box = link.closest(".leaflet-control-attribution");
+  const [fore, back] = [getComputedStyle(link).color, getComputedStyle(box).backgroundColor].map(rgb);
+  const [a, b] = [lum(fore), lum(back)].sort((x, y) => y - x);
+  return {ratio: (a + 0.05) / (b + 0.05), opaque: back.length === 3 || back[3] === 1,
+          underline: getComputedStyle(link).textDecorationLine};
+}"""
+
+
+def test_the_map_credit_link_has_its_contrast_is_underlined_and_passes_axe(
+    civic_page: Page, site: tuple[Flask, str]
+) -> None:
+    """axe's link-in-text-block (serious) on every page with a map: the tile credit's link was 2.55:1 on
+    a see-through background over the tiles, and not underlined (issue #14)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    app, base = site
+    make_report(app, title="Sofa in the lane")
+    civic_page.goto(f"{base}/street-reports/")
+    civic_page.wait_for_selector(".leaflet-tile")
+    credit = civic_page.locator(".leaflet-control-attribution a").last
+    measured = credit.evaluate(CONTRAST)
+    assert measured["opaque"] and measured["ratio"] >= 4.5, measured
+    assert "underline" in measured["underline"]
+    # axe 4.12 stops with an error ("$h[r] is not a function") on any colour check over Leaflet's tiles: it
+    # has no formula for their mix-blend-mode, plus-lighter. The tiles blend normally for axe's look only.
+    civic_page.evaluate("document.querySelectorAll('.leaflet-tile').forEach(t => t.style.mixBlendMode = 'normal')")
+    options = {"runOnly": {"type": "rule", "values": ["link-in-text-block", "color-contrast"]}}
+    results = Axe().run(civic_page, options=options).response
+
+    def on_the_credit(kind: str, rule: str) -> list[str]:
+        nodes = [n for r in results[kind] if r["id"] == rule for n in r["nodes"]]
+        return [t for n in nodes for t in n["target"] if "attribution" in t or "leafletjs" in t]
+
+    for rule in ("link-in-text-block", "color-contrast"):
+        assert on_the_credit("violations", rule) == on_the_credit("incomplete", rule) == [], rule
+    assert 'a[href$="leafletjs.com"]' in on_the_credit("passes", "color-contrast")
+    # the sentence under the map says where the page lists what the map shows
+    note = civic_page.locator("#map-alternative")
+    assert note.is_visible() and civic_page.locator("#map").get_attribute("aria-describedby") == "map-alternative"
+    assert note.locator("a").get_attribute("href") == "#recent-reports"

@@ -4,14 +4,8 @@
    (filling the latitude/longitude fields) or draw an area (filling the GeoJSON field). */
 (function () {
   "use strict";
-  if (!window.L) { return; }
-
-  function base(element) {
-    element.hidden = false;
-    var map = L.map(element, { scrollWheelZoom: false });
-    L.tileLayer(element.dataset.tiles, { maxZoom: 19, attribution: element.dataset.attribution }).addTo(map);
-    return map;
-  }
+  if (!window.civicMap) { return; }
+  var base = civicMap.create;
 
   function circleOf(element) {
     var lat = parseFloat(element.dataset.lat), lon = parseFloat(element.dataset.lon);
@@ -22,11 +16,11 @@
   function showResults(element) {
     var map = base(element);
     var points = JSON.parse(element.dataset.points || "[]");
-    var bounds = [];
+    var pins = civicMap.pins(map), bounds = [];
     points.forEach(function (p) {
       // Not in the tab order: the list below the map links to every application, and dense pins
       // (a town centre) would be keyboard stops too small and close to tell apart (WCAG 2.5.8).
-      var marker = L.marker([p.lat, p.lon], { alt: p.title, title: p.title, keyboard: false }).addTo(map);
+      var marker = L.marker([p.lat, p.lon], { alt: p.title, title: p.title, keyboard: false }).addTo(pins);
       var link = document.createElement("a");
       link.href = p.url;
       link.textContent = p.title;
@@ -68,6 +62,9 @@
       lon.value = latlng.lng.toFixed(6);
     }
     marker.on("dragend", function () { place(marker.getLatLng()); });
+    civicMap.keyboardMarker(map, marker, {
+      target: marker.getElement(), status: document.getElementById("pa-centre"), moved: place
+    });
     form.addEventListener("change", function () { circle.setRadius(radiusField(form) || 800); });
 
     var drawing = false, vertices = [], outline = null;
@@ -93,7 +90,8 @@
   }
 
   /* The search page's map picker: click the map, or focus the marker and use the arrow keys (about
-     50 m a press), to fill the latitude and longitude fields; "Use these coordinates" searches. */
+     50 m a press, the core's keyboard marker), to fill the latitude and longitude fields; Enter or
+     Space on the marker, or "Use these coordinates", searches there. */
   function searchPicker(element) {
     var form = element.closest("form");
     var lat = form.querySelector("[name=lat]"), lon = form.querySelector("[name=lon]");
@@ -102,23 +100,20 @@
     var map = base(element), marker = null;
     var start = circleOf(element);
     if (start) { map.setView([start.lat, start.lon], 15); } else { map.setView([54.5, -3], 5); }
+    function fill(latlng) {
+      lat.value = latlng.lat.toFixed(6);
+      lon.value = latlng.lng.toFixed(6);
+    }
     function choose(latlng, how) {
-      if (how) {
-        lat.value = latlng.lat.toFixed(6);
-        lon.value = latlng.lng.toFixed(6);
-      }
+      if (how) { fill(latlng); }
       if (!marker) {
         marker = L.marker(latlng, { draggable: true, keyboard: true, alt: "Chosen place: use the arrow keys to move it" }).addTo(map);
         marker.on("dragend", function () { choose(marker.getLatLng(), "Moved"); });
-        marker.getElement().addEventListener("keydown", function (event) {
-          var step = { ArrowUp: [1, 0], ArrowDown: [-1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[event.key];
-          if (!step) { return; }
-          event.preventDefault();
-          event.stopPropagation();
-          var at = marker.getLatLng();
-          var moved = L.latLng(at.lat + step[0] * 0.00045, at.lng + step[1] * 0.00075);
-          choose(moved, "Moved");
-          map.panTo(moved);
+        civicMap.keyboardMarker(map, marker, {
+          target: marker.getElement(), status: said,
+          moved: fill,
+          confirm: function () { form.requestSubmit(form.querySelector("[name=use][value=coordinates]")); },
+          after: " Choose “Use these coordinates” to search there."
         });
       } else {
         marker.setLatLng(latlng);

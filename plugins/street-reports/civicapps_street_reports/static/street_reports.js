@@ -4,12 +4,6 @@
 (function () {
   "use strict";
 
-  function text(value) {
-    var span = document.createElement("span");
-    span.textContent = value;
-    return span.innerHTML;
-  }
-
   function popup(feature) {
     var box = document.createElement("div");
     var link = document.createElement("a");
@@ -35,22 +29,19 @@
   function init() {
     document.documentElement.classList.add("js-enabled");
     var el = document.getElementById("map");
-    if (!el || !window.L) { return; }
+    if (!el || !window.civicMap) { return; }
     el.classList.add("map--active");
     var lat = parseFloat(el.getAttribute("data-lat"));
     var lon = parseFloat(el.getAttribute("data-lon"));
     var zoom = parseInt(el.getAttribute("data-zoom"), 10) || 15;
     var pick = el.getAttribute("data-pick");
     // A map to pick a place on has its own keys (the marker moves, not the map); others pan as usual.
-    var map = L.map(el, {keyboard: !pick}).setView([lat, lon], zoom);
-    L.tileLayer(el.getAttribute("data-tiles"), {
-      attribution: text(el.getAttribute("data-attribution") || ""), maxZoom: 19
-    }).addTo(map);
+    var map = civicMap.create(el, {keyboard: !pick, scrollWheelZoom: true}).setView([lat, lon], zoom);
     var marker = null;
     if (el.getAttribute("data-marker")) {
       marker = L.marker([lat, lon], {keyboard: false, alt: "The place", interactive: false}).addTo(map);
     }
-    var layer = L.layerGroup().addTo(map);
+    var layer = civicMap.pins(map);
     var embedded = el.getAttribute("data-geojson");
     if (embedded) {
       var data = JSON.parse(embedded);
@@ -77,49 +68,18 @@
     }
   }
 
-  var STEPS = {ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0]};
-  var WORDS = {ArrowUp: "north", ArrowDown: "south", ArrowLeft: "west", ArrowRight: "east"};
-
   /* Choosing the place: a click (or tap) goes straight to the next step there. By keyboard the map
-     is one tab stop: arrow keys move the marker (Shift for bigger steps), + and - zoom, Enter or
-     Space go to the next step at the marker. Each move is announced in the page's status region. */
+     is one tab stop (the core's keyboard marker): arrow keys move the marker, Enter or Space go to
+     the next step at the marker; each move is announced in the page's status region. */
   function pickWith(map, el, marker, pick) {
-    var status = document.getElementById("map-status");
     var go = function (latlng) {
       window.location.href = pick + "?lat=" + latlng.lat.toFixed(6) + "&lon=" + latlng.lng.toFixed(6) + "&used_map=1";
     };
-    var say = function (text) { if (status) { status.textContent = text; } };
-    var where = function () {
-      var p = marker.getLatLng();
-      return "latitude " + p.lat.toFixed(5) + ", longitude " + p.lng.toFixed(5);
-    };
     map.on("click", function (event) { marker.setLatLng(event.latlng); go(event.latlng); });
-    el.setAttribute("tabindex", "0");
-    el.setAttribute("aria-describedby", "map-help");
-    el.addEventListener("focus", function () {
-      say("Marker at " + where() + ". Use the arrow keys to move it, then press Enter to report a problem there.");
-    });
-    el.addEventListener("keydown", function (event) {
-      var step = STEPS[event.key];
-      if (step) {
-        var size = event.shiftKey ? 60 : 12;
-        var point = map.latLngToContainerPoint(marker.getLatLng()).add(L.point(step[0] * size, step[1] * size));
-        marker.setLatLng(map.containerPointToLatLng(point));
-        var inner = map.getSize().multiplyBy(0.15);
-        if (point.x < inner.x || point.y < inner.y || point.x > map.getSize().x - inner.x || point.y > map.getSize().y - inner.y) {
-          map.panTo(marker.getLatLng());
-        }
-        say("Marker moved " + WORDS[event.key] + " to " + where() + ".");
-      } else if (event.key === "Enter" || event.key === " ") {
-        say("Choosing " + where() + ".");
-        go(marker.getLatLng());
-      } else if (event.key === "+" || event.key === "=" || event.key === "-") {
-        map.setZoomAround(marker.getLatLng(), map.getZoom() + (event.key === "-" ? -1 : 1));
-        say("Zoom level " + map.getZoom() + ".");
-      } else {
-        return;
-      }
-      event.preventDefault();
+    el.setAttribute("aria-describedby", ((el.getAttribute("aria-describedby") || "") + " map-help").trim());
+    civicMap.keyboardMarker(map, marker, {
+      status: document.getElementById("map-status"), confirm: go,
+      help: "Use the arrow keys to move it, then press Enter to report a problem there."
     });
   }
 
