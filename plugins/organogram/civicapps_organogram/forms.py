@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, FloatField, SelectField, StringField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from civicapps_organogram.register import THEMES
 
@@ -42,14 +42,14 @@ class SignInForm(FlaskForm):
 
 class JoinCodeForm(FlaskForm):
     code = StringField(
-        "Invitation code", validators=[InputRequired("Enter the code from your invitation"), Length(max=32)]
+        "Invitation code", validators=[DataRequired("Enter the code from your invitation"), Length(max=32)]
     )
 
 
 class RegisterGroupForm(FlaskForm):
-    name = StringField("Group name", validators=[InputRequired("Enter the name of your group"), Length(max=200)])
+    name = StringField("Group name", validators=[DataRequired("Enter the name of your group"), Length(max=200)])
     description = TextAreaField(
-        "What does the group do?", validators=[InputRequired("Say what your group does"), Length(max=2000)]
+        "What does the group do?", validators=[DataRequired("Say what your group does"), Length(max=2000)]
     )
     theme = SelectField("Theme", choices=choices(THEMES.items()), validators=[InputRequired("Choose a theme")])
     area = StringField("Area", validators=[Optional(), Length(max=200)])
@@ -85,7 +85,7 @@ class InviteForm(FlaskForm):
 
 
 class PostForm(FlaskForm):
-    label = StringField("Post title", validators=[InputRequired("Enter the title of the post"), Length(max=200)])
+    label = StringField("Post title", validators=[DataRequired("Enter the title of the post"), Length(max=200)])
     role = StringField("Role", validators=[Optional(), Length(max=200)])
     description = TextAreaField("What the post holder does", validators=[Optional(), Length(max=2000)])
     reports_to = SelectField("Reports to", coerce=int, validate_choice=True)

@@ -60,6 +60,25 @@ def test_registration_is_confirmed_by_the_emailed_link(app: Flask) -> None:
     assert client.get(link).status_code == 400  # the link works once
 
 
+def test_a_name_or_description_of_only_spaces_is_asked_for_again(app: Flask) -> None:
+    """Found by the form fuzzer on PostgreSQL: "   " passed "required", was stripped to nothing and
+    reached the NOT NULL column as a 500."""
+    response = post_form(
+        app.test_client(),
+        "/organogram/register",
+        name="   ",
+        description=" \t ",
+        theme="environment",
+        parent_id="0",
+        contact_email="hello@beach.example.org",
+        your_email=ADMIN,
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Enter the name of your group" in page and "Say what your group does" in page
+    assert messages(app, ADMIN) == []
+
+
 def test_a_forged_or_stale_confirmation_link_does_nothing(app: Flask) -> None:
     client = app.test_client()
     post_form(
