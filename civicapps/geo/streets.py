@@ -24,7 +24,7 @@ from sqlalchemy import inspect, or_, select
 from civicapps.db import get_database
 from civicapps.errors import CivicappsError
 from civicapps.geo.models import Street
-from civicapps.geo.projection import BNG, to_wgs84
+from civicapps.geo.projection import BNG, distances_m, to_wgs84
 from civicapps.upsert import upsert
 
 #: OS Open Names CSV columns (the product's Doc/OS_Open_Names_Header.csv).
@@ -39,7 +39,6 @@ MAX_QUERY = 100
 CHUNK = 1000  # streets stored per statement
 MAX_RADIUS_M = 50_000.0
 METRES_PER_DEGREE = 111_320.0
-EARTH_RADIUS_M = 6_371_008.8
 ROAD_TYPES = {"Named Road", "Section Of Named Road"}
 
 
@@ -186,7 +185,8 @@ def streets_near(app: Flask, lat: float, lon: float, radius_m: float = 500, limi
 
     After a postcode or "use these coordinates" search a resident without a map picks the street
     from this list (FixMyStreet's no-JS flow). Each :class:`Place` carries ``distance_m``. A box
-    around the circle narrows the query; the exact great-circle distance then orders and filters.
+    around the circle narrows the query; the geodesic distance (the core's one distance function) then
+    orders and filters.
     A radius above 50 km is cut to 50 km; a database without the street table finds nothing.
     """
     if not (-90 <= lat <= 90 and -180 <= lon <= 180) or radius_m <= 0 or limit <= 0:
@@ -201,17 +201,8 @@ def streets_near(app: Flask, lat: float, lon: float, radius_m: float = 500, limi
         Street.latitude.between(lat - dlat, lat + dlat), Street.longitude.between(lon - dlon, lon + dlon)
     )
     with db.sessionmaker() as session:
-        found = [
-            Place(s.name, s.locality, s.latitude, s.longitude, metres_between(lat, lon, s.latitude, s.longitude))
-            for s in session.scalars(query)
-        ]
-    near = [p for p in found if p.distance_m is not None and p.distance_m <= radius_m]
+        streets = list(session.scalars(query))
+    metres = distances_m(lon, lat, [(s.longitude, s.latitude) for s in streets])
+    found = [Place(s.name, s.locality, s.latitude, s.longitude, d) for s, d in zip(streets, metres, strict=True)]
+    near = [p for p in found if p.distance_m <= radius_m]
     return sorted(near, key=lambda p: (p.distance_m, p.name, p.locality))[:limit]
-
-
-def metres_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine): plenty for "nearby" at street scale."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
