@@ -145,14 +145,25 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITE_LOCK) else "BEGIN")
 
 
+def dialect_insert(dialect: str, table: Any) -> Any:
+    """An INSERT of ``dialect`` ("sqlite" or "postgresql") that can take ``ON CONFLICT`` clauses.
+
+    Both databases speak ``INSERT ... ON CONFLICT``; SQLAlchemy spells it the same for each, but only
+    on its dialect's own insert, so choosing the dialect module is the one difference.
+    """
+    module = {"sqlite": sqlite, "postgresql": postgresql}.get(dialect)
+    if module is None:  # pragma: no cover - only the two supported databases reach here
+        raise NotImplementedError(f"ON CONFLICT is not implemented here for {dialect}")
+    return module.insert(table)
+
+
 def insert_ignoring_conflicts(dialect: str, table: Any) -> Insert:
     """An INSERT that silently skips rows clashing with a unique constraint (SQLite or PostgreSQL).
 
     Idempotent writes (one outbox row per subscription and item, one lease row) rely on the database
     refusing the second copy rather than on reading first, which two workers can both do at once.
     """
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table).on_conflict_do_nothing()
+    return dialect_insert(dialect, table).on_conflict_do_nothing()
 
 
 def begin_writing(session: Session) -> None:

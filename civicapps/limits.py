@@ -33,10 +33,9 @@ from typing import Any, Protocol
 
 from flask import Flask, current_app
 from sqlalchemy import BigInteger, Integer, String, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from civicapps.db import Model, db_session
+from civicapps.db import Model, db_session, dialect_insert
 
 logger = logging.getLogger(__name__)
 
@@ -140,9 +139,8 @@ class DatabaseStore:
 
     def hit(self, key: str, window: int, overlap: float, limit: int, seconds: int) -> bool:
         session = db_session(write=True)  # the upsert opens the transaction holding the write lock
-        module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         table = RateCount.__table__
-        upsert = module.insert(table).values(key=key, window=window, count=1, expires=(window + 2) * seconds)
+        upsert = dialect_insert(session.get_bind().dialect.name, table).values(key=key, window=window, count=1, expires=(window + 2) * seconds)
         upsert = upsert.on_conflict_do_update(index_elements=["key", "window"], set_={"count": table.c.count + 1})
         earlier = RateCount.__table__.alias("earlier")
         previous = select(earlier.c.count).where(earlier.c.key == key, earlier.c.window == window - 1)

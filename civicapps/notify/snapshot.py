@@ -20,8 +20,8 @@ import zipfile
 
 import numpy as np
 from sqlalchemy import Connection, Engine, Select, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from civicapps.db import dialect_insert
 from civicapps.notify.models import TopicIndex, TopicState, utcnow
 
 logger = logging.getLogger("civicapps.notify")
@@ -96,7 +96,7 @@ def save(engine: Engine, topic: str, crs: str, version: int, arrays: dict[str, n
     try:
         row = {"topic": topic, "crs": crs, "version": version, "data": encode(arrays), "created_at": utcnow()}
         with engine.begin() as connection:
-            insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert(TopicIndex)
+            insert = dialect_insert(connection.dialect.name, TopicIndex)
             connection.execute(delete(TopicIndex).where(TopicIndex.topic == topic, TopicIndex.crs != crs))
             stored = connection.execute(
                 insert.values(row).on_conflict_do_update(
