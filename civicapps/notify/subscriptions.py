@@ -335,11 +335,10 @@ def create(
     filters = _validated_filters(request, topic.clean_filters)
     if request.frequency not in FREQUENCIES:
         raise SubscriptionError("frequency", "Choose how often you want alerts")
-    session = db_session()
     hashed = target_hash(app, kind.name, target)
     if staff_id is None and not _within_limits(settings, client_ip, hashed):
         raise RateLimited()
-    db_session(write=True)
+    session = db_session(write=True)
     subscription = Subscription(
         topic=request.topic,
         channel=kind.name,
@@ -368,8 +367,7 @@ def confirm(subscription: Subscription) -> bool:
     """Activate a pending subscription; False if it was not pending (already confirmed, or ended)."""
     if subscription.status != PENDING:
         return False
-    session = db_session()
-    db_session(write=True)
+    session = db_session(write=True)
     subscription.status, subscription.confirmed_at = ACTIVE, utcnow()
     subscription.changed = bump_topic(session, subscription.topic)
     session.commit()
@@ -409,8 +407,7 @@ def end(subscription: Subscription) -> None:
     """Unsubscribe: nothing more is sent, including rows already queued."""
     if subscription.status == ENDED:
         return
-    session = db_session()
-    db_session(write=True)
+    session = db_session(write=True)
     if subscription.status == ACTIVE:
         subscription.changed = bump_topic(session, subscription.topic)
     subscription.status, subscription.ended_at = ENDED, utcnow()
@@ -426,8 +423,7 @@ def set_frequency(app: Flask, subscription: Subscription, frequency: str) -> Non
     """Switch between instant, daily and weekly; alerts already waiting move to the new schedule."""
     if frequency not in FREQUENCIES:
         raise SubscriptionError("frequency", "Choose how often you want alerts")
-    session = db_session()
-    db_session(write=True)
+    session = db_session(write=True)
     subscription.frequency = frequency
     session.execute(
         update(OutboxRow)
