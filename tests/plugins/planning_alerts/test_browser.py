@@ -106,15 +106,13 @@ def test_point_and_area_chosen_on_the_map(civic_page, served, civic_notification
     assert s.polygon and s.radius_m is None and s.topic == "planning_alerts.near"
 
 
-def test_a_street_search_offers_its_data_links_without_javascript_at_375px(
-    pa_app, civic_postcodes_io, civic_live_server_factory, civic_browser
-):
-    """Issue #13: JSON/GeoJSON/Atom came only with postcode searches; a street search (York demo) has them."""
+def york_demo_without_javascript(app, civic_postcodes_io, civic_live_server_factory, civic_browser):
+    """``app`` with the demo's York postcodes, streets and applications, served live, postcodes.io
+    knowing nothing; and a browser context of a 375 px phone with JavaScript off."""
     import civicapps_planning_alerts as planning_alerts
 
     from civicapps.geo import plugin as geo
 
-    app = pa_app(settings={"page_size": 20, **TILES})
     with app.app_context():
         geo.load_demo_data(app)
         planning_alerts.load_demo_data(app)
@@ -122,6 +120,16 @@ def test_a_street_search_offers_its_data_links_without_javascript_at_375px(
     base = civic_live_server_factory(app)
     context = civic_browser.new_context(java_script_enabled=False, viewport={"width": 375, "height": 800})
     context.set_default_timeout(10_000)
+    return app, base, context
+
+
+def test_a_street_search_offers_its_data_links_without_javascript_at_375px(
+    pa_app, civic_postcodes_io, civic_live_server_factory, civic_browser
+):
+    """Issue #13: JSON/GeoJSON/Atom came only with postcode searches; a street search (York demo) has them."""
+    app, base, context = york_demo_without_javascript(
+        pa_app(settings={"page_size": 20, **TILES}), civic_postcodes_io, civic_live_server_factory, civic_browser
+    )
     page = context.new_page()
     page.goto(f"{base}/planning-alerts/")
     page.focus("#q")
@@ -142,18 +150,9 @@ def test_an_alert_for_a_name_that_fits_several_streets_lets_you_pick_one_without
     pa_app, civic_postcodes_io, civic_live_server_factory, civic_browser, civic_notification_sink, tmp_path
 ):
     """JS off, keyboard only, 375 px: "bridge" fits four York streets; the alert form lists them to pick."""
-    import civicapps_planning_alerts as planning_alerts
-
-    from civicapps.geo import plugin as geo
-
-    app = pa_app(settings=TILES)
-    with app.app_context():
-        geo.load_demo_data(app)
-        planning_alerts.load_demo_data(app)
-    civic_postcodes_io.known.clear()
-    base = civic_live_server_factory(app)
-    context = civic_browser.new_context(java_script_enabled=False, viewport={"width": 375, "height": 800})
-    context.set_default_timeout(10_000)
+    app, base, context = york_demo_without_javascript(
+        pa_app(settings=TILES), civic_postcodes_io, civic_live_server_factory, civic_browser
+    )
     page = context.new_page()
     page.goto(f"{base}/planning-alerts/alerts")
     # The channel hints' example URLs once widened the page to 381 px (they now wrap).
