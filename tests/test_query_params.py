@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 import pytest
 from openapi_spec_validator import validate
@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from civicapps import QueryError, openapi_parameters, read_query
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
 
@@ -51,7 +51,7 @@ def test_empty_values_count_as_absent():
         ({}, "q"),
     ],
 )
-def test_an_invalid_field_is_named(args, parameter):
+def test_an_invalid_field_is_named(args: dict[str, str], parameter: str):
     with pytest.raises(QueryError) as raised:
         read_query(NearQuery, MultiDict(args))
     assert raised.value.parameter == parameter
