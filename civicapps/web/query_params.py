@@ -63,7 +63,7 @@ def openapi_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
             kept = [variant for variant in variants if variant != {"type": "null"}]
             del field_schema["anyOf"]
             field_schema.update(kept[0] if len(kept) == 1 else {"anyOf": kept})
-        if field_schema.get("default", 0) is None:
+        if "default" in field_schema and field_schema["default"] is None:
             del field_schema["default"]
         parameter: dict[str, Any] = {"name": name, "in": "query", "required": name in required}
         if description:

@@ -2,7 +2,9 @@
 
 Query parameters (all optional, combinable): ``postcode`` + ``radius``, or ``lat`` + ``lng`` +
 ``radius``, or ``bbox=min_lng,min_lat,max_lng,max_lat``; ``authority``; ``since`` (a date or ISO
-time: first seen then or later); ``page``, ``per_page``. A bad parameter is a 400 naming it.
+time: first seen then or later); ``page``, ``per_page``. They are declared once, in
+:mod:`.api_models`, which both checks them and describes them in the OpenAPI document; a bad
+parameter is a 400 naming it.
 """
 
 from __future__ import annotations
