@@ -39,6 +39,9 @@ from civicapps.plugins import hookimpl as hookimpl
 from civicapps.settings import PluginSettings as PluginSettings
 from civicapps.web.edge_input import parse_id as parse_id
 from civicapps.web.links import Link as Link
+from civicapps.web.query_params import QueryError as QueryError
+from civicapps.web.query_params import openapi_parameters as openapi_parameters
+from civicapps.web.query_params import read_query as read_query
 from civicapps.web.redirects import safe_next as safe_next
 from civicapps.web.sources import DataSource as DataSource
 
@@ -59,6 +62,7 @@ __all__ = [
     "Model",
     "Place",
     "PluginSettings",
+    "QueryError",
     "RateLimit",
     "RawRecord",
     "Reader",
@@ -80,8 +84,10 @@ __all__ = [
     "hookimpl",
     "import_streets",
     "messages_to",
+    "openapi_parameters",
     "parse_id",
     "plugin_settings",
+    "read_query",
     "safe_next",
     "send_message",
     "staff_required",

@@ -138,7 +138,7 @@ def _configure_flask(app: Flask, core: CoreSettings, instance_path: Path) -> Non
     if core.base_url:
         app.config["PREFERRED_URL_SCHEME"] = "https" if secure else "http"
     if core.trusted_proxies:
-        app.wsgi_app = TrustedProxies(app.wsgi_app, core.trusted_proxies)  # type: ignore[method-assign]
+        app.wsgi_app = TrustedProxies(app.wsgi_app, core.trusted_proxies)  # type: ignore[method-assign]  # Flask's way to add middleware
     CSRFProtect(app)
     install_input_guard(app)
     # The council's own templates (instance/templates) override the core's and the plugins'.
@@ -157,7 +157,7 @@ class CivicFlask(Flask):
 
     _secret_lock = threading.Lock()
 
-    @property  # type: ignore[override]
+    @property
     def secret_key(self) -> str | bytes | None:
         if self.config.get("SECRET_KEY") is None:
             with self._secret_lock:

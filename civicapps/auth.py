@@ -100,7 +100,7 @@ def actor_for_session(user_id: Any, version: Any) -> Actor | None:
     user = db_session().get(User, user_id)
     if user is None or user.session_version != version:
         return None
-    return Actor(id=str(user.id), name=user.name, role=user.role)  # type: ignore[arg-type]
+    return Actor(id=str(user.id), name=user.name, role=user.role)  # type: ignore[arg-type]  # create_user allows only ROLES
 
 
 def end_sessions(user_id: int) -> None:
@@ -161,6 +161,6 @@ def staff_required(view: F | None = None, *, role: Role = "staff") -> Any:
                 abort(403)
             return func(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return wrapper  # type: ignore[return-value]  # wraps keeps func's signature
 
     return decorate(view) if view is not None else decorate

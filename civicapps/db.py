@@ -225,7 +225,7 @@ def writing_session(app: Flask) -> Session | None:
     Code that writes through a session of its own (a cache, say) joins this one instead when there is
     one: a second connection would wait for the first one's lock, held by the same request.
     """
-    if not has_app_context() or current_app._get_current_object() is not app:  # type: ignore[attr-defined]
+    if not has_app_context() or current_app._get_current_object() is not app:  # type: ignore[attr-defined]  # the proxy's own method; typed as Flask
         return None
     session: Session | None = g.get("_civicapps_session")
     if session is None:

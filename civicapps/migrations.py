@@ -167,4 +167,4 @@ def new_revision(app: Flask, plugin: str, message: str, autogenerate: bool = Tru
             branch_label=plugin if not state.heads else None,
             version_path=str(mset.directory),
         )
-    return Path(script.path)  # type: ignore[union-attr]
+    return Path(script.path)  # type: ignore[union-attr]  # one head: one Script

@@ -120,7 +120,7 @@ class Dataset:
 
 def _field_specs(model: type) -> list[FieldSpec]:
     specs = []
-    for column in model.__table__.columns:  # type: ignore[attr-defined]
+    for column in model.__table__.columns:  # type: ignore[attr-defined]  # a mapped class
         if column.name in PROVENANCE:
             continue
         try:

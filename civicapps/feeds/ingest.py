@@ -57,7 +57,7 @@ class Ingest:
 
     @property
     def table(self) -> Table:
-        return self.dataset.model.__table__  # type: ignore[attr-defined,no-any-return]
+        return self.dataset.model.__table__  # type: ignore[attr-defined]  # a mapped class: Record is its mixin
 
     def write(self, rows: Sequence[Row]) -> None:
         """Store one batch; counts go to ``new``, ``changed``, ``unchanged`` and ``repeated``.
@@ -143,7 +143,7 @@ class Ingest:
         for known in first_change:
             known.version += 1
             known.versioned = True
-            self.changed.append(known.id)  # type: ignore[arg-type]
+            self.changed.append(known.id)  # type: ignore[arg-type]  # loaded rows have ids
         rows = [
             {**data, "_id": self._known[key].id, "version": self._known[key].version, "last_changed_at": self.now}
             for key, data in updates.items()

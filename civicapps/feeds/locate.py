@@ -139,7 +139,7 @@ def _coordinates(plan: LocationPlan, raw: RawRecord, values: Mapping[str, Any]) 
         spec_x, spec_y = getattr(plan, name_x), getattr(plan, name_y)
         if spec_x is None:
             continue
-        vx, vy = spec_x.get(raw.fields, values), spec_y.get(raw.fields, values)  # type: ignore[union-attr]
+        vx, vy = spec_x.get(raw.fields, values), spec_y.get(raw.fields, values)
         if vx in (None, "") and vy in (None, ""):
             continue
         return crs, _number(vx, name_x), _number(vy, name_y)

@@ -65,7 +65,7 @@ def send_message(channel: str, target: str, *, key: str, title: str, text: str, 
     """
     if not 0 < len(key) <= MAX_KEY:
         raise CivicappsError(f"A message key must be 1 to {MAX_KEY} characters long, not {len(key)}.")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's own method; typed as Flask
     address = _address(channel, target)
     session = db_session()
     subscription_id = _subscription_id(address)
@@ -159,7 +159,7 @@ class _Address:
 
 
 def _address(channel: str, target: str) -> _Address:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's own method; typed as Flask
     kind, normalised = _checked(app, channel, target)
     return _Address(kind, normalised, target_hash(app, f"{DIRECT_TOPIC}:{kind}", normalised))
 

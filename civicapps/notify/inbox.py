@@ -28,7 +28,7 @@ from civicapps.notify.subscriptions import DEV_BASE_URL
 
 def inbox_token(app: Flask) -> str:
     """The secret path part apprise posts to; anyone else posting there gets a 404."""
-    return hmac.new(app.secret_key.encode(), b"civicapps.notify.inbox", hashlib.sha256).hexdigest()[:32]  # type: ignore[union-attr]
+    return hmac.new(app.secret_key.encode(), b"civicapps.notify.inbox", hashlib.sha256).hexdigest()[:32]  # type: ignore[union-attr]  # CivicFlask makes a str key
 
 
 def inbox_url(app: Flask, channel: str, recipient: str, body_format: str) -> str:

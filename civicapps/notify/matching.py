@@ -137,7 +137,7 @@ def _pairs(app: Flask, name: str, topic: Topic, items: list[Item]) -> list[tuple
     if not located:
         return []
     index = index_for(app, db_session().connection(), name, notify_settings(app).crs)
-    item_index, ids, frequency = index.match([i.lon for i in located], [i.lat for i in located])  # type: ignore[misc]
+    item_index, ids, frequency = index.match([i.lon for i in located], [i.lat for i in located])  # type: ignore[misc]  # located: lon and lat set
     return [(located[i], int(s), FREQUENCIES[f]) for i, s, f in zip(item_index, ids, frequency, strict=True)]
 
 

@@ -131,4 +131,4 @@ class NotifySettings(PluginSettings):
 
 
 def notify_settings(app: Flask) -> NotifySettings:
-    return app.extensions["civicapps"].plugin_settings["notify"]  # type: ignore[return-value]
+    return app.extensions["civicapps"].plugin_settings["notify"]

@@ -50,7 +50,7 @@ def pair_files(files: tuple[Path, ...]) -> tuple[list[Pair], list[Path]]:
             if twin in juniors
             else (next(iter(juniors)) if len(kinds["senior"]) == 1 and len(juniors) == 1 else None)
         )
-        juniors.discard(junior)  # type: ignore[arg-type]
+        juniors.discard(junior)
         pairs.append((senior, junior))
     if juniors:
         raise click.ClickException(f"{sorted(juniors)[0]}: no senior CSV to go with this junior CSV.")

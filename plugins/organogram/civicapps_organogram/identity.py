@@ -29,7 +29,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=f"civicapps-organogram-{purpose}")  # type: ignore[arg-type]
+    return URLSafeTimedSerializer(current_app.secret_key, salt=f"civicapps-organogram-{purpose}")  # type: ignore[arg-type]  # CivicFlask always has a key
 
 
 def make_token(purpose: str, payload: dict[str, Any]) -> str:
@@ -103,5 +103,5 @@ def person_required(view: F) -> F:
             return redirect(url_for("organogram.sign_in", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper  # type: ignore[return-value]  # wraps keeps func's signature
 

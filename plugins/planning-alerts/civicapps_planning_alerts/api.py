@@ -2,103 +2,57 @@
 
 Query parameters (all optional, combinable): ``postcode`` + ``radius``, or ``lat`` + ``lng`` +
 ``radius``, or ``bbox=min_lng,min_lat,max_lng,max_lat``; ``authority``; ``since`` (a date or ISO
-time: first seen then or later); ``page``, ``per_page``. A bad parameter is a 400 naming it.
+time: first seen then or later); ``page``, ``per_page``. They are declared once, in
+:mod:`.api_models`, which both checks them and describes them in the OpenAPI document; a bad
+parameter is a 400 naming it.
 """
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, current_app, render_template, request, url_for
 
+from civicapps import QueryError, read_query
 from civicapps.notify.subscriptions import SubscriptionError, locate_place
 from civicapps_planning_alerts import queries
+from civicapps_planning_alerts.api_models import AreaQuery, area_query, search_query
 from civicapps_planning_alerts.openapi import openapi
-from civicapps_planning_alerts.pages import BadQuery, radius_from
 from civicapps_planning_alerts.serialise import as_feature, as_json, iso
 from civicapps_planning_alerts.settings import current_settings
 from civicapps_planning_alerts.web import bp
 
-MAX_PER_PAGE = 500
 
-
-def _float(name: str, low: float, high: float) -> float | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or not low <= value <= high:
-        raise BadQuery(name, f"{name} must be a number between {low:g} and {high:g}")
-    return value
-
-
-def _int(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return default
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
-        raise BadQuery(name, f"{name} must be a whole number between {low} and {high}")
-    return int(raw)
-
-
-def search_from_args() -> tuple[queries.Search, dict[str, Any]]:
-    """The Search the query string asks for, and what it was understood as (echoed in answers)."""
-    settings = current_settings()
-    args = request.args
+def search_from(query: AreaQuery) -> tuple[queries.Search, dict[str, Any]]:
+    """The Search a checked query asks for, and what it was understood as (echoed in answers)."""
     echo: dict[str, Any] = {}
     point: dict[str, Any] = {}
-    lat, lng = _float("lat", -90, 90), _float("lng", -180, 180)
-    if (lat is None) != (lng is None):
-        raise BadQuery("lat" if lat is None else "lng", "lat and lng go together")
-    if args.get("postcode") and lat is not None:
-        raise BadQuery("postcode", "give postcode or lat/lng, not both")
-    if args.get("postcode"):
-        location, place = locate_place(current_app, args["postcode"], "postcode")
+    lat, lng = query.lat, query.lng
+    if query.postcode:
+        try:
+            location, place = locate_place(current_app, query.postcode, "postcode")
+        except SubscriptionError as exc:
+            raise QueryError(exc.field, str(exc)) from None
         lat, lng, echo["postcode"] = location.latitude, location.longitude, place
     if lat is not None:
-        radius = radius_from(args.get("radius"), settings)
+        radius = float(current_settings().default_radius_m) if query.radius is None else query.radius
         point = {"lat": lat, "lon": lng, "radius_m": radius}
         echo.update(lat=lat, lng=lng, radius=radius)
-    elif args.get("radius"):
-        raise BadQuery("radius", "radius needs postcode or lat and lng")
-    bbox = None
-    if args.get("bbox"):
-        try:
-            bbox = tuple(float(part) for part in args["bbox"].split(","))
-        except ValueError:
-            bbox = ()
-        if (
-            len(bbox) != 4
-            or not all(math.isfinite(v) for v in bbox)
-            or not (-180 <= bbox[0] < bbox[2] <= 180 and -90 <= bbox[1] < bbox[3] <= 90)
-        ):
-            raise BadQuery("bbox", "bbox must be min_lng,min_lat,max_lng,max_lat in degrees, minimums first")
-        echo["bbox"] = list(bbox)
-    since = None
-    if args.get("since"):
-        try:
-            since = datetime.fromisoformat(args["since"].replace("Z", "+00:00"))
-        except ValueError:
-            raise BadQuery("since", "since must be a date such as 2024-05-08, or an ISO 8601 time") from None
-        since = since if since.tzinfo else since.replace(tzinfo=UTC)
-        echo["since"] = since.isoformat()
-    if args.get("authority"):
-        echo["authority"] = args["authority"]
-    search = queries.Search(**point, bbox=bbox, authority=args.get("authority") or None, since=since)  # type: ignore[arg-type]
+    if query.bbox is not None:
+        echo["bbox"] = list(query.bbox)
+    if query.since is not None:
+        echo["since"] = query.since.isoformat()
+    if query.authority:
+        echo["authority"] = query.authority
+    search = queries.Search(**point, bbox=query.bbox, authority=query.authority, since=query.since)
     return search, echo
 
 
-def _page() -> tuple[queries.Search, queries.Page, dict[str, Any]]:
-    settings = current_settings()
-    search, echo = search_from_args()
-    per_page = _int("per_page", settings.page_size, 1, MAX_PER_PAGE)
-    page = _int("page", 1, 1, 1_000_000)
-    return search, queries.run(search, page, per_page), echo
+def _page() -> tuple[queries.Page, dict[str, Any]]:
+    query = read_query(search_query(current_settings()), request.args)
+    search, echo = search_from(query)
+    return queries.run(search, query.page, query.per_page), echo
 
 
 def _links(endpoint: str, found: queries.Page) -> dict[str, str]:
@@ -111,15 +65,15 @@ def _links(endpoint: str, found: queries.Page) -> dict[str, str]:
     return links
 
 
-def _bad(exc: BadQuery | SubscriptionError) -> tuple[dict[str, Any], int]:
-    return {"error": "Bad request", "parameter": exc.field, "detail": str(exc), "status": 400}, 400
+def _bad(exc: QueryError) -> tuple[dict[str, Any], int]:
+    return {"error": "Bad request", "parameter": exc.parameter, "detail": str(exc), "status": 400}, 400
 
 
 @bp.get("/api/applications.json")
 def api_search() -> Any:
     try:
-        _, found, echo = _page()
-    except (BadQuery, SubscriptionError) as exc:
+        found, echo = _page()
+    except QueryError as exc:
         return _bad(exc)
     return {
         "query": echo,
@@ -134,8 +88,8 @@ def api_search() -> Any:
 @bp.get("/api/applications.geojson")
 def api_search_geojson() -> Any:
     try:
-        _, found, echo = _page()
-    except (BadQuery, SubscriptionError) as exc:
+        found, echo = _page()
+    except QueryError as exc:
         return _bad(exc)
     body = {
         "type": "FeatureCollection",
@@ -160,8 +114,8 @@ def _page_place(echo: dict[str, Any]) -> dict[str, Any]:
 def area_feed(format: str) -> Any:  # noqa: A002 - the route's name for it
     """The newest applications in one area (or everywhere), for feed readers."""
     try:
-        search, echo = search_from_args()
-    except (BadQuery, SubscriptionError) as exc:
+        search, echo = search_from(read_query(area_query(current_settings()), request.args))
+    except QueryError as exc:
         return _bad(exc)
     found = queries.run(search, 1, current_settings().page_size)
     where = "everywhere"

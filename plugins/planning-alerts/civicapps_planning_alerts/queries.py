@@ -69,9 +69,9 @@ def _query(search: Search) -> Select:
     query = select(Application)
     box = search.bbox
     if search.around_point:
-        box = box_around(search.lat, search.lon, search.radius_m)  # type: ignore[arg-type]
+        box = box_around(search.lat, search.lon, search.radius_m)  # type: ignore[arg-type]  # around_point: all three set
     elif search.area is not None:
-        box = tuple(search.area.bounds)  # type: ignore[assignment]
+        box = tuple(search.area.bounds)
     if box is not None:
         min_lon, min_lat, max_lon, max_lat = box
         query = query.where(
@@ -100,7 +100,7 @@ def run(search: Search, page: int = 1, per_page: int = 50, *, nearest_first: boo
         inside = shapely.contains_xy(search.area, [a.longitude for a in candidates], [a.latitude for a in candidates])
         found = [Found(a) for a, keep in zip(candidates, inside, strict=True) if keep]
     else:
-        found = within(candidates, search.lat, search.lon, search.radius_m)  # type: ignore[arg-type]
+        found = within(candidates, search.lat, search.lon, search.radius_m)  # type: ignore[arg-type]  # around_point: all three set
         if nearest_first:
             found.sort(key=lambda f: f.distance_m)  # stable: equally near stay newest first
     return Page(found[start : start + per_page], len(found), page, per_page, search)
@@ -109,7 +109,7 @@ def run(search: Search, page: int = 1, per_page: int = 50, *, nearest_first: boo
 def within(applications: Sequence[Application], lat: float, lon: float, radius_m: float) -> list[Found]:
     """The located ``applications`` within ``radius_m`` of (lat, lon), in their given order, with distances."""
     located = [a for a in applications if a.latitude is not None and a.longitude is not None]
-    distances = distances_m(lon, lat, [(a.longitude, a.latitude) for a in located])  # type: ignore[misc]
+    distances = distances_m(lon, lat, [(a.longitude, a.latitude) for a in located])  # type: ignore[misc]  # located: both coordinates set
     return [Found(a, d) for a, d in zip(located, distances, strict=True) if d <= radius_m]
 
 

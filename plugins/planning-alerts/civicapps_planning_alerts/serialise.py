@@ -7,28 +7,12 @@ from typing import Any
 
 from flask import url_for
 
+from civicapps_planning_alerts.api_models import Application as ApplicationJSON
 from civicapps_planning_alerts.models import Application
 
-FIELDS = (
-    "authority",
-    "reference",
-    "description",
-    "address",
-    "postcode",
-    "local_area",
-    "application_type",
-    "status",
-    "decision",
-    "decision_date",
-    "date_received",
-    "date_validated",
-    "consultation_end",
-    "info_url",
-    "comment_url",
-    "first_seen_at",
-    "last_changed_at",
-    "version",
-)
+#: The application's own columns in each answer, in order: the API's response model (which the OpenAPI
+#: document describes) lists them, so what is written and what is described are one list.
+FIELDS = tuple(name for name in ApplicationJSON.model_fields if name not in ("id", "lat", "lng", "distance_m", "url"))
 
 
 def iso(value: Any) -> str:

@@ -41,7 +41,7 @@ def councils(now: datetime) -> list[dict[str, Any]]:
     weekly: dict[str, Counter[int]] = defaultdict(Counter)
     recent = select(Application.authority, Application.first_seen_at).where(Application.first_seen_at >= start)
     for authority, seen in session.execute(recent):
-        weekly[authority][min(WEEKS - 1, int((_aware(seen) - start) / timedelta(weeks=1)))] += 1  # type: ignore[operator]
+        weekly[authority][min(WEEKS - 1, int((_aware(seen) - start) / timedelta(weeks=1)))] += 1  # type: ignore[operator]  # _aware keeps a datetime one
     quiet = timedelta(days=current_settings().quiet_days)
     return [
         {
@@ -50,7 +50,7 @@ def councils(now: datetime) -> list[dict[str, Any]]:
             "located": located,
             "weeks": [weekly[authority][w] for w in range(WEEKS)],
             "last_new": _aware(last),
-            "quiet": _aware(last) < now - quiet,  # type: ignore[operator]
+            "quiet": _aware(last) < now - quiet,  # type: ignore[operator]  # each council listed has a newest
         }
         for authority, total, located, last in totals
     ]

@@ -106,4 +106,4 @@ def announce(new: Iterable[int] = (), changed: Iterable[int] = ()) -> None:
     """Tell the notifications layer (and any plugin listening) about committed new or changed reports."""
     event = RecordsIngested(DATASET, f"{NAME}.web", tuple(new), tuple(changed))
     if event.new or event.changed:
-        announce_records_ingested(current_app._get_current_object(), event)  # type: ignore[attr-defined]
+        announce_records_ingested(current_app._get_current_object(), event)  # type: ignore[attr-defined]  # the proxy's own method; typed as Flask

@@ -186,7 +186,7 @@ def area_index() -> AreaIndex:
         if cached is not None and cached[0] == signature:
             return cached[1]
     rows = [tuple(r) for r in session.execute(select(Area.id, Area.body_id, Area.geometry).order_by(Area.id))]
-    index = AreaIndex(rows)  # type: ignore[arg-type]
+    index = AreaIndex(rows)  # type: ignore[arg-type]  # (int, int, str) as selected
     with _lock:
         _cache[key] = (signature, index)
     return index

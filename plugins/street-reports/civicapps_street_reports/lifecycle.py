@@ -127,8 +127,8 @@ def confirm_update(item: Update) -> bool:
         return True
     item.state = "confirmed"
     report = session.get(Report, item.report_id)
-    apply(report, item)  # type: ignore[arg-type]
-    for delivery in report.deliveries:  # type: ignore[union-attr]
+    apply(report, item)  # type: ignore[arg-type]  # an update's report exists (foreign key)
+    for delivery in report.deliveries:  # type: ignore[union-attr]  # as above
         if delivery.method == "email" and delivery.state == "sent":
             messages.update_to_body(delivery, item)
         elif delivery.method == "open311" and delivery.state == "sent":

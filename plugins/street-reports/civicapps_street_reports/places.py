@@ -118,7 +118,7 @@ def nearby(lat: float, lon: float, radius_m: float, limit: int = 15) -> list[Spo
     for place in db_session().scalars(query):
         closest = nearest_points(shape(json.loads(place.geometry)), origin)[0]
         metres = metres_between(lat, lon, closest.y, closest.x)
-        if metres > radius_m or (place.name in best and best[place.name].distance_m <= metres):  # type: ignore[operator]
+        if metres > radius_m or (place.name in best and best[place.name].distance_m <= metres):  # type: ignore[operator]  # spots in best have distances
             continue
         best[place.name] = Spot(place.name, closest.y, closest.x, metres, direction(lat, lon, closest.y, closest.x))
     for street in streets_near(current_app, lat, lon, radius_m, limit):

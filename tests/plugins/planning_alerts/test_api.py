@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import feedparser
 import pytest
+from flask import Flask
+from openapi_spec_validator import validate
 
 from civicapps.feeds import pull_feed
 
@@ -88,3 +92,18 @@ def test_openapi_description_lists_the_search(client):
     names = {p["name"] for p in spec["paths"]["/api/applications.json"]["get"]["parameters"]}
     assert names == {"postcode", "lat", "lng", "radius", "bbox", "authority", "since", "page", "per_page"}
     assert {"/api/applications.geojson", "/area.atom", "/area.rss"} <= set(spec["paths"])
+
+
+def test_openapi_document_is_valid_and_follows_the_settings(pa_app: Callable[..., Flask]):
+    app = pa_app(settings={"min_radius_m": 150, "max_radius_m": 3000, "default_radius_m": 400, "page_size": 20})
+    spec = app.test_client().get("/planning-alerts/api/openapi.json").json
+    validate(spec)
+    search = {p["name"]: p for p in spec["paths"]["/api/applications.json"]["get"]["parameters"]}
+    assert search["radius"]["schema"] == {"type": "number", "minimum": 150, "maximum": 3000}
+    assert "default 400" in search["radius"]["description"]
+    assert search["per_page"]["schema"]["default"] == 20
+    feed = {p["name"] for p in spec["paths"]["/area.atom"]["get"]["parameters"]}
+    assert feed == {"postcode", "lat", "lng", "radius", "bbox", "authority", "since"}
+    answered = app.test_client().get("/planning-alerts/api/applications.json?postcode=SW1A1AA&radius=3001")
+    assert answered.status_code == 400 and answered.json["parameter"] == "radius"
+    assert set(answered.json) == set(spec["components"]["schemas"]["Problem"]["properties"])

@@ -175,7 +175,7 @@ def _holdings(person_id: int) -> list[tuple[Membership, Group, Post | None]]:
         .where(Membership.person_id == person_id)
         .order_by(Group.name, Membership.start_date, Membership.id)
     )
-    return [tuple(row) for row in db_session().execute(query)]  # type: ignore[misc]
+    return [tuple(row) for row in db_session().execute(query)]  # type: ignore[misc]  # rows as selected
 
 
 def _iso(value: Any) -> str | None:

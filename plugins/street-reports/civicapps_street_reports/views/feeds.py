@@ -49,8 +49,8 @@ def _report_entry(report: Report) -> Entry:
         f"{report.category}: {report.title}",
         link,
         report.details,
-        aware(report.confirmed_at or report.created_at),
-    )  # type: ignore[arg-type]
+        aware(report.confirmed_at or report.created_at),  # type: ignore[arg-type]  # aware() keeps a datetime one
+    )
 
 
 @bp.get("/reports.<fmt>")
@@ -108,8 +108,8 @@ def report_feed(report_id: int, fmt: str) -> Response:
             else f"Update from {'the council' if u.role in ('staff', 'body') else 'a resident'}",
             f"{link}#update-{u.id}",
             u.text,
-            aware(u.created_at),
-        )  # type: ignore[arg-type]
+            aware(u.created_at),  # type: ignore[arg-type]  # aware() keeps a datetime one
+        )
         for u in updates
     ]
     entries.append(_report_entry(report))

@@ -116,8 +116,8 @@ def _form_context(lat: float, lon: float, values: dict[str, Any], errors: dict[s
         "errors": errors,
         "settings": settings,
         "staff": current_actor() is not None,
-        "anonymous_allowed": bool(chosen) and all(c.anonymous_allowed for c in chosen),  # type: ignore[union-attr]
-        "private": bool(chosen) and any(c.private for c in chosen),  # type: ignore[union-attr]
+        "anonymous_allowed": bool(chosen and all(c.anonymous_allowed for c in chosen)),
+        "private": bool(chosen and any(c.private for c in chosen)),
         "where": places.describe_point(lat, lon),
     }
 
@@ -276,7 +276,7 @@ def confirm_update(token: str) -> Any:
         return render_template("street_reports/confirm.html", title="Confirm your update", report=report, what="update")
     if lifecycle.confirm_update(item):
         db_session().commit()
-        lifecycle.published(report)  # type: ignore[arg-type]
+        lifecycle.published(report)  # type: ignore[arg-type]  # an update's report exists (foreign key)
     return redirect(url_for("street_reports.report_page", report_id=item.report_id))
 
 
