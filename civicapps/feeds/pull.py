@@ -43,7 +43,7 @@ class PullResult:
     ``outcome`` is ``"ingested"``, ``"not_modified"`` (the source had not changed: nothing read) or
     ``"failed"`` (``error`` says why; stored records were left untouched). The counts are records
     ``read`` from the source, ``ingested`` (kept: ``new`` + ``changed`` + ``unchanged`` + ``repeated``),
-    ``skipped`` and kept with a ``warnings`` (e.g. not placed on the map). ``issues`` holds the first
+    ``skipped``, and ``warnings`` (kept with a doubt, e.g. not placed on the map). ``issues`` holds the first
     rows skipped or warned about (each with ``feed``, ``position``, ``field``, ``reason`` and
     ``severity``, ``"skipped"`` or ``"warning"``; ``str(issue)`` is a line for staff), and
     ``reasons`` counts every such row by ``"<severity> - <reason>"``.
