@@ -15,11 +15,21 @@ from civicapps.errors import CivicappsError as CivicappsError
 from civicapps.errors import StartupError as StartupError
 from civicapps.events import RecordsIngested as RecordsIngested
 from civicapps.events import announce_records_ingested as announce_records_ingested
+from civicapps.feeds.cli import pull_feeds_command as pull_feeds_command
 from civicapps.feeds.datasets import Dataset as Dataset
 from civicapps.feeds.datasets import Record as Record
 from civicapps.feeds.errors import ReaderError as ReaderError
+from civicapps.feeds.health import FeedHealth as FeedHealth
+from civicapps.feeds.health import feed_health as feed_health
+from civicapps.feeds.history import PastVersion as PastVersion
+from civicapps.feeds.history import past_versions as past_versions
+from civicapps.feeds.pull import PullResult as PullResult
+from civicapps.feeds.pull import pull_feed as pull_feed
 from civicapps.feeds.readers import RawRecord as RawRecord
 from civicapps.feeds.readers import Reader as Reader
+from civicapps.feeds.readers import Source as Source
+from civicapps.feeds.readers import object_records as object_records
+from civicapps.feeds.readers.json_reader import load_json as load_json
 from civicapps.feeds.registry import Feed as Feed
 from civicapps.geo.postcodes import Location as Location
 from civicapps.geo.streets import Place as Place
@@ -54,14 +64,17 @@ __all__ = [
     "DataSource",
     "Dataset",
     "Feed",
+    "FeedHealth",
     "Item",
     "Job",
     "Link",
     "Location",
     "Message",
     "Model",
+    "PastVersion",
     "Place",
     "PluginSettings",
+    "PullResult",
     "QueryError",
     "RateLimit",
     "RawRecord",
@@ -69,6 +82,7 @@ __all__ = [
     "ReaderError",
     "Record",
     "RecordsIngested",
+    "Source",
     "StartupError",
     "Topic",
     "__version__",
@@ -79,14 +93,20 @@ __all__ = [
     "current_actor",
     "db_session",
     "enqueue_job",
+    "feed_health",
     "find_streets",
     "forget_messages",
     "hookimpl",
     "import_streets",
+    "load_json",
     "messages_to",
+    "object_records",
     "openapi_parameters",
     "parse_id",
+    "past_versions",
     "plugin_settings",
+    "pull_feed",
+    "pull_feeds_command",
     "read_query",
     "safe_next",
     "send_message",

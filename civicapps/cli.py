@@ -24,7 +24,7 @@ from civicapps.auth import ROLES, User, change_password, change_role, create_use
 from civicapps.db import db_session, get_database
 from civicapps.errors import CivicappsError
 from civicapps.feeds.cli import feeds as feeds_group
-from civicapps.feeds.oneoff import pull_command
+from civicapps.feeds.pull_command import pull_command
 from civicapps.geo.cli import postcodes as postcodes_group
 from civicapps.geo.cli import streets as streets_group
 from civicapps.geo.plugin import DEMO_POSTCODE, DEMO_STREET

@@ -95,7 +95,7 @@ def test_feeds_list_shows_the_feeds_the_demo_and_its_staff_pages_show(civic_app_
     demo = civic_app_factory(load_entrypoints=True)
     with demo.app_context():
         demo.extensions["civicapps"].registry.call_each("load_demo_data", app=demo)
-        shown_to_staff = [f["name"] for f in planning_staff_feeds()]
+        shown_to_staff = [f.name for f in planning_staff_feeds()]
     assert shown_to_staff, "the demo has a planning feed"
 
     url = get_database(demo).url.render_as_string(hide_password=False)

@@ -47,6 +47,17 @@ PUBLIC_API = {
     "send_message",
     "staff_required",
     "streets_near",
+    # feeds, for plugins that pull, report on and read the history of their own feeds
+    "FeedHealth",
+    "PastVersion",
+    "PullResult",
+    "Source",
+    "feed_health",
+    "load_json",
+    "object_records",
+    "past_versions",
+    "pull_feed",
+    "pull_feeds_command",
 }
 
 

@@ -1,8 +1,12 @@
-"""``civicapps feeds list|show|pull``: the staff view of feeds, and pulling them by hand."""
+"""``civicapps feeds list|show|pull``: the staff view of feeds, and pulling them by hand.
+
+Also the ``pull`` command a plugin makes for its own feeds (:func:`pull_feeds_command`).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -159,3 +163,43 @@ def pull_command(name: str | None, pull_all: bool, force: bool, progress: bool |
         click.echo(result.summary())
     if any(r.outcome == "failed" for r in results):
         raise SystemExit(1)
+
+
+def pull_feeds_command(
+    dataset: str, *, report: Callable[[PullResult], Iterable[str]] | None = None, help: str | None = None
+) -> click.Command:
+    """A ``pull [NAMES]... [--force] [--progress/--no-progress]`` command for one dataset's feeds.
+
+    A plugin returns it from ``register_commands`` so staff can pull its feeds by hand and read each
+    pull in the plugin's own terms: ``report`` turns a :class:`PullResult` into the lines printed
+    (default: its one-line summary). The command pulls every enabled feed of ``dataset`` (or the
+    NAMES given, which must be feeds of it), shows a progress bar on standard error for long pulls,
+    and exits with status 1 if any pull failed. ``help`` replaces the command's help text.
+    """
+    lines = report or (lambda result: [result.summary()])
+
+    @click.command(
+        "pull",
+        help=help or f"Pull the feeds of {dataset} now (every enabled one, or NAMES) and report each pull.",
+    )
+    @click.argument("names", nargs=-1)
+    @click.option("--force", is_flag=True, help="Read the feeds even if they have not changed.")
+    @progress_option
+    def pull(names: tuple[str, ...], force: bool, progress: bool | None) -> None:
+        plans = {n: p for n, p in feeds_registry(current_app).plans.items() if p.feed.dataset == dataset}
+        unknown = [n for n in names if n not in plans]
+        if unknown:
+            raise click.ClickException(
+                f"No feed of {dataset} named {', '.join(unknown)}; known: {', '.join(plans) or 'none'}."
+            )
+        failed = False
+        for name in names or [n for n, p in plans.items() if p.feed.enabled]:
+            click.echo(f"Pulling {name}...", err=True)
+            result = pulled(name, force, progress)
+            failed |= result.outcome == "failed"
+            for line in lines(result):
+                click.echo(line)
+        if failed:
+            raise SystemExit(1)
+
+    return pull

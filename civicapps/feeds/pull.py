@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from civicapps.clock import utcnow
 from civicapps.db import get_database
+from civicapps.errors import CivicappsError
 from civicapps.events import RecordsIngested, announce_records_ingested
 from civicapps.feeds.errors import FeedError, RowIssue
 from civicapps.feeds.fetch import Fetcher
@@ -28,7 +29,7 @@ from civicapps.feeds.ingest import Ingest
 from civicapps.feeds.models import FeedState
 from civicapps.feeds.pipeline import Tally, canonical_rows
 from civicapps.feeds.readers import NotModified, RawRecord, Source
-from civicapps.feeds.registry import FeedPlan, feeds_registry
+from civicapps.feeds.registry import Feed, FeedPlan, feeds_registry, plan_feed
 from civicapps.geo.geocoding import postcode_service
 
 Outcome = Literal["ingested", "not_modified", "failed"]
@@ -36,7 +37,17 @@ Outcome = Literal["ingested", "not_modified", "failed"]
 
 @dataclass
 class PullResult:
-    """What one pull did (returned by :func:`pull_feed` and :func:`civicapps.feeds.pull_due_feeds`)."""
+    """What one pull did (returned by :func:`pull_feed` and :func:`civicapps.feeds.pull_due_feeds`).
+
+    Public (``civicapps.PullResult``) so a plugin's command can report a pull in its own terms.
+    ``outcome`` is ``"ingested"``, ``"not_modified"`` (the source had not changed: nothing read) or
+    ``"failed"`` (``error`` says why; stored records were left untouched). The counts are records
+    ``read`` from the source, ``ingested`` (kept: ``new`` + ``changed`` + ``unchanged`` + ``repeated``),
+    ``skipped``, and ``warnings`` (kept with a doubt, e.g. not placed on the map). ``issues`` holds the first
+    rows skipped or warned about (each with ``feed``, ``position``, ``field``, ``reason`` and
+    ``severity``, ``"skipped"`` or ``"warning"``; ``str(issue)`` is a line for staff), and
+    ``reasons`` counts every such row by ``"<severity> - <reason>"``.
+    """
 
     feed: str
     outcome: Outcome
@@ -55,6 +66,7 @@ class PullResult:
     reasons: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
+        """One line for staff: the outcome and the counts (what ``civicapps feeds pull`` prints)."""
         if self.outcome == "failed":
             return f"{self.feed}: FAILED - {self.error}"
         if self.outcome == "not_modified":
@@ -78,13 +90,21 @@ def config_digest(plan: FeedPlan) -> str:
 
 
 def pull_feed(
-    app: Flask, name: str, *, force: bool = False, progress: Callable[[int], None] | None = None
+    app: Flask, feed: str | Feed, *, force: bool = False, progress: Callable[[int], None] | None = None
 ) -> PullResult:
-    """Pull feed ``name`` now; ``force`` ignores ETag/Last-Modified and the unchanged-bytes shortcut.
+    """Pull a feed now, outside its schedule, and return what the pull did.
 
-    ``progress`` is called with each number of records read (a command's progress bar).
+    A source that cannot be read is not an exception: it is a ``"failed"`` result, recorded on the
+    feed for staff. An unknown name, or a :class:`Feed` that does not check, raises CivicappsError.
+
+    ``feed`` is the name of a configured feed, or a :class:`Feed` the app was not configured with (a
+    plugin's demo sample, say): that one is checked like a configured feed and joins the app's
+    feeds for the life of the process, so its health shows beside the others. ``force`` ignores
+    ETag/Last-Modified and the unchanged-bytes shortcut. ``progress`` is called with each number of
+    records read (a command's progress bar).
     """
-    plan = feeds_registry(app).plans[name]
+    plan = _plan(app, feed)
+    name = plan.feed.name
     assert plan.dataset is not None, "configured feeds always have a dataset"
     started, now = time.monotonic(), utcnow()
     db = get_database(app)
@@ -143,6 +163,23 @@ def pull_feed(
         event = RecordsIngested(ingest.dataset.full_name, name, tuple(ingest.new), tuple(ingest.changed))
         announce_records_ingested(app, event)
     return result
+
+
+def _plan(app: Flask, feed: str | Feed) -> FeedPlan:
+    registry = feeds_registry(app)
+    if isinstance(feed, str):
+        if feed not in registry.plans:
+            raise CivicappsError(f"No feed named {feed!r}; feeds: {', '.join(registry.plans) or 'none'}.")
+        return registry.plans[feed]
+    known = registry.plans.get(feed.name)
+    if known is None:
+        try:
+            known = registry.plans[feed.name] = plan_feed(feed, registry)
+        except CivicappsError as exc:
+            raise CivicappsError(f"Feed '{feed.name}': {exc}") from None
+    elif known.feed != feed:
+        raise CivicappsError(f"Another feed is already named {feed.name!r}; give this one a name of its own.")
+    return known
 
 
 def _counting(records: Iterable[RawRecord], progress: Callable[[int], None]) -> Iterator[RawRecord]:

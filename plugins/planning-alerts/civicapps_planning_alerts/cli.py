@@ -10,11 +10,8 @@ from flask import current_app
 from pydantic import ValidationError
 from sqlalchemy import case, func, select
 
-from civicapps import db_session
-from civicapps.feeds.cli import pulled
-from civicapps.feeds.registry import feeds_registry
+from civicapps import db_session, pull_feeds_command
 from civicapps.notify.subscriptions import SubscriptionError, locate_place
-from civicapps.progress import progress_option
 from civicapps_planning_alerts import queries
 from civicapps_planning_alerts.models import DATASET, Application
 from civicapps_planning_alerts.presets import PRESETS
@@ -110,25 +107,11 @@ def stats() -> None:
     )
 
 
-@click.command()
-@click.argument("names", nargs=-1)
-@click.option("--force", is_flag=True, help="Read the feeds even if they have not changed.")
-@progress_option
-def pull(names: tuple[str, ...], force: bool, progress: bool | None) -> None:
-    """Pull planning feeds now (all of them, or NAMES) and report rows not placed on the map, by reason."""
-    plans = {n: p for n, p in feeds_registry(current_app).plans.items() if p.feed.dataset == DATASET}
-    unknown = [n for n in names if n not in plans]
-    if unknown:
-        raise click.ClickException(f"No planning feed named {', '.join(unknown)}; known: {', '.join(plans) or 'none'}.")
-    failed = False
-    for name in names or [n for n, p in plans.items() if p.feed.enabled]:
-        click.echo(f"Pulling {name}...", err=True)
-        result = pulled(name, force, progress)
-        failed |= result.outcome == "failed"
-        for line in ingest_report(result):
-            click.echo(line)
-    if failed:
-        raise SystemExit(1)
+pull = pull_feeds_command(
+    DATASET,
+    report=ingest_report,
+    help="Pull planning feeds now (all of them, or NAMES) and report rows not placed on the map, by reason.",
+)
 
 
 @click.command()

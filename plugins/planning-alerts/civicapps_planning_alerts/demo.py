@@ -13,8 +13,7 @@ from importlib import resources
 
 from flask import Flask
 
-from civicapps.feeds.pull import PullResult, pull_feed
-from civicapps.feeds.registry import feeds_registry, plan_feed
+from civicapps import PullResult, pull_feed
 from civicapps_planning_alerts.presets import PRESETS
 from civicapps_planning_alerts.settings import PresetFeed
 
@@ -24,9 +23,6 @@ SAMPLE = "york-city-centre-planning-applications.csv"
 
 def load(app: Flask) -> PullResult:
     """Pull the packaged sample as the feed ``planning-alerts-demo`` (idempotent: an upsert)."""
-    registry = feeds_registry(app)
-    if FEED not in registry.plans:
-        path = resources.files(__package__).joinpath("data", SAMPLE)
-        config = PresetFeed(preset="york", url=str(path), enabled=False)  # pulled by the demo only
-        registry.plans[FEED] = plan_feed(PRESETS["york"].feed(FEED, config), registry)
-    return pull_feed(app, FEED)
+    path = resources.files(__package__).joinpath("data", SAMPLE)
+    config = PresetFeed(preset="york", url=str(path), enabled=False)  # pulled by the demo only
+    return pull_feed(app, PRESETS["york"].feed(FEED, config))

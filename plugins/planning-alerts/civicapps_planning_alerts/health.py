@@ -6,12 +6,12 @@ A feed failing for longer than its ``failing_after``, or a council with no new a
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from weakref import WeakKeyDictionary
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import func, select
 
-from civicapps import db_session
-from civicapps.feeds.schedule import statuses
+from civicapps import db_session, feed_health
 from civicapps_planning_alerts.models import DATASET, Application
 from civicapps_planning_alerts.settings import current_settings
 
@@ -23,28 +23,29 @@ def _aware(value: datetime) -> datetime:
 #: Pages ask on every view; the answer changes only with pulls, so it is kept this long per process.
 CACHE_SECONDS = 60
 
+#: The notices and when they were worked out, per app (an app that is gone takes its entry with it).
+CACHE: WeakKeyDictionary[Flask, tuple[datetime, list[str]]] = WeakKeyDictionary()
 
-def notices(app: Flask) -> list[str]:
+
+def notices() -> list[str]:
     """Sentences for residents about councils whose applications may be missing right now (cached)."""
+    # The app behind the proxy (Flask's documented way): the cache holds it weakly, and a proxy has no weakref.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # flask types current_app as Flask
     now = datetime.now(UTC)
-    cached = app.extensions.get("planning_alerts_notices")
+    cached = CACHE.get(app)
     if cached is None or now - cached[0] > timedelta(seconds=CACHE_SECONDS):
-        cached = app.extensions["planning_alerts_notices"] = (now, _notices(app, now))
+        cached = CACHE[app] = (now, _notices(app, now))
     return cached[1]
 
 
 def _notices(app: Flask, now: datetime) -> list[str]:
     found = []
-    for status in statuses(app, now):
-        if status.dataset != DATASET or not status.flagged:
+    for health in feed_health(app, dataset=DATASET):
+        if not health.stale or health.feed is None or not health.feed.enabled:
             continue
-        feed = app.extensions["civicapps_feeds"].plans[status.name].feed
-        if not feed.enabled:
-            continue
-        success = status.state.last_success_at if status.state else None
-        since = f"since {_aware(success):%-d %B %Y}" if success else "yet"
+        since = f"since {health.last_success_at:%-d %B %Y}" if health.last_success_at else "yet"
         found.append(
-            f"We have not been able to read the planning list of {feed.authority or status.name} {since}: "
+            f"We have not been able to read the planning list of {health.feed.authority or health.name} {since}: "
             "new applications there may be missing, and alerts about them may be late."
         )
     quiet = now - timedelta(days=current_settings().quiet_days)

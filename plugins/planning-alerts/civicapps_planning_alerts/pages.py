@@ -12,10 +12,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, url_for
-from sqlalchemy import select
 
-from civicapps import Place, current_actor, db_session, find_streets, parse_id, plugin_settings
-from civicapps.feeds.models import RecordVersion
+from civicapps import (
+    PastVersion,
+    Place,
+    current_actor,
+    db_session,
+    find_streets,
+    parse_id,
+    past_versions,
+    plugin_settings,
+)
 from civicapps.geo.geocoding import postcode_in
 from civicapps.notify.channels import enabled_kinds
 from civicapps.notify.settings import notify_settings
@@ -65,7 +72,7 @@ def radius_from(text: str | None, settings: Settings) -> float:
 
 def map_context(settings: Settings) -> dict[str, Any]:
     """What every page with a map needs, and the notices about councils whose lists are not updating."""
-    return {"tiles": settings.tile_url, "attribution": settings.tile_attribution, "notices": notices(current_app)}
+    return {"tiles": settings.tile_url, "attribution": settings.tile_attribution, "notices": notices()}
 
 
 def examples() -> dict[str, str]:
@@ -197,20 +204,11 @@ def application(application_id: int) -> Any:
 
 
 def render_application(found: Application, form: FollowForm, status: int = 200) -> Any:
-    versions = (
-        db_session()
-        .scalars(
-            select(RecordVersion)
-            .where(RecordVersion.dataset == DATASET, RecordVersion.record_id == found.id)
-            .order_by(RecordVersion.version.desc())
-        )
-        .all()
-    )
     return render_template(
         "planning_alerts/application.html",
         title=f"Planning application {found.reference}",
         application=found,
-        history=history(found, versions),
+        history=history(found, past_versions(DATASET, [found.id])[found.id]),
         labels=LABELS,
         council_url=safe_url(found.info_url),
         comment_url=safe_url(found.comment_url) or safe_url(found.info_url),
@@ -222,7 +220,7 @@ def render_application(found: Application, form: FollowForm, status: int = 200) 
     ), status
 
 
-def history(current: Application, versions: list[RecordVersion]) -> list[dict[str, Any]]:
+def history(current: Application, versions: list[PastVersion]) -> list[dict[str, Any]]:
     """Each version (newest first) with what changed from the one before it, in words."""
     states = [
         {

@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import urljoin, urlsplit
 
-from civicapps import RawRecord, Reader, ReaderError
-from civicapps.feeds.readers import Source, object_records
-from civicapps.feeds.readers.json_reader import load_json
+from civicapps import RawRecord, Reader, ReaderError, Source, load_json, object_records
 
 MAX_PAGES = 2000
 

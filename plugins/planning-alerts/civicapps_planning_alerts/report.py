@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from civicapps.feeds.pull import PullResult
+from civicapps import PullResult
 
 
 def ingest_report(result: PullResult) -> list[str]:

@@ -11,9 +11,7 @@ from typing import Any
 from flask import Response, current_app, render_template, request, stream_with_context
 from sqlalchemy import func, select
 
-from civicapps import csv_writer, db_session, staff_required
-from civicapps.feeds.models import FeedState
-from civicapps.feeds.registry import feeds_registry
+from civicapps import FeedHealth, csv_writer, db_session, feed_health, staff_required
 from civicapps.notify.models import ACTIVE, Subscription
 from civicapps_planning_alerts.models import DATASET, Application
 from civicapps_planning_alerts.serialise import FIELDS
@@ -56,10 +54,9 @@ def councils(now: datetime) -> list[dict[str, Any]]:
     ]
 
 
-def feeds() -> list[dict[str, Any]]:
-    plans = {n: p for n, p in feeds_registry(current_app).plans.items() if p.feed.dataset == DATASET}
-    states = {s.name: s for s in db_session().scalars(select(FeedState).where(FeedState.name.in_(list(plans))))}
-    return [{"name": n, "feed": p.feed, "state": states.get(n)} for n, p in sorted(plans.items())]
+def feeds() -> list[FeedHealth]:
+    """The planning feeds' health, by name."""
+    return sorted(feed_health(current_app, dataset=DATASET), key=lambda health: health.name)
 
 
 def subscribers() -> list[tuple[str, int]]:

@@ -15,8 +15,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from civicapps import Item, Topic, db_session
-from civicapps.feeds.models import RecordVersion
+from civicapps import Item, Topic, db_session, past_versions
 from civicapps.notify.subscriptions import external_url
 from civicapps_planning_alerts.models import DATASET, LABELS, Application
 
@@ -57,11 +56,8 @@ def load_changed(app: Flask, ids: Sequence[Any]) -> list[Item]:
     applications = _applications(ids)
     previous = {
         (v.record_id, v.version): v.data
-        for v in db_session().scalars(
-            select(RecordVersion).where(
-                RecordVersion.dataset == DATASET, RecordVersion.record_id.in_([a.id for a in applications])
-            )
-        )
+        for versions in past_versions(DATASET, [a.id for a in applications]).values()
+        for v in versions
     }
     return [item_for(app, a, changes(a, previous.get((a.id, a.version - 1), {}))) for a in applications]
 

@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+from civicapps_planning_alerts import health
 from civicapps_planning_alerts.models import Application
 from sqlalchemy import update
 
@@ -72,7 +73,7 @@ def test_residents_are_told_when_a_councils_list_is_broken_or_quiet(pa_app, civi
     with app.app_context():
         db_session().execute(update(Application).values(first_seen_at=datetime.now(UTC) - timedelta(days=3)))
         db_session().commit()
-    app.extensions.pop("planning_alerts_notices")  # as if the minute the notices are cached for had passed
+    health.CACHE.pop(app)  # as if the minute the notices are cached for had passed
     page = app.test_client().get("/planning-alerts/alerts").text
     assert "No new planning applications from Westminster have reached us since" in page
 
