@@ -119,7 +119,9 @@ def test_the_checker_reports_each_reach_in_with_file_and_line(tmp_path: Path) ->
     )
     tests = tmp_path / "plugins" / "leaky" / "tests"
     tests.mkdir()
-    (tests / "test_leaky.py").write_text("from civicapps.testing.sinks import MailSink\nfrom civicapps.db import Model\n")
+    (tests / "test_leaky.py").write_text(
+        "from civicapps.testing.sinks import MailSink\nfrom civicapps.db import Model\n"
+    )
 
     report = boundary_violations(tmp_path / "plugins" / "leaky", root=tmp_path)
 
