@@ -7,7 +7,6 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,17 +27,10 @@ TEST_SERVER_ENV = {"CIVICAPPS_TEST_DATABASE_URL", "CIVICAPPS_TEST_REDIS_URL"}
 
 
 @pytest.fixture(autouse=True)
-def _no_civicapps_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Keep a developer's CIVICAPPS_* settings out of the tests, and each test's out of the next.
-
-    Commands under test may set CIVICAPPS_CONFIG or CIVICAPPS_INSTANCE_PATH themselves; those are
-    removed afterwards too, since monkeypatch only restores what it changed.
-    """
+def _no_civicapps_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep a developer's CIVICAPPS_* settings out of the tests (commands never write any themselves)."""
     for name in _configuration_names():
         monkeypatch.delenv(name)
-    yield
-    for name in _configuration_names():
-        del os.environ[name]
 
 
 def _configuration_names() -> list[str]:
