@@ -35,6 +35,7 @@ from civicapps.migrations import new_revision, status, upgrade
 from civicapps.notify.delivery import take_over
 from civicapps.notify.outbox import claims_heartbeat
 from civicapps.notify.sending import ready_worker
+from civicapps.scaffold import plugin_group
 from civicapps.settings import CONFIG_ENV, load_config, redact, settings_from_environment
 from civicapps.textable import echo_table
 
@@ -102,6 +103,7 @@ cli.add_command(feeds_group)
 cli.add_command(pull_command)
 cli.add_command(postcodes_group)
 cli.add_command(streets_group)
+cli.add_command(plugin_group)
 
 
 @cli.command(with_appcontext=False)
