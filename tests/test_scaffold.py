@@ -13,10 +13,13 @@ from pathlib import Path
 
 import click.testing
 import pytest
+from packaging.requirements import Requirement
 from test_plugin_boundary import boundary_violations
 
+import civicapps
 from civicapps.cli import cli
 from civicapps.plugins import ENTRY_POINT_GROUP
+from civicapps.scaffold import compatible_range
 
 BUNDLED = ["organogram", "planning_alerts", "street_reports", "notice_board"]
 
@@ -46,6 +49,11 @@ def test_new_plugin_is_a_complete_distribution_named_from_its_entry_point(
     project = tomllib.loads((root / "pyproject.toml").read_text())
     assert project["project"]["name"] == "civicapps-demo-thing"
     assert project["project"]["entry-points"][ENTRY_POINT_GROUP] == {"demo_thing": "civicapps_demo_thing"}
+    [core] = [Requirement(line) for line in project["project"]["dependencies"] if line.startswith("civicapps")]
+    assert core.specifier.contains(civicapps.__version__) and not core.specifier.contains("0.2")
+    extras = [line for lines in project["project"]["optional-dependencies"].values() for line in lines]
+    for line in [*project["project"]["dependencies"], *extras]:
+        assert any(spec.operator == "<" for spec in Requirement(line).specifier), f"{line}: cap its major version"
     package_data = project["tool"]["setuptools"]["package-data"]["civicapps_demo_thing"]
     assert set(package_data) == {"templates/demo_thing/*.html", "migrations/*.py"}, "templates and migrations ship"
 
@@ -86,6 +94,13 @@ def test_an_existing_folder_is_never_overwritten(tmp_path: Path, monkeypatch: py
     assert f"Error: {tmp_path / 'demo-thing'} already exists; remove it or choose another name." in result.output
     assert [p.name for p in (tmp_path / "demo-thing").iterdir()] == ["README.md"]
     assert (tmp_path / "demo-thing" / "README.md").read_text() == "my own work\n"
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"), [("0.1.0", ">=0.1,<0.2"), ("0.12.3", ">=0.12,<0.13"), ("1.4.0", ">=1.4,<2")]
+)
+def test_a_new_plugin_asks_for_civicapps_up_to_its_next_incompatible_release(version: str, expected: str) -> None:
+    assert compatible_range(version) == expected
 
 
 def free_port() -> int:

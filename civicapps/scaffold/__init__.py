@@ -46,9 +46,19 @@ def placeholders(name: str) -> dict[str, str]:
         "distribution": f"civicapps-{kebab}",
         "title": name.replace("_", " ").capitalize(),
         "entry_point_group": ENTRY_POINT_GROUP,
-        "civicapps_version": civicapps.__version__,
+        "civicapps_range": compatible_range(civicapps.__version__),
         "today": dt.date.today().isoformat(),
     }
+
+
+def compatible_range(version: str) -> str:
+    """The versions of civicapps a new plugin may run on: from this one up to the next incompatible release.
+
+    Before 1.0 a minor release may break plugins (0.1 -> 0.2), afterwards only a major one.
+    """
+    major, minor = (int(part) for part in version.split(".")[:2])
+    upper = f"0.{minor + 1}" if major == 0 else str(major + 1)
+    return f">={major}.{minor},<{upper}"
 
 
 def new_plugin(name: str, parent: Path) -> Path:
