@@ -45,17 +45,19 @@ class CivicState:
 def create_app(
     config: Mapping[str, Any] | None = None,
     *,
+    config_file: str | Path | None = None,
     plugins: Iterable[Any] | None = None,
     load_entrypoints: bool = True,
 ) -> Flask:
     """Build a civicapps host.
 
-    ``config`` overrides every other configuration layer (handy in tests). ``plugins`` adds plugins
+    ``config`` overrides every other configuration layer (handy in tests). ``config_file`` is the
+    civicapps.toml to read (default: ``$CIVICAPPS_CONFIG``, if set). ``plugins`` adds plugins
     directly, as modules or ``(name, module)`` pairs; ``load_entrypoints=False`` skips installed
     plugins so a test sees exactly the plugins it names. Raises :class:`civicapps.StartupError` with a
     one-line explanation when configuration or a plugin is wrong.
     """
-    loaded = load_config(config)
+    loaded = load_config(config, config_file=config_file)
     core = validate_core(loaded)
     instance_path = Path(core.instance_path or "instance").resolve()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command
 from sqlalchemy import select
 from werkzeug.serving import run_simple
@@ -35,13 +35,21 @@ from civicapps.migrations import new_revision, status, upgrade
 from civicapps.notify.delivery import take_over
 from civicapps.notify.outbox import claims_heartbeat
 from civicapps.notify.sending import ready_worker
-from civicapps.settings import CONFIG_ENV, load_config, redact
+from civicapps.scaffold import plugin_group
+from civicapps.settings import CONFIG_ENV, load_config, redact, settings_from_environment
 from civicapps.textable import echo_table
 
 
-def _set_config(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+def _remember_config_file(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Keep ``--config`` with the command line's ScriptInfo, where :func:`_app_for_command` reads it."""
     if value:
-        os.environ[CONFIG_ENV] = value
+        ctx.ensure_object(ScriptInfo).data["config_file"] = value
+
+
+def _app_for_command() -> Flask:
+    """The app a command runs against: ``--config``'s file, plus any settings the command chose (demo)."""
+    info = click.get_current_context().ensure_object(ScriptInfo)
+    return create_app(info.data.get("overrides"), config_file=info.data.get("config_file"))
 
 
 class CivicGroup(FlaskGroup):
@@ -70,7 +78,7 @@ cli = CivicGroup(
         "environment variables (use __ for nesting, e.g. CIVICAPPS_COUNCIL__NAME). "
         "Start with 'civicapps demo' to see everything working on sample data."
     ),
-    create_app=lambda: create_app(),
+    create_app=_app_for_command,
     add_default_commands=False,
     add_version_option=False,
     set_debug_flag=False,
@@ -80,7 +88,7 @@ cli = CivicGroup(
             type=click.Path(dir_okay=False),
             expose_value=False,
             is_eager=True,
-            callback=_set_config,
+            callback=_remember_config_file,
             help=f"Path of civicapps.toml (default: ${CONFIG_ENV}).",
         )
     ],
@@ -95,6 +103,7 @@ cli.add_command(feeds_group)
 cli.add_command(pull_command)
 cli.add_command(postcodes_group)
 cli.add_command(streets_group)
+cli.add_command(plugin_group)
 
 
 @cli.command(with_appcontext=False)
@@ -287,10 +296,10 @@ def demo(info: ScriptInfo, instance: str | None, host: str, port: int, serve: bo
     server process, and every notification is delivered through apprise to the server's own
     development inbox (/-/inbox, for staff) instead of its real destination.
     """
-    if instance or "instance_path" not in load_config().raw:
-        os.environ["CIVICAPPS_INSTANCE_PATH"] = str(Path(instance or "civicapps-demo").resolve())
     # Messages really go out through apprise, to this server's own /-/inbox (see civicapps.notify.inbox).
-    demo_settings = {
+    # Each is a default the environment may override; the command line's choices go to the app, never
+    # into os.environ.
+    demo_defaults = {
         "CIVICAPPS_BASE_URL": f"http://{host}:{port}",
         # The dev inbox receives every message, email included: residents are offered email first.
         "CIVICAPPS_PLUGINS__NOTIFY__DEV_INBOX": "true",
@@ -298,13 +307,11 @@ def demo(info: ScriptInfo, instance: str | None, host: str, port: int, serve: bo
         "CIVICAPPS_PLUGINS__GEO__EXAMPLE_STREET": DEMO_STREET,
         "CIVICAPPS_PLUGINS__NOTIFY__EGRESS_ALLOW": json.dumps([f"127.0.0.1:{port}"]),
     }
-    added = [name for name in demo_settings if name not in os.environ]
-    os.environ.update({name: demo_settings[name] for name in added})
-    try:
-        app = info.load_app()
-    finally:
-        for name in added:
-            del os.environ[name]
+    overrides = settings_from_environment({k: v for k, v in demo_defaults.items() if k not in os.environ})
+    if instance or "instance_path" not in load_config(config_file=info.data.get("config_file")).raw:
+        overrides["instance_path"] = str(Path(instance or "civicapps-demo").resolve())
+    info.data["overrides"] = overrides
+    app = info.load_app()
     with app.app_context():
         click.echo(f"Setting up the demo in {app.instance_path}")
         for before, after in upgrade(app):

@@ -120,14 +120,22 @@ class LoadedConfig:
         self.source = source
 
 
-def load_config(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> LoadedConfig:
-    """Merge the configuration layers and resolve ``$env``/``$file`` references."""
+def load_config(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: str | Path | None = None,
+) -> LoadedConfig:
+    """Merge the configuration layers and resolve ``$env``/``$file`` references.
+
+    ``config_file`` (the CLI's ``--config``) is read instead of ``$CIVICAPPS_CONFIG``, so a command
+    line never has to change the process environment to choose its file.
+    """
     environ = os.environ if environ is None else environ
     raw: dict[str, Any] = {}
-    source = environ.get(CONFIG_ENV) or None
+    source = str(config_file) if config_file else environ.get(CONFIG_ENV) or None
     if source:
         _deep_merge(raw, _read_toml(Path(source)))
-    _deep_merge(raw, _from_environment(environ))
+    _deep_merge(raw, settings_from_environment(environ))
     if overrides:
         _deep_merge(raw, _plain(overrides))
     secret_paths: set[tuple[str, ...]] = set()
@@ -202,7 +210,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise StartupError(f"Config file {path} is not valid TOML: {exc}.") from None
 
 
-def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The settings ``CIVICAPPS_*`` variables give, nested at ``__`` (values parsed as JSON where they are)."""
     result: dict[str, Any] = {}
     for key in sorted(environ):
         if not key.startswith(ENV_PREFIX) or key in NON_SETTING_ENV:

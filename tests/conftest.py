@@ -1,4 +1,8 @@
-"""Shared set-up for the civicapps test suite (the fixtures themselves live in civicapps.testing)."""
+"""Set-up only this project's tests share: a clean environment, the Sightings notification world, Redis.
+
+The fixtures a plugin author needs too (apps, sinks, feed servers, browsers, waiting for the outbox)
+live in the civicapps.testing package.
+"""
 from __future__ import annotations
 
 import os
@@ -7,38 +11,29 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, func, insert, or_, select, update
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, insert, select, update
 
 from civicapps import Item, Topic, hookimpl
 from civicapps.auth import create_user
 from civicapps.db import get_database
 from civicapps.events import RecordsIngested, announce_records_ingested
 from civicapps.jobs import queue_for
-from civicapps.notify.models import MatchRequest, OutboxRow, utcnow
-from civicapps.notify.settings import SAFE_SCHEMES
 from civicapps.notify.subscriptions import DEV_BASE_URL
 from civicapps.settings import ENV_PREFIX
+from civicapps.testing import wait_for_outbox
 
 # Where tests find the servers tests/run.sh starts; everything else CIVICAPPS_* is configuration.
 TEST_SERVER_ENV = {"CIVICAPPS_TEST_DATABASE_URL", "CIVICAPPS_TEST_REDIS_URL"}
 
 
 @pytest.fixture(autouse=True)
-def _no_civicapps_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Keep a developer's CIVICAPPS_* settings out of the tests, and each test's out of the next.
-
-    Commands under test may set CIVICAPPS_CONFIG or CIVICAPPS_INSTANCE_PATH themselves; those are
-    removed afterwards too, since monkeypatch only restores what it changed.
-    """
+def _no_civicapps_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep a developer's CIVICAPPS_* settings out of the tests (commands never write any themselves)."""
     for name in _configuration_names():
         monkeypatch.delenv(name)
-    yield
-    for name in _configuration_names():
-        del os.environ[name]
 
 
 def _configuration_names() -> list[str]:
@@ -176,23 +171,7 @@ class World:
 
     def settle(self, timeout=10.0):
         """Wait until the queue is empty and nothing is waiting to be matched or sent right now."""
-        deadline = time.monotonic() + timeout
-        quiet = 0
-        while quiet < 3 and time.monotonic() < deadline:
-            with get_database(self.app).engine.connect() as connection:
-                busy = connection.scalar(select(func.count()).select_from(MatchRequest)) or connection.scalar(
-                    select(func.count())
-                    .select_from(OutboxRow)
-                    .where(
-                        or_(
-                            OutboxRow.status == "sending",
-                            (OutboxRow.status == "pending") & (OutboxRow.next_attempt_at <= utcnow()),
-                        )
-                    )
-                )
-            quiet = 0 if busy or queue_for(self.app).pending() else quiet + 1
-            time.sleep(0.05)
-        assert quiet >= 3, "the worker did not settle"
+        wait_for_outbox(self.app, timeout)
 
     def link(self, message, name):
         """The first URL in a message's text following ``name`` (e.g. "Stop these alerts")."""
@@ -201,13 +180,7 @@ class World:
 
 
 def notify_config(sink, **settings):
-    notify = {
-        "allowed_schemes": [*SAFE_SCHEMES, "json"],
-        "egress_allow": [f"127.0.0.1:{sink.port}"],
-        "send_timeout_seconds": 5,
-    }
-    notify.update(settings)
-    return {"queue_url": "immediate:", "plugins": {"notify": notify}}
+    return {"queue_url": "immediate:", "plugins": {"notify": sink.notify_settings(**settings)}}
 
 
 @pytest.fixture

@@ -1,10 +1,13 @@
 """The civicapps command: help, errors without tracebacks, plugins listing, users, demo."""
 import json
+import os
 import subprocess
 import sys
 import types
+from pathlib import Path
 
 import click
+import click.testing
 import pytest
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
@@ -157,3 +160,31 @@ def test_demo_sets_up_an_instance_and_is_rerunnable(tmp_path):
     assert second.returncode == 0, second.stderr
     assert password in second.stdout, "a second run keeps the same admin account"
     assert "migrations: core already up to date" in second.stdout
+
+
+def test_config_option_is_passed_to_the_app_not_written_to_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "civicapps.toml"
+    config.write_text(f'instance_path = "{tmp_path / "instance"}"\ndisabled_plugins = ["organogram"]\n')
+    monkeypatch.chdir(tmp_path)
+    result = click.testing.CliRunner().invoke(cli, ["--config", str(config), "config"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["config_file"] == str(config) and shown["disabled_plugins"] == ["organogram"]
+    assert "CIVICAPPS_CONFIG" not in os.environ
+
+
+def test_demo_settings_reach_the_app_without_touching_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "civicapps.toml"
+    config.write_text('disabled_plugins = ["organogram", "planning_alerts", "street_reports", "notice_board"]\n')
+    monkeypatch.chdir(tmp_path)
+    before = dict(os.environ)
+    args = ["--config", str(config), "demo", "--no-serve", "--instance", "here", "--port", "5123"]
+    result = click.testing.CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert f"Setting up the demo in {tmp_path / 'here'}" in result.output
+    assert (tmp_path / "here" / "demo-admin-password.txt").exists()
+    assert dict(os.environ) == before

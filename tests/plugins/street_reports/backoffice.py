@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from civicapps.feeds.testing import FeedServer, Request
+from civicapps.testing import FeedServer, Request
 
 API_KEY = "county-back-office-key"
 

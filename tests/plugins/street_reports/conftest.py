@@ -19,8 +19,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from civicapps.feeds.testing import FakePostcodesIo
-from civicapps.testing import AppFactory, CivicRunner, MailSink
+from civicapps.testing import AppFactory, CivicRunner, FakePostcodesIo, MailSink
 
 PLUGIN = ("street_reports", street_reports)
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -19,8 +19,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from civicapps import db_session
-from civicapps.feeds.testing import FeedServer
-from civicapps.testing import MailSink
+from civicapps.testing import FeedServer, MailSink
 
 from .backoffice import API_KEY, FakeBackOffice, back_office
 from .conftest import OVERLAP_POINT, csrf, invoke, post_report, text_of

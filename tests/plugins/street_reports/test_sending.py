@@ -14,8 +14,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from civicapps import Actor, db_session
-from civicapps.feeds.testing import FeedServer
-from civicapps.testing import AppFactory, MailSink
+from civicapps.testing import AppFactory, FeedServer, MailSink
 
 from .backoffice import API_KEY, FakeBackOffice, back_office
 from .conftest import OVERLAP_POINT, PLUGIN, csrf, invoke, load_world, post_report, sign_in_staff, text_of
