@@ -26,6 +26,7 @@ from civicapps.geo.streets import Place as Place
 from civicapps.geo.streets import find_streets as find_streets
 from civicapps.geo.streets import import_streets as import_streets
 from civicapps.geo.streets import streets_near as streets_near
+from civicapps.http import http_session as http_session
 from civicapps.jobs import Job as Job
 from civicapps.jobs import enqueue_job as enqueue_job
 from civicapps.limits import RateLimit as RateLimit
@@ -78,6 +79,7 @@ __all__ = [
     "find_streets",
     "forget_messages",
     "hookimpl",
+    "http_session",
     "import_streets",
     "messages_to",
     "parse_id",

@@ -36,6 +36,7 @@ PUBLIC_API = {
     "find_streets",
     "forget_messages",
     "hookimpl",
+    "http_session",
     "import_streets",
     "messages_to",
     "parse_id",
