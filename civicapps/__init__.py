@@ -21,7 +21,10 @@ from civicapps.feeds.errors import ReaderError as ReaderError
 from civicapps.feeds.readers import RawRecord as RawRecord
 from civicapps.feeds.readers import Reader as Reader
 from civicapps.feeds.registry import Feed as Feed
+from civicapps.geo.geocoding import geocode as geocode
 from civicapps.geo.postcodes import Location as Location
+from civicapps.geo.projection import distances_m as distances_m
+from civicapps.geo.projection import to_wgs84 as to_wgs84
 from civicapps.geo.streets import Place as Place
 from civicapps.geo.streets import find_streets as find_streets
 from civicapps.geo.streets import import_streets as import_streets
@@ -75,9 +78,11 @@ __all__ = [
     "csv_writer",
     "current_actor",
     "db_session",
+    "distances_m",
     "enqueue_job",
     "find_streets",
     "forget_messages",
+    "geocode",
     "hookimpl",
     "http_session",
     "import_streets",
@@ -88,4 +93,5 @@ __all__ = [
     "send_message",
     "staff_required",
     "streets_near",
+    "to_wgs84",
 ]

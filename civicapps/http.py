@@ -35,8 +35,9 @@ RETRIES = 3
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 #: Seconds of backoff before the second retry (doubling after); the first retry is immediate.
 BACKOFF = 0.5
-#: The longest ``Retry-After`` the session waits for; a longer one is handed back to the caller.
-LONGEST_WAIT = 30.0
+#: The longest ``Retry-After`` the session waits for (a resident may be waiting on the request); a
+#: longer one is handed back to the caller.
+LONGEST_WAIT = 10.0
 
 _EXTENSION = "civicapps_http"
 _lock = threading.Lock()

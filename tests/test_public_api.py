@@ -32,9 +32,11 @@ PUBLIC_API = {
     "csv_writer",
     "current_actor",
     "db_session",
+    "distances_m",
     "enqueue_job",
     "find_streets",
     "forget_messages",
+    "geocode",
     "hookimpl",
     "http_session",
     "import_streets",
@@ -45,6 +47,7 @@ PUBLIC_API = {
     "send_message",
     "staff_required",
     "streets_near",
+    "to_wgs84",
 }
 
 

@@ -25,6 +25,7 @@ from civicapps.clock import utcnow
 from civicapps.db import get_database, writing_session
 from civicapps.geo.models import LookupCache, Postcode
 from civicapps.geo.postcodes import Location, PostcodeAnswer, normalise_postcode
+from civicapps.http import build_session
 from civicapps.upsert import upsert
 
 BULK_LIMIT = 100  # postcodes.io refuses more per request
@@ -51,8 +52,7 @@ class PostcodesIo:
         self.base_url = base_url.rstrip("/")
         # (connect, read): connecting is quick when postcodes.io is there at all.
         self.timeout = (min(CONNECT_TIMEOUT, timeout), timeout)
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = user_agent
+        self.session = build_session(user_agent)
 
     def lookup(self, postcode: str) -> PostcodeAnswer:
         """One postcode (``GET /postcodes/{postcode}``); raises :class:`Unreachable` when offline."""
