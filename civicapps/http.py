@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from types import TracebackType
-from typing import Any
+from typing import Any, Self, cast
 
 import requests
 from flask import Flask, current_app
@@ -66,11 +66,12 @@ class _PoliteRetry(Retry):
         error: Exception | None = None,
         _pool: ConnectionPool | None = None,
         _stacktrace: TracebackType | None = None,
-    ) -> Retry:
+    ) -> Self:
         if response is not None:
             wait = retry_after_seconds(response.headers.get("Retry-After"))
             if wait is not None and wait > LONGEST_WAIT:
-                raise MaxRetryError(_pool, url or "", ResponseError(f"the server asked to wait {wait:g} s"))
+                reason = ResponseError(f"the server asked to wait {wait:g} s")
+                raise MaxRetryError(cast(ConnectionPool, _pool), url or "", reason)  # urllib3 always passes _pool
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
 

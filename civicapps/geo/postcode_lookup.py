@@ -1,10 +1,13 @@
 """Postcode lookups: imported table first, then cache, then postcodes.io in bulk.
 
-The ``geocode`` hook answers one query at a time, which is right for a resident typing a postcode but
-would mean one HTTP request per row for a feed. So ingest first calls :func:`lookup_postcodes` with
-every postcode of a batch (100 per postcodes.io request), which fills the per-app cache that the core's
-``geocode`` implementation then answers from. Answers, negative ones included, are cached in memory
-and (unless ``persist=False``) in ``geo_lookup_cache`` for ``cache_days``.
+This is the core's own way of placing a postcode; :mod:`civicapps.geo.geocoding` is the other side,
+asking the ``geocode`` hook (whose core answer comes from here). The hook answers one query at a time,
+which is right for a resident typing a postcode but would mean one HTTP request per row for a feed.
+So ingest first calls :meth:`PostcodeService.lookup` with every postcode of a batch (100 per
+postcodes.io request), which fills the per-app cache that the core's ``geocode`` implementation then
+answers from. Answers, negative ones included, are cached in memory and (unless ``persist=False``) in
+``geo_lookup_cache`` for ``cache_days``. postcodes.io is called through the host's HTTP session
+(:mod:`civicapps.http`): its User-Agent, and a retry when postcodes.io is briefly overloaded.
 """
 
 from __future__ import annotations
