@@ -61,10 +61,10 @@ def to_wgs84(xs: npt.ArrayLike, ys: npt.ArrayLike, crs: str | int) -> list[tuple
     millimetre; answers are rounded to 7 decimal places (1 cm).
     """
     crs = normalise_crs(crs)
-    if len(xs) == 0:  # type: ignore[arg-type]
-        return []
     x = np.asarray(xs, dtype=float)
     y = np.asarray(ys, dtype=float)
+    if x.size == 0:
+        return []
     if crs == WGS84:
         lon, lat = x, y
     elif crs == BNG:
