@@ -3,66 +3,23 @@ when the server says (Retry-After in seconds or as an HTTP date). Real HTTP on 1
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 import requests
+from http_support import Scripted, scripted_server
 
 import civicapps
 from civicapps.http import build_session, retry_after_seconds
 
 
-@dataclass
-class Scripted:
-    """Answers each request with the next (status, headers) of ``answers`` (the last one repeats)."""
-
-    answers: list[tuple[int, dict[str, str]]] = field(default_factory=lambda: [(200, {})])
-    seen: list[tuple[str, dict[str, str], float]] = field(default_factory=list)
-    delay: float = 0.0
-    url: str = ""
-
-
 @pytest.fixture
 def server() -> Iterator[Scripted]:
-    state = Scripted()
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            self._answer()
-
-        def do_POST(self) -> None:  # noqa: N802
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self._answer()
-
-        def _answer(self) -> None:
-            state.seen.append((self.command, dict(self.headers), time.monotonic()))
-            time.sleep(state.delay)
-            status, headers = state.answers[min(len(state.seen), len(state.answers)) - 1]
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}/"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
+    with scripted_server() as state:
+        yield state
 
 
 def test_the_apps_session_names_the_council_and_civicapps(civic_app_factory: Any, server: Scripted) -> None:
