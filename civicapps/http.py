@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import threading
 from types import TracebackType
-from typing import Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import requests
 from flask import Flask, current_app
 from requests.adapters import HTTPAdapter
-from urllib3 import BaseHTTPResponse
-from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import InvalidHeader, MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
 from civicapps.plugins import metadata_version
+
+if TYPE_CHECKING:  # urllib3 2's names; requests also runs on urllib3 1.26
+    from urllib3 import BaseHTTPResponse
+    from urllib3.connectionpool import ConnectionPool
 
 #: (connect, read) seconds for a call that gives no timeout of its own.
 TIMEOUT = (5.0, 30.0)
@@ -71,7 +73,7 @@ class _PoliteRetry(Retry):
             wait = retry_after_seconds(response.headers.get("Retry-After"))
             if wait is not None and wait > LONGEST_WAIT:
                 reason = ResponseError(f"the server asked to wait {wait:g} s")
-                raise MaxRetryError(cast(ConnectionPool, _pool), url or "", reason)  # urllib3 always passes _pool
+                raise MaxRetryError(cast("ConnectionPool", _pool), url or "", reason)  # as urllib3 itself does
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
