@@ -52,9 +52,10 @@ from notify_setup import add_active_subscriptions, scratch_database  # noqa: E40
 from report import machine, ratio  # noqa: E402
 
 from civicapps import create_app, db_session  # noqa: E402
+from civicapps.geo.projection import from_wgs84  # noqa: E402
+from civicapps.geo.spatial import index_for  # noqa: E402
 from civicapps.migrations import upgrade  # noqa: E402
 from civicapps.notify.models import Subscription, TopicIndex  # noqa: E402
-from civicapps.notify.spatial import index_for, transformer  # noqa: E402
 from civicapps.notify.subscriptions import bump_topic  # noqa: E402
 
 RADII = np.array([100.0, 250.0, 500.0, 1000.0, 2000.0])
@@ -228,8 +229,8 @@ def run_layout(args: argparse.Namespace, layout: str) -> None:
     lon, lat = TO_LONLAT.transform(x, y)
     item_lon, item_lat = TO_LONLAT.transform(ix, iy)
     # civicapps stores lon/lat and projects itself; PostGIS gets the same projected points.
-    x, y = transformer(CRS).transform(lon, lat)
-    ix, iy = transformer(CRS).transform(item_lon, item_lat)
+    x, y = from_wgs84(lon, lat, CRS)
+    ix, iy = from_wgs84(item_lon, item_lat, CRS)
     changed = min(1000, args.subscriptions // 50)
     print(
         f"\n{layout}: {args.subscriptions:,} subscriptions (radius 100 m-2 km each), {args.items:,} items", flush=True

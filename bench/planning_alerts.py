@@ -48,10 +48,11 @@ from notify_setup import add_active_subscriptions, scratch_database  # noqa: E40
 from report import machine, ratio  # noqa: E402
 
 from civicapps import create_app, db_session  # noqa: E402
+from civicapps.geo.projection import from_wgs84  # noqa: E402
+from civicapps.geo.spatial import index_for  # noqa: E402
 from civicapps.migrations import upgrade  # noqa: E402
 from civicapps.notify.matching import match_records  # noqa: E402
 from civicapps.notify.models import OutboxRow  # noqa: E402
-from civicapps.notify.spatial import index_for, transformer  # noqa: E402
 from civicapps.notify.topics import topics_of  # noqa: E402
 
 TOPIC = "planning_alerts.near"
@@ -194,8 +195,8 @@ def main() -> None:
         located_lon, located_lat = [i.lon for i in items], [i.lat for i in items]
         postgis = None
         if args.postgis:
-            px, py = transformer(CRS).transform(lon, lat)
-            pix, piy = transformer(CRS).transform(located_lon, located_lat)
+            px, py = from_wgs84(lon, lat, CRS)
+            pix, piy = from_wgs84(located_lon, located_lat, CRS)
             postgis = PostGIS(
                 stack.enter_context(scratch_database(args.postgis, "bench_postgis")), px, py, radius, pix, piy
             )

@@ -31,11 +31,15 @@ from civicapps.feeds.readers import Source as Source
 from civicapps.feeds.readers import object_records as object_records
 from civicapps.feeds.readers.json_reader import load_json as load_json
 from civicapps.feeds.registry import Feed as Feed
+from civicapps.geo.geocoding import geocode as geocode
 from civicapps.geo.postcodes import Location as Location
+from civicapps.geo.projection import distances_m as distances_m
+from civicapps.geo.projection import to_wgs84 as to_wgs84
 from civicapps.geo.streets import Place as Place
 from civicapps.geo.streets import find_streets as find_streets
 from civicapps.geo.streets import import_streets as import_streets
 from civicapps.geo.streets import streets_near as streets_near
+from civicapps.http import http_session as http_session
 from civicapps.jobs import Job as Job
 from civicapps.jobs import enqueue_job as enqueue_job
 from civicapps.limits import RateLimit as RateLimit
@@ -92,11 +96,14 @@ __all__ = [
     "csv_writer",
     "current_actor",
     "db_session",
+    "distances_m",
     "enqueue_job",
     "feed_health",
     "find_streets",
     "forget_messages",
+    "geocode",
     "hookimpl",
+    "http_session",
     "import_streets",
     "load_json",
     "messages_to",
@@ -112,4 +119,5 @@ __all__ = [
     "send_message",
     "staff_required",
     "streets_near",
+    "to_wgs84",
 ]

@@ -3,8 +3,10 @@ truncated downloads, file:// and local paths, a polite User-Agent."""
 
 import re
 import time
+from email.utils import formatdate
 
 import pytest
+from http_support import scripted_server
 
 from civicapps.feeds.errors import FeedError
 from civicapps.feeds.fetch import Fetcher, FetchSettings
@@ -124,3 +126,16 @@ def test_a_trickling_server_is_cut_off_at_the_deadline(civic_feed_server):
     assert 0 < int(re.search(r"only (\d+) bytes", message).group(1)) < 201
     assert elapsed < 0.6 + 1.0, "within the limit (plus less than one read timeout), not after the whole body"
     assert civic_feed_server.hits("/trickle.csv") == 1, "running out of time is not retried"
+
+
+def test_retry_after_is_honoured_as_seconds_or_as_an_http_date(monkeypatch):
+    pauses = []
+    monkeypatch.setattr("civicapps.feeds.fetch.time.sleep", pauses.append)
+    with scripted_server() as server:
+        server.answers = [
+            (503, {"Retry-After": "7"}),
+            (429, {"Retry-After": formatdate(time.time() + 30, usegmt=True)}),
+            (200, {}),
+        ]
+        assert fetcher(retries=2, backoff=0.01).get(server.url).body == b"ok"
+    assert pauses[0] == 7 and 28 <= pauses[1] <= 30, pauses

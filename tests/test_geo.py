@@ -2,15 +2,18 @@
 and bulk lookups with caching, the offline ONSPD / Code-Point Open import, and clear failures."""
 
 import json
+import math
 
 import pytest
 from feeds_support import planning_app_fixture, planning_feed, records  # noqa: F401 - the planning_app fixture
 from pyproj import Geod, Transformer
 
+from civicapps import to_wgs84
 from civicapps.feeds import pull_feed
 from civicapps.geo.geocoding import postcode_service
 from civicapps.geo.postcodes import find_postcode, normalise_postcode
-from civicapps.geo.projection import to_wgs84
+from civicapps.geo.projection import from_wgs84
+from civicapps.geo.spatial import AreaIndex
 from civicapps.testing import CivicRunner
 
 GEOD = Geod(ellps="WGS84")
@@ -36,9 +39,23 @@ def metres(a, b):
 
 
 @pytest.mark.parametrize("name, lat, lon, e, n", OS_TEST_POINTS, ids=[p[0].split()[0] for p in OS_TEST_POINTS])
-def test_national_grid_to_wgs84_within_a_metre(name, lat, lon, e, n):
+def test_national_grid_to_wgs84_is_ostn15_within_10_cm(name, lat, lon, e, n):
     [point] = to_wgs84([e], [n], "EPSG:27700")
-    assert metres(point, (lon, lat)) < 1.0
+    assert metres(point, (lon, lat)) < 0.1
+
+
+@pytest.mark.parametrize("name, lat, lon, e, n", OS_TEST_POINTS, ids=[p[0].split()[0] for p in OS_TEST_POINTS])
+def test_wgs84_to_national_grid_is_ostn15_within_10_cm(name, lat, lon, e, n):
+    x, y = from_wgs84([lon], [lat], 27700)
+    assert math.hypot(x[0] - e, y[0] - n) < 0.1
+
+
+def test_subscription_areas_are_projected_through_ostn15_too():
+    """Area matching projects with the same OSTN15 as feeds (PROJ's Helmert fallback is 1-5 m out)."""
+    lat, lon, e, n = [(lat, lon, e, n) for name, lat, lon, e, n in OS_TEST_POINTS if name.endswith("Leeds")][0]
+    index = AreaIndex.build([1], [lon], [lat], [100.0], [0], [], "EPSG:27700")
+    assert math.hypot(index.x[0] - e, index.y[0] - n) < 0.1
+    assert index.match([lon], [lat])[1].tolist() == [1]
 
 
 def test_easting_northing_rows_land_within_a_metre(planning_app, civic_feed_server):

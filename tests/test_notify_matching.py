@@ -9,9 +9,10 @@ from sqlalchemy import insert
 
 from civicapps import StartupError
 from civicapps.db import db_session
-from civicapps.notify import spatial
+from civicapps.geo import spatial
+from civicapps.geo.projection import from_wgs84
+from civicapps.geo.spatial import AreaIndex, index_for
 from civicapps.notify.models import Subscription
-from civicapps.notify.spatial import AreaIndex, index_for
 from civicapps.notify.subscriptions import SubscriptionRequest, bump_topic, confirm, create, end, set_frequency
 
 RNG = np.random.default_rng(2026)
@@ -137,9 +138,8 @@ def test_grid_finds_exactly_the_circles_brute_force_finds(spread):
     items, ids, _ = index.match(item_lon, item_lat)
     found = sorted(zip(items.tolist(), ids.tolist(), strict=True))
 
-    to_metres = spatial.transformer("EPSG:27700")
-    sx, sy = to_metres.transform(sub_lon, sub_lat)
-    ix, iy = to_metres.transform(item_lon, item_lat)
+    sx, sy = from_wgs84(sub_lon, sub_lat, "EPSG:27700")
+    ix, iy = from_wgs84(item_lon, item_lat, "EPSG:27700")
     inside = (ix[:, None] - sx[None, :]) ** 2 + (iy[:, None] - sy[None, :]) ** 2 <= radius[None, :] ** 2
     expected = sorted((int(i), int(s) + 1) for i, s in zip(*np.nonzero(inside), strict=True))
     assert len(expected) > 100 and found == expected, "no pair missed, none invented, none twice"

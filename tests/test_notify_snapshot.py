@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import delete, func, insert, select, text, update
 
 from civicapps.db import db_session, get_database
-from civicapps.notify import snapshot, spatial
+from civicapps.geo import spatial
+from civicapps.geo.spatial import AreaIndex, index_for, load_index
+from civicapps.notify import snapshot
 from civicapps.notify.matching import match_records
 from civicapps.notify.models import OutboxRow, Subscription, TopicIndex
-from civicapps.notify.spatial import AreaIndex, index_for, load_index
 from civicapps.notify.subscriptions import bump_topic, confirm, end, set_frequency
 from tests.conftest import DOUGLAS
 

@@ -33,10 +33,13 @@ PUBLIC_API = {
     "csv_writer",
     "current_actor",
     "db_session",
+    "distances_m",
     "enqueue_job",
     "find_streets",
     "forget_messages",
+    "geocode",
     "hookimpl",
+    "http_session",
     "import_streets",
     "messages_to",
     "openapi_parameters",
@@ -58,6 +61,7 @@ PUBLIC_API = {
     "past_versions",
     "pull_feed",
     "pull_feeds_command",
+    "to_wgs84",
 }
 
 

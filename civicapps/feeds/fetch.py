@@ -3,9 +3,10 @@
 Every request carries a User-Agent naming the deployment, a connect/read timeout, an overall time
 limit and a size cap (a runaway file must not fill the disk or memory). ``If-None-Match`` and
 ``If-Modified-Since`` make an unchanged feed cost a single 304. Server errors (5xx, 429), timeouts and
-cut-short downloads are retried with exponential backoff; anything else fails at once with a message
-that says what the server did. ``file://`` URLs and plain paths read local files (councils that drop
-exports on disk, and tests), with the file's size and mtime as its ETag.
+cut-short downloads are retried with exponential backoff (or after the server's ``Retry-After``, in
+seconds or as an HTTP date); anything else fails at once with a message that says what the server
+did. ``file://`` URLs and plain paths read local files (councils that drop exports on disk, and
+tests), with the file's size and mtime as its ETag.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import requests
 import urllib3
 
 from civicapps.feeds.errors import FeedError
+from civicapps.http import build_session, retry_after_seconds
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 CHUNK = 64 * 1024
@@ -56,8 +58,9 @@ class Fetcher:
 
     def __init__(self, settings: FetchSettings):
         self.settings = settings
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = settings.user_agent
+        # The core's session (User-Agent, adapter), without its retries: this class retries by itself,
+        # timeouts and cut-short downloads too, all within one deadline.
+        self.session = build_session(settings.user_agent, retries=0)
 
     def get(
         self,
@@ -130,7 +133,8 @@ class Fetcher:
                 if response.status_code == 304:
                     return Fetched(None, headers.get("If-None-Match"), headers.get("If-Modified-Since")), None
                 if response.status_code in RETRY_STATUSES:
-                    return f"the server answered HTTP {response.status_code} {response.reason}", _retry_after(response)
+                    wait = retry_after_seconds(response.headers.get("Retry-After"))
+                    return f"the server answered HTTP {response.status_code} {response.reason}", wait
                 if response.status_code >= 400:
                     raise FeedError(
                         f"Cannot fetch {_shown(url)}: the server answered HTTP {response.status_code} {response.reason}."
@@ -188,11 +192,6 @@ class Fetcher:
             f"Cannot fetch {_shown(url)}: the server sent only {size:,} bytes in {time.monotonic() - started:.1f} s; "
             f"the limit is {self.settings.max_seconds:g} s per fetch (max_seconds)."
         )
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After", "")
-    return float(value) if value.isdigit() else None
 
 
 def _root_cause(exc: BaseException) -> str:

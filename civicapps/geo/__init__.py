@@ -1,1 +1,3 @@
-"""Geography: projections to WGS84, UK postcodes, and the geocoders behind the ``geocode`` hook."""
+"""Geography: projections between any CRS and WGS84 (OSTN15 for British National Grid) and distances
+(projection), the ``geocode`` hook (geocoding) and the postcode lookups behind its core answer
+(postcode_lookup), streets, and the spatial index that matches subscriptions' areas (spatial)."""

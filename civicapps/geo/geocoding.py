@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from flask import Flask
 
-from civicapps.geo.geocoders import PostcodeService, PostcodesIo
+from civicapps.geo.postcode_lookup import PostcodeService, PostcodesIo
 from civicapps.geo.postcodes import Location, find_postcode, normalise_postcode
 
 EXTENSION = "civicapps_geo"

@@ -22,11 +22,11 @@ from sqlalchemy import Connection, Engine, Select, delete, or_, select, update
 
 from civicapps.db import db_session, get_database
 from civicapps.events import RecordsIngested
+from civicapps.geo.spatial import index_for, read_numbers
 from civicapps.jobs import queue_for
 from civicapps.notify.models import ACTIVE, FREQUENCIES, MatchRequest, Subscription, utcnow
 from civicapps.notify.outbox import add_rows, claims_heartbeat, row, send_time, wake
 from civicapps.notify.settings import notify_settings
-from civicapps.notify.spatial import index_for, read_numbers
 from civicapps.notify.topics import EVENTS, Item, Topic, watching
 
 logger = logging.getLogger("civicapps.notify")

@@ -31,7 +31,8 @@ logger = logging.getLogger("civicapps.notify")
 #: on every rebuild of every small topic, and a row per topic, to save 10 ms.
 MIN_ENTRIES = 5_000
 #: The layout of the arrays; a snapshot of another layout (an older civicapps) is ignored and rebuilt.
-FORMAT = 1
+#: 2: positions projected through OSTN15 (format 1 used a Helmert transform, 1-5 m out).
+FORMAT = 2
 
 
 def encode(arrays: dict[str, np.ndarray]) -> bytes:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from civicapps.db import db_session, insert_ignoring_conflicts
 from civicapps.geo.geocoding import geocode, postcode_in, postcode_service
 from civicapps.geo.postcodes import Location, normalise_postcode
+from civicapps.geo.spatial import parse_area
 from civicapps.limits import RateLimit
 from civicapps.notify.channels import ChannelError, ChannelKind, destination, enabled_kinds, scheme_refusal
 from civicapps.notify.egress import EgressPolicy, EgressRefused
@@ -46,7 +47,6 @@ from civicapps.notify.models import (
 )
 from civicapps.notify.outbox import add_rows, row, send_time, wake
 from civicapps.notify.settings import NotifySettings, notify_settings
-from civicapps.notify.spatial import parse_area
 from civicapps.notify.topics import topics_of
 
 DEV_BASE_URL = "http://127.0.0.1:5000"  # where `civicapps serve` listens when base_url is not set

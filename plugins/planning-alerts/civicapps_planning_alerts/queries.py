@@ -15,8 +15,7 @@ from datetime import datetime
 import shapely
 from sqlalchemy import Select, func, select
 
-from civicapps import db_session
-from civicapps.geo.projection import distances_m
+from civicapps import db_session, distances_m
 from civicapps_planning_alerts.models import Application
 
 METRES_PER_DEGREE = 111_320.0

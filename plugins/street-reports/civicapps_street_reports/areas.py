@@ -17,12 +17,12 @@ from typing import Any
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 from shapely.geometry import Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 
-from civicapps import CivicappsError, db_session
+from civicapps import CivicappsError, db_session, to_wgs84
 from civicapps_street_reports.models import Area, Body, Category, utcnow
 
 WGS84 = CRS.from_epsg(4326)
@@ -79,7 +79,7 @@ def read_areas(
         raise CivicappsError(f"Could not read {path} as JSON: {exc}") from None
     features = _features(document)
     crs = _source_crs(document)
-    to_wgs84 = _reprojector(crs) if crs is not None else None
+    reproject = _reprojector(crs) if crs is not None else None
     session = db_session()
     result = ImportResult()
     bodies = {b.name: b for b in session.scalars(select(Body))}
@@ -92,7 +92,7 @@ def read_areas(
             result.problems.append(f"{where}: no body named (give --body, or a '{body_property}' property)")
             continue
         try:
-            geometry = _polygonal(feature.get("geometry"), to_wgs84)
+            geometry = _polygonal(feature.get("geometry"), reproject)
         except ValueError as exc:
             result.problems.append(f"{where} ({area_name}): {exc}")
             continue
@@ -121,15 +121,17 @@ def read_areas(
 
 
 def _reprojector(crs: CRS) -> Callable[[np.ndarray], np.ndarray]:
-    transformer = Transformer.from_crs(crs, WGS84, always_xy=True)
+    """Coordinates in ``crs`` to WGS84 through the host's conversion (OSTN15 for British National Grid);
+    a point that cannot be placed becomes NaN, which :func:`_polygonal` refuses."""
 
     def reproject(coordinates: np.ndarray) -> np.ndarray:
-        return np.column_stack(transformer.transform(coordinates[:, 0], coordinates[:, 1]))
+        points = to_wgs84(coordinates[:, 0], coordinates[:, 1], crs.srs)
+        return np.array([point or (np.nan, np.nan) for point in points], dtype=float).reshape(-1, 2)
 
     return reproject
 
 
-def _polygonal(geojson: Any, to_wgs84: Callable[[np.ndarray], np.ndarray] | None) -> BaseGeometry:
+def _polygonal(geojson: Any, reproject: Callable[[np.ndarray], np.ndarray] | None) -> BaseGeometry:
     if not isinstance(geojson, dict) or geojson.get("type") not in ("Polygon", "MultiPolygon"):
         kind = geojson.get("type") if isinstance(geojson, dict) else geojson
         raise ValueError(f"a boundary must be a Polygon or MultiPolygon, not {kind!r}")
@@ -137,8 +139,8 @@ def _polygonal(geojson: Any, to_wgs84: Callable[[np.ndarray], np.ndarray] | None
         geometry = shape(geojson)
     except Exception as exc:  # shapely raises several kinds for malformed coordinates
         raise ValueError(f"the coordinates are malformed ({exc})") from None
-    if to_wgs84 is not None:
-        geometry = shapely.transform(geometry, to_wgs84)
+    if reproject is not None:
+        geometry = shapely.transform(geometry, reproject)
     if geometry.is_empty:
         raise ValueError("the polygon is empty")
     if not geometry.is_valid:

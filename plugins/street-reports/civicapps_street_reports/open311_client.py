@@ -4,6 +4,9 @@ POST ``requests.xml`` (or ``.json``) with the form fields the spec names, ``api_
 ``jurisdiction_id``, every extra question as ``attribute[code]``, and our reference as
 ``attribute[fixmystreet_id]`` (what back offices built for FixMyStreet look for). The answer is the
 back office's ``service_request_id``, or a ``token`` to exchange for one later (``tokens/{token}``).
+Every call goes through the host's shared session (``civicapps.http_session``): the council's
+User-Agent, and retries of the token look-up when the back office is briefly busy; a POST is never
+repeated, so a back office never opens the same case twice.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import requests
 from defusedxml import ElementTree
 
+from civicapps import http_session
 from civicapps_street_reports.georeport import w3c
 from civicapps_street_reports.models import Body, Category, Report, Update
 
@@ -95,7 +99,9 @@ def request_params(
 def post_request(body: Body, params: list[tuple[str, str]]) -> tuple[str | None, str | None]:
     """POST one service request; returns (service_request_id, token), one of them set."""
     try:
-        response = requests.post(_url(body, "requests"), data=params, timeout=TIMEOUT_SECONDS, allow_redirects=False)
+        response = http_session().post(
+            _url(body, "requests"), data=params, timeout=TIMEOUT_SECONDS, allow_redirects=False
+        )
     except requests.RequestException as exc:
         raise Open311Error(f"Could not reach the back office: {type(exc).__name__}") from None
     if response.status_code >= 300:
@@ -111,7 +117,7 @@ def request_id_for_token(body: Body, token: str) -> str | None:
     """The service_request_id a batch back office has assigned for ``token`` yet, if any."""
     params = {"jurisdiction_id": body.open311_jurisdiction} if body.open311_jurisdiction else {}
     try:
-        response = requests.get(
+        response = http_session().get(
             _url(body, f"tokens/{token}"), params=params, timeout=TIMEOUT_SECONDS, allow_redirects=False
         )
     except requests.RequestException as exc:
@@ -160,7 +166,7 @@ def update_params(body: Body, request_id: str, update: Update, report_status: st
 def post_update(body: Body, params: list[tuple[str, str]]) -> str | None:
     """POST one update; returns the back office's id for it, if it gives one."""
     try:
-        response = requests.post(
+        response = http_session().post(
             _url(body, "servicerequestupdates"), data=params, timeout=TIMEOUT_SECONDS, allow_redirects=False
         )
     except requests.RequestException as exc:

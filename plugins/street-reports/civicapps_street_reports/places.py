@@ -20,7 +20,7 @@ from shapely.geometry import Point, mapping, shape
 from shapely.ops import nearest_points
 from sqlalchemy import select
 
-from civicapps import CivicappsError, Location, db_session, find_streets, streets_near
+from civicapps import CivicappsError, db_session, distances_m, find_streets, geocode, streets_near
 from civicapps_street_reports.models import Place
 
 METRES_PER_DEGREE = 111_320.0
@@ -47,11 +47,9 @@ class Spot:
 
 
 def metres_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine): plenty for 'nearby' at street scale."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_008.8 * math.asin(math.sqrt(a))
+    """Metres between two points, by the host's one geodesic distance (``civicapps.distances_m``), so a
+    distance shown here agrees with the same distance anywhere else."""
+    return distances_m(lon1, lat1, [(lon2, lat2)])[0]
 
 
 def direction(from_lat: float, from_lon: float, to_lat: float, to_lon: float) -> str:
@@ -68,18 +66,12 @@ def degrees_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, 
     return lon - dlon, lat - dlat, lon + dlon, lat + dlat
 
 
-def geocode(query: str) -> Location | None:
-    """Ask the ``geocode`` hook (plugins' gazetteers first, the core's postcode lookup last)."""
-    registry = current_app.extensions["civicapps"].registry
-    return registry.call_first("geocode", app=current_app, query=query)
-
-
 def search(query: str, radius_m: float) -> tuple[Spot | None, list[Spot]]:
     """The place a resident typed (postcode, address or street name) and the streets near it."""
     query = " ".join(query.split())[:200]
     if not query:
         return None, []
-    location = geocode(query)
+    location = geocode(current_app, query)  # plugins' gazetteers first, the core's postcode lookup last
     if location is not None:
         centre = Spot(
             f"The middle of {query.upper() if len(query) <= 8 else query}", location.latitude, location.longitude
@@ -114,13 +106,13 @@ def nearby(lat: float, lon: float, radius_m: float, limit: int = 15) -> list[Spo
         Place.min_lon <= max_lon, Place.max_lon >= min_lon, Place.min_lat <= max_lat, Place.max_lat >= min_lat
     )
     origin = Point(lon, lat)
+    places = list(db_session().scalars(query))
+    closest = [nearest_points(shape(json.loads(place.geometry)), origin)[0] for place in places]
     best: dict[str, Spot] = {}
-    for place in db_session().scalars(query):
-        closest = nearest_points(shape(json.loads(place.geometry)), origin)[0]
-        metres = metres_between(lat, lon, closest.y, closest.x)
+    for place, point, metres in zip(places, closest, distances_m(lon, lat, [(p.x, p.y) for p in closest]), strict=True):
         if metres > radius_m or (place.name in best and best[place.name].distance_m <= metres):  # type: ignore[operator]  # spots in best have distances
             continue
-        best[place.name] = Spot(place.name, closest.y, closest.x, metres, direction(lat, lon, closest.y, closest.x))
+        best[place.name] = Spot(place.name, point.y, point.x, metres, direction(lat, lon, point.y, point.x))
     for street in streets_near(current_app, lat, lon, radius_m, limit):
         if street.name not in best and street.distance_m is not None:
             heading = direction(lat, lon, street.latitude, street.longitude)

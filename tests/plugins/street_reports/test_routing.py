@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from civicapps_street_reports.areas import OutsideAllAreas, bodies_at, categories_at
 from civicapps_street_reports.models import Area, Body, Category
 from flask import Flask
-from pyproj import Transformer
+from pyproj import Geod, Transformer
 from sqlalchemy import func, select
 
 from civicapps import db_session
@@ -125,6 +126,25 @@ def test_shapefile_converted_british_national_grid_is_reprojected(app: Flask, tm
         assert names(51.501, -0.1416) == ["Westminster City Council"]  # Buckingham Palace
         area = db_session().scalars(select(Area)).one()
         assert area.name == "Westminster" and -0.16 < area.min_lon < -0.14
+
+
+def test_british_national_grid_boundaries_go_through_ostn15(app: Flask, tmp_path: Path) -> None:
+    """A corner at OS's published grid reference for test point TP09 (Lambeth) lands on OS's own
+    latitude/longitude for it, within 10 cm: OSTN15, not PROJ's Helmert fallback (1-5 m out)."""
+    e, n, lat, lon = 530624.974, 178388.464, 51.48936565, -0.11992557
+    ring = [[e, n], [e + 500, n], [e + 500, n + 500], [e, n + 500], [e, n]]
+    document = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}},
+        "features": [feature({"type": "Polygon", "coordinates": [ring]}, NAME="Lambeth")],
+    }
+    path = write_json(tmp_path / "lambeth.geojson", document)
+    result = invoke(app, "street-reports", "areas", "import", str(path), "--body", "Lambeth", "--name-property", "NAME")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        area = db_session().scalars(select(Area)).one()
+        corner = min(json.loads(area.geometry)["coordinates"][0], key=lambda p: p[0] + p[1])
+        assert Geod(ellps="WGS84").inv(corner[0], corner[1], lon, lat)[2] < 0.1
 
 
 def test_british_grid_numbers_without_a_crs_are_refused(app: Flask, tmp_path: Path) -> None:

@@ -111,6 +111,22 @@ def test_a_batch_back_office_answers_a_token_and_the_id_later(world: Flask, offi
     assert county(world).external_id == "BO-1001"
 
 
+def test_the_back_office_is_told_who_is_calling(world: Flask, office: FakeBackOffice) -> None:
+    """Every Open311 call carries the council's User-Agent (the host's shared session), not python-requests'."""
+    office.batch = True
+    staff_report(world)
+    with world.app_context():
+        sending.resolve_tokens(world)
+    seen = [r for r in office.server.requests if r[1].startswith("/open311/")]  # the fake postcodes.io shares it
+    assert [(method, path.split("?")[0]) for method, path, _ in seen] == [
+        ("POST", "/open311/requests.xml"),
+        ("GET", "/open311/tokens/tok-1001.xml"),
+    ]
+    council = world.extensions["civicapps"].settings.council.name
+    for _, _, headers in seen:
+        assert re.fullmatch(rf"civicapps/\S+ \({re.escape(council)}(; \+\S+)?\)", headers["User-Agent"])
+
+
 def test_a_body_without_an_endpoint_fails_with_what_to_do(world: Flask) -> None:
     staff_report(world)
     assert county(world).last_error == (

@@ -15,13 +15,12 @@ from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
 
-from civicapps import db_session
+from civicapps import db_session, geocode
 from civicapps_street_reports import georeport, lifecycle, open311_server, reporting
 from civicapps_street_reports.links import absolute_url
 from civicapps_street_reports.open311_server import ApiError
-from civicapps_street_reports.places import geocode
 from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.views import bp
 
@@ -161,7 +160,7 @@ def open311_create(fmt: str) -> Response:
     lat, lon = param("lat"), param("long")
     address = param("address_string")
     if (lat is None or lon is None) and address:  # before any query: the geocoder may write its cache
-        location = geocode(address)
+        location = geocode(current_app, address)
         if location is None:
             raise ApiError(400, f"address_string {address!r} could not be placed; give lat and long")
         lat, lon = str(location.latitude), str(location.longitude)

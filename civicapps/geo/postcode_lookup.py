@@ -1,10 +1,13 @@
 """Postcode lookups: imported table first, then cache, then postcodes.io in bulk.
 
-The ``geocode`` hook answers one query at a time, which is right for a resident typing a postcode but
-would mean one HTTP request per row for a feed. So ingest first calls :func:`lookup_postcodes` with
-every postcode of a batch (100 per postcodes.io request), which fills the per-app cache that the core's
-``geocode`` implementation then answers from. Answers, negative ones included, are cached in memory
-and (unless ``persist=False``) in ``geo_lookup_cache`` for ``cache_days``.
+This is the core's own way of placing a postcode; :mod:`civicapps.geo.geocoding` is the other side,
+asking the ``geocode`` hook (whose core answer comes from here). The hook answers one query at a time,
+which is right for a resident typing a postcode but would mean one HTTP request per row for a feed.
+So ingest first calls :meth:`PostcodeService.lookup` with every postcode of a batch (100 per
+postcodes.io request), which fills the per-app cache that the core's ``geocode`` implementation then
+answers from. Answers, negative ones included, are cached in memory and (unless ``persist=False``) in
+``geo_lookup_cache`` for ``cache_days``. postcodes.io is called through the host's HTTP session
+(:mod:`civicapps.http`): its User-Agent, and a retry when postcodes.io is briefly overloaded.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from civicapps.clock import utcnow
 from civicapps.db import get_database, writing_session
 from civicapps.geo.models import LookupCache, Postcode
 from civicapps.geo.postcodes import Location, PostcodeAnswer, normalise_postcode
+from civicapps.http import build_session
 from civicapps.upsert import upsert
 
 BULK_LIMIT = 100  # postcodes.io refuses more per request
@@ -51,8 +55,7 @@ class PostcodesIo:
         self.base_url = base_url.rstrip("/")
         # (connect, read): connecting is quick when postcodes.io is there at all.
         self.timeout = (min(CONNECT_TIMEOUT, timeout), timeout)
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = user_agent
+        self.session = build_session(user_agent)
 
     def lookup(self, postcode: str) -> PostcodeAnswer:
         """One postcode (``GET /postcodes/{postcode}``); raises :class:`Unreachable` when offline."""

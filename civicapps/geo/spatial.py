@@ -1,14 +1,14 @@
 """Area matching: which subscriptions' circles or polygons contain each item's point.
 
-Points are projected to a metric CRS (EPSG:27700 by default: within 0.05% of geodesic distance across
-the UK). Circles are bucketed by size in grids of square cells, sorted by cell (:class:`Grid`): an
-item's candidates are a few runs of cells around it, found by binary search, then an exact numpy
-distance test against each subscription's own radius. Building that for a million circles is one
-sort (0.1 s), against about a second for a shapely STRtree, and as cells follow each circle's size,
-queries test fewer candidates than a box at the largest radius. Polygons, few and irregular, stay
-in an STRtree. A worker keeps each topic's index and, when the topic's version (bumped on every
-confirm, unsubscribe or change) moves, reads only the subscriptions changed since. A worker that has
-none yet starts from the snapshot of the last rebuild stored in the database
+Points are projected to a metric CRS (EPSG:27700 by default, through OSTN15 as every BNG conversion is:
+within 0.05% of geodesic distance across the UK). Circles are bucketed by size in grids of square
+cells, sorted by cell (:class:`Grid`): an item's candidates are a few runs of cells around it, found by
+binary search, then an exact numpy distance test against each subscription's own radius. Building that
+for a million circles is one sort (0.1 s), against about a second for a shapely STRtree, and as cells
+follow each circle's size, queries test fewer candidates than a box at the largest radius. Polygons,
+few and irregular, stay in an STRtree. A worker keeps each topic's index and, when the topic's version
+(bumped on every confirm, unsubscribe or change) moves, reads only the subscriptions changed since. A
+worker that has none yet starts from the snapshot of the last rebuild stored in the database
 (:mod:`civicapps.notify.snapshot`) the same way.
 """
 from __future__ import annotations
@@ -18,26 +18,19 @@ import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import shapely
 from flask import Flask
-from pyproj import Transformer
 from sqlalchemy import Connection, Select, case, select
 
 from civicapps.db import get_database
+from civicapps.geo.projection import from_wgs84
 from civicapps.notify import snapshot
 from civicapps.notify.models import ACTIVE, FREQUENCIES, Subscription, TopicState
 
 _lock = threading.Lock()
-
-
-@lru_cache(maxsize=8)
-def transformer(crs: str) -> Transformer:
-    """WGS84 lon/lat to ``crs`` (thread-safe since pyproj 3.1; made once, reused)."""
-    return Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 
 
 @dataclass(frozen=True)
@@ -130,12 +123,10 @@ class AreaIndex:
     ) -> AreaIndex:
         """Circles as parallel arrays (``frequency`` as an index into FREQUENCIES); polygons as
         (id, GeoJSON, frequency name)."""
-        to_metres = transformer(crs)
-        x, y = to_metres.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-        x, y = np.atleast_1d(x), np.atleast_1d(y)
+        x, y = from_wgs84(lon, lat, crs)
         radius = np.asarray(radius, dtype=float)
         shapes = [shapely.from_geojson(text) for _, text, _ in polygons]
-        projected = shapely.transform(shapes, lambda xy: np.column_stack(to_metres.transform(xy[:, 0], xy[:, 1])))
+        projected = shapely.transform(shapes, lambda xy: np.column_stack(from_wgs84(xy[:, 0], xy[:, 1], crs)))
         return cls(
             ids=np.asarray(ids, dtype=np.int64),
             x=x,
@@ -193,8 +184,7 @@ class AreaIndex:
 
     def match(self, lon: Sequence[float], lat: Sequence[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(item index, subscription id, frequency code) for every item inside a subscription's area."""
-        ix, iy = transformer(self.crs).transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-        ix, iy = np.atleast_1d(ix), np.atleast_1d(iy)
+        ix, iy = from_wgs84(lon, lat, self.crs)
         found_items, found_ids, found_freq = [], [], []
         if len(self.ids):
             item, sub = self.grid.near(ix, iy)
