@@ -11,6 +11,7 @@ from civicapps.csv_export import csv_dict_writer as csv_dict_writer
 from civicapps.csv_export import csv_writer as csv_writer
 from civicapps.db import Model as Model
 from civicapps.db import db_session as db_session
+from civicapps.email_addresses import normalise_email as normalise_email
 from civicapps.errors import CivicappsError as CivicappsError
 from civicapps.errors import StartupError as StartupError
 from civicapps.events import RecordsIngested as RecordsIngested
@@ -21,6 +22,9 @@ from civicapps.feeds.errors import ReaderError as ReaderError
 from civicapps.feeds.readers import RawRecord as RawRecord
 from civicapps.feeds.readers import Reader as Reader
 from civicapps.feeds.registry import Feed as Feed
+from civicapps.geo.geocoding import postcode_in as postcode_in
+from civicapps.geo.locate import PlaceNotFound as PlaceNotFound
+from civicapps.geo.locate import locate_place as locate_place
 from civicapps.geo.postcodes import Location as Location
 from civicapps.geo.streets import Place as Place
 from civicapps.geo.streets import find_streets as find_streets
@@ -29,17 +33,30 @@ from civicapps.geo.streets import streets_near as streets_near
 from civicapps.jobs import Job as Job
 from civicapps.jobs import enqueue_job as enqueue_job
 from civicapps.limits import RateLimit as RateLimit
+from civicapps.notify.alert_forms import AlertChannel as AlertChannel
+from civicapps.notify.alert_forms import alert_channels as alert_channels
+from civicapps.notify.alert_forms import subscribe as subscribe
 from civicapps.notify.direct import forget_messages as forget_messages
 from civicapps.notify.direct import messages_to as messages_to
 from civicapps.notify.direct import send_message as send_message
 from civicapps.notify.render import Message as Message
+from civicapps.notify.subscriber_stats import SubscribedPlace as SubscribedPlace
+from civicapps.notify.subscriber_stats import subscribed_places as subscribed_places
+from civicapps.notify.subscriber_stats import subscriber_count as subscriber_count
 from civicapps.notify.topics import Item as Item
 from civicapps.notify.topics import Topic as Topic
+from civicapps.notify.validation import SubscriptionRequest as SubscriptionRequest
 from civicapps.plugins import hookimpl as hookimpl
 from civicapps.settings import PluginSettings as PluginSettings
+from civicapps.signing import sign as sign
+from civicapps.signing import unsign as unsign
+from civicapps.web.absolute_urls import base_url as base_url
+from civicapps.web.absolute_urls import external_url as external_url
+from civicapps.web.csrf import csrf_exempt as csrf_exempt
 from civicapps.web.edge_input import parse_id as parse_id
 from civicapps.web.links import Link as Link
 from civicapps.web.redirects import safe_next as safe_next
+from civicapps.web.shell import error_response as error_response
 from civicapps.web.sources import DataSource as DataSource
 
 __version__ = "0.1.0"
@@ -47,6 +64,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Actor",
+    "AlertChannel",
     "CivicappsError",
     "DataSource",
     "Dataset",
@@ -58,6 +76,7 @@ __all__ = [
     "Message",
     "Model",
     "Place",
+    "PlaceNotFound",
     "PluginSettings",
     "RateLimit",
     "RawRecord",
@@ -66,24 +85,39 @@ __all__ = [
     "Record",
     "RecordsIngested",
     "StartupError",
+    "SubscribedPlace",
+    "SubscriptionRequest",
     "Topic",
     "__version__",
+    "alert_channels",
     "announce_records_ingested",
+    "base_url",
     "create_app",
+    "csrf_exempt",
     "csv_dict_writer",
     "csv_writer",
     "current_actor",
     "db_session",
     "enqueue_job",
+    "error_response",
+    "external_url",
     "find_streets",
     "forget_messages",
     "hookimpl",
     "import_streets",
+    "locate_place",
     "messages_to",
+    "normalise_email",
     "parse_id",
     "plugin_settings",
+    "postcode_in",
     "safe_next",
     "send_message",
+    "sign",
     "staff_required",
     "streets_near",
+    "subscribe",
+    "subscribed_places",
+    "subscriber_count",
+    "unsign",
 ]

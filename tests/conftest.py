@@ -20,8 +20,8 @@ from civicapps.events import RecordsIngested, announce_records_ingested
 from civicapps.jobs import queue_for
 from civicapps.notify.models import MatchRequest, OutboxRow, utcnow
 from civicapps.notify.settings import SAFE_SCHEMES
-from civicapps.notify.subscriptions import DEV_BASE_URL
 from civicapps.settings import ENV_PREFIX
+from civicapps.web.absolute_urls import DEV_BASE_URL
 
 # Where tests find the servers tests/run.sh starts; everything else CIVICAPPS_* is configuration.
 TEST_SERVER_ENV = {"CIVICAPPS_TEST_DATABASE_URL", "CIVICAPPS_TEST_REDIS_URL"}

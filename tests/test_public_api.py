@@ -44,6 +44,23 @@ PUBLIC_API = {
     "send_message",
     "staff_required",
     "streets_near",
+    "AlertChannel",
+    "PlaceNotFound",
+    "SubscribedPlace",
+    "SubscriptionRequest",
+    "alert_channels",
+    "base_url",
+    "csrf_exempt",
+    "error_response",
+    "external_url",
+    "locate_place",
+    "normalise_email",
+    "postcode_in",
+    "sign",
+    "subscribe",
+    "subscribed_places",
+    "subscriber_count",
+    "unsign",
 }
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Response, current_app, render_template, request, url_for
 
-from civicapps.notify.subscriptions import SubscriptionError, locate_place
+from civicapps import PlaceNotFound, locate_place
 from civicapps_planning_alerts import queries
 from civicapps_planning_alerts.openapi import openapi
 from civicapps_planning_alerts.pages import BadQuery, radius_from
@@ -111,7 +111,7 @@ def _links(endpoint: str, found: queries.Page) -> dict[str, str]:
     return links
 
 
-def _bad(exc: BadQuery | SubscriptionError) -> tuple[dict[str, Any], int]:
+def _bad(exc: BadQuery | PlaceNotFound) -> tuple[dict[str, Any], int]:
     return {"error": "Bad request", "parameter": exc.field, "detail": str(exc), "status": 400}, 400
 
 
@@ -119,7 +119,7 @@ def _bad(exc: BadQuery | SubscriptionError) -> tuple[dict[str, Any], int]:
 def api_search() -> Any:
     try:
         _, found, echo = _page()
-    except (BadQuery, SubscriptionError) as exc:
+    except (BadQuery, PlaceNotFound) as exc:
         return _bad(exc)
     return {
         "query": echo,
@@ -135,7 +135,7 @@ def api_search() -> Any:
 def api_search_geojson() -> Any:
     try:
         _, found, echo = _page()
-    except (BadQuery, SubscriptionError) as exc:
+    except (BadQuery, PlaceNotFound) as exc:
         return _bad(exc)
     body = {
         "type": "FeatureCollection",
@@ -161,7 +161,7 @@ def area_feed(format: str) -> Any:  # noqa: A002 - the route's name for it
     """The newest applications in one area (or everywhere), for feed readers."""
     try:
         search, echo = search_from_args()
-    except (BadQuery, SubscriptionError) as exc:
+    except (BadQuery, PlaceNotFound) as exc:
         return _bad(exc)
     found = queries.run(search, 1, current_settings().page_size)
     where = "everywhere"

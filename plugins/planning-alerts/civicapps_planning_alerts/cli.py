@@ -10,10 +10,9 @@ from flask import current_app
 from pydantic import ValidationError
 from sqlalchemy import case, func, select
 
-from civicapps import db_session
+from civicapps import PlaceNotFound, db_session, locate_place
 from civicapps.feeds.cli import pulled
 from civicapps.feeds.registry import feeds_registry
-from civicapps.notify.subscriptions import SubscriptionError, locate_place
 from civicapps.progress import progress_option
 from civicapps_planning_alerts import queries
 from civicapps_planning_alerts.models import DATASET, Application
@@ -56,7 +55,7 @@ def search(
     if postcode:
         try:
             location, _ = locate_place(current_app, postcode)
-        except SubscriptionError as exc:
+        except PlaceNotFound as exc:
             raise click.ClickException(str(exc)) from None
         lat, lon = location.latitude, location.longitude
     point = {"lat": lat, "lon": lon, "radius_m": radius} if lat is not None else {}
