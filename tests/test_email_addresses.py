@@ -18,7 +18,16 @@ def test_addresses_come_back_tidy(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["", "not-an-email", "ann@", "@example.org", "ann@example", "first..last@example.org", "ann@-bad-.org", "a b@x.org"],
+    [
+        "",
+        "not-an-email",
+        "ann@",
+        "@example.org",
+        "ann@example",
+        "first..last@example.org",
+        "ann@-bad-.org",
+        "a b@x.org",
+    ],
 )
 def test_what_is_not_an_address_gives_none(text):
     assert normalise_email(text) is None

@@ -265,4 +265,5 @@ def test_an_address_mail_servers_would_refuse_is_refused_like_any_other(world: F
     let these through and left the confirmation link undeliverable."""
     response = post_report(world.test_client(), email=email)
     assert response.status_code == 400
-    assert error_next_to(text(response), "email") == "Enter an email address in the correct format, like name@example.com"
+    expected = "Enter an email address in the correct format, like name@example.com"
+    assert error_next_to(text(response), "email") == expected
