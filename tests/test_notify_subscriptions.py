@@ -8,7 +8,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
 from civicapps.db import db_session, get_database
-from civicapps.notify.links import MANAGE, UNSUBSCRIBE
+from civicapps.notify.message_links import MANAGE, UNSUBSCRIBE
 from civicapps.notify.models import OutboxRow, Subscription
 from civicapps.notify.subscriptions import expire_unconfirmed
 from civicapps.signing import sign, unsign

@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 
 from civicapps.auth import current_actor
 from civicapps.notify.channels import enabled_kinds
-from civicapps.notify.links import REF
+from civicapps.notify.message_links import REF
 from civicapps.notify.settings import notify_settings
 from civicapps.notify.subscriptions import create
 from civicapps.notify.validation import RateLimited, SubscriptionError, SubscriptionRequest

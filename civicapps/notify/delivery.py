@@ -23,7 +23,7 @@ from civicapps.notify.describing import describe_area
 from civicapps.notify.digests import confirmation_code
 from civicapps.notify.direct import DIRECT, message_of
 from civicapps.notify.inbox import inbox_url
-from civicapps.notify.links import links
+from civicapps.notify.message_links import links
 from civicapps.notify.models import ACTIVE, CONFIRM, PENDING, Subscription
 from civicapps.notify.outbox import Claimed, cancel, claim, claims_heartbeat, renew, sweep, wake
 from civicapps.notify.render import Notification, render

@@ -3,7 +3,7 @@
 Nobody can be signed up by someone else: a new subscription receives only its confirmation message
 (a link and a code) until that message is answered, and unconfirmed ones are deleted after
 ``confirm_within_hours``. Creation is rate-limited per client address and per target
-(notify.creation_limits). Links in messages are signed tokens (notify.links), so unsubscribing and
+(notify.creation_limits). Links in messages are signed tokens (notify.message_links), so unsubscribing and
 managing alerts need no account.
 """
 from __future__ import annotations

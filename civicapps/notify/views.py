@@ -19,7 +19,7 @@ from civicapps.db import db_session
 from civicapps.notify import alert_forms
 from civicapps.notify.channels import KINDS, enabled_kinds
 from civicapps.notify.describing import describe_area, item_label
-from civicapps.notify.links import CONFIRM, MANAGE, REF, UNSUBSCRIBE, confirm_max_age
+from civicapps.notify.message_links import CONFIRM, MANAGE, REF, UNSUBSCRIBE, confirm_max_age
 from civicapps.notify.models import ACTIVE, ENDED, FREQUENCIES, Subscription
 from civicapps.notify.openapi import openapi
 from civicapps.notify.settings import notify_settings
