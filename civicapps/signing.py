@@ -55,7 +55,7 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
     signing with it."""
     made: dict[str, URLSafeTimedSerializer] = current_app.extensions.setdefault(EXTENSION, {})
     if purpose not in made:
-        made[purpose] = _Serializer(current_app.secret_key, salt=purpose)  # type: ignore[arg-type]
+        made[purpose] = _Serializer(current_app.secret_key, salt=purpose)  # type: ignore[arg-type]  # CivicFlask always has a key
     return made[purpose]
 
 
@@ -76,6 +76,6 @@ def unsign(purpose: str, token: str, max_age: timedelta | None = None) -> Any:
     "this link has expired" page), and a value of None is never worth signing.
     """
     try:
-        return _serializer(purpose).loads(token, max_age=None if max_age is None else max_age.total_seconds())
+        return _serializer(purpose).loads(token, max_age=None if max_age is None else int(max_age.total_seconds()))
     except BadSignature:
         return None
