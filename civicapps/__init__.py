@@ -11,6 +11,7 @@ from civicapps.csv_export import csv_dict_writer as csv_dict_writer
 from civicapps.csv_export import csv_writer as csv_writer
 from civicapps.db import Model as Model
 from civicapps.db import db_session as db_session
+from civicapps.email_addresses import normalise_email as normalise_email
 from civicapps.errors import CivicappsError as CivicappsError
 from civicapps.errors import StartupError as StartupError
 from civicapps.events import RecordsIngested as RecordsIngested
@@ -32,6 +33,9 @@ from civicapps.feeds.readers import object_records as object_records
 from civicapps.feeds.readers.json_reader import load_json as load_json
 from civicapps.feeds.registry import Feed as Feed
 from civicapps.geo.geocoding import geocode as geocode
+from civicapps.geo.geocoding import postcode_in as postcode_in
+from civicapps.geo.locate import PlaceNotFound as PlaceNotFound
+from civicapps.geo.locate import locate_place as locate_place
 from civicapps.geo.postcodes import Location as Location
 from civicapps.geo.projection import distances_m as distances_m
 from civicapps.geo.projection import to_wgs84 as to_wgs84
@@ -43,20 +47,33 @@ from civicapps.http import http_session as http_session
 from civicapps.jobs import Job as Job
 from civicapps.jobs import enqueue_job as enqueue_job
 from civicapps.limits import RateLimit as RateLimit
+from civicapps.notify.alert_forms import AlertChannel as AlertChannel
+from civicapps.notify.alert_forms import alert_channels as alert_channels
+from civicapps.notify.alert_forms import subscribe as subscribe
 from civicapps.notify.direct import forget_messages as forget_messages
 from civicapps.notify.direct import messages_to as messages_to
 from civicapps.notify.direct import send_message as send_message
 from civicapps.notify.render import Message as Message
+from civicapps.notify.subscriber_stats import SubscribedPlace as SubscribedPlace
+from civicapps.notify.subscriber_stats import subscribed_places as subscribed_places
+from civicapps.notify.subscriber_stats import subscriber_count as subscriber_count
 from civicapps.notify.topics import Item as Item
 from civicapps.notify.topics import Topic as Topic
+from civicapps.notify.validation import SubscriptionRequest as SubscriptionRequest
 from civicapps.plugins import hookimpl as hookimpl
 from civicapps.settings import PluginSettings as PluginSettings
+from civicapps.signing import sign as sign
+from civicapps.signing import unsign as unsign
+from civicapps.web.absolute_urls import base_url as base_url
+from civicapps.web.absolute_urls import external_url as external_url
+from civicapps.web.csrf import csrf_exempt as csrf_exempt
 from civicapps.web.edge_input import parse_id as parse_id
 from civicapps.web.links import Link as Link
 from civicapps.web.query_params import QueryError as QueryError
 from civicapps.web.query_params import openapi_parameters as openapi_parameters
 from civicapps.web.query_params import read_query as read_query
 from civicapps.web.redirects import safe_next as safe_next
+from civicapps.web.shell import error_response as error_response
 from civicapps.web.sources import DataSource as DataSource
 
 __version__ = "0.1.0"
@@ -64,6 +81,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Actor",
+    "AlertChannel",
     "CivicappsError",
     "DataSource",
     "Dataset",
@@ -77,6 +95,7 @@ __all__ = [
     "Model",
     "PastVersion",
     "Place",
+    "PlaceNotFound",
     "PluginSettings",
     "PullResult",
     "QueryError",
@@ -88,16 +107,23 @@ __all__ = [
     "RecordsIngested",
     "Source",
     "StartupError",
+    "SubscribedPlace",
+    "SubscriptionRequest",
     "Topic",
     "__version__",
+    "alert_channels",
     "announce_records_ingested",
+    "base_url",
     "create_app",
+    "csrf_exempt",
     "csv_dict_writer",
     "csv_writer",
     "current_actor",
     "db_session",
     "distances_m",
     "enqueue_job",
+    "error_response",
+    "external_url",
     "feed_health",
     "find_streets",
     "forget_messages",
@@ -106,18 +132,26 @@ __all__ = [
     "http_session",
     "import_streets",
     "load_json",
+    "locate_place",
     "messages_to",
+    "normalise_email",
     "object_records",
     "openapi_parameters",
     "parse_id",
     "past_versions",
     "plugin_settings",
+    "postcode_in",
     "pull_feed",
     "pull_feeds_command",
     "read_query",
     "safe_next",
     "send_message",
+    "sign",
     "staff_required",
     "streets_near",
+    "subscribe",
+    "subscribed_places",
+    "subscriber_count",
     "to_wgs84",
+    "unsign",
 ]

@@ -23,8 +23,8 @@ from civicapps.migrations import MigrationSet
 from civicapps.notify.topics import Topic, collect_topics
 from civicapps.plugins import PluginRegistry, load_plugins
 from civicapps.settings import CoreSettings, LoadedConfig, PluginSettings, load_config, validate_core, validate_plugin
-from civicapps.web.proxies import TrustedProxies
 from civicapps.web.edge_input import install_input_guard
+from civicapps.web.proxies import TrustedProxies
 from civicapps.web.shell import install_shell
 
 
@@ -91,12 +91,15 @@ def create_app(
     return app
 
 
-def plugin_settings(name: str) -> PluginSettings:
-    """The validated settings of plugin ``name`` in the current app.
+def plugin_settings(name: str, app: Flask | None = None) -> PluginSettings:
+    """The validated settings of plugin ``name`` in ``app`` (by default the current app).
+
+    Pass the app in hooks that run while it is being built (``register_feeds(app)`` and the like),
+    where there is no current app yet.
 
     Raises ``KeyError`` if that plugin declares no settings (has no ``register_settings``).
     """
-    return current_app.extensions["civicapps"].plugin_settings[name]
+    return (app if app is not None else current_app).extensions["civicapps"].plugin_settings[name]
 
 
 def _validate_plugin_settings(registry: PluginRegistry, core: CoreSettings) -> dict[str, PluginSettings]:

@@ -21,9 +21,9 @@ from civicapps.auth import create_user
 from civicapps.db import get_database
 from civicapps.events import RecordsIngested, announce_records_ingested
 from civicapps.jobs import queue_for
-from civicapps.notify.subscriptions import DEV_BASE_URL
 from civicapps.settings import ENV_PREFIX
 from civicapps.testing import wait_for_outbox
+from civicapps.web.absolute_urls import DEV_BASE_URL
 
 # Where tests find the servers tests/run.sh starts; everything else CIVICAPPS_* is configuration.
 TEST_SERVER_ENV = {"CIVICAPPS_TEST_DATABASE_URL", "CIVICAPPS_TEST_REDIS_URL"}

@@ -52,6 +52,7 @@ def test_plugin_settings_are_typed_and_validated(civic_app_factory):
         from civicapps import plugin_settings
 
         assert plugin_settings("survey").radius_m == 1500
+    assert plugin_settings("survey", app).radius_m == 1500, "hooks run while the app is built have no app context"
 
 
 def test_invalid_plugin_value_names_plugin_key_and_expectation(tmp_path):

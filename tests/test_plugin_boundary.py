@@ -67,26 +67,7 @@ def plugin_folders() -> list[Path]:
     return sorted(p for p in [*ROOT.glob("plugins/*"), *ROOT.glob("examples/*")] if p.is_dir())
 
 
-STILL_REACHING_IN = {"planning-alerts", "street-reports"}
-
-
-@pytest.mark.parametrize(
-    "folder",
-    [
-        pytest.param(
-            folder,
-            id=folder.name,
-            marks=[
-                pytest.mark.xfail(
-                    strict=True, reason="internal imports removed by the notify-api/feeds-api branches (issue #17)"
-                )
-            ]
-            if folder.name in STILL_REACHING_IN
-            else [],
-        )
-        for folder in plugin_folders()
-    ],
-)
+@pytest.mark.parametrize("folder", plugin_folders(), ids=lambda folder: folder.name)
 def test_plugin_uses_only_the_public_api(folder: Path) -> None:
     violations = boundary_violations(folder)
     assert not violations, "plugins may import only civicapps and civicapps.testing:\n" + "\n".join(violations)

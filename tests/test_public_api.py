@@ -62,6 +62,23 @@ PUBLIC_API = {
     "pull_feed",
     "pull_feeds_command",
     "to_wgs84",
+    "AlertChannel",
+    "PlaceNotFound",
+    "SubscribedPlace",
+    "SubscriptionRequest",
+    "alert_channels",
+    "base_url",
+    "csrf_exempt",
+    "error_response",
+    "external_url",
+    "locate_place",
+    "normalise_email",
+    "postcode_in",
+    "sign",
+    "subscribe",
+    "subscribed_places",
+    "subscriber_count",
+    "unsign",
 }
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from email_validator import EmailNotValidError, validate_email
+from civicapps.email_addresses import normalise_email
 
 if TYPE_CHECKING:  # pragma: no cover - the settings validate channel names against KINDS
     from civicapps.notify.settings import NotifySettings
@@ -58,10 +58,10 @@ class ChannelKind:
 
 
 def _email(target: str) -> str:
-    try:
-        return validate_email(target.strip(), check_deliverability=False).normalized
-    except EmailNotValidError:
-        raise ChannelError("Enter an email address in the correct format, like name@example.org") from None
+    address = normalise_email(target)
+    if address is None:
+        raise ChannelError("Enter an email address in the correct format, like name@example.org")
+    return address
 
 
 def _matching(pattern: str, message: str) -> Callable[[str], str]:

@@ -19,14 +19,16 @@ from sqlalchemy.orm import Session
 
 from civicapps.db import db_session, get_database
 from civicapps.notify.channels import KINDS, ChannelKind, add_query
+from civicapps.notify.describing import describe_area
+from civicapps.notify.digests import confirmation_code
 from civicapps.notify.direct import DIRECT, message_of
 from civicapps.notify.inbox import inbox_url
+from civicapps.notify.message_links import links
 from civicapps.notify.models import ACTIVE, CONFIRM, PENDING, Subscription
 from civicapps.notify.outbox import Claimed, cancel, claim, claims_heartbeat, renew, sweep, wake
 from civicapps.notify.render import Notification, render
 from civicapps.notify.sending import Outgoing, Sender, prepare
 from civicapps.notify.settings import notify_settings
-from civicapps.notify.subscriptions import confirmation_code, describe_area, links
 
 
 def take_over(app: Flask) -> int:
@@ -118,7 +120,7 @@ def compose(app: Flask, subscription: Subscription, kind: str, rows: list[Claime
     channel = KINDS[subscription.channel]
     if kind == DIRECT:
         return compose_direct(app, subscription, channel, rows[0])
-    link = links(app, subscription, confirm=kind == CONFIRM)
+    link = links(subscription, confirm=kind == CONFIRM)
     notification = Notification(
         kind=kind,
         topic=subscription.topic,

@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from civicapps.db import db_session
 from civicapps.notify.models import InboxMessage
-from civicapps.notify.subscriptions import DEV_BASE_URL
+from civicapps.web.absolute_urls import DEV_BASE_URL
 
 
 def inbox_token(app: Flask) -> str:

@@ -20,6 +20,7 @@ from civicapps.notify.settings import NotifySettings, notify_settings
 from civicapps.notify.subscriptions import expire_unconfirmed
 from civicapps.notify.topics import topics_of
 from civicapps.plugins import hookimpl
+from civicapps.web.csrf import csrf_exempt
 from civicapps.web.links import Link
 
 
@@ -50,7 +51,7 @@ def register_blueprint(app: Flask) -> Blueprint:
     # No CSRF token on: the JSON API (no cookie is honoured there), RFC 8058 one-click unsubscribe
     # (the signed link is the proof), and the dev inbox (apprise posting from this machine).
     for view in (views.api_subscribe, views.unsubscribe_post, staff.inbox_receive):
-        app.extensions["csrf"].exempt(view)
+        csrf_exempt(app, view)
     return views.bp
 
 

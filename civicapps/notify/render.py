@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from civicapps.notify.channels import ChannelKind
 from civicapps.notify.escaping import finalizer, own_link
-from civicapps.notify.subscriptions import DEV_BASE_URL
+from civicapps.web.absolute_urls import DEV_BASE_URL
 
 EXTENSIONS = {"html": "html", "markdown": "md", "text": "txt"}
 

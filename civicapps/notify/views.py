@@ -7,6 +7,7 @@ RFC 8058 one-click POST that mail clients send, without a CSRF token (the signed
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
@@ -14,29 +15,18 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired
 
-from civicapps.auth import current_actor
 from civicapps.db import db_session
+from civicapps.notify import alert_forms
 from civicapps.notify.channels import KINDS, enabled_kinds
+from civicapps.notify.describing import describe_area, item_label
+from civicapps.notify.message_links import CONFIRM, MANAGE, REF, UNSUBSCRIBE, confirm_max_age
 from civicapps.notify.models import ACTIVE, ENDED, FREQUENCIES, Subscription
 from civicapps.notify.openapi import openapi
 from civicapps.notify.settings import notify_settings
-from civicapps.notify.subscriptions import (
-    RateLimited,
-    SubscriptionError,
-    SubscriptionRequest,
-    confirm,
-    confirm_max_age,
-    confirm_with_code,
-    create,
-    describe_area,
-    end,
-    item_label,
-    make_token,
-    of_target,
-    read_token,
-    set_frequency,
-)
+from civicapps.notify.subscriptions import confirm, confirm_with_code, create, end, of_target, set_frequency
 from civicapps.notify.topics import topics_of
+from civicapps.notify.validation import RateLimited, SubscriptionError, SubscriptionRequest
+from civicapps.signing import sign, unsign
 from civicapps.web.shell import error_response
 
 bp = Blueprint(
@@ -79,8 +69,8 @@ def _number(text: str | None) -> float | None:
         return math.nan  # reported as out of range by the validation
 
 
-def _subscription(token: str, purpose: str, max_age: float | None = None) -> Subscription:
-    subscription_id = read_token(current_app, purpose, token, max_age)
+def _subscription(token: str, purpose: str, max_age: timedelta | None = None) -> Subscription:
+    subscription_id = unsign(purpose, token, max_age)
     subscription = db_session().get(Subscription, subscription_id) if isinstance(subscription_id, int) else None
     if subscription is None:
         abort(404)
@@ -100,8 +90,7 @@ def index() -> str:
 @bp.route("/alerts/subscribe", methods=["GET", "POST"])
 def subscribe() -> Any:
     topics = topics_of(current_app)
-    actor = current_actor()
-    kinds = enabled_kinds(notify_settings(current_app), staff=actor is not None)
+    channels = alert_forms.alert_channels()
     form = SubscribeForm(data={k: v for k, v in request.args.items() if k in ("topic", "lat", "lon", "key")})
     follow = topics.get(form.topic.data or "")
     if follow is not None and follow.matcher == "key":
@@ -111,10 +100,9 @@ def subscribe() -> Any:
     else:  # only what can be set up here: topics about one item are followed from that item's page
         offered = {name: topic for name, topic in topics.items() if topic.matcher == "area"}
     form.topic.choices = [SelectChoice(name, topic.title) for name, topic in offered.items()]
-    form.channel.choices = [SelectChoice(kind.name, kind.label) for kind in kinds.values()]
+    form.channel.choices = [SelectChoice(channel.name, channel.label) for channel in channels]
     max_radius = notify_settings(current_app).max_radius_m
     form.radius_m.choices = [SelectChoice(str(r), f"{r:,} metres") for r in RADII if r <= max_radius]
-    problem = None
     if form.validate_on_submit():
         wanted = SubscriptionRequest(
             topic=form.topic.data,
@@ -127,25 +115,12 @@ def subscribe() -> Any:
             key=form.key.data or None,
             place=form.postcode.data or None,
         )
-        try:
-            subscription = create(current_app, wanted, request.remote_addr, actor.id if actor else None)
-        except SubscriptionError as exc:
-            field = getattr(form, "postcode" if exc.field == "place" else exc.field, None)
-            if field is None:
-                problem = str(exc)
-            else:
-                field.errors = [*field.errors, str(exc)]
-        except RateLimited:
-            return error_response(
-                429, "Too many alerts were set up from here or to that address recently. Try again later."
-            )
-        else:
-            return redirect(url_for("notify.confirm_code", ref=make_token(current_app, "ref", subscription.id)))
-    target_hint = ". ".join(f"{kind.label}: {kind.hint}" for kind in kinds.values())
+        done = alert_forms.subscribe(wanted, form, {"place": "postcode"})
+        if done is not None:
+            return done
+    target_hint = ". ".join(f"{channel.label}: {channel.hint}" for channel in channels)
     followed = item_label(current_app, form.topic.data, form.key.data) if follow is not None else None
-    return page(
-        "subscribe.html", form=form, topics=offered, target_hint=target_hint, problem=problem, followed=followed
-    )
+    return page("subscribe.html", form=form, topics=offered, target_hint=target_hint, followed=followed)
 
 
 def _confirmed_or_ended(subscription: Subscription) -> Any:
@@ -164,7 +139,7 @@ def _confirmed_or_ended(subscription: Subscription) -> Any:
 
 @bp.route("/alerts/confirm", methods=["GET", "POST"])
 def confirm_code() -> Any:
-    subscription = _subscription(request.args.get("ref", ""), "ref", confirm_max_age(current_app))
+    subscription = _subscription(request.args.get("ref", ""), REF, confirm_max_age(current_app))
     form = CodeForm()
     if form.validate_on_submit() and not confirm_with_code(current_app, subscription, form.code.data or ""):
         form.code.errors = [*form.code.errors, "That code is not right. Check the message we sent and try again"]
@@ -178,7 +153,7 @@ def confirm_code() -> Any:
 
 @bp.route("/alerts/confirm/<token>", methods=["GET", "POST"])
 def confirm_link(token: str) -> Any:
-    subscription = _subscription(token, "confirm", confirm_max_age(current_app))
+    subscription = _subscription(token, CONFIRM, confirm_max_age(current_app))
     form = FlaskForm()
     if request.method == "POST" and form.validate_on_submit():
         confirm(subscription)
@@ -190,21 +165,21 @@ def confirm_link(token: str) -> Any:
 
 @bp.get("/alerts/unsubscribe/<token>")
 def unsubscribe(token: str) -> Any:
-    subscription = _subscription(token, "unsubscribe")
+    subscription = _subscription(token, UNSUBSCRIBE)
     area = describe_area(subscription, current_app)
     return page("unsubscribe.html", subscription=subscription, token=token, area=area)
 
 
 @bp.post("/alerts/unsubscribe/<token>")
 def unsubscribe_post(token: str) -> Any:
-    subscription = _subscription(token, "unsubscribe")
+    subscription = _subscription(token, UNSUBSCRIBE)
     end(subscription)
     return page("unsubscribed.html", subscription=subscription, area=describe_area(subscription, current_app))
 
 
 @bp.route("/alerts/manage/<token>", methods=["GET", "POST"])
 def manage(token: str) -> Any:
-    hashed = read_token(current_app, "manage", token)
+    hashed = unsign(MANAGE, token)
     if not isinstance(hashed, str):
         abort(404)
     form = FlaskForm()
@@ -265,7 +240,7 @@ def api_subscribe() -> Any:
         return error_response(
             429, "Too many alerts were set up from here or to that address recently. Try again later."
         )
-    ref = make_token(current_app, "ref", subscription.id)
+    ref = sign(REF, subscription.id)
     return {
         "id": subscription.id,
         "status": "pending_confirmation",

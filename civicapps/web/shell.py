@@ -109,6 +109,12 @@ def _wants_json() -> bool:
 
 
 def error_response(status: int, detail: str | None = None) -> tuple[Any, int]:
+    """The answer for an error ``status`` in this request: JSON (``error``, ``detail``, ``status``) for API
+    callers (a path under ``/api/`` or ending ``.json``, or asking for JSON), else the site's error page.
+
+    ``detail`` says what happened and what to do, in words the person can act on; without it the
+    status's standard advice is shown. One helper so every plugin's errors look and read the same.
+    """
     title, advice = ERROR_TEXT.get(status, ERROR_TEXT[500] if status >= 500 else ERROR_TEXT[400])
     if _wants_json():
         return {"error": title, "detail": detail or advice, "status": status}, status

@@ -10,7 +10,16 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, FloatField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from civicapps_organogram.register import THEMES
 

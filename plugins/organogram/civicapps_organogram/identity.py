@@ -1,7 +1,7 @@
 """Residents sign in with an emailed link: no passwords, no account system in the core.
 
 Group admins and members are residents, not council staff, so they never use ``/-/login``. A link is
-signed with the app's secret key (itsdangerous, as Flask's own session is), lasts
+signed with the app's secret key (``civicapps.sign``), lasts
 ``link_max_age_minutes``, and works once: it carries the time it was issued, and a person who has
 signed in since cannot use it again. Following the link shows a button rather than signing in at
 once, so mail scanners that fetch links cannot use it up. The signed-in person is kept under a key of
@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import current_app, g, redirect, request, session, url_for
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from flask import g, redirect, request, session, url_for
 from sqlalchemy import func, select
 
-from civicapps import db_session
+from civicapps import db_session, sign, unsign
 from civicapps_organogram.models import Person
 from civicapps_organogram.settings import current_settings
 
@@ -28,22 +27,19 @@ SESSION_KEY = "organogram_person_id"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=f"civicapps-organogram-{purpose}")  # type: ignore[arg-type]  # CivicFlask always has a key
+def _salt(purpose: str) -> str:
+    return f"civicapps-organogram-{purpose}"  # as links were always signed, so those already sent still work
 
 
 def make_token(purpose: str, payload: dict[str, Any]) -> str:
-    """A signed, URL-safe token for ``purpose`` ("sign-in", "confirm-group") carrying ``payload``."""
-    return _serializer(purpose).dumps(payload | {"t": time.time()})
+    """A signed, URL-safe token for ``purpose`` ("sign-in", "confirm-group") carrying ``payload`` and
+    the time it was issued (so a sign-in link works only until the person next signs in)."""
+    return sign(_salt(purpose), payload | {"t": time.time()})
 
 
 def read_token(purpose: str, token: str) -> dict[str, Any] | None:
     """The payload of a genuine, unexpired token for ``purpose``, else None."""
-    max_age = current_settings().link_max_age_minutes * 60
-    try:
-        payload = _serializer(purpose).loads(token, max_age=max_age)
-    except BadSignature:
-        return None
+    payload = unsign(_salt(purpose), token, timedelta(minutes=current_settings().link_max_age_minutes))
     return payload if isinstance(payload, dict) else None
 
 

@@ -8,12 +8,25 @@ alerts through the core notify layer (topics in :mod:`.topics`); staff see each 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import click
 from flask import Blueprint, Flask, url_for
 from sqlalchemy import select
 
-from civicapps import Actor, Dataset, DataSource, Feed, Link, Model, Reader, Topic, db_session, hookimpl
+from civicapps import (
+    Actor,
+    Dataset,
+    DataSource,
+    Feed,
+    Link,
+    Model,
+    Reader,
+    Topic,
+    db_session,
+    hookimpl,
+    plugin_settings,
+)
 from civicapps_planning_alerts import demo
 from civicapps_planning_alerts.cli import commands
 from civicapps_planning_alerts.models import APPLICATIONS, Application
@@ -51,7 +64,7 @@ def register_readers() -> list[Reader]:
 
 @hookimpl
 def register_feeds(app: Flask) -> list[Feed]:
-    settings: Settings = app.extensions["civicapps"].plugin_settings[NAME]
+    settings = cast(Settings, plugin_settings(NAME, app))
     return preset_feeds(settings.feeds)
 
 
@@ -101,7 +114,7 @@ YORK_SAMPLE = DataSource(
 @hookimpl
 def register_data_sources(app: Flask) -> list[DataSource]:
     """The map tiles' credit, and the demo's York sample when it is loaded."""
-    settings: Settings = app.extensions["civicapps"].plugin_settings[NAME]
+    settings = cast(Settings, plugin_settings(NAME, app))
     osm = settings.tile_url.startswith("https://tile.openstreetmap.org/")
     sources = [
         DataSource(

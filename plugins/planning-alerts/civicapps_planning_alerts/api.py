@@ -14,8 +14,7 @@ from typing import Any
 
 from flask import Response, current_app, render_template, request, url_for
 
-from civicapps import QueryError, read_query
-from civicapps.notify.subscriptions import SubscriptionError, locate_place
+from civicapps import PlaceNotFound, QueryError, locate_place, read_query
 from civicapps_planning_alerts import queries
 from civicapps_planning_alerts.api_models import AreaQuery, area_query, search_query
 from civicapps_planning_alerts.openapi import openapi
@@ -32,7 +31,7 @@ def search_from(query: AreaQuery) -> tuple[queries.Search, dict[str, Any]]:
     if query.postcode:
         try:
             location, place = locate_place(current_app, query.postcode, "postcode")
-        except SubscriptionError as exc:
+        except PlaceNotFound as exc:
             raise QueryError(exc.field, str(exc)) from None
         lat, lng, echo["postcode"] = location.latitude, location.longitude, place
     if lat is not None:

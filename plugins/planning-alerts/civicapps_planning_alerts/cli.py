@@ -10,8 +10,7 @@ from flask import current_app
 from pydantic import ValidationError
 from sqlalchemy import case, func, select
 
-from civicapps import db_session, pull_feeds_command
-from civicapps.notify.subscriptions import SubscriptionError, locate_place
+from civicapps import PlaceNotFound, db_session, locate_place, pull_feeds_command
 from civicapps_planning_alerts import queries
 from civicapps_planning_alerts.models import DATASET, Application
 from civicapps_planning_alerts.presets import PRESETS
@@ -53,7 +52,7 @@ def search(
     if postcode:
         try:
             location, _ = locate_place(current_app, postcode)
-        except SubscriptionError as exc:
+        except PlaceNotFound as exc:
             raise click.ClickException(str(exc)) from None
         lat, lon = location.latitude, location.longitude
     point = {"lat": lat, "lon": lon, "radius_m": radius} if lat is not None else {}

@@ -1,7 +1,7 @@
 """Residents' pages: search by postcode, one application with its history, alerts and following.
 
 Everything works without JavaScript (a postcode and a radius); the Leaflet map is an enhancement.
-Alerts are created through the core notify layer (``civicapps.notify.subscriptions.create``), so
+Alerts are created through the core's alert form flow (``civicapps.subscribe``), so
 confirmation, unsubscribing and "manage my alerts" are the core's.
 """
 
@@ -11,30 +11,23 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, render_template, request, url_for
 
 from civicapps import (
     PastVersion,
     Place,
-    current_actor,
+    PlaceNotFound,
+    SubscriptionRequest,
+    alert_channels,
     db_session,
     find_streets,
+    locate_place,
     parse_id,
     past_versions,
     plugin_settings,
+    postcode_in,
+    subscribe,
 )
-from civicapps.geo.geocoding import postcode_in
-from civicapps.notify.channels import enabled_kinds
-from civicapps.notify.settings import notify_settings
-from civicapps.notify.subscriptions import (
-    RateLimited,
-    SubscriptionError,
-    SubscriptionRequest,
-    create,
-    locate_place,
-    make_token,
-)
-from civicapps.web.shell import error_response
 from civicapps_planning_alerts import queries
 from civicapps_planning_alerts.forms import AlertForm, FollowForm
 from civicapps_planning_alerts.health import notices
@@ -108,7 +101,7 @@ def locate_search(q: str) -> tuple[Where | None, list[Place]]:
         return None, streets
     try:
         location, text = locate_place(current_app, q, "q")
-    except SubscriptionError:
+    except PlaceNotFound:
         raise BadQuery(
             "q", f"We could not find a street or postcode called “{q[:60]}”. Enter a full UK postcode, like SW1A 1AA, or the start of a street name"
         ) from None
@@ -151,7 +144,7 @@ def index() -> Any:
             where, streets = locate_search(q)
         if where is not None:
             search = queries.Search(lat=where.latitude, lon=where.longitude, radius_m=radius)
-    except (BadQuery, SubscriptionError) as exc:
+    except (BadQuery, PlaceNotFound) as exc:
         errors[exc.field] = str(exc)
         radius = settings.default_radius_m
     found = queries.run(search, page_number, settings.page_size, nearest_first=order == "nearest")
@@ -244,35 +237,15 @@ def _text(value: Any) -> str:
 
 
 def _channels(form: Any) -> None:
-    actor = current_actor()
-    kinds = enabled_kinds(notify_settings(current_app), staff=actor is not None)
-    form.channel.choices = [(kind.name, kind.label) for kind in kinds.values()]
-    form.target_hint = ". ".join(f"{kind.label}: {kind.hint}" for kind in kinds.values())
+    channels = alert_channels()
+    form.channel.choices = [(channel.name, channel.label) for channel in channels]
+    form.target_hint = ". ".join(f"{channel.label}: {channel.hint}" for channel in channels)
 
 
 def follow_form() -> FollowForm:
     form = FollowForm()
     _channels(form)
     return form
-
-
-def _create(form: Any, wanted: SubscriptionRequest, fields: dict[str, str]) -> Any:
-    """Create through the core; a problem lands next to its field. Returns a redirect, or None."""
-    actor = current_actor()
-    try:
-        subscription = create(current_app, wanted, request.remote_addr, actor.id if actor else None)
-    except SubscriptionError as exc:
-        field = getattr(form, fields.get(exc.field, exc.field), None)
-        if field is None:
-            form.problem = str(exc)
-        else:
-            field.errors = [*field.errors, str(exc)]
-        return None
-    except RateLimited:
-        return error_response(
-            429, "Too many alerts were set up from here or to that address recently. Try again later."
-        )
-    return redirect(url_for("notify.confirm_code", ref=make_token(current_app, "ref", subscription.id)))
 
 
 @bp.post("/applications/<int:application_id>/follow")
@@ -289,7 +262,7 @@ def follow(application_id: int) -> Any:
             frequency=form.frequency.data,
             key=str(found.id),
         )
-        done = _create(form, wanted, {})
+        done = subscribe(wanted, form)
         if done is not None:
             return done
     return render_application(found, form, 400)
@@ -308,7 +281,6 @@ def alert() -> Any:
     _channels(form)
     form.radius.choices = [(str(r), f"{r:,} metres") for r in settings.presets] + [("other", "Another distance")]
     form.types.choices = [(t, t) for t in queries.application_types()]
-    form.problem = None
     form.streets = []  # set when the place typed fits several streets: the resident picks one
     if form.validate_on_submit():
         done = _create_alert(form, settings)
@@ -373,7 +345,7 @@ def _create_alert(form: AlertForm, settings: Settings) -> Any:
         place=postcode if lat is None else None,
         filters=filters if filters["types"] or filters["keywords"].strip() else None,
     )
-    return _create(form, wanted, ALERT_FIELDS)
+    return subscribe(wanted, form, ALERT_FIELDS)
 
 
 def _number(text: str | None) -> float | None:

@@ -11,8 +11,15 @@ from typing import Any
 from flask import Response, current_app, render_template, request, stream_with_context
 from sqlalchemy import func, select
 
-from civicapps import FeedHealth, csv_writer, db_session, feed_health, staff_required
-from civicapps.notify.models import ACTIVE, Subscription
+from civicapps import (
+    FeedHealth,
+    csv_writer,
+    db_session,
+    feed_health,
+    staff_required,
+    subscribed_places,
+    subscriber_count,
+)
 from civicapps_planning_alerts.models import DATASET, Application
 from civicapps_planning_alerts.serialise import FIELDS
 from civicapps_planning_alerts.settings import NAME, current_settings
@@ -61,14 +68,9 @@ def feeds() -> list[FeedHealth]:
 
 def subscribers() -> list[tuple[str, int]]:
     """Active alert subscriptions by postcode district (or how the place was chosen), most first."""
-    rows = db_session().execute(
-        select(Subscription.place, Subscription.polygon.is_not(None)).where(
-            Subscription.topic == f"{NAME}.near", Subscription.status == ACTIVE
-        )
-    )
     areas: Counter[str] = Counter()
-    for place, drawn in rows:
-        areas["drawn areas" if drawn else place.split(" ")[0] if place else "points on the map"] += 1
+    for where in subscribed_places(f"{NAME}.near"):
+        areas["drawn areas" if where.drawn else where.place.split(" ")[0] if where.place else "points on the map"] += 1
     return areas.most_common()
 
 
@@ -76,18 +78,13 @@ def subscribers() -> list[tuple[str, int]]:
 @staff_required
 def staff() -> str:
     now = datetime.now(UTC)
-    followers = db_session().scalar(
-        select(func.count())
-        .select_from(Subscription)
-        .where(Subscription.topic == f"{NAME}.follow", Subscription.status == ACTIVE)
-    )
     return render_template(
         "planning_alerts/staff.html",
         title="Planning feeds and alerts",
         councils=councils(now),
         feeds=feeds(),
         subscribers=subscribers(),
-        followers=followers or 0,
+        followers=subscriber_count(f"{NAME}.follow"),
         quiet_days=current_settings().quiet_days,
         week_starts=[(now - timedelta(weeks=WEEKS - w)).date() for w in range(WEEKS)],
     )

@@ -15,8 +15,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from civicapps import Item, Topic, db_session, past_versions
-from civicapps.notify.subscriptions import external_url
+from civicapps import Item, Topic, db_session, external_url, past_versions
 from civicapps_planning_alerts.models import DATASET, LABELS, Application
 
 NEAR, FOLLOW = "near", "follow"
@@ -28,7 +27,7 @@ def item_for(app: Flask, application: Application, summary: str | None = None) -
     return Item(
         id=application.id,
         title=application.title,
-        url=external_url(app, "planning_alerts.application", application_id=application.id),
+        url=external_url("planning_alerts.application", application_id=application.id),
         summary=summary if summary is not None else application.description,
         lon=application.longitude,
         lat=application.latitude,

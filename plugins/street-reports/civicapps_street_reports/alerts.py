@@ -14,8 +14,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from civicapps import Item, RecordsIngested, Topic, announce_records_ingested, db_session
-from civicapps_street_reports.links import absolute_url
+from civicapps import Item, RecordsIngested, Topic, announce_records_ingested, db_session, external_url
 from civicapps_street_reports.models import Report, Update
 from civicapps_street_reports.settings import NAME
 from civicapps_street_reports.states import label
@@ -41,7 +40,7 @@ def load_new(app: Flask, ids: Sequence[Any]) -> Iterator[Item]:
         yield Item(
             report.id,
             report.title,
-            url=absolute_url("street_reports.report_page", report_id=report.id),
+            url=external_url("street_reports.report_page", report_id=report.id),
             summary=f"{report.category}: {report.details[:300]}",
             lon=report.lon,
             lat=report.lat,
@@ -63,7 +62,7 @@ def load_updates(app: Flask, ids: Sequence[Any]) -> Iterator[Item]:
         yield Item(
             report.id,
             f"Update on: {report.title}",
-            url=absolute_url("street_reports.report_page", report_id=report.id),
+            url=external_url("street_reports.report_page", report_id=report.id),
             summary=summary,
             lon=report.lon,
             lat=report.lat,

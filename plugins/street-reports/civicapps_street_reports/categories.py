@@ -15,12 +15,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from civicapps import CivicappsError, db_session
+from civicapps import CivicappsError, db_session, normalise_email
 from civicapps_street_reports.models import SEND_METHODS, Body, Category
 
 DATATYPES = ("string", "text", "number", "datetime", "singlevaluelist", "multivaluelist")
 CODE = re.compile(r"[A-Za-z0-9_.-]{1,100}")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 FLAGS = ("photo_required", "anonymous_allowed", "private", "active")
 
 
@@ -117,7 +116,7 @@ def _entry(entry: Any, bodies: dict[str, Body]) -> dict[str, Any]:
     if method not in SEND_METHODS:
         raise ValueError(f"send_method {method!r} is not one of {', '.join(SEND_METHODS)}")
     email = str(entry.get("email") or "").strip() or None
-    if method == "email" and not (email and EMAIL.fullmatch(email)):
+    if method == "email" and not (email and normalise_email(email)):
         raise ValueError(f"category {name!r} is sent by email but has no valid 'email'")
     code = str(entry.get("service_code") or re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").upper())
     if not CODE.fullmatch(code):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from civicapps import Actor, db_session, parse_id
+from civicapps import Actor, db_session, normalise_email, parse_id
 from civicapps_street_reports import alerts, messages, photos, sending
 from civicapps_street_reports.models import (
     Abuser,
@@ -23,7 +23,7 @@ from civicapps_street_reports.models import (
     UpdateDelivery,
     utcnow,
 )
-from civicapps_street_reports.reporting import EMAIL, Refused, check_rate
+from civicapps_street_reports.reporting import Refused, check_rate
 from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.states import STAFF_STATES, kind
 
@@ -85,7 +85,7 @@ def resident_update(report: Report, draft: UpdateDraft, client: str) -> Update:
         errors["text"] = "Keep the update to 4,000 characters"
     if not draft.name.strip():
         errors["name"] = "Enter your name"
-    if not EMAIL.fullmatch(draft.email.strip()):
+    if normalise_email(draft.email) is None:
         errors["email"] = "Enter an email address in the correct format, like name@example.com"
     if draft.mark == "fixed" and kind(report.status) != "open":
         errors["mark"] = "This report is not open, so it cannot be marked fixed"
@@ -275,7 +275,7 @@ def redact_photo(photo: Photo, actor: Actor, reason: str) -> None:
 def add_abuser(email: str, note: str = "") -> int:
     """Ban an address: hide its reports and updates and stop their sending; returns reports hidden."""
     email = email.strip().lower()
-    if not EMAIL.fullmatch(email):
+    if normalise_email(email) is None:
         raise Refused({"email": "Enter an email address in the correct format, like name@example.com"})
     session = db_session()
     if session.scalar(select(Abuser.id).where(Abuser.email == email)) is None:

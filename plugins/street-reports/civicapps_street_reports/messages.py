@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from civicapps import send_message
-from civicapps_street_reports.links import CONFIRM_DAYS, absolute_url, make_token
+from civicapps import external_url, send_message, sign
+from civicapps_street_reports.links import CONFIRM_DAYS, CONFIRM_REPORT, CONFIRM_UPDATE, STOP_UPDATES
 from civicapps_street_reports.models import Delivery, Report, Update
 from civicapps_street_reports.settings import NAME
 from civicapps_street_reports.states import label
@@ -35,13 +35,13 @@ def _render(name: str, **context: object) -> tuple[str, str]:
 
 
 def confirm_report(report: Report) -> None:
-    link = absolute_url("street_reports.confirm_report", token=make_token("confirm-report", report.id))
+    link = external_url("street_reports.confirm_report", token=sign(CONFIRM_REPORT, report.id))
     title, text = _render("confirm_report", report=report, link=link, days=CONFIRM_DAYS)
     send("email", report.email or "", key=f"confirm-report:{report.id}", title=title, text=text)
 
 
 def confirm_update(report: Report, update: Update) -> None:
-    link = absolute_url("street_reports.confirm_update", token=make_token("confirm-update", update.id))
+    link = external_url("street_reports.confirm_update", token=sign(CONFIRM_UPDATE, update.id))
     title, text = _render("confirm_update", report=report, update=update, link=link, days=CONFIRM_DAYS)
     send("email", update.email or "", key=f"confirm-update:{update.id}", title=title, text=text)
 
@@ -56,7 +56,7 @@ def report_to_body(delivery: Delivery, also: list[str], photo_urls: list[str]) -
         also=also,
         photo_urls=photo_urls,
         questions=delivery.category.extra_questions or [],
-        url=absolute_url("street_reports.report_page", report_id=report.id),
+        url=external_url("street_reports.report_page", report_id=report.id),
     )
     return send(
         "email",
@@ -79,7 +79,7 @@ def update_to_body(delivery: Delivery, update: Update) -> bool:
         report=report,
         update=update,
         state=label(report.status),
-        url=absolute_url("street_reports.report_page", report_id=report.id),
+        url=external_url("street_reports.report_page", report_id=report.id),
     )
     return send(
         "email",
@@ -96,13 +96,13 @@ def report_updated(report: Report, update: Update) -> None:
         return
     if update.email and update.email == report.email:
         return
-    stop = absolute_url("street_reports.stop_updates", token=make_token("stop-updates", report.id))
+    stop = external_url("street_reports.stop_updates", token=sign(STOP_UPDATES, report.id))
     title, text = _render(
         "report_updated",
         report=report,
         update=update,
         state=label(report.status),
-        url=absolute_url("street_reports.report_page", report_id=report.id),
+        url=external_url("street_reports.report_page", report_id=report.id),
         stop=stop,
     )
     send("email", report.email, key=f"update:{update.id}:reporter", title=title, text=text)

@@ -15,10 +15,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from civicapps import db_session, parse_id
+from civicapps import db_session, external_url, parse_id
 from civicapps_street_reports import lifecycle, states
 from civicapps_street_reports.georeport import parse_w3c, w3c
-from civicapps_street_reports.links import absolute_url
 from civicapps_street_reports.models import Body, Category, Delivery, Photo, Report, Update, utcnow
 
 DEFAULT_DAYS = 90
@@ -175,7 +174,7 @@ def request_dict(row: Sequence[Any], extras: Extras) -> dict[str, Any]:
         "zipcode": None,
         "lat": lat,
         "long": lon,
-        "media_url": absolute_url("street_reports.photo", photo_id=photo_id) if photo_id else None,
+        "media_url": external_url("street_reports.photo", photo_id=photo_id) if photo_id else None,
     }
 
 

@@ -46,12 +46,6 @@ class Spot:
         return f"{self.label} ({self.distance_m:,.0f} m {self.direction})"
 
 
-def metres_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Metres between two points, by the host's one geodesic distance (``civicapps.distances_m``), so a
-    distance shown here agrees with the same distance anywhere else."""
-    return distances_m(lon1, lat1, [(lon2, lat2)])[0]
-
-
 def direction(from_lat: float, from_lon: float, to_lat: float, to_lon: float) -> str:
     east = (to_lon - from_lon) * math.cos(math.radians(from_lat))
     north = to_lat - from_lat

@@ -9,7 +9,6 @@ photos are written in one transaction, so a refused submission leaves nothing be
 from __future__ import annotations
 
 import math
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,16 +17,15 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import delete, select
 
-from civicapps import Actor, RateLimit, db_session
+from civicapps import Actor, RateLimit, db_session, distances_m, normalise_email
 from civicapps_street_reports import alerts, messages, photos, sending
 from civicapps_street_reports.areas import OutsideAllAreas, categories_at
 from civicapps_street_reports.links import CONFIRM_DAYS
 from civicapps_street_reports.models import Abuser, Category, Delivery, Photo, Report, Update, utcnow
-from civicapps_street_reports.places import degrees_box, metres_between
+from civicapps_street_reports.places import degrees_box
 from civicapps_street_reports.settings import Settings, current_settings
 from civicapps_street_reports.states import OPEN_STATES
 
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z0-9-]{2,}")
 MAX_DETAILS = 4000  # the Open311 limit on description
 
 
@@ -176,7 +174,7 @@ def validate(
             errors["name"] = "Enter your name"
         elif len(draft.name.strip()) > 200:
             errors["name"] = "Keep your name to 200 characters"
-        if not EMAIL.fullmatch(draft.email.strip()):
+        if normalise_email(draft.email) is None:
             errors["email"] = "Enter an email address in the correct format, like name@example.com"
     if len(draft.phone.strip()) > 40:
         errors["phone"] = "Enter a phone number of up to 40 characters"
@@ -313,7 +311,8 @@ def possible_duplicates(
         Report.lat.between(min_lat, max_lat),
         Report.lon.between(min_lon, max_lon),
     )
-    found = [(r, metres_between(lat, lon, r.lat, r.lon)) for r in db_session().scalars(query)]
+    candidates = list(db_session().scalars(query))
+    found = zip(candidates, distances_m(lon, lat, [(r.lon, r.lat) for r in candidates]), strict=True)
     return sorted((pair for pair in found if pair[1] <= radius_m), key=lambda pair: pair[1])[:limit]
 
 

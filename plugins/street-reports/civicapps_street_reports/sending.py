@@ -17,8 +17,8 @@ from flask import Flask
 from sqlalchemy import or_, select, update
 
 from civicapps import CivicappsError, db_session, enqueue_job
+from civicapps import external_url as absolute_url
 from civicapps_street_reports import messages, open311_client
-from civicapps_street_reports.links import absolute_url
 from civicapps_street_reports.models import Delivery, Report, UpdateDelivery, aware, utcnow
 from civicapps_street_reports.settings import NAME, current_settings
 

@@ -257,3 +257,13 @@ def test_postcode_field_is_on_the_front_page_and_leads_to_the_place(world: Flask
     html = text(world.test_client().get("/street-reports/"))
     assert 'action="/street-reports/report/where"' in html and 'name="q"' in html
     assert KNOWN_POSTCODE[0]  # used in the search test above
+
+
+@pytest.mark.parametrize("email", ["first..last@example.org", "name@-council-.example.org", "name@example..org"])
+def test_an_address_mail_servers_would_refuse_is_refused_like_any_other(world: Flask, email: str) -> None:
+    """Addresses are checked by email-validator (civicapps.normalise_email), not a regular expression that
+    let these through and left the confirmation link undeliverable."""
+    response = post_report(world.test_client(), email=email)
+    assert response.status_code == 400
+    expected = "Enter an email address in the correct format, like name@example.com"
+    assert error_next_to(text(response), "email") == expected

@@ -17,9 +17,8 @@ from typing import Any
 
 from flask import Response, current_app, request
 
-from civicapps import db_session, geocode
+from civicapps import db_session, external_url, geocode
 from civicapps_street_reports import georeport, lifecycle, open311_server, reporting
-from civicapps_street_reports.links import absolute_url
 from civicapps_street_reports.open311_server import ApiError
 from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.views import bp
@@ -77,7 +76,7 @@ def open311_discovery(fmt: str) -> Response:
     changeset = "2026-11-23T00:00:00Z"
     endpoint = {
         "specification": SPEC,
-        "url": absolute_url("street_reports.open311_services", fmt="xml").rsplit("/", 1)[0],
+        "url": external_url("street_reports.open311_services", fmt="xml").rsplit("/", 1)[0],
         "changeset": changeset,
         "type": "production",
         "formats": ["text/xml", "application/json"],

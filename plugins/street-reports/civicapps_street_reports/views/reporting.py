@@ -11,10 +11,10 @@ from typing import Any
 
 from flask import abort, redirect, render_template, request, url_for
 
-from civicapps import current_actor, db_session
+from civicapps import current_actor, db_session, unsign
 from civicapps_street_reports import lifecycle, places, reporting
 from civicapps_street_reports.areas import OutsideAllAreas, categories_at
-from civicapps_street_reports.links import CONFIRM_DAYS, read_token
+from civicapps_street_reports.links import CONFIRM_DAYS, CONFIRM_MAX_AGE, CONFIRM_REPORT, CONFIRM_UPDATE, STOP_UPDATES
 from civicapps_street_reports.models import Report, Update
 from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.views import bp
@@ -203,7 +203,7 @@ def check_email() -> str:
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm_report(token: str) -> Any:
     """A page with one button: mail scanners open links, so opening one never confirms anything."""
-    report_id = read_token("confirm-report", token, CONFIRM_DAYS)
+    report_id = unsign(CONFIRM_REPORT, token, CONFIRM_MAX_AGE)
     report = db_session().get(Report, report_id) if isinstance(report_id, int) else None
     if report is None:
         return render_template(
@@ -263,7 +263,7 @@ def check_email_update() -> str:
 
 @bp.route("/confirm-update/<token>", methods=["GET", "POST"])
 def confirm_update(token: str) -> Any:
-    update_id = read_token("confirm-update", token, CONFIRM_DAYS)
+    update_id = unsign(CONFIRM_UPDATE, token, CONFIRM_MAX_AGE)
     item = db_session().get(Update, update_id) if isinstance(update_id, int) else None
     if item is None:
         return render_template(
@@ -282,7 +282,7 @@ def confirm_update(token: str) -> Any:
 
 @bp.route("/stop-updates/<token>", methods=["GET", "POST"])
 def stop_updates(token: str) -> Any:
-    report_id = read_token("stop-updates", token)
+    report_id = unsign(STOP_UPDATES, token)
     report = db_session().get(Report, report_id) if isinstance(report_id, int) else None
     if report is None:
         abort(404)

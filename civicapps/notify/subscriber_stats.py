@@ -1,0 +1,35 @@
+"""How many people follow a topic, and where: for staff pages, without handing plugins the model."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from civicapps.db import db_session
+from civicapps.notify.models import ACTIVE, Subscription
+
+
+@dataclass(frozen=True)
+class SubscribedPlace:
+    """Where one active subscription looks: the postcode or address it was set up with (None for a
+    point chosen on the map or an area), and whether it is an area drawn on the map."""
+
+    place: str | None
+    drawn: bool
+
+
+def subscriber_count(topic: str) -> int:
+    """Active (confirmed, not ended) subscriptions to ``topic`` (``"<plugin>.<topic>"``)."""
+    active = (Subscription.topic == topic, Subscription.status == ACTIVE)
+    return db_session().scalar(select(func.count()).select_from(Subscription).where(*active)) or 0
+
+
+def subscribed_places(topic: str) -> list[SubscribedPlace]:
+    """Where each active subscription to ``topic`` looks, to count subscribers by area.
+
+    Targets (addresses, chat ids) are never included: they are secrets.
+    """
+    query = select(Subscription.place, Subscription.polygon.is_not(None)).where(
+        Subscription.topic == topic, Subscription.status == ACTIVE
+    )
+    return [SubscribedPlace(place, bool(drawn)) for place, drawn in db_session().execute(query)]
