@@ -7,6 +7,8 @@ from civicapps.app import plugin_settings as plugin_settings
 from civicapps.auth import Actor as Actor
 from civicapps.auth import current_actor as current_actor
 from civicapps.auth import staff_required as staff_required
+from civicapps.clock import UTCDateTime as UTCDateTime
+from civicapps.clock import utcnow as utcnow
 from civicapps.csv_export import csv_dict_writer as csv_dict_writer
 from civicapps.csv_export import csv_writer as csv_writer
 from civicapps.db import Model as Model
@@ -67,6 +69,7 @@ __all__ = [
     "RecordsIngested",
     "StartupError",
     "Topic",
+    "UTCDateTime",
     "__version__",
     "announce_records_ingested",
     "create_app",
@@ -86,4 +89,5 @@ __all__ = [
     "send_message",
     "staff_required",
     "streets_near",
+    "utcnow",
 ]

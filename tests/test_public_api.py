@@ -25,6 +25,7 @@ PUBLIC_API = {
     "Record",
     "StartupError",
     "Topic",
+    "UTCDateTime",
     "__version__",
     "announce_records_ingested",
     "create_app",
@@ -44,6 +45,7 @@ PUBLIC_API = {
     "send_message",
     "staff_required",
     "streets_near",
+    "utcnow",
 }
 
 

@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from civicapps.clock import as_utc, utcnow
+from civicapps.clock import utcnow
 from civicapps.db import get_database
 from civicapps.errors import CivicappsError
 from civicapps.feeds.models import FeedState
@@ -66,8 +66,8 @@ def statuses(app: Flask, now: datetime | None = None) -> list[FeedStatus]:
     result = []
     for name, plan in plans.items():
         state = states.get(name)
-        success = as_utc(state.last_success_at) if state else None
-        failing = as_utc(state.failing_since) if state else None
+        success = state.last_success_at if state else None
+        failing = state.failing_since if state else None
         result.append(
             FeedStatus(
                 name,
@@ -83,7 +83,7 @@ def statuses(app: Flask, now: datetime | None = None) -> list[FeedStatus]:
         )
     for name, state in states.items():
         if name not in plans and state.last_attempt_at is not None:
-            success, failing = as_utc(state.last_success_at), as_utc(state.failing_since)
+            success, failing = state.last_success_at, state.failing_since
             result.append(
                 FeedStatus(
                     name,
@@ -104,7 +104,7 @@ def statuses(app: Flask, now: datetime | None = None) -> list[FeedStatus]:
 def _due(plan: FeedPlan, state: FeedState | None, now: datetime) -> bool:
     if not plan.feed.enabled:
         return False
-    last = as_utc(state.last_attempt_at) if state else None
+    last = state.last_attempt_at if state else None
     return last is None or last + plan.feed.interval <= now
 
 

@@ -18,9 +18,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import DateTime, Engine, Integer, String, select, update
+from sqlalchemy import Engine, Integer, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from civicapps.clock import UTCDateTime
 from civicapps.db import Model, insert_ignoring_conflicts
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ class JobLease(Model):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 def new_holder() -> str:
@@ -69,8 +70,7 @@ def acquire(engine: Engine, name: str, holder: str, seconds: int = LEASE_SECONDS
         row = connection.execute(
             select(JobLease.holder, JobLease.version, JobLease.expires_at).where(JobLease.name == name)
         ).one()
-        expiry = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-        if row.holder != holder and expiry > now and not _holder_is_dead(row.holder):
+        if row.holder != holder and row.expires_at > now and not _holder_is_dead(row.holder):
             return False
         result = connection.execute(
             update(JobLease)

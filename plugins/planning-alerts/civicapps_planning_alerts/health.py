@@ -16,10 +16,6 @@ from civicapps_planning_alerts.models import DATASET, Application
 from civicapps_planning_alerts.settings import current_settings
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 #: Pages ask on every view; the answer changes only with pulls, so it is kept this long per process.
 CACHE_SECONDS = 60
 
@@ -42,7 +38,7 @@ def _notices(app: Flask, now: datetime) -> list[str]:
         if not feed.enabled:
             continue
         success = status.state.last_success_at if status.state else None
-        since = f"since {_aware(success):%-d %B %Y}" if success else "yet"
+        since = f"since {success:%-d %B %Y}" if success else "yet"
         found.append(
             f"We have not been able to read the planning list of {feed.authority or status.name} {since}: "
             "new applications there may be missing, and alerts about them may be late."
@@ -50,9 +46,9 @@ def _notices(app: Flask, now: datetime) -> list[str]:
     quiet = now - timedelta(days=current_settings().quiet_days)
     last_new = select(Application.authority, func.max(Application.first_seen_at)).group_by(Application.authority)
     for authority, last in db_session().execute(last_new):
-        if _aware(last) < quiet:
+        if last < quiet:
             found.append(
-                f"No new planning applications from {authority} have reached us since {_aware(last):%-d %B %Y}; "
+                f"No new planning applications from {authority} have reached us since {last:%-d %B %Y}; "
                 "its list may not be updating."
             )
     return found

@@ -19,7 +19,7 @@ from sqlalchemy import or_, select, update
 from civicapps import CivicappsError, db_session, enqueue_job
 from civicapps_street_reports import messages, open311_client
 from civicapps_street_reports.links import absolute_url
-from civicapps_street_reports.models import Delivery, Report, UpdateDelivery, aware, utcnow
+from civicapps_street_reports.models import Delivery, Report, UpdateDelivery, utcnow
 from civicapps_street_reports.settings import NAME, current_settings
 
 logger = logging.getLogger("civicapps.street_reports")
@@ -208,7 +208,7 @@ def failure_summary(app: Flask) -> bool:
         return False
     lines = [
         f"#{d.report_id} to {d.body.name} ({d.method}): {d.attempts} tries, "
-        f"last {aware(d.last_attempt_at):%Y-%m-%d %H:%M} UTC: {d.last_error}"
+        f"last {d.last_attempt_at:%Y-%m-%d %H:%M} UTC: {d.last_error}"
         for d in rows
     ]
     queued = messages.failure_summary(

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from civicapps_street_reports import lifecycle, sending
-from civicapps_street_reports.models import Delivery, Report, Update, UpdateDelivery, aware, utcnow
+from civicapps_street_reports.models import Delivery, Report, Update, UpdateDelivery, utcnow
 from flask import Flask
 from sqlalchemy import select
 
@@ -81,7 +81,7 @@ def test_retries_after_5_minutes_then_every_30_and_only_to_the_failing_body(
     failed = county(world)
     assert (failed.state, failed.attempts) == ("pending", 1)
     assert failed.last_error == "HTTP 500 from the back office: 500: CRM is down"
-    wait = aware(failed.next_attempt_at) - aware(failed.last_attempt_at)  # type: ignore[operator]
+    wait = failed.next_attempt_at - failed.last_attempt_at  # type: ignore[operator]
     assert wait == timedelta(minutes=5)
     assert run_queue(world) == 0  # not due yet
     assert county(world).attempts == 1
@@ -89,7 +89,7 @@ def test_retries_after_5_minutes_then_every_30_and_only_to_the_failing_body(
     run_queue(world)
     again = county(world)
     assert again.attempts == 2
-    assert aware(again.next_attempt_at) - aware(again.last_attempt_at) == timedelta(minutes=30)  # type: ignore[operator]
+    assert again.next_attempt_at - again.last_attempt_at == timedelta(minutes=30)  # type: ignore[operator]
     office.fail = False
     make_due(world)
     assert run_queue(world) == 1
