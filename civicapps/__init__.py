@@ -7,6 +7,7 @@ from civicapps.app import plugin_settings as plugin_settings
 from civicapps.auth import Actor as Actor
 from civicapps.auth import current_actor as current_actor
 from civicapps.auth import staff_required as staff_required
+from civicapps.claims import claim_due as claim_due
 from civicapps.clock import UTCDateTime as UTCDateTime
 from civicapps.clock import utcnow as utcnow
 from civicapps.csv_export import csv_dict_writer as csv_dict_writer
@@ -72,6 +73,7 @@ __all__ = [
     "UTCDateTime",
     "__version__",
     "announce_records_ingested",
+    "claim_due",
     "create_app",
     "csv_dict_writer",
     "csv_writer",

@@ -1,4 +1,5 @@
 """UTCDateTime: stored in UTC, read back aware and in UTC, on SQLite and on PostgreSQL."""
+
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 

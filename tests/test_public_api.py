@@ -28,6 +28,7 @@ PUBLIC_API = {
     "UTCDateTime",
     "__version__",
     "announce_records_ingested",
+    "claim_due",
     "create_app",
     "csv_dict_writer",
     "csv_writer",

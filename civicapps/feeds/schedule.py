@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from civicapps.claims import claim_due
 from civicapps.clock import utcnow
 from civicapps.db import get_database
 from civicapps.errors import CivicappsError
@@ -128,10 +129,7 @@ def _claim(app: Flask, name: str, now: datetime) -> bool:
                 return True
             except IntegrityError:
                 session.rollback()
-        claimed = session.execute(
-            update(FeedState)
-            .where(FeedState.name == name, or_(FeedState.claimed_until.is_(None), FeedState.claimed_until < now))
-            .values(claimed_until=now + LEASE)
-        )
+        free = or_(FeedState.claimed_until.is_(None), FeedState.claimed_until < now)
+        claimed = claim_due(session, FeedState, (FeedState.name == name, free), {"claimed_until": now + LEASE})
         session.commit()
-        return claimed.rowcount == 1
+        return bool(claimed)
