@@ -122,7 +122,7 @@ def claim(session: Session, limit: int) -> tuple[str, list[Claimed]]:
     now = utcnow()
     due = (OutboxRow.status == QUEUED, OutboxRow.next_attempt_at <= now)
     mine = {"status": SENDING, "claim": token, "claimed_at": now}
-    if not claim_due(session, OUTBOX, due, mine, order_by=(OutboxRow.next_attempt_at, OutboxRow.id), limit=limit):
+    if not claim_due(session, OutboxRow, due, mine, order_by=(OutboxRow.next_attempt_at, OutboxRow.id), limit=limit):
         session.commit()
         return token, []
     # A digest goes out as one message: take the rest of its subscriptions' due rows too.

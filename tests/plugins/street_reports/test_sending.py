@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from civicapps_street_reports import lifecycle, sending
-from civicapps_street_reports.models import Delivery, Report, Update, UpdateDelivery, utcnow
+from civicapps_street_reports.models import SEND_METHODS, Delivery, Report, Update, UpdateDelivery, utcnow
+from civicapps_street_reports.send_methods import METHODS, Email, Open311
 from flask import Flask
 from sqlalchemy import select
 
@@ -254,3 +255,9 @@ def test_an_update_waits_while_the_back_office_has_not_given_the_report_an_id(
     make_due(world)
     run_queue(world)
     assert office.updates[0]["service_request_id"] == ["BO-1001"]
+
+
+def test_every_send_method_a_category_may_name_has_its_class() -> None:
+    """``none`` is the one method that sends nothing: its reports are kept for staff."""
+    assert set(METHODS) == set(SEND_METHODS) - {"none"}
+    assert isinstance(METHODS["email"], Email) and isinstance(METHODS["open311"], Open311)

@@ -413,9 +413,9 @@ def staff_response_times() -> str:
         entry["reports"] += 1
         entry["open"] += states.kind(status) == "open"
         if responded:
-            entry["respond"].append((responded - confirmed).total_seconds() / 3600)
+            entry["respond"].append((responded - confirmed).total_seconds() / 3600)  # type: ignore[operator]
         if closed:
-            entry["close"].append((closed - confirmed).total_seconds() / 3600)
+            entry["close"].append((closed - confirmed).total_seconds() / 3600)  # type: ignore[operator]
     table = [
         {
             "category": name,
