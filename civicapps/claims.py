@@ -33,11 +33,11 @@ def claim_due(
     claim itself (a claim token, a claim time, an expiry). At most ``limit`` rows are claimed, first
     by ``order_by``. The caller commits.
 
-    It is one ``UPDATE ... WHERE id IN (SELECT ... LIMIT n) AND due RETURNING id``. On PostgreSQL
-    the inner SELECT is ``FOR UPDATE SKIP LOCKED``, so concurrent claimers take different rows
-    instead of queueing behind each other, and ``due`` is checked again on each row as it is
-    updated. On SQLite the statement runs under the database's one write lock; begin the unit of
-    work with ``db_session(write=True)`` so a transaction that has already read can still write::
+    On SQLite it is one ``UPDATE ... WHERE id IN (SELECT ... LIMIT n) AND due RETURNING id``, run
+    under the database's one write lock; begin the unit of work with ``db_session(write=True)`` so a
+    transaction that has already read can still write. On PostgreSQL the rows are first picked with
+    ``SELECT ... FOR UPDATE SKIP LOCKED``, so concurrent claimers take different rows instead of
+    queueing behind each other, then updated where ``due`` still holds::
 
         from datetime import timedelta
         from sqlalchemy import or_
@@ -69,8 +69,13 @@ def claim_due(
         candidates = candidates.limit(limit)
     dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
     if dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    claimed = session.execute(
-        update(table).where(key.in_(candidates.scalar_subquery()), *conditions).values(dict(values)).returning(key)
-    )
+        # Locked first, in a statement of its own: inside the UPDATE, PostgreSQL may run the subquery
+        # again for each row, and a rerun skips the rows this statement has just updated and takes
+        # the next ones, past the limit. The locks last until the caller commits.
+        chosen: Any = list(session.execute(candidates.with_for_update(skip_locked=True)).scalars())
+        if not chosen:
+            return []
+    else:
+        chosen = candidates.scalar_subquery()  # SQLite runs it once, under the statement's write lock
+    claimed = session.execute(update(table).where(key.in_(chosen), *conditions).values(dict(values)).returning(key))
     return list(claimed.scalars())

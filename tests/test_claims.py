@@ -14,6 +14,7 @@ jobs = Table(
     "jobs",
     metadata,
     Column("id", Integer, primary_key=True),
+    Column("state", String(20), index=True, default="pending"),  # an index makes PostgreSQL plan a nested loop
     Column("due_at", UTCDateTime, nullable=False),
     Column("owner", String(20)),
     Column("claimed_at", UTCDateTime),
@@ -31,7 +32,11 @@ def engine(civic_database_url: Callable[[], str]) -> Iterator[Engine]:
 
 def due_now() -> tuple:
     now = utcnow()
-    return (jobs.c.due_at <= now, or_(jobs.c.claimed_at.is_(None), jobs.c.claimed_at < now - LEASE))
+    return (
+        jobs.c.state == "pending",
+        jobs.c.due_at <= now,
+        or_(jobs.c.claimed_at.is_(None), jobs.c.claimed_at < now - LEASE),
+    )
 
 
 def add(engine: Engine, *rows: dict) -> None:
@@ -60,6 +65,19 @@ def test_claims_due_rows_in_order_up_to_the_limit_and_never_twice(engine: Engine
         assert claim_due(session, jobs, due_now(), {"owner": "c", "claimed_at": utcnow()}) == []
         owners = dict(session.execute(select(jobs.c.id, jobs.c.owner)).all())
     assert owners == {1: "b", 2: "a", 3: "a", 4: None}
+
+
+def test_the_limit_holds_however_the_database_plans_the_claim(engine: Engine) -> None:
+    """PostgreSQL ran ``IN (SELECT ... LIMIT 1 FOR UPDATE SKIP LOCKED)`` once per row here, and each
+    rerun skipped the rows just claimed and took the next: every due row, not one."""
+    now = utcnow()
+    add(engine, *({"id": i, "due_at": now} for i in range(1, 4)))
+    with Session(engine) as session:
+        taken = claim_due(
+            session, jobs, due_now(), {"owner": "a", "claimed_at": now}, order_by=(jobs.c.due_at,), limit=1
+        )
+        session.commit()
+    assert len(taken) == 1
 
 
 def test_a_lapsed_claim_is_taken_over_and_a_live_one_is_not(engine: Engine) -> None:
