@@ -4,7 +4,7 @@ Every queue kept in a table (the notify outbox, match requests, feeds to pull, t
 a plugin's send queue) needs the same step: pick due rows that nobody holds, or whose holder's lease
 has lapsed, and mark them as held by this worker, without two workers taking the same row. Done as a
 SELECT and then an UPDATE, two workers pick the same rows and one of them loses a race it must then
-detect. :func:`claim_due` does it in one statement instead.
+detect; :func:`claim_due` does it once, for every queue, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
