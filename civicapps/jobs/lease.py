@@ -62,8 +62,8 @@ def acquire(engine: Engine, name: str, holder: str, seconds: int = LEASE_SECONDS
     """Take or renew lease ``name`` for ``holder``; True if ``holder`` now holds it.
 
     The transaction starts with a write (creating the row if missing), so on SQLite it waits for the
-    write lock instead of failing; on PostgreSQL two schedulers racing for a free lease both try to
-    claim it, and the one whose claim finds it still free wins.
+    write lock instead of failing; on PostgreSQL a scheduler racing another one for the lease finds
+    the row locked by the other (``claim_due`` skips locked rows) and does not get it.
     """
     now = datetime.now(UTC)
     with engine.begin() as connection:
