@@ -15,7 +15,6 @@ from civicapps.feeds.schedule import statuses
 from civicapps_planning_alerts.models import DATASET, Application
 from civicapps_planning_alerts.settings import current_settings
 
-
 #: Pages ask on every view; the answer changes only with pulls, so it is kept this long per process.
 CACHE_SECONDS = 60
 
