@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from civicapps_street_reports import lifecycle, sending
 from civicapps_street_reports.models import SEND_METHODS, Delivery, Report, Update, UpdateDelivery, utcnow
-from civicapps_street_reports.send_methods import METHODS, Email, Open311
+from civicapps_street_reports.send_methods import METHODS, Email, Open311, method_for
 from flask import Flask
 from sqlalchemy import select
 
-from civicapps import Actor, db_session
+from civicapps import Actor, CivicappsError, db_session
 from civicapps.feeds.testing import FeedServer
 from civicapps.testing import AppFactory, MailSink
 
@@ -261,3 +261,5 @@ def test_every_send_method_a_category_may_name_has_its_class() -> None:
     """``none`` is the one method that sends nothing: its reports are kept for staff."""
     assert set(METHODS) == set(SEND_METHODS) - {"none"}
     assert isinstance(METHODS["email"], Email) and isinstance(METHODS["open311"], Open311)
+    with pytest.raises(CivicappsError, match="cannot be sent by 'fax'"):
+        method_for(Delivery(method="fax"))
