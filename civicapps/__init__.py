@@ -7,6 +7,9 @@ from civicapps.app import plugin_settings as plugin_settings
 from civicapps.auth import Actor as Actor
 from civicapps.auth import current_actor as current_actor
 from civicapps.auth import staff_required as staff_required
+from civicapps.claims import claim_due as claim_due
+from civicapps.clock import UTCDateTime as UTCDateTime
+from civicapps.clock import utcnow as utcnow
 from civicapps.csv_export import csv_dict_writer as csv_dict_writer
 from civicapps.csv_export import csv_writer as csv_writer
 from civicapps.db import Model as Model
@@ -110,10 +113,12 @@ __all__ = [
     "SubscribedPlace",
     "SubscriptionRequest",
     "Topic",
+    "UTCDateTime",
     "__version__",
     "alert_channels",
     "announce_records_ingested",
     "base_url",
+    "claim_due",
     "create_app",
     "csrf_exempt",
     "csv_dict_writer",
@@ -154,4 +159,5 @@ __all__ = [
     "subscriber_count",
     "to_wgs84",
     "unsign",
+    "utcnow",
 ]

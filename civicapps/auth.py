@@ -18,10 +18,11 @@ from functools import wraps
 from typing import Any, Literal, TypeVar
 
 from flask import abort, current_app, g, redirect, request, url_for
-from sqlalchemy import DateTime, Integer, String, func, select, update
+from sqlalchemy import Integer, String, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from civicapps.clock import UTCDateTime
 from civicapps.db import Model, db_session
 from civicapps.errors import CivicappsError
 
@@ -40,8 +41,8 @@ class User(Model):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     session_version: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
 
 

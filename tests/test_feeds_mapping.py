@@ -7,9 +7,9 @@ import pytest
 from feeds_support import planning_app_fixture, planning_feed, records  # noqa: F401 - the planning_app fixture
 
 from civicapps import StartupError
+from civicapps.errors import CivicappsError
 from civicapps.feeds import pull_feed
 from civicapps.feeds.datasets import Invalid, _to_date
-from civicapps.errors import CivicappsError
 from civicapps.feeds.mapping import compile_spec
 from civicapps.feeds.registry import parse_duration
 

@@ -7,9 +7,9 @@ import pytest
 
 from civicapps import Place, find_streets, import_streets, streets_near
 from civicapps.errors import CivicappsError
-from civicapps.testing import CivicRunner
 from civicapps.geo.geocoding import geocode
 from civicapps.geo.plugin import load_demo_data
+from civicapps.testing import CivicRunner
 
 TR00 = Path(__file__).parent / "fixtures" / "os-open-names-TR00.csv"
 

@@ -26,8 +26,10 @@ PUBLIC_API = {
     "Record",
     "StartupError",
     "Topic",
+    "UTCDateTime",
     "__version__",
     "announce_records_ingested",
+    "claim_due",
     "create_app",
     "csv_dict_writer",
     "csv_writer",
@@ -79,6 +81,7 @@ PUBLIC_API = {
     "subscribed_places",
     "subscriber_count",
     "unsign",
+    "utcnow",
 }
 
 

@@ -7,9 +7,9 @@ and the encoded forms of each.
 from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
+from test_web import app, client, login  # noqa: F401
 
 from civicapps import create_app, safe_next
-from test_web import app, client, login  # noqa: F401
 
 
 @pytest.fixture(scope="module")

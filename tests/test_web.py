@@ -6,8 +6,7 @@ import pytest
 from flask import Blueprint
 from sqlalchemy import select, text
 
-from civicapps import Link, current_actor, hookimpl, staff_required
-from civicapps import auth
+from civicapps import Link, auth, current_actor, hookimpl, staff_required
 from civicapps.auth import User, create_user
 from civicapps.db import db_session, get_database
 

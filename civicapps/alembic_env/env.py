@@ -5,6 +5,8 @@ version table and the tables it may touch arrive in ``config.attributes``.
 """
 from alembic import context
 
+from civicapps.clock import UTCDateTime
+
 config = context.config
 connection = config.attributes["connection"]
 prefix = config.attributes["table_prefix"]
@@ -17,11 +19,19 @@ def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001 - A
     return table_name is None or (table_name.startswith(prefix) and not table_name.endswith("_alembic_version"))
 
 
+def render_item(type_, obj, autogen_context):  # noqa: ANN001, ANN201 - Alembic's callback signature
+    # A UTCDateTime column is stored as DateTime(timezone=True); a migration says so in plain SQLAlchemy.
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 context.configure(
     connection=connection,
     target_metadata=config.attributes["target_metadata"],
     version_table=config.attributes["version_table"],
     include_object=include_object,
+    render_item=render_item,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
 )

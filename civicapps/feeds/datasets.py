@@ -15,9 +15,10 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DateTime, Float, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from civicapps.clock import UTCDateTime
 from civicapps.errors import StartupError
 
 #: Date spellings seen in UK council data, tried in order; day-first, never US month-first.
@@ -49,8 +50,8 @@ class Record:
     reference: Mapped[str] = mapped_column(String(200))
     content_hash: Mapped[str] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    last_changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     source_feed: Mapped[str] = mapped_column(String(100))
     source_position: Mapped[int | None] = mapped_column(Integer)
     latitude: Mapped[float | None] = mapped_column(Float)

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from flask import Flask
 
-from civicapps.clock import as_utc, utcnow
+from civicapps.clock import utcnow
 from civicapps.feeds.registry import Feed, feeds_registry
 from civicapps.feeds.schedule import FeedStatus, statuses
 
@@ -69,15 +69,15 @@ def _health(status: FeedStatus, feed: Feed | None, now: datetime) -> FeedHealth:
     state = status.state
     if state is None:
         return FeedHealth(status.name, feed, None, None, None, None, None, status.flagged, _next(feed, None, now))
-    attempted = as_utc(state.last_attempt_at)
+    attempted = state.last_attempt_at
     return FeedHealth(
         name=status.name,
         feed=feed,
         last_attempt_at=attempted,
-        last_success_at=as_utc(state.last_success_at),
+        last_success_at=state.last_success_at,
         last_error=state.last_error,
-        last_error_at=as_utc(state.last_error_at),
-        failing_since=as_utc(state.failing_since),
+        last_error_at=state.last_error_at,
+        failing_since=state.failing_since,
         stale=status.flagged,
         next_pull_at=_next(feed, attempted, now),
         rows_read=state.rows_read or 0,

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from civicapps.clock import as_utc
 from civicapps.db import db_session
 from civicapps.feeds.models import RecordVersion
 
@@ -57,8 +56,8 @@ def past_versions(dataset: str, record_ids: Iterable[int]) -> dict[int, list[Pas
                 row.record_id,
                 row.version,
                 dict(row.data),
-                as_utc(row.valid_from) or row.valid_from,
-                as_utc(row.replaced_at) or row.replaced_at,
+                row.valid_from,
+                row.replaced_at,
                 row.source_feed,
             )
         )

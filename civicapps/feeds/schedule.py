@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from civicapps.clock import as_utc, utcnow
+from civicapps.claims import claim_due
+from civicapps.clock import utcnow
 from civicapps.db import get_database
 from civicapps.errors import CivicappsError
 from civicapps.feeds.models import FeedState
@@ -66,8 +67,8 @@ def statuses(app: Flask, now: datetime | None = None) -> list[FeedStatus]:
     result = []
     for name, plan in plans.items():
         state = states.get(name)
-        success = as_utc(state.last_success_at) if state else None
-        failing = as_utc(state.failing_since) if state else None
+        success = state.last_success_at if state else None
+        failing = state.failing_since if state else None
         result.append(
             FeedStatus(
                 name,
@@ -83,7 +84,7 @@ def statuses(app: Flask, now: datetime | None = None) -> list[FeedStatus]:
         )
     for name, state in states.items():
         if name not in plans and state.last_attempt_at is not None:
-            success, failing = as_utc(state.last_success_at), as_utc(state.failing_since)
+            success, failing = state.last_success_at, state.failing_since
             result.append(
                 FeedStatus(
                     name,
@@ -104,7 +105,7 @@ def statuses(app: Flask, now: datetime | None = None) -> list[FeedStatus]:
 def _due(plan: FeedPlan, state: FeedState | None, now: datetime) -> bool:
     if not plan.feed.enabled:
         return False
-    last = as_utc(state.last_attempt_at) if state else None
+    last = state.last_attempt_at if state else None
     return last is None or last + plan.feed.interval <= now
 
 
@@ -128,10 +129,7 @@ def _claim(app: Flask, name: str, now: datetime) -> bool:
                 return True
             except IntegrityError:
                 session.rollback()
-        claimed = session.execute(
-            update(FeedState)
-            .where(FeedState.name == name, or_(FeedState.claimed_until.is_(None), FeedState.claimed_until < now))
-            .values(claimed_until=now + LEASE)
-        )
+        free = or_(FeedState.claimed_until.is_(None), FeedState.claimed_until < now)
+        claimed = claim_due(session, FeedState, (FeedState.name == name, free), {"claimed_until": now + LEASE})
         session.commit()
-        return claimed.rowcount == 1
+        return bool(claimed)

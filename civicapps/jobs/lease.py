@@ -18,9 +18,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import DateTime, Engine, Integer, String, select, update
+from sqlalchemy import Engine, Integer, String, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from civicapps.claims import claim_due
+from civicapps.clock import UTCDateTime
 from civicapps.db import Model, insert_ignoring_conflicts
 
 logger = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ class JobLease(Model):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 def new_holder() -> str:
@@ -60,24 +62,24 @@ def acquire(engine: Engine, name: str, holder: str, seconds: int = LEASE_SECONDS
     """Take or renew lease ``name`` for ``holder``; True if ``holder`` now holds it.
 
     The transaction starts with a write (creating the row if missing), so on SQLite it waits for the
-    write lock instead of failing; a compare-and-set on ``version`` settles a race on PostgreSQL.
+    write lock instead of failing; on PostgreSQL a scheduler racing another one for the lease finds
+    the row locked by the other (``claim_due`` skips locked rows) and does not get it.
     """
     now = datetime.now(UTC)
     with engine.begin() as connection:
         insert = insert_ignoring_conflicts(connection.dialect.name, JobLease)
         connection.execute(insert.values(name=name, holder="", version=0, expires_at=now))
-        row = connection.execute(
-            select(JobLease.holder, JobLease.version, JobLease.expires_at).where(JobLease.name == name)
-        ).one()
-        expiry = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-        if row.holder != holder and expiry > now and not _holder_is_dead(row.holder):
-            return False
-        result = connection.execute(
-            update(JobLease)
-            .where(JobLease.name == name, JobLease.version == row.version)
-            .values(holder=holder, version=row.version + 1, expires_at=now + timedelta(seconds=seconds))
+        current = connection.scalar(select(JobLease.holder).where(JobLease.name == name))
+        free = or_(JobLease.holder == holder, JobLease.expires_at <= now)
+        if current != holder and _holder_is_dead(current or ""):
+            free = or_(free, JobLease.holder == current)
+        taken = claim_due(
+            connection,
+            JobLease,
+            (JobLease.name == name, free),
+            {"holder": holder, "version": JobLease.version + 1, "expires_at": now + timedelta(seconds=seconds)},
         )
-        return result.rowcount == 1
+        return bool(taken)
 
 
 class Heartbeat:

@@ -20,6 +20,7 @@ from flask import Flask
 from pyproj import Geod
 from sqlalchemy import Connection, Engine, Select, delete, or_, select, update
 
+from civicapps.claims import claim_due
 from civicapps.db import db_session, get_database
 from civicapps.events import RecordsIngested
 from civicapps.geo.spatial import index_for, read_numbers
@@ -61,26 +62,13 @@ def match_pending(app: Flask) -> int:
     created = Counter[str]()
     while True:
         now = utcnow()
-        request = session.scalar(
-            select(MatchRequest)
-            .where(or_(MatchRequest.claimed_at.is_(None), MatchRequest.claimed_at < now - lease))
-            .order_by(MatchRequest.id)
-            .limit(1)
-        )
-        if request is None:
-            break
+        free = or_(MatchRequest.claimed_at.is_(None), MatchRequest.claimed_at < now - lease)
         db_session(write=True)
-        taken = session.execute(
-            update(MatchRequest)
-            .where(
-                MatchRequest.id == request.id,
-                or_(MatchRequest.claimed_at.is_(None), MatchRequest.claimed_at < now - lease),
-            )
-            .values(claimed_at=now)
-        )
+        taken = claim_due(session, MatchRequest, free, {"claimed_at": now}, order_by=(MatchRequest.id,), limit=1)
         session.commit()
-        if not taken.rowcount:  # another worker took it
-            continue
+        if not taken:
+            break
+        request = session.get_one(MatchRequest, taken[0])
         with claims_heartbeat(app).hold(partial(_renew, get_database(app).write_engine, request.id)):
             created += match_records(app, request.dataset, json.loads(request.new), json.loads(request.changed))
         session.execute(delete(MatchRequest).where(MatchRequest.id == request.id))

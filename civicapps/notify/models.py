@@ -1,11 +1,12 @@
 """The notify tables. The outbox is the ledger of truth: queue messages only wake workers up."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, func
+from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
+from civicapps.clock import UTCDateTime, utcnow  # utcnow: the one clock, re-exported for notify's modules
 from civicapps.db import Model
 
 # Subscription.status
@@ -14,10 +15,6 @@ PENDING, ACTIVE, ENDED = "pending", "active", "ended"
 QUEUED, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
 FREQUENCIES = ("instant", "daily", "weekly")
 CONFIRM = "confirm"  # OutboxRow.kind of confirmation messages; alerts use the item event, "new"/"changed"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Subscription(Model):
@@ -46,9 +43,9 @@ class Subscription(Model):
     confirm_attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str | None] = mapped_column(String(100))
     changed: Mapped[int] = mapped_column(Integer, default=0)  # the topic version of its last change
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OutboxRow(Model):
@@ -67,11 +64,11 @@ class OutboxRow(Model):
     status: Mapped[str] = mapped_column(String(10), default=QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claim: Mapped[str | None] = mapped_column(String(32), index=True)
-    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     payload: Mapped[str] = mapped_column(Text, default="{}")  # the item snapshot, JSON
 
 
@@ -97,7 +94,7 @@ class TopicIndex(Model):
     crs: Mapped[str] = mapped_column(String(200), primary_key=True)
     version: Mapped[int] = mapped_column(Integer)  # the topic version it was built at
     data: Mapped[bytes] = mapped_column(LargeBinary)  # civicapps.notify.snapshot's encoding
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class MatchRequest(Model):
@@ -109,8 +106,8 @@ class MatchRequest(Model):
     dataset: Mapped[str] = mapped_column(String(200))
     new: Mapped[str] = mapped_column(Text)  # JSON list of primary keys
     changed: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class InboxMessage(Model):
@@ -119,7 +116,7 @@ class InboxMessage(Model):
     __tablename__ = "notify_inbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now())
     channel: Mapped[str] = mapped_column(String(20))
     recipient: Mapped[str] = mapped_column(Text)  # in full: the developer's own test targets
     title: Mapped[str] = mapped_column(Text)

@@ -21,6 +21,7 @@ from flask import Flask
 from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from civicapps.claims import claim_due
 from civicapps.db import insert_ignoring_conflicts
 from civicapps.jobs import queue_for
 from civicapps.jobs.lease import Heartbeat
@@ -120,15 +121,8 @@ def claim(session: Session, limit: int) -> tuple[str, list[Claimed]]:
     token = uuid.uuid4().hex
     now = utcnow()
     due = (OutboxRow.status == QUEUED, OutboxRow.next_attempt_at <= now)
-    ids = select(OutboxRow.id).where(*due).order_by(OutboxRow.next_attempt_at, OutboxRow.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        ids = ids.with_for_update(skip_locked=True)
-    taken = session.execute(
-        update(OUTBOX)
-        .where(OUTBOX.c.id.in_(ids.scalar_subquery()), OUTBOX.c.status == QUEUED)
-        .values(status=SENDING, claim=token, claimed_at=now)
-    )
-    if not taken.rowcount:
+    mine = {"status": SENDING, "claim": token, "claimed_at": now}
+    if not claim_due(session, OutboxRow, due, mine, order_by=(OutboxRow.next_attempt_at, OutboxRow.id), limit=limit):
         session.commit()
         return token, []
     # A digest goes out as one message: take the rest of its subscriptions' due rows too.
@@ -140,7 +134,7 @@ def claim(session: Session, limit: int) -> tuple[str, list[Claimed]]:
     session.execute(
         update(OUTBOX)
         .where(*due, OUTBOX.c.subscription_id.in_(digest_subscriptions.scalar_subquery()))
-        .values(status=SENDING, claim=token, claimed_at=now)
+        .values(mine)
     )
     rows = session.execute(
         select(OutboxRow.id, OutboxRow.subscription_id, OutboxRow.kind, OutboxRow.attempts, OutboxRow.payload)

@@ -1,17 +1,17 @@
 """A notice board: the smallest complete civicapps plugin (one setting, one table, one page, one command)."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import cast
 
 import click
 from flask import Blueprint, Flask, render_template, url_for
 from pydantic import Field
-from sqlalchemy import DateTime, String, select
+from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from civicapps import Link, Model, PluginSettings, db_session, hookimpl, plugin_settings
+from civicapps import Link, Model, PluginSettings, UTCDateTime, db_session, hookimpl, plugin_settings, utcnow
 
 bp = Blueprint("notice_board", __name__, template_folder="templates")
 
@@ -25,7 +25,7 @@ class Notice(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     text: Mapped[str] = mapped_column(String(500))
-    posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 @bp.get("/")

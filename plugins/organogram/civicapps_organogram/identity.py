@@ -65,8 +65,7 @@ def sign_in_link_unused(person: Person | None, payload: dict[str, Any]) -> bool:
     """Whether a sign-in token is still fresh: not older than the person's last sign-in."""
     if person is None or person.last_sign_in_at is None:
         return True
-    last = person.last_sign_in_at.replace(tzinfo=person.last_sign_in_at.tzinfo or UTC)
-    return datetime.fromtimestamp(float(payload.get("t", 0)), UTC) > last
+    return datetime.fromtimestamp(float(payload.get("t", 0)), UTC) > person.last_sign_in_at
 
 
 def sign_in(person: Person) -> None:

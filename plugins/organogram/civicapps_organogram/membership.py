@@ -130,9 +130,7 @@ def invite(group: Group, email: str | None, days: int) -> Invitation:
 
 def usable_invitation(code: str) -> Invitation | None:
     invitation = db_session().scalar(select(Invitation).where(Invitation.code == code.strip()))
-    if invitation is None or invitation.expires_at.replace(tzinfo=invitation.expires_at.tzinfo or UTC) < datetime.now(
-        UTC
-    ):
+    if invitation is None or invitation.expires_at < datetime.now(UTC):
         return None
     return invitation
 

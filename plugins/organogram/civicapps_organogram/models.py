@@ -8,22 +8,18 @@ when. The organogram columns of a post are kept as the text the data.gov.uk form
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from civicapps import Model
+from civicapps import Model, UTCDateTime, utcnow
 
 #: Group.status values: a registration waits for its email confirmation before anyone sees it.
 PENDING, ACTIVE, ARCHIVED = "pending", "active", "archived"
 #: Membership.status values: a join request waits for an admin.
 REQUESTED = "requested"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Group(Model):
@@ -35,7 +31,7 @@ class Group(Model):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organogram_group.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=func.now())
     theme: Mapped[str] = mapped_column(String(40), default="community", server_default="community", index=True)
     area: Mapped[str | None] = mapped_column(String(200), index=True)
     contact_email: Mapped[str | None] = mapped_column(String(254))
@@ -46,9 +42,9 @@ class Group(Model):
     status: Mapped[str] = mapped_column(String(20), default=ACTIVE, server_default=ACTIVE, index=True)
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
-    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     verified_by: Mapped[str | None] = mapped_column(String(200))
-    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Post(Model):
@@ -112,8 +108,8 @@ class Person(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     name: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Membership(Model):
@@ -147,8 +143,8 @@ class Invitation(Model):
     group_id: Mapped[int] = mapped_column(ForeignKey("organogram_group.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     email: Mapped[str | None] = mapped_column(String(254))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 ALL_MODELS: list[type[Model]] = [Group, Post, JuniorRole, Person, Membership, Invitation]

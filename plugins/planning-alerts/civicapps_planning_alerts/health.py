@@ -15,11 +15,6 @@ from civicapps import db_session, feed_health
 from civicapps_planning_alerts.models import DATASET, Application
 from civicapps_planning_alerts.settings import current_settings
 
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 #: Pages ask on every view; the answer changes only with pulls, so it is kept this long per process.
 CACHE_SECONDS = 60
 
@@ -51,9 +46,9 @@ def _notices(app: Flask, now: datetime) -> list[str]:
     quiet = now - timedelta(days=current_settings().quiet_days)
     last_new = select(Application.authority, func.max(Application.first_seen_at)).group_by(Application.authority)
     for authority, last in db_session().execute(last_new):
-        if _aware(last) < quiet:
+        if last < quiet:
             found.append(
-                f"No new planning applications from {authority} have reached us since {_aware(last):%-d %B %Y}; "
+                f"No new planning applications from {authority} have reached us since {last:%-d %B %Y}; "
                 "its list may not be updating."
             )
     return found

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import url_for
@@ -16,9 +15,7 @@ FIELDS = tuple(name for name in ApplicationJSON.model_fields if name not in ("id
 
 
 def iso(value: Any) -> str:
-    """ISO 8601 with an offset: SQLite hands back stored UTC times without one."""
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+    """ISO 8601 (a stored time is read back in UTC, so it carries its offset)."""
     return value.isoformat()
 
 

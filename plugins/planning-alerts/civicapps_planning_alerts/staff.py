@@ -28,10 +28,6 @@ from civicapps_planning_alerts.web import bp
 WEEKS = 8
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def councils(now: datetime) -> list[dict[str, Any]]:
     """Per council: applications, on the map, new per week (oldest week first), last new, quiet or not."""
     session = db_session()
@@ -46,7 +42,7 @@ def councils(now: datetime) -> list[dict[str, Any]]:
     weekly: dict[str, Counter[int]] = defaultdict(Counter)
     recent = select(Application.authority, Application.first_seen_at).where(Application.first_seen_at >= start)
     for authority, seen in session.execute(recent):
-        weekly[authority][min(WEEKS - 1, int((_aware(seen) - start) / timedelta(weeks=1)))] += 1  # type: ignore[operator]  # _aware keeps a datetime one
+        weekly[authority][min(WEEKS - 1, int((seen - start) / timedelta(weeks=1)))] += 1
     quiet = timedelta(days=current_settings().quiet_days)
     return [
         {
@@ -54,8 +50,8 @@ def councils(now: datetime) -> list[dict[str, Any]]:
             "total": total,
             "located": located,
             "weeks": [weekly[authority][w] for w in range(WEEKS)],
-            "last_new": _aware(last),
-            "quiet": _aware(last) < now - quiet,  # type: ignore[operator]  # each council listed has a newest
+            "last_new": last,
+            "quiet": last < now - quiet,
         }
         for authority, total, located, last in totals
     ]

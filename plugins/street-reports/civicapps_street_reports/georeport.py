@@ -34,9 +34,7 @@ def w3c(moment: datetime | None) -> str | None:
     """A W3C datetime with its timezone (``2026-11-23T14:05:00Z``), as the spec requires."""
     if moment is None:
         return None
-    if moment.tzinfo is not None:  # SQLite hands back naive UTC; PostgreSQL aware datetimes
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_w3c(text: str) -> datetime:

@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from flask import Flask
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 
-from civicapps import CivicappsError, db_session, enqueue_job
-from civicapps import external_url as absolute_url
+from civicapps import CivicappsError, claim_due, db_session, enqueue_job
 from civicapps_street_reports import messages, open311_client
-from civicapps_street_reports.models import Delivery, Report, UpdateDelivery, aware, utcnow
+from civicapps_street_reports.models import Delivery, UpdateDelivery, utcnow
+from civicapps_street_reports.send_methods import method_for
 from civicapps_street_reports.settings import NAME, current_settings
 
 logger = logging.getLogger("civicapps.street_reports")
@@ -47,24 +47,16 @@ Queued = TypeVar("Queued", Delivery, UpdateDelivery)
 
 def _claim(model: type[Queued], now: datetime) -> Queued | None:
     """Take one due row of a send queue for this worker (another worker's stale claim counts as none)."""
-    session = db_session()
     stale = now - timedelta(minutes=CLAIM_MINUTES)
     due = (
         model.state == "pending",
         model.next_attempt_at <= now,
         or_(model.claimed_at.is_(None), model.claimed_at < stale),
     )
-    while True:
-        candidate = session.scalar(select(model.id).where(*due).order_by(model.next_attempt_at).limit(1))
-        if candidate is None:
-            return None
-        taken = session.execute(
-            update(model).where(model.id == candidate, *due).values(claimed_at=now),
-            execution_options={"synchronize_session": False},
-        )
-        session.commit()
-        if taken.rowcount:
-            return session.get(model, candidate)
+    session = db_session(write=True)
+    taken = claim_due(session, model, due, {"claimed_at": now}, order_by=(model.next_attempt_at,), limit=1)
+    session.commit()
+    return session.get(model, taken[0]) if taken else None
 
 
 def send_due(app: Flask) -> int:
@@ -97,7 +89,7 @@ def send_one(delivery: Delivery) -> bool:
         session.commit()
         return False
     try:
-        _deliver(delivery)
+        sent = method_for(delivery).send(delivery)
     except (open311_client.Open311Error, CivicappsError) as exc:
         session.rollback()
         delivery = session.get(Delivery, delivery.id)  # type: ignore[assignment]
@@ -112,6 +104,7 @@ def send_one(delivery: Delivery) -> bool:
         )
         return False
     delivery.state, delivery.sent_at, delivery.claimed_at, delivery.last_error = "sent", now, None, None
+    delivery.external_id, delivery.external_token = sent.external_id, sent.external_token
     delivery.attempts += 1
     delivery.last_attempt_at = now
     session.commit()
@@ -144,34 +137,6 @@ def send_update(forward: UpdateDelivery) -> bool:
     forward.last_attempt_at = now
     session.commit()
     return True
-
-
-def photo_urls(report: Report) -> list[str]:
-    return [absolute_url("street_reports.photo", photo_id=p.id) for p in report.photos if not p.redacted]
-
-
-def _deliver(delivery: Delivery) -> None:
-    report = delivery.report
-    if delivery.method == "email":
-        also = [d.body.name for d in report.deliveries if d.body_id != delivery.body_id]
-        messages.report_to_body(delivery, also, photo_urls(report))
-        return
-    body = delivery.body
-    if not body.open311_endpoint:
-        raise open311_client.Open311Error(
-            f"{body.name} has no Open311 endpoint; set one with 'civicapps street-reports bodies open311'."
-        )
-    if delivery.external_token and not delivery.external_id:  # sent before; the id was still to come
-        delivery.external_id = open311_client.request_id_for_token(body, delivery.external_token)
-        return
-    params = open311_client.request_params(
-        body,
-        delivery.category,
-        report,
-        absolute_url("street_reports.report_page", report_id=report.id),
-        photo_urls(report),
-    )
-    delivery.external_id, delivery.external_token = open311_client.post_request(body, params)
 
 
 def resolve_tokens(app: Flask) -> int:
@@ -208,7 +173,7 @@ def failure_summary(app: Flask) -> bool:
         return False
     lines = [
         f"#{d.report_id} to {d.body.name} ({d.method}): {d.attempts} tries, "
-        f"last {aware(d.last_attempt_at):%Y-%m-%d %H:%M} UTC: {d.last_error}"
+        f"last {d.last_attempt_at:%Y-%m-%d %H:%M} UTC: {d.last_error}"
         for d in rows
     ]
     queued = messages.failure_summary(

@@ -6,10 +6,11 @@ from __future__ import annotations
 import csv
 import io
 
+from civicapps_planning_alerts.presets import IOM_TYPES
+
 from civicapps.feeds import pull_feed
 from civicapps.geo.postcodes import find_postcode
 from civicapps.testing import CivicRunner
-from civicapps_planning_alerts.presets import IOM_TYPES
 
 from .conftest import FIXTURES, applications
 

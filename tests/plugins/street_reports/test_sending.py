@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 from civicapps_street_reports import lifecycle, sending
-from civicapps_street_reports.models import Delivery, Report, Update, UpdateDelivery, aware, utcnow
+from civicapps_street_reports.models import SEND_METHODS, Delivery, Report, Update, UpdateDelivery, utcnow
+from civicapps_street_reports.send_methods import METHODS, Email, Open311, method_for
 from flask import Flask
 from sqlalchemy import select
 
-from civicapps import Actor, db_session
+from civicapps import Actor, CivicappsError, db_session
 from civicapps.testing import AppFactory, FeedServer, MailSink
 
 from .backoffice import API_KEY, FakeBackOffice, back_office
@@ -80,7 +81,7 @@ def test_retries_after_5_minutes_then_every_30_and_only_to_the_failing_body(
     failed = county(world)
     assert (failed.state, failed.attempts) == ("pending", 1)
     assert failed.last_error == "HTTP 500 from the back office: 500: CRM is down"
-    wait = aware(failed.next_attempt_at) - aware(failed.last_attempt_at)  # type: ignore[operator]
+    wait = failed.next_attempt_at - failed.last_attempt_at  # type: ignore[operator]
     assert wait == timedelta(minutes=5)
     assert run_queue(world) == 0  # not due yet
     assert county(world).attempts == 1
@@ -88,7 +89,7 @@ def test_retries_after_5_minutes_then_every_30_and_only_to_the_failing_body(
     run_queue(world)
     again = county(world)
     assert again.attempts == 2
-    assert aware(again.next_attempt_at) - aware(again.last_attempt_at) == timedelta(minutes=30)  # type: ignore[operator]
+    assert again.next_attempt_at - again.last_attempt_at == timedelta(minutes=30)  # type: ignore[operator]
     office.fail = False
     make_due(world)
     assert run_queue(world) == 1
@@ -269,3 +270,11 @@ def test_an_update_waits_while_the_back_office_has_not_given_the_report_an_id(
     make_due(world)
     run_queue(world)
     assert office.updates[0]["service_request_id"] == ["BO-1001"]
+
+
+def test_every_send_method_a_category_may_name_has_its_class() -> None:
+    """``none`` is the one method that sends nothing: its reports are kept for staff."""
+    assert set(METHODS) == set(SEND_METHODS) - {"none"}
+    assert isinstance(METHODS["email"], Email) and isinstance(METHODS["open311"], Open311)
+    with pytest.raises(CivicappsError, match="cannot be sent by 'fax'"):
+        method_for(Delivery(method="fax"))

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from civicapps import db_session
 from civicapps_street_reports import states
-from civicapps_street_reports.models import Area, Report, Update, aware, utcnow
+from civicapps_street_reports.models import Area, Report, Update, utcnow
 from civicapps_street_reports.views import bp
 from civicapps_street_reports.views.common import visible_report
 from civicapps_street_reports.views.public import public_reports, reports_in_area
@@ -49,7 +49,7 @@ def _report_entry(report: Report) -> Entry:
         f"{report.category}: {report.title}",
         link,
         report.details,
-        aware(report.confirmed_at or report.created_at),  # type: ignore[arg-type]  # aware() keeps a datetime one
+        report.confirmed_at or report.created_at,
     )
 
 
@@ -108,7 +108,7 @@ def report_feed(report_id: int, fmt: str) -> Response:
             else f"Update from {'the council' if u.role in ('staff', 'body') else 'a resident'}",
             f"{link}#update-{u.id}",
             u.text,
-            aware(u.created_at),  # type: ignore[arg-type]  # aware() keeps a datetime one
+            u.created_at,
         )
         for u in updates
     ]

@@ -17,7 +17,7 @@ from civicapps import current_actor, db_session
 from civicapps_street_reports import states
 from civicapps_street_reports.areas import iter_area_features
 from civicapps_street_reports.georeport import w3c
-from civicapps_street_reports.models import Area, Body, Delivery, Photo, Report, Update, aware
+from civicapps_street_reports.models import Area, Body, Delivery, Photo, Report, Update
 from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.views import bp
 from civicapps_street_reports.views.common import visible_report
@@ -138,7 +138,6 @@ def report_context(
         "values": values or {},
         "errors": errors or {},
         "staff": staff,
-        "aware": aware,
         "just_sent": request.args.get("sent") == "1",
         "settings": current_settings(),
     }

@@ -29,7 +29,6 @@ from civicapps_street_reports.models import (
     ResponseTemplate,
     Update,
     UpdateDelivery,
-    aware,
     utcnow,
 )
 from civicapps_street_reports.reporting import Refused
@@ -179,7 +178,6 @@ def staff_list() -> Any:
         deliveries=deliveries,
         label=states.label,
         failing=failing,
-        aware=aware,
         settings=current_settings(),
         geojson=_features(reports[:PAGE_SIZE]),
         **_choices(),
@@ -270,7 +268,7 @@ def staff_csv() -> Response:
 
 
 def _iso(moment: datetime | None) -> str:
-    return aware(moment).isoformat() if moment else ""  # type: ignore[union-attr]  # aware() keeps a datetime one
+    return moment.isoformat() if moment else ""
 
 
 def _staff_report(report_id: int) -> Report:
@@ -305,7 +303,6 @@ def _report_context(report: Report, errors: dict[str, str]) -> dict[str, Any]:
         and session.scalar(select(Abuser.id).where(Abuser.email == report.email)) is not None,
         "errors": errors,
         "label": states.label,
-        "aware": aware,
         **_choices(),
     }
 
@@ -416,9 +413,9 @@ def staff_response_times() -> str:
         entry["reports"] += 1
         entry["open"] += states.kind(status) == "open"
         if responded:
-            entry["respond"].append((aware(responded) - aware(confirmed)).total_seconds() / 3600)  # type: ignore[operator]  # aware() keeps a datetime one
+            entry["respond"].append((responded - confirmed).total_seconds() / 3600)  # type: ignore[operator]
         if closed:
-            entry["close"].append((aware(closed) - aware(confirmed)).total_seconds() / 3600)  # type: ignore[operator]  # aware() keeps a datetime one
+            entry["close"].append((closed - confirmed).total_seconds() / 3600)  # type: ignore[operator]
     table = [
         {
             "category": name,
