@@ -32,6 +32,10 @@ from civicapps.feeds.readers import object_records as object_records
 from civicapps.feeds.readers.json_reader import load_json as load_json
 from civicapps.feeds.registry import Feed as Feed
 from civicapps.geo.postcodes import Location as Location
+from civicapps.i18n import _ as _
+from civicapps.i18n import gettext as gettext
+from civicapps.i18n import lazy_gettext as lazy_gettext
+from civicapps.i18n import ngettext as ngettext
 from civicapps.geo.streets import Place as Place
 from civicapps.geo.streets import find_streets as find_streets
 from civicapps.geo.streets import import_streets as import_streets
@@ -85,6 +89,7 @@ __all__ = [
     "Source",
     "StartupError",
     "Topic",
+    "_",
     "__version__",
     "announce_records_ingested",
     "create_app",
@@ -96,10 +101,13 @@ __all__ = [
     "feed_health",
     "find_streets",
     "forget_messages",
+    "gettext",
     "hookimpl",
     "import_streets",
+    "lazy_gettext",
     "load_json",
     "messages_to",
+    "ngettext",
     "object_records",
     "openapi_parameters",
     "parse_id",
