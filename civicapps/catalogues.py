@@ -19,6 +19,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from flask import current_app
+from flask.cli import AppGroup
 
 from civicapps.errors import CivicappsError
 from civicapps.i18n import Catalogue, catalogues
@@ -49,11 +50,14 @@ def po_files(catalogue: Catalogue) -> list[Path]:
     return sorted(catalogue.directory.glob(f"*/LC_MESSAGES/{catalogue.domain}.po"))
 
 
-def extract(catalogue: Catalogue) -> int:
+def extract(catalogue: Catalogue, version: str | None = None) -> int:
     """Write ``<domain>.pot`` with every translatable string of the package; returns how many."""
     with MAPPING.open() as fh:
         method_map, options_map = parse_mapping_cfg(fh)
-    template = Catalog(project=catalogue.domain, domain=catalogue.domain, charset="utf-8")
+    template = Catalog(
+        project=catalogue.domain, version=version or "", domain=catalogue.domain, charset="utf-8",
+        copyright_holder=f"the authors of {catalogue.domain}",
+    )
     source = catalogue.source_directory
     for filename, lineno, message, comments, context in extract_from_dir(
         str(source), method_map, options_map, keywords=KEYWORDS, comment_tags=COMMENT_TAGS, strip_comment_tags=True
@@ -131,7 +135,7 @@ plugin_option = click.option(
 )
 
 
-@click.group("i18n")
+@click.group("i18n", cls=AppGroup)
 def i18n() -> None:
     """Translations: extract the strings to translate, update the .po files, compile them.
 
@@ -146,7 +150,7 @@ def i18n() -> None:
 def extract_command(plugin: str) -> None:
     """Collect every translatable string into <translations>/<domain>.pot."""
     catalogue = find_catalogue(plugin)
-    count = extract(catalogue)
+    count = extract(catalogue, current_app.extensions["civicapps"].registry.plugins[plugin].version)
     click.echo(f"{count} strings from {catalogue.source_directory} -> {template_path(catalogue)}")
 
 
