@@ -50,19 +50,25 @@ def po_files(catalogue: Catalogue) -> list[Path]:
     return sorted(catalogue.directory.glob(f"*/LC_MESSAGES/{catalogue.domain}.po"))
 
 
-def extract(catalogue: Catalogue, version: str | None = None) -> int:
-    """Write ``<domain>.pot`` with every translatable string of the package; returns how many."""
+def collect(catalogue: Catalogue, version: str | None = None) -> Catalog:
+    """Every translatable string in the package's Python code and templates, as a template catalogue."""
     with MAPPING.open() as fh:
         method_map, options_map = parse_mapping_cfg(fh)
     template = Catalog(
         project=catalogue.domain, version=version or "", domain=catalogue.domain, charset="utf-8",
         copyright_holder=f"the authors of {catalogue.domain}",
     )
-    source = catalogue.source_directory
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(source), method_map, options_map, keywords=KEYWORDS, comment_tags=COMMENT_TAGS, strip_comment_tags=True
+        str(catalogue.source_directory), method_map, options_map, keywords=KEYWORDS, comment_tags=COMMENT_TAGS,
+        strip_comment_tags=True,
     ):
         template.add(message, None, [(Path(filename).as_posix(), lineno)], auto_comments=comments, context=context)
+    return template
+
+
+def extract(catalogue: Catalogue, version: str | None = None) -> int:
+    """Write ``<domain>.pot`` with every translatable string of the package; returns how many."""
+    template = collect(catalogue, version)
     catalogue.directory.mkdir(parents=True, exist_ok=True)
     with template_path(catalogue).open("wb") as fh:
         write_po(fh, template, width=WIDTH, sort_output=True)

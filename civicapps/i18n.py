@@ -17,15 +17,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from babel import Locale
 from flask import Flask, Response, current_app, has_request_context, request
+import flask_babel
 from flask_babel import Babel, get_locale
-from flask_babel import gettext as gettext
-from flask_babel import lazy_gettext as lazy_gettext
-from flask_babel import ngettext as ngettext
+from flask_babel.speaklater import LazyString
 
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from civicapps.plugins import PluginRegistry
@@ -41,6 +40,35 @@ LANGUAGE_COOKIE = "civicapps_lang"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 #: BCP 47 tags for ``<html lang>`` where the bare language code is not the best one to give.
 HTML_LANG = {"en": "en-GB"}
+
+
+
+def gettext(string: str, **variables: Any) -> str:
+    """``string`` in the language of the current request (as written where nothing translates it).
+
+    Give values as ``%(name)s`` placeholders and keywords, never pre-formatted: the translator sees
+    the whole sentence and may move the values. Outside a request (a command, a worker) the default
+    language is used.
+    """
+    return flask_babel.gettext(string, **variables)
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """The singular or plural of a message for ``num`` (``%(num)s`` in it), in the current language.
+
+    Welsh has six plural forms; the catalogue holds them all, so pass the English two and the count.
+    """
+    return flask_babel.ngettext(singular, plural, num, **variables)
+
+
+def lazy_gettext(string: str, **variables: Any) -> LazyString:
+    """Like :func:`gettext`, but translated each time it is shown rather than now.
+
+    For text fixed at import time (form labels, validator messages, constants), which must follow the
+    language of each request that shows it.
+    """
+    return flask_babel.lazy_gettext(string, **variables)
+
 
 _ = gettext
 
