@@ -8,7 +8,7 @@ build step for an installer to run.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -91,7 +91,7 @@ def update(catalogue: Catalogue, new_locale: str | None = None) -> list[Path]:
         if not po.exists():
             with pot.open("rb") as fh:
                 started = read_po(fh, locale=new_locale, domain=catalogue.domain)
-            started.revision_date = datetime.now(timezone.utc)
+            started.revision_date = datetime.now(UTC)
             started.fuzzy = False
             po.parent.mkdir(parents=True, exist_ok=True)
             with po.open("wb") as fh:

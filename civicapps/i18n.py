@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+import flask_babel
 from babel import Locale
 from flask import Flask, Response, current_app, has_request_context, request
-import flask_babel
 from flask_babel import Babel, get_locale
 from flask_babel.speaklater import LazyString
 
@@ -163,9 +163,11 @@ def language_links() -> list[dict[str, str]]:
 def _remember_choice(response: Response) -> Response:
     """Keep a language picked with ``?lang=`` for the next visits; pages vary with the language."""
     asked = request.args.get(LANGUAGE_PARAMETER)
-    if asked in current_app.extensions["civicapps"].settings.languages and request.cookies.get(LANGUAGE_COOKIE) != asked:
+    offered = current_app.extensions["civicapps"].settings.languages
+    if asked in offered and request.cookies.get(LANGUAGE_COOKIE) != asked:
         response.set_cookie(
-            LANGUAGE_COOKIE, asked, max_age=LANGUAGE_COOKIE_MAX_AGE, secure=request.is_secure, httponly=True, samesite="Lax"
+            LANGUAGE_COOKIE, asked, max_age=LANGUAGE_COOKIE_MAX_AGE, secure=request.is_secure, httponly=True,
+            samesite="Lax",
         )
     if response.mimetype == "text/html":
         response.vary.update(("Cookie", "Accept-Language"))

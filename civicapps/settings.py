@@ -92,7 +92,8 @@ class CoreSettings(PluginSettings):
         "the core's catalogue",
     )
     default_language: str = Field(
-        default="en", description="language for a visitor who has not chosen one and whose browser asks for none of them"
+        default="en",
+        description="language for a visitor who has not chosen one and whose browser asks for none of them",
     )
 
     @field_validator("trusted_proxies", mode="before")

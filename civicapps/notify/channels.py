@@ -165,7 +165,9 @@ KINDS: dict[str, ChannelKind] = {
             "Telegram",
             _l("Your Telegram chat ID, or @channel name"),
             "markdown",
-            _matching(r"-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31}", _l("Enter a Telegram chat ID (digits) or @channel name")),
+            _matching(
+                r"-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31}", _l("Enter a Telegram chat ID (digits) or @channel name")
+            ),
             _telegram_url,
             _mask_tail,
         ),
@@ -196,7 +198,8 @@ KINDS: dict[str, ChannelKind] = {
             _l("A Discord webhook URL (https://discord.com/api/webhooks/...)"),
             "markdown",
             _matching(
-                r"https://(discord|discordapp)\.com/api/webhooks/\d{10,24}/[-\w]{20,100}", _l("Enter a Discord webhook URL")
+                r"https://(discord|discordapp)\.com/api/webhooks/\d{10,24}/[-\w]{20,100}",
+                _l("Enter a Discord webhook URL"),
             ),
             _discord_url,
             _mask_url,

@@ -126,7 +126,9 @@ def subscribe() -> Any:
     form.topic.choices = [SelectChoice(name, topic.title) for name, topic in offered.items()]
     form.channel.choices = [SelectChoice(kind.name, kind.label) for kind in kinds.values()]
     max_radius = notify_settings(current_app).max_radius_m
-    form.radius_m.choices = [SelectChoice(str(r), gettext("%(distance)s metres", distance=format_number(r))) for r in RADII if r <= max_radius]
+    form.radius_m.choices = [
+        SelectChoice(str(r), gettext("%(distance)s metres", distance=format_number(r))) for r in RADII if r <= max_radius
+    ]
     problem = None
     if form.validate_on_submit():
         wanted = SubscriptionRequest(
@@ -178,7 +180,8 @@ def confirm_code() -> Any:
     subscription = _subscription(request.args.get("ref", ""), "ref", confirm_max_age(current_app))
     form = CodeForm()
     if form.validate_on_submit() and not confirm_with_code(current_app, subscription, form.code.data or ""):
-        form.code.errors = [*form.code.errors, gettext("That code is not right. Check the message we sent and try again")]
+        wrong = gettext("That code is not right. Check the message we sent and try again")
+        form.code.errors = [*form.code.errors, wrong]
     if (finished := _confirmed_or_ended(subscription)) is not None:
         return finished
     kind = KINDS[subscription.channel]

@@ -85,7 +85,9 @@ def home() -> str:
 @bp.get("/about")
 def about() -> str:
     """What this site is, and every source of data it shows with its licence and credit."""
-    return render_template("civicapps/about.html", title=gettext("About this site and its data"), sources=data_sources(current_app))
+    return render_template(
+        "civicapps/about.html", title=gettext("About this site and its data"), sources=data_sources(current_app)
+    )
 
 
 @bp.get("/-/theme.css")

@@ -33,7 +33,10 @@ ERROR_TEXT = {
     500: (_l("Sorry, there is a problem with the service"), _l("Try again later. Nothing you entered has been saved.")),
     503: (
         _l("Sorry, the service is restarting"),
-        _l("Wait a few seconds and try again. If you sent a form, check whether it went through before sending it again."),
+        _l(
+            "Wait a few seconds and try again. If you sent a form, check whether it went through before sending it "
+            "again."
+        ),
     ),
 }
 RETRY_AFTER_SECONDS = 5
@@ -114,7 +117,8 @@ def _wants_json() -> bool:
 
 
 def error_response(status: int, detail: str | None = None) -> tuple[Any, int]:
-    title, advice = (str(text) for text in ERROR_TEXT.get(status, ERROR_TEXT[500] if status >= 500 else ERROR_TEXT[400]))
+    texts = ERROR_TEXT.get(status, ERROR_TEXT[500] if status >= 500 else ERROR_TEXT[400])
+    title, advice = (str(text) for text in texts)  # in the language of this request
     if _wants_json():
         return {"error": title, "detail": detail or advice, "status": status}, status
     return render_template("civicapps/error.html", title=title, advice=detail or advice, status=status), status
@@ -167,7 +171,9 @@ def _reason(exc: DBAPIError) -> str:
 
 
 def _csrf_error(exc: CSRFError) -> tuple[Any, int]:
-    return error_response(400, gettext("The form had expired or was sent from another site. Go back, reload the page and try again."))
+    return error_response(
+        400, gettext("The form had expired or was sent from another site. Go back, reload the page and try again.")
+    )
 
 
 def _http_error(exc: HTTPException) -> Any:
