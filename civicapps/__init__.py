@@ -47,6 +47,10 @@ from civicapps.geo.streets import find_streets as find_streets
 from civicapps.geo.streets import import_streets as import_streets
 from civicapps.geo.streets import streets_near as streets_near
 from civicapps.http import http_session as http_session
+from civicapps.i18n import _ as _
+from civicapps.i18n import gettext as gettext
+from civicapps.i18n import lazy_gettext as lazy_gettext
+from civicapps.i18n import ngettext as ngettext
 from civicapps.jobs import Job as Job
 from civicapps.jobs import enqueue_job as enqueue_job
 from civicapps.limits import RateLimit as RateLimit
@@ -114,6 +118,7 @@ __all__ = [
     "SubscriptionRequest",
     "Topic",
     "UTCDateTime",
+    "_",
     "__version__",
     "alert_channels",
     "announce_records_ingested",
@@ -133,12 +138,15 @@ __all__ = [
     "find_streets",
     "forget_messages",
     "geocode",
+    "gettext",
     "hookimpl",
     "http_session",
     "import_streets",
+    "lazy_gettext",
     "load_json",
     "locate_place",
     "messages_to",
+    "ngettext",
     "normalise_email",
     "object_records",
     "openapi_parameters",

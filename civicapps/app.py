@@ -18,6 +18,7 @@ from sqlalchemy import event
 from civicapps.db import Database, Model, install_sessions
 from civicapps.errors import StartupError
 from civicapps.feeds.registry import install_feeds
+from civicapps.i18n import install_translations
 from civicapps.jobs import Job, collect_jobs
 from civicapps.migrations import MigrationSet
 from civicapps.notify.topics import Topic, collect_topics
@@ -83,6 +84,7 @@ def create_app(
     state.jobs = collect_jobs(app, registry)
     state.topics = collect_topics(app, registry)
     _configure_flask(app, core, instance_path)
+    install_translations(app, registry, core)
     _mount_blueprints(app, registry)
     _mount_commands(app, registry)
     install_feeds(app)

@@ -21,6 +21,7 @@ from werkzeug.serving import run_simple
 
 from civicapps.app import create_app, ensure_instance_folder
 from civicapps.auth import ROLES, User, change_password, change_role, create_user
+from civicapps.catalogues import i18n as i18n_group
 from civicapps.db import db_session, get_database
 from civicapps.errors import CivicappsError
 from civicapps.feeds.cli import feeds as feeds_group
@@ -104,6 +105,7 @@ cli.add_command(pull_command)
 cli.add_command(postcodes_group)
 cli.add_command(streets_group)
 cli.add_command(plugin_group)
+cli.add_command(i18n_group)
 
 
 @cli.command(with_appcontext=False)

@@ -83,6 +83,20 @@ def register_migrations() -> Path | str:
 
 
 @hookspec
+def register_translations() -> Path | str:
+    """Return the directory holding the plugin's gettext catalogues: ``<locale>/LC_MESSAGES/<domain>.mo``.
+
+    The domain is the plugin's top-level package name (``civicapps_planning_alerts``), so catalogues
+    of different packages never share a file name. Every registered catalogue is merged into the one
+    the app translates with, so ``civicapps.gettext`` in Python and ``_()``/``{% trans %}`` in
+    templates find a plugin's strings with no domain to name. Where two packages translate the same
+    English text differently, the core's wins (the shared page chrome reads the same everywhere),
+    and a plugin that needs another sense of a word gives it other English. ``civicapps i18n
+    extract|update|compile --plugin <name>`` maintains the files.
+    """
+
+
+@hookspec
 def register_blueprint(app: Flask) -> Blueprint:
     """Return a Flask blueprint with the plugin's pages and JSON APIs.
 

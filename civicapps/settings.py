@@ -16,9 +16,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from civicapps.errors import StartupError
+from civicapps.i18n import core_languages
 from civicapps.web.proxies import parse_trusted
 
 ENV_PREFIX = "CIVICAPPS_"
@@ -85,11 +86,37 @@ class CoreSettings(PluginSettings):
     disabled_plugins: list[str] = Field(default_factory=list, description="installed plugins not to load")
     plugins: dict[str, dict[str, Any]] = Field(default_factory=dict, description="per-plugin settings tables")
     feeds: dict[str, dict[str, Any]] = Field(default_factory=dict, description="[feeds.<name>] tables (docs/feeds.md)")
+    languages: list[str] = Field(
+        default_factory=lambda: ["en", "cy"],
+        description="languages the pages are offered in (the language switcher lists them); each must have "
+        "the core's catalogue",
+    )
+    default_language: str = Field(
+        default="en",
+        description="language for a visitor who has not chosen one and whose browser asks for none of them",
+    )
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _known_proxies(cls, value: Any) -> int | list[str]:
         return parse_trusted(value)
+
+    @field_validator("languages")
+    @classmethod
+    def _translated_languages(cls, value: list[str]) -> list[str]:
+        known = core_languages()
+        unknown = [code for code in value if code not in known]
+        if unknown:
+            raise ValueError(f"no catalogue for {', '.join(unknown)}; the core is translated into {', '.join(known)}")
+        if not value or len(set(value)) != len(value):
+            raise ValueError("expected a list of different language codes, such as [\"en\", \"cy\"]")
+        return value
+
+    @model_validator(mode="after")
+    def _default_is_offered(self) -> CoreSettings:
+        if self.default_language not in self.languages:
+            raise ValueError(f"default_language {self.default_language!r} must be one of languages {self.languages}")
+        return self
 
     @field_validator("queue_url")
     @classmethod

@@ -20,11 +20,24 @@ def page(civic_page: Page) -> Page:
     return civic_page
 
 
+@pytest.mark.parametrize("lang", ["en", "cy"])
 @pytest.mark.parametrize("path", ["/", "/-/login", "/-/no-such-page"], ids=["home", "login", "not-found"])
-def test_page_meets_wcag_22_aa(page: Page, civic_live_server: str, path: str) -> None:
-    response = page.goto(civic_live_server + path)
+def test_page_meets_wcag_22_aa(page: Page, civic_live_server: str, path: str, lang: str) -> None:
+    response = page.goto(f"{civic_live_server}{path}?lang={lang}")
     assert response is not None and response.status == (404 if path == "/-/no-such-page" else 200)
     assert_accessible(page)
+
+
+def test_language_switcher_changes_and_keeps_the_language(page: Page, civic_live_server: str) -> None:
+    page.goto(civic_live_server + "/about")
+    page.get_by_role("link", name="Cymraeg").click()
+    expect(page.locator("html")).to_have_attribute("lang", "cy")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ynglŷn â'r wefan hon a'i data")
+    page.goto(civic_live_server + "/-/login")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mewngofnodi staff")
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en-GB")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Staff sign in")
 
 
 def test_login_errors_meet_wcag_22_aa(page: Page, civic_live_server: str) -> None:

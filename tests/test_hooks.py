@@ -155,6 +155,29 @@ def test_hook_on_records_ingested(civic_app_factory, caplog):
     assert "Plugin 'first' failed handling records ingested into planning_alerts.application" in caplog.text
 
 
+def test_hook_register_translations(civic_app_factory, tmp_path):
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from flask import render_template_string
+
+    from civicapps import gettext
+
+    welsh = Catalog(locale="cy", domain="example_plugin")
+    welsh.add("Notice board", "Hysbysfwrdd")
+    welsh.add("Continue", "Ymlaen")  # the core translates this too, and the core's wins
+    (tmp_path / "cy/LC_MESSAGES").mkdir(parents=True)
+    with (tmp_path / "cy/LC_MESSAGES/example_plugin.mo").open("wb") as fh:
+        write_mo(fh, welsh)
+    bp = Blueprint("notices", __name__)
+    bp.get("/")(lambda: render_template_string('<h1>{{ _("Notice board") }}</h1><p>{{ _("Continue") }}</p><p>{{ said }}</p>', said=gettext("Notice board")))
+    app = civic_app_factory(
+        plugins=[("notices", plugin(register_translations=lambda: tmp_path, register_blueprint=lambda app: bp))]
+    )
+    client = app.test_client()
+    assert client.get("/notices/?lang=cy").text == "<h1>Hysbysfwrdd</h1><p>Parhau</p><p>Hysbysfwrdd</p>"
+    assert client.get("/notices/?lang=en").text == "<h1>Notice board</h1><p>Continue</p><p>Notice board</p>"
+
+
 def test_docs_cover_every_hook_with_its_exact_signature():
     docs = (Path(__file__).parent.parent / "docs" / "plugins.md").read_text()
     for name in HOOKS:

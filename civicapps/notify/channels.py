@@ -13,7 +13,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from flask_babel.speaklater import LazyString
+
 from civicapps.email_addresses import normalise_email
+from civicapps.i18n import gettext
+from civicapps.i18n import lazy_gettext as _l
 
 if TYPE_CHECKING:  # pragma: no cover - the settings validate channel names against KINDS
     from civicapps.notify.settings import NotifySettings
@@ -48,8 +52,8 @@ class ChannelKind:
     """
 
     name: str
-    label: str
-    hint: str
+    label: str | LazyString  # translated when shown
+    hint: str | LazyString
     format: str
     normalise: Callable[[str], str]
     build: Callable[[str, NotifySettings], str]
@@ -60,11 +64,11 @@ class ChannelKind:
 def _email(target: str) -> str:
     address = normalise_email(target)
     if address is None:
-        raise ChannelError("Enter an email address in the correct format, like name@example.org")
+        raise ChannelError(gettext("Enter an email address in the correct format, like name@example.org"))
     return address
 
 
-def _matching(pattern: str, message: str) -> Callable[[str], str]:
+def _matching(pattern: str, message: str | LazyString) -> Callable[[str], str]:
     compiled = re.compile(pattern)
 
     def normalise(target: str) -> str:
@@ -79,9 +83,9 @@ def _matching(pattern: str, message: str) -> Callable[[str], str]:
 def _https_url(target: str) -> str:
     parts = urlsplit(target.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ChannelError("Enter a web address starting with https://")
+        raise ChannelError(gettext("Enter a web address starting with https://"))
     if parts.fragment:
-        raise ChannelError("Enter the web address without a # part")
+        raise ChannelError(gettext("Enter the web address without a # part"))
     return urlunsplit(parts)
 
 
@@ -146,42 +150,44 @@ def _mask_url(target: str) -> str:
 KINDS: dict[str, ChannelKind] = {
     kind.name: kind
     for kind in (
-        ChannelKind("email", "Email", "Your email address", "html", _email, _email_url, _mask_email),
+        ChannelKind("email", _l("Email"), _l("Your email address"), "html", _email, _email_url, _mask_email),
         ChannelKind(
             "ntfy",
             "ntfy",
-            "The ntfy topic you subscribe to in the ntfy app",
+            _l("The ntfy topic you subscribe to in the ntfy app"),
             "markdown",
-            _matching(r"[-_A-Za-z0-9]{1,64}", "Enter an ntfy topic: letters, digits, - and _ only, up to 64"),
+            _matching(r"[-_A-Za-z0-9]{1,64}", _l("Enter an ntfy topic: letters, digits, - and _ only, up to 64")),
             _ntfy_url,
             _mask_tail,
         ),
         ChannelKind(
             "telegram",
             "Telegram",
-            "Your Telegram chat ID, or @channel name",
+            _l("Your Telegram chat ID, or @channel name"),
             "markdown",
-            _matching(r"-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31}", "Enter a Telegram chat ID (digits) or @channel name"),
+            _matching(
+                r"-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31}", _l("Enter a Telegram chat ID (digits) or @channel name")
+            ),
             _telegram_url,
             _mask_tail,
         ),
         ChannelKind(
             "matrix",
             "Matrix",
-            "A Matrix room ID or alias, like #street:example.org",
+            _l("A Matrix room ID or alias, like #street:example.org"),
             "markdown",
-            _matching(r"[!#][^\s:/]{1,200}:[A-Za-z0-9.-]{1,200}", "Enter a Matrix room, like #street:example.org"),
+            _matching(r"[!#][^\s:/]{1,200}:[A-Za-z0-9.-]{1,200}", _l("Enter a Matrix room, like #street:example.org")),
             _matrix_url,
             _mask_tail,
         ),
         ChannelKind(
             "slack",
             "Slack",
-            "A Slack incoming webhook URL (https://hooks.slack.com/services/...)",
+            _l("A Slack incoming webhook URL (https://hooks.slack.com/services/...)"),
             "markdown",
             _matching(
                 r"https://hooks\.slack\.com/services/[A-Z0-9]{6,}/[A-Z0-9]{6,}/[A-Za-z0-9]{16,}",
-                "Enter a Slack incoming webhook URL",
+                _l("Enter a Slack incoming webhook URL"),
             ),
             _slack_url,
             _mask_url,
@@ -189,18 +195,19 @@ KINDS: dict[str, ChannelKind] = {
         ChannelKind(
             "discord",
             "Discord",
-            "A Discord webhook URL (https://discord.com/api/webhooks/...)",
+            _l("A Discord webhook URL (https://discord.com/api/webhooks/...)"),
             "markdown",
             _matching(
-                r"https://(discord|discordapp)\.com/api/webhooks/\d{10,24}/[-\w]{20,100}", "Enter a Discord webhook URL"
+                r"https://(discord|discordapp)\.com/api/webhooks/\d{10,24}/[-\w]{20,100}",
+                _l("Enter a Discord webhook URL"),
             ),
             _discord_url,
             _mask_url,
         ),
         ChannelKind(
             "webhook",
-            "Web address (webhook)",
-            "We will POST JSON to this https:// address",
+            _l("Web address (webhook)"),
+            _l("We will POST JSON to this https:// address"),
             "text",
             _https_url,
             _webhook_url,
@@ -209,8 +216,8 @@ KINDS: dict[str, ChannelKind] = {
         ),
         ChannelKind(
             "apprise",
-            "apprise URL (staff)",
-            "Any apprise URL the deployment allows",
+            _l("apprise URL (staff)"),
+            _l("Any apprise URL the deployment allows"),
             "markdown",
             str.strip,
             lambda t, s: t,
@@ -250,5 +257,5 @@ def destination(kind: ChannelKind, target: str, url: str) -> tuple[str, int | No
     try:
         port = parts.port
     except ValueError:
-        raise ChannelError("The address has a port that is not a number") from None
+        raise ChannelError(gettext("The address has a port that is not a number")) from None
     return parts.hostname or "", port or DEFAULT_PORTS.get(parts.scheme.lower())

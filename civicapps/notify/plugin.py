@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, url_for
 from civicapps.auth import Actor
 from civicapps.db import db_session
 from civicapps.events import RecordsIngested
+from civicapps.i18n import gettext
 from civicapps.jobs import Job
 from civicapps.notify import models, staff, views
 from civicapps.notify.channels import ChannelKind
@@ -90,10 +91,12 @@ def render_notification(app: Flask, notification: Notification, channel: Channel
 @hookimpl
 def menu_links(app: Flask, actor: Actor | None) -> list[Link]:
     links = (
-        [Link("Get alerts", url_for("notify.index"), "Alerts by email or your chosen app")] if topics_of(app) else []
+        [Link(gettext("Get alerts"), url_for("notify.index"), gettext("Alerts by email or your chosen app"))]
+        if topics_of(app)
+        else []
     )
     if actor is not None:
-        links.append(Link("Notifications", url_for("notify.staff")))
+        links.append(Link(gettext("Notifications"), url_for("notify.staff")))
         if notify_settings(app).dev_inbox:
-            links.append(Link("Inbox", url_for("notify.inbox_page")))
+            links.append(Link(gettext("Inbox"), url_for("notify.inbox_page")))
     return links

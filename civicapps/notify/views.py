@@ -11,11 +11,14 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import format_number
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired
 
 from civicapps.db import db_session
+from civicapps.i18n import gettext
+from civicapps.i18n import lazy_gettext as _l
 from civicapps.notify import alert_forms
 from civicapps.notify.channels import KINDS, enabled_kinds
 from civicapps.notify.describing import describe_area, item_label
@@ -32,34 +35,44 @@ from civicapps.web.shell import error_response
 bp = Blueprint(
     "notify", __name__, template_folder="templates", static_folder="static", static_url_path="/-/static/notify"
 )
-FREQUENCY_LABELS = {"instant": "As they happen", "daily": "Once a day", "weekly": "Once a week"}
+FREQUENCY_LABELS = {"instant": _l("As they happen"), "daily": _l("Once a day"), "weekly": _l("Once a week")}
 RADII = (100, 250, 500, 1000, 2000, 5000)
+TOO_MANY = _l("Too many alerts were set up from here or to that address recently. Try again later.")
 
 
 class SubscribeForm(FlaskForm):
     topic = SelectField(
-        "What do you want alerts about?", validators=[InputRequired("Choose what you want alerts about")]
+        _l("What do you want alerts about?"), validators=[InputRequired(_l("Choose what you want alerts about"))]
     )
-    channel = RadioField("How should we send them?", validators=[InputRequired("Choose how you want to get alerts")])
-    target = StringField("Where should we send them?", validators=[InputRequired("Enter where to send your alerts")])
-    postcode = StringField("Postcode")
-    lat = StringField("Latitude")
-    lon = StringField("Longitude")
-    radius_m = SelectField("Distance", coerce=int, default=500)
+    channel = RadioField(
+        _l("How should we send them?"), validators=[InputRequired(_l("Choose how you want to get alerts"))]
+    )
+    target = StringField(
+        _l("Where should we send them?"), validators=[InputRequired(_l("Enter where to send your alerts"))]
+    )
+    postcode = StringField(_l("Postcode"))
+    lat = StringField(_l("Latitude"))
+    lon = StringField(_l("Longitude"))
+    radius_m = SelectField(_l("Distance"), coerce=int, default=500)
     key = HiddenField()
     frequency = RadioField(
-        "How often?", choices=[SelectChoice(v, label) for v, label in FREQUENCY_LABELS.items()], default="instant"
+        _l("How often?"), choices=[SelectChoice(v, label) for v, label in FREQUENCY_LABELS.items()], default="instant"
     )
 
 
 class CodeForm(FlaskForm):
-    code = StringField("Confirmation code", validators=[InputRequired("Enter the code from the message we sent")])
+    code = StringField(
+        _l("Confirmation code"), validators=[InputRequired(_l("Enter the code from the message we sent"))]
+    )
 
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
     topics = topics_of(current_app)
-    return {"topic_title": lambda s: topics[s.topic].title if s.topic in topics else s.topic}
+    return {
+        "topic_title": lambda s: topics[s.topic].title if s.topic in topics else s.topic,
+        "frequency_label": lambda value: FREQUENCY_LABELS.get(value, value),
+    }
 
 
 def _number(text: str | None) -> float | None:
@@ -102,7 +115,9 @@ def subscribe() -> Any:
     form.topic.choices = [SelectChoice(name, topic.title) for name, topic in offered.items()]
     form.channel.choices = [SelectChoice(channel.name, channel.label) for channel in channels]
     max_radius = notify_settings(current_app).max_radius_m
-    form.radius_m.choices = [SelectChoice(str(r), f"{r:,} metres") for r in RADII if r <= max_radius]
+    form.radius_m.choices = [
+        SelectChoice(str(r), gettext("%(distance)s metres", distance=format_number(r))) for r in RADII if r <= max_radius
+    ]
     if form.validate_on_submit():
         wanted = SubscriptionRequest(
             topic=form.topic.data,
@@ -128,12 +143,12 @@ def _confirmed_or_ended(subscription: Subscription) -> Any:
     if subscription.status == ACTIVE:
         return page(
             "done.html",
-            title="Your alerts are on",
+            title=gettext("Your alerts are on"),
             subscription=subscription,
             area=describe_area(subscription, current_app),
         )
     if subscription.status == ENDED:
-        return error_response(404, "This request was stopped or has expired. Set up the alert again.")
+        return error_response(404, gettext("This request was stopped or has expired. Set up the alert again."))
     return None
 
 
@@ -142,7 +157,8 @@ def confirm_code() -> Any:
     subscription = _subscription(request.args.get("ref", ""), REF, confirm_max_age(current_app))
     form = CodeForm()
     if form.validate_on_submit() and not confirm_with_code(current_app, subscription, form.code.data or ""):
-        form.code.errors = [*form.code.errors, "That code is not right. Check the message we sent and try again"]
+        wrong = gettext("That code is not right. Check the message we sent and try again")
+        form.code.errors = [*form.code.errors, wrong]
     if (finished := _confirmed_or_ended(subscription)) is not None:
         return finished
     kind = KINDS[subscription.channel]
@@ -237,9 +253,7 @@ def api_subscribe() -> Any:
     except SubscriptionError as exc:
         return {"error": str(exc), "errors": {exc.field: str(exc)}}, 400
     except RateLimited:
-        return error_response(
-            429, "Too many alerts were set up from here or to that address recently. Try again later."
-        )
+        return error_response(429, str(TOO_MANY))
     ref = sign(REF, subscription.id)
     return {
         "id": subscription.id,

@@ -15,6 +15,8 @@ from wtforms.validators import Email, InputRequired
 from civicapps.auth import Actor, User, actor_for_session, authenticate, current_actor, end_sessions
 from civicapps.db import get_database
 from civicapps.errors import CivicappsError
+from civicapps.i18n import CORE_TRANSLATIONS, gettext
+from civicapps.i18n import lazy_gettext as _l
 from civicapps.introspection import plugins_report
 from civicapps.limits import RateCount, RateLimit
 from civicapps.migrations import status
@@ -43,14 +45,25 @@ def register_migrations() -> Path:
     return Path(__file__).parent.parent / "core_migrations"
 
 
+@hookimpl
+def register_translations() -> Path:
+    return CORE_TRANSLATIONS
+
+
 @hookimpl(trylast=True)
 def actor_from_request(app: Flask, request: Request) -> Actor | None:
     return actor_for_session(session.get(SESSION_USER), session.get(SESSION_VERSION))
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email address", validators=[InputRequired("Enter your email address"), Email("Enter an email address in the correct format, like name@example.gov.uk")])
-    password = PasswordField("Password", validators=[InputRequired("Enter your password")])
+    email = EmailField(
+        _l("Email address"),
+        validators=[
+            InputRequired(_l("Enter your email address")),
+            Email(_l("Enter an email address in the correct format, like name@example.gov.uk")),
+        ],
+    )
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password"))])
 
 
 @bp.get("/")
@@ -72,7 +85,9 @@ def home() -> str:
 @bp.get("/about")
 def about() -> str:
     """What this site is, and every source of data it shows with its licence and credit."""
-    return render_template("civicapps/about.html", title="About this site and its data", sources=data_sources(current_app))
+    return render_template(
+        "civicapps/about.html", title=gettext("About this site and its data"), sources=data_sources(current_app)
+    )
 
 
 @bp.get("/-/theme.css")
@@ -145,7 +160,7 @@ def login() -> Any:
             session[SESSION_USER] = user.id
             session[SESSION_VERSION] = user.session_version
             return redirect(safe_next(request.args.get("next")))
-        error = "The email address or password is not right"
+        error = gettext("The email address or password is not right")
     return render_template("civicapps/login.html", form=form, login_error=error)
 
 

@@ -10,6 +10,8 @@ from werkzeug.exceptions import HTTPException
 
 from civicapps.auth import current_actor
 from civicapps.db import SAFE_METHODS, close_session, commit_attempted
+from civicapps.i18n import gettext
+from civicapps.i18n import lazy_gettext as _l
 from civicapps.web.links import Link
 
 # Pages are server-rendered and work without JavaScript; scripts and styles come only from us.
@@ -19,16 +21,22 @@ CONTENT_SECURITY_POLICY = (
 )
 
 ERROR_TEXT = {
-    400: ("Bad request", "The request could not be understood. Go back and try again."),
-    403: ("You do not have permission to see this page", "Sign in with an account that has access."),
-    404: ("Page not found", "If you typed the web address, check it is correct. If you pasted it, check you copied all of it."),
-    405: ("Method not allowed", "This page cannot be used that way. Go back and try again."),
-    413: ("The upload is too large", "Choose a smaller file and try again."),
-    429: ("Too many attempts", "Wait a few minutes and try again."),
-    500: ("Sorry, there is a problem with the service", "Try again later. Nothing you entered has been saved."),
+    400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
+    403: (_l("You do not have permission to see this page"), _l("Sign in with an account that has access.")),
+    404: (
+        _l("Page not found"),
+        _l("If you typed the web address, check it is correct. If you pasted it, check you copied all of it."),
+    ),
+    405: (_l("Method not allowed"), _l("This page cannot be used that way. Go back and try again.")),
+    413: (_l("The upload is too large"), _l("Choose a smaller file and try again.")),
+    429: (_l("Too many attempts"), _l("Wait a few minutes and try again.")),
+    500: (_l("Sorry, there is a problem with the service"), _l("Try again later. Nothing you entered has been saved.")),
     503: (
-        "Sorry, the service is restarting",
-        "Wait a few seconds and try again. If you sent a form, check whether it went through before sending it again.",
+        _l("Sorry, the service is restarting"),
+        _l(
+            "Wait a few seconds and try again. If you sent a form, check whether it went through before sending it "
+            "again."
+        ),
     ),
 }
 RETRY_AFTER_SECONDS = 5
@@ -115,7 +123,8 @@ def error_response(status: int, detail: str | None = None) -> tuple[Any, int]:
     ``detail`` says what happened and what to do, in words the person can act on; without it the
     status's standard advice is shown. One helper so every plugin's errors look and read the same.
     """
-    title, advice = ERROR_TEXT.get(status, ERROR_TEXT[500] if status >= 500 else ERROR_TEXT[400])
+    texts = ERROR_TEXT.get(status, ERROR_TEXT[500] if status >= 500 else ERROR_TEXT[400])
+    title, advice = (str(text) for text in texts)  # in the language of this request
     if _wants_json():
         return {"error": title, "detail": detail or advice, "status": status}, status
     return render_template("civicapps/error.html", title=title, advice=detail or advice, status=status), status
@@ -168,7 +177,9 @@ def _reason(exc: DBAPIError) -> str:
 
 
 def _csrf_error(exc: CSRFError) -> tuple[Any, int]:
-    return error_response(400, "The form had expired or was sent from another site. Go back, reload the page and try again.")
+    return error_response(
+        400, gettext("The form had expired or was sent from another site. Go back, reload the page and try again.")
+    )
 
 
 def _http_error(exc: HTTPException) -> Any:
