@@ -23,7 +23,7 @@ from civicapps_street_reports.models import (
     UpdateDelivery,
     utcnow,
 )
-from civicapps_street_reports.reporting import Refused, check_rate
+from civicapps_street_reports.submissions import Refused, check_rate
 from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.states import STAFF_STATES, kind
 

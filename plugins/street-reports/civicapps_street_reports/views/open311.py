@@ -18,7 +18,8 @@ from typing import Any
 from flask import Response, current_app, request
 
 from civicapps import db_session, external_url, geocode
-from civicapps_street_reports import georeport, lifecycle, open311_server, reporting
+from civicapps_street_reports import georeport, lifecycle, open311_server
+from civicapps_street_reports import submissions as reporting
 from civicapps_street_reports.open311_server import ApiError
 from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.views import bp

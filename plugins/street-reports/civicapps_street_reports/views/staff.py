@@ -31,7 +31,7 @@ from civicapps_street_reports.models import (
     UpdateDelivery,
     utcnow,
 )
-from civicapps_street_reports.reporting import Refused
+from civicapps_street_reports.submissions import Refused
 from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.views import bp
 

@@ -4,6 +4,9 @@ Everything is checked before anything is stored: the place (inside some body's a
 (offered at that place), the extra questions, the photos (each cleaned), the reporter's details and
 then the per-address rate limit (counted only for a valid submission). Then the report and its
 photos are written in one transaction, so a refused submission leaves nothing behind.
+
+This module stores a submission and reads no request; what collects one is ``views/reporting.py`` (the
+resident's forms) and ``views/open311.py`` (a back office's Open311 ``POST requests``).
 """
 
 from __future__ import annotations
