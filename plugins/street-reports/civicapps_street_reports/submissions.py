@@ -20,11 +20,11 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import delete, select
 
-from civicapps import Actor, RateLimit, db_session, distances_m, normalise_email
+from civicapps import Actor, RateLimit, db_session, distances_m, normalise_email, utcnow
 from civicapps_street_reports import alerts, messages, photos, sending
 from civicapps_street_reports.areas import OutsideAllAreas, categories_at
 from civicapps_street_reports.links import CONFIRM_DAYS
-from civicapps_street_reports.models import Abuser, Category, Delivery, Photo, Report, Update, utcnow
+from civicapps_street_reports.models import Abuser, Category, Delivery, Photo, Report, Update
 from civicapps_street_reports.places import degrees_box
 from civicapps_street_reports.settings import Settings, current_settings
 from civicapps_street_reports.states import OPEN_STATES

@@ -13,13 +13,13 @@ from typing import Any
 import feedparser
 import pytest
 from civicapps_street_reports import submissions
-from civicapps_street_reports.models import Moderation, Photo, Report, ResponseTemplate, Update, utcnow
+from civicapps_street_reports.models import Moderation, Photo, Report, ResponseTemplate, Update
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import select
 
-from civicapps import db_session
+from civicapps import db_session, utcnow
 from civicapps.testing import MailSink
 
 from .conftest import NORTH_POINT, SOUTH_POINT, csrf, new_report_page, post_report, sign_in_staff, text_of
