@@ -49,7 +49,13 @@ def actor_from_request(app: Flask, request: Request) -> Actor | None:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email address", validators=[InputRequired("Enter your email address"), Email("Enter an email address in the correct format, like name@example.gov.uk")])
+    email = EmailField(
+        "Email address",
+        validators=[
+            InputRequired("Enter your email address"),
+            Email("Enter an email address in the correct format, like name@example.gov.uk"),
+        ],
+    )
     password = PasswordField("Password", validators=[InputRequired("Enter your password")])
 
 
@@ -72,7 +78,9 @@ def home() -> str:
 @bp.get("/about")
 def about() -> str:
     """What this site is, and every source of data it shows with its licence and credit."""
-    return render_template("civicapps/about.html", title="About this site and its data", sources=data_sources(current_app))
+    return render_template(
+        "civicapps/about.html", title="About this site and its data", sources=data_sources(current_app)
+    )
 
 
 @bp.get("/-/theme.css")

@@ -21,7 +21,10 @@ CONTENT_SECURITY_POLICY = (
 ERROR_TEXT = {
     400: ("Bad request", "The request could not be understood. Go back and try again."),
     403: ("You do not have permission to see this page", "Sign in with an account that has access."),
-    404: ("Page not found", "If you typed the web address, check it is correct. If you pasted it, check you copied all of it."),
+    404: (
+        "Page not found",
+        "If you typed the web address, check it is correct. If you pasted it, check you copied all of it.",
+    ),
     405: ("Method not allowed", "This page cannot be used that way. Go back and try again."),
     413: ("The upload is too large", "Choose a smaller file and try again."),
     429: ("Too many attempts", "Wait a few minutes and try again."),
@@ -153,7 +156,9 @@ def _database_unavailable(exc: DBAPIError) -> Any:
             exc = again
         except Exception as other:
             return current_app.handle_user_exception(other)
-    current_app.logger.error("Database unavailable on %s %s (%s); answered 503", request.method, request.path, _reason(exc))
+    current_app.logger.error(
+        "Database unavailable on %s %s (%s); answered 503", request.method, request.path, _reason(exc)
+    )
     close_session()
     g.setdefault("_civicapps_actor", None)  # the page must not ask the unavailable database who is signed in
     body, status = error_response(503)
@@ -168,7 +173,9 @@ def _reason(exc: DBAPIError) -> str:
 
 
 def _csrf_error(exc: CSRFError) -> tuple[Any, int]:
-    return error_response(400, "The form had expired or was sent from another site. Go back, reload the page and try again.")
+    return error_response(
+        400, "The form had expired or was sent from another site. Go back, reload the page and try again."
+    )
 
 
 def _http_error(exc: HTTPException) -> Any:
