@@ -48,7 +48,10 @@ from civicapps.db import get_database  # noqa: E402
 from civicapps.feeds import pull_feed  # noqa: E402
 from civicapps.migrations import upgrade  # noqa: E402
 
-WORDS = "erection of single storey rear extension loft conversion dormer change use garage demolition porch two detached dwelling".split()
+WORDS = (
+    "erection of single storey rear extension loft conversion dormer change use garage demolition porch two"
+    " detached dwelling"
+).split()
 STREETS = "High Street,Mill Lane,Church Road,Station Road,Victoria Street,Park Avenue,Queens Road,New Road".split(",")
 
 

@@ -66,9 +66,9 @@ from sqlalchemy.pool import NullPool
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from civicapps.testing import MailSink, NotificationSink  # noqa: E402
-
 from report import machine, ratio  # noqa: E402  (bench/report.py, beside this script)
+
+from civicapps.testing import MailSink, NotificationSink  # noqa: E402
 
 POINT = (54.1505, -4.4805)  # in the demo's Douglas area
 CATEGORY = "Potholes"

@@ -117,7 +117,9 @@ def _validate_plugin_settings(registry: PluginRegistry, core: CoreSettings) -> d
     result: dict[str, PluginSettings] = {}
     for name, model in models.items():
         if not (isinstance(model, type) and issubclass(model, PluginSettings)):
-            raise StartupError(f"Plugin '{name}': register_settings must return a subclass of civicapps.PluginSettings.")
+            raise StartupError(
+                f"Plugin '{name}': register_settings must return a subclass of civicapps.PluginSettings."
+            )
         result[name] = validate_plugin(name, model, core.plugins.get(name, {}))
     return result
 

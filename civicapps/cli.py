@@ -128,14 +128,18 @@ def serve(info: ScriptInfo, host: str, port: int, reload: bool, worker: bool) ->
 
 def _serve(app: Any, host: str, port: int, reload: bool = False, worker: bool = False) -> None:
     click.echo(f"Serving {app.extensions['civicapps'].settings.council.name} on http://{host}:{port}/ (Ctrl+C to stop)")
-    if worker and not (reload and os.environ.get("WERKZEUG_RUN_MAIN") != "true"):  # the reloader's parent serves nothing
+    if worker and not (
+        reload and os.environ.get("WERKZEUG_RUN_MAIN") != "true"
+    ):  # the reloader's parent serves nothing
         queue_for(app).start_thread()
         click.echo("Running background jobs in this process too.")
     run_simple(host, port, app, use_reloader=reload, threaded=True)
 
 
 @cli.command()
-@click.option("--once", is_flag=True, help="Run every periodic job once, then every queued job, then exit (cron, tests).")
+@click.option(
+    "--once", is_flag=True, help="Run every periodic job once, then every queued job, then exit (cron, tests)."
+)
 @click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 64), help="Jobs run at the same time.")
 @click.option(
     "--periodic/--no-periodic",
@@ -222,7 +226,13 @@ def plugins_command(as_json: bool) -> None:
         click.echo(json.dumps(report, indent=2))
         return
     rows = [
-        (p["name"], p["version"] or "-", p["distribution"] or "-", (p["migrations"] or {}).get("status", "-"), ", ".join(p["hooks"]))
+        (
+            p["name"],
+            p["version"] or "-",
+            p["distribution"] or "-",
+            (p["migrations"] or {}).get("status", "-"),
+            ", ".join(p["hooks"]),
+        )
         for p in report
     ]
     echo_table(("name", "version", "distribution", "migrations", "hooks"), rows)
@@ -326,7 +336,9 @@ def demo(info: ScriptInfo, instance: str | None, host: str, port: int, serve: bo
                 click.echo(f"  sample data: {name} loaded")
         email, password = _demo_admin(Path(app.instance_path))
     click.echo(f"Staff sign-in: {email} with password {password} (kept in {app.instance_path}/demo-admin-password.txt)")
-    click.echo(f"Try a search for the postcode {DEMO_POSTCODE} or the street {DEMO_STREET} (York city centre, real open data).")
+    click.echo(
+        f"Try a search for the postcode {DEMO_POSTCODE} or the street {DEMO_STREET} (York city centre, real open data)."
+    )
     if serve:
         _serve(app, host, port, worker=True)
 

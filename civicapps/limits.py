@@ -140,7 +140,9 @@ class DatabaseStore:
     def hit(self, key: str, window: int, overlap: float, limit: int, seconds: int) -> bool:
         session = db_session(write=True)  # the upsert opens the transaction holding the write lock
         table = RateCount.__table__
-        upsert = dialect_insert(session.get_bind().dialect.name, table).values(key=key, window=window, count=1, expires=(window + 2) * seconds)
+        upsert = dialect_insert(session.get_bind().dialect.name, table).values(
+            key=key, window=window, count=1, expires=(window + 2) * seconds
+        )
         upsert = upsert.on_conflict_do_update(index_elements=["key", "window"], set_={"count": table.c.count + 1})
         earlier = RateCount.__table__.alias("earlier")
         previous = select(earlier.c.count).where(earlier.c.key == key, earlier.c.window == window - 1)

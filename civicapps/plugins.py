@@ -65,7 +65,9 @@ class PluginRegistry:
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
 
-    def add(self, name: str, module: Any, distribution: str | None, version: str | None, *, default: bool = False) -> None:
+    def add(
+        self, name: str, module: Any, distribution: str | None, version: str | None, *, default: bool = False
+    ) -> None:
         if not NAME_PATTERN.fullmatch(name):
             raise StartupError(
                 f"Plugin name {name!r} ({distribution or module!r}) must be snake_case: lowercase letters, digits "
@@ -81,7 +83,9 @@ class PluginRegistry:
             self.pm.register(module, name=name)
         except (pluggy.PluginValidationError, ValueError) as exc:
             detail = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-            raise StartupError(f"Plugin '{name}' ({_describe(distribution, module)}) cannot be registered: {detail}") from None
+            raise StartupError(
+                f"Plugin '{name}' ({_describe(distribution, module)}) cannot be registered: {detail}"
+            ) from None
         self.plugins[name] = PluginInfo(name, module, distribution, version, default)
 
     def check(self) -> None:
@@ -98,7 +102,9 @@ class PluginRegistry:
         self.pm.check_pending()
         for name, info in self.plugins.items():
             info.hooks = sorted(
-                hook for hook in known if any(self.pm.get_name(i.plugin) == name for i in getattr(self.pm.hook, hook).get_hookimpls())
+                hook
+                for hook in known
+                if any(self.pm.get_name(i.plugin) == name for i in getattr(self.pm.hook, hook).get_hookimpls())
             )
 
     def call_each(self, hook_name: str, **kwargs: Any) -> dict[str, Any]:

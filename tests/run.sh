@@ -81,6 +81,10 @@ for plugin in plugins/*; do
     fi
 done
 
+# Lint before testing: any ruff finding fails the run (rules in pyproject.toml's [tool.ruff]).
+section "Lint: python -m ruff check ."
+"$PYTHON" -m ruff check .
+
 section "Throwaway PostgreSQL and Redis on 127.0.0.1"
 run_dir=$(mktemp -d -t civicapps-tests.XXXXXX)
 pg_bin=$(compgen -G '/usr/lib/postgresql/*/bin' | sort -V | tail -n 1)

@@ -38,7 +38,8 @@ def test_explicit_plugin_is_mounted_under_its_kebab_name(civic_app_factory):
 
 def test_misspelled_hook_stops_startup_with_a_suggestion(tmp_path):
     plugin = make_plugin(register_blueprints=lambda app: None)
-    with pytest.raises(StartupError, match=r"Plugin 'typo' implements unknown hook 'register_blueprints'; did you mean 'register_blueprint'\?"):
+    refusal = r"Plugin 'typo' implements unknown hook 'register_blueprints'; did you mean 'register_blueprint'\?"
+    with pytest.raises(StartupError, match=refusal):
         create_app({"instance_path": str(tmp_path)}, plugins=[("typo", plugin)], load_entrypoints=False)
 
 
@@ -52,7 +53,9 @@ def test_two_plugins_with_one_name_stop_startup_naming_both(tmp_path):
     first, second = make_plugin(), make_plugin()
     first.__name__, second.__name__ = "pkg_one", "pkg_two"
     with pytest.raises(StartupError, match="Two plugins are named 'alerts': module pkg_one and module pkg_two"):
-        create_app({"instance_path": str(tmp_path)}, plugins=[("alerts", first), ("alerts", second)], load_entrypoints=False)
+        create_app(
+            {"instance_path": str(tmp_path)}, plugins=[("alerts", first), ("alerts", second)], load_entrypoints=False
+        )
 
 
 def test_duplicate_entry_points_name_both_distributions(monkeypatch):
@@ -110,8 +113,10 @@ def test_a_crashing_registration_hook_names_the_plugin(tmp_path):
     def broken(app):
         raise RuntimeError("template folder missing")
 
-    with pytest.raises(StartupError, match="Plugin 'tree_survey' failed in register_blueprint: RuntimeError: template folder missing"):
-        create_app({"instance_path": str(tmp_path)}, plugins=[("tree_survey", make_plugin(register_blueprint=broken))], load_entrypoints=False)
+    refusal = "Plugin 'tree_survey' failed in register_blueprint: RuntimeError: template folder missing"
+    plugins = [("tree_survey", make_plugin(register_blueprint=broken))]
+    with pytest.raises(StartupError, match=refusal):
+        create_app({"instance_path": str(tmp_path)}, plugins=plugins, load_entrypoints=False)
 
 
 def test_each_app_has_its_own_plugin_manager(civic_app_factory):
@@ -125,7 +130,11 @@ def test_importing_civicapps_has_no_side_effects(tmp_path):
     import subprocess
     import sys
 
-    code = "import civicapps, flask, sys; print(flask.current_app.__bool__ if False else 'ok'); print(len([m for m in sys.modules if m.startswith('civicapps_')]))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True).stdout.split()
+    code = (
+        "import civicapps, flask, sys; print(flask.current_app.__bool__ if False else 'ok'); "
+        "print(len([m for m in sys.modules if m.startswith('civicapps_')]))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True)
+    out = run.stdout.split()
     assert out == ["ok", "0"], "importing civicapps must not load plugins"
     assert not (tmp_path / "instance").exists(), "importing civicapps must not create an instance folder"

@@ -54,7 +54,8 @@ def test_plugins_lists_name_version_distribution_and_hooks(civic_runner):
 
 def test_users_create_hashes_the_password(civic_runner):
     result = civic_runner.invoke(
-        ["users", "create", "--email", "Clerk@Council.example", "--role", "admin"], env={"CIVICAPPS_NEW_USER_PASSWORD": "parish-pump-2026"}
+        ["users", "create", "--email", "Clerk@Council.example", "--role", "admin"],
+        env={"CIVICAPPS_NEW_USER_PASSWORD": "parish-pump-2026"},
     )
     assert result.exit_code == 0, result.output
     assert result.output == "Created admin account for clerk@council.example.\n"
@@ -86,9 +87,13 @@ def test_duplicate_user_is_refused(civic_runner):
 
 
 def test_users_password_and_role_change_an_account_and_end_its_sessions(civic_runner):
-    assert civic_runner.invoke(["users", "create", "--email", "a@b.example", "--password", "long-enough-password"]).exit_code == 0
-    changed = civic_runner.invoke(["users", "password", "--email", "A@b.example"], env={"CIVICAPPS_NEW_USER_PASSWORD": "another-long-password"})
-    assert changed.exit_code == 0 and changed.output == "Changed the password of a@b.example; its sessions have ended.\n"
+    created = civic_runner.invoke(["users", "create", "--email", "a@b.example", "--password", "long-enough-password"])
+    assert created.exit_code == 0
+    changed = civic_runner.invoke(
+        ["users", "password", "--email", "A@b.example"], env={"CIVICAPPS_NEW_USER_PASSWORD": "another-long-password"}
+    )
+    assert changed.exit_code == 0
+    assert changed.output == "Changed the password of a@b.example; its sessions have ended.\n"
     promoted = civic_runner.invoke(["users", "role", "--email", "a@b.example", "--role", "admin"])
     assert promoted.exit_code == 0 and promoted.output == "a@b.example is now admin; its sessions have ended.\n"
     with civic_runner.app.app_context():
@@ -106,9 +111,19 @@ def test_bad_arguments_exit_2(civic_runner):
 
 def run_cli(args, tmp_path, **env):
     """Run the installed console script in a clean working directory."""
-    environment = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CIVICAPPS_INSTANCE_PATH": str(tmp_path / "instance"), **env}
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "CIVICAPPS_INSTANCE_PATH": str(tmp_path / "instance"),
+        **env,
+    }
     return subprocess.run(
-        [sys.executable, "-m", "civicapps", *args], capture_output=True, text=True, cwd=tmp_path, env=environment, timeout=120
+        [sys.executable, "-m", "civicapps", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=120,
     )
 
 
@@ -116,7 +131,10 @@ def test_bad_config_is_one_line_and_exit_1(tmp_path):
     (tmp_path / "civicapps.toml").write_text('[council]\ncolour = "yellow"\n')
     result = run_cli(["--config", "civicapps.toml", "db", "status"], tmp_path)
     assert result.returncode == 1
-    assert result.stderr == "Error: Invalid configuration for civicapps.toml: 'council.colour': expected a #rrggbb hex colour such as #1d70b8\n"
+    assert result.stderr == (
+        "Error: Invalid configuration for civicapps.toml: "
+        "'council.colour': expected a #rrggbb hex colour such as #1d70b8\n"
+    )
     assert not (tmp_path / "instance").exists(), "a refused start writes nothing"
 
 
@@ -150,13 +168,14 @@ def test_plugin_commands_appear_under_the_plugin_name(civic_app_factory):
 
 
 def test_demo_sets_up_an_instance_and_is_rerunnable(tmp_path):
-    first = run_cli(["demo", "--no-serve", "--instance", "demo"], tmp_path, CIVICAPPS_INSTANCE_PATH=str(tmp_path / "demo"))
+    demo = ["demo", "--no-serve", "--instance", "demo"]
+    first = run_cli(demo, tmp_path, CIVICAPPS_INSTANCE_PATH=str(tmp_path / "demo"))
     assert first.returncode == 0, first.stderr
     assert "migrations: core applied 3" in first.stdout
     assert "Staff sign-in: admin@example.org with password" in first.stdout
     password = (tmp_path / "demo" / "demo-admin-password.txt").read_text().strip()
     assert password in first.stdout
-    second = run_cli(["demo", "--no-serve", "--instance", "demo"], tmp_path, CIVICAPPS_INSTANCE_PATH=str(tmp_path / "demo"))
+    second = run_cli(demo, tmp_path, CIVICAPPS_INSTANCE_PATH=str(tmp_path / "demo"))
     assert second.returncode == 0, second.stderr
     assert password in second.stdout, "a second run keeps the same admin account"
     assert "migrations: core already up to date" in second.stdout

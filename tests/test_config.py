@@ -41,7 +41,9 @@ def test_explicit_mapping_beats_environment():
 
 
 def test_environment_values_are_read_as_json_when_they_parse():
-    config = load_config(environ={"CIVICAPPS_DISABLED_PLUGINS": '["organogram"]', "CIVICAPPS_PLUGINS__SURVEY__RADIUS_M": "1200"})
+    config = load_config(
+        environ={"CIVICAPPS_DISABLED_PLUGINS": '["organogram"]', "CIVICAPPS_PLUGINS__SURVEY__RADIUS_M": "1200"}
+    )
     assert config.raw["disabled_plugins"] == ["organogram"]
     assert config.raw["plugins"]["survey"]["radius_m"] == 1200
 
@@ -63,7 +65,8 @@ def test_invalid_plugin_value_names_plugin_key_and_expectation(tmp_path):
             load_entrypoints=False,
         )
     assert str(excinfo.value) == (
-        "Invalid configuration for plugin 'survey' ([plugins.survey]): 'radius_m': Input should be less than or equal to 5000"
+        "Invalid configuration for plugin 'survey' ([plugins.survey]): "
+        "'radius_m': Input should be less than or equal to 5000"
     )
 
 
@@ -77,7 +80,8 @@ def test_misspelt_plugin_key_lists_the_known_ones(tmp_path):
 
 
 def test_settings_for_a_plugin_that_is_not_installed_are_an_error(tmp_path):
-    with pytest.raises(StartupError, match=r"\[plugins.survey\] is configured but no plugin named 'survey' is installed"):
+    refusal = r"\[plugins.survey\] is configured but no plugin named 'survey' is installed"
+    with pytest.raises(StartupError, match=refusal):
         create_app({"instance_path": str(tmp_path), "plugins": {"survey": {}}}, load_entrypoints=False)
 
 
@@ -145,5 +149,6 @@ def test_unknown_top_level_and_nested_keys_list_the_known_ones():
     assert "secret_key" in known and "council" in known
     with pytest.raises(StartupError, match=re.escape(f"unknown setting 'secret' (known settings: {known})")):
         validate_core(load_config({"secret": "x"}, environ={}))
-    with pytest.raises(StartupError, match=r"unknown setting 'council.color' \(known settings: colour, logo_url, name, website\)"):
+    refusal = r"unknown setting 'council.color' \(known settings: colour, logo_url, name, website\)"
+    with pytest.raises(StartupError, match=refusal):
         validate_core(load_config({"council": {"color": "#000000"}}, environ={}))

@@ -25,8 +25,10 @@ pytestmark = pytest.mark.browser
 OFFLINE = "http://127.0.0.1:9"  # nothing listens: every outside service is unreachable, fast
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+# Named apart from its fixture name so a module importing it (the street reports demo test) does not
+# shadow the import with the test's `demo` argument.
+@pytest.fixture(scope="module", name="demo")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """`civicapps demo` in its own process, serving on a free port of 127.0.0.1, with no internet."""
     folder = tmp_path_factory.mktemp("demo")
     with socket.socket() as probe:
@@ -201,7 +203,9 @@ def tab_to(page: Any, selector: str, limit: int = 80) -> None:
 @pytest.mark.parametrize(
     "javascript, keyboard", [(True, False), (False, False), (True, True)], ids=["js", "no-js", "keyboard-only"]
 )
-def test_resident_subscribes_to_email_alerts_confirms_from_the_inbox_changes_and_stops(civic_browser, demo, javascript, keyboard):
+def test_resident_subscribes_to_email_alerts_confirms_from_the_inbox_changes_and_stops(
+    civic_browser, demo, javascript, keyboard
+):
     # Distinct first letters: the inbox masks all but the first letter of an address.
     address = f"{'keys' if keyboard else 'js' if javascript else 'nojs'}.resident@example.org"
     context = offline_context(civic_browser, javascript=javascript)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from test_demo_acceptance import demo, offline_context, read_inbox, words  # noqa: F401 - demo is a fixture
+from test_demo_acceptance import demo_server, offline_context, read_inbox, words  # noqa: F401 - the `demo` fixture
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).parent / "plugins" / "street_reports" / "screenshots"

@@ -38,7 +38,9 @@ def app(civic_app_factory: AppFactory) -> Flask:
 def staff_client(app: Flask) -> FlaskClient:
     client = app.test_client()
     token = csrf(client)
-    response = client.post("/-/login", data={"email": "clerk@council.example", "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/-/login", data={"email": "clerk@council.example", "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
     return client
 
@@ -116,8 +118,9 @@ def test_json_too_deep_or_holding_nul_is_a_bad_request(app: Flask) -> None:
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("1", 1), ("2147483647", 2**31 - 1), ("2147483648", None), ("9223372036854775808", None), ("0", None), ("-1", None),
-     ("\u00b2", None), ("\u0663", None), (" 1", None), ("", None), (None, None), (7, None), ("1" * 400, None)],
+    [("1", 1), ("2147483647", 2**31 - 1), ("2147483648", None), ("9223372036854775808", None), ("0", None),
+     ("-1", None), ("\u00b2", None), ("\u0663", None), (" 1", None), ("", None), (None, None), (7, None),
+     ("1" * 400, None)],
 )  # fmt: skip
 def test_parse_id(text: object, expected: int | None) -> None:
     assert parse_id(text) == expected

@@ -175,7 +175,8 @@ GOOD = _csv([("1", "Shed", ""), ("2", "Porch", "")])
         ),
         (
             {
-                "body": b"<!DOCTYPE html><html><head><title>Site maintenance</title></head><body>Back soon</body></html>",
+                "body": b"<!DOCTYPE html><html><head><title>Site maintenance</title></head>"
+                b"<body>Back soon</body></html>",
                 "content_type": "text/html",
             },
             "HTML page ('Site maintenance') instead of CSV",
@@ -212,7 +213,10 @@ def test_failed_feed_leaves_stored_records_untouched(planning_app, civic_feed_se
 
 
 def test_xml_bomb_is_refused_without_expanding(planning_app, civic_feed_server):
-    good = '<?xml version="1.0"?><rss version="2.0"><channel><item><title>Shed</title><guid>1</guid></item></channel></rss>'
+    good = (
+        '<?xml version="1.0"?><rss version="2.0">'
+        "<channel><item><title>Shed</title><guid>1</guid></item></channel></rss>"
+    )
     levels = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
     bomb = f'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">{levels}]>' + good.split("?>", 1)[1].replace(
         "Shed", "&lol9;"

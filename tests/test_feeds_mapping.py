@@ -42,7 +42,8 @@ def test_labels_put_published_codes_into_words():
     """Issue #13 item 6: residents saw "Type B" and "PCO"; each preset's labels give the words."""
     types = {"FUL": "Full planning permission", "B": "Full planning application"}
     assert value({"column": "T", "labels": types}, {"T": " ful "}) == "Full planning permission"
-    assert value({"column": "R", "regex": r"/([A-Z]+)$", "labels": types}, {"R": "24/91225/B"}) == "Full planning application"
+    by_suffix = {"column": "R", "regex": r"/([A-Z]+)$", "labels": types}
+    assert value(by_suffix, {"R": "24/91225/B"}) == "Full planning application"
     assert value({"column": "T", "labels": types}, {"T": "XYZ"}) == "XYZ", "an unlisted code passes through"
     assert value({"column": "T", "labels": types, "default": "not given"}, {"T": ""}) == "not given"
     with pytest.raises(CivicappsError, match="labels must be a table"):

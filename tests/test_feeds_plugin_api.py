@@ -34,8 +34,7 @@ from civicapps import (
 from civicapps.clock import utcnow
 from civicapps.db import get_database
 from civicapps.feeds.models import FeedState
-from civicapps.feeds.testing import FeedServer
-from civicapps.testing import CivicRunner
+from civicapps.testing import CivicRunner, FeedServer
 
 DATASET = "planning.application"
 MakeApp = Callable[..., Flask]

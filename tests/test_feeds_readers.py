@@ -204,7 +204,13 @@ def test_csv_wrong_declared_encoding_is_a_clear_error():
 
 
 def test_csv_header_found_below_title_lines_and_line_numbers_are_physical():
-    data = b'Planning applications, week 23\n\n"Ref","Description","Date"\n"1","Two\nlines","1 Jun 2023"\n"2","x","2 Jun 2023"\n'
+    data = (
+        b"Planning applications, week 23\n"
+        b"\n"
+        b'"Ref","Description","Date"\n'
+        b'"1","Two\nlines","1 Jun 2023"\n'
+        b'"2","x","2 Jun 2023"\n'
+    )
     rows = list(CsvReader().parse(data, {}))
     assert [r.position for r in rows] == [4, 6]
     assert rows[0].fields["Description"] == "Two\nlines"

@@ -173,13 +173,19 @@ def test_postcodes_io_failure_is_reported_and_not_cached(planning_app, civic_fee
 
 ONSPD_CLASSIC = (
     "pcd,pcd2,pcds,dointr,doterm,usertype,oseast1m,osnrth1m,osgrdind,oa21,cty,laua,ctry,lat,long\n"
-    '"SW1A1AA","SW1A 1AA","SW1A 1AA","198001","","1","529090","179645","1","E00023938","E99999999","E09000033","E92000001",51.501009,-0.141588\n'
+    '"SW1A1AA","SW1A 1AA","SW1A 1AA","198001","","1","529090","179645","1","E00023938","E99999999","E09000033","E92000001",51.501009,-0.141588\n'  # noqa: E501 - a data row
     '"IM2 2QY","IM2  2QY","IM2 2QY","199912","","0","","","9","","","M99999999","M83000003",99.999999,0.000000\n'
-    '"EC1A1AJ","EC1A 1AJ","EC1A 1AJ","198001","200012","1","531955","181629","1","","","E09000001","E92000001",51.518478,-0.099153\n'
+    '"EC1A1AJ","EC1A 1AJ","EC1A 1AJ","198001","200012","1","531955","181629","1","","","E09000001","E92000001",51.518478,-0.099153\n'  # noqa: E501 - a data row
     '"","","","","","","","","","","","","",0,0\n'
 )
-ONSPD_2025 = "pcd7,pcd8,pcds,dointr,doterm,east1m,north1m,lat,long,ctry25cd,lad25cd\nEX165BL,EX16 5BL,EX16 5BL,198001,,295770,112767,50.907066,-3.477588,E92000001,E07000045\n"
-CODE_POINT = '"AB101AA",10,394251,806376,"S92000003","","S08000020","","S12000033","S13002842"\n"AB101AB",90,0,0,"S92000003","","","","",""\n'
+ONSPD_2025 = (
+    "pcd7,pcd8,pcds,dointr,doterm,east1m,north1m,lat,long,ctry25cd,lad25cd\n"
+    "EX165BL,EX16 5BL,EX16 5BL,198001,,295770,112767,50.907066,-3.477588,E92000001,E07000045\n"
+)
+CODE_POINT = (
+    '"AB101AA",10,394251,806376,"S92000003","","S08000020","","S12000033","S13002842"\n'
+    '"AB101AB",90,0,0,"S92000003","","","","",""\n'
+)
 
 
 @pytest.mark.parametrize(
@@ -222,7 +228,8 @@ def test_imported_table_answers_without_going_online(planning_app, civic_feed_se
     result = runner.invoke(["postcodes", "lookup", "sw1a1aa", "im2 2qy", "AB10 1AA", "AB10 1AB"])
     assert result.output.splitlines()[:2] == [
         "SW1A 1AA: 51.501009, -0.141588 (onspd)",
-        "im2 2qy: postcode IM2 2QY exists but has no coordinates (Isle of Man, Channel Islands and some new or PO box postcodes)",
+        "im2 2qy: postcode IM2 2QY exists but has no coordinates "
+        "(Isle of Man, Channel Islands and some new or PO box postcodes)",
     ]
     aberdeen = result.output.splitlines()[2]
     assert aberdeen.startswith("AB10 1AA: 57.14") and aberdeen.endswith("(codepoint)")

@@ -1,6 +1,7 @@
 """The street list: OS Open Names tiles and simple CSVs imported into ``geo_street``, found by name
 offline (issue #13: the demo's place search found nothing because no street list shipped)."""
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,10 @@ def test_open_names_tile_gives_its_named_roads_placed_in_wgs84(civic_app_factory
 def test_names_match_from_the_start_of_any_word_whatever_the_case(civic_app_factory, tmp_path):
     app = civic_app_factory()
     (tmp_path / "streets.csv").write_text(
-        "name,latitude,longitude\nClarence Street,53.9667,-1.0827\nSt. Mary's Row,53.96,-1.08\nHigh Street,53.95,-1.08\n"
+        "name,latitude,longitude\n"
+        "Clarence Street,53.9667,-1.0827\n"
+        "St. Mary's Row,53.96,-1.08\n"
+        "High Street,53.95,-1.08\n"
     )
     with app.app_context():
         assert import_streets(app, tmp_path / "streets.csv", locality="York") == 3
@@ -100,7 +104,7 @@ def test_the_demo_lists_streets_near_a_york_postcode(civic_app_factory):
         where = geocode(app, "YO1 7HH")
         near = streets_near(app, where.latitude, where.longitude, 1000)
         assert near and near[0].name == "Clarence Street" and 500 < near[0].distance_m < 600
-        assert all(a.distance_m <= b.distance_m for a, b in zip(near, near[1:]))
+        assert all(a.distance_m <= b.distance_m for a, b in pairwise(near))
 
 
 def test_streets_import_command_loads_a_file_with_a_progress_bar(civic_app_factory, tmp_path):

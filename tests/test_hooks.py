@@ -15,7 +15,9 @@ from pydantic import Field
 from civicapps import Actor, DataSource, Link, PluginSettings, current_actor, hookimpl, hookspecs, plugin_settings
 from civicapps.testing import CivicRunner
 
-HOOKS = sorted(name for name, value in vars(hookspecs).items() if inspect.isfunction(value) and hasattr(value, "civicapps_spec"))
+HOOKS = sorted(
+    name for name, value in vars(hookspecs).items() if inspect.isfunction(value) and hasattr(value, "civicapps_spec")
+)
 
 
 def plugin(**hooks):
@@ -42,7 +44,10 @@ def test_hook_register_settings(civic_app_factory):
     class Settings(PluginSettings):
         greeting: str = Field(default="Hello", min_length=1)
 
-    app = civic_app_factory(plugins=[("greeter", plugin(register_settings=lambda: Settings))], config={"plugins": {"greeter": {"greeting": "Moghrey mie"}}})
+    app = civic_app_factory(
+        plugins=[("greeter", plugin(register_settings=lambda: Settings))],
+        config={"plugins": {"greeter": {"greeting": "Moghrey mie"}}},
+    )
     with app.app_context():
         assert plugin_settings("greeter").greeting == "Moghrey mie"
 
@@ -104,7 +109,8 @@ def test_hook_load_demo_data(civic_app_factory, monkeypatch, tmp_path):
 
 def test_hook_menu_links(civic_app_factory):
     def links(actor):
-        return [Link("Benches", "/benches/", "Find a bench")] + ([Link("Bench repairs", "/benches/repairs")] if actor else [])
+        staff = [Link("Bench repairs", "/benches/repairs")] if actor else []
+        return [Link("Benches", "/benches/", "Find a bench"), *staff]
 
     client = civic_app_factory(plugins=[("benches", plugin(menu_links=links))]).test_client()
     page = client.get("/").text
@@ -113,11 +119,15 @@ def test_hook_menu_links(civic_app_factory):
 
 
 def test_hook_register_data_sources(civic_app_factory):
-    bench_data = DataSource("Benches: Example Council", "Open Government Licence v3.0", "Contains public sector information.")
-    client = civic_app_factory(plugins=[("benches", plugin(register_data_sources=lambda app: [bench_data, bench_data]))]).test_client()
+    bench_data = DataSource(
+        "Benches: Example Council", "Open Government Licence v3.0", "Contains public sector information."
+    )
+    benches = plugin(register_data_sources=lambda app: [bench_data, bench_data])
+    client = civic_app_factory(plugins=[("benches", benches)]).test_client()
     page = client.get("/about").text
     assert page.count("Benches: Example Council") == 1, "listed once"
-    assert "<p>Licence: Open Government Licence v3.0</p>" in page and "<p>Contains public sector information.</p>" in page
+    assert "<p>Licence: Open Government Licence v3.0</p>" in page
+    assert "<p>Contains public sector information.</p>" in page
     assert 'href="/about"' in client.get("/").text, "every page links to the credits"
 
 
@@ -147,7 +157,10 @@ def test_hook_on_records_ingested(civic_app_factory, caplog):
         raise RuntimeError("listener bug")
 
     app = civic_app_factory(
-        plugins=[("first", plugin(on_records_ingested=broken)), ("second", plugin(on_records_ingested=lambda app, event: seen.append((app.name, event))))]
+        plugins=[
+            ("first", plugin(on_records_ingested=broken)),
+            ("second", plugin(on_records_ingested=lambda app, event: seen.append((app.name, event)))),
+        ]
     )
     event = RecordsIngested("planning_alerts.application", "iom-weekly", new=(1, 2), changed=(3,))
     announce_records_ingested(app, event)
@@ -169,7 +182,11 @@ def test_hook_register_translations(civic_app_factory, tmp_path):
     with (tmp_path / "cy/LC_MESSAGES/example_plugin.mo").open("wb") as fh:
         write_mo(fh, welsh)
     bp = Blueprint("notices", __name__)
-    bp.get("/")(lambda: render_template_string('<h1>{{ _("Notice board") }}</h1><p>{{ _("Continue") }}</p><p>{{ said }}</p>', said=gettext("Notice board")))
+    bp.get("/")(
+        lambda: render_template_string(
+            '<h1>{{ _("Notice board") }}</h1><p>{{ _("Continue") }}</p><p>{{ said }}</p>', said=gettext("Notice board")
+        )
+    )
     app = civic_app_factory(
         plugins=[("notices", plugin(register_translations=lambda: tmp_path, register_blueprint=lambda app: bp))]
     )
@@ -202,7 +219,10 @@ def test_hook_register_datasets(civic_app_factory):
         app = civic_app_factory(plugins=[("plaques", plugin(register_datasets=lambda: [Dataset("plaque", Plaque)]))])
         dataset = app.extensions["civicapps_feeds"].datasets["plaques.plaque"]
         assert {name: (spec.python_type, spec.required) for name, spec in dataset.fields.items()} == {
-            "authority": (str, True), "reference": (str, True), "inscription": (str, True), "installed": (dt.date, False)
+            "authority": (str, True),
+            "reference": (str, True),
+            "inscription": (str, True),
+            "installed": (dt.date, False),
         }
     finally:
         Model.metadata.remove(Plaque.__table__)
@@ -215,8 +235,15 @@ def test_hook_register_feeds(planning_app, tmp_path):
     from civicapps.feeds import pull_feed
 
     (tmp_path / "benches.csv").write_text("id,text\nB1,In memory of Nan\n")
-    feed = Feed(name="plugin-feed", dataset="planning.application", url=str(tmp_path / "benches.csv"), format="csv", interval="12h",
-                authority="Parks", mapping={"reference": "id", "description": "text"})
+    feed = Feed(
+        name="plugin-feed",
+        dataset="planning.application",
+        url=str(tmp_path / "benches.csv"),
+        format="csv",
+        interval="12h",
+        authority="Parks",
+        mapping={"reference": "id", "description": "text"},
+    )
     app = planning_app(plugins=[("shipper", plugin(register_feeds=lambda app: [feed]))])
     assert pull_feed(app, "plugin-feed").new == 1
     assert records(app)[("Parks", "B1")].description == "In memory of Nan"
@@ -241,13 +268,24 @@ def test_hook_register_readers(planning_app, civic_app_factory, tmp_path):
                 yield RawRecord(number, {"ref": ref, "text": text})
 
     (tmp_path / "list.kv").write_text("K1=New bus shelter\n")
-    feed = {"dataset": "planning.application", "format": "kv", "url": str(tmp_path / "list.kv"), "authority": "T", "mapping": {"reference": "ref", "description": "text"}}
+    feed = {
+        "dataset": "planning.application",
+        "format": "kv",
+        "url": str(tmp_path / "list.kv"),
+        "authority": "T",
+        "mapping": {"reference": "ref", "description": "text"},
+    }
     app = planning_app(feeds={"kv": feed}, plugins=[("kv", plugin(register_readers=lambda: [KeyValueReader()]))])
     assert pull_feed(app, "kv").new == 1 and records(app)[("T", "K1")].description == "New bus shelter"
     (tmp_path / "list.kv").write_text("garbage\n")
     assert pull_feed(app, "kv").error == "line 1 has no '='"
     with pytest.raises(StartupError, match="Two plugins register a reader for format 'kv': 'kv' and 'kv2'"):
-        civic_app_factory(plugins=[("kv", plugin(register_readers=lambda: [KeyValueReader()])), ("kv2", plugin(register_readers=lambda: [KeyValueReader()]))])
+        civic_app_factory(
+            plugins=[
+                ("kv", plugin(register_readers=lambda: [KeyValueReader()])),
+                ("kv2", plugin(register_readers=lambda: [KeyValueReader()])),
+            ]
+        )
 
 
 def test_hook_geocode(civic_app_factory):
@@ -257,31 +295,44 @@ def test_hook_geocode(civic_app_factory):
     def by_address(query):
         return Location(54.15, -4.48, "council-gazetteer") if "Town Hall" in query else None
 
-    app = civic_app_factory(plugins=[("gazetteer", plugin(geocode=by_address))], config={"plugins": {"geo": {"postcodes_io_url": None}}})
+    app = civic_app_factory(
+        plugins=[("gazetteer", plugin(geocode=by_address))], config={"plugins": {"geo": {"postcodes_io_url": None}}}
+    )
     assert geocode(app, "Town Hall, Douglas") == Location(54.15, -4.48, "council-gazetteer")
-    assert geocode(app, "1 Nowhere Lane") is None, "None falls through to the core's postcode lookup, which knows nothing here"
+    unknown = geocode(app, "1 Nowhere Lane")
+    assert unknown is None, "None falls through to the core's postcode lookup, which knows nothing here"
     assert "geocode" in app.extensions["civicapps"].registry.plugins["geo"].hooks
+
+
 def test_hook_register_topics(civic_app_factory):
     from civicapps import Item, StartupError, Topic
 
     def load(app, ids):
         return [Item(i, f"Bench {i}", lon=-4.48, lat=54.15) for i in ids]
 
-    app = civic_app_factory(plugins=[("benches", plugin(register_topics=lambda app: [Topic("broken", "Broken benches", "benches.bench", load)]))])
+    topics = [Topic("broken", "Broken benches", "benches.bench", load)]
+    app = civic_app_factory(plugins=[("benches", plugin(register_topics=lambda app: topics))])
     assert list(app.extensions["civicapps"].topics) == ["benches.broken"]
     assert app.test_client().get("/alerts/api/topics").json == [
         {"name": "benches.broken", "title": "Broken benches", "description": "", "matcher": "area", "events": ["new"]}
     ]
-    with pytest.raises(StartupError, match="Plugin 'benches': topic 'broken' has matcher 'nearby'; expected one of area, key"):
-        civic_app_factory(plugins=[("benches", plugin(register_topics=lambda app: [Topic("broken", "B", "benches.bench", load, matcher="nearby")]))])
+    nearby = [Topic("broken", "B", "benches.bench", load, matcher="nearby")]
+    refusal = "Plugin 'benches': topic 'broken' has matcher 'nearby'; expected one of area, key"
+    with pytest.raises(StartupError, match=refusal):
+        civic_app_factory(plugins=[("benches", plugin(register_topics=lambda app: nearby))])
 
 
 def test_hook_register_jobs(civic_app_factory):
     from civicapps import Job, StartupError, enqueue_job
 
     ran = []
-    jobs = [Job("count", lambda app, n=0: ran.append(("count", n))), Job("nightly", lambda app: ran.append("nightly"), cron="0 3 * * *")]
-    app = civic_app_factory(plugins=[("benches", plugin(register_jobs=lambda app: jobs))], config={"queue_url": "immediate:"})
+    jobs = [
+        Job("count", lambda app, n=0: ran.append(("count", n))),
+        Job("nightly", lambda app: ran.append("nightly"), cron="0 3 * * *"),
+    ]
+    app = civic_app_factory(
+        plugins=[("benches", plugin(register_jobs=lambda app: jobs))], config={"queue_url": "immediate:"}
+    )
     with app.app_context():
         enqueue_job("benches.count", n=3)
     assert ran == [("count", 3)]
@@ -298,7 +349,10 @@ def test_hook_render_notification(world_factory, civic_app_factory):
 
     def shout(notification, channel):
         if notification.kind == "confirm":
-            return Message(f"CONFIRM ({channel.format})", f"{notification.code} {notification.confirm_url} {notification.unsubscribe_url}")
+            return Message(
+                f"CONFIRM ({channel.format})",
+                f"{notification.code} {notification.confirm_url} {notification.unsubscribe_url}",
+            )
         return None  # everything else: the core's templates
 
     world = world_factory()

@@ -13,6 +13,8 @@ import requests
 from http_support import Scripted, scripted_server
 
 import civicapps
+from civicapps.feeds.pull import fetcher_for
+from civicapps.geo.geocoding import postcode_service
 from civicapps.http import build_session, retry_after_seconds
 
 
@@ -32,6 +34,23 @@ def test_the_apps_session_names_the_council_and_civicapps(civic_app_factory: Any
     assert civicapps.http_session(app) is session, "one session per app, shared"
     agent = server.seen[0][1]["User-Agent"]
     assert agent == f"civicapps/{civicapps.__version__} (City of York Council; +https://www.york.gov.uk)"
+
+
+def test_feed_pulls_and_postcode_lookups_carry_the_same_user_agent(civic_app_factory: Any, server: Scripted) -> None:
+    """With no ``[plugins.feeds] user_agent`` set, every request the host makes names the council alike."""
+    app = civic_app_factory(
+        config={
+            "council": {"name": "City of York Council", "website": "https://www.york.gov.uk"},
+            "plugins": {"geo": {"postcodes_io_url": server.url}},
+        },
+        migrate=False,
+    )
+    fetcher_for(app).get(server.url)
+    online = postcode_service(app).online
+    assert online is not None
+    online.lookup("YO1 7HH")
+    expected = civicapps.http_session(app).headers["User-Agent"]
+    assert [headers["User-Agent"] for _, headers, _ in server.seen] == [expected, expected]
 
 
 def test_a_503_with_retry_after_in_seconds_is_retried_after_the_wait(server: Scripted) -> None:

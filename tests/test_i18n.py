@@ -4,7 +4,7 @@ catalogue complete and its compiled .mo in step with the .po."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from babel.messages.mofile import read_mo
@@ -30,10 +30,13 @@ def test_lang_switch_renders_welsh_and_is_remembered(civic_app):
 
     about = client.get("/about")  # no ?lang: the cookie remembers
     assert html_lang(about.text) == "cy"
-    assert "Ffynonellau data a thrwyddedau" in about.text and "<title>Ynglŷn â&#39;r wefan hon a&#39;i data" in about.text
+    assert (
+        "Ffynonellau data a thrwyddedau" in about.text and "<title>Ynglŷn â&#39;r wefan hon a&#39;i data" in about.text
+    )
     assert "Set-Cookie" not in about.headers, "a remembered choice is not set again"
     login = client.get("/-/login")
-    assert "Mewngofnodi staff" in login.text and "Cyfeiriad e-bost" in login.text and ">Mewngofnodi</button>" in login.text
+    assert "Mewngofnodi staff" in login.text and "Cyfeiriad e-bost" in login.text
+    assert ">Mewngofnodi</button>" in login.text
 
     back = client.get("/about?lang=en")
     assert html_lang(back.text) == "en-GB" and "Data sources and licences" in back.text
@@ -92,7 +95,8 @@ def test_form_errors_and_error_pages_are_translated(civic_app):
     assert "Rhowch eich cyfrinair" in refused.text and '<span class="visually-hidden">Gwall:</span>' in refused.text
     missing = client.get("/no-such-page")
     assert missing.status_code == 404 and "Heb ddod o hyd i&#39;r dudalen" in missing.text
-    assert client.get("/no-such-page", headers={"Accept": "application/json"}).json["error"] == "Heb ddod o hyd i'r dudalen"
+    as_json = client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert as_json.json["error"] == "Heb ddod o hyd i'r dudalen"
 
 
 def test_python_api_translates_in_the_current_language(civic_app):
@@ -106,7 +110,7 @@ def test_python_api_translates_in_the_current_language(civic_app):
 
 
 def test_dates_are_formatted_for_the_language(civic_app):
-    when = datetime(2026, 12, 6, 9, 30, tzinfo=timezone.utc)
+    when = datetime(2026, 12, 6, 9, 30, tzinfo=UTC)
     template = civic_app.jinja_env.from_string('{{ when|datetimeformat("d MMMM y") }}')
     with civic_app.test_request_context("/?lang=cy"):
         assert template.render(when=when) == "6 Rhagfyr 2026"
@@ -134,8 +138,10 @@ def test_welsh_catalogue_is_complete():
     with WELSH_PO.open("rb") as fh:
         catalogue = read_po(fh, locale="cy")
     untranslated = [
-        message.id for message in catalogue
-        if message.id and (message.fuzzy or not all(message.string if isinstance(message.string, tuple) else [message.string]))
+        message.id
+        for message in catalogue
+        if message.id
+        and (message.fuzzy or not all(message.string if isinstance(message.string, tuple) else [message.string]))
     ]
     assert not untranslated
 

@@ -75,7 +75,11 @@ def test_fresh_virtualenv_gets_a_working_civicapps_command(tmp_path):
     # What a non-editable install ships: every template, static file, migration and data file that the
     # checkout's packages hold (a missing package-data glob shows here, not in a council's demo).
     site = subprocess.run(
-        [str(venv / "bin" / "python"), "-c", "import civicapps, pathlib; print(pathlib.Path(civicapps.__file__).parent.parent)"],
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import civicapps, pathlib; print(pathlib.Path(civicapps.__file__).parent.parent)",
+        ],
         cwd=work, capture_output=True, text=True, check=True, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
     ).stdout.strip()
     missing = [name for name in package_files() if not (Path(site) / name).is_file()]

@@ -117,7 +117,10 @@ def gunicorn_server(request, civic_app_factory, tmp_path):
         **({"CIVICAPPS_QUEUE_URL": config["queue_url"]} if config else {}),
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "4", "--bind", f"127.0.0.1:{port}", "--chdir", str(tmp_path), "served:app"],
+        [
+            sys.executable, "-m", "gunicorn", "--workers", "4",
+            "--bind", f"127.0.0.1:{port}", "--chdir", str(tmp_path), "served:app",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -21,7 +21,9 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table("tree_survey_tree", sa.Column("id", sa.Integer, primary_key=True), sa.Column("species", sa.String(80)))
+    op.create_table(
+        "tree_survey_tree", sa.Column("id", sa.Integer, primary_key=True), sa.Column("species", sa.String(80))
+    )
 
 
 def downgrade():
@@ -160,7 +162,9 @@ def test_upgrade_of_unknown_plugin_is_refused(civic_app):
 
 
 def test_unreachable_database_is_one_line(civic_app_factory):
-    app = civic_app_factory(config={"database_url": "postgresql+psycopg://civic:hunter2@127.0.0.1:9/civic"}, migrate=False)
+    app = civic_app_factory(
+        config={"database_url": "postgresql+psycopg://civic:hunter2@127.0.0.1:9/civic"}, migrate=False
+    )
     result = CivicRunner(app).invoke(["db", "status"])
     assert result.exit_code == 1
     assert result.output.startswith("Error: Cannot use the database at postgresql+psycopg://civic:***@127.0.0.1:9/civic")

@@ -25,7 +25,13 @@ received = { column = "Date", format = "%d %b %Y" }
 postcode = { field = "postcode" }
 """
 
-POINTS = "ref,desc,lat,lon,date\n1,Near,51.5012,-0.1420,2024-05-01\n2,Far,51.60,-0.30,2024-05-02\n3,Unplaced,,,2024-05-03\n4,Old,51.5011,-0.1417,2023-01-01\n"
+POINTS = (
+    "ref,desc,lat,lon,date\n"
+    "1,Near,51.5012,-0.1420,2024-05-01\n"
+    "2,Far,51.60,-0.30,2024-05-02\n"
+    "3,Unplaced,,,2024-05-03\n"
+    "4,Old,51.5011,-0.1417,2023-01-01\n"
+)
 POINTS_MAPPING = {
     "mapping": {"reference": "ref", "description": "desc", "received": "date"},
     "location": {"latitude": "lat", "longitude": "lon"},

@@ -15,7 +15,8 @@ from civicapps import create_app, safe_next
 @pytest.fixture(scope="module")
 def bare_app(tmp_path_factory):
     """No database is needed to judge an address; one app serves every case."""
-    return create_app({"instance_path": str(tmp_path_factory.mktemp("instance")), "secret_key": "k"}, load_entrypoints=False)
+    instance = tmp_path_factory.mktemp("instance")
+    return create_app({"instance_path": str(instance), "secret_key": "k"}, load_entrypoints=False)
 
 ESCAPES = [
     "//evil.example",

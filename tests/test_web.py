@@ -271,7 +271,11 @@ def test_abort_message_reaches_the_user(civic_app_factory):
 
     response = civic_app_factory(plugins=[("strict", Strict())]).test_client().get("/strict/api/search")
     assert response.status_code == 400
-    assert response.json == {"error": "Bad request", "detail": "radius must be between 100 and 2000 metres", "status": 400}
+    assert response.json == {
+        "error": "Bad request",
+        "detail": "radius must be between 100 and 2000 metres",
+        "status": 400,
+    }
 
 
 def test_friendly_500_page(civic_app_factory):
@@ -298,7 +302,9 @@ def test_council_templates_override_core_templates(civic_app_factory, tmp_path):
     app = civic_app_factory()
     override = tmp_path / "instance-0" / "templates" / "civicapps"
     override.mkdir(parents=True)
-    (override / "home.html").write_text("{% extends 'civicapps/base.html' %}{% block content %}<h1>Our own home</h1>{% endblock %}")
+    (override / "home.html").write_text(
+        "{% extends 'civicapps/base.html' %}{% block content %}<h1>Our own home</h1>{% endblock %}"
+    )
     assert "<h1>Our own home</h1>" in app.test_client().get("/").text
 
 
@@ -317,7 +323,11 @@ def wrong_guesses(client, count, forwarded_for=None, first=0):
     page = client.get("/-/login", headers=headers)
     codes = []
     for n in range(first, first + count):
-        data = {"email": f"guess{n}@douglas.example", "password": "wrong-password-here", "csrf_token": csrf_token(page.text)}
+        data = {
+            "email": f"guess{n}@douglas.example",
+            "password": "wrong-password-here",
+            "csrf_token": csrf_token(page.text),
+        }
         codes.append(client.post("/-/login", data=data, headers=headers).status_code)
     return codes
 
@@ -379,7 +389,9 @@ def test_trusted_proxies_setting_is_checked(civic_app_factory):
         civic_app_factory(config={"trusted_proxies": 99})
 
 
-def test_the_request_log_names_the_real_client_behind_a_trusted_proxy(civic_app_factory, civic_live_server_factory, caplog):
+def test_the_request_log_names_the_real_client_behind_a_trusted_proxy(
+    civic_app_factory, civic_live_server_factory, caplog
+):
     import logging
 
     import requests

@@ -125,7 +125,8 @@ def show_command(name: str) -> None:
         click.echo(f"  last error: {state.last_error}")
     if state and state.issues:
         click.echo(
-            f"  issues in the last pull ({state.rows_skipped} skipped, {state.rows_warned} warnings; first {len(state.issues)}):"
+            f"  issues in the last pull ({state.rows_skipped} skipped, {state.rows_warned} warnings; "
+            f"first {len(state.issues)}):"
         )
         for issue in state.issues:
             where = f"record {issue['position']}" + (f", field '{issue['field']}'" if issue["field"] else "")

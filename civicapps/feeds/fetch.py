@@ -137,7 +137,8 @@ class Fetcher:
                     return f"the server answered HTTP {response.status_code} {response.reason}", wait
                 if response.status_code >= 400:
                     raise FeedError(
-                        f"Cannot fetch {_shown(url)}: the server answered HTTP {response.status_code} {response.reason}."
+                        f"Cannot fetch {_shown(url)}: the server answered "
+                        f"HTTP {response.status_code} {response.reason}."
                     )
                 body = self._read_capped(response, url, deadline, received)
                 return Fetched(body, response.headers.get("ETag"), response.headers.get("Last-Modified")), None

@@ -20,8 +20,9 @@ from civicapps.feeds.readers.feed_reader import FeedReader
 from civicapps.feeds.readers.json_reader import GeoJsonReader, JsonReader
 from civicapps.feeds.registry import parse_duration
 from civicapps.feeds.schedule import pull_due_feeds, statuses
+from civicapps.http import user_agent
 from civicapps.jobs import Job
-from civicapps.plugins import hookimpl, metadata_version
+from civicapps.plugins import hookimpl
 from civicapps.settings import PluginSettings
 from civicapps.web.links import Link
 
@@ -32,7 +33,7 @@ class FeedsSettings(PluginSettings):
     """``[plugins.feeds]``: how the host fetches (the feeds themselves are ``[feeds.<name>]`` tables)."""
 
     user_agent: str | None = Field(
-        default=None, description="default: civicapps/<version> (+<base_url or council website>)"
+        default=None, description="default: civicapps/<version> (<council>; +<base_url or council website>)"
     )
     timeout_seconds: float = Field(default=30.0, gt=0, description="connect and read timeout per request")
     max_seconds: float = Field(
@@ -51,12 +52,9 @@ class FeedsSettings(PluginSettings):
         return parse_duration(value)
 
     def user_agent_for(self, app: Flask) -> str:
-        """A User-Agent that tells a council's web team who is calling and where to complain."""
-        if self.user_agent:
-            return self.user_agent
-        core = app.extensions["civicapps"].settings
-        contact = core.base_url or core.council.website
-        return f"civicapps/{metadata_version('civicapps') or 'dev'}" + (f" (+{contact})" if contact else "")
+        """``user_agent`` if set, else the host's one User-Agent (:func:`civicapps.http.user_agent`), so a
+        feed pull names the council exactly as every other request the host makes does."""
+        return self.user_agent or user_agent(app)
 
     def fetch_settings(self, app: Flask) -> FetchSettings:
         return FetchSettings(

@@ -70,11 +70,13 @@ class PullResult:
         if self.outcome == "failed":
             return f"{self.feed}: FAILED - {self.error}"
         if self.outcome == "not_modified":
-            return f"{self.feed}: not modified since the last pull ({self.requests} request{'s' if self.requests != 1 else ''})"
+            plural = "s" if self.requests != 1 else ""
+            return f"{self.feed}: not modified since the last pull ({self.requests} request{plural})"
         repeated = f", {self.repeated} listed again" if self.repeated else ""
         return (
             f"{self.feed}: read {self.read}, ingested {self.ingested} ({self.new} new, {self.changed} changed, "
-            f"{self.unchanged} unchanged{repeated}), skipped {self.skipped}, warnings {self.warnings} in {self.seconds:.1f} s"
+            f"{self.unchanged} unchanged{repeated}), skipped {self.skipped}, warnings {self.warnings} "
+            f"in {self.seconds:.1f} s"
         )
 
 

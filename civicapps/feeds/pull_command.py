@@ -54,9 +54,8 @@ def guess_format(source: str) -> str:
     for suffix, name in GUESSES.items():
         if lowered.endswith(suffix):
             return name
-    raise CivicappsError(
-        f"Cannot tell the format of {source}; give --format (one of: {', '.join(sorted(feeds_registry(current_app).readers))})."
-    )
+    formats = ", ".join(sorted(feeds_registry(current_app).readers))
+    raise CivicappsError(f"Cannot tell the format of {source}; give --format (one of: {formats}).")
 
 
 def read_mapping(path: str | None) -> dict[str, Any]:

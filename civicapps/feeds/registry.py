@@ -138,7 +138,8 @@ def install_feeds(app: Flask) -> None:
             table = dataset.model.__tablename__
             if not table.startswith(f"{plugin}_"):
                 raise StartupError(
-                    f"Plugin '{plugin}': dataset {dataset.name!r} uses table {table!r}, which must be named '{plugin}_...'."
+                    f"Plugin '{plugin}': dataset {dataset.name!r} uses table {table!r}, "
+                    f"which must be named '{plugin}_...'."
                 )
             registry.datasets[dataset.full_name] = dataset
     owners: dict[str, str] = {}
@@ -146,7 +147,8 @@ def install_feeds(app: Flask) -> None:
         for reader in readers:
             if reader.format in registry.readers:
                 raise StartupError(
-                    f"Two plugins register a reader for format {reader.format!r}: '{owners[reader.format]}' and '{plugin}'."
+                    f"Two plugins register a reader for format {reader.format!r}: "
+                    f"'{owners[reader.format]}' and '{plugin}'."
                 )
             registry.readers[reader.format] = reader
             owners[reader.format] = plugin
@@ -203,7 +205,8 @@ def plan_feed(feed: Feed, registry: FeedsRegistry, *, loose: bool = False) -> Fe
     for name, spec in feed.mapping.items():
         if name not in dataset.fields:
             raise CivicappsError(
-                f"mapping names {name!r}, which dataset {dataset.full_name} does not have; its fields: {', '.join(dataset.fields)}."
+                f"mapping names {name!r}, which dataset {dataset.full_name} does not have; "
+                f"its fields: {', '.join(dataset.fields)}."
             )
         fields[name] = compile_spec(spec, f"mapping.{name}")
     if "authority" not in fields and feed.authority:

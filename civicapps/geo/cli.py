@@ -31,8 +31,9 @@ def import_command(file: Path, progress: bool | None) -> None:
     with Progress(f"Importing {file.name}", progress, unit="postcodes") as bar:
         report = import_postcodes(current_app, file, bar.advance)
     click.echo(
-        f"Imported {report.imported:,} postcodes from {report.kind} ({report.without_coordinates:,} without coordinates, "
-        f"{report.terminated:,} terminated); skipped {report.skipped:,} rows that are not postcodes"
+        f"Imported {report.imported:,} postcodes from {report.kind} "
+        f"({report.without_coordinates:,} without coordinates, {report.terminated:,} terminated); "
+        f"skipped {report.skipped:,} rows that are not postcodes"
         + (f" (e.g. {', '.join(report.skipped_examples)})" if report.skipped_examples else "")
         + "."
     )

@@ -54,7 +54,9 @@ class Street(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(200))
-    locality: Mapped[str] = mapped_column(String(200), default="", doc="town or district, to tell same-named streets apart")
+    locality: Mapped[str] = mapped_column(
+        String(200), default="", doc="town or district, to tell same-named streets apart"
+    )
     key: Mapped[str] = mapped_column(String(200), index=True)
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)

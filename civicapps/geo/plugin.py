@@ -58,7 +58,9 @@ class GeoSettings(PluginSettings):
     timeout_seconds: float = Field(default=10.0, gt=0, description="timeout of one postcodes.io request")
     cache_days: int = Field(default=30, ge=0, description="how long postcodes.io answers are reused")
     example_postcode: str = Field(
-        default="SW1A 1AA", max_length=8, description="a postcode in the council's area, shown as a hint on search forms"
+        default="SW1A 1AA",
+        max_length=8,
+        description="a postcode in the council's area, shown as a hint on search forms",
     )
     example_street: str = Field(
         default="", max_length=100, description="a street in the council's area, shown as a hint on search forms"
@@ -116,7 +118,9 @@ def register_data_sources(app: Flask) -> list[DataSource]:
         for model in (Postcode, Street):
             if model.__tablename__ in tables:
                 held += session.scalars(select(model.source).distinct()).all()
-    found = [SOURCES.get(s) or DataSource(f"Places imported from a file ({s})", "as supplied", "") for s in sorted(set(held))]
+    found = [
+        SOURCES.get(s) or DataSource(f"Places imported from a file ({s})", "as supplied", "") for s in sorted(set(held))
+    ]
     settings = app.extensions["civicapps"].plugin_settings["geo"]
     if settings.postcodes_io_url:
         found.append(

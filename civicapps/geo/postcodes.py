@@ -44,7 +44,8 @@ class PostcodeAnswer:
         """Why there is no location, in words for a staff report."""
         return {
             "found": f"postcode {self.postcode} found",
-            "no_coordinates": f"postcode {self.postcode} exists but has no coordinates (Isle of Man, Channel Islands and some new or PO box postcodes)",
+            "no_coordinates": f"postcode {self.postcode} exists but has no coordinates "
+            "(Isle of Man, Channel Islands and some new or PO box postcodes)",
             "unknown": f"unknown postcode {self.postcode}",
             "invalid": f"{self.postcode!r} is not a UK postcode",
             "error": f"postcode {self.postcode} could not be looked up: {self.detail}",

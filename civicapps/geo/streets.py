@@ -5,7 +5,8 @@ list of matching places to pick from (FixMyStreet's no-JS flow). The list lives 
 so every plugin finds places the same way, offline: :func:`find_streets` is public API.
 
 OS Open Names CSVs have no header; their documented column order is :data:`OPEN_NAMES_COLUMNS`.
-Only ``Named Road`` and ``Section Of Named Road`` rows are kept (one point per street per town, in British National Grid).
+Only ``Named Road`` and ``Section Of Named Road`` rows are kept (one point per street per town, in
+British National Grid).
 """
 
 from __future__ import annotations
@@ -154,7 +155,14 @@ def _open_names(rows: list[list[str]], path: Path, locality: str, source: str) -
 
 def _street(name: str, locality: str, lat: float, lon: float, source: str) -> dict:
     name = _SPACES.sub(" ", name).strip()[:200]
-    return {"name": name, "locality": locality.strip(), "key": street_key(name), "latitude": lat, "longitude": lon, "source": source[:40]}
+    return {
+        "name": name,
+        "locality": locality.strip(),
+        "key": street_key(name),
+        "latitude": lat,
+        "longitude": lon,
+        "source": source[:40],
+    }
 
 
 def find_streets(app: Flask, text: str, *, limit: int = 20) -> list[Place]:

@@ -4,8 +4,8 @@ Instant subscriptions get one message per item, digest subscriptions one message
 due, confirmations their own message. Each message's outcome is committed before the next message is
 sent (the send thread does both), so a killed worker leaves at most one in-flight message unrecorded
 per deliver job, that is per worker thread. While a job holds a claim, the claims heartbeat renews it;
-another worker takes over a claim that lapsed (:func:`take_over`). What overlaps is everything but sending: the next message is rendered and prepared, and
-waits behind the one on the wire.
+another worker takes over a claim that lapsed (:func:`take_over`). What overlaps is everything but
+sending: the next message is rendered and prepared, and waits behind the one on the wire.
 """
 
 from __future__ import annotations

@@ -19,11 +19,12 @@ import apprise
 from flask import Flask, current_app
 from sqlalchemy import delete, event, select
 
+from civicapps.clock import utcnow
 from civicapps.db import db_session
 from civicapps.errors import CivicappsError
 from civicapps.notify.channels import KINDS, ChannelError, scheme_refusal
 from civicapps.notify.digests import target_hash
-from civicapps.notify.models import ACTIVE, OutboxRow, Subscription, utcnow
+from civicapps.notify.models import ACTIVE, OutboxRow, Subscription
 from civicapps.notify.outbox import add_rows, row, wake
 from civicapps.notify.render import Message
 from civicapps.notify.settings import notify_settings

@@ -21,11 +21,12 @@ from pyproj import Geod
 from sqlalchemy import Connection, Engine, Select, delete, or_, select, update
 
 from civicapps.claims import claim_due
+from civicapps.clock import utcnow
 from civicapps.db import db_session, get_database
 from civicapps.events import RecordsIngested
 from civicapps.geo.spatial import index_for, read_numbers
 from civicapps.jobs import queue_for
-from civicapps.notify.models import ACTIVE, FREQUENCIES, MatchRequest, Subscription, utcnow
+from civicapps.notify.models import ACTIVE, FREQUENCIES, MatchRequest, Subscription
 from civicapps.notify.outbox import add_rows, claims_heartbeat, row, send_time, wake
 from civicapps.notify.settings import notify_settings
 from civicapps.notify.topics import EVENTS, Item, Topic, watching

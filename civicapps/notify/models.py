@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from civicapps.clock import UTCDateTime, utcnow  # utcnow: the one clock, re-exported for notify's modules
+from civicapps.clock import UTCDateTime, utcnow
 from civicapps.db import Model
 
 # Subscription.status

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from civicapps.claims import claim_due
+from civicapps.clock import utcnow
 from civicapps.db import insert_ignoring_conflicts
 from civicapps.jobs import queue_for
 from civicapps.jobs.lease import Heartbeat
@@ -34,7 +35,6 @@ from civicapps.notify.models import (
     SENT,
     OutboxRow,
     Subscription,
-    utcnow,
 )
 from civicapps.notify.settings import WEEKDAYS, NotifySettings, notify_settings
 

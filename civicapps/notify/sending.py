@@ -3,9 +3,10 @@
 A worker hands messages to a :class:`Sender` ready to go (rendered, and with apprise's service object
 made by :func:`prepare`), at most one ahead of the message in flight. The send thread sends a message,
 commits its outcome, and only then takes the next, so a worker killed with SIGKILL leaves at most one
-in-flight message unrecorded per send thread (a deliver job has one; a worker runs one job per thread). Recording on the send thread, and finding the next message already
-waiting there, means no hand-over between threads stands between one send and the next: the
-composing thread only keeps the queue filled and enforces each message's time budget.
+in-flight message unrecorded per send thread (a deliver job has one; a worker runs one job per
+thread). Recording on the send thread, and finding the next message already waiting there, means no
+hand-over between threads stands between one send and the next: the composing thread only keeps the
+queue filled and enforces each message's time budget.
 """
 
 from __future__ import annotations

@@ -21,8 +21,9 @@ import zipfile
 import numpy as np
 from sqlalchemy import Connection, Engine, Select, delete, func, select
 
+from civicapps.clock import utcnow
 from civicapps.db import dialect_insert
-from civicapps.notify.models import TopicIndex, TopicState, utcnow
+from civicapps.notify.models import TopicIndex, TopicState
 
 logger = logging.getLogger("civicapps.notify")
 

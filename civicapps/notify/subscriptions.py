@@ -15,6 +15,7 @@ from flask import Flask
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from civicapps.clock import utcnow
 from civicapps.db import db_session, insert_ignoring_conflicts
 from civicapps.notify.channels import ChannelError, enabled_kinds
 from civicapps.notify.creation_limits import within_limits
@@ -31,7 +32,6 @@ from civicapps.notify.models import (
     OutboxRow,
     Subscription,
     TopicState,
-    utcnow,
 )
 from civicapps.notify.outbox import add_rows, row, send_time, wake
 from civicapps.notify.settings import notify_settings

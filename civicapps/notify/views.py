@@ -116,7 +116,9 @@ def subscribe() -> Any:
     form.channel.choices = [SelectChoice(channel.name, channel.label) for channel in channels]
     max_radius = notify_settings(current_app).max_radius_m
     form.radius_m.choices = [
-        SelectChoice(str(r), gettext("%(distance)s metres", distance=format_number(r))) for r in RADII if r <= max_radius
+        SelectChoice(str(r), gettext("%(distance)s metres", distance=format_number(r)))
+        for r in RADII
+        if r <= max_radius
     ]
     if form.validate_on_submit():
         wanted = SubscriptionRequest(

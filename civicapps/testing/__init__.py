@@ -10,19 +10,14 @@ Plugins may import this package (and its modules) as well as ``civicapps``. By w
   apprise posts to; ``sink.notify_settings()`` lets an app deliver there) and ``civic_mail_sink``
   (:class:`MailSink`, an SMTP server keeping every email).
 * :mod:`civicapps.testing.outbox`: :func:`wait_for_outbox` (until nothing is waiting to be sent).
-* Feeds: ``civic_feed_server`` (:class:`FeedServer`, serving feed documents with ETags, failures and
-  delays) and ``civic_postcodes_io`` (:class:`FakePostcodesIo`), on 127.0.0.1.
+* :mod:`civicapps.testing.feeds`: ``civic_feed_server`` (:class:`FeedServer`, serving feed documents with
+  ETags, failures and delays) and ``civic_postcodes_io`` (:class:`FakePostcodesIo`), on 127.0.0.1.
 * :mod:`civicapps.testing.browser`: ``civic_browser`` / ``civic_page`` (Debian's headless Chromium via
   Playwright) and :func:`assert_accessible` (axe-core, WCAG 2.2 AA).
 
 Set ``CIVICAPPS_TEST_DATABASE_URL`` to a PostgreSQL server URL (a role that may create databases) and
 each test gets its own freshly created database there instead of a SQLite file.
 """
-from civicapps.feeds.testing import FakePostcodesIo as FakePostcodesIo
-from civicapps.feeds.testing import FeedServer as FeedServer
-from civicapps.feeds.testing import Request as Request
-from civicapps.feeds.testing import civic_feed_server as civic_feed_server
-from civicapps.feeds.testing import civic_postcodes_io as civic_postcodes_io
 from civicapps.testing.apps import AppFactory as AppFactory
 from civicapps.testing.apps import CivicRunner as CivicRunner
 from civicapps.testing.apps import LiveServerFactory as LiveServerFactory
@@ -36,6 +31,11 @@ from civicapps.testing.apps import civic_runner as civic_runner
 from civicapps.testing.browser import assert_accessible as assert_accessible
 from civicapps.testing.browser import civic_browser as civic_browser
 from civicapps.testing.browser import civic_page as civic_page
+from civicapps.testing.feeds import FakePostcodesIo as FakePostcodesIo
+from civicapps.testing.feeds import FeedServer as FeedServer
+from civicapps.testing.feeds import Request as Request
+from civicapps.testing.feeds import civic_feed_server as civic_feed_server
+from civicapps.testing.feeds import civic_postcodes_io as civic_postcodes_io
 from civicapps.testing.outbox import wait_for_outbox as wait_for_outbox
 from civicapps.testing.sinks import MailSink as MailSink
 from civicapps.testing.sinks import NotificationSink as NotificationSink

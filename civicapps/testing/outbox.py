@@ -6,9 +6,10 @@ import time
 from flask import Flask
 from sqlalchemy import func, or_, select
 
+from civicapps.clock import utcnow
 from civicapps.db import get_database
 from civicapps.jobs import queue_for
-from civicapps.notify.models import MatchRequest, OutboxRow, utcnow
+from civicapps.notify.models import MatchRequest, OutboxRow
 
 
 def wait_for_outbox(app: Flask, timeout: float = 10.0) -> None:

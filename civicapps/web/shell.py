@@ -162,7 +162,9 @@ def _database_unavailable(exc: DBAPIError) -> Any:
             exc = again
         except Exception as other:
             return current_app.handle_user_exception(other)
-    current_app.logger.error("Database unavailable on %s %s (%s); answered 503", request.method, request.path, _reason(exc))
+    current_app.logger.error(
+        "Database unavailable on %s %s (%s); answered 503", request.method, request.path, _reason(exc)
+    )
     close_session()
     g.setdefault("_civicapps_actor", None)  # the page must not ask the unavailable database who is signed in
     body, status = error_response(503)

@@ -128,7 +128,10 @@ def _decode_problem(data: bytes, what: str, encoding: str | None, exc: Exception
     assert isinstance(exc, UnicodeDecodeError)
     line = data[: exc.start].count(b"\n") + 1
     tried = encoding or "UTF-8 or Windows-1252"
-    return f"The {what} source is not {tried} text: byte 0x{data[exc.start]:02x} on line {line} cannot be decoded; set options.encoding to the file's encoding."
+    return (
+        f"The {what} source is not {tried} text: byte 0x{data[exc.start]:02x} on line {line} cannot be decoded; "
+        "set options.encoding to the file's encoding."
+    )
 
 
 def refuse_html(text: str, what: str) -> None:

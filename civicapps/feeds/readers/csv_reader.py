@@ -44,7 +44,8 @@ class CsvReader(Reader):
             line, cells = last
             if len(cells) < len(columns) and not text.endswith(("\n", "\r")):
                 raise ReaderError(
-                    f"The CSV ends in the middle of line {line} ({len(cells)} of {len(columns)} columns): the file is truncated."
+                    f"The CSV ends in the middle of line {line} ({len(cells)} of {len(columns)} columns): "
+                    "the file is truncated."
                 )
             yield _record(line, cells, columns)
 

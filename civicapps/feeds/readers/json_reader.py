@@ -49,7 +49,8 @@ def records_of(value: Any, what: str, path: str | None) -> list[Any]:
                 return value[key]
     if not isinstance(value, list):
         raise ReaderError(
-            f"The {what} holds {type(value).__name__} at {path or 'its top level'}, not a list of records; set options.records."
+            f"The {what} holds {type(value).__name__} at {path or 'its top level'}, not a list of records; "
+            "set options.records."
         )
     return value
 
@@ -57,7 +58,8 @@ def records_of(value: Any, what: str, path: str | None) -> list[Any]:
 class JsonReader(Reader):
     format = "json"
     options = {
-        "records": "dotted path to the list of records, e.g. result.records (default: the top-level list or a records/results/items/data list)",
+        "records": "dotted path to the list of records, e.g. result.records "
+        "(default: the top-level list or a records/results/items/data list)",
         "encoding": "text encoding; default UTF-8, falling back to Windows-1252",
     }
 

@@ -103,7 +103,9 @@ def locate_search(q: str) -> tuple[Where | None, list[Place]]:
         location, text = locate_place(current_app, q, "q")
     except PlaceNotFound:
         raise BadQuery(
-            "q", f"We could not find a street or postcode called “{q[:60]}”. Enter a full UK postcode, like SW1A 1AA, or the start of a street name"
+            "q",
+            f"We could not find a street or postcode called “{q[:60]}”. "
+            "Enter a full UK postcode, like SW1A 1AA, or the start of a street name",
         ) from None
     return Where(location.latitude, location.longitude, text), []
 
@@ -114,7 +116,8 @@ def coordinates_from(lat: str | None, lon: str | None, place: str | None) -> Whe
         latitude, longitude = float(lat or ""), float(lon or "")
     except ValueError:
         raise BadQuery("lat", "Enter the latitude and longitude as numbers, like 53.9600 and -1.0830") from None
-    if not (math.isfinite(latitude) and math.isfinite(longitude) and -90 <= latitude <= 90 and -180 <= longitude <= 180):
+    finite = math.isfinite(latitude) and math.isfinite(longitude)
+    if not (finite and -90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise BadQuery("lat", "Enter a latitude between -90 and 90 and a longitude between -180 and 180")
     name = f"{latitude:.5f}, {longitude:.5f}"
     if place:  # only a street from our own list names the point: a link cannot make the page say anything

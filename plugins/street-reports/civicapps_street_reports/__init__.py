@@ -14,7 +14,7 @@ import click
 from flask import Blueprint, Flask, url_for
 
 from civicapps import Actor, Job, Link, Model, Topic, csrf_exempt, hookimpl
-from civicapps_street_reports import alerts, reporting, sending
+from civicapps_street_reports import alerts, sending, submissions
 from civicapps_street_reports.cli import COMMANDS
 from civicapps_street_reports.demo import load_sample
 from civicapps_street_reports.models import ALL_MODELS
@@ -68,7 +68,7 @@ def register_jobs(app: Flask) -> list[Job]:
         ),
         Job(
             "tidy",
-            reporting.tidy,
+            submissions.tidy,
             cron="30 3 * * *",
             description="delete reports and updates never confirmed, and old rate-limit marks",
         ),

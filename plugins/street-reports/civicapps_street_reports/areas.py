@@ -22,8 +22,8 @@ from shapely.geometry import Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 
-from civicapps import CivicappsError, db_session, to_wgs84
-from civicapps_street_reports.models import Area, Body, Category, utcnow
+from civicapps import CivicappsError, db_session, to_wgs84, utcnow
+from civicapps_street_reports.models import Area, Body, Category
 
 WGS84 = CRS.from_epsg(4326)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from civicapps import Actor, db_session, normalise_email, parse_id
+from civicapps import Actor, db_session, normalise_email, parse_id, utcnow
 from civicapps_street_reports import alerts, messages, photos, sending
 from civicapps_street_reports.models import (
     Abuser,
@@ -21,11 +21,10 @@ from civicapps_street_reports.models import (
     Report,
     Update,
     UpdateDelivery,
-    utcnow,
 )
-from civicapps_street_reports.reporting import Refused, check_rate
 from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.states import STAFF_STATES, kind
+from civicapps_street_reports.submissions import Refused, check_rate
 
 
 @dataclass

@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from civicapps import db_session, external_url, parse_id
+from civicapps import db_session, external_url, parse_id, utcnow
 from civicapps_street_reports import lifecycle, states
 from civicapps_street_reports.georeport import parse_w3c, w3c
-from civicapps_street_reports.models import Body, Category, Delivery, Photo, Report, Update, utcnow
+from civicapps_street_reports.models import Body, Category, Delivery, Photo, Report, Update
 
 DEFAULT_DAYS = 90
 MAX_REQUESTS = 1000

@@ -16,9 +16,9 @@ from typing import TypeVar
 from flask import Flask
 from sqlalchemy import or_, select
 
-from civicapps import CivicappsError, claim_due, db_session, enqueue_job
+from civicapps import CivicappsError, claim_due, db_session, enqueue_job, utcnow
 from civicapps_street_reports import messages, open311_client
-from civicapps_street_reports.models import Delivery, UpdateDelivery, utcnow
+from civicapps_street_reports.models import Delivery, UpdateDelivery
 from civicapps_street_reports.send_methods import method_for
 from civicapps_street_reports.settings import NAME, current_settings
 

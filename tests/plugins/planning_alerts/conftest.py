@@ -18,7 +18,6 @@ from flask import Flask
 from sqlalchemy import select
 
 from civicapps.db import get_database
-from civicapps.notify.settings import SAFE_SCHEMES
 
 PLUGIN = ("planning_alerts", planning_alerts)
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -43,12 +42,7 @@ def pa_app(civic_app_factory, civic_postcodes_io, civic_notification_sink):
     civic_postcodes_io.known.update(POSTCODES)
 
     def make(feeds: dict[str, Any] | None = None, settings: dict[str, Any] | None = None, **config: Any) -> Flask:
-        notify = {
-            "allowed_schemes": [*SAFE_SCHEMES, "json"],
-            "egress_allow": [f"127.0.0.1:{civic_notification_sink.port}"],
-            "send_timeout_seconds": 5,
-            **config.pop("notify", {}),
-        }
+        notify = civic_notification_sink.notify_settings(**config.pop("notify", {}))
         merged = {
             "queue_url": "immediate:",
             "plugins": {

@@ -47,7 +47,8 @@ def test_pages_meet_wcag_22_aa(civic_page, served):
         assert_accessible(civic_page)
     civic_page.goto(base + "/planning-alerts/?q=WC2N+5DU&radius=800")
     civic_page.wait_for_selector("[data-pa-map] .leaflet-marker-icon")  # not the place picker's marker
-    assert civic_page.locator("[data-pa-map] .leaflet-marker-icon").count() == 7, "the map shows the listed applications"
+    markers = civic_page.locator("[data-pa-map] .leaflet-marker-icon")
+    assert markers.count() == 7, "the map shows the listed applications"
     assert_accessible(civic_page)
 
 

@@ -49,7 +49,11 @@ def test_search_by_postcode_lists_nearby_newest_first_with_distances(app):
     [
         ("q=ZZ9+9ZZ", "q", "We could not find the postcode ZZ9 9ZZ"),
         ("q=IM2+2QY", "q", "IM2 2QY is a real postcode but has no map position"),
-        ("q=not+a+postcode", "q", "We could not find a street or postcode called “not a postcode”. Enter a full UK postcode"),
+        (
+            "q=not+a+postcode",
+            "q",
+            "We could not find a street or postcode called “not a postcode”. Enter a full UK postcode",
+        ),
         ("lat=north&lon=1", "lat", "Enter the latitude and longitude as numbers"),
         ("lat=95&lon=1", "lat", "Enter a latitude between -90 and 90"),
         ("q=SW1A+1AA&radius=50000", "radius", "Enter a distance between 100 and 5,000 metres"),

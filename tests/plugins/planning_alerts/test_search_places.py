@@ -41,7 +41,9 @@ def test_a_street_name_finds_the_street_and_nearest_first_orders_by_distance(yor
     client = york.test_client()
     newest = client.get("/planning-alerts/?q=clarence&radius=300")
     assert "within 300 metres of Clarence Street, York, newest first" in words(newest)
-    nearest = client.get("/planning-alerts/?lat=53.966702&lon=-1.082667&place=Clarence+Street%2C+York&radius=300&order=nearest")
+    nearest = client.get(
+        "/planning-alerts/?lat=53.966702&lon=-1.082667&place=Clarence+Street%2C+York&radius=300&order=nearest"
+    )
     assert "within 300 metres of Clarence Street, York, nearest first" in words(nearest)
     distances = [int(d.replace(",", "")) for d in DISTANCE.findall(nearest.text)]
     assert distances and distances == sorted(distances)
@@ -54,7 +56,12 @@ def test_a_name_that_fits_several_streets_offers_the_list_to_pick_from(york):
     assert page.status_code == 200
     choices = re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', page.text)
     labels = [label for _, label in choices]
-    assert labels == ["Clifton Bridge, York", "Millennium Bridge, York", "Scarborough Bridge, York", "Skeldergate Bridge, York"]
+    assert labels == [
+        "Clifton Bridge, York",
+        "Millennium Bridge, York",
+        "Scarborough Bridge, York",
+        "Skeldergate Bridge, York",
+    ]
     chosen = york.test_client().get(choices[3][0].replace("&amp;", "&"))
     assert "of Skeldergate Bridge, York" in chosen.text and TITLE.findall(chosen.text)
 

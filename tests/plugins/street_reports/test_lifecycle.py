@@ -12,14 +12,14 @@ from typing import Any
 
 import feedparser
 import pytest
-from civicapps_street_reports import reporting
-from civicapps_street_reports.models import Moderation, Photo, Report, ResponseTemplate, Update, utcnow
+from civicapps_street_reports import submissions
+from civicapps_street_reports.models import Moderation, Photo, Report, ResponseTemplate, Update
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import select
 
-from civicapps import db_session
+from civicapps import db_session, utcnow
 from civicapps.testing import MailSink
 
 from .conftest import NORTH_POINT, SOUTH_POINT, csrf, new_report_page, post_report, sign_in_staff, text_of
@@ -38,7 +38,7 @@ def make_report(
         **fields,
     }
     with app.test_request_context():
-        report = reporting.submit_trusted(reporting.Draft(lat, lon, category, **values))
+        report = submissions.submit_trusted(submissions.Draft(lat, lon, category, **values))
         return report.id
 
 
@@ -185,8 +185,8 @@ def test_staff_pages_are_for_staff_only(world: Flask) -> None:
 
 def test_moderation_keeps_the_original_and_hides_and_redacts(world: Flask, staff: FlaskClient) -> None:
     with world.test_request_context():
-        report = reporting.submit_trusted(
-            reporting.Draft(*NORTH_POINT, "Fly-tipping", "Rude title", "Rude words", photos=[("a.jpg", phone_jpeg())])
+        report = submissions.submit_trusted(
+            submissions.Draft(*NORTH_POINT, "Fly-tipping", "Rude title", "Rude words", photos=[("a.jpg", phone_jpeg())])
         )
         report_id = report.id
     manage = f"/street-reports/staff/reports/{report_id}"
@@ -317,7 +317,7 @@ def test_tidy_forgets_unconfirmed_reports_and_updates(world: Flask) -> None:
             if report.status == "unconfirmed":
                 report.created_at = old
         db_session().commit()
-        assert reporting.tidy(world) == 2  # the report and its photo (rate limits are counted and pruned by the core)
+        assert submissions.tidy(world) == 2  # the report and its photo (rate limits are counted and pruned by the core)
         assert [r.id for r in db_session().scalars(select(Report))] == [kept]
         assert db_session().scalars(select(Photo)).all() == []
 

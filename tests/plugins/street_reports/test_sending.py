@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 from civicapps_street_reports import lifecycle, sending
-from civicapps_street_reports.models import SEND_METHODS, Delivery, Report, Update, UpdateDelivery, utcnow
+from civicapps_street_reports.models import SEND_METHODS, Delivery, Report, Update, UpdateDelivery
 from civicapps_street_reports.send_methods import METHODS, Email, Open311, method_for
 from flask import Flask
 from sqlalchemy import select
 
-from civicapps import Actor, CivicappsError, db_session
+from civicapps import Actor, CivicappsError, db_session, utcnow
 from civicapps.testing import AppFactory, FeedServer, MailSink
 
 from .backoffice import API_KEY, FakeBackOffice, back_office

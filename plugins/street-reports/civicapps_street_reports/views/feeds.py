@@ -12,9 +12,9 @@ from datetime import datetime
 from flask import Response, abort, render_template, url_for
 from sqlalchemy import select
 
-from civicapps import db_session
+from civicapps import db_session, utcnow
 from civicapps_street_reports import states
-from civicapps_street_reports.models import Area, Report, Update, utcnow
+from civicapps_street_reports.models import Area, Report, Update
 from civicapps_street_reports.views import bp
 from civicapps_street_reports.views.common import visible_report
 from civicapps_street_reports.views.public import public_reports, reports_in_area

@@ -18,7 +18,7 @@ from typing import Any
 from flask import Response, current_app, request
 
 from civicapps import db_session, external_url, geocode
-from civicapps_street_reports import georeport, lifecycle, open311_server, reporting
+from civicapps_street_reports import georeport, lifecycle, open311_server, submissions
 from civicapps_street_reports.open311_server import ApiError
 from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.views import bp
@@ -170,7 +170,7 @@ def open311_create(fmt: str) -> Response:
     if len(description) > 4000:
         raise ApiError(400, "description may be at most 4000 characters")
     name = " ".join(filter(None, (param("first_name"), param("last_name"))))
-    draft = reporting.Draft(
+    draft = submissions.Draft(
         lat=lat,
         lon=lon,
         category=category,
@@ -184,8 +184,8 @@ def open311_create(fmt: str) -> Response:
         source=f"open311:{client}"[:40],
     )
     try:
-        report = reporting.submit_trusted(draft)
-    except reporting.Refused as exc:
+        report = submissions.submit_trusted(draft)
+    except submissions.Refused as exc:
         raise ApiError(400, "; ".join(f"{field}: {text}" for field, text in exc.errors.items())) from None
     return georeport.respond(
         fmt, "service_requests", [{"service_request_id": str(report.id), "service_notice": None, "account_id": None}]

@@ -12,7 +12,7 @@ from typing import Any
 from flask import abort, redirect, render_template, request, url_for
 
 from civicapps import current_actor, db_session, unsign
-from civicapps_street_reports import lifecycle, places, reporting
+from civicapps_street_reports import lifecycle, places, submissions
 from civicapps_street_reports.areas import OutsideAllAreas, categories_at
 from civicapps_street_reports.links import CONFIRM_DAYS, CONFIRM_MAX_AGE, CONFIRM_REPORT, CONFIRM_UPDATE, STOP_UPDATES
 from civicapps_street_reports.models import Report, Update
@@ -23,7 +23,7 @@ from civicapps_street_reports.views.public import report_context
 
 
 def _point() -> tuple[float, float] | None:
-    lat, lon = reporting.number(request.values.get("lat")), reporting.number(request.values.get("lon"))
+    lat, lon = submissions.number(request.values.get("lat")), submissions.number(request.values.get("lon"))
     if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return None
     return lat, lon
@@ -47,7 +47,7 @@ def _coordinates() -> tuple[tuple[float, float] | None, dict[str, str]]:
     errors, point = {}, []
     for name, word, low, high in (("lat", "latitude", -90, 90), ("lon", "longitude", -180, 180)):
         text = request.args.get(name, "").strip()
-        value = reporting.number(text)
+        value = submissions.number(text)
         if not text:
             errors[name] = f"Enter the {word}"
         elif value is None or not low <= value <= high:
@@ -99,7 +99,7 @@ def _form_context(lat: float, lon: float, values: dict[str, Any], errors: dict[s
     offered = categories_at(lon, lat)
     chosen_name = values.get("category") or ""
     chosen = offered.get(chosen_name)
-    duplicates = reporting.possible_duplicates(lat, lon, chosen_name, settings.duplicate_radius_m) if chosen else []
+    duplicates = submissions.possible_duplicates(lat, lon, chosen_name, settings.duplicate_radius_m) if chosen else []
     groups: dict[str, list[str]] = {}
     for name, categories in offered.items():
         groups.setdefault(categories[0].group or "", []).append(name)
@@ -138,14 +138,14 @@ def new() -> Any:
     return render_template("street_reports/new.html", **context)
 
 
-def _draft() -> reporting.Draft:
+def _draft() -> submissions.Draft:
     form = request.form
     answers = {
         key[len("extra_") :]: (form.getlist(key) if len(form.getlist(key)) > 1 else form.get(key))
         for key in form
         if key.startswith("extra_")
     }
-    return reporting.Draft(
+    return submissions.Draft(
         lat=form.get("lat"),
         lon=form.get("lon"),
         category=form.get("category", ""),
@@ -169,15 +169,15 @@ def submit() -> Any:
     draft = _draft()
     actor = current_actor()
     try:
-        report = reporting.submit(draft, client_address() or "unknown", actor)
-    except reporting.RateLimited:
+        report = submissions.submit(draft, client_address() or "unknown", actor)
+    except submissions.RateLimited:
         return render_template(
             "street_reports/message.html",
             title="Too many reports",
             text="You have sent a lot of reports from this connection in the last hour. "
             "Wait an hour and try again, or phone the council if it is urgent.",
         ), 429
-    except reporting.Refused as exc:
+    except submissions.Refused as exc:
         db_session().rollback()
         values = {k: v for k, v in request.form.items() if k != "csrf_token"}
         point = _point()
@@ -213,9 +213,9 @@ def confirm_report(token: str) -> Any:
         ), 404
     if request.method == "GET":
         return render_template("street_reports/confirm.html", title="Confirm your report", report=report, what="report")
-    if reporting.confirm(report):
+    if submissions.confirm(report):
         db_session().commit()
-        reporting.after_confirm(report)
+        submissions.after_confirm(report)
     if report.private or report.hidden:  # not public: no page to show the reporter
         return render_template(
             "street_reports/message.html",
@@ -239,13 +239,13 @@ def add_update(report_id: int) -> Any:
     )
     try:
         lifecycle.resident_update(report, draft, client_address() or "unknown")
-    except reporting.RateLimited:
+    except submissions.RateLimited:
         return render_template(
             "street_reports/message.html",
             title="Too many updates",
             text="You have sent a lot from this connection in the last hour. Wait an hour and try again.",
         ), 429
-    except reporting.Refused as exc:
+    except submissions.Refused as exc:
         db_session().rollback()
         values = {k: v for k, v in request.form.items() if k != "csrf_token"}
         return render_template("street_reports/report.html", **report_context(report, values, exc.errors)), 400

@@ -15,7 +15,7 @@ from flask import Response, abort, redirect, render_template, request, url_for
 from shapely.geometry import Point, shape
 from sqlalchemy import func, select
 
-from civicapps import Actor, csv_writer, current_actor, db_session, parse_id, staff_required
+from civicapps import Actor, csv_writer, current_actor, db_session, parse_id, staff_required, utcnow
 from civicapps_street_reports import lifecycle, sending, states
 from civicapps_street_reports.models import (
     Abuser,
@@ -29,10 +29,9 @@ from civicapps_street_reports.models import (
     ResponseTemplate,
     Update,
     UpdateDelivery,
-    utcnow,
 )
-from civicapps_street_reports.reporting import Refused
 from civicapps_street_reports.settings import current_settings
+from civicapps_street_reports.submissions import Refused
 from civicapps_street_reports.views import bp
 
 PAGE_SIZE = 100

@@ -4,6 +4,9 @@ Everything is checked before anything is stored: the place (inside some body's a
 (offered at that place), the extra questions, the photos (each cleaned), the reporter's details and
 then the per-address rate limit (counted only for a valid submission). Then the report and its
 photos are written in one transaction, so a refused submission leaves nothing behind.
+
+This module stores a submission and reads no request; what collects one is ``views/reporting.py`` (the
+resident's forms) and ``views/open311.py`` (a back office's Open311 ``POST requests``).
 """
 
 from __future__ import annotations
@@ -17,11 +20,11 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import delete, select
 
-from civicapps import Actor, RateLimit, db_session, distances_m, normalise_email
+from civicapps import Actor, RateLimit, db_session, distances_m, normalise_email, utcnow
 from civicapps_street_reports import alerts, messages, photos, sending
 from civicapps_street_reports.areas import OutsideAllAreas, categories_at
 from civicapps_street_reports.links import CONFIRM_DAYS
-from civicapps_street_reports.models import Abuser, Category, Delivery, Photo, Report, Update, utcnow
+from civicapps_street_reports.models import Abuser, Category, Delivery, Photo, Report, Update
 from civicapps_street_reports.places import degrees_box
 from civicapps_street_reports.settings import Settings, current_settings
 from civicapps_street_reports.states import OPEN_STATES
