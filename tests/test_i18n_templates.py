@@ -94,3 +94,27 @@ def test_the_check_accepts_translated_text_markup_and_names(env: jinja2.Environm
         "{# a comment #}<script>var x = 1;</script>"
     )
     assert untranslated_text(source, env) == []
+
+
+def every_template_in_the_tree() -> list[Path]:
+    """Core and plugin templates alike: a plugin's pages share the core's ``_``."""
+    return sorted(
+        path
+        for pattern in ("civicapps/**/templates/**/*", "plugins/*/*/templates/**/*", "examples/*/*/templates/**/*")
+        for path in ROOT.glob(pattern)
+        if path.suffix in TEMPLATE_SUFFIXES
+    )
+
+
+def test_no_template_reassigns_the_translation_function() -> None:
+    """``{% set _ = list.append(x) %}`` (a common Jinja idiom for a throwaway) replaces ``_`` with None for
+    the rest of the template or macro, so the next ``_("...")`` fails with a 500 on that page only."""
+    assigns = re.compile(r"{%-?\s*(?:set|for)\s+(?:\w+\s*,\s*)*_\s*(?:,|=|in\b)")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in every_template_in_the_tree()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if assigns.search(line)
+    ]
+    assert every_template_in_the_tree(), "no templates found: the glob patterns are wrong"
+    assert not offenders, offenders
