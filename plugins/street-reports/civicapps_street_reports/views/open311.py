@@ -18,8 +18,8 @@ from typing import Any
 from flask import Response, current_app, request
 
 from civicapps import db_session, external_url, geocode
-from civicapps_street_reports import georeport, lifecycle, open311_server, reporting
-from civicapps_street_reports.open311_server import ApiError
+from civicapps_street_reports import georeport, lifecycle, open311_data, reporting
+from civicapps_street_reports.open311_data import ApiError
 from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.views import bp
 
@@ -96,20 +96,20 @@ def open311_discovery(fmt: str) -> Response:
 @bp.get(f"{PREFIX}/services.<fmt>")
 @api
 def open311_services(fmt: str) -> Response:
-    return georeport.respond(fmt, "services", open311_server.services())
+    return georeport.respond(fmt, "services", open311_data.services())
 
 
 @bp.get(f"{PREFIX}/services/<code>.<fmt>")
 @bp.get(f"{PREFIX}/service/<code>.<fmt>")
 @api
 def open311_service(fmt: str, code: str) -> Response:
-    return georeport.respond(fmt, "service_definition", open311_server.service_definition(code))
+    return georeport.respond(fmt, "service_definition", open311_data.service_definition(code))
 
 
 @bp.get(f"{PREFIX}/requests.<fmt>")
 @api
 def open311_requests(fmt: str) -> Response:
-    found = open311_server.find_requests(
+    found = open311_data.find_requests(
         _list("service_request_id"), _list("service_code"), _date("start_date"), _date("end_date"), _list("status")
     )
     return georeport.respond(fmt, "service_requests", found)
@@ -118,13 +118,13 @@ def open311_requests(fmt: str) -> Response:
 @bp.get(f"{PREFIX}/requests/<request_id>.<fmt>")
 @api
 def open311_request(fmt: str, request_id: str) -> Response:
-    return georeport.respond(fmt, "service_requests", [open311_server.one_request(request_id)])
+    return georeport.respond(fmt, "service_requests", [open311_data.one_request(request_id)])
 
 
 @bp.get(f"{PREFIX}/tokens/<token>.<fmt>")
 @api
 def open311_token(fmt: str, token: str) -> Response:
-    return georeport.respond(fmt, "service_requests", [open311_server.by_token(token)])
+    return georeport.respond(fmt, "service_requests", [open311_data.by_token(token)])
 
 
 def _client() -> str:
@@ -165,7 +165,7 @@ def open311_create(fmt: str) -> Response:
         lat, lon = str(location.latitude), str(location.longitude)
     if lat is None or lon is None:
         raise ApiError(400, "lat and long (or address_string) are required")
-    category = open311_server.category_name(code)
+    category = open311_data.category_name(code)
     description = param("description") or ""
     if len(description) > 4000:
         raise ApiError(400, "description may be at most 4000 characters")
@@ -197,14 +197,14 @@ def open311_create(fmt: str) -> Response:
 def open311_updates(fmt: str) -> Response:
     if request.method == "GET":
         return georeport.respond(
-            fmt, "service_request_updates", open311_server.updates_between(_date("start_date"), _date("end_date"))
+            fmt, "service_request_updates", open311_data.updates_between(_date("start_date"), _date("end_date"))
         )
-    body = open311_server.body_for_updates(param("jurisdiction_id"), param("api_key"))
+    body = open311_data.body_for_updates(param("jurisdiction_id"), param("api_key"))
     fields = {
         name: param(name)
         for name in ("service_request_id", "update_id", "status", "updated_datetime", "description", "media_url")
     }
-    item, report, new = open311_server.push_update(body, fields)
+    item, report, new = open311_data.push_update(body, fields)
     db_session().commit()
     if new:
         lifecycle.published(report)

@@ -1,5 +1,8 @@
-"""What our Open311 GeoReport v2 server says: services, their definitions, requests, and the
-status updates councils' back offices push to us (mySociety's ``servicerequestupdates``).
+"""The data behind our Open311 GeoReport v2 server: the services, their definitions and requests it
+reads from the database, and the status updates councils' back offices push to us (mySociety's
+``servicerequestupdates``), stored. No HTTP here: ``views/open311.py`` holds the routes and their
+parameters, ``georeport.py`` the spec's XML and JSON on the wire, ``open311_client.py`` our side as
+a client sending reports to a council's server.
 
 Only public reports are served (never unconfirmed, hidden or private-category ones), and never the
 reporter's details. Statuses collapse to the spec's ``open``/``closed``.
