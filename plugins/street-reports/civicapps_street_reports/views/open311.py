@@ -4,6 +4,7 @@ Spec rules followed here: an empty parameter is treated as absent; ``jurisdictio
 (checked only when the council configures one); ``api_key`` is needed only to POST (403 without);
 errors are the spec's ``<errors>`` / ``[{"code", "description"}]``. Also ``service/{code}`` (the
 ``open311`` 1.1 client's spelling) and mySociety's ``servicerequestupdates`` for back offices.
+``requests`` pages with ``page`` and ``page_size`` (Chicago's extension; see the plugin's README).
 """
 
 from __future__ import annotations
@@ -48,6 +49,15 @@ def _date(name: str) -> datetime | None:
         return georeport.parse_w3c(value)
     except ValueError:
         raise ApiError(400, f"{name} must be a W3C datetime like 2026-11-23T00:00:00Z") from None
+
+
+def _whole(name: str, default: int) -> int:
+    value = param(name)
+    if value is None:
+        return default
+    if not value.isdigit():
+        raise ApiError(400, f"{name} must be a whole number")
+    return int(value)
 
 
 def api(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -110,7 +120,13 @@ def open311_service(fmt: str, code: str) -> Response:
 @api
 def open311_requests(fmt: str) -> Response:
     found = open311_data.find_requests(
-        _list("service_request_id"), _list("service_code"), _date("start_date"), _date("end_date"), _list("status")
+        _list("service_request_id"),
+        _list("service_code"),
+        _date("start_date"),
+        _date("end_date"),
+        _list("status"),
+        page=_whole("page", 1),
+        page_size=_whole("page_size", open311_data.MAX_REQUESTS),
     )
     return georeport.respond(fmt, "service_requests", found)
 
