@@ -58,6 +58,7 @@ class w3c_sql(FunctionElement[str]):  # noqa: N801 (used like the SQL function i
     name = "w3c"
 
 
+@compiles(w3c_sql)  # SQLite, and the default so that ``str(statement)`` shows it
 @compiles(w3c_sql, "sqlite")
 def _w3c_sqlite(element: w3c_sql, compiler: SQLCompiler, **kw: Any) -> str:
     # UTCDateTime stores UTC without an offset on SQLite, which strftime reads as UTC.
@@ -84,22 +85,21 @@ def _text(value: Any) -> str:
 def _write(out: list[str], name: str, value: Any) -> None:
     """Append ``<name>`` holding ``value`` to ``out``, as ElementTree serialised it (``<name />`` when
     empty, text escaped for ``&``, ``<`` and ``>``)."""
-    if isinstance(value, dict):
+    if isinstance(value, dict | list):
         if not value:
             out.append(f"<{name} />")
             return
         out.append(f"<{name}>")
-        for key, child in value.items():
-            _write(out, key, child)
-        out.append(f"</{name}>")
-    elif isinstance(value, list):
-        if not value:
-            out.append(f"<{name} />")
-            return
-        out.append(f"<{name}>")
-        item = ITEM_NAMES.get(name, "item")
-        for child in value:
-            _write(out, item, child)
+        if isinstance(value, dict):
+            for key, child in value.items():
+                if type(child) is str and child:  # most fields: written here, not by another call
+                    out.append(f"<{key}>{escape(child)}</{key}>")
+                else:
+                    _write(out, key, child)
+        else:
+            item = ITEM_NAMES.get(name, "item")
+            for child in value:
+                _write(out, item, child)
         out.append(f"</{name}>")
     else:
         text = _text(value)
