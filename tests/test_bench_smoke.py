@@ -27,6 +27,7 @@ BENCH = ROOT / "bench"
 SCRIPTS = sorted(path for path in BENCH.glob("*.py") if 'if __name__ == "__main__":' in path.read_text())
 NEEDS = {  # tools a script needs beyond the test extra; tests/run.sh installs them
     "street_reports.py": {"wrk": lambda: shutil.which("wrk"), "gunicorn": lambda: find_spec("gunicorn")},
+    "open311.py": {"wrk": lambda: shutil.which("wrk"), "gunicorn": lambda: find_spec("gunicorn")},
 }
 POSTGIS_SCRIPTS = ["notify_matching.py", "planning_alerts.py"]
 # Scripts another change is adding; covered here once they have a --smoke option. Any other script

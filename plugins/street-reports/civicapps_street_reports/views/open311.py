@@ -4,6 +4,7 @@ Spec rules followed here: an empty parameter is treated as absent; ``jurisdictio
 (checked only when the council configures one); ``api_key`` is needed only to POST (403 without);
 errors are the spec's ``<errors>`` / ``[{"code", "description"}]``. Also ``service/{code}`` (the
 ``open311`` 1.1 client's spelling) and mySociety's ``servicerequestupdates`` for back offices.
+``requests`` pages with ``page`` and ``page_size`` (Chicago's extension; see the plugin's README).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from typing import Any
 from flask import Response, current_app, request
 
 from civicapps import db_session, external_url, geocode
-from civicapps_street_reports import georeport, lifecycle, open311_server, submissions
-from civicapps_street_reports.open311_server import ApiError
+from civicapps_street_reports import georeport, lifecycle, open311_data, submissions
+from civicapps_street_reports.open311_data import ApiError
 from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.views import bp
 
@@ -48,6 +49,15 @@ def _date(name: str) -> datetime | None:
         return georeport.parse_w3c(value)
     except ValueError:
         raise ApiError(400, f"{name} must be a W3C datetime like 2026-11-23T00:00:00Z") from None
+
+
+def _whole(name: str, default: int) -> int:
+    value = param(name)
+    if value is None:
+        return default
+    if not value.isdigit():
+        raise ApiError(400, f"{name} must be a whole number")
+    return int(value)
 
 
 def api(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -96,21 +106,27 @@ def open311_discovery(fmt: str) -> Response:
 @bp.get(f"{PREFIX}/services.<fmt>")
 @api
 def open311_services(fmt: str) -> Response:
-    return georeport.respond(fmt, "services", open311_server.services())
+    return georeport.respond(fmt, "services", open311_data.services())
 
 
 @bp.get(f"{PREFIX}/services/<code>.<fmt>")
 @bp.get(f"{PREFIX}/service/<code>.<fmt>")
 @api
 def open311_service(fmt: str, code: str) -> Response:
-    return georeport.respond(fmt, "service_definition", open311_server.service_definition(code))
+    return georeport.respond(fmt, "service_definition", open311_data.service_definition(code))
 
 
 @bp.get(f"{PREFIX}/requests.<fmt>")
 @api
 def open311_requests(fmt: str) -> Response:
-    found = open311_server.find_requests(
-        _list("service_request_id"), _list("service_code"), _date("start_date"), _date("end_date"), _list("status")
+    found = open311_data.find_requests(
+        _list("service_request_id"),
+        _list("service_code"),
+        _date("start_date"),
+        _date("end_date"),
+        _list("status"),
+        page=_whole("page", 1),
+        page_size=_whole("page_size", open311_data.MAX_REQUESTS),
     )
     return georeport.respond(fmt, "service_requests", found)
 
@@ -118,13 +134,13 @@ def open311_requests(fmt: str) -> Response:
 @bp.get(f"{PREFIX}/requests/<request_id>.<fmt>")
 @api
 def open311_request(fmt: str, request_id: str) -> Response:
-    return georeport.respond(fmt, "service_requests", [open311_server.one_request(request_id)])
+    return georeport.respond(fmt, "service_requests", [open311_data.one_request(request_id)])
 
 
 @bp.get(f"{PREFIX}/tokens/<token>.<fmt>")
 @api
 def open311_token(fmt: str, token: str) -> Response:
-    return georeport.respond(fmt, "service_requests", [open311_server.by_token(token)])
+    return georeport.respond(fmt, "service_requests", [open311_data.by_token(token)])
 
 
 def _client() -> str:
@@ -165,7 +181,7 @@ def open311_create(fmt: str) -> Response:
         lat, lon = str(location.latitude), str(location.longitude)
     if lat is None or lon is None:
         raise ApiError(400, "lat and long (or address_string) are required")
-    category = open311_server.category_name(code)
+    category = open311_data.category_name(code)
     description = param("description") or ""
     if len(description) > 4000:
         raise ApiError(400, "description may be at most 4000 characters")
@@ -197,14 +213,14 @@ def open311_create(fmt: str) -> Response:
 def open311_updates(fmt: str) -> Response:
     if request.method == "GET":
         return georeport.respond(
-            fmt, "service_request_updates", open311_server.updates_between(_date("start_date"), _date("end_date"))
+            fmt, "service_request_updates", open311_data.updates_between(_date("start_date"), _date("end_date"))
         )
-    body = open311_server.body_for_updates(param("jurisdiction_id"), param("api_key"))
+    body = open311_data.body_for_updates(param("jurisdiction_id"), param("api_key"))
     fields = {
         name: param(name)
         for name in ("service_request_id", "update_id", "status", "updated_datetime", "description", "media_url")
     }
-    item, report, new = open311_server.push_update(body, fields)
+    item, report, new = open311_data.push_update(body, fields)
     db_session().commit()
     if new:
         lifecycle.published(report)

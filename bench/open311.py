@@ -1,0 +1,131 @@
+"""Open311 ``requests.json`` (GeoReport v2's default window: the newest 1,000 public requests of the
+last 90 days) with 200,000 reports stored, served by gunicorn and loaded by wrk on 127.0.0.1,
+against the minimal Flask endpoint on the same server in the same run.
+
+    apt-get install -y wrk && pip install gunicorn
+    PYTHONPATH=.:plugins/street-reports python bench/open311.py [--reports 200000] [--rounds 3]
+    python bench/open311.py --smoke        # tiny, for CI
+
+The database, the app (with its two anchor endpoints) and wrk's settings are bench/street_reports.py's,
+so the figures compare with its. Loaded in every round, interleaved: ``requests.json`` and
+``requests.xml`` (the same 1,000 requests), the minimal Flask endpoint (``{"ok": true}``: what any
+request costs in this app, the anchor of issue 16's target: requests/s at least 0.2x, p99 at most 4x)
+and a JSON body of the same size answered from memory (what the bytes on the wire cost). Ratios are
+per round (min, median, max). wrk sends no ``If-None-Match``, so every answer is built in full.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from report import machine, ratio  # noqa: E402
+from street_reports import WSGI, affinity, build, free_port, wrk  # noqa: E402
+
+API = "/street-reports/open311/v2"
+MINIMAL = "minimal Flask endpoint"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=200_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--timeout", type=int, default=60, help="wrk's timeout per request, seconds")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (sync)")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run for CI: no figure means anything")
+    args = parser.parse_args()
+    if args.smoke:
+        args.reports, args.rounds, args.seconds, args.connections, args.threads = 2_000, 1, 1, 2, 1
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install -y wrk")
+    machine("start")
+    folder = Path(tempfile.mkdtemp(prefix="bench-open311-"))
+    config = build(folder, args.reports)
+    (folder / "bench_wsgi.py").write_text(WSGI)
+    port = free_port()
+    env = {
+        **os.environ,
+        "BENCH_CONFIG": json.dumps(config),
+        "PYTHONPATH": f"{folder}:{os.environ.get('PYTHONPATH', '')}",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{port}"]
+        + ["--log-level", "warning", "bench_wsgi:app"],
+        cwd=folder,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{base}/bench/baseline", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        with urllib.request.urlopen(f"{base}{API}/requests.json", timeout=60) as answer:
+            raw = answer.read()
+        count, size = len(json.loads(raw)), len(raw)
+        if count != 1000 and not args.smoke:
+            sys.exit(f"requests.json answered {count} requests, not the 1,000 of the default window")
+        endpoints = {
+            MINIMAL: f"{base}/bench/baseline",
+            "Open311 requests.json": f"{base}{API}/requests.json",
+            "Open311 requests.xml": f"{base}{API}/requests.xml",
+            "same-size payload from memory": f"{base}/bench/payload/{size}",
+        }
+        print(
+            f"{args.reports:,} reports; requests.json: {count:,} requests, {size / 1000:,.0f} kB; gunicorn "
+            f"{args.workers} sync workers on CPUs {affinity(server.pid)}; wrk -t{args.threads} -c{args.connections} "
+            f"-d{args.seconds}s --timeout {args.timeout}s on CPUs {affinity(0)}, loopback; {args.rounds} round(s), "
+            "endpoints interleaved",
+            flush=True,
+        )
+        results: dict[str, list[dict[str, float]]] = {name: [] for name in endpoints}
+        for round_number in range(1, args.rounds + 1):
+            for name, url in endpoints.items():
+                run = wrk(url, args.seconds, args.connections, args.threads, args.timeout, None)
+                results[name].append(run)
+                print(
+                    f"  round {round_number}: {name}: {run['rate']:,.1f} requests/s, p99 {run['p99']:,.1f} ms, "
+                    f"timeouts {run['timeouts']}, socket errors {run['socket_errors']}, non-2xx {run['non_2xx']}",
+                    flush=True,
+                )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
+    for name, anchor in (
+        ("Open311 requests.json", MINIMAL),
+        ("Open311 requests.xml", MINIMAL),
+        ("Open311 requests.json", "same-size payload from memory"),
+    ):
+        pairs = list(zip(results[name], results[anchor], strict=True))
+        ratio(
+            f"{name} / {anchor}, requests per second (above 1: {name} faster)",
+            [o["rate"] / a["rate"] for o, a in pairs],
+        )
+        ratio(f"{name} / {anchor}, p99 latency (above 1: {name} slower)", [o["p99"] / a["p99"] for o, a in pairs])
+    failed = {
+        name: sum(r["timeouts"] + r["socket_errors"] + r["non_2xx"] for r in runs) for name, runs in results.items()
+    }
+    print(
+        "timeouts, socket errors and non-2xx answers, all rounds: " + ", ".join(f"{n} {c}" for n, c in failed.items())
+    )
+    machine("end")
+
+
+if __name__ == "__main__":
+    main()
