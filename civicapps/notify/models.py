@@ -58,7 +58,8 @@ class OutboxRow(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("notify_subscription.id", ondelete="CASCADE"), index=True)
+    # No index of its own: the unique key (subscription_id, ...) serves lookups by subscription.
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("notify_subscription.id", ondelete="CASCADE"))
     item_key: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(10), default=QUEUED)
@@ -69,7 +70,28 @@ class OutboxRow(Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    payload: Mapped[str] = mapped_column(Text, default="{}")  # the item snapshot, JSON
+    # What the message says: an alert's item is the ItemSnapshot ``item_id`` (stored once for all
+    # its subscribers) and, for a circle, ``distance_m`` from its centre; other messages
+    # (confirmations, direct messages) carry their own JSON ``payload``.
+    payload: Mapped[str] = mapped_column(Text, default="{}")
+    item_id: Mapped[int | None] = mapped_column(Integer)  # notify_item.id; kept while rows refer to it
+    distance_m: Mapped[int | None] = mapped_column(Integer)
+
+
+class ItemSnapshot(Model):
+    """An item as its alerts show it, at one version: written once when it matches, however many
+    subscriptions it matched (a dense town's application reaches tens of thousands), so a message can
+    be sent later without the plugin's tables and each outbox row stays a few numbers."""
+
+    __tablename__ = "notify_item"
+    __table_args__ = (UniqueConstraint("topic", "item_key", "version", name="notify_item_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(120))
+    item_key: Mapped[str] = mapped_column(String(200))  # the record's primary key, as text
+    version: Mapped[str] = mapped_column(String(200))  # Item.version, "" for none
+    payload: Mapped[str] = mapped_column(Text)  # JSON: {"topic", "topic_title", "item": Item.snapshot()}
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class TopicState(Model):

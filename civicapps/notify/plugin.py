@@ -34,6 +34,7 @@ def register_models() -> list[type]:
     return [
         models.Subscription,
         models.OutboxRow,
+        models.ItemSnapshot,
         models.TopicState,
         models.TopicIndex,
         models.MatchRequest,
