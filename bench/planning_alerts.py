@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import tempfile
 import time
@@ -43,7 +44,7 @@ sys.path.insert(0, str(ROOT / "plugins" / "planning-alerts"))
 
 import civicapps_planning_alerts as planning_alerts  # noqa: E402
 from civicapps_planning_alerts.models import DATASET, Application  # noqa: E402
-from notify_matching import EXPAND, RADII, TO_LONLAT, PostGIS, points, towns  # noqa: E402
+from notify_matching import DWITHIN, EXPAND, RADII, TO_LONLAT, PostGIS, points, towns  # noqa: E402
 from notify_setup import add_active_subscriptions, scratch_database  # noqa: E402
 from report import machine, ratio  # noqa: E402
 
@@ -148,6 +149,31 @@ def postgis_whole_path(postgis: PostGIS, title: str) -> tuple[float, int]:
     return time.perf_counter() - start, written
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory since the last :func:`reset_peak_rss` (Linux's VmHWM)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def reset_peak_rss() -> bool:
+    """Start measuring the peak afresh (Linux: writing 5 to clear_refs resets VmHWM), so the peak of
+    the measured rounds is not the setup's (a million subscriptions generated and inserted)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscriptions", type=int, default=1_000_000)
@@ -221,6 +247,8 @@ def main() -> None:
             assert session.scalar(select(func.count()).select_from(OutboxRow)) == written
             return seconds, written
 
+        print(f"  peak RSS of the setup: {peak_rss_mb():,.0f} MB; RSS now {current_rss_mb():,.0f} MB", flush=True)
+        measured = "the rounds" if reset_peak_rss() else "the whole run, setup included"
         seconds, pairs = match_only()
         print(f"  civicapps first match, cold index (read all, project, build, store the snapshot): {seconds:.3f} s")
         rows: dict[str, list[float]] = {}
@@ -235,9 +263,10 @@ def main() -> None:
             )
             if postgis:
                 figures["their match"], counts["PostGIS match"] = postgis.join(EXPAND)
+                figures["their dwithin"], counts["PostGIS ST_DWithin match"] = postgis.join(DWITHIN)
                 figures["their whole"], counts["PostGIS outbox rows"] = postgis_whole_path(postgis, topic.title)
                 line += (
-                    f"; PostGIS match only {figures['their match']:.3f} s, "
+                    f"; PostGIS match only {figures['their match']:.3f} s, {DWITHIN} {figures['their dwithin']:.3f} s, "
                     f"join + INSERT ... SELECT {figures['their whole']:.3f} s"
                 )
             if len(set(counts.values())) != 1:
@@ -247,7 +276,13 @@ def main() -> None:
                 rows.setdefault(label, []).append(value)
         matched = [m / w for m, w in zip(rows["ours match"], rows["ours whole"], strict=True)]
         ratio("civicapps match only / whole path, wall (the share of matching)", matched)
+        print(f"  peak RSS of {measured} (civicapps and the PostGIS client): {peak_rss_mb():,.0f} MB", flush=True)
         if postgis:
+            ratio(
+                f"target: PostGIS {DWITHIN} finding the pairs / civicapps whole path (match_records), wall "
+                "(at least 1: the whole path within the join's time)",
+                [t / o for t, o in zip(rows["their dwithin"], rows["ours whole"], strict=True)],
+            )
             ratio(
                 f"match only: PostGIS {EXPAND}, pairs returned / civicapps index in memory, wall "
                 "(above 1: civicapps faster)",
