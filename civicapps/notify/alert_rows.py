@@ -25,7 +25,7 @@ from civicapps.db import insert_ignoring_conflicts
 from civicapps.notify.models import QUEUED, ItemSnapshot, OutboxRow, utcnow
 from civicapps.notify.topics import Item
 
-OUTBOX = OutboxRow.__table__
+OUTBOX = OutboxRow.__tablename__
 #: The columns a bulk insert fills, in the order of each row's tuple.
 COLUMNS = ("subscription_id", "item_key", "kind", "next_attempt_at", "created_at", "item_id", "distance_m")
 LOOKUP_CHUNK = 500  # item snapshots looked up per IN (...) query
@@ -106,12 +106,15 @@ def write_alerts(session: Session, alerts: Alerts, due: Sequence[datetime]) -> i
     if dialect.name == "postgresql":
         return _copy(connection.connection.driver_connection, _tuples(alerts, list(due), utcnow()))
     # SQLite's driver takes text for datetimes: convert the few distinct ones as SQLAlchemy would.
-    convert = OUTBOX.c.next_attempt_at.type.bind_processor(dialect)
+    convert = OutboxRow.__table__.c.next_attempt_at.type.bind_processor(dialect)
+    assert convert is not None  # SQLite stores datetimes as text
     due_text, now_text = [convert(d) for d in due], convert(utcnow())
     names = ", ".join((*COLUMNS, "status", "attempts", "payload"))
     values = ", ".join(["?"] * len(COLUMNS) + [f"'{QUEUED}'", "0", "'{}'"])
-    sql = f"INSERT INTO {OUTBOX.name} ({names}) VALUES ({values}) ON CONFLICT DO NOTHING"
-    cursor = connection.connection.driver_connection.cursor()
+    sql = f"INSERT INTO {OUTBOX} ({names}) VALUES ({values}) ON CONFLICT DO NOTHING"
+    driver = connection.connection.driver_connection
+    assert driver is not None  # a checked-out connection always has one
+    cursor = driver.cursor()
     try:
         cursor.executemany(sql, _tuples(alerts, due_text, now_text))
         return cursor.rowcount
@@ -150,7 +153,7 @@ def _copy(connection: Any, rows: Iterator[tuple[Any, ...]]) -> int:
             for row in rows:
                 copy.write_row(row)
         cursor.execute(
-            f"INSERT INTO {OUTBOX.name} ({names}, status, attempts, payload)"
+            f"INSERT INTO {OUTBOX} ({names}, status, attempts, payload)"
             f" SELECT {names}, %s, 0, '{{}}' FROM notify_outbox_incoming"
             " ORDER BY subscription_id, item_key ON CONFLICT DO NOTHING",
             (QUEUED,),

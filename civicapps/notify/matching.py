@@ -26,8 +26,8 @@ from civicapps.db import db_session, get_database
 from civicapps.events import RecordsIngested
 from civicapps.geo.spatial import index_for, read_numbers
 from civicapps.jobs import queue_for
-from civicapps.notify.models import ACTIVE, FREQUENCIES, MatchRequest, Subscription, utcnow
 from civicapps.notify.alert_rows import Alerts, Pairs, store_items, write_alerts
+from civicapps.notify.models import ACTIVE, FREQUENCIES, MatchRequest, Subscription, utcnow
 from civicapps.notify.outbox import claims_heartbeat, send_time, wake
 from civicapps.notify.settings import notify_settings
 from civicapps.notify.topics import EVENTS, Item, Topic, watching
@@ -242,5 +242,5 @@ def _key_pairs(name: str, items: list[Item]) -> Pairs:
             found.extend((n, subscription_id, code[frequency]) for n in by_key[key])
     if not found:
         return Pairs.empty()
-    item, subscription, frequency = (np.array(column) for column in zip(*found, strict=True))
-    return Pairs(item.astype(np.int64), subscription.astype(np.int64), frequency.astype(np.int8))
+    table = np.array(found, dtype=np.int64)
+    return Pairs(table[:, 0], table[:, 1], table[:, 2].astype(np.int8))

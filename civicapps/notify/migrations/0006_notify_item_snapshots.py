@@ -123,7 +123,7 @@ def downgrade() -> None:
         for row in rows:
             if row.item_id not in payloads:
                 text = connection.scalar(sa.select(item.c.payload).where(item.c.id == row.item_id))
-                payloads[row.item_id] = json.loads(text)
+                payloads[row.item_id] = json.loads(str(text))
             payload = payloads[row.item_id]
             if row.distance_m is not None:
                 payload = {**payload, "item": {**payload["item"], "distance_m": row.distance_m}}
