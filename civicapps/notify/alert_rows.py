@@ -4,7 +4,7 @@ numbers per (subscription, item) through the database's own bulk path.
 At a million subscriptions 2,000 applications make about 600,000 outbox rows. Written as one dict
 per row, each holding its item's JSON, through SQLAlchemy's ORM insert, that took 53 s and 2.7 GB;
 SQLAlchemy's per-row parameter processing alone cost more than SQLite's insert. Here the rows are
-tuples made as they are inserted (never a list of them), in subscription order so the outbox's
+tuples zipped from numpy columns as they are inserted, in subscription order so the outbox's
 B-tree indexes grow at their ends, through one prepared INSERT and the driver's ``executemany`` on
 SQLite, and ``COPY`` into a temporary table then one ``INSERT ... SELECT`` on PostgreSQL. Both keep
 ``ON CONFLICT DO NOTHING`` on the outbox's unique key, so matching twice still never sends twice.
@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ OUTBOX = OutboxRow.__tablename__
 #: The columns a bulk insert fills, in the order of each row's tuple.
 COLUMNS = ("subscription_id", "item_key", "kind", "next_attempt_at", "created_at", "item_id", "distance_m")
 LOOKUP_CHUNK = 500  # item snapshots looked up per IN (...) query
+BULK_CACHE_KIB = 64 * 1024  # SQLite's page cache while writing a match's rows (default: 2 MB)
 
 
 @dataclass
@@ -103,40 +105,49 @@ def write_alerts(session: Session, alerts: Alerts, due: Sequence[datetime]) -> i
         return 0
     connection = session.connection()
     dialect = connection.dialect
+    driver = connection.connection.driver_connection
+    assert driver is not None  # a checked-out connection always has one
     if dialect.name == "postgresql":
-        return _copy(connection.connection.driver_connection, _tuples(alerts, list(due), utcnow()))
+        return _copy(driver, _rows(alerts, list(due), utcnow()))
     # SQLite's driver takes text for datetimes: convert the few distinct ones as SQLAlchemy would.
     convert = OutboxRow.__table__.c.next_attempt_at.type.bind_processor(dialect)
     assert convert is not None  # SQLite stores datetimes as text
-    due_text, now_text = [convert(d) for d in due], convert(utcnow())
     names = ", ".join((*COLUMNS, "status", "attempts", "payload"))
     values = ", ".join(["?"] * len(COLUMNS) + [f"'{QUEUED}'", "0", "'{}'"])
     sql = f"INSERT INTO {OUTBOX} ({names}) VALUES ({values}) ON CONFLICT DO NOTHING"
-    driver = connection.connection.driver_connection
-    assert driver is not None  # a checked-out connection always has one
     cursor = driver.cursor()
     try:
-        cursor.executemany(sql, _tuples(alerts, due_text, now_text))
+        # The outbox's indexes outgrow SQLite's default 2 MB page cache a few hundred thousand rows
+        # in, and every page evicted then is written out and read back: a bigger cache for this
+        # statement only.
+        (cache,) = cursor.execute("PRAGMA cache_size").fetchone()
+        cursor.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
+        try:
+            cursor.executemany(sql, _rows(alerts, [convert(d) for d in due], convert(utcnow())))
+        finally:
+            cursor.execute(f"PRAGMA cache_size = {int(cache)}")
         return cursor.rowcount
     finally:
         cursor.close()
 
 
-def _tuples(alerts: Alerts, due: list[Any], now: Any) -> Iterator[tuple[Any, ...]]:
-    """Each row's values in ``COLUMNS`` order, in subscription order, made one at a time."""
+def _rows(alerts: Alerts, due: list[Any], now: Any) -> Iterator[tuple[Any, ...]]:
+    """Each row's values in ``COLUMNS`` order, in subscription order: columns made by numpy, zipped
+    into tuples as the driver takes them (no Python code runs per row)."""
     pairs = alerts.pairs
     order = np.lexsort((pairs.item, pairs.subscription))
     distance = pairs.distance[order]
-    keys, kind = alerts.keys, alerts.kind
-    for subscription, item, item_id, frequency, metres in zip(
+    metres = np.where(np.isnan(distance), 0, distance).astype(np.int64).astype(object)
+    metres[np.isnan(distance)] = None
+    return zip(
         pairs.subscription[order].tolist(),
-        pairs.item[order].tolist(),
+        np.array(alerts.keys, dtype=object)[pairs.item[order]].tolist(),
+        repeat(alerts.kind),
+        np.array(due, dtype=object)[pairs.frequency[order]].tolist(),
+        repeat(now),
         alerts.item_ids[order].tolist(),
-        pairs.frequency[order].tolist(),
-        np.where(np.isnan(distance), -1, distance).astype(np.int64).tolist(),
-        strict=True,
-    ):
-        yield subscription, keys[item], kind, due[frequency], now, item_id, None if metres < 0 else metres
+        metres.tolist(),
+    )
 
 
 def _copy(connection: Any, rows: Iterator[tuple[Any, ...]]) -> int:

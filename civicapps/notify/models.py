@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, func
+from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicapps.clock import UTCDateTime, utcnow  # utcnow: the one clock, re-exported for notify's modules
@@ -55,6 +55,13 @@ class OutboxRow(Model):
     __table_args__ = (
         UniqueConstraint("subscription_id", "item_key", "kind", name="notify_outbox_once"),
         Index("notify_outbox_due", "status", "next_attempt_at"),
+        # Only claimed rows are looked up by claim: a partial index costs new rows no index entry.
+        Index(
+            "ix_notify_outbox_claim",
+            "claim",
+            sqlite_where=text("claim IS NOT NULL"),
+            postgresql_where=text("claim IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,7 +73,7 @@ class OutboxRow(Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    claim: Mapped[str | None] = mapped_column(String(32), index=True)
+    claim: Mapped[str | None] = mapped_column(String(32))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

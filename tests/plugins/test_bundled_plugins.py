@@ -117,7 +117,8 @@ def test_old_rate_limit_storage_is_dropped_and_downgrade_restores_it(
     with engine.connect() as connection, connection.begin():
         command.downgrade(_config(migration_sets(app)[plugin], connection), before)
     assert present() == (True, True)
-    assert {s.plugin: s.status for s in status(app)}[plugin] == "1 migration pending"
+    # pending: the revision that dropped it, and any later ones of the plugin (notify has 0006 since)
+    assert re.fullmatch(r"\d+ migrations? pending", {s.plugin: s.status for s in status(app)}[plugin])
     with engine.connect() as connection, connection.begin():
         command.upgrade(_config(migration_sets(app)[plugin], connection), "heads")
     assert present() == (False, False)

@@ -6,9 +6,9 @@ the outbox most of the cost of matching at national scale. An alert's outbox row
 item (``item_id``) and keeps only what differs per subscriber (``distance_m``).
 
 Upgrade moves the item out of the payload of existing alert rows, so rows queued before it are sent
-as before; downgrade writes it back. The outbox's index on subscription_id goes: the unique key
-(subscription_id, item_key, kind) already serves every lookup by subscription, and each index is
-one more write per outbox row.
+as before; downgrade writes it back. Each index is one more write per outbox row, so the index on
+subscription_id goes (the unique key (subscription_id, item_key, kind) serves every lookup by
+subscription) and the one on claim keeps only claimed rows (the only ones looked up by claim).
 
 Revision ID: notify_0006
 Revises: notify_0005
@@ -28,6 +28,7 @@ branch_labels = None
 depends_on = None
 
 BATCH = 5_000
+CLAIMED = sa.text("claim IS NOT NULL")
 outbox = sa.table(
     "notify_outbox",
     sa.column("id", sa.Integer),
@@ -54,6 +55,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("item_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("distance_m", sa.Integer(), nullable=True))
         batch.drop_index("ix_notify_outbox_subscription_id")
+        batch.drop_index("ix_notify_outbox_claim")
+        batch.create_index("ix_notify_outbox_claim", ["claim"], sqlite_where=CLAIMED, postgresql_where=CLAIMED)
     _move_items_out(op.get_bind(), item)
 
 
@@ -134,6 +137,8 @@ def downgrade() -> None:
         )
     with op.batch_alter_table("notify_outbox") as batch:
         batch.create_index("ix_notify_outbox_subscription_id", ["subscription_id"])
+        batch.drop_index("ix_notify_outbox_claim")
+        batch.create_index("ix_notify_outbox_claim", ["claim"])
         batch.drop_column("distance_m")
         batch.drop_column("item_id")
     op.drop_table("notify_item")
