@@ -2,17 +2,21 @@
 
 Subscriptions (each 100 m to 2 km) and applications are spread over a GB-sized area, 85% clustered in
 60 Zipf-weighted towns (the generators of bench/notify_matching.py). The applications are rows of the
-plugin's dataset. Two comparisons, round by round, interleaved:
+plugin's dataset. Three comparisons, round by round, interleaved:
 
 * **match only**: civicapps' worker index (``index_for`` + ``match``, the index in memory: every pair
   as arrays) against PostGIS's join with every pair returned to the client (``ST_Expand(g, radius) &&``
   with a functional GiST index, built once, plus the exact distance test);
 * **whole path**: civicapps' ``match_records`` (the worker's entry point: load the applications as
   items, match, filters, check the matched subscriptions and compute each pair's geodesic distance,
-  build each message's payload, insert one outbox row per pair, commit) against PostGIS doing the
+  store each item's snapshot once, insert one outbox row per pair, commit) against PostGIS doing the
   join **and** ``INSERT ... SELECT`` of equivalent rows into a table shaped and indexed like the
   outbox (the same unique key, ``ON CONFLICT DO NOTHING``, the payload JSON with the item and the
-  spheroid distance from geography columns), committed. The outbox is emptied before each round.
+  spheroid distance from geography columns), committed. The outbox is emptied before each round;
+* **the target (issue #16)**: PostGIS's ``ST_DWithin`` join (GiST on ``g``) finding the pairs,
+  against civicapps' whole path above: at least 1 means every message is queued within the time
+  PostGIS takes only to find the pairs. The peak RSS of the rounds (setup excluded: Linux's VmHWM
+  is reset after it) is printed too.
 
 civicapps' database is SQLite (``--database URL`` puts it on PostgreSQL, the PostGIS server's peer).
 Ratios are PostGIS seconds / civicapps seconds: above 1, civicapps is faster.
