@@ -2,17 +2,21 @@
 
 Subscriptions (each 100 m to 2 km) and applications are spread over a GB-sized area, 85% clustered in
 60 Zipf-weighted towns (the generators of bench/notify_matching.py). The applications are rows of the
-plugin's dataset. Two comparisons, round by round, interleaved:
+plugin's dataset. Three comparisons, round by round, interleaved:
 
 * **match only**: civicapps' worker index (``index_for`` + ``match``, the index in memory: every pair
   as arrays) against PostGIS's join with every pair returned to the client (``ST_Expand(g, radius) &&``
   with a functional GiST index, built once, plus the exact distance test);
 * **whole path**: civicapps' ``match_records`` (the worker's entry point: load the applications as
   items, match, filters, check the matched subscriptions and compute each pair's geodesic distance,
-  build each message's payload, insert one outbox row per pair, commit) against PostGIS doing the
+  store each item's snapshot once, insert one outbox row per pair, commit) against PostGIS doing the
   join **and** ``INSERT ... SELECT`` of equivalent rows into a table shaped and indexed like the
   outbox (the same unique key, ``ON CONFLICT DO NOTHING``, the payload JSON with the item and the
-  spheroid distance from geography columns), committed. The outbox is emptied before each round.
+  spheroid distance from geography columns), committed. The outbox is emptied before each round;
+* **the target (issue #16)**: PostGIS's ``ST_DWithin`` join (GiST on ``g``) finding the pairs,
+  against civicapps' whole path above: at least 1 means every message is queued within the time
+  PostGIS takes only to find the pairs. The peak RSS of the rounds (setup excluded: Linux's VmHWM
+  is reset after it) is printed too.
 
 civicapps' database is SQLite (``--database URL`` puts it on PostgreSQL, the PostGIS server's peer).
 Ratios are PostGIS seconds / civicapps seconds: above 1, civicapps is faster.
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import tempfile
 import time
@@ -43,7 +48,7 @@ sys.path.insert(0, str(ROOT / "plugins" / "planning-alerts"))
 
 import civicapps_planning_alerts as planning_alerts  # noqa: E402
 from civicapps_planning_alerts.models import DATASET, Application  # noqa: E402
-from notify_matching import EXPAND, RADII, TO_LONLAT, PostGIS, points, towns  # noqa: E402
+from notify_matching import DWITHIN, EXPAND, RADII, TO_LONLAT, PostGIS, points, towns  # noqa: E402
 from notify_setup import add_active_subscriptions, scratch_database  # noqa: E402
 from report import machine, ratio  # noqa: E402
 
@@ -148,6 +153,31 @@ def postgis_whole_path(postgis: PostGIS, title: str) -> tuple[float, int]:
     return time.perf_counter() - start, written
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory since the last :func:`reset_peak_rss` (Linux's VmHWM)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def reset_peak_rss() -> bool:
+    """Start measuring the peak afresh (Linux: writing 5 to clear_refs resets VmHWM), so the peak of
+    the measured rounds is not the setup's (a million subscriptions generated and inserted)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscriptions", type=int, default=1_000_000)
@@ -221,6 +251,8 @@ def main() -> None:
             assert session.scalar(select(func.count()).select_from(OutboxRow)) == written
             return seconds, written
 
+        print(f"  peak RSS of the setup: {peak_rss_mb():,.0f} MB; RSS now {current_rss_mb():,.0f} MB", flush=True)
+        measured = "the rounds" if reset_peak_rss() else "the whole run, setup included"
         seconds, pairs = match_only()
         print(f"  civicapps first match, cold index (read all, project, build, store the snapshot): {seconds:.3f} s")
         rows: dict[str, list[float]] = {}
@@ -235,9 +267,10 @@ def main() -> None:
             )
             if postgis:
                 figures["their match"], counts["PostGIS match"] = postgis.join(EXPAND)
+                figures["their dwithin"], counts["PostGIS ST_DWithin match"] = postgis.join(DWITHIN)
                 figures["their whole"], counts["PostGIS outbox rows"] = postgis_whole_path(postgis, topic.title)
                 line += (
-                    f"; PostGIS match only {figures['their match']:.3f} s, "
+                    f"; PostGIS match only {figures['their match']:.3f} s, {DWITHIN} {figures['their dwithin']:.3f} s, "
                     f"join + INSERT ... SELECT {figures['their whole']:.3f} s"
                 )
             if len(set(counts.values())) != 1:
@@ -247,7 +280,13 @@ def main() -> None:
                 rows.setdefault(label, []).append(value)
         matched = [m / w for m, w in zip(rows["ours match"], rows["ours whole"], strict=True)]
         ratio("civicapps match only / whole path, wall (the share of matching)", matched)
+        print(f"  peak RSS of {measured} (civicapps and the PostGIS client): {peak_rss_mb():,.0f} MB", flush=True)
         if postgis:
+            ratio(
+                f"target: PostGIS {DWITHIN} finding the pairs / civicapps whole path (match_records), wall "
+                "(at least 1: the whole path within the join's time)",
+                [t / o for t, o in zip(rows["their dwithin"], rows["ours whole"], strict=True)],
+            )
             ratio(
                 f"match only: PostGIS {EXPAND}, pairs returned / civicapps index in memory, wall "
                 "(above 1: civicapps faster)",

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from conftest import DOUGLAS
+from pyproj import Geod
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 from test_notify_worker import active_webhook
@@ -15,7 +17,7 @@ from civicapps.db import db_session, get_database
 from civicapps.jobs import queue_for
 from civicapps.notify.delivery import deliver_due, take_over
 from civicapps.notify.matching import match_pending
-from civicapps.notify.models import OutboxRow, Subscription
+from civicapps.notify.models import ItemSnapshot, OutboxRow, Subscription
 from civicapps.notify.outbox import Recorder, claim, send_time
 from civicapps.notify.settings import SAFE_SCHEMES, NotifySettings
 
@@ -55,6 +57,33 @@ def test_daily_digest_gathers_items_into_one_message(world):
     assert 'Your daily summary of "Sightings near you"' in digest["message"]
     assert all(f"- Seal number {n}" in digest["message"] for n in range(3))
     assert [row.status for row in outbox(world)] == ["sent"] * 4
+
+
+def test_an_item_is_stored_once_and_each_alert_keeps_its_own_distance(world):
+    """A dense town's application reaches thousands of subscribers: its snapshot is written once, each
+    outbox row holds only numbers (the item it refers to, that subscriber's distance), and a claimed
+    row reads as the whole message again."""
+    for n, lat in enumerate((DOUGLAS[0], DOUGLAS[0] + 0.001)):  # at the item, and about 111 m north of it
+        world.resident.subscribe(world.sink.url(f"/{n}"), lat=lat, frequency="daily")
+        confirmation = world.sink.wait_for(n + 1)[n]
+        world.resident.press_button(world.link(confirmation, "open this link"))
+    world.ingest(new=[world.add("Seal on the slipway")])
+    world.settle()
+    _, _, north = Geod(ellps="WGS84").inv(DOUGLAS[1], DOUGLAS[0] + 0.001, DOUGLAS[1], DOUGLAS[0])
+    with world.app.app_context():
+        session = db_session()
+        [snapshot] = session.scalars(select(ItemSnapshot)).all()
+        alerts = [row for row in outbox(world) if row.kind == "new"]
+        assert [(row.item_id, row.payload) for row in alerts] == [(snapshot.id, "{}")] * 2
+        assert sorted(row.distance_m for row in alerts) == [0, round(north)]
+    make_due(world)
+    with world.app.app_context():
+        _, claimed = claim(db_session(), 10)
+    items = sorted((c.payload["item"] for c in claimed if c.kind == "new"), key=lambda item: item["distance_m"])
+    assert [(item["title"], item["distance_m"]) for item in items] == [
+        ("Seal on the slipway", d) for d in (0, round(north))
+    ]
+    assert all(c.payload["topic_title"] == "Sightings near you" for c in claimed if c.kind == "new")
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,8 @@
 The ``on_records_ingested`` listener only writes a match request and wakes a worker, so an ingest
 never waits for matching and a crash never loses the work: the ``notify.match`` job claims requests,
 asks each watching topic for its items, matches them (spatially or by key) against active
-subscriptions and inserts one outbox row per (subscription, item, event) under the unique key.
+subscriptions and inserts one outbox row per (subscription, item, event) under the unique key, each
+item's snapshot stored once (:mod:`civicapps.notify.alert_rows`).
 """
 from __future__ import annotations
 
@@ -26,8 +27,9 @@ from civicapps.db import db_session, get_database
 from civicapps.events import RecordsIngested
 from civicapps.geo.spatial import index_for, read_numbers
 from civicapps.jobs import queue_for
+from civicapps.notify.alert_rows import Alerts, Pairs, store_items, write_alerts
 from civicapps.notify.models import ACTIVE, FREQUENCIES, MatchRequest, Subscription
-from civicapps.notify.outbox import add_rows, claims_heartbeat, row, send_time, wake
+from civicapps.notify.outbox import claims_heartbeat, send_time, wake
 from civicapps.notify.settings import notify_settings
 from civicapps.notify.topics import EVENTS, Item, Topic, watching
 
@@ -85,56 +87,64 @@ def _renew(engine: Engine, request_id: int) -> None:
 
 
 def match_records(app: Flask, dataset: str, new: Sequence[Any], changed: Sequence[Any]) -> Counter[str]:
-    """Insert outbox rows for these records of ``dataset``; counts of rows written per frequency."""
+    """Insert outbox rows for these records of ``dataset``; counts of rows written per frequency.
+
+    Pairs stay numpy arrays from the index to the insert: at a million subscriptions an
+    application batch makes hundreds of thousands of pairs, and a Python object per pair (let alone
+    a dict and a JSON payload per pair) was most of the time and memory of matching.
+    """
     settings = notify_settings(app)
     session = db_session()
     now = utcnow()
-    due = {frequency: send_time(frequency, settings, now) for frequency in FREQUENCIES}
+    due = [send_time(frequency, settings, now) for frequency in FREQUENCIES]
     written = Counter[str]()
-    rows = []
+    batches = []
     for event, ids in (("new", new), ("changed", changed)):
         if not ids:
             continue
         for name, topic in watching(app, dataset, event).items():
             items = list(topic.load(app, ids))
             pairs = _pairs(app, name, topic, items)
-            distances: dict[tuple[Any, int], int] = {}
-            if pairs and topic.accepts is not None:
-                pairs = _filtered(name, topic, pairs)
-            if pairs and topic.matcher == "area":
-                pairs, distances = _current(name, pairs)
-            snapshots = {id(item): item.snapshot() for item, _, _ in pairs}
-            for item, subscription_id, frequency in pairs:
-                key = str(item.id) if event == "new" else f"{item.id}@{item.version or ''}"
-                snapshot = snapshots[id(item)]
-                if (item.id, subscription_id) in distances:
-                    snapshot = {**snapshot, "distance_m": distances[(item.id, subscription_id)]}
-                payload = {"topic": name, "topic_title": topic.title, "item": snapshot}
-                rows.append(row(subscription_id, key, event, due[frequency], payload))
-                written[frequency] += 1
-    db_session(write=True)
-    add_rows(session, rows)
-    session.commit()
+            if len(pairs.subscription) and topic.accepts is not None:
+                pairs = pairs.where(_accepted(name, topic, items, pairs))
+            if len(pairs.subscription) and topic.matcher == "area":
+                pairs = _current(name, items, pairs)
+            if not len(pairs.subscription):
+                continue
+            batches.append((name, topic, event, items, pairs))
+            for code, count in enumerate(np.bincount(pairs.frequency, minlength=len(FREQUENCIES)).tolist()):
+                written[FREQUENCIES[code]] += count
+    if batches:
+        db_session(write=True)
+        for name, topic, event, items, pairs in batches:
+            shown = np.unique(pairs.item)
+            stored = store_items(session, name, topic.title, [items[i] for i in shown.tolist()])
+            item_ids = np.zeros(len(items), dtype=np.int64)
+            item_ids[shown] = stored
+            keys = [str(item.id) if event == "new" else f"{item.id}@{item.version or ''}" for item in items]
+            write_alerts(session, Alerts(event, keys, item_ids[pairs.item], pairs), due)
+        session.commit()
     return written
 
 
-def _pairs(app: Flask, name: str, topic: Topic, items: list[Item]) -> list[tuple[Item, int, str]]:
-    """(item, subscription id, frequency) for each active subscription an item concerns."""
+def _pairs(app: Flask, name: str, topic: Topic, items: list[Item]) -> Pairs:
+    """Each (item, active subscription it concerns) as arrays."""
     if topic.matcher == "key":
         return _key_pairs(name, items)
-    located = [item for item in items if item.lon is not None and item.lat is not None]
+    located = [n for n, item in enumerate(items) if item.lon is not None and item.lat is not None]
     if not located:
-        return []
+        return Pairs.empty()
     index = index_for(app, db_session().connection(), name, notify_settings(app).crs)
-    item_index, ids, frequency = index.match([i.lon for i in located], [i.lat for i in located])  # type: ignore[misc]  # located: lon and lat set
-    return [(located[i], int(s), FREQUENCIES[f]) for i, s, f in zip(item_index, ids, frequency, strict=True)]
+    item, ids, frequency = index.match([items[n].lon for n in located], [items[n].lat for n in located])  # type: ignore[misc]  # located: lon and lat set
+    return Pairs(np.asarray(located, dtype=np.int64)[item], ids.astype(np.int64), frequency.astype(np.int8))
 
 
-def _filtered(name: str, topic: Topic, pairs: list[tuple[Item, int, str]]) -> list[tuple[Item, int, str]]:
-    """Drop the pairs whose subscription's filters the topic says the item does not pass.
+def _accepted(name: str, topic: Topic, items: list[Item], pairs: Pairs) -> np.ndarray:
+    """Which pairs pass their subscription's filters, as the topic judges them.
 
     One query for every filtered subscription of the topic: filters are the exception, and reading
-    them back by matched id would cost more than the match at national scale.
+    them back by matched id would cost more than the match at national scale. ``accepts`` is asked
+    only for the pairs whose subscription has filters.
     """
     accepts = topic.accepts
     assert accepts is not None
@@ -142,9 +152,15 @@ def _filtered(name: str, topic: Topic, pairs: list[tuple[Item, int, str]]) -> li
         Subscription.topic == name, Subscription.status == ACTIVE, Subscription.filters.is_not(None)
     )
     filters = {s: json.loads(text) for s, text in db_session().execute(query)}
+    keep = np.ones(len(pairs.subscription), dtype=bool)
     if not filters:
-        return pairs
-    return [(item, s, f) for item, s, f in pairs if s not in filters or accepts(item, filters[s])]
+        return keep
+    filtered = np.flatnonzero(np.isin(pairs.subscription, np.fromiter(filters, dtype=np.int64, count=len(filters))))
+    for n, i, s in zip(
+        filtered.tolist(), pairs.item[filtered].tolist(), pairs.subscription[filtered].tolist(), strict=True
+    ):
+        keep[n] = accepts(items[i], filters[s])
+    return keep
 
 
 def _centres(name: str, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -181,10 +197,8 @@ def _active(ids: np.ndarray) -> np.ndarray:
     return rows[:, 0].astype(np.int64)
 
 
-def _current(
-    name: str, pairs: list[tuple[Item, int, str]]
-) -> tuple[list[tuple[Item, int, str]], dict[tuple[Any, int], int]]:
-    """The pairs whose subscription is still active, and the geodesic metres from each circle
+def _current(name: str, items: list[Item], pairs: Pairs) -> Pairs:
+    """The pairs whose subscription is still active, with the geodesic metres from each circle
     subscription's centre to each item it matched, for messages.
 
     An index (the worker's, or the snapshot it started from) follows confirmations, changes and
@@ -193,44 +207,41 @@ def _current(
     that no longer exists. Reading the matched circles' centres checks them at no extra cost; the
     rest (polygons, or gone) are checked by id.
     """
-    subscription = np.fromiter((s for _, s, _ in pairs), dtype=np.int64, count=len(pairs))
-    wanted = np.unique(subscription)
+    wanted = np.unique(pairs.subscription)
     ids, lon, lat = _centres(name, wanted)
     live = np.union1d(ids, _active(np.setdiff1d(wanted, ids, assume_unique=True)))
     if len(live) < len(wanted):
         gone = len(wanted) - len(live)
         logger.warning("Topic %s: skipped %d matched subscriptions no longer active (deleted outright?)", name, gone)
-        kept = np.isin(subscription, live)
-        pairs = [pair for pair, keep in zip(pairs, kept.tolist(), strict=True) if keep]
-        subscription = subscription[kept]
-    at = np.minimum(np.searchsorted(ids, subscription), max(len(ids) - 1, 0))
-    circle = (ids[at] == subscription) if len(ids) else np.zeros(len(pairs), dtype=bool)
-    if not circle.any():
-        return pairs, {}
-    chosen = [pair for pair, keep in zip(pairs, circle.tolist(), strict=True) if keep]
-    _, _, metres = _GEOD.inv(
-        lon[at[circle]],
-        lat[at[circle]],
-        np.array([item.lon for item, _, _ in chosen]),
-        np.array([item.lat for item, _, _ in chosen]),
-    )
-    distances = {
-        (item.id, s): int(round(m)) for (item, s, _), m in zip(chosen, np.atleast_1d(metres).tolist(), strict=True)
-    }
-    return pairs, distances
+        pairs = pairs.where(np.isin(pairs.subscription, live))
+    if not len(ids):
+        return pairs
+    at = np.minimum(np.searchsorted(ids, pairs.subscription), len(ids) - 1)
+    circle = ids[at] == pairs.subscription
+    if circle.any():
+        item_lon = np.array([item.lon for item in items], dtype=np.float64)
+        item_lat = np.array([item.lat for item in items], dtype=np.float64)
+        chosen = pairs.item[circle]
+        _, _, metres = _GEOD.inv(lon[at[circle]], lat[at[circle]], item_lon[chosen], item_lat[chosen])
+        pairs.distance[circle] = np.rint(metres)
+    return pairs
 
 
-def _key_pairs(name: str, items: list[Item]) -> list[tuple[Item, int, str]]:
-    by_key: dict[str, list[Item]] = {}
-    for item in items:
+def _key_pairs(name: str, items: list[Item]) -> Pairs:
+    by_key: dict[str, list[int]] = {}
+    for n, item in enumerate(items):
         if item.key is not None:
-            by_key.setdefault(item.key, []).append(item)
+            by_key.setdefault(item.key, []).append(n)
     keys = list(by_key)
-    pairs = []
+    found: list[tuple[int, int, int]] = []
+    code = {frequency: n for n, frequency in enumerate(FREQUENCIES)}
     for start in range(0, len(keys), CHUNK):
         query = select(Subscription.id, Subscription.key, Subscription.frequency).where(
             Subscription.topic == name, Subscription.status == ACTIVE, Subscription.key.in_(keys[start : start + CHUNK])
         )
         for subscription_id, key, frequency in db_session().execute(query):
-            pairs.extend((item, subscription_id, frequency) for item in by_key[key])
-    return pairs
+            found.extend((n, subscription_id, code[frequency]) for n in by_key[key])
+    if not found:
+        return Pairs.empty()
+    table = np.array(found, dtype=np.int64)
+    return Pairs(table[:, 0], table[:, 1], table[:, 2].astype(np.int8))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, func
+from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicapps.clock import UTCDateTime, utcnow
@@ -55,21 +55,50 @@ class OutboxRow(Model):
     __table_args__ = (
         UniqueConstraint("subscription_id", "item_key", "kind", name="notify_outbox_once"),
         Index("notify_outbox_due", "status", "next_attempt_at"),
+        # Only claimed rows are looked up by claim: a partial index costs new rows no index entry.
+        Index(
+            "ix_notify_outbox_claim",
+            "claim",
+            sqlite_where=text("claim IS NOT NULL"),
+            postgresql_where=text("claim IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("notify_subscription.id", ondelete="CASCADE"), index=True)
+    # No index of its own: the unique key (subscription_id, ...) serves lookups by subscription.
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("notify_subscription.id", ondelete="CASCADE"))
     item_key: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(10), default=QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    claim: Mapped[str | None] = mapped_column(String(32), index=True)
+    claim: Mapped[str | None] = mapped_column(String(32))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    payload: Mapped[str] = mapped_column(Text, default="{}")  # the item snapshot, JSON
+    # What the message says: an alert's item is the ItemSnapshot ``item_id`` (stored once for all
+    # its subscribers) and, for a circle, ``distance_m`` from its centre; other messages
+    # (confirmations, direct messages) carry their own JSON ``payload``.
+    payload: Mapped[str] = mapped_column(Text, default="{}")
+    item_id: Mapped[int | None] = mapped_column(Integer)  # notify_item.id; kept while rows refer to it
+    distance_m: Mapped[int | None] = mapped_column(Integer)
+
+
+class ItemSnapshot(Model):
+    """An item as its alerts show it, at one version: written once when it matches, however many
+    subscriptions it matched (a dense town's application reaches tens of thousands), so a message can
+    be sent later without the plugin's tables and each outbox row stays a few numbers."""
+
+    __tablename__ = "notify_item"
+    __table_args__ = (UniqueConstraint("topic", "item_key", "version", name="notify_item_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(120))
+    item_key: Mapped[str] = mapped_column(String(200))  # the record's primary key, as text
+    version: Mapped[str] = mapped_column(String(200))  # Item.version, "" for none
+    payload: Mapped[str] = mapped_column(Text)  # JSON: {"topic", "topic_title", "item": Item.snapshot()}
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class TopicState(Model):

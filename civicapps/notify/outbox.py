@@ -33,6 +33,7 @@ from civicapps.notify.models import (
     QUEUED,
     SENDING,
     SENT,
+    ItemSnapshot,
     OutboxRow,
     Subscription,
 )
@@ -137,12 +138,32 @@ def claim(session: Session, limit: int) -> tuple[str, list[Claimed]]:
         .values(mine)
     )
     rows = session.execute(
-        select(OutboxRow.id, OutboxRow.subscription_id, OutboxRow.kind, OutboxRow.attempts, OutboxRow.payload)
+        select(
+            OutboxRow.id,
+            OutboxRow.subscription_id,
+            OutboxRow.kind,
+            OutboxRow.attempts,
+            OutboxRow.payload,
+            OutboxRow.item_id,
+            OutboxRow.distance_m,
+            ItemSnapshot.payload.label("item_payload"),
+        )
+        .outerjoin(ItemSnapshot, ItemSnapshot.id == OutboxRow.item_id)
         .where(OutboxRow.claim == token)
         .order_by(OutboxRow.id)
     ).all()
     session.commit()
-    return token, [Claimed(r.id, r.subscription_id, r.kind, r.attempts, json.loads(r.payload)) for r in rows]
+    items: dict[int, dict[str, Any]] = {}  # each item's snapshot decoded once per claim
+    claimed = []
+    for r in rows:
+        if r.item_id is None or r.item_payload is None:
+            payload = json.loads(r.payload)
+        else:
+            payload = items.get(r.item_id) or items.setdefault(r.item_id, json.loads(r.item_payload))
+            if r.distance_m is not None:
+                payload = {**payload, "item": {**payload["item"], "distance_m": r.distance_m}}
+        claimed.append(Claimed(r.id, r.subscription_id, r.kind, r.attempts, payload))
+    return token, claimed
 
 
 def claims_heartbeat(app: Flask) -> Heartbeat:

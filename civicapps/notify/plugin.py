@@ -35,6 +35,7 @@ def register_models() -> list[type]:
     return [
         models.Subscription,
         models.OutboxRow,
+        models.ItemSnapshot,
         models.TopicState,
         models.TopicIndex,
         models.MatchRequest,

@@ -33,7 +33,7 @@ def item_for(app: Flask, application: Application, summary: str | None = None) -
         lat=application.latitude,
         key=str(application.id),
         version=str(application.version),
-        # Kept in every outbox row (one per subscriber): only what messages and filters need.
+        # Stored once per application version (notify_item): only what messages and filters need.
         details={
             "reference": application.reference,
             "address": application.address or application.postcode or "",
