@@ -97,9 +97,10 @@ def requirements(app: Flask, info: PluginInfo) -> list[Requirement]:
     needs = []
     model = state.plugin_settings.get(info.name)
     if model is not None:
+        table = f"[plugins.{info.name}]"
         for field_name, spec in type(model).model_fields.items():
             if spec.is_required():
-                needs.append(Requirement(gettext("Setting %(key)s", key=f"[plugins.{info.name}] {field_name}"), True))
+                needs.append(Requirement(gettext("Setting %(key)s in %(table)s", key=field_name, table=table), True))
     datasets = sorted(d for d in feeds_registry(app).datasets if owner(d) == info.name)
     fed = {plan.feed.dataset for plan in feeds_registry(app).plans.values()}
     for dataset in datasets:
