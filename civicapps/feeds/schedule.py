@@ -111,7 +111,8 @@ def _due(plan: FeedPlan, state: FeedState | None, now: datetime) -> bool:
 
 
 def pull_due_feeds(app: Flask, now: datetime | None = None) -> list[PullResult]:
-    """Pull every enabled feed that is due, except switched-off apps' feeds; never raises for a feed's failure (it is in the result)."""
+    """Pull every enabled feed that is due, except switched-off apps' feeds; never raises for a feed's
+    failure (it is in the result)."""
     now = now or utcnow()
     results = []
     paused = paused_apps(app)  # a switched-off app's feeds wait until it is switched on

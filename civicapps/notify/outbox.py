@@ -122,9 +122,9 @@ def claim(session: Session, limit: int) -> tuple[str, list[Claimed]]:
     token = uuid.uuid4().hex
     now = utcnow()
     due = (OutboxRow.status == QUEUED, OutboxRow.next_attempt_at <= now)
-    held = held_messages(OutboxRow.subscription_id)  # a switched-off app's messages wait (app_switches)
+    due += (held_messages(OutboxRow.subscription_id),)  # a switched-off app's messages wait (app_switches)
     mine = {"status": SENDING, "claim": token, "claimed_at": now}
-    if not claim_due(session, OutboxRow, (*due, held), mine, order_by=(OutboxRow.next_attempt_at, OutboxRow.id), limit=limit):
+    if not claim_due(session, OutboxRow, due, mine, order_by=(OutboxRow.next_attempt_at, OutboxRow.id), limit=limit):
         session.commit()
         return token, []
     # A digest goes out as one message: take the rest of its subscriptions' due rows too.
