@@ -45,10 +45,15 @@ def count(app, model) -> int:
         return db_session().scalar(select(func.count()).select_from(model))
 
 
-def assert_switched_off(app, civic_feed_server, client):
+def assert_switched_off(app, civic_feed_server, client, sink):
     for who in (app.test_client(), client):
         assert who.get("/planning-alerts/").status_code == 404
         assert who.get("/planning-alerts/api/applications").status_code == 404
+    resident = app.test_client()
+    assert "planning_alerts.near" not in {t["name"] for t in resident.get("/alerts/api/topics").json}
+    late = {"channel": "webhook", "target": sink.url("/late"), "frequency": "instant", **NEAR}
+    refused = resident.post("/alerts/api/subscriptions", json=late)
+    assert refused.status_code == 400 and refused.json["errors"] == {"topic": "Choose what you want alerts about"}
     home = app.test_client().get("/")
     assert home.status_code == 200 and "Planning applications" not in home.text, "menu link and card gone"
     assert "/planning-alerts/" not in client.get("/-/apps").text.split("<main", 1)[0], "staff menu link gone too"
@@ -72,7 +77,7 @@ def test_switching_planning_alerts_off_and_on_in_the_directory(pa_app, civic_fee
     assert "planning_alerts is switched off" in switched.text, "a success notification"
     assert "Switch planning_alerts on" in switched.text
 
-    assert_switched_off(app, civic_feed_server, client)
+    assert_switched_off(app, civic_feed_server, client, sink)
     # Staff may still pull by hand: the data is stored, and what it matches waits.
     assert pull_feed(app, "london").new == 12
     queue_for(app).run_once()
@@ -134,7 +139,7 @@ def test_the_same_through_the_cli(pa_app, civic_feed_server, civic_notification_
     result = runner.invoke(["apps", "disable", "planning_alerts"])
     assert (result.exit_code, result.output) == (0, "Switched planning_alerts off.\n")
     assert re.search(r"planning_alerts\s+off\s", runner.invoke(["apps", "list"]).output)
-    assert_switched_off(app, civic_feed_server, client)
+    assert_switched_off(app, civic_feed_server, client, sink)
     assert pull_feed(app, "london").new == 12
     queue_for(app).run_once()
     assert alerts_sent(sink, "/near") == 0
