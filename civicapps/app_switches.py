@@ -104,8 +104,7 @@ def set_enabled(app: Flask, name: str, enabled: bool, actor: str) -> bool:
     """Switch app ``name`` on or off and record who did it; False if it already was (nothing recorded).
 
     Raises CivicappsError naming the apps that can be switched when ``name`` is not one of them.
-    Commits. Held alerts go out when the periodic jobs next run (within a minute), or at once if
-    a worker is woken: see :func:`resume_held_work`.
+    Commits, then (switching on) wakes workers for the alerts that waited.
     """
     known = switchable(app)
     if name not in known:
@@ -132,7 +131,10 @@ def set_enabled(app: Flask, name: str, enabled: bool, actor: str) -> bool:
 
 
 def resume_held_work(app: Flask) -> None:
-    """Wake workers for what an app's pause held back: its match requests, then its messages."""
+    """Wake workers for what an app's pause held back: its match requests, then its messages.
+
+    Without this they would still go out, at the next run of the periodic jobs (within a minute).
+    """
     try:
         queue_for(app).enqueue("notify.match")
         queue_for(app).enqueue("notify.sweep")
