@@ -170,6 +170,7 @@ def _database_unavailable(exc: DBAPIError) -> Any:
     current_app.logger.error("Database unavailable on %s %s (%s); answered 503", request.method, request.path, _reason(exc))
     close_session()
     g.setdefault("_civicapps_actor", None)  # the page must not ask the unavailable database who is signed in
+    g.setdefault("_civicapps_paused", frozenset())  # nor which apps are switched off (app_switches)
     body, status = error_response(503)
     return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
