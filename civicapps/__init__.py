@@ -4,6 +4,7 @@ This module is the whole public API; plugins import only from here. Everything e
 """
 from civicapps.app import create_app as create_app
 from civicapps.app import plugin_settings as plugin_settings
+from civicapps.app_switches import app_enabled as app_enabled
 from civicapps.auth import Actor as Actor
 from civicapps.auth import current_actor as current_actor
 from civicapps.auth import staff_required as staff_required
@@ -122,6 +123,7 @@ __all__ = [
     "__version__",
     "alert_channels",
     "announce_records_ingested",
+    "app_enabled",
     "base_url",
     "claim_due",
     "create_app",

@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 
+from civicapps.app_switches import install_app_switches
 from civicapps.db import Database, Model, install_sessions
 from civicapps.errors import StartupError
 from civicapps.feeds.registry import install_feeds
@@ -90,6 +91,7 @@ def create_app(
     install_feeds(app)
     install_shell(app)
     install_sessions(app)
+    install_app_switches(app)
     return app
 
 

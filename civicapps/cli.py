@@ -20,6 +20,7 @@ from sqlalchemy import select
 from werkzeug.serving import run_simple
 
 from civicapps.app import create_app, ensure_instance_folder
+from civicapps.apps_cli import apps as apps_group
 from civicapps.auth import ROLES, User, change_password, change_role, create_user
 from civicapps.catalogues import i18n as i18n_group
 from civicapps.db import db_session, get_database
@@ -106,6 +107,7 @@ cli.add_command(postcodes_group)
 cli.add_command(streets_group)
 cli.add_command(plugin_group)
 cli.add_command(i18n_group)
+cli.add_command(apps_group)
 
 
 @cli.command(with_appcontext=False)

@@ -28,6 +28,7 @@ PUBLIC_API = {
     "Topic",
     "UTCDateTime",
     "__version__",
+    "app_enabled",
     "announce_records_ingested",
     "claim_due",
     "create_app",

@@ -15,6 +15,7 @@ from flask import Flask
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from civicapps.app_switches import owner, paused_apps
 from civicapps.claims import claim_due
 from civicapps.clock import utcnow
 from civicapps.db import get_database
@@ -110,11 +111,13 @@ def _due(plan: FeedPlan, state: FeedState | None, now: datetime) -> bool:
 
 
 def pull_due_feeds(app: Flask, now: datetime | None = None) -> list[PullResult]:
-    """Pull every enabled feed that is due; never raises for a feed's failure (it is in the result)."""
+    """Pull every enabled feed that is due, except switched-off apps' feeds; never raises for a feed's
+    failure (it is in the result)."""
     now = now or utcnow()
     results = []
+    paused = paused_apps(app)  # a switched-off app's feeds wait until it is switched on
     for status in statuses(app, now):
-        if status.due and _claim(app, status.name, now):
+        if status.due and owner(status.dataset) not in paused and _claim(app, status.name, now):
             results.append(pull_feed(app, status.name))
     return results
 

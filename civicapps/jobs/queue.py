@@ -21,6 +21,7 @@ from flask import Flask
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer, Scheduler
 
+from civicapps.app_switches import owner, paused_apps
 from civicapps.db import get_database
 from civicapps.errors import CivicappsError
 from civicapps.jobs.lease import acquire, new_holder
@@ -121,6 +122,9 @@ class JobQueue:
         job = self.jobs.get(name)
         if job is None:  # queued before its plugin was removed
             logger.warning("Dropping queued job %s: no plugin registers it any more", name)
+            return
+        if owner(name) in paused_apps(self.app):  # jobs keep their work in the database; it waits
+            logger.info("Skipping job %s: app '%s' is switched off", name, owner(name))
             return
         with self.app.app_context():
             job.run(self.app, **kwargs)

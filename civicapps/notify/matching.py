@@ -21,6 +21,7 @@ from flask import Flask
 from pyproj import Geod
 from sqlalchemy import Connection, Engine, Select, delete, or_, select, update
 
+from civicapps.app_switches import held_datasets
 from civicapps.claims import claim_due
 from civicapps.clock import utcnow
 from civicapps.db import db_session, get_database
@@ -66,6 +67,7 @@ def match_pending(app: Flask) -> int:
     while True:
         now = utcnow()
         free = or_(MatchRequest.claimed_at.is_(None), MatchRequest.claimed_at < now - lease)
+        free &= held_datasets(app, MatchRequest.dataset)  # a switched-off app's topics wait (app_switches)
         db_session(write=True)
         taken = claim_due(session, MatchRequest, free, {"claimed_at": now}, order_by=(MatchRequest.id,), limit=1)
         session.commit()

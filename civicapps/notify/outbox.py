@@ -21,6 +21,7 @@ from flask import Flask
 from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from civicapps.app_switches import held_messages
 from civicapps.claims import claim_due
 from civicapps.clock import utcnow
 from civicapps.db import insert_ignoring_conflicts
@@ -122,6 +123,7 @@ def claim(session: Session, limit: int) -> tuple[str, list[Claimed]]:
     token = uuid.uuid4().hex
     now = utcnow()
     due = (OutboxRow.status == QUEUED, OutboxRow.next_attempt_at <= now)
+    due += (held_messages(OutboxRow.subscription_id),)  # a switched-off app's messages wait (app_switches)
     mine = {"status": SENDING, "claim": token, "claimed_at": now}
     if not claim_due(session, OutboxRow, due, mine, order_by=(OutboxRow.next_attempt_at, OutboxRow.id), limit=limit):
         session.commit()

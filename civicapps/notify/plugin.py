@@ -19,7 +19,7 @@ from civicapps.notify.outbox import due_count, sweep, wake
 from civicapps.notify.render import Message, Notification, render_default
 from civicapps.notify.settings import NotifySettings, notify_settings
 from civicapps.notify.subscriptions import expire_unconfirmed
-from civicapps.notify.topics import topics_of
+from civicapps.notify.topics import offered_topics
 from civicapps.plugins import hookimpl
 from civicapps.web.csrf import csrf_exempt
 from civicapps.web.links import Link
@@ -93,7 +93,7 @@ def render_notification(app: Flask, notification: Notification, channel: Channel
 def menu_links(app: Flask, actor: Actor | None) -> list[Link]:
     links = (
         [Link(gettext("Get alerts"), url_for("notify.index"), gettext("Alerts by email or your chosen app"))]
-        if topics_of(app)
+        if offered_topics(app)
         else []
     )
     if actor is not None:

@@ -35,7 +35,7 @@ from civicapps.notify.models import (
 )
 from civicapps.notify.outbox import add_rows, row, send_time, wake
 from civicapps.notify.settings import notify_settings
-from civicapps.notify.topics import topics_of
+from civicapps.notify.topics import offered_topics
 from civicapps.notify.validation import (
     RateLimited,
     SubscriptionError,
@@ -69,7 +69,7 @@ def create(
     were made recently. Staff (``staff_id``) may also use raw apprise URLs.
     """
     settings = notify_settings(app)
-    topic = topics_of(app).get(request.topic)
+    topic = offered_topics(app).get(request.topic)  # not a switched-off app's
     if topic is None:
         raise SubscriptionError("topic", "Choose what you want alerts about")
     kind = enabled_kinds(settings, staff=staff_id is not None).get(request.channel)

@@ -27,7 +27,7 @@ from civicapps.notify.models import ACTIVE, ENDED, FREQUENCIES, Subscription
 from civicapps.notify.openapi import openapi
 from civicapps.notify.settings import notify_settings
 from civicapps.notify.subscriptions import confirm, confirm_with_code, create, end, of_target, set_frequency
-from civicapps.notify.topics import topics_of
+from civicapps.notify.topics import offered_topics, topics_of
 from civicapps.notify.validation import RateLimited, SubscriptionError, SubscriptionRequest
 from civicapps.signing import sign, unsign
 from civicapps.web.shell import error_response
@@ -97,12 +97,12 @@ def page(template: str, **context: Any) -> str:
 
 @bp.get("/alerts/")
 def index() -> str:
-    return page("index.html", topics=topics_of(current_app))
+    return page("index.html", topics=offered_topics(current_app))
 
 
 @bp.route("/alerts/subscribe", methods=["GET", "POST"])
 def subscribe() -> Any:
-    topics = topics_of(current_app)
+    topics = offered_topics(current_app)
     channels = alert_forms.alert_channels()
     form = SubscribeForm(data={k: v for k, v in request.args.items() if k in ("topic", "lat", "lon", "key")})
     follow = topics.get(form.topic.data or "")
@@ -226,7 +226,7 @@ def api_openapi() -> Any:
 def api_topics() -> Any:
     return [
         {"name": name, "title": t.title, "description": t.description, "matcher": t.matcher, "events": list(t.events)}
-        for name, t in topics_of(current_app).items()
+        for name, t in offered_topics(current_app).items()
     ]
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms import EmailField, PasswordField
 from wtforms.validators import Email, InputRequired
 
+from civicapps.app_switches import AppSwitch, AppSwitchChange
 from civicapps.auth import Actor, User, actor_for_session, authenticate, current_actor, end_sessions
 from civicapps.db import get_database
 from civicapps.errors import CivicappsError
@@ -21,6 +22,8 @@ from civicapps.introspection import plugins_report
 from civicapps.limits import RateCount, RateLimit
 from civicapps.migrations import status
 from civicapps.plugins import hookimpl
+from civicapps.web.app_directory import bp as apps_bp
+from civicapps.web.links import Link
 from civicapps.web.redirects import safe_next
 from civicapps.web.shell import error_response, navigation
 from civicapps.web.sources import data_sources
@@ -28,6 +31,7 @@ from civicapps.web.sources import data_sources
 bp = Blueprint("core", __name__, static_folder="static", static_url_path="/-/static")
 SESSION_USER = "staff_user_id"
 SESSION_VERSION = "staff_session_version"
+bp.register_blueprint(apps_bp)  # the app directory: part of the core, so it can never be switched off
 
 
 @hookimpl
@@ -37,7 +41,7 @@ def register_blueprint(app: Flask) -> Blueprint:
 
 @hookimpl
 def register_models() -> list[type]:
-    return [User, RateCount]
+    return [User, RateCount, AppSwitch, AppSwitchChange]
 
 
 @hookimpl
@@ -48,6 +52,11 @@ def register_migrations() -> Path:
 @hookimpl
 def register_translations() -> Path:
     return CORE_TRANSLATIONS
+
+
+@hookimpl
+def menu_links(app: Flask, actor: Actor | None) -> list[Link]:
+    return [Link(gettext("Apps"), url_for("core.apps.index"), gettext("Switch apps on and off"))] if actor else []
 
 
 @hookimpl(trylast=True)

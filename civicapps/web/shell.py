@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from civicapps.app_switches import paused_apps
 from civicapps.auth import current_actor
 from civicapps.db import SAFE_METHODS, close_session, commit_attempted
 from civicapps.i18n import gettext
@@ -52,7 +53,8 @@ def install_shell(app: Flask) -> None:
 
 
 def navigation() -> list[tuple[str, list[Link]]]:
-    """Each plugin's menu links for the current visitor, in plugin order; asked once per request.
+    """Each plugin's menu links for the current visitor, in plugin order (switched-off apps left
+    out); asked once per request.
 
     Every page (error pages too) shows the navigation, so a plugin whose ``menu_links`` fails loses
     its own links, logged, rather than taking every page of the site down with it.
@@ -60,7 +62,10 @@ def navigation() -> list[tuple[str, list[Link]]]:
     if "_civicapps_navigation" not in g:
         registry = current_app.extensions["civicapps"].registry
         links: dict[str, list[Link]] = {}
+        paused = paused_apps()
         for name, call in registry.calls("menu_links", app=current_app, actor=current_actor()):
+            if name in paused:
+                continue
             try:
                 links[name] = list(call() or [])
             except Exception:
@@ -167,6 +172,7 @@ def _database_unavailable(exc: DBAPIError) -> Any:
     )
     close_session()
     g.setdefault("_civicapps_actor", None)  # the page must not ask the unavailable database who is signed in
+    g.setdefault("_civicapps_paused", frozenset())  # nor which apps are switched off (app_switches)
     body, status = error_response(503)
     return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
