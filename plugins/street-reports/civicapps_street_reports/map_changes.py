@@ -23,12 +23,19 @@ from civicapps_street_reports.models import MapVersion, Report
 SHOWN = ("title", "category", "status", "lat", "lon", "hidden", "private", "created_at")
 
 _TABLE = MapVersion.__table__
+_READ = "SELECT version, changed_at FROM street_reports_map_version WHERE id = 1"
 
 
 def current(session: Session) -> tuple[int, datetime | None]:
     """The map's version and when it last changed (``(0, None)`` before any change)."""
     row = session.execute(select(MapVersion.version, MapVersion.changed_at).where(MapVersion.id == 1)).first()
     return (row[0], row[1]) if row else (0, None)
+
+
+def token(session: Session) -> tuple[Any, ...]:
+    """The version row as the driver gives it, for a cache key: read on every map request, so it
+    skips the ORM (about a third of a cached answer's time went to building one row)."""
+    return tuple(session.connection().exec_driver_sql(_READ).first() or ())
 
 
 def bump(session: Session) -> None:

@@ -149,12 +149,12 @@ class _Cache:
 def answer(session: Session, filters: Filters, box: Box | None, zoom: int | None, url_prefix: str) -> Answer:
     """The map's GeoJSON for ``box`` (whole tiles around it) at ``zoom``, from the cache when the map
     has not changed since it was made. Without a box: every matching report's extent."""
-    version, changed_at = map_changes.current(session)
     cache: _Cache = current_app.extensions.setdefault("street_reports.map_cache", _Cache())
-    key = (version, changed_at, filters, filters.since(), box, zoom, url_prefix)
+    key = (map_changes.token(session), filters, filters.since(), box, zoom, url_prefix)
     found = cache.get(key)
     if found is not None:
         return found
+    version, changed_at = map_changes.current(session)
     if box is None:
         box = _extent(session, filters)
     if zoom is None:
@@ -221,11 +221,11 @@ def _features(session: Session, filters: Filters, box: Box, zoom: int, url_prefi
         clusters = [
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [round(row[3], 6), round(row[4], 6)]},
+                "geometry": {"type": "Point", "coordinates": [round(row[3], 5), round(row[4], 5)]},
                 "properties": {
                     "cluster": True,
                     "count": row[2],
-                    "bbox": [round(row[5], 6), round(row[6], 6), round(row[7], 6), round(row[8], 6)],
+                    "bbox": [round(row[5], 5), round(row[6], 5), round(row[7], 5), round(row[8], 5)],
                 },
             }
             for row in groups
