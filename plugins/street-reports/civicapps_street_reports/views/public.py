@@ -45,7 +45,7 @@ def index() -> str:
     rows = (
         db_session()
         .scalars(
-            filters.apply(select(Report))
+            filters.apply(select(Report), newest_first=True)
             .order_by(Report.created_at.desc(), Report.id.desc())
             .limit(LIST_PAGE_SIZE + 1)
             .offset((number - 1) * LIST_PAGE_SIZE)
