@@ -321,5 +321,6 @@ def run(count: int, args: argparse.Namespace) -> None:
         "timeouts, socket errors and non-2xx answers, all rounds: " + ", ".join(f"{n} {c}" for n, c in failed.items())
     )
 
+
 if __name__ == "__main__":
     main()

@@ -104,7 +104,14 @@ RATE_LIMIT_LEFTOVERS = [
         "organogram_0003",
         "1 migration pending",
     ),
-    ("notify", "notify_subscription", "ip_hash", "ix_notify_subscription_ip_hash", "notify_0004", "1 migration pending"),
+    (
+        "notify",
+        "notify_subscription",
+        "ip_hash",
+        "ix_notify_subscription_ip_hash",
+        "notify_0004",
+        "1 migration pending",
+    ),
 ]
 
 

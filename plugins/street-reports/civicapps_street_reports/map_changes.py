@@ -62,7 +62,8 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
 
 
 def _do_orm_execute(state: ORMExecuteState) -> None:
-    if (state.is_insert or state.is_update or state.is_delete) and state.bind_mapper is not None and state.bind_mapper.class_ is Report:
+    writes = state.is_insert or state.is_update or state.is_delete
+    if writes and state.bind_mapper is not None and state.bind_mapper.class_ is Report:
         bump(state.session)
 
 

@@ -107,8 +107,10 @@ def test_a_zoomed_in_view_returns_each_report_as_a_pin(app: Flask) -> None:
     assert not document["clustered"]
     pins = document["features"]
     assert 0 < len(pins) == in_box(app, tuple(document["bbox"])) <= MAX_PINS
-    assert all("count" not in pin["properties"] and pin["properties"]["url"].startswith("/street-reports/reports/")
-               for pin in pins)
+    assert all(
+        "count" not in pin["properties"] and pin["properties"]["url"].startswith("/street-reports/reports/")
+        for pin in pins
+    )
     created = [pin["properties"]["created_at"] for pin in pins]
     assert created == sorted(created, reverse=True)
 
@@ -184,8 +186,11 @@ def test_the_list_beside_the_map_is_paged_with_links_that_keep_the_filters(app: 
     third = client.get("/street-reports/?page=3").get_data(as_text=True)
     assert len(LIST_TITLE.findall(third)) == 5 and "Older reports" not in third
     assert 'href="/street-reports/?page=2&amp;status=open#recent-reports">Newer reports' in third
-    every = [title for page in (1, 2, 3) for title in
-             LIST_TITLE.findall(client.get(f"/street-reports/?page={page}").get_data(as_text=True))]
+    every = [
+        title
+        for page in (1, 2, 3)
+        for title in LIST_TITLE.findall(client.get(f"/street-reports/?page={page}").get_data(as_text=True))
+    ]
     assert len(set(every)) == 45  # newest first, none twice, none left out
     graffiti = client.get("/street-reports/?category=Graffiti&age=7").get_data(as_text=True)
     titles = LIST_TITLE.findall(graffiti)

@@ -205,8 +205,14 @@ def test_a_crowded_map_shows_counted_clusters_and_choosing_one_zooms_in_and_asks
     with app.app_context():  # 400 reports within a few hundred metres of the map's centre
         lat, lon = NORTH_POINT
         db_session().add_all(
-            Report(title=f"Problem {n}", category="Potholes", details="Deep", lat=lat + (n % 20) * 0.0002,
-                   lon=lon + (n // 20) * 0.0002, status="open")
+            Report(
+                title=f"Problem {n}",
+                category="Potholes",
+                details="Deep",
+                lat=lat + (n % 20) * 0.0002,
+                lon=lon + (n // 20) * 0.0002,
+                status="open",
+            )
             for n in range(400)
         )
         db_session().commit()

@@ -36,9 +36,7 @@ def upgrade() -> None:
         batch_op.drop_index("ix_street_reports_report_status_lon_lat")
         batch_op.create_index("ix_street_reports_report_map", MAP_COLUMNS, unique=False)
         batch_op.create_index("ix_street_reports_report_created_at", ["created_at"], unique=False)
-        batch_op.create_index(
-            "ix_street_reports_report_category_created_at", ["category", "created_at"], unique=False
-        )
+        batch_op.create_index("ix_street_reports_report_category_created_at", ["category", "created_at"], unique=False)
 
 
 def downgrade() -> None:
