@@ -85,21 +85,42 @@ def test_home_page_has_a_card_per_plugin(app: Flask) -> None:
 
 
 #: What the move to the shared ``civicapps.RateLimit`` left unread: (plugin, table, column or None
-#: for the whole table, its index) and the revision before the one that drops it.
+#: for the whole table, its index), the revision before the one that drops it, and how many
+#: revisions are pending from there (that one and any after it).
 RATE_LIMIT_LEFTOVERS = [
-    ("street_reports", "street_reports_submission", None, "ix_street_reports_submission_client", "street_reports_0002"),
-    ("organogram", "organogram_group", "registrant_key", "ix_organogram_group_registrant_key", "organogram_0003"),
-    ("notify", "notify_subscription", "ip_hash", "ix_notify_subscription_ip_hash", "notify_0004"),
+    (
+        "street_reports",
+        "street_reports_submission",
+        None,
+        "ix_street_reports_submission_client",
+        "street_reports_0002",
+        "2 migrations pending",
+    ),
+    (
+        "organogram",
+        "organogram_group",
+        "registrant_key",
+        "ix_organogram_group_registrant_key",
+        "organogram_0003",
+        "1 migration pending",
+    ),
+    (
+        "notify",
+        "notify_subscription",
+        "ip_hash",
+        "ix_notify_subscription_ip_hash",
+        "notify_0004",
+        "2 migrations pending",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("plugin", "table", "column", "index", "before"), RATE_LIMIT_LEFTOVERS)
+@pytest.mark.parametrize(("plugin", "table", "column", "index", "before", "pending"), RATE_LIMIT_LEFTOVERS)
 def test_old_rate_limit_storage_is_dropped_and_downgrade_restores_it(
-    app: Flask, plugin: str, table: str, column: str | None, index: str, before: str
+    app: Flask, plugin: str, table: str, column: str | None, index: str, before: str, pending: str
 ) -> None:
     """Personal data kept for counting is gone once counting moved; a downgrade gives the schema back."""
     from alembic import command
-    from alembic.script import ScriptDirectory
     from sqlalchemy import inspect
 
     from civicapps.migrations import _config, migration_sets, status
@@ -118,10 +139,7 @@ def test_old_rate_limit_storage_is_dropped_and_downgrade_restores_it(
     with engine.connect() as connection, connection.begin():
         command.downgrade(_config(migration_sets(app)[plugin], connection), before)
     assert present() == (True, True)
-    # pending: exactly the plugin's revisions after `before` (the one that dropped it and any later ones)
-    later = list(ScriptDirectory.from_config(_config(migration_sets(app)[plugin])).iterate_revisions("heads", before))
-    expected = f"{len(later)} migration{'s' if len(later) > 1 else ''} pending"
-    assert later and {s.plugin: s.status for s in status(app)}[plugin] == expected
+    assert {s.plugin: s.status for s in status(app)}[plugin] == pending
     with engine.connect() as connection, connection.begin():
         command.upgrade(_config(migration_sets(app)[plugin], connection), "heads")
     assert present() == (False, False)

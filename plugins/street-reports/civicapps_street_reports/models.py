@@ -154,9 +154,28 @@ class Report(Model):
         viewonly=True,
     )
     deliveries: Mapped[list[Delivery]] = relationship(back_populates="report", order_by="Delivery.id")
-    #: the map asks for reports in some states in a bounding box: one longitude range per state, with
-    #: latitude checked in the index (SQLite picks it without ANALYZE statistics; status alone did not)
-    __table_args__ = (Index("ix_street_reports_report_status_lon_lat", "status", "lon", "lat"),)
+    __table_args__ = (
+        #: the map counts and groups reports in some states in a bounding box: one longitude range per
+        #: state, and every other column its filters read (latitude, moderation, category, age) is in
+        #: the index, so counting 200,000 reports into grid cells never reads the table (SQLite picks
+        #: it without ANALYZE statistics; status alone did not)
+        Index("ix_street_reports_report_map", "status", "lon", "lat", "hidden", "private", "category", "created_at"),
+        #: the list beside the map: newest first, all categories or one
+        Index("ix_street_reports_report_created_at", "created_at"),
+        Index("ix_street_reports_report_category_created_at", "category", "created_at"),
+    )
+
+
+class MapVersion(Model):
+    """One row counting changes to what the public map shows (a report created, moved, retitled,
+    changing state, hidden or made private), so every web process knows when its cached map answers
+    are stale with one indexed read, whatever process made the change (see :mod:`.map_changes`)."""
+
+    __tablename__ = "street_reports_map_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Delivery(Model):
@@ -324,6 +343,7 @@ ALL_MODELS: list[type[Model]] = [
     Abuser,
     ResponseTemplate,
     Place,
+    MapVersion,
 ]
 
 

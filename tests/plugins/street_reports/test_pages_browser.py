@@ -196,3 +196,35 @@ def test_the_map_credit_link_has_its_contrast_is_underlined_and_passes_axe(
     note = civic_page.locator("#map-alternative")
     assert note.is_visible() and civic_page.locator("#map").get_attribute("aria-describedby") == "map-alternative"
     assert note.locator("a").get_attribute("href") == "#recent-reports"
+
+
+def test_a_crowded_map_shows_counted_clusters_and_choosing_one_zooms_in_and_asks_again(
+    civic_page: Page, site: tuple[Flask, str]
+) -> None:
+    app, base = site
+    with app.app_context():  # 400 reports within a few hundred metres of the map's centre
+        lat, lon = NORTH_POINT
+        db_session().add_all(
+            Report(
+                title=f"Problem {n}",
+                category="Potholes",
+                details="Deep",
+                lat=lat + (n % 20) * 0.0002,
+                lon=lon + (n // 20) * 0.0002,
+                status="open",
+            )
+            for n in range(400)
+        )
+        db_session().commit()
+    with civic_page.expect_request(lambda request: "reports.json" in request.url) as first:
+        civic_page.goto(f"{base}/street-reports/")
+    assert "zoom=14" in first.value.url
+    civic_page.wait_for_selector(".marker-cluster span")
+    counts = [int(text) for text in civic_page.locator(".marker-cluster span").all_inner_texts()]
+    pins = civic_page.locator("path.leaflet-interactive").count()
+    assert sum(counts) + pins == 400 and max(counts) > 1  # every report counted once, on the screen
+    with civic_page.expect_request(lambda request: "reports.json" in request.url) as again:
+        civic_page.locator(".marker-cluster").first.click()
+    zoom = int(re.search(r"zoom=(\d+)", again.value.url).group(1))  # type: ignore[union-attr]
+    assert zoom > 14
+    assert civic_page.console_errors == []

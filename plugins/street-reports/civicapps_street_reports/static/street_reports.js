@@ -16,9 +16,30 @@
     return box;
   }
 
-  function addReports(map, layer, features) {
+  /* A cluster the server counted: a numbered marker (Leaflet.markercluster's look) that zooms in to
+     its reports when chosen; the map then asks again and gets smaller clusters or the pins. */
+  function clusterMarker(map, feature) {
+    var p = feature.properties, c = feature.geometry.coordinates;
+    var size = p.count < 100 ? "small" : p.count < 1000 ? "medium" : "large";
+    var label = document.createElement("span");
+    label.textContent = String(p.count);
+    var icon = L.divIcon({html: "<div>" + label.outerHTML + "</div>", className: "marker-cluster marker-cluster-" + size, iconSize: L.point(40, 40)});
+    var marker = L.marker([c[1], c[0]], {icon: icon, title: p.count + " reports: zoom in", alt: p.count + " reports"});
+    marker.on("click", function () {
+      var b = p.bbox;
+      map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {maxZoom: map.getZoom() + 3, padding: [20, 20]});
+    });
+    return marker;
+  }
+
+  function addReports(map, layer, features, clusters) {
     layer.clearLayers();
+    if (clusters) { clusters.clearLayers(); }
     features.forEach(function (feature) {
+      if (feature.properties.cluster) {
+        clusterMarker(map, feature).addTo(clusters);
+        return;
+      }
       var c = feature.geometry.coordinates;
       var open = ["fixed", "not_responsible", "duplicate", "no_further_action", "closed"].indexOf(feature.properties.status) < 0;
       L.circleMarker([c[1], c[0]], {radius: 8, weight: 2, color: open ? "#d4351c" : "#00703c", fillOpacity: 0.6})
@@ -52,11 +73,15 @@
     }
     var reportsUrl = el.getAttribute("data-reports");
     if (reportsUrl) {
+      // The server sends a screenful: pins, or clusters counted per zoom; only the latest answer is drawn.
+      var clusters = L.layerGroup().addTo(map), asked = 0;
       var load = function () {
-        var url = reportsUrl + (reportsUrl.indexOf("?") < 0 ? "?" : "&") + "bbox=" + map.getBounds().toBBoxString();
+        var url = reportsUrl + (reportsUrl.indexOf("?") < 0 ? "?" : "&") + "bbox=" + map.getBounds().toBBoxString() +
+          "&zoom=" + Math.round(map.getZoom());
+        var mine = ++asked;
         fetch(url, {headers: {"Accept": "application/json"}})
           .then(function (response) { return response.ok ? response.json() : {features: []}; })
-          .then(function (data) { addReports(map, layer, data.features); })
+          .then(function (data) { if (mine === asked) { addReports(map, layer, data.features, clusters); } })
           .catch(function () { /* the list on the page still shows the reports */ });
       };
       map.on("moveend", load);

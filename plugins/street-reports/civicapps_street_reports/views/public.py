@@ -14,21 +14,15 @@ from shapely.geometry import Point, shape
 from sqlalchemy import select
 
 from civicapps import current_actor, db_session
-from civicapps_street_reports import states
+from civicapps_street_reports import map_features, states
 from civicapps_street_reports.areas import iter_area_features
-from civicapps_street_reports.georeport import w3c
-from civicapps_street_reports.models import Area, Body, Delivery, Photo, Report, Update
+from civicapps_street_reports.models import Area, Body, Category, Delivery, Photo, Report, Update
 from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.views import bp
 from civicapps_street_reports.views.common import visible_report
 
-MAX_FEATURES = 5000
-STATUS_FILTERS = {
-    "open": states.OPEN_STATES,
-    "fixed": ("fixed",),
-    "closed": states.CLOSED_STATES,
-    "all": states.PUBLIC_STATES,
-}
+#: reports per page of the list beside the map
+LIST_PAGE_SIZE = 20
 
 
 def public_reports() -> Any:
@@ -38,21 +32,40 @@ def public_reports() -> Any:
 
 @bp.get("/")
 def index() -> str:
-    recent = (
+    """The map and, beside it, the list of reports newest first, a page at a time, with the same
+    filters (state, category, age) as plain links and a GET form: all of it works without JavaScript."""
+    try:
+        filters = map_features.parse_filters(request.args)
+    except ValueError as exc:
+        abort(400, str(exc))
+    page = request.args.get("page", "1")
+    if not page.isdigit() or int(page) < 1:
+        abort(400, "page must be a whole number from 1")
+    number = int(page)
+    rows = (
         db_session()
         .scalars(
-            public_reports()
-            .where(Report.status.in_(states.OPEN_STATES))
+            filters.apply(select(Report), newest_first=True)
             .order_by(Report.created_at.desc(), Report.id.desc())
-            .limit(50)
+            .limit(LIST_PAGE_SIZE + 1)
+            .offset((number - 1) * LIST_PAGE_SIZE)
         )
         .all()
     )
+    chosen = {"status": filters.status, "category": filters.category, "age": filters.age}
     areas = db_session().execute(select(Area.id, Area.name, Body.name).join(Body).order_by(Area.name)).all()
+    categories = db_session().scalars(select(Category.name).distinct().order_by(Category.name)).all()
     return render_template(
         "street_reports/index.html",
         title="Street reports",
-        reports=recent,
+        reports=rows[:LIST_PAGE_SIZE],
+        page=number,
+        newer=number - 1 if number > 1 else None,
+        older=number + 1 if len(rows) > LIST_PAGE_SIZE else None,
+        chosen=chosen,
+        statuses=map_features.STATUS_FILTERS,
+        categories=categories,
+        ages=map_features.AGES,
         areas=areas,
         settings=current_settings(),
         label=states.label,
@@ -73,42 +86,38 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
 
 
 @bp.get("/reports.json")
-def reports_json() -> Any:
-    """Public reports as a GeoJSON FeatureCollection for a map: ``bbox``, ``status`` and ``category``
-    filters, newest first, at most 5,000 (the map asks again as it moves)."""
-    status = request.args.get("status") or "open"
-    if status not in STATUS_FILTERS:
-        abort(400, f"status must be one of {', '.join(STATUS_FILTERS)}")
-    columns = select(
-        Report.id, Report.title, Report.category, Report.status, Report.lat, Report.lon, Report.created_at
-    ).where(Report.status.in_(STATUS_FILTERS[status]), Report.hidden.is_(False), Report.private.is_(False))
-    bbox = _bbox(request.args.get("bbox"))
-    if bbox is not None:
-        columns = columns.where(Report.lon.between(bbox[0], bbox[2]), Report.lat.between(bbox[1], bbox[3]))
-    if request.args.get("category"):
-        columns = columns.where(Report.category == request.args["category"])
-    rows = db_session().execute(columns.order_by(Report.created_at.desc(), Report.id.desc()).limit(MAX_FEATURES))
-    prefix = url_for("street_reports.index")
-    labels = {state: label for state, (label, _) in states.STATES.items()}
-    features = [
-        {
-            "type": "Feature",
-            "id": id_,
-            "geometry": {"type": "Point", "coordinates": [lon, lat]},
-            "properties": {
-                "title": title,
-                "category": category,
-                "status": status_,
-                "status_label": labels[status_],
-                "created_at": w3c(created),
-                "url": f"{prefix}reports/{id_}",
-            },
-        }
-        for id_, title, category, status_, lat, lon, created in rows
-    ]
-    # compact and unsorted: a map view can hold thousands of pins, and jsonify sorts every key
-    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":"))
-    return Response(body, mimetype="application/json")
+def reports_json() -> Response:
+    """Public reports in a box as GeoJSON for a map: ``bbox`` (as Leaflet's ``toBBoxString()``),
+    ``zoom`` (the map's; without it, the zoom that shows the box about a screen wide) and the list's
+    filters ``status``, ``category`` and ``age``. At most a screenful of pins: a box holding more
+    comes back as clusters with a ``count`` (see :mod:`civicapps_street_reports.map_features`).
+    Answers carry an ETag and Last-Modified; a client holding the current one gets a 304."""
+    try:
+        filters = map_features.parse_filters(request.args)
+    except ValueError as exc:
+        abort(400, str(exc))
+    zoom_text = request.args.get("zoom") or ""
+    if zoom_text and not (zoom_text.isdigit() and int(zoom_text) <= map_features.MAX_ZOOM):
+        abort(400, f"zoom must be a whole number from 0 to {map_features.MAX_ZOOM}")
+    found = map_features.answer(
+        db_session(),
+        filters,
+        _bbox(request.args.get("bbox")),
+        int(zoom_text) if zoom_text else None,
+        url_for("street_reports.index"),
+    )
+    response = Response(mimetype="application/json")
+    response.set_etag(found.etag)
+    if found.last_modified is not None:
+        response.last_modified = found.last_modified
+    # cached anywhere, but asked again every time: a new report must show on the next map load
+    response.cache_control.public = True
+    response.cache_control.no_cache = True
+    if request.if_none_match.contains(found.etag):
+        response.status_code = 304
+        return response
+    response.set_data(found.body)
+    return response
 
 
 def report_context(
