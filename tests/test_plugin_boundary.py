@@ -54,10 +54,18 @@ def _violations_in(tree: ast.AST) -> list[tuple[int, str]]:
     return sorted(found)
 
 
+#: Folders setuptools writes beside a plugin's source when it is built or installed without -e.
+BUILD_OUTPUT = {"build", "dist"}
+
+
 def boundary_violations(folder: Path, root: Path = ROOT) -> list[str]:
     """Every internal import or ``app.extensions`` reach-in in ``folder``'s Python files, as ``file:line: what``."""
     report = []
     for path in sorted(folder.rglob("*.py")):
+        if BUILD_OUTPUT & set(path.relative_to(folder).parts) or any(
+            part.endswith(".egg-info") for part in path.parts
+        ):
+            continue  # a copy `pip install` or `python -m build` left behind, not the source
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         report += [f"{path.relative_to(root)}:{line}: {what}" for line, what in _violations_in(tree)]
     return report

@@ -29,8 +29,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import ColumnElement, Integer, Select, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 
@@ -152,10 +153,14 @@ class _Cache:
                 self._answers.popitem(last=False)
 
 
+#: One answer cache per app (tests run several apps in one process); it goes with its app.
+CACHES: WeakKeyDictionary[Flask, _Cache] = WeakKeyDictionary()
+
 def answer(session: Session, filters: Filters, box: Box | None, zoom: int | None, url_prefix: str) -> Answer:
     """The map's GeoJSON for ``box`` (whole tiles around it) at ``zoom``, from the cache when the map
     has not changed since it was made. Without a box: every matching report's extent."""
-    cache: _Cache = current_app.extensions.setdefault("street_reports.map_cache", _Cache())
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # flask types current_app as Flask
+    cache = CACHES.get(app) or CACHES.setdefault(app, _Cache())
     key = (map_changes.token(session), filters, filters.since(), box, zoom, url_prefix)
     found = cache.get(key)
     if found is not None:
