@@ -3,6 +3,7 @@
 Each hook has a ``test_hook_<name>`` here (Datasette's test_plugin_hooks_have_tests pattern).
 """
 import inspect
+import re
 import types
 from pathlib import Path
 
@@ -108,7 +109,7 @@ def test_hook_menu_links(civic_app_factory):
 
     client = civic_app_factory(plugins=[("benches", plugin(menu_links=links))]).test_client()
     page = client.get("/").text
-    assert '<a class="service-nav__link" href="/benches/">Benches</a>' in page
+    assert re.search(r'<a class="govuk-service-navigation__link" href="/benches/">\s*Benches\s*</a>', page)
     assert "Find a bench" in page and "Bench repairs" not in page
 
 

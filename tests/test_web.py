@@ -61,8 +61,8 @@ def test_home_has_one_card_per_plugin_with_escaped_text(client):
     page = client.get("/")
     assert page.status_code == 200
     assert "<title>Douglas &lt;City&gt; Council</title>" in page.text
-    assert page.text.count('class="card"') == 1
-    assert '<a href="/parks/" class="card__link">Parks &amp; play areas</a>' in page.text
+    assert page.text.count('class="civic-card"') == 1
+    assert '<a href="/parks/" class="govuk-link">Parks &amp; play areas</a>' in page.text
     assert "Opening times &lt;and&gt; events" in page.text
     assert "Parks staff" not in page.text, "staff links are for staff only"
 
@@ -202,7 +202,7 @@ def test_wrong_password_shows_error_without_saying_which_part(client):
     response = login(client, "officer@douglas.example", "wrong-password-here")
     assert response.status_code == 422, "a refused form answers 422 with the page"
     assert "The email address or password is not right" in response.text
-    assert 'class="error-summary"' in response.text
+    assert 'class="govuk-error-summary"' in response.text
 
 
 def test_empty_login_shows_errors_next_to_fields(client):
@@ -249,13 +249,14 @@ def test_security_headers_on_every_page(client):
 
 def test_council_colour_is_served_as_a_stylesheet(civic_app_factory):
     client = civic_app_factory(config={"council": {"colour": "#0b0c0c"}}).test_client()
-    assert client.get("/-/theme.css").text.strip() == ":root { --council-colour: #0b0c0c; }"
+    css = client.get("/-/theme.css").text.strip()
+    assert css == ":root { --govuk-brand-colour: #0b0c0c; --council-colour: #0b0c0c; }"
 
 
 def test_friendly_404_page_and_json_404(client):
     page = client.get("/no/such/page")
     assert page.status_code == 404
-    assert "<h1 class=\"heading-l\">Page not found</h1>" in page.text
+    assert "<h1 class=\"govuk-heading-l\">Page not found</h1>" in page.text
     api = client.get("/parks/api/nothing", headers={"Accept": "application/json"})
     assert api.status_code == 404 and api.json["error"] == "Page not found"
 

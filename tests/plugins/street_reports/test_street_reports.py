@@ -76,7 +76,7 @@ def test_page_lists_open_reports_newest_first_escaped(app: Flask) -> None:
 
 def test_menu_link(app: Flask) -> None:
     html = app.test_client().get("/").get_data(as_text=True)
-    assert '<a class="service-nav__link" href="/street-reports/">Street reports</a>' in html
+    assert re.search(r'<a class="govuk-service-navigation__link" href="/street-reports/">\s*Street reports\s*</a>', html)
 
 
 def test_empty_page_says_so(app: Flask) -> None:
