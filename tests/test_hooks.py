@@ -118,7 +118,7 @@ def test_hook_register_data_sources(civic_app_factory):
     client = civic_app_factory(plugins=[("benches", plugin(register_data_sources=lambda app: [bench_data, bench_data]))]).test_client()
     page = client.get("/about").text
     assert page.count("Benches: Example Council") == 1, "listed once"
-    assert "<p>Licence: Open Government Licence v3.0</p>" in page and "<p>Contains public sector information.</p>" in page
+    assert ">Licence: Open Government Licence v3.0</p>" in page and ">Contains public sector information.</p>" in page
     assert 'href="/about"' in client.get("/").text, "every page links to the credits"
 
 
