@@ -1,13 +1,14 @@
 """The web shell: pages, health, introspection, staff login, CSRF, headers and error pages."""
 import re
 import threading
+from pathlib import Path
 
 import pytest
 from flask import Blueprint
 from sqlalchemy import select, text
 
-from civicapps import Link, current_actor, hookimpl, staff_required
-from civicapps import auth
+import civicapps
+from civicapps import Link, auth, current_actor, hookimpl, staff_required
 from civicapps.auth import User, create_user
 from civicapps.db import db_session, get_database
 
@@ -391,3 +392,17 @@ def test_the_request_log_names_the_real_client_behind_a_trusted_proxy(civic_app_
         requests.get(base + "/-/theme.css", headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.9"}, timeout=10)
     lines = [r.getMessage() for r in caplog.records if "/-/theme.css" in r.getMessage()]
     assert lines and lines[0].startswith("203.0.113.9 "), lines
+
+
+def test_about_page_credits_gov_uk_frontend_with_its_version_and_licence(client):
+    page = client.get("/about").text
+    version = (Path(civicapps.__file__).parent / "web/static/govuk/VERSION").read_text().strip()
+    assert f"GOV.UK Frontend</a>\n{version} from the GOV.UK Design System" in page and "under the MIT licence" in page
+
+
+def test_council_branding_reaches_every_page(civic_app_factory):
+    config = {"council": {"name": "Ramsey Town", "logo_url": "/-/static/favicon.svg", "phase": "beta"}}
+    page = civic_app_factory(config=config).test_client().get("/-/no-such-page").text
+    assert '<img src="/-/static/favicon.svg" alt="" class="civic-header__logo">Ramsey Town' in page
+    assert re.search(r'<strong class="govuk-tag govuk-phase-banner__content__tag">\s*Beta\s*</strong>', page)
+    assert civic_app_factory().test_client().get("/").text.count("govuk-phase-banner") == 0, "no phase, no banner"
