@@ -6,7 +6,7 @@ kept in step with its releases), so any template can write
 render themselves as GOV.UK components through govuk-frontend-wtf's widgets (``GovTextInput``,
 ``GovRadioInput``...), and ``wtforms_errors(form)`` gives ``govukErrorSummary`` its list. The styles
 and scripts they need are built from the matching GOV.UK Frontend release into static/govuk/
-(frontend/build.sh); the page template that loads them is civicapps/base.html.
+(frontend/build.sh at the top of the repository); the page template that loads them is civicapps/base.html.
 """
 from __future__ import annotations
 

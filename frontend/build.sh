@@ -5,7 +5,7 @@
 # the result: the Python package ships the built files and never needs node.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-out="$here/../static/govuk"
+out="$here/../civicapps/web/static/govuk"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
