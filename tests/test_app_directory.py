@@ -67,7 +67,7 @@ def test_the_directory_is_for_staff_and_lists_each_app_with_what_it_needs(civic_
     assert "Setting screen in [plugins.kiosk]: done" in page
     assert "Third-party plugin" in page and "Switch kiosk off" in page
     assert "Switch core" not in page and "Switch notify" not in page, "the core's own parts have no switch"
-    assert '<a class="service-nav__link" href="/-/apps"' in page, "staff have a menu link to it"
+    assert '<a class="govuk-service-navigation__link" href="/-/apps"' in page, "staff have a menu link to it"
     assert "/-/apps" not in app.test_client().get("/").text
 
 
