@@ -88,6 +88,8 @@ def test_an_app_switched_off_is_hidden_and_its_jobs_wait_the_directory_stays(civ
     assert RAN == ["refresh"]
     answer = client.post("/-/apps/kiosk", data={"csrf_token": csrf(client), "enabled": "off"}, follow_redirects=True)
     assert "kiosk is switched off" in answer.text and "Switch kiosk on" in answer.text
+    banners = re.findall(r'<div class="govuk-notification-banner( [^"]*)?"', answer.text)
+    assert banners == [" govuk-notification-banner--success"], "one success banner, from the page template"
     assert app.test_client().get("/kiosk/").status_code == 404
     assert client.get("/kiosk/").status_code == 404, "staff too"
     assert "Kiosk" not in app.test_client().get("/").text
