@@ -160,3 +160,12 @@ def test_compiled_catalogue_is_in_step_with_the_po_file():
     with WELSH_PO.with_suffix(".mo").open("rb") as fh:
         compiled = _messages(read_mo(fh))
     assert compiled == source, "run `civicapps i18n compile` and commit the .mo file"
+
+
+def test_the_page_template_is_welsh_too(civic_app_factory):
+    """Skip link, phase banner, menu label and footer come from base.html, around every page."""
+    client = civic_app_factory(config={"council": {"name": "Cyngor Prawf", "phase": "beta"}}).test_client()
+    page = client.get("/?lang=cy").text
+    assert re.search(r"Neidio i('|&#39;)r prif gynnwys", page) and "Mae hwn yn wasanaeth newydd" in page
+    assert "Mewngofnodi staff" in page and "System Ddylunio GOV.UK" in page
+    assert "Skip to main content" not in page and "This is a new service" not in page
