@@ -26,6 +26,7 @@ from civicapps.notify.topics import Topic, collect_topics
 from civicapps.plugins import PluginRegistry, load_plugins
 from civicapps.settings import CoreSettings, LoadedConfig, PluginSettings, load_config, validate_core, validate_plugin
 from civicapps.web.edge_input import install_input_guard
+from civicapps.web.govuk import install_govuk
 from civicapps.web.proxies import TrustedProxies
 from civicapps.web.shell import install_shell
 
@@ -156,6 +157,7 @@ def _configure_flask(app: Flask, core: CoreSettings, instance_path: Path) -> Non
     app.jinja_loader = jinja2.ChoiceLoader(
         [jinja2.FileSystemLoader(str(instance_path / "templates")), jinja2.PackageLoader("civicapps", "web/templates")]
     )
+    install_govuk(app)
 
 
 class CivicFlask(Flask):

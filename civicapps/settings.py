@@ -14,7 +14,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
@@ -44,8 +44,22 @@ class CouncilSettings(PluginSettings):
 
     name: str = "Example Council"
     website: str | None = None
-    logo_url: str | None = Field(default=None, description="URL or /static path of a logo image")
+    logo_url: str | None = Field(
+        default=None, description="logo image beside the name: a path on this site (/-/static/...) or an https:// URL"
+    )
     colour: str = Field(default="#1d70b8", description="header colour, a #rrggbb hex code")
+    phase: Literal["alpha", "beta"] | None = Field(
+        default=None, description="shows the GOV.UK phase banner (alpha or beta) on every page"
+    )
+
+    @field_validator("logo_url")
+    @classmethod
+    def _loadable_logo(cls, value: str | None) -> str | None:
+        # The content security policy loads images from this site or over https, nothing else.
+        on_this_site = value is not None and value.startswith("/") and not value.startswith("//")
+        if value is not None and not (value.startswith("https://") or on_this_site):
+            raise ValueError("expected a path on this site such as /-/static/logo.svg, or an https:// URL")
+        return value
 
     @field_validator("colour")
     @classmethod

@@ -67,7 +67,7 @@ def test_the_directory_is_for_staff_and_lists_each_app_with_what_it_needs(civic_
     assert "Setting screen in [plugins.kiosk]: done" in page
     assert "Third-party plugin" in page and "Switch kiosk off" in page
     assert "Switch core" not in page and "Switch notify" not in page, "the core's own parts have no switch"
-    assert '<a class="service-nav__link" href="/-/apps"' in page, "staff have a menu link to it"
+    assert '<a class="govuk-service-navigation__link" href="/-/apps"' in page, "staff have a menu link to it"
     assert "/-/apps" not in app.test_client().get("/").text
 
 
@@ -88,6 +88,8 @@ def test_an_app_switched_off_is_hidden_and_its_jobs_wait_the_directory_stays(civ
     assert RAN == ["refresh"]
     answer = client.post("/-/apps/kiosk", data={"csrf_token": csrf(client), "enabled": "off"}, follow_redirects=True)
     assert "kiosk is switched off" in answer.text and "Switch kiosk on" in answer.text
+    banners = re.findall(r'<div class="govuk-notification-banner( [^"]*)?"', answer.text)
+    assert banners == [" govuk-notification-banner--success"], "one success banner, from the page template"
     assert app.test_client().get("/kiosk/").status_code == 404
     assert client.get("/kiosk/").status_code == 404, "staff too"
     assert "Kiosk" not in app.test_client().get("/").text

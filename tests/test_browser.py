@@ -5,6 +5,8 @@ with ``executable_path``; ``playwright install`` is never needed.
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
@@ -54,7 +56,7 @@ def test_staff_sign_in_and_out(page: Page, civic_app: Flask, civic_live_server: 
     page.goto(civic_live_server + "/")
     page.get_by_role("link", name="Staff sign in").click()
     page.get_by_label("Email address").fill("pat.officer@example.gov.uk")
-    page.get_by_label("Password").fill("a long test password")
+    page.get_by_label("Password", exact=True).fill("a long test password")  # not the "Show password" button
     page.get_by_role("button", name="Sign in").click()
 
     expect(page.get_by_text("Signed in as Pat Officer")).to_be_visible()
@@ -69,8 +71,11 @@ def test_staff_sign_in_and_out(page: Page, civic_app: Flask, civic_live_server: 
 def test_content_security_policy_allows_our_stylesheets(page: Page, civic_live_server: str) -> None:
     response = page.goto(civic_live_server + "/")
     assert response is not None and "style-src 'self'" in response.headers["content-security-policy"]
-    # civicapps.css hides the skip link off-screen; theme.css sets the council colour on the header.
-    assert page.locator(".skip-link").evaluate("element => getComputedStyle(element).left") == "-9999px"
-    council_colour = page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--council-colour')")
-    assert council_colour.strip()
+    # GOV.UK Frontend's stylesheet and scripts load (its module marks the body), and theme.css puts the
+    # council's colour (the default #1d70b8) on the header.
+    version = page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--govuk-frontend-version')")
+    assert version.strip() == '"6.3.0"'
+    expect(page.locator("body")).to_have_class(re.compile(r"\bgovuk-frontend-supported\b"))
+    header = page.locator(".govuk-generic-header").evaluate("element => getComputedStyle(element).backgroundColor")
+    assert header == "rgb(29, 112, 184)"
     assert page.console_errors == [], "no CSP blocks, no missing favicon or other failed loads"

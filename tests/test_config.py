@@ -142,6 +142,20 @@ def test_council_colour_must_give_readable_header_text():
     assert round(contrast_ratio("#000000", "#ffffff"), 1) == 21.0
 
 
+def test_council_logo_must_be_loadable_under_the_content_security_policy():
+    for refused in ("http://example.gov.uk/logo.png", "//cdn.example/logo.png", "logo.png", "javascript:alert(1)"):
+        with pytest.raises(StartupError, match=r"'council.logo_url': .*a path on this site such as /-/static/logo.svg"):
+            validate_core(load_config({"council": {"logo_url": refused}}, environ={}))
+    for accepted in ("/-/static/logo.svg", "https://www.example.gov.uk/logo.svg"):
+        assert validate_core(load_config({"council": {"logo_url": accepted}}, environ={})).council.logo_url == accepted
+
+
+def test_council_phase_is_alpha_beta_or_none():
+    assert validate_core(load_config({"council": {"phase": "beta"}}, environ={})).council.phase == "beta"
+    with pytest.raises(StartupError, match=r"'council.phase'"):
+        validate_core(load_config({"council": {"phase": "live"}}, environ={}))
+
+
 def test_unknown_top_level_and_nested_keys_list_the_known_ones():
     from civicapps.settings import CoreSettings
 
@@ -149,6 +163,6 @@ def test_unknown_top_level_and_nested_keys_list_the_known_ones():
     assert "secret_key" in known and "council" in known
     with pytest.raises(StartupError, match=re.escape(f"unknown setting 'secret' (known settings: {known})")):
         validate_core(load_config({"secret": "x"}, environ={}))
-    refusal = r"unknown setting 'council.color' \(known settings: colour, logo_url, name, website\)"
+    refusal = r"unknown setting 'council.color' \(known settings: colour, logo_url, name, phase, website\)"
     with pytest.raises(StartupError, match=refusal):
         validate_core(load_config({"council": {"color": "#000000"}}, environ={}))

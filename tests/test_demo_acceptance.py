@@ -152,7 +152,7 @@ def read_inbox(browser: Any, demo: dict[str, str], recipient_start: str) -> str:
     try:
         page.goto(demo["base"] + "/-/login?next=/-/inbox")
         page.get_by_label("Email address").fill(demo["email"])
-        page.get_by_label("Password").fill(demo["password"])
+        page.get_by_label("Password", exact=True).fill(demo["password"])  # not "Show password"
         page.get_by_role("button", name="Sign in").click()
         for _ in range(100):
             page.goto(demo["base"] + "/-/inbox")

@@ -36,7 +36,7 @@ def test_lang_switch_renders_welsh_and_is_remembered(civic_app):
     assert "Set-Cookie" not in about.headers, "a remembered choice is not set again"
     login = client.get("/-/login")
     assert "Mewngofnodi staff" in login.text and "Cyfeiriad e-bost" in login.text
-    assert ">Mewngofnodi</button>" in login.text
+    assert re.search(r">\s*Mewngofnodi\s*</button>", login.text), "the GOV.UK button's text is Welsh too"
 
     back = client.get("/about?lang=en")
     assert html_lang(back.text) == "en-GB" and "Data sources and licences" in back.text
@@ -75,7 +75,8 @@ def test_language_settings_are_checked_at_startup(config, message):
 def test_switcher_links_to_this_page_in_the_other_language(civic_app):
     page = civic_app.test_client().get("/about?x=1&lang=cy&y=2").text
     link = re.search(r'<nav aria-label="Iaith">.*?</nav>', page, re.S).group(0)
-    assert '<a href="/about?x=1&amp;y=2&amp;lang=en" lang="en-GB" hreflang="en-GB" rel="alternate">English</a>' in link
+    expected = 'href="/about?x=1&amp;y=2&amp;lang=en" lang="en-GB" hreflang="en-GB" rel="alternate">English</a>'
+    assert re.search(r'<a class="govuk-link" ' + re.escape(expected), link)
     english = civic_app.test_client().get("/-/login").text
     assert 'href="/-/login?lang=cy" lang="cy" hreflang="cy" rel="alternate">Cymraeg</a>' in english
 
@@ -92,7 +93,8 @@ def test_form_errors_and_error_pages_are_translated(civic_app):
     refused = client.post("/-/login", data={"email": "", "password": "", "csrf_token": token})
     assert refused.status_code == 422
     assert "Mae problem wedi codi" in refused.text and "Rhowch eich cyfeiriad e-bost" in refused.text
-    assert "Rhowch eich cyfrinair" in refused.text and '<span class="visually-hidden">Gwall:</span>' in refused.text
+    assert "Rhowch eich cyfrinair" in refused.text
+    assert '<span class="govuk-visually-hidden">Gwall:</span>' in refused.text
     missing = client.get("/no-such-page")
     assert missing.status_code == 404 and "Heb ddod o hyd i&#39;r dudalen" in missing.text
     as_json = client.get("/no-such-page", headers={"Accept": "application/json"})
@@ -158,3 +160,12 @@ def test_compiled_catalogue_is_in_step_with_the_po_file():
     with WELSH_PO.with_suffix(".mo").open("rb") as fh:
         compiled = _messages(read_mo(fh))
     assert compiled == source, "run `civicapps i18n compile` and commit the .mo file"
+
+
+def test_the_page_template_is_welsh_too(civic_app_factory):
+    """Skip link, phase banner, menu label and footer come from base.html, around every page."""
+    client = civic_app_factory(config={"council": {"name": "Cyngor Prawf", "phase": "beta"}}).test_client()
+    page = client.get("/?lang=cy").text
+    assert re.search(r"Neidio i('|&#39;)r prif gynnwys", page) and "Mae hwn yn wasanaeth newydd" in page
+    assert "Mewngofnodi staff" in page and "System Ddylunio GOV.UK" in page
+    assert "Skip to main content" not in page and "This is a new service" not in page

@@ -34,7 +34,9 @@ def dns(monkeypatch):
 
 def error_next_to_target(page):
     match = re.search(
-        r'<p id="target-error" class="error-message"><span class="visually-hidden">Error:</span> ([^<]+)</p>', page.text
+        r'<p id="target-error" class="govuk-error-message">\s*'
+        r'<span class="govuk-visually-hidden">Error:</span> ([^<]+?)\s*</p>',
+        page.text,
     )
     return match and match.group(1)
 

@@ -1,11 +1,13 @@
 """The web shell: pages, health, introspection, staff login, CSRF, headers and error pages."""
 import re
 import threading
+from pathlib import Path
 
 import pytest
 from flask import Blueprint
 from sqlalchemy import select, text
 
+import civicapps
 from civicapps import Link, auth, current_actor, hookimpl, staff_required
 from civicapps.auth import User, create_user
 from civicapps.db import db_session, get_database
@@ -60,8 +62,8 @@ def test_home_has_one_card_per_plugin_with_escaped_text(client):
     page = client.get("/")
     assert page.status_code == 200
     assert "<title>Douglas &lt;City&gt; Council</title>" in page.text
-    assert page.text.count('class="card"') == 1
-    assert '<a href="/parks/" class="card__link">Parks &amp; play areas</a>' in page.text
+    assert page.text.count('class="civic-card"') == 1
+    assert '<a href="/parks/" class="govuk-link">Parks &amp; play areas</a>' in page.text
     assert "Opening times &lt;and&gt; events" in page.text
     assert "Parks staff" not in page.text, "staff links are for staff only"
 
@@ -201,7 +203,7 @@ def test_wrong_password_shows_error_without_saying_which_part(client):
     response = login(client, "officer@douglas.example", "wrong-password-here")
     assert response.status_code == 422, "a refused form answers 422 with the page"
     assert "The email address or password is not right" in response.text
-    assert 'class="error-summary"' in response.text
+    assert 'class="govuk-error-summary"' in response.text
 
 
 def test_empty_login_shows_errors_next_to_fields(client):
@@ -248,13 +250,14 @@ def test_security_headers_on_every_page(client):
 
 def test_council_colour_is_served_as_a_stylesheet(civic_app_factory):
     client = civic_app_factory(config={"council": {"colour": "#0b0c0c"}}).test_client()
-    assert client.get("/-/theme.css").text.strip() == ":root { --council-colour: #0b0c0c; }"
+    css = client.get("/-/theme.css").text.strip()
+    assert css == ":root { --govuk-brand-colour: #0b0c0c; --council-colour: #0b0c0c; }"
 
 
 def test_friendly_404_page_and_json_404(client):
     page = client.get("/no/such/page")
     assert page.status_code == 404
-    assert "<h1 class=\"heading-l\">Page not found</h1>" in page.text
+    assert "<h1 class=\"govuk-heading-l\">Page not found</h1>" in page.text
     api = client.get("/parks/api/nothing", headers={"Accept": "application/json"})
     assert api.status_code == 404 and api.json["error"] == "Page not found"
 
@@ -401,3 +404,18 @@ def test_the_request_log_names_the_real_client_behind_a_trusted_proxy(
         requests.get(base + "/-/theme.css", headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.9"}, timeout=10)
     lines = [r.getMessage() for r in caplog.records if "/-/theme.css" in r.getMessage()]
     assert lines and lines[0].startswith("203.0.113.9 "), lines
+
+
+def test_about_page_credits_gov_uk_frontend_with_its_version_and_licence(client):
+    page = client.get("/about").text
+    version = (Path(civicapps.__file__).parent / "web/static/govuk/VERSION").read_text().strip()
+    assert re.search(rf"GOV.UK Frontend</a>\s+{re.escape(version)} from the GOV.UK Design System", page)
+    assert "under the MIT licence" in page
+
+
+def test_council_branding_reaches_every_page(civic_app_factory):
+    config = {"council": {"name": "Ramsey Town", "logo_url": "/-/static/favicon.svg", "phase": "beta"}}
+    page = civic_app_factory(config=config).test_client().get("/-/no-such-page").text
+    assert '<img src="/-/static/favicon.svg" alt="" class="civic-header__logo">Ramsey Town' in page
+    assert re.search(r'<strong class="govuk-tag govuk-phase-banner__content__tag">\s*Beta\s*</strong>', page)
+    assert civic_app_factory().test_client().get("/").text.count("govuk-phase-banner") == 0, "no phase, no banner"

@@ -36,9 +36,12 @@ def switch(name: str) -> Any:
     assert actor is not None  # staff_required
     set_enabled(current_app, name, wanted == "on", f"{actor.name} (staff #{actor.id})")
     if wanted == "on":
-        flash(gettext("%(name)s is switched on: its pages, feeds and alerts are back.", name=name))
+        flash(gettext("%(name)s is switched on: its pages, feeds and alerts are back.", name=name), "success")
     else:
-        flash(gettext("%(name)s is switched off: its pages, feeds and alerts are paused. Its data is kept.", name=name))
+        flash(
+            gettext("%(name)s is switched off: its pages, feeds and alerts are paused. Its data is kept.", name=name),
+            "success",
+        )
     return redirect(url_for("core.apps.index"))
 
 

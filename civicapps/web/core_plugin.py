@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Request, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import EmailField, PasswordField
@@ -65,14 +66,18 @@ def actor_from_request(app: Flask, request: Request) -> Actor | None:
 
 
 class LoginForm(FlaskForm):
+    # govuk-frontend-wtf's widgets render each field as its GOV.UK component (label, hint, error message).
     email = EmailField(
         _l("Email address"),
         validators=[
             InputRequired(_l("Enter your email address")),
             Email(_l("Enter an email address in the correct format, like name@example.gov.uk")),
         ],
+        widget=GovTextInput(),
     )
-    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password"))])
+    password = PasswordField(
+        _l("Password"), validators=[InputRequired(_l("Enter your password"))], widget=GovPasswordInput()
+    )
 
 
 @bp.get("/")
@@ -101,9 +106,14 @@ def about() -> str:
 
 @bp.get("/-/theme.css")
 def theme_css() -> Any:
-    """The council's colour as a stylesheet, so the CSP can forbid inline styles."""
+    """The council's colour as a stylesheet, so the CSP can forbid inline styles.
+
+    GOV.UK Frontend's compiled styles read ``--govuk-brand-colour`` for the header and every other
+    brand-coloured part, so one build serves every council; ``--council-colour`` is for plugins' own CSS.
+    """
     colour = current_app.extensions["civicapps"].settings.council.colour
-    response = current_app.response_class(f":root {{ --council-colour: {colour}; }}\n", mimetype="text/css")
+    css = f":root {{ --govuk-brand-colour: {colour}; --council-colour: {colour}; }}\n"
+    response = current_app.response_class(css, mimetype="text/css")
     response.cache_control.max_age = 3600
     return response
 

@@ -96,9 +96,9 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
-#: The title of the error summary every form page shows above a form it refused (the core's
-#: ``error_summary`` macro and the plugins' own follow the GOV.UK pattern with this id).
-ERROR_SUMMARY = b'id="error-summary-title"'
+#: What marks the error summary every form page shows above a form it refused: GOV.UK Frontend's
+#: component, and the id of the hand-written ones plugin templates still carry until they use it.
+ERROR_SUMMARY = (b'class="govuk-error-summary', b'id="error-summary-title"')
 
 
 def _form_errors_status(response: Response) -> Response:
@@ -110,7 +110,7 @@ def _form_errors_status(response: Response) -> Response:
         and response.status_code == 200
         and response.mimetype == "text/html"
         and not response.is_streamed
-        and ERROR_SUMMARY in response.get_data()
+        and any(marker in response.get_data() for marker in ERROR_SUMMARY)
     ):
         response.status_code = 422
     return response

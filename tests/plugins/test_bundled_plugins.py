@@ -76,7 +76,8 @@ def test_demo_loads_every_sample_once_even_when_run_twice(app: Flask, tmp_path: 
 
 def test_home_page_has_a_card_per_plugin(app: Flask) -> None:
     html = app.test_client().get("/").get_data(as_text=True)
-    cards = re.findall(r'<a href="([^"]+)" class="card__link">([^<]+)</a>', html)
+    card = r'<li class="civic-card">\s*<h2 class="govuk-heading-m"><a href="([^"]+)" class="govuk-link">([^<]+)</a>'
+    cards = re.findall(card, html)
     assert set(cards) >= {
         ("/planning-alerts/", "Planning applications"),
         ("/street-reports/", "Street reports"),

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 def sign_in(page: Page, base: str) -> None:
     page.goto(base + "/-/login?next=/-/apps")
     page.get_by_label("Email address").fill("clerk@council.example")
-    page.get_by_label("Password").fill("a-long-staff-password")
+    page.get_by_label("Password", exact=True).fill("a-long-staff-password")  # not "Show password"
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Apps")
 

@@ -76,7 +76,8 @@ def test_page_lists_open_reports_newest_first_escaped(app: Flask) -> None:
 
 def test_menu_link(app: Flask) -> None:
     html = app.test_client().get("/").get_data(as_text=True)
-    assert '<a class="service-nav__link" href="/street-reports/">Street reports</a>' in html
+    link = r'<a class="govuk-service-navigation__link" href="/street-reports/">\s*Street reports\s*</a>'
+    assert re.search(link, html)
 
 
 def test_empty_page_says_so(app: Flask) -> None:
