@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from civicapps.testing import CivicRunner, assert_accessible
 
@@ -38,7 +38,7 @@ def test_pages_and_chart_meet_wcag_22_aa(app: Flask, civic_page: Page, civic_liv
 
     civic_page.goto(base + "/organogram/register")
     civic_page.click("button[type=submit]")  # every required field empty: error summary and messages
-    assert civic_page.locator(".govuk-error-summary").is_visible()
+    expect(civic_page.locator(".govuk-error-summary")).to_be_visible()
     assert_accessible(civic_page)
 
     civic_page.goto(base + "/organogram/sign-in")
@@ -59,5 +59,5 @@ def test_pages_and_chart_meet_wcag_22_aa(app: Flask, civic_page: Page, civic_liv
     civic_page.click("text=Add the post")
     civic_page.fill("#post-label", "")
     civic_page.click("text=Add the post")  # a form error on the busy admin page
-    assert civic_page.locator(".govuk-error-summary").is_visible()
+    expect(civic_page.locator(".govuk-error-summary")).to_be_visible()
     assert_accessible(civic_page)
