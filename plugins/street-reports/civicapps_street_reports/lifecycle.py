@@ -24,7 +24,7 @@ from civicapps_street_reports.models import (
 )
 from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.states import STAFF_STATES, kind
-from civicapps_street_reports.submissions import Refused, check_rate
+from civicapps_street_reports.submissions import Refused, check_rate, clean_photos
 
 
 @dataclass
@@ -43,20 +43,7 @@ def _store_photos(report: Report, update_id: int, uploads: list[tuple[str, bytes
     settings = current_settings()
     if len(uploads) > settings.max_photos:
         raise Refused({"photos": f"Choose up to {settings.max_photos} photos"})
-    cleaned = []
-    for number, (filename, data) in enumerate(uploads, start=1):
-        try:
-            cleaned.append(
-                photos.clean(
-                    data,
-                    filename or f"Photo {number}",
-                    max_bytes=settings.max_photo_bytes,
-                    max_pixels=settings.max_photo_pixels,
-                    max_side=settings.photo_max_side,
-                )
-            )
-        except photos.PhotoError as exc:
-            raise Refused({"photos": str(exc)[0].upper() + str(exc)[1:]}) from None
+    cleaned = clean_photos(uploads, settings)
     for position, photo in enumerate(cleaned):
         db_session().add(
             Photo(

@@ -200,10 +200,11 @@ def submit_trusted(draft: Draft) -> Report:
     return _store(draft, current_settings(), trusted=True, client=None, staff_name=None)
 
 
-def _store(draft: Draft, settings: Settings, *, trusted: bool, client: str | None, staff_name: str | None) -> Report:
-    lat, lon, chosen, answers = validate(draft, settings, trusted=trusted)
+def clean_photos(uploads: list[tuple[str, bytes]], settings: Settings) -> list[photos.CleanPhoto]:
+    """Every uploaded photo cleaned within the council's limits, in order; the first bad one refuses
+    the whole submission (a report and an update alike), so nothing is stored half-done."""
     cleaned = []
-    for number, (filename, data) in enumerate(draft.photos, start=1):
+    for number, (filename, data) in enumerate(uploads, start=1):
         try:
             cleaned.append(
                 photos.clean(
@@ -216,6 +217,12 @@ def _store(draft: Draft, settings: Settings, *, trusted: bool, client: str | Non
             )
         except photos.PhotoError as exc:
             raise Refused({"photos": str(exc)[0].upper() + str(exc)[1:]}) from None
+    return cleaned
+
+
+def _store(draft: Draft, settings: Settings, *, trusted: bool, client: str | None, staff_name: str | None) -> Report:
+    lat, lon, chosen, answers = validate(draft, settings, trusted=trusted)
+    cleaned = clean_photos(draft.photos, settings)
     anonymous = draft.anonymous and all(c.anonymous_allowed for c in chosen)
     if client is not None:
         check_rate(client, settings)
