@@ -24,7 +24,7 @@ from civicapps_street_reports.models import (
 )
 from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.states import STAFF_STATES, kind
-from civicapps_street_reports.submissions import Refused, check_rate, clean_photos
+from civicapps_street_reports.submissions import Refused, check_rate, clean_photos, photo_rows
 
 
 @dataclass
@@ -43,21 +43,7 @@ def _store_photos(report: Report, update_id: int, uploads: list[tuple[str, bytes
     settings = current_settings()
     if len(uploads) > settings.max_photos:
         raise Refused({"photos": f"Choose up to {settings.max_photos} photos"})
-    cleaned = clean_photos(uploads, settings)
-    for position, photo in enumerate(cleaned):
-        db_session().add(
-            Photo(
-                report_id=report.id,
-                update_id=update_id,
-                position=position,
-                content_type=photo.content_type,
-                data=photo.data,
-                thumbnail=photo.thumbnail,
-                width=photo.width,
-                height=photo.height,
-                sha256=photo.sha256,
-            )
-        )
+    db_session().add_all(photo_rows(clean_photos(uploads, settings), report.id, update_id))
 
 
 def resident_update(report: Report, draft: UpdateDraft, client: str) -> Update:

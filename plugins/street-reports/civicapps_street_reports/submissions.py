@@ -220,6 +220,24 @@ def clean_photos(uploads: list[tuple[str, bytes]], settings: Settings) -> list[p
     return cleaned
 
 
+def photo_rows(cleaned: list[photos.CleanPhoto], report_id: int, update_id: int | None = None) -> list[Photo]:
+    """The stored rows of cleaned photos, in upload order, on a report or on one of its updates."""
+    return [
+        Photo(
+            report_id=report_id,
+            update_id=update_id,
+            position=position,
+            content_type=photo.content_type,
+            data=photo.data,
+            thumbnail=photo.thumbnail,
+            width=photo.width,
+            height=photo.height,
+            sha256=photo.sha256,
+        )
+        for position, photo in enumerate(cleaned)
+    ]
+
+
 def _store(draft: Draft, settings: Settings, *, trusted: bool, client: str | None, staff_name: str | None) -> Report:
     lat, lon, chosen, answers = validate(draft, settings, trusted=trusted)
     cleaned = clean_photos(draft.photos, settings)
@@ -249,19 +267,7 @@ def _store(draft: Draft, settings: Settings, *, trusted: bool, client: str | Non
     )
     session.add(report)
     session.flush()
-    for position, photo in enumerate(cleaned):
-        session.add(
-            Photo(
-                report_id=report.id,
-                position=position,
-                content_type=photo.content_type,
-                data=photo.data,
-                thumbnail=photo.thumbnail,
-                width=photo.width,
-                height=photo.height,
-                sha256=photo.sha256,
-            )
-        )
+    session.add_all(photo_rows(cleaned, report.id))
     if trusted or anonymous or not report.email:
         confirm(report)
     else:
