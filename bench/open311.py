@@ -18,19 +18,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 import sys
-import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from report import machine, ratio  # noqa: E402
-from street_reports import WSGI, affinity, build, free_port, wrk  # noqa: E402
+from street_reports import affinity, interleaved_rounds, served  # noqa: E402
 
 API = "/street-reports/open311/v2"
 MINIMAL = "minimal Flask endpoint"
@@ -52,29 +48,7 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
     machine("start")
-    folder = Path(tempfile.mkdtemp(prefix="bench-open311-"))
-    config = build(folder, args.reports)
-    (folder / "bench_wsgi.py").write_text(WSGI)
-    port = free_port()
-    env = {
-        **os.environ,
-        "BENCH_CONFIG": json.dumps(config),
-        "PYTHONPATH": f"{folder}:{os.environ.get('PYTHONPATH', '')}",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{port}"]
-        + ["--log-level", "warning", "bench_wsgi:app"],
-        cwd=folder,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{base}/bench/baseline", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with served(args.reports, args.workers) as (base, server):
         with urllib.request.urlopen(f"{base}{API}/requests.json", timeout=60) as answer:
             raw = answer.read()
         count, size = len(json.loads(raw)), len(raw)
@@ -93,20 +67,7 @@ def main() -> None:
             "endpoints interleaved",
             flush=True,
         )
-        results: dict[str, list[dict[str, float]]] = {name: [] for name in endpoints}
-        for round_number in range(1, args.rounds + 1):
-            for name, url in endpoints.items():
-                run = wrk(url, args.seconds, args.connections, args.threads, args.timeout, None)
-                results[name].append(run)
-                print(
-                    f"  round {round_number}: {name}: {run['rate']:,.1f} requests/s, p99 {run['p99']:,.1f} ms, "
-                    f"timeouts {run['timeouts']}, socket errors {run['socket_errors']}, non-2xx {run['non_2xx']}",
-                    flush=True,
-                )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        shutil.rmtree(folder, ignore_errors=True)
+        results = interleaved_rounds(endpoints, args, None)
     for name, anchor in (
         ("Open311 requests.json", MINIMAL),
         ("Open311 requests.xml", MINIMAL),

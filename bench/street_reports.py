@@ -37,6 +37,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -223,8 +225,10 @@ def main() -> None:
     machine("end")
 
 
-def run(count: int, args: argparse.Namespace) -> None:
-    """One size: build the database, start gunicorn, load every endpoint per round, print the ratios."""
+@contextmanager
+def served(count: int, workers: int, cpus: str | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A database of ``count`` reports served by gunicorn (the plugin's pages, Open311, the minimal
+    endpoint and same-size payloads) until the block ends: its base URL and the server process."""
     folder = Path(tempfile.mkdtemp(prefix="bench-street-"))
     config = build(folder, count)
     (folder / "bench_wsgi.py").write_text(WSGI)
@@ -234,26 +238,13 @@ def run(count: int, args: argparse.Namespace) -> None:
         "BENCH_CONFIG": json.dumps(config),
         "PYTHONPATH": f"{folder}:{os.environ.get('PYTHONPATH', '')}",
     }
-    gunicorn = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{port}"]
+    gunicorn = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
     server = subprocess.Popen(
-        [
-            *(["taskset", "-c", args.server_cpus] if args.server_cpus else []),
-            *gunicorn,
-            "--log-level",
-            "warning",
-            "bench_wsgi:app",
-        ],
+        [*(["taskset", "-c", cpus] if cpus else []), *gunicorn, "--log-level", "warning", "bench_wsgi:app"],
         cwd=folder,
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
-    minimal = "minimal Flask endpoint"
-    town, street = (",".join(str(v) for v in box) for box in (CITY, VIEWPORT))
-    data = {
-        "map bbox GeoJSON, whole-town view": f"{base}/street-reports/reports.json?bbox={town}&zoom={TOWN_ZOOM}",
-        "map bbox GeoJSON, street-level view": f"{base}/street-reports/reports.json?bbox={street}&zoom={STREET_ZOOM}",
-        "Open311 requests.json": f"{base}/street-reports/open311/v2/requests.json",
-    }
     try:
         for _ in range(300):
             try:
@@ -261,6 +252,43 @@ def run(count: int, args: argparse.Namespace) -> None:
                 break
             except OSError:
                 time.sleep(0.2)
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def interleaved_rounds(
+    endpoints: dict[str, str], args: argparse.Namespace, cpus: str | None
+) -> dict[str, list[dict[str, float]]]:
+    """wrk on every endpoint in turn, ``args.rounds`` times (so load on the machine hits all alike),
+    printing each run; the runs per endpoint, in round order."""
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in endpoints}
+    for round_number in range(1, args.rounds + 1):
+        for name, url in endpoints.items():
+            result = wrk(url, args.seconds, args.connections, args.threads, args.timeout, cpus)
+            results[name].append(result)
+            print(
+                f"  round {round_number}: {name}: {result['rate']:,.1f} requests/s, p99 {result['p99']:,.1f} ms, "
+                f"timeouts {result['timeouts']}, socket errors {result['socket_errors']}, "
+                f"non-2xx {result['non_2xx']}",
+                flush=True,
+            )
+    return results
+
+
+def run(count: int, args: argparse.Namespace) -> None:
+    """One size: build the database, start gunicorn, load every endpoint per round, print the ratios."""
+    with served(count, args.workers, args.server_cpus) as (base, server):
+        minimal = "minimal Flask endpoint"
+        town, street = (",".join(str(v) for v in box) for box in (CITY, VIEWPORT))
+        reports = f"{base}/street-reports/reports.json"
+        data = {
+            "map bbox GeoJSON, whole-town view": f"{reports}?bbox={town}&zoom={TOWN_ZOOM}",
+            "map bbox GeoJSON, street-level view": f"{reports}?bbox={street}&zoom={STREET_ZOOM}",
+            "Open311 requests.json": f"{base}/street-reports/open311/v2/requests.json",
+        }
         sizes, items, cold = {}, {}, {}
         for name, url in data.items():
             started = time.perf_counter()
@@ -285,21 +313,7 @@ def run(count: int, args: argparse.Namespace) -> None:
             f"loopback; {args.rounds} round(s), endpoints interleaved",
             flush=True,
         )
-        results: dict[str, list[dict[str, float]]] = {name: [] for name in endpoints}
-        for round_number in range(1, args.rounds + 1):
-            for name, url in endpoints.items():
-                result = wrk(url, args.seconds, args.connections, args.threads, args.timeout, args.wrk_cpus)
-                results[name].append(result)
-                print(
-                    f"  round {round_number}: {name}: {result['rate']:,.1f} requests/s, p99 {result['p99']:,.1f} ms, "
-                    f"timeouts {result['timeouts']}, socket errors {result['socket_errors']}, "
-                    f"non-2xx {result['non_2xx']}",
-                    flush=True,
-                )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        shutil.rmtree(folder, ignore_errors=True)
+        results = interleaved_rounds(endpoints, args, args.wrk_cpus)
     for name in data:
         print(
             f"{name} at {count:,} reports: {items[name]:,} features, {sizes[name] / 1000:,.1f} kB per answer; "
