@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from civicapps_street_reports.models import Report
 from flask import Flask
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from civicapps import db_session
@@ -76,7 +76,7 @@ def test_every_kind_of_page_meets_wcag_22_aa(civic_page: Page, site: tuple[Flask
     # a form sent back with errors (answered 400, which the console notes)
     civic_page.goto(base + paths[4])
     civic_page.click("text=Send report")
-    assert civic_page.locator(".error-summary").is_visible()
+    expect(civic_page.locator(".error-summary")).to_be_visible()  # waits for the answer to load
     assert_accessible(civic_page)
     civic_page.console_errors.clear()
     sign_in(civic_page, base)
