@@ -4,7 +4,6 @@ collapses behind a Menu button on a phone when its script runs, and stays a plai
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,22 +12,18 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from civicapps.auth import create_user
-from civicapps.testing import assert_accessible
+from civicapps.testing import (
+    assert_accessible,
+    assert_no_sideways_scroll,
+    english_left,
+    low_contrast_text,
+    open_page,
+    page_texts,
+)
 
 pytestmark = pytest.mark.browser
 
 STAFF = ("pat.officer@example.gov.uk", "a long test password")
-
-
-def browser_page(civic_browser: Any, width: int, height: int, javascript: bool) -> Page:
-    """A tab ``width`` px wide. Without JavaScript, the site's scripts are refused rather than JavaScript turned off:
-    axe-core and the measurements run as scripts too, and the page looks exactly as it does to a visitor without
-    JavaScript (no ``js-enabled`` class, no component started)."""
-    context = civic_browser.new_context(viewport={"width": width, "height": height})
-    context.set_default_timeout(10_000)
-    if not javascript:
-        context.route(re.compile(r"\.m?js(\?.*)?$"), lambda route: route.abort())
-    return context.new_page()
 
 
 @pytest.fixture
@@ -78,11 +73,12 @@ def core_pages(page: Page, base: str, sink_url: str) -> Iterator[str]:
 @pytest.mark.parametrize("width", [375, 1280])
 def test_core_pages_meet_wcag_22_aa(site: tuple[Any, str], civic_browser: Any, width: int, javascript: bool) -> None:
     world, base = site
-    page = browser_page(civic_browser, width, 900, javascript)
+    page = open_page(civic_browser, width, javascript=javascript)
     try:
         for name in core_pages(page, base, world.sink.url()):
             assert page.locator("main h1").count() == 1, name
             assert_accessible(page)
+            assert low_contrast_text(page) == [], name  # what axe-core leaves "incomplete", measured
     finally:
         page.context.close()
 
@@ -92,11 +88,44 @@ def test_no_core_page_scrolls_sideways_at_320_pixels(
     site: tuple[Any, str], civic_browser: Any, javascript: bool
 ) -> None:
     world, base = site
-    page = browser_page(civic_browser, 320, 640, javascript)
+    page = open_page(civic_browser, 320, 640, javascript)
     try:
         for name in core_pages(page, base, world.sink.url()):
-            wide = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
-            assert wide[0] <= wide[1], f"{name}: {wide[0]} px wide in a {wide[1]} px window"
+            assert_no_sideways_scroll(page, name)
+    finally:
+        page.context.close()
+
+
+#: What the test app itself puts on the pages in English: the council's name, the test plugin's topics and
+#: description, proper names.
+DATA = {
+    "Example Council",
+    "Changes to a sighting",
+    "New sightings in your area",
+    "Sightings near you",
+    "sightings",
+    "A plugin whose dataset ``sightings.sighting`` has two topics: near a place, and one sighting's changes.",
+    "ntfy",
+    "GOV.UK Frontend",
+}
+WELSH_WALK = ["/", "/about", "/-/no-such-page", "/alerts/", "/alerts/subscribe?topic=sightings.near", "/-/login"]
+STAFF_WALK = ["/", "/-/feeds", "/-/notifications", "/-/apps", "/-/apps/log"]
+
+
+def test_every_core_page_is_in_welsh_when_welsh_is_chosen(site: tuple[Any, str], civic_browser: Any) -> None:
+    world, base = site
+    page = open_page(civic_browser, 1280)
+    try:
+        for staff, paths in ((False, WELSH_WALK), (True, STAFF_WALK)):
+            if staff:
+                page.goto(base + "/?lang=en")
+                sign_in(page, base)
+            for path in paths:
+                page.goto(base + path + ("&" if "?" in path else "?") + "lang=en")
+                english = page_texts(page)
+                page.goto(base + path + ("&" if "?" in path else "?") + "lang=cy")
+                assert page.locator("html").get_attribute("lang") == "cy"
+                assert english_left(english, page_texts(page), ignore=DATA) == [], path
     finally:
         page.context.close()
 
@@ -114,7 +143,7 @@ def test_service_navigation_collapses_on_a_phone_only_when_its_script_runs(
 ) -> None:
     world, base = site
     for javascript in (True, False):
-        page = browser_page(civic_browser, 375, 900, javascript)
+        page = open_page(civic_browser, 375, javascript=javascript)
         sign_in(page, base)  # staff have several links: Get alerts, Notifications, Data feeds, Sign out
         menu = page.locator(".govuk-service-navigation__toggle")
         alerts = page.locator(".govuk-service-navigation").get_by_role("link", name="Get alerts")

@@ -21,6 +21,7 @@ from civicapps.feeds.readers.json_reader import GeoJsonReader, JsonReader
 from civicapps.feeds.registry import parse_duration
 from civicapps.feeds.schedule import pull_due_feeds, statuses
 from civicapps.http import user_agent
+from civicapps.i18n import gettext
 from civicapps.jobs import Job
 from civicapps.plugins import hookimpl
 from civicapps.settings import PluginSettings
@@ -100,7 +101,9 @@ def register_blueprint(app: Flask) -> Blueprint:
 
 @hookimpl
 def menu_links(app: Flask, actor: Actor | None) -> list[Link]:
-    return [Link("Data feeds", "/-/feeds", "How each open-data feed is doing")] if actor is not None else []
+    if actor is None:
+        return []
+    return [Link(gettext("Data feeds"), "/-/feeds", gettext("How each open-data feed is doing"))]
 
 
 @bp.get("/-/feeds")
@@ -109,5 +112,5 @@ def feeds_page() -> str:
     """Staff overview: every feed's last success and error, counts, staleness, and which need attention."""
     rows = statuses(current_app, utcnow())
     return render_template(
-        "civicapps/feeds.html", title="Data feeds", feeds=rows, flagged=[s for s in rows if s.flagged]
+        "civicapps/feeds.html", title=gettext("Data feeds"), feeds=rows, flagged=[s for s in rows if s.flagged]
     )

@@ -15,6 +15,7 @@ from civicapps.geo.models import LookupCache, Postcode, Street
 from civicapps.geo.postcode_import import import_postcodes
 from civicapps.geo.postcodes import Location
 from civicapps.geo.streets import import_streets
+from civicapps.i18n import gettext
 from civicapps.plugins import hookimpl
 from civicapps.settings import PluginSettings
 from civicapps.web.sources import DataSource
@@ -119,13 +120,15 @@ def register_data_sources(app: Flask) -> list[DataSource]:
             if model.__tablename__ in tables:
                 held += session.scalars(select(model.source).distinct()).all()
     found = [
-        SOURCES.get(s) or DataSource(f"Places imported from a file ({s})", "as supplied", "") for s in sorted(set(held))
+        SOURCES.get(s)
+        or DataSource(gettext("Places imported from a file (%(file)s)", file=s), gettext("as supplied"), "")
+        for s in sorted(set(held))
     ]
     settings = app.extensions["civicapps"].plugin_settings["geo"]
     if settings.postcodes_io_url:
         found.append(
             DataSource(
-                "Postcode look-ups: postcodes.io",
+                gettext("Postcode look-ups: postcodes.io"),
                 OGL,
                 f"{OS_CREDIT} Contains Royal Mail data © Royal Mail copyright and database right."
                 " Contains National Statistics data © Crown copyright and database right.",

@@ -14,6 +14,9 @@ Plugins may import this package (and its modules) as well as ``civicapps``. By w
   ETags, failures and delays) and ``civic_postcodes_io`` (:class:`FakePostcodesIo`), on 127.0.0.1.
 * :mod:`civicapps.testing.browser`: ``civic_browser`` / ``civic_page`` (Debian's headless Chromium via
   Playwright) and :func:`assert_accessible` (axe-core, WCAG 2.2 AA).
+* :mod:`civicapps.testing.page_checks`: :func:`open_page` (a tab at a width, JavaScript on or off),
+  :func:`assert_no_sideways_scroll`, :func:`low_contrast_text` (computed contrast of every link and button),
+  :func:`page_texts` and :func:`english_left` (English left on a page's Welsh render).
 
 Set ``CIVICAPPS_TEST_DATABASE_URL`` to a PostgreSQL server URL (a role that may create databases) and
 each test gets its own freshly created database there instead of a SQLite file.
@@ -37,6 +40,11 @@ from civicapps.testing.feeds import Request as Request
 from civicapps.testing.feeds import civic_feed_server as civic_feed_server
 from civicapps.testing.feeds import civic_postcodes_io as civic_postcodes_io
 from civicapps.testing.outbox import wait_for_outbox as wait_for_outbox
+from civicapps.testing.page_checks import assert_no_sideways_scroll as assert_no_sideways_scroll
+from civicapps.testing.page_checks import english_left as english_left
+from civicapps.testing.page_checks import low_contrast_text as low_contrast_text
+from civicapps.testing.page_checks import open_page as open_page
+from civicapps.testing.page_checks import page_texts as page_texts
 from civicapps.testing.sinks import MailSink as MailSink
 from civicapps.testing.sinks import NotificationSink as NotificationSink
 from civicapps.testing.sinks import civic_mail_sink as civic_mail_sink
@@ -52,6 +60,7 @@ __all__ = [
     "NotificationSink",
     "Request",
     "assert_accessible",
+    "assert_no_sideways_scroll",
     "civic_app",
     "civic_app_factory",
     "civic_browser",
@@ -65,5 +74,9 @@ __all__ = [
     "civic_page",
     "civic_postcodes_io",
     "civic_runner",
+    "english_left",
+    "low_contrast_text",
+    "open_page",
+    "page_texts",
     "wait_for_outbox",
 ]
