@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 
 import pytest
 from civicapps_street_reports import lifecycle, open311_cache, open311_data
-from civicapps_street_reports.models import Report
+from civicapps_street_reports.models import Photo, Report
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -21,6 +21,7 @@ from civicapps import Actor, db_session, utcnow
 from civicapps.testing import AppFactory
 
 from .conftest import PLUGIN
+from .images import phone_jpeg
 from .test_open311_server import API, create
 
 STAFF = Actor("s1", "Sam Staff", "staff")
@@ -111,6 +112,38 @@ def test_each_kind_of_write_shows_in_the_next_answer_and_turns_a_304_into_a_200(
         etag = new_etag
         assert listed(client, fmt, etag)[0] == 304
     assert len(builds) == 5  # the first answer and one per write: the 304s in between were cached
+
+
+def test_a_photo_added_and_redacted_and_the_abuse_lists_bulk_hide_show_in_the_next_answer(
+    world: Flask, builds: list[Any]
+) -> None:
+    client = world.test_client()
+    first = create(client).get_json()[0]["service_request_id"]
+    assert listed(client, "json")[1][first]["media_url"] is None
+    jpeg = phone_jpeg()
+
+    def add_photo(report: Report) -> None:
+        db_session().add(
+            Photo(
+                report_id=report.id,
+                content_type="image/jpeg",
+                data=jpeg,
+                thumbnail=jpeg,
+                width=400,
+                height=300,
+                sha256="0" * 64,
+            )
+        )
+
+    change(world, first, add_photo)
+    assert listed(client, "json")[1][first]["media_url"]
+    change(world, first, lambda report: lifecycle.redact_photo(report.photos[0], STAFF, "A face"))
+    assert listed(client, "json")[1][first]["media_url"] is None
+    with world.app_context():
+        assert lifecycle.add_abuser("jo@example.org") == 1  # a bulk UPDATE, not a flush of objects
+        db_session().commit()
+    assert listed(client, "json")[1] == {}
+    assert len(builds) == 4
 
 
 def test_a_write_through_another_app_on_the_same_database_reaches_this_one(
