@@ -11,7 +11,14 @@ so the figures compare with its. Loaded in every round, interleaved: ``requests.
 ``requests.xml`` (the same 1,000 requests), the minimal Flask endpoint (``{"ok": true}``: what any
 request costs in this app, the anchor of issue 16's target: requests/s at least 0.2x, p99 at most 4x)
 and a JSON body of the same size answered from memory (what the bytes on the wire cost). Ratios are
-per round (min, median, max). wrk sends no ``If-None-Match``, so every answer is built in full.
+per round (min, median, max).
+
+An unchanged window is answered from each gunicorn worker's cache (civicapps_street_reports
+``open311_cache``: the encoded body, kept until a write moves the Open311 change counter), so wrk
+measures the answer every client of an unchanged window shares, after one second of warm-up per
+endpoint, not counted, in which each worker makes its own. The first answer of each format (read
+and encoded from the database, cache cold: what the first request after every write pays) is timed
+and printed. wrk sends no ``If-None-Match``, so every answer carries the whole body.
 """
 
 from __future__ import annotations
@@ -20,13 +27,14 @@ import argparse
 import json
 import shutil
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from report import machine, ratio  # noqa: E402
-from street_reports import affinity, interleaved_rounds, served  # noqa: E402
+from street_reports import affinity, interleaved_rounds, served, wrk  # noqa: E402
 
 API = "/street-reports/open311/v2"
 MINIMAL = "minimal Flask endpoint"
@@ -49,11 +57,18 @@ def main() -> None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
     machine("start")
     with served(args.reports, args.workers) as (base, server):
-        with urllib.request.urlopen(f"{base}{API}/requests.json", timeout=60) as answer:
-            raw = answer.read()
-        count, size = len(json.loads(raw)), len(raw)
+        cold = {}
+        for fmt in ("json", "xml"):
+            started = time.perf_counter()
+            with urllib.request.urlopen(f"{base}{API}/requests.{fmt}", timeout=60) as answer:
+                raw = answer.read()
+            cold[fmt] = (time.perf_counter() - started, len(raw))
+            if fmt == "json":
+                count, size = len(json.loads(raw)), len(raw)
         if count != 1000 and not args.smoke:
             sys.exit(f"requests.json answered {count} requests, not the 1,000 of the default window")
+        for fmt in ("json", "xml"):  # every worker makes its own cached answers before the rounds
+            wrk(f"{base}{API}/requests.{fmt}", 1, args.connections, args.threads, args.timeout, None)
         endpoints = {
             MINIMAL: f"{base}/bench/baseline",
             "Open311 requests.json": f"{base}{API}/requests.json",
@@ -68,6 +83,8 @@ def main() -> None:
             flush=True,
         )
         results = interleaved_rounds(endpoints, args, None)
+    for fmt, (seconds, length) in cold.items():
+        print(f"Open311 requests.{fmt}: {length / 1000:,.0f} kB; first answer (cache cold) {seconds * 1000:,.0f} ms")
     for name, anchor in (
         ("Open311 requests.json", MINIMAL),
         ("Open311 requests.xml", MINIMAL),

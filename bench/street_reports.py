@@ -1,7 +1,7 @@
 """Street reports under load: the map's bounding-box GeoJSON (a whole-town view and a street-level
-one) and Open311 ``requests.json`` with 200,000 reports stored (or several sizes in turn, e.g.
-``--reports 200000 1000000``), served by gunicorn and loaded by wrk on 127.0.0.1, against two anchors
-on the same server in the same run.
+one) with 200,000 reports stored (or several sizes in turn, e.g. ``--reports 200000 1000000``),
+served by gunicorn and loaded by wrk on 127.0.0.1, against two anchors on the same server in the
+same run. Open311 ``requests.json`` on the same server is bench/open311.py's.
 
     apt-get install -y wrk && pip install gunicorn
     PYTHONPATH=.:plugins/street-reports python bench/street_reports.py [--reports 200000 ...] [--rounds 3]
@@ -54,9 +54,13 @@ STATES = ("open",) * 5 + ("investigating", "action_scheduled", "in_progress", "f
 
 WSGI = '''
 import json, os
+import civicapps_street_reports as street_reports
 from civicapps import create_app
 
-app = create_app(json.loads(os.environ["BENCH_CONFIG"]))
+# this plugin alone, as the database was built: not whatever else is installed beside it
+app = create_app(
+    json.loads(os.environ["BENCH_CONFIG"]), plugins=[("street_reports", street_reports)], load_entrypoints=False
+)
 
 
 @app.get("/bench/baseline")
@@ -287,7 +291,6 @@ def run(count: int, args: argparse.Namespace) -> None:
         data = {
             "map bbox GeoJSON, whole-town view": f"{reports}?bbox={town}&zoom={TOWN_ZOOM}",
             "map bbox GeoJSON, street-level view": f"{reports}?bbox={street}&zoom={STREET_ZOOM}",
-            "Open311 requests.json": f"{base}/street-reports/open311/v2/requests.json",
         }
         sizes, items, cold = {}, {}, {}
         for name, url in data.items():
@@ -297,10 +300,9 @@ def run(count: int, args: argparse.Namespace) -> None:
             cold[name] = time.perf_counter() - started
             body = json.loads(raw)
             sizes[name] = len(raw)
-            items[name] = len(body["features"]) if isinstance(body, dict) and "features" in body else len(body)
-        for name, url in data.items():  # every worker makes its own cached map answers before the rounds
-            if name.startswith("map"):  # (not Open311: its backlog would still be running in round 1)
-                wrk(url, 1, args.connections, args.threads, args.timeout, args.wrk_cpus)
+            items[name] = len(body["features"])
+        for url in data.values():  # every worker makes its own cached map answers before the rounds
+            wrk(url, 1, args.connections, args.threads, args.timeout, args.wrk_cpus)
         endpoints = {minimal: f"{base}/bench/baseline"}
         for name, url in data.items():
             endpoints[name] = url

@@ -95,7 +95,7 @@ RATE_LIMIT_LEFTOVERS = [
         None,
         "ix_street_reports_submission_client",
         "street_reports_0002",
-        "2 migrations pending",
+        "3 migrations pending",
     ),
     (
         "organogram",

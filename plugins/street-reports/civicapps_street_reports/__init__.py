@@ -14,7 +14,7 @@ import click
 from flask import Blueprint, Flask, url_for
 
 from civicapps import Actor, Job, Link, Model, Topic, csrf_exempt, hookimpl
-from civicapps_street_reports import alerts, map_changes, sending, submissions
+from civicapps_street_reports import alerts, changes, sending, submissions
 from civicapps_street_reports.cli import COMMANDS
 from civicapps_street_reports.demo import load_sample
 from civicapps_street_reports.models import ALL_MODELS
@@ -40,7 +40,7 @@ def register_migrations() -> Path:
 
 @hookimpl
 def register_blueprint(app: Flask) -> Blueprint:
-    map_changes.watch()  # every change to a shown report moves the map's version (its caches' key)
+    changes.watch()  # every change to what the map or Open311 shows moves its counter (its caches' key)
     for view in CSRF_EXEMPT:
         csrf_exempt(app, view)
     return bp

@@ -113,15 +113,28 @@ def to_xml(root: str, value: Any) -> bytes:
     return "".join(out).encode("utf-8", "xmlcharrefreplace")
 
 
-def respond(fmt: str, root: str, value: Any, status: int = 200) -> Response:
-    """The answer in ``fmt`` (``xml`` or ``json``); a 200 to a GET gets an ETag and may become a 304."""
-    body = to_xml(root, value) if fmt == "xml" else orjson.dumps(value)
+def encode(fmt: str, root: str, value: Any) -> bytes:
+    """``value`` (a list for list roots, a dict otherwise) as the body of a ``fmt`` answer."""
+    return to_xml(root, value) if fmt == "xml" else orjson.dumps(value)
+
+
+def send(fmt: str, body: bytes, status: int = 200, etag: str | None = None) -> Response:
+    """An answer of ``body`` in ``fmt`` (``xml`` or ``json``); a 200 to a GET gets an ETag (``etag``,
+    or a hash of the body) and may become a 304."""
     response = Response(body, status=status, content_type=XML_TYPE if fmt == "xml" else JSON_TYPE)
     response.headers["Access-Control-Allow-Origin"] = "*"
     if status == 200 and request.method in ("GET", "HEAD"):
-        response.add_etag()
+        if etag is None:
+            response.add_etag()
+        else:
+            response.set_etag(etag)
         response.make_conditional(request)
     return response
+
+
+def respond(fmt: str, root: str, value: Any, status: int = 200) -> Response:
+    """The answer holding ``value`` in ``fmt``, as :func:`send` sends it."""
+    return send(fmt, encode(fmt, root, value), status)
 
 
 def errors(fmt: str, status: int, *descriptions: str) -> Response:

@@ -15,7 +15,7 @@ every pin of its ``around`` box and limits only the list beside it (``on_map_lis
 pins' age (six months by default): fine for a street, not for a town of 200,000 reports.
 
 Answers are cached per process per (map version, zoom, tile-aligned box, filters); the version
-(:mod:`.map_changes`) moves on every change to a shown report, in whichever process made it, so a
+(:mod:`.changes`) moves on every change to a shown report, in whichever process made it, so a
 new report is on the next map load. Each answer has an ETag and Last-Modified for 304s.
 """
 
@@ -24,19 +24,15 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from weakref import WeakKeyDictionary
 
-from flask import Flask, current_app
 from sqlalchemy import ColumnElement, Integer, Select, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from civicapps import utcnow
-from civicapps_street_reports import map_changes, states
+from civicapps_street_reports import answer_cache, changes, states
 from civicapps_street_reports.georeport import w3c
 from civicapps_street_reports.models import Report
 
@@ -132,40 +128,15 @@ def snap(box: Box, zoom: int) -> Box:
     )
 
 
-class _Cache:
-    """A small least-recently-used map of answers, safe across a process's threads."""
-
-    def __init__(self) -> None:
-        self._answers: OrderedDict[tuple[Any, ...], Answer] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...]) -> Answer | None:
-        with self._lock:
-            found = self._answers.get(key)
-            if found is not None:
-                self._answers.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[Any, ...], answer: Answer) -> None:
-        with self._lock:
-            self._answers[key] = answer
-            while len(self._answers) > CACHE_SIZE:
-                self._answers.popitem(last=False)
-
-
-#: One answer cache per app (tests run several apps in one process); it goes with its app.
-CACHES: WeakKeyDictionary[Flask, _Cache] = WeakKeyDictionary()
-
 def answer(session: Session, filters: Filters, box: Box | None, zoom: int | None, url_prefix: str) -> Answer:
     """The map's GeoJSON for ``box`` (whole tiles around it) at ``zoom``, from the cache when the map
     has not changed since it was made. Without a box: every matching report's extent."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]  # flask types current_app as Flask
-    cache = CACHES.get(app) or CACHES.setdefault(app, _Cache())
-    key = (map_changes.token(session), filters, filters.since(), box, zoom, url_prefix)
+    cache = answer_cache.for_view("map", CACHE_SIZE)
+    key = (changes.MAP.token(session), filters, filters.since(), box, zoom, url_prefix)
     found = cache.get(key)
     if found is not None:
         return found
-    version, changed_at = map_changes.current(session)
+    version, changed_at = changes.MAP.current(session)
     if box is None:
         box = _extent(session, filters)
     if zoom is None:

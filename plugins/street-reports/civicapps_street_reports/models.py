@@ -166,14 +166,15 @@ class Report(Model):
     )
 
 
-class MapVersion(Model):
-    """One row counting changes to what the public map shows (a report created, moved, retitled,
-    changing state, hidden or made private), so every web process knows when its cached map answers
-    are stale with one indexed read, whatever process made the change (see :mod:`.map_changes`)."""
+class ChangeCounter(Model):
+    """One row per thing the public reads from many processes at once and each process caches (the
+    map, Open311's request lists), counting the changes to what it shows, so every web process knows
+    when its cached answers are stale with one indexed read, whatever process made the change (see
+    :mod:`.changes`)."""
 
-    __tablename__ = "street_reports_map_version"
+    __tablename__ = "street_reports_change_counter"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -343,7 +344,7 @@ ALL_MODELS: list[type[Model]] = [
     Abuser,
     ResponseTemplate,
     Place,
-    MapVersion,
+    ChangeCounter,
 ]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -214,47 +215,68 @@ def _public(*columns: Any) -> Any:
     )
 
 
-def find_requests(
-    ids: list[str] | None,
-    codes: list[str] | None,
-    start: datetime | None,
-    end: datetime | None,
-    statuses: list[str] | None,
-    page: int = 1,
-    page_size: int = MAX_REQUESTS,
-) -> list[dict[str, Any]]:
-    """GET requests: by id (overriding everything else), or filtered; newest first, 90 days and
-    1,000 requests at most (the spec's defaults).
+@dataclass(frozen=True)
+class RequestQuery:
+    """What a GET of ``requests`` asks for, as parsed from its parameters (hashable: it keys the
+    cached answers of :mod:`.open311_cache`).
 
-    ``page`` (from 1) and ``page_size`` (1 to 1,000) page through the window (Chicago's Open311
-    extension): a client walking a busy window fixes ``end_date`` so that new reports do not shift
-    the pages under it.
+    By id (``ids``, overriding everything else), or filtered by service codes, a window of
+    ``start``..``end`` and statuses; ``page`` (from 1) and ``page_size`` (1 to 1,000) page through
+    the window (Chicago's Open311 extension): a client walking a busy window fixes ``end`` so that
+    new reports do not shift the pages under it.
     """
-    if page < 1:
+
+    ids: tuple[str, ...] | None = None
+    codes: tuple[str, ...] | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    statuses: tuple[str, ...] | None = None
+    page: int = 1
+    page_size: int = MAX_REQUESTS
+
+    def stale_after(self, found: list[dict[str, Any]]) -> datetime | None:
+        """When ``found`` (this query's answer now) may stop being its answer with no row changed:
+        only the default window's start moves (90 days before now), so the answer holds until its
+        oldest request falls out, or, with a ``start`` and no ``end``, until the window grows past
+        90 days (an error then). None: it holds until a row changes."""
+        if self.ids is not None or self.end is not None:
+            return None
+        if self.start is not None:
+            return self.start + timedelta(days=DEFAULT_DAYS)
+        if not found:
+            return None
+        # confirmed_at, to the second (rounded down, so this is never late)
+        return parse_w3c(found[-1]["requested_datetime"]) + timedelta(days=DEFAULT_DAYS)
+
+
+def find_requests(query: RequestQuery) -> list[dict[str, Any]]:
+    """GET requests: by id or filtered (see :class:`RequestQuery`); newest first, 90 days and 1,000
+    requests at most (the spec's defaults)."""
+    if query.page < 1:
         raise ApiError(400, "page must be a whole number from 1")
-    if not 1 <= page_size <= MAX_REQUESTS:
+    if not 1 <= query.page_size <= MAX_REQUESTS:
         raise ApiError(400, f"page_size must be a whole number from 1 to {MAX_REQUESTS}")
-    query = _public(*REQUEST_COLUMNS)
-    if ids is not None:
-        numbers = [number for i in ids if (number := parse_id(i))]
-        query = query.where(Report.id.in_(numbers))
+    select_ = _public(*REQUEST_COLUMNS)
+    if query.ids is not None:
+        numbers = [number for i in query.ids if (number := parse_id(i))]
+        select_ = select_.where(Report.id.in_(numbers))
     else:
-        end = end or utcnow()
-        start = start or end - timedelta(days=DEFAULT_DAYS)
+        end = query.end or utcnow()
+        start = query.start or end - timedelta(days=DEFAULT_DAYS)
         if end - start > timedelta(days=DEFAULT_DAYS):
             raise ApiError(400, f"start_date and end_date may be at most {DEFAULT_DAYS} days apart")
-        query = query.where(Report.confirmed_at >= start, Report.confirmed_at <= end)
-        if codes is not None:
-            names = db_session().scalars(select(Category.name).where(Category.service_code.in_(codes))).all()
-            query = query.where(Report.category.in_(names))
-        if statuses is not None:
-            unknown = set(statuses) - {"open", "closed"}
+        select_ = select_.where(Report.confirmed_at >= start, Report.confirmed_at <= end)
+        if query.codes is not None:
+            names = db_session().scalars(select(Category.name).where(Category.service_code.in_(query.codes))).all()
+            select_ = select_.where(Report.category.in_(names))
+        if query.statuses is not None:
+            unknown = set(query.statuses) - {"open", "closed"}
             if unknown:
                 raise ApiError(400, f"status must be open or closed, not {', '.join(sorted(unknown))}")
-            wanted = [s for s in states.PUBLIC_STATES if states.open311_status(s) in statuses]
-            query = query.where(Report.status.in_(wanted))
-    query = query.order_by(Report.confirmed_at.desc(), Report.id.desc())
-    return request_dicts(query.offset((page - 1) * page_size).limit(page_size))
+            wanted = [s for s in states.PUBLIC_STATES if states.open311_status(s) in query.statuses]
+            select_ = select_.where(Report.status.in_(wanted))
+    select_ = select_.order_by(Report.confirmed_at.desc(), Report.id.desc())
+    return request_dicts(select_.offset((query.page - 1) * query.page_size).limit(query.page_size))
 
 
 def one_request(request_id: str) -> dict[str, Any]:

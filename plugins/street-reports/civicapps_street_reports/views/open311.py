@@ -19,7 +19,7 @@ from typing import Any
 from flask import Response, current_app, request
 
 from civicapps import db_session, external_url, geocode
-from civicapps_street_reports import georeport, lifecycle, open311_data, submissions
+from civicapps_street_reports import georeport, lifecycle, open311_cache, open311_data, submissions
 from civicapps_street_reports.open311_data import ApiError
 from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.views import bp
@@ -36,9 +36,10 @@ def param(name: str) -> str | None:
     return value or None
 
 
-def _list(name: str) -> list[str] | None:
+def _tuple(name: str) -> tuple[str, ...] | None:
+    """A comma-separated list parameter (as a tuple: it is part of a cache key)."""
     value = param(name)
-    return [part.strip() for part in value.split(",") if part.strip()] if value else None
+    return tuple(part.strip() for part in value.split(",") if part.strip()) if value else None
 
 
 def _date(name: str) -> datetime | None:
@@ -119,16 +120,17 @@ def open311_service(fmt: str, code: str) -> Response:
 @bp.get(f"{PREFIX}/requests.<fmt>")
 @api
 def open311_requests(fmt: str) -> Response:
-    found = open311_data.find_requests(
-        _list("service_request_id"),
-        _list("service_code"),
-        _date("start_date"),
-        _date("end_date"),
-        _list("status"),
+    query = open311_data.RequestQuery(
+        ids=_tuple("service_request_id"),
+        codes=_tuple("service_code"),
+        start=_date("start_date"),
+        end=_date("end_date"),
+        statuses=_tuple("status"),
         page=_whole("page", 1),
         page_size=_whole("page_size", open311_data.MAX_REQUESTS),
     )
-    return georeport.respond(fmt, "service_requests", found)
+    found = open311_cache.requests(fmt, query)
+    return georeport.send(fmt, found.body, etag=found.etag)
 
 
 @bp.get(f"{PREFIX}/requests/<request_id>.<fmt>")
