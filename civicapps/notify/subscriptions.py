@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from civicapps.clock import utcnow
 from civicapps.db import db_session, insert_ignoring_conflicts
+from civicapps.i18n import current_language
 from civicapps.notify.channels import ChannelError, enabled_kinds
 from civicapps.notify.creation_limits import within_limits
 from civicapps.notify.digests import confirmation_code, target_hash
@@ -65,6 +66,9 @@ def create(
 ) -> Subscription:
     """Validate ``request`` and store it unconfirmed, with its confirmation message queued.
 
+    The subscription keeps the language of the current request (the page or API call it came from):
+    its confirmation and every later message are written in it.
+
     Raises :class:`SubscriptionError` for a field to correct and :class:`RateLimited` when too many
     were made recently. Staff (``staff_id``) may also use raw apprise URLs.
     """
@@ -105,13 +109,14 @@ def create(
         changed=0,
         created_by=staff_id,
         filters=filters,
+        language=current_language(),
         **area,
     )
     session.add(subscription)
     session.flush()
     add_rows(
         session,
-        [row(subscription.id, CONFIRM, CONFIRM, utcnow(), {"topic": request.topic, "topic_title": topic.title})],
+        [row(subscription.id, CONFIRM, CONFIRM, utcnow(), {"topic": request.topic, "topic_title": str(topic.title)})],
     )
     session.commit()
     wake(app, 1)
