@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
 from civicapps.auth import current_actor
+from civicapps.i18n import lazy_gettext as _l
 from civicapps.notify.channels import enabled_kinds
 from civicapps.notify.message_links import REF
 from civicapps.notify.settings import notify_settings
@@ -22,6 +23,8 @@ from civicapps.notify.validation import RateLimited, SubscriptionError, Subscrip
 from civicapps.signing import sign
 from civicapps.web.shell import error_response
 
+#: The 429 page's words when too many alerts were set up lately (the JSON API says the same).
+TOO_MANY = _l("Too many alerts were set up from here or to that address recently. Try again later.")
 
 @dataclass(frozen=True)
 class AlertChannel:
@@ -62,7 +65,5 @@ def subscribe(
             field.errors = [*field.errors, str(exc)]
         return None
     except RateLimited:
-        return error_response(
-            429, "Too many alerts were set up from here or to that address recently. Try again later."
-        )
+        return error_response(429, str(TOO_MANY))
     return redirect(url_for("notify.confirm_code", ref=sign(REF, subscription.id)))

@@ -23,8 +23,8 @@ from civicapps.notify.channels import KINDS, ChannelKind, add_query
 from civicapps.notify.describing import describe_area
 from civicapps.notify.digests import confirmation_code
 from civicapps.notify.direct import DIRECT, message_of
-from civicapps.notify.languages import subscriber_language
 from civicapps.notify.inbox import inbox_url
+from civicapps.notify.languages import subscriber_language
 from civicapps.notify.message_links import confirm_max_age, links
 from civicapps.notify.models import ACTIVE, CONFIRM, PENDING, Subscription
 from civicapps.notify.outbox import Claimed, cancel, claim, claims_heartbeat, renew, sweep, wake
