@@ -18,7 +18,8 @@ def describe_area(subscription: Subscription, app: Flask | None = None) -> str:
     """
     if subscription.radius_m is not None:
         where = subscription.place or f"{subscription.lat:.5f}, {subscription.lon:.5f}"
-        text = gettext("within %(distance)s m of %(place)s", distance=f"{subscription.radius_m:g}", place=where)
+        distance = format(subscription.radius_m, "g")
+        text = gettext("within %(distance)s m of %(place)s", distance=distance, place=where)
     elif subscription.polygon is not None:
         text = gettext("in the area you drew")
     else:

@@ -29,7 +29,7 @@ MAX_ID = 2**31 - 1
 NUL_REFUSED = _l("Text cannot contain the NUL character (\\0). Remove it and try again.")
 MAX_FIELD_CHARS = 10_000
 TOO_LONG = _l(
-    "A field is too long: enter at most %(max)s characters in each field.", max=f"{MAX_FIELD_CHARS:,}"
+    "A field is too long: enter at most %(max)s characters in each field.", max=format(MAX_FIELD_CHARS, ",")
 )
 
 
