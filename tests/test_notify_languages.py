@@ -151,6 +151,15 @@ def test_form_and_api_errors_come_in_the_language_of_the_page(world):
     )
     assert answer.status_code == 400
     assert answer.json["errors"] == {"radius_m": "Dewiswch bellter rhwng 10 a 5000 metr"}
+    loopback = api.post(
+        "/alerts/api/subscriptions",
+        json={"topic": "sightings.near", "channel": "webhook", "target": "http://127.0.0.1:9/hook"},
+        headers={"Accept-Language": "cy"},
+    )
+    assert loopback.json["errors"] == {
+        "target": "Ni ellir anfon hysbysiadau i'r cyfeiriad hwnnw: 127.0.0.1: cyfeiriad dolen-ôl (y peiriant hwn). "
+        "Defnyddiwch gyfeiriad rhyngrwyd cyhoeddus."
+    }
     english = api.post("/alerts/api/subscriptions?lang=en", json={"topic": "sightings.near"})
     assert english.json["error"] == "Choose how you want to get alerts"
 
