@@ -72,7 +72,9 @@ def test_a_welsh_subscriber_gets_welsh_messages_and_an_english_one_english(
     assert "The link and the code work until" in english_confirmation["body"]["message"]
 
     confirm_url = re.search(r'href="(http://127\.0\.0\.1:5000/alerts/confirm/[^"]+)"', html).group(1)
-    assert "Mae eich hysbysiadau ymlaen" in welsh.press_button(confirm_url).text
+    assert confirm_url.endswith("?lang=cy")
+    elsewhere = type(welsh)(world.app)  # the link opened in another browser: its page is Welsh too
+    assert "Mae eich hysbysiadau ymlaen" in elsewhere.press_button(confirm_url).text
     english.press_button(world.link(english_confirmation, "open this link"))
 
     world.ingest(new=[world.add("Basking shark off the promenade")])  # matched and sent by the worker's job
@@ -82,6 +84,11 @@ def test_a_welsh_subscriber_gets_welsh_messages_and_an_english_one_english(
     assert mails[1]["Subject"] == "Sightings near you: Basking shark off the promenade"
     assert "Rydych yn cael hwn oherwydd bod rhywun wedi gofyn i Example Council" in alert
     assert "Stopio'r hysbysiadau hyn" in alert and "Rheoli eich hysbysiadau" in alert
+    for page in ("unsubscribe", "manage"):
+        link = re.search(rf'href="http://127\.0\.0\.1:5000(/alerts/{page}/[^"]+)"', alert).group(1)
+        assert link.endswith("?lang=cy")
+        opened = world.app.test_client().get(link.replace("&amp;", "&")).text
+        assert '<html lang="cy"' in opened and "Stopio" in opened
     [_, english_alert] = world.sink.wait_for(2)
     text = english_alert["body"]["message"]
     assert "You get this because someone asked Example Council" in text and "Stop these alerts:" in text

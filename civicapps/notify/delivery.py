@@ -127,8 +127,9 @@ def compose(app: Flask, subscription: Subscription, kind: str, rows: list[Claime
     channel = KINDS[subscription.channel]
     if kind == DIRECT:
         return compose_direct(app, subscription, channel, rows[0])
-    link = links(subscription, confirm=kind == CONFIRM)
-    with force_locale(subscriber_language(app, subscription)):
+    language = subscriber_language(app, subscription)
+    link = links(subscription, language, confirm=kind == CONFIRM)
+    with force_locale(language):
         topic = topics_of(app).get(subscription.topic)
         notification = Notification(
             kind=kind,
