@@ -49,8 +49,6 @@ def test_a_welsh_subscriber_gets_welsh_messages_and_an_english_one_english(
     assert 'lang="cy"' in welsh.client.get("/alerts/subscribe?lang=cy").text  # the switcher's link; remembered
     english = type(welsh)(world.app)
 
-    # The English subscriber signs up while the Welsh one's request is the one in force for the
-    # immediate queue: the message follows the subscriber, not the request that happened to send it.
     assert welsh.subscribe(WELSH_ADDRESS, channel="email").status_code == 302
     assert english.subscribe(world.sink.url(ENGLISH_HOOK)).status_code == 302
     stored = subscriptions(world)
@@ -112,6 +110,26 @@ def test_a_digest_composed_by_a_worker_is_in_the_subscribers_language(world):
     assert digest["title"] == "3 newydd: Sightings near you"
     assert 'Eich crynodeb dyddiol o "Sightings near you" o fewn 500 m i 54.15090, -4.48000:' in digest["message"]
     assert "Stopio'r hysbysiadau hyn:" in digest["message"]
+
+
+def test_a_message_sent_while_a_welsh_page_is_served_follows_its_english_subscriber(world):
+    """The immediate queue delivers inside whichever request woke it: the message still follows its
+    subscriber's language, not that request's."""
+    english = world.resident
+    english.subscribe(world.sink.url(), frequency="daily")
+    english.press_button(world.link(world.sink.wait_for(1)[0], "open this link"))
+    world.ingest(new=[world.add("Seal number 1")])
+    world.settle()
+    with world.app.app_context():
+        db_session().execute(update(OutboxRow).values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)))
+        db_session().commit()
+    welsh = type(english)(world.app)
+    welsh.client.get("/?lang=cy")
+    welsh.subscribe(world.sink.url("/hook/welsh"))  # wakes the worker inside this Welsh request
+    by_path = {message["path"]: message["body"] for message in world.sink.wait_for(3)[1:]}
+    assert by_path["/hook"]["title"] == "1 new: Sightings near you"
+    assert 'Your daily summary of "Sightings near you"' in by_path["/hook"]["message"]
+    assert by_path["/hook/welsh"]["title"] == "Cadarnhewch eich hysbysiadau gan Example Council"
 
 
 def test_a_language_the_deployment_no_longer_offers_falls_back_to_the_default(world):

@@ -52,7 +52,8 @@ def subscribe(
     a field needs correcting: the problem is added to that field of ``form`` (``fields`` maps the
     core's field names, such as ``"place"`` or ``"radius_m"``, to your form's) or, when the form has
     no such field, to ``form.form_errors``; render the form again. Signed-in staff may also use
-    staff-only channels and are not rate-limited.
+    staff-only channels and are not rate-limited. The alert keeps the language of this request: every
+    message it sends is in it, and the problems are worded in it.
     """
     actor = current_actor()
     try:
