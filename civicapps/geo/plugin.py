@@ -125,7 +125,7 @@ def register_data_sources(app: Flask) -> list[DataSource]:
                 held += session.scalars(select(model.source).distinct()).all()
     found = [
         SOURCES.get(s)
-        or DataSource(gettext("Places imported from a file (%(source)s)", source=s), gettext("as supplied"), "")
+        or DataSource(gettext("Places imported from a file (%(file)s)", file=s), gettext("as supplied"), "")
         for s in sorted(set(held))
     ]
     settings = app.extensions["civicapps"].plugin_settings["geo"]
