@@ -231,8 +231,10 @@ def render_notification(app: Flask, notification: Notification, channel: Channel
 
     ``notification.kind`` is ``"confirm"``, ``"alert"`` (one item) or ``"digest"`` (several); it
     carries the topic, the items' snapshots and the links every message must show
-    (``unsubscribe_url`` and ``manage_url``; ``confirm_url`` and ``code`` for confirmations).
-    ``channel.format`` says what the body must be: ``"html"`` (email), ``"markdown"`` or ``"text"``.
+    (``unsubscribe_url`` and ``manage_url``; ``confirm_url``, ``code`` and ``confirm_until`` for
+    confirmations). It is called in the subscriber's language (``force_locale``): ``gettext`` and
+    ``_()`` translate into it. ``channel.format`` says what the body must be: ``"html"`` (email),
+    ``"markdown"`` or ``"text"``.
     Return ``None`` to let the next provider decide. The core's default (``trylast``) renders the
     templates ``civicapps/notify/<kind>.<html|md|txt>`` (a topic may have its own under
     ``civicapps/notify/<plugin>.<topic>/``), which a council can override in ``instance/templates``.

@@ -40,6 +40,8 @@ LANGUAGE_COOKIE = "civicapps_lang"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 #: BCP 47 tags for ``<html lang>`` where the bare language code is not the best one to give.
 HTML_LANG = {"en": "en-GB"}
+#: Times are stored in UTC and shown, on pages and in messages, in the UK's time zone (GMT or BST).
+TIME_ZONE = "Europe/London"
 
 
 
@@ -107,7 +109,9 @@ def install_translations(app: Flask, registry: PluginRegistry, settings: CoreSet
     found = catalogues(registry)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(catalogue.directory) for catalogue in found)
     app.config["BABEL_DOMAIN"] = ";".join(catalogue.domain for catalogue in found)
-    Babel(app, default_locale=settings.default_language, locale_selector=select_language)
+    Babel(
+        app, default_locale=settings.default_language, default_timezone=TIME_ZONE, locale_selector=select_language
+    )
     # {% trans %} blocks collapse their whitespace, so a msgid does not change when a template is re-indented.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.after_request(_remember_choice)

@@ -42,3 +42,23 @@ def test_what_cannot_be_placed_says_what_to_do_for_the_field(app, query, message
 )
 def test_postcode_in_finds_the_postcode_a_query_is_or_ends_with(query, expected):
     assert postcode_in(query) == expected
+
+
+def test_what_cannot_be_placed_is_said_in_the_language_of_the_page(civic_app_factory, civic_postcodes_io):
+    app = civic_app_factory(config={"plugins": {"geo": {"postcodes_io_url": civic_postcodes_io.url}}})
+    with app.test_request_context("/?lang=cy"):
+        with pytest.raises(PlaceNotFound) as raised:
+            locate_place(app, "Somewhere Street")
+        assert str(raised.value) == "Rhowch god post llawn yn y DU, fel SW1A 1AA"
+        with pytest.raises(PlaceNotFound) as raised:
+            locate_place(app, "ZZ9 9ZZ")
+        assert str(raised.value) == "Ni allem ddod o hyd i'r cod post ZZ9 9ZZ. Gwiriwch ef a rhowch gynnig arall arni"
+        with pytest.raises(PlaceNotFound) as raised:
+            locate_place(app, "IM9 4HH")
+        assert str(raised.value).startswith("Mae IM9 4HH yn god post go iawn ond nid oes ganddo safle ar y map")
+
+
+def test_the_about_page_names_geo_sources_in_welsh(app):
+    page = app.test_client().get("/about?lang=cy").text
+    assert "Chwilio am godau post: postcodes.io" in page and "Trwydded Llywodraeth Agored v3.0" in page
+    assert "Postcode look-ups" not in page

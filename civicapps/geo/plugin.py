@@ -16,32 +16,36 @@ from civicapps.geo.postcode_import import import_postcodes
 from civicapps.geo.postcodes import Location
 from civicapps.geo.streets import import_streets
 from civicapps.i18n import gettext
+from civicapps.i18n import lazy_gettext as _l
 from civicapps.plugins import hookimpl
 from civicapps.settings import PluginSettings
 from civicapps.web.sources import DataSource
 
-OGL = "Open Government Licence v3.0"
+OGL = _l("Open Government Licence v3.0")
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 OS_CREDIT = "Contains OS data © Crown copyright and database right."
-#: Where each ``source`` value in the postcode and street tables came from, credited as required.
+#: Where each ``source`` value in the postcode and street tables came from, credited as required. The
+#: names and licence are translated; the credits stay as the licences word them.
 SOURCES = {
     "codepoint": DataSource(
-        "Postcodes: OS Code-Point Open",
+        _l("Postcodes: OS Code-Point Open"),
         OGL,
         f"{OS_CREDIT} Contains Royal Mail data © Royal Mail copyright and database right."
         " Contains National Statistics data © Crown copyright and database right.",
         "https://www.ordnancesurvey.co.uk/products/code-point-open",
     ),
     "onspd": DataSource(
-        "Postcodes: ONS Postcode Directory",
+        _l("Postcodes: ONS Postcode Directory"),
         OGL,
         "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
         f"{OS_CREDIT} Contains Royal Mail data © Royal Mail copyright and database right.",
         "https://geoportal.statistics.gov.uk/",
     ),
-    "os-open-names": DataSource("Streets: OS Open Names", OGL, OS_CREDIT, "https://www.ordnancesurvey.co.uk/products/os-open-names"),
+    "os-open-names": DataSource(
+        _l("Streets: OS Open Names"), OGL, OS_CREDIT, "https://www.ordnancesurvey.co.uk/products/os-open-names"
+    ),
     "york-open-data": DataSource(
-        "Streets: City of York Council automatic cycle counters (York Open Data)",
+        _l("Streets: City of York Council automatic cycle counters (York Open Data)"),
         OGL,
         "Contains public sector information licensed under the Open Government Licence v3.0. © City of York Council.",
         OGL_URL,

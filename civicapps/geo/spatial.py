@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Select, case, select
 
 from civicapps.db import get_database
 from civicapps.geo.projection import from_wgs84
+from civicapps.i18n import gettext
 from civicapps.notify import snapshot
 from civicapps.notify.models import ACTIVE, FREQUENCIES, Subscription, TopicState
 
@@ -333,14 +334,16 @@ def parse_area(geojson: str, max_points: int) -> str:
         geometry = data.get("geometry", data) if isinstance(data, dict) else None
         shape = shapely.from_geojson(json.dumps(geometry))
     except (ValueError, TypeError, shapely.errors.GEOSException):
-        raise ValueError("The area must be a GeoJSON Polygon") from None
+        raise ValueError(gettext("The area must be a GeoJSON Polygon")) from None
     if shape.geom_type not in ("Polygon", "MultiPolygon") or shape.is_empty:
-        raise ValueError("The area must be a GeoJSON Polygon")
+        raise ValueError(gettext("The area must be a GeoJSON Polygon"))
     if shapely.get_num_coordinates(shape) > max_points:
-        raise ValueError(f"The area has too many points; draw it with at most {max_points}")
+        raise ValueError(
+            gettext("The area has too many points; draw it with at most %(max_points)s", max_points=max_points)
+        )
     minx, miny, maxx, maxy = shape.bounds
     if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-        raise ValueError("The area's coordinates must be longitude and latitude")
+        raise ValueError(gettext("The area's coordinates must be longitude and latitude"))
     if not shape.is_valid:
-        raise ValueError("The area's edges cross each other; draw it again")
+        raise ValueError(gettext("The area's edges cross each other; draw it again"))
     return shapely.to_geojson(shape)

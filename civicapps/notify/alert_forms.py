@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
 from civicapps.auth import current_actor
+from civicapps.i18n import lazy_gettext as _l
 from civicapps.notify.channels import enabled_kinds
 from civicapps.notify.message_links import REF
 from civicapps.notify.settings import notify_settings
@@ -22,6 +23,8 @@ from civicapps.notify.validation import RateLimited, SubscriptionError, Subscrip
 from civicapps.signing import sign
 from civicapps.web.shell import error_response
 
+#: The 429 page's words when too many alerts were set up lately (the JSON API says the same).
+TOO_MANY = _l("Too many alerts were set up from here or to that address recently. Try again later.")
 
 @dataclass(frozen=True)
 class AlertChannel:
@@ -49,7 +52,8 @@ def subscribe(
     a field needs correcting: the problem is added to that field of ``form`` (``fields`` maps the
     core's field names, such as ``"place"`` or ``"radius_m"``, to your form's) or, when the form has
     no such field, to ``form.form_errors``; render the form again. Signed-in staff may also use
-    staff-only channels and are not rate-limited.
+    staff-only channels and are not rate-limited. The alert keeps the language of this request: every
+    message it sends is in it, and the problems are worded in it.
     """
     actor = current_actor()
     try:
@@ -62,7 +66,5 @@ def subscribe(
             field.errors = [*field.errors, str(exc)]
         return None
     except RateLimited:
-        return error_response(
-            429, "Too many alerts were set up from here or to that address recently. Try again later."
-        )
+        return error_response(429, str(TOO_MANY))
     return redirect(url_for("notify.confirm_code", ref=sign(REF, subscription.id)))

@@ -238,7 +238,11 @@ def scheme_refusal(url: str, settings: NotifySettings) -> str | None:
     """Why ``url`` may not be used under the deployment's scheme allow-list, or None."""
     scheme = urlsplit(url).scheme.lower()
     if scheme not in settings.allowed_schemes:
-        return f"'{scheme}://' addresses are not enabled here (allowed: {', '.join(settings.allowed_schemes)})"
+        return gettext(
+            "'%(scheme)s://' addresses are not enabled here (allowed: %(allowed)s)",
+            scheme=scheme,
+            allowed=", ".join(settings.allowed_schemes),
+        )
     return None
 
 

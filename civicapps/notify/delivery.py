@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from functools import partial
 
 from flask import Flask
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,12 +24,14 @@ from civicapps.notify.describing import describe_area
 from civicapps.notify.digests import confirmation_code
 from civicapps.notify.direct import DIRECT, message_of
 from civicapps.notify.inbox import inbox_url
-from civicapps.notify.message_links import links
+from civicapps.notify.languages import subscriber_language
+from civicapps.notify.message_links import confirm_max_age, links
 from civicapps.notify.models import ACTIVE, CONFIRM, PENDING, Subscription
 from civicapps.notify.outbox import Claimed, cancel, claim, claims_heartbeat, renew, sweep, wake
 from civicapps.notify.render import Notification, render
 from civicapps.notify.sending import Outgoing, Sender, prepare
 from civicapps.notify.settings import notify_settings
+from civicapps.notify.topics import topics_of
 
 
 def take_over(app: Flask) -> int:
@@ -116,25 +119,34 @@ def _messages(
 
 
 def compose(app: Flask, subscription: Subscription, kind: str, rows: list[Claimed]) -> Outgoing:
-    """Render one message to a subscription's channel."""
+    """Render one message to a subscription's channel, in the subscriber's language.
+
+    Works in a worker's app context as in a request: ``force_locale`` sets the language for
+    everything rendered inside, whatever the request (if any) is in.
+    """
     channel = KINDS[subscription.channel]
     if kind == DIRECT:
         return compose_direct(app, subscription, channel, rows[0])
-    link = links(subscription, confirm=kind == CONFIRM)
-    notification = Notification(
-        kind=kind,
-        topic=subscription.topic,
-        topic_title=rows[0].payload.get("topic_title", subscription.topic),
-        area=describe_area(subscription, app),
-        council=app.extensions["civicapps"].settings.council.name,
-        items=tuple(r.payload["item"] for r in rows if "item" in r.payload),
-        unsubscribe_url=link["unsubscribe_url"],
-        manage_url=link["manage_url"],
-        confirm_url=link.get("confirm_url"),
-        code=confirmation_code(app, subscription) if kind == CONFIRM else None,
-        frequency=subscription.frequency,
-    )
-    message = render(app, notification, channel)
+    language = subscriber_language(app, subscription)
+    link = links(subscription, language, confirm=kind == CONFIRM)
+    with force_locale(language):
+        topic = topics_of(app).get(subscription.topic)
+        notification = Notification(
+            kind=kind,
+            topic=subscription.topic,
+            # The topic's title now (a plugin's lazy_gettext translates it), else as it was at match time.
+            topic_title=str(topic.title) if topic else rows[0].payload.get("topic_title", subscription.topic),
+            area=describe_area(subscription, app),
+            council=app.extensions["civicapps"].settings.council.name,
+            items=tuple(r.payload["item"] for r in rows if "item" in r.payload),
+            unsubscribe_url=link["unsubscribe_url"],
+            manage_url=link["manage_url"],
+            confirm_url=link.get("confirm_url"),
+            code=confirmation_code(app, subscription) if kind == CONFIRM else None,
+            frequency=subscription.frequency,
+            confirm_until=subscription.created_at + confirm_max_age(app) if kind == CONFIRM else None,
+        )
+        message = render(app, notification, channel)
     if notify_settings(app).dev_inbox:
         return Outgoing(
             inbox_url(app, channel.name, subscription.target, channel.format),

@@ -5,23 +5,31 @@ import json
 
 from flask import Flask
 
+from civicapps.i18n import gettext
 from civicapps.notify.models import Subscription
 from civicapps.notify.topics import topics_of
 
 
 def describe_area(subscription: Subscription, app: Flask | None = None) -> str:
-    """The subscription's place (and, given the app, its topic's filters) in words for pages and messages."""
+    """The subscription's place (and, given the app, its topic's filters) in words for pages and messages.
+
+    In the current language: a message's (its subscriber's, under ``force_locale``) or the page's.
+    It follows the topic's title in a sentence ("Planning applications within 500 m of SW1A 1AA").
+    """
     if subscription.radius_m is not None:
         where = subscription.place or f"{subscription.lat:.5f}, {subscription.lon:.5f}"
-        text = f"within {subscription.radius_m:g} m of {where}"
+        distance = format(subscription.radius_m, "g")
+        text = gettext("within %(distance)s m of %(place)s", distance=distance, place=where)
     elif subscription.polygon is not None:
-        text = "in the area you drew"
+        text = gettext("in the area you drew")
     else:
         key = subscription.key or ""
-        text = f"about {item_label(app, subscription.topic, key) if app is not None else key}"
+        text = gettext("about %(item)s", item=item_label(app, subscription.topic, key) if app is not None else key)
     topic = topics_of(app).get(subscription.topic) if app is not None else None
     if subscription.filters and topic is not None and topic.describe_filters is not None:
-        text += f" ({topic.describe_filters(json.loads(subscription.filters))})"
+        text = gettext(
+            "%(area)s (%(filters)s)", area=text, filters=topic.describe_filters(json.loads(subscription.filters))
+        )
     return text
 
 
@@ -34,4 +42,4 @@ def item_label(app: Flask, topic_name: str, key: str) -> str:
     topic = topics_of(app).get(topic_name)
     if topic is None or topic.label is None:
         return key
-    return topic.label(app, key) or "an item that is no longer published"
+    return topic.label(app, key) or gettext("an item that is no longer published")

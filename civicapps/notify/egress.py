@@ -34,6 +34,9 @@ from typing import Any
 
 import requests
 
+from civicapps.i18n import gettext
+from civicapps.i18n import lazy_gettext as _l
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -71,31 +74,35 @@ class AllowEntry:
 
 #: IPv6 ranges that carry an IPv4 address (or a private network) inside: a router or the kernel may
 #: deliver them to that IPv4 address, so ``[64:ff9b::a9fe:a9fe]`` is the metadata service in disguise.
-IPV6_WRAPPERS: tuple[tuple[ipaddress.IPv6Network, str], ...] = (
-    (ipaddress.IPv6Network("64:ff9b::/96"), "a NAT64 address (an IPv4 address wrapped in IPv6)"),
-    (ipaddress.IPv6Network("64:ff9b:1::/48"), "a local-use NAT64 address (an IPv4 address wrapped in IPv6)"),
-    (ipaddress.IPv6Network("2002::/16"), "a 6to4 address (an IPv4 address wrapped in IPv6)"),
-    (ipaddress.IPv6Network("2001::/32"), "a Teredo address (an IPv4 address wrapped in IPv6)"),
-    (ipaddress.IPv6Network("::/96"), "an IPv4-compatible IPv6 address"),
-    (ipaddress.IPv6Network("fec0::/10"), "a site-local address (a private network)"),
+IPV6_WRAPPERS: tuple[tuple[ipaddress.IPv6Network, Any], ...] = (
+    (ipaddress.IPv6Network("64:ff9b::/96"), _l("a NAT64 address (an IPv4 address wrapped in IPv6)")),
+    (ipaddress.IPv6Network("64:ff9b:1::/48"), _l("a local-use NAT64 address (an IPv4 address wrapped in IPv6)")),
+    (ipaddress.IPv6Network("2002::/16"), _l("a 6to4 address (an IPv4 address wrapped in IPv6)")),
+    (ipaddress.IPv6Network("2001::/32"), _l("a Teredo address (an IPv4 address wrapped in IPv6)")),
+    (ipaddress.IPv6Network("::/96"), _l("an IPv4-compatible IPv6 address")),
+    (ipaddress.IPv6Network("fec0::/10"), _l("a site-local address (a private network)")),
 )
 
 
 def describe(address: IPAddress) -> str | None:
-    """Why ``address`` is not a public destination, or None if it is one."""
+    """Why ``address`` is not a public destination, or None if it is one.
+
+    In the current language: a resident reads it when subscribing; a worker records it in the
+    deployment's default language for staff.
+    """
     if address.is_loopback:
-        return "a loopback address (this machine)"
+        return gettext("a loopback address (this machine)")
     if address.is_link_local:
-        return "a link-local address (such as a cloud metadata service)"
+        return gettext("a link-local address (such as a cloud metadata service)")
     if address.is_unspecified:
-        return "a private network address"
+        return gettext("a private network address")
     for network, reason in IPV6_WRAPPERS if isinstance(address, ipaddress.IPv6Address) else ():
         if address in network:
-            return reason
+            return str(reason)
     if address.is_private:
-        return "a private network address"
+        return gettext("a private network address")
     if not address.is_global or address.is_multicast:
-        return "not a public internet address"
+        return gettext("not a public internet address")
     return None
 
 
@@ -131,11 +138,16 @@ class EgressPolicy:
         address = _address(ip)
         for inner in embedded_ipv4(address):
             if describe(inner) is not None and not self._allows(inner, port):
-                return f"{address} wraps {inner}, which is {describe(inner)}"
+                return gettext(
+                    "%(address)s wraps %(inner)s, which is %(reason)s",
+                    address=str(address),
+                    inner=str(inner),
+                    reason=describe(inner),
+                )
         reason = describe(address)
         if reason is None or self._allows(address, port):
             return None
-        return f"{address} is {reason}"
+        return gettext("%(address)s is %(reason)s", address=str(address), reason=reason)
 
     def _allows(self, address: IPAddress, port: int | None) -> bool:
         return any(entry.admits(address, port) for entry in self.allow)
@@ -145,7 +157,7 @@ class EgressPolicy:
         try:
             answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror:
-            raise EgressRefused(f"the host name {host} does not resolve") from None
+            raise EgressRefused(gettext("the host name %(host)s does not resolve", host=host)) from None
         _vet(self, answers, port)
 
 

@@ -120,7 +120,7 @@ def match_records(app: Flask, dataset: str, new: Sequence[Any], changed: Sequenc
         db_session(write=True)
         for name, topic, event, items, pairs in batches:
             shown = np.unique(pairs.item)
-            stored = store_items(session, name, topic.title, [items[i] for i in shown.tolist()])
+            stored = store_items(session, name, str(topic.title), [items[i] for i in shown.tolist()])
             item_ids = np.zeros(len(items), dtype=np.int64)
             item_ids[shown] = stored
             keys = [str(item.id) if event == "new" else f"{item.id}@{item.version or ''}" for item in items]

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from flask import Flask
 
+from civicapps.i18n import LANGUAGE_PARAMETER
 from civicapps.notify.models import Subscription
 from civicapps.notify.settings import notify_settings
 from civicapps.signing import sign
@@ -26,12 +27,18 @@ def confirm_max_age(app: Flask) -> timedelta:
     return timedelta(hours=notify_settings(app).confirm_within_hours)
 
 
-def links(subscription: Subscription, confirm: bool = False) -> dict[str, str]:
-    """The links a message to ``subscription`` carries (every one: unsubscribe and manage)."""
+def links(subscription: Subscription, language: str, confirm: bool = False) -> dict[str, str]:
+    """The links a message to ``subscription`` carries (every one: unsubscribe and manage).
+
+    Each opens its page in ``language``, the message's (``?lang=``, as the language switcher's links
+    do): a subscriber reading Welsh alerts confirms, manages and stops them on Welsh pages, whatever
+    browser they open the link in.
+    """
+    chosen = {LANGUAGE_PARAMETER: language}
     result = {
-        "unsubscribe_url": external_url("notify.unsubscribe", token=sign(UNSUBSCRIBE, subscription.id)),
-        "manage_url": external_url("notify.manage", token=sign(MANAGE, subscription.target_hash)),
+        "unsubscribe_url": external_url("notify.unsubscribe", token=sign(UNSUBSCRIBE, subscription.id), **chosen),
+        "manage_url": external_url("notify.manage", token=sign(MANAGE, subscription.target_hash), **chosen),
     }
     if confirm:
-        result["confirm_url"] = external_url("notify.confirm_link", token=sign(CONFIRM, subscription.id))
+        result["confirm_url"] = external_url("notify.confirm_link", token=sign(CONFIRM, subscription.id), **chosen)
     return result

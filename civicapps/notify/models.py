@@ -39,6 +39,10 @@ class Subscription(Model):
     place: Mapped[str | None] = mapped_column(String(200))  # the postcode or address the resident typed
     filters: Mapped[str | None] = mapped_column(Text)  # JSON object the topic interprets (Topic.accepts)
     frequency: Mapped[str] = mapped_column(String(10), default="instant")
+    # The language the subscriber used when subscribing (a code such as "cy"): every message to them is
+    # written in it. None for subscriptions older than the column, and direct messages' hidden ones:
+    # the deployment's default_language.
+    language: Mapped[str | None] = mapped_column(String(35))
     status: Mapped[str] = mapped_column(String(10), default=PENDING)
     confirm_attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str | None] = mapped_column(String(100))

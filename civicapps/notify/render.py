@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -21,7 +22,12 @@ class Notification:
 
     ``items`` are the snapshots taken at match time (``id``, ``title``, ``url``, ``summary``,
     ``lon``, ``lat``). Every rendering must show ``unsubscribe_url``; confirmations show
-    ``confirm_url`` and ``code``.
+    ``confirm_url`` and ``code``, and ``confirm_until``, when the link and code stop working (UTC;
+    show it with Flask-Babel's ``datetimeformat``/``dateformat``/``timeformat`` filters, which write
+    it in the subscriber's language and the UK's time zone).
+
+    It is rendered in the subscriber's language (``flask_babel.force_locale``): ``gettext``, ``_()``
+    and ``{% trans %}`` in templates and in a ``render_notification`` provider translate into it.
     """
 
     kind: str
@@ -35,6 +41,7 @@ class Notification:
     confirm_url: str | None = None
     code: str | None = None
     frequency: str = "instant"
+    confirm_until: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from civicapps.db import db_session
+from civicapps.i18n import gettext
 from civicapps.jobs import queue_for
 from civicapps.notify.channels import KINDS
 from civicapps.notify.models import FAILED, OutboxRow, Subscription
@@ -68,7 +69,7 @@ def report(app: Flask) -> dict[str, Any]:
     try:
         queued: int | str = queue_for(app).pending()
     except Exception as exc:  # the queue server may be down; the report still shows the database's view
-        queued = f"unknown ({type(exc).__name__})"
+        queued = gettext("unknown (%(error)s)", error=type(exc).__name__)
     return {
         "topics": list(topics_of(app)),
         "subscriptions": subscription_counts(),

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from civicapps.clock import utcnow
 from civicapps.db import db_session, insert_ignoring_conflicts
+from civicapps.i18n import current_language, gettext
 from civicapps.notify.channels import ChannelError, enabled_kinds
 from civicapps.notify.creation_limits import within_limits
 from civicapps.notify.digests import confirmation_code, target_hash
@@ -65,31 +66,34 @@ def create(
 ) -> Subscription:
     """Validate ``request`` and store it unconfirmed, with its confirmation message queued.
 
+    The subscription keeps the language of the current request (the page or API call it came from):
+    its confirmation and every later message are written in it.
+
     Raises :class:`SubscriptionError` for a field to correct and :class:`RateLimited` when too many
     were made recently. Staff (``staff_id``) may also use raw apprise URLs.
     """
     settings = notify_settings(app)
     topic = offered_topics(app).get(request.topic)  # not a switched-off app's
     if topic is None:
-        raise SubscriptionError("topic", "Choose what you want alerts about")
+        raise SubscriptionError("topic", gettext("Choose what you want alerts about"))
     kind = enabled_kinds(settings, staff=staff_id is not None).get(request.channel)
     if kind is None:
-        raise SubscriptionError("channel", "Choose how you want to get alerts")
+        raise SubscriptionError("channel", gettext("Choose how you want to get alerts"))
     try:
         target = kind.normalise(request.target or "")
         check_destination(kind, target, settings)
     except ChannelError as exc:
         raise SubscriptionError("target", str(exc)) from None
     except EgressRefused as exc:
+        reason = str(exc).removeprefix("destination ")
         raise SubscriptionError(
             "target",
-            f"Alerts cannot be sent to that address: {str(exc).removeprefix('destination ')}. "
-            "Use a public internet address.",
+            gettext("Alerts cannot be sent to that address: %(reason)s. Use a public internet address.", reason=reason),
         ) from None
     area = validated_area(app, request, topic.matcher, settings.max_radius_m, settings.max_polygon_points)
     filters = validated_filters(request, topic.clean_filters)
     if request.frequency not in FREQUENCIES:
-        raise SubscriptionError("frequency", "Choose how often you want alerts")
+        raise SubscriptionError("frequency", gettext("Choose how often you want alerts"))
     hashed = target_hash(app, kind.name, target)
     if staff_id is None and not within_limits(settings, client_ip, hashed):
         raise RateLimited()
@@ -105,13 +109,14 @@ def create(
         changed=0,
         created_by=staff_id,
         filters=filters,
+        language=current_language(),
         **area,
     )
     session.add(subscription)
     session.flush()
     add_rows(
         session,
-        [row(subscription.id, CONFIRM, CONFIRM, utcnow(), {"topic": request.topic, "topic_title": topic.title})],
+        [row(subscription.id, CONFIRM, CONFIRM, utcnow(), {"topic": request.topic, "topic_title": str(topic.title)})],
     )
     session.commit()
     wake(app, 1)
@@ -177,7 +182,7 @@ def end(subscription: Subscription) -> None:
 def set_frequency(app: Flask, subscription: Subscription, frequency: str) -> None:
     """Switch between instant, daily and weekly; alerts already waiting move to the new schedule."""
     if frequency not in FREQUENCIES:
-        raise SubscriptionError("frequency", "Choose how often you want alerts")
+        raise SubscriptionError("frequency", gettext("Choose how often you want alerts"))
     session = db_session(write=True)
     subscription.frequency = frequency
     session.execute(

@@ -1,7 +1,8 @@
 """What a resident asked for (a request for alerts), and the checks it passes before it is stored.
 
 Every problem is a :class:`SubscriptionError` naming the field to correct, in words a resident can act
-on, so a form shows it beside the field and the JSON API under ``errors``.
+on (in the language of the current request), so a form shows it beside the field and the JSON API
+under ``errors``.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from flask import Flask
 
 from civicapps.geo.locate import PlaceNotFound, locate_place
 from civicapps.geo.spatial import parse_area
+from civicapps.i18n import gettext
 from civicapps.notify.channels import ChannelError, ChannelKind, destination, scheme_refusal
 from civicapps.notify.egress import EgressPolicy
 from civicapps.notify.settings import NotifySettings
@@ -63,10 +65,12 @@ def validated_area(
     if matcher == "key":
         key = (request.key or "").strip()
         if not key or len(key) > 200:
-            raise SubscriptionError("key", "Say which item you want alerts about")
+            raise SubscriptionError("key", gettext("Say which item you want alerts about"))
         topic = topics_of(app)[request.topic]
         if topic.label is not None and topic.label(app, key) is None:
-            raise SubscriptionError("key", "We could not find that item. Open its page and choose to follow it there")
+            raise SubscriptionError(
+                "key", gettext("We could not find that item. Open its page and choose to follow it there")
+            )
         return {"key": key}
     if request.area is not None:
         try:
@@ -80,13 +84,14 @@ def validated_area(
         except PlaceNotFound as exc:
             raise SubscriptionError(exc.field, str(exc)) from None
         request.lat, request.lon = location.latitude, location.longitude
-    for name, value, low, high in (("lat", request.lat, -90, 90), ("lon", request.lon, -180, 180)):
-        if value is None or not math.isfinite(value) or not low <= value <= high:
-            raise SubscriptionError(
-                name, f"Enter a {'latitude' if name == 'lat' else 'longitude'} between {low} and {high}"
-            )
+    if request.lat is None or not math.isfinite(request.lat) or not -90 <= request.lat <= 90:
+        raise SubscriptionError("lat", gettext("Enter a latitude between %(low)s and %(high)s", low=-90, high=90))
+    if request.lon is None or not math.isfinite(request.lon) or not -180 <= request.lon <= 180:
+        raise SubscriptionError("lon", gettext("Enter a longitude between %(low)s and %(high)s", low=-180, high=180))
     if request.radius_m is None or not math.isfinite(request.radius_m) or not 10 <= request.radius_m <= max_radius:
-        raise SubscriptionError("radius_m", f"Choose a distance between 10 and {max_radius} metres")
+        raise SubscriptionError(
+            "radius_m", gettext("Choose a distance between 10 and %(max_radius)s metres", max_radius=max_radius)
+        )
     return {"lat": request.lat, "lon": request.lon, "radius_m": float(request.radius_m), "place": place}
 
 
@@ -95,7 +100,7 @@ def validated_filters(request: SubscriptionRequest, clean: Any) -> str | None:
     if not request.filters:
         return None
     if clean is None:
-        raise SubscriptionError("filters", "These alerts cannot be filtered")
+        raise SubscriptionError("filters", gettext("These alerts cannot be filtered"))
     try:
         cleaned = clean(request.filters)
     except ValueError as exc:
@@ -115,12 +120,12 @@ def check_destination(kind: ChannelKind, target: str, settings: NotifySettings) 
     refusal = scheme_refusal(url, settings)
     if refusal:
         raise ChannelError(
-            "Enter a web address starting with https://"
+            gettext("Enter a web address starting with https://")
             if kind.name == "webhook"
-            else f"This cannot be used: {refusal}"
+            else gettext("This cannot be used: %(reason)s", reason=refusal)
         )
     if apprise.Apprise.instantiate(url) is None:
-        raise ChannelError("This is not a notification address we can use; check it and try again")
+        raise ChannelError(gettext("This is not a notification address we can use; check it and try again"))
     chosen = destination(kind, target, url)
     if chosen:
         EgressPolicy(settings.egress_allow).check(*chosen)

@@ -37,7 +37,6 @@ bp = Blueprint(
 )
 FREQUENCY_LABELS = {"instant": _l("As they happen"), "daily": _l("Once a day"), "weekly": _l("Once a week")}
 RADII = (100, 250, 500, 1000, 2000, 5000)
-TOO_MANY = _l("Too many alerts were set up from here or to that address recently. Try again later.")
 
 
 class SubscribeForm(FlaskForm):
@@ -234,7 +233,7 @@ def api_topics() -> Any:
 def api_subscribe() -> Any:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        return {"error": "Send a JSON object", "errors": {}}, 400
+        return {"error": gettext("Send a JSON object"), "errors": {}}, 400
     try:
         wanted = SubscriptionRequest(
             topic=str(data.get("topic", "")),
@@ -250,17 +249,17 @@ def api_subscribe() -> Any:
             filters=data.get("filters") if isinstance(data.get("filters"), dict) else None,
         )
         if data.get("filters") is not None and not isinstance(data["filters"], dict):
-            raise SubscriptionError("filters", "Send filters as a JSON object")
+            raise SubscriptionError("filters", gettext("Send filters as a JSON object"))
         subscription = create(current_app, wanted, request.remote_addr)
     except SubscriptionError as exc:
         return {"error": str(exc), "errors": {exc.field: str(exc)}}, 400
     except RateLimited:
-        return error_response(429, str(TOO_MANY))
+        return error_response(429, str(alert_forms.TOO_MANY))
     ref = sign(REF, subscription.id)
     return {
         "id": subscription.id,
         "status": "pending_confirmation",
-        "message": "We sent a confirmation message. Open its link, or enter its code at confirm_url.",
+        "message": gettext("We sent a confirmation message. Open its link, or enter its code at confirm_url."),
         "confirm_url": url_for("notify.confirm_code", ref=ref, _external=True),
     }, 202
 

@@ -22,11 +22,15 @@ from flask import Flask, abort, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
+from civicapps.i18n import lazy_gettext as _l
+
 #: The largest id our id columns hold everywhere: SQLAlchemy's Integer is PostgreSQL's 32-bit ``integer``.
 MAX_ID = 2**31 - 1
-NUL_REFUSED = "Text cannot contain the NUL character (\\0). Remove it and try again."
+NUL_REFUSED = _l("Text cannot contain the NUL character (\\0). Remove it and try again.")
 MAX_FIELD_CHARS = 10_000
-TOO_LONG = f"A field is too long: enter at most {MAX_FIELD_CHARS:,} characters in each field."
+TOO_LONG = _l(
+    "A field is too long: enter at most %(max)s characters in each field.", max=format(MAX_FIELD_CHARS, ",")
+)
 
 
 def parse_id(value: object, maximum: int = MAX_ID) -> int | None:
@@ -60,7 +64,7 @@ class GuardedJSONProvider(DefaultJSONProvider):
         except RecursionError:
             raise ValueError("the JSON is nested too deeply") from None
         if _holds_nul(value):
-            raise ValueError(NUL_REFUSED)
+            raise ValueError(str(NUL_REFUSED))
         return value
 
 
@@ -85,9 +89,9 @@ def _refuse_unstorable() -> None:
     for multi in (request.args, request.form) if request.method != "GET" else (request.args,):
         for key, values in multi.lists():
             if "\x00" in key or any("\x00" in value for value in values):
-                abort(400, NUL_REFUSED)
+                abort(400, str(NUL_REFUSED))
             if len(key) > MAX_FIELD_CHARS or any(len(value) > MAX_FIELD_CHARS for value in values):
-                abort(413, TOO_LONG)
+                abort(413, str(TOO_LONG))
 
 
 def install_input_guard(app: Flask) -> None:

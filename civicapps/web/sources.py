@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask
+from flask_babel.speaklater import LazyString
 
 
 @dataclass(frozen=True)
@@ -17,11 +18,12 @@ class DataSource:
     """One source of data the instance uses, as residents should see it credited.
 
     ``attribution`` is the exact credit the licence asks for ("Contains OS data © Crown copyright
-    and database right 2014."); ``url`` links to the source or its licence.
+    and database right 2014."); ``url`` links to the source or its licence. ``name`` and ``licence``
+    may be ``lazy_gettext`` strings, shown in the language of each page.
     """
 
-    name: str
-    licence: str
+    name: str | LazyString
+    licence: str | LazyString
     attribution: str
     url: str = ""
 
