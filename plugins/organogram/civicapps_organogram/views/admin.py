@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
-from civicapps import db_session
+from civicapps import db_session, gettext
 from civicapps_organogram.forms import (
     ActionForm,
     ConfirmForm,
@@ -34,7 +34,7 @@ FORMS = {"invite": InviteForm, "post": PostForm, "line": ReportingLineForm, "han
 def _admin_group(group_id: int) -> Group:
     group = visible_group(group_id)
     if not is_admin(current_person(), group):
-        abort(403, "Only an admin of this group can change it.")
+        abort(403, gettext("Only an admin of this group can change it."))
     return group
 
 
@@ -48,10 +48,10 @@ def _forms(group: Group, submitted: str | None = None) -> dict[str, Any]:
         )
     )
     post_choices = choices((p.id, p.label) for p in posts)
-    forms["post"].reports_to.choices = post_choices if posts else choices([(0, "Nobody: this is the top post")])
+    forms["post"].reports_to.choices = post_choices if posts else choices([(0, gettext("Nobody: this is the top post"))])
     forms["line"].post.choices = forms["line"].reports_to.choices = forms["handover"].post.choices = post_choices
     members = [
-        (person.id, person.name or person.email or "A member") for m, person in _members(group) if m.status == ACTIVE
+        (person.id, person.name or person.email or gettext("A member")) for m, person in _members(group) if m.status == ACTIVE
     ]
     forms["handover"].member.choices = choices(members)
     return forms
@@ -74,10 +74,11 @@ def _submitted(group_id: int, name: str) -> tuple[Group, dict[str, Any], Any]:
     return group, forms, forms[name]
 
 
-def _done(group: Group, section: str) -> Any:
-    """Commit and go back to the section of the manage page that changed."""
+def _done(group: Group, saved: str) -> Any:
+    """Commit, and go back to the manage page with ``saved`` (what changed) in a success banner at its top."""
     db_session().commit()
-    return redirect(url_for("organogram.manage", group_id=group.id) + f"#{section}")
+    flash(saved, "success")
+    return redirect(url_for("organogram.manage", group_id=group.id))
 
 
 def _page(group: Group, forms: dict[str, Any], status: int = 200, failed: str | None = None) -> Any:
@@ -95,7 +96,7 @@ def _page(group: Group, forms: dict[str, Any], status: int = 200, failed: str | 
     )
     html = render_template(
         "organogram/manage.html",
-        title=f"Manage {group.name}",
+        title=gettext("Manage %(group)s", group=group.name),
         group=group,
         forms=forms,
         failed=failed,
@@ -123,8 +124,13 @@ def decide_request(group_id: int, membership_id: int, decision: str) -> Any:
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    approve(membership, group) if decision == "approve" else decline(membership)
-    return _done(group, "requests")
+    person = db_session().get(Person, membership.person_id)
+    who = (person.name or person.email) if person else gettext("A member")
+    if decision == "approve":
+        approve(membership, group)
+        return _done(group, gettext("%(person)s is now a member of the group", person=who))
+    decline(membership)
+    return _done(group, gettext("You declined the request from %(person)s", person=who))
 
 
 @bp.post("/groups/<int:group_id>/invitations")
@@ -133,8 +139,10 @@ def create_invitation(group_id: int) -> Any:
     group, forms, form = _submitted(group_id, "invite")
     if not form.validate_on_submit():
         return _page(group, forms, 400, "invite")
-    invite(group, form.email.data, current_settings().invitation_days)
-    return _done(group, "invitations")
+    invitation = invite(group, form.email.data, current_settings().invitation_days)
+    if invitation.email:
+        return _done(group, gettext("Invitation sent to %(email)s", email=invitation.email))
+    return _done(group, gettext("Invitation created: share its code %(code)s or its link", code=invitation.code))
 
 
 @bp.post("/groups/<int:group_id>/posts")
@@ -152,7 +160,7 @@ def create_post(group_id: int) -> Any:
         boss,
         form.contact_email.data,
     )
-    return _done(group, "posts")
+    return _done(group, gettext("Post added: %(post)s", post=form.label.data.strip()))
 
 
 @bp.post("/groups/<int:group_id>/reporting-lines")
@@ -163,11 +171,15 @@ def change_reporting_line(group_id: int) -> Any:
         post, boss = db_session().get(Post, form.post.data), db_session().get(Post, form.reports_to.data)
         if would_loop(post, boss):
             form.reports_to.errors = [
-                f"{boss.label} already reports to {post.label}, directly or through others: choose another post"
+                gettext(
+                    "%(boss)s already reports to %(post)s, directly or through others: choose another post",
+                    boss=boss.label,
+                    post=post.label,
+                )
             ]
         else:
             post.reports_to_id = boss.id
-            return _done(group, "posts")
+            return _done(group, gettext("%(post)s now reports to %(boss)s", post=post.label, boss=boss.label))
     return _page(group, forms, 400, "line")
 
 
@@ -177,8 +189,12 @@ def hand_over_post(group_id: int) -> Any:
     group, forms, form = _submitted(group_id, "handover")
     if not form.validate_on_submit():
         return _page(group, forms, 400, "handover")
-    hand_over(db_session().get(Post, form.post.data), group, db_session().get(Person, form.member.data))
-    return _done(group, "history")
+    post, person = db_session().get(Post, form.post.data), db_session().get(Person, form.member.data)
+    hand_over(post, group, person)
+    return _done(
+        group,
+        gettext("%(post)s is now held by %(person)s", post=post.label, person=person.name or person.email),
+    )
 
 
 @bp.route("/groups/<int:group_id>/archive", methods=["GET", "POST"])
@@ -189,5 +205,8 @@ def archive_group(group_id: int) -> Any:
     if form.validate_on_submit():
         archive(group)
         db_session().commit()
+        flash(gettext("%(group)s is archived", group=group.name), "success")
         return redirect(url_for("organogram.group_page", group_id=group.id))
-    return render_template("organogram/archive.html", title=f"Archive {group.name}", group=group, form=form)
+    return render_template(
+        "organogram/archive.html", title=gettext("Archive %(group)s", group=group.name), group=group, form=form
+    )
