@@ -162,8 +162,9 @@ def _box(snapshot: Snapshot, post: Post, x: float, y: float) -> Box:
     team = None
     if juniors:
         fte = sum(_number(role.fte) for role in juniors)
+        fte_text = f"{fte:g}"
         team = ngettext(
-            "Team: %(fte)s FTE in %(num)s role", "Team: %(fte)s FTE in %(num)s roles", len(juniors), fte=f"{fte:g}"
+            "Team: %(fte)s FTE in %(num)s role", "Team: %(fte)s FTE in %(num)s roles", len(juniors), fte=fte_text
         )
     holder = snapshot.holder_text(post)
     return Box(

@@ -164,7 +164,7 @@ def test_posts_reporting_lines_and_hand_over_keep_history(app: Flask) -> None:
     page = f"/organogram/groups/{group_id}/manage"
     lines = f"/organogram/groups/{group_id}/reporting-lines"
     response = post_form(admin, page, lines, **{"line-post": str(chair), "line-reports_to": str(volunteers)})
-    assert response.status_code == 400  # a loop is refused, next to the field
+    assert response.status_code == 422  # a loop is refused, next to the field
     html = response.get_data(as_text=True)
     assert "There is a problem" in html and "Volunteer coordinator already reports to Chair" in html
     assert (

@@ -81,7 +81,8 @@ def _done(group: Group, saved: str) -> Any:
     return redirect(url_for("organogram.manage", group_id=group.id))
 
 
-def _page(group: Group, forms: dict[str, Any], status: int = 200, failed: str | None = None) -> Any:
+def _page(group: Group, forms: dict[str, Any], failed: str | None = None) -> str:
+    """The manage page; ``failed`` names a refused form, summarised at the top (the host answers such a POST 422)."""
     session = db_session()
     members = _members(group)
     history = session.execute(
@@ -94,7 +95,7 @@ def _page(group: Group, forms: dict[str, Any], status: int = 200, failed: str | 
     invitations = session.scalars(
         select(Invitation).where(Invitation.group_id == group.id).order_by(Invitation.id.desc())
     )
-    html = render_template(
+    return render_template(
         "organogram/manage.html",
         title=gettext("Manage %(group)s", group=group.name),
         group=group,
@@ -105,7 +106,6 @@ def _page(group: Group, forms: dict[str, Any], status: int = 200, failed: str | 
         history=list(history),
         invitations=list(invitations),
     )
-    return html, status
 
 
 @bp.get("/groups/<int:group_id>/manage")
@@ -138,7 +138,7 @@ def decide_request(group_id: int, membership_id: int, decision: str) -> Any:
 def create_invitation(group_id: int) -> Any:
     group, forms, form = _submitted(group_id, "invite")
     if not form.validate_on_submit():
-        return _page(group, forms, 400, "invite")
+        return _page(group, forms, "invite")
     invitation = invite(group, form.email.data, current_settings().invitation_days)
     if invitation.email:
         return _done(group, gettext("Invitation sent to %(email)s", email=invitation.email))
@@ -150,7 +150,7 @@ def create_invitation(group_id: int) -> Any:
 def create_post(group_id: int) -> Any:
     group, forms, form = _submitted(group_id, "post")
     if not form.validate_on_submit():
-        return _page(group, forms, 400, "post")
+        return _page(group, forms, "post")
     boss = db_session().get(Post, form.reports_to.data) if form.reports_to.data else None
     add_post(
         group,
@@ -180,7 +180,7 @@ def change_reporting_line(group_id: int) -> Any:
         else:
             post.reports_to_id = boss.id
             return _done(group, gettext("%(post)s now reports to %(boss)s", post=post.label, boss=boss.label))
-    return _page(group, forms, 400, "line")
+    return _page(group, forms, "line")
 
 
 @bp.post("/groups/<int:group_id>/hand-over")
@@ -188,7 +188,7 @@ def change_reporting_line(group_id: int) -> Any:
 def hand_over_post(group_id: int) -> Any:
     group, forms, form = _submitted(group_id, "handover")
     if not form.validate_on_submit():
-        return _page(group, forms, 400, "handover")
+        return _page(group, forms, "handover")
     post, person = db_session().get(Post, form.post.data), db_session().get(Person, form.member.data)
     hand_over(post, group, person)
     return _done(
