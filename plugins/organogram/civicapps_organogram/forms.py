@@ -29,7 +29,7 @@ from civicapps import lazy_gettext as _l
 from civicapps_organogram.register import THEMES
 
 EMAIL = Email(_l("Enter an email address in the correct format, like name@example.com"))
-TEXT, TEXTAREA, SELECT, CHECKBOX = GovTextInput(), GovTextArea(), GovSelect(), GovCheckboxInput()
+TEXT, TEXTAREA, CHECKBOX = GovTextInput(), GovTextArea(), GovCheckboxInput()
 
 
 def _http_url(form: Any, field: Any) -> None:
@@ -38,13 +38,32 @@ def _http_url(form: Any, field: Any) -> None:
         raise ValidationError(_l("Enter a web address starting with https://"))
 
 
-def choices(pairs: Iterable[tuple[Any, str]]) -> list[Any]:
-    """Select options as WTForms wants them: ``SelectChoice`` where it exists (3.3+), tuples before."""
+def choices(pairs: Iterable[tuple[Any, str]], *, data: bool = False) -> list[Any]:
+    """Select options as WTForms wants them: ``SelectChoice`` where it exists (3.3+), tuples before.
+
+    ``data`` options (group names, post titles, people) are marked ``translate="no"``: they read the same in
+    every language.
+    """
+    render_kw = {"translate": "no"} if data else {}
     try:
         from wtforms.fields.choices import SelectChoice
     except ImportError:  # pragma: no cover - WTForms older than 3.3
-        return list(pairs)
-    return [SelectChoice(value, label) for value, label in pairs]
+        return [(value, label, render_kw) for value, label in pairs]
+    return [SelectChoice(value, label, render_kw=render_kw) for value, label in pairs]
+
+
+class OptionAttributesSelect(GovSelect):
+    """GovSelect that keeps each option's ``render_kw`` (govuk-frontend-wtf drops it) as the option's attributes."""
+
+    def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
+        params = super().map_gov_params(field, **kwargs)
+        for item, (_value, _label, _selected, render_kw) in zip(params["items"], field.iter_choices(), strict=True):
+            if render_kw:
+                item["attributes"] = dict(render_kw)
+        return params
+
+
+SELECT = OptionAttributesSelect()
 
 
 class GovEmailInput(GovTextInput):

@@ -222,9 +222,14 @@ def test_no_organogram_page_scrolls_sideways_at_320_pixels(site: Site, civic_bro
         page.context.close()
 
 
-#: Data the test app puts on the pages that reads the same in both languages. Group names, areas, post titles and
-#: people's names are marked translate="no" on the pages themselves.
-DATA = {"Example Council"}
+#: Data the test app puts on the pages that reads the same in both languages: the council's name, and the browser
+#: titles of group pages (the group's name). Group names, areas, post titles and people's names are marked
+#: translate="no" on the pages themselves.
+DATA = {
+    "Example Council",
+    "Office for Neighbourhood Renewal – Example Council",
+    "Friends of Athol Park – Example Council",
+}
 
 
 def test_every_organogram_page_is_in_welsh_when_welsh_is_chosen(site: Site, civic_browser: Any) -> None:

@@ -47,13 +47,13 @@ def _forms(group: Group, submitted: str | None = None) -> dict[str, Any]:
             select(Post).where(Post.group_id == group.id, Post.eliminated_on.is_(None)).order_by(Post.position)
         )
     )
-    post_choices = choices((p.id, p.label) for p in posts)
+    post_choices = choices(((p.id, p.label) for p in posts), data=True)
     forms["post"].reports_to.choices = post_choices if posts else choices([(0, gettext("Nobody: this is the top post"))])
     forms["line"].post.choices = forms["line"].reports_to.choices = forms["handover"].post.choices = post_choices
     members = [
         (person.id, person.name or person.email or gettext("A member")) for m, person in _members(group) if m.status == ACTIVE
     ]
-    forms["handover"].member.choices = choices(members)
+    forms["handover"].member.choices = choices(members, data=True)
     return forms
 
 

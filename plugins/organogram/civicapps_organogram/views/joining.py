@@ -33,7 +33,9 @@ GROUP_FIELDS = (
 def register_group_page() -> Any:
     form = RegisterGroupForm()
     groups = db_session().scalars(select(Group).where(Group.status == ACTIVE).order_by(Group.name))
-    form.parent_id.choices = choices([(0, gettext("None: it is an independent group"))] + [(g.id, g.name) for g in groups])
+    form.parent_id.choices = choices([(0, gettext("None: it is an independent group"))]) + choices(
+        ((g.id, g.name) for g in groups), data=True
+    )
     if person := current_person():
         form.your_email.data = form.your_email.data or person.email
     if form.validate_on_submit():
