@@ -190,9 +190,7 @@ class NameForm(FlaskForm):
     name = StringField(
         _l("Your name"),
         validators=[Optional(), Length(max=200, message=_l("Your name must be 200 characters or fewer"))],
-        description=_l(
-            "Shown to the admins of your groups, and publicly only for posts where you choose it below."
-        ),
+        description=_l("Shown to the admins of your groups, and publicly only for posts where you choose it below."),
         widget=TEXT,
     )
 

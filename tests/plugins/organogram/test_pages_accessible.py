@@ -47,7 +47,9 @@ class Site:
         admin = app.test_client()
         self.group = register_group(app, admin, ADMIN)
         manage = f"/organogram/groups/{self.group}/manage"
-        post_form(admin, manage, f"/organogram/groups/{self.group}/posts", **{"post-label": "Chair", "post-reports_to": "0"})
+        post_form(
+            admin, manage, f"/organogram/groups/{self.group}/posts", **{"post-label": "Chair", "post-reports_to": "0"}
+        )
         post_form(admin, manage, f"/organogram/groups/{self.group}/invitations", **{"invite-email": NEWCOMER})
         member = app.test_client()
         register_group(app, member, MEMBER, name="Port Erin Beach Cleans")  # Bob signs in by confirming a group

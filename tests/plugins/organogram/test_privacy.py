@@ -109,7 +109,10 @@ def test_opting_in_publishes_the_name_and_opting_out_withdraws_it(app: Flask, tm
     _, holder, group_id = group_with_holder(app)
     show_name(app, holder, True)
     texts = public_texts(app, group_id, tmp_path / "in")
-    assert f'<strong translate="no">Chair</strong>: <span translate="no">{SECRET}</span>' in texts[f"/organogram/groups/{group_id}"]
+    assert (
+        f'<strong translate="no">Chair</strong>: <span translate="no">{SECRET}</span>'
+        in texts[f"/organogram/groups/{group_id}"]
+    )
     assert {
         f"/organogram/groups/{group_id}/popolo.json",
         f"/organogram/groups/{group_id}/organogram-senior.csv",

@@ -48,10 +48,14 @@ def _forms(group: Group, submitted: str | None = None) -> dict[str, Any]:
         )
     )
     post_choices = choices(((p.id, p.label) for p in posts), data=True)
-    forms["post"].reports_to.choices = post_choices if posts else choices([(0, gettext("Nobody: this is the top post"))])
+    forms["post"].reports_to.choices = (
+        post_choices if posts else choices([(0, gettext("Nobody: this is the top post"))])
+    )
     forms["line"].post.choices = forms["line"].reports_to.choices = forms["handover"].post.choices = post_choices
     members = [
-        (person.id, person.name or person.email or gettext("A member")) for m, person in _members(group) if m.status == ACTIVE
+        (person.id, person.name or person.email or gettext("A member"))
+        for m, person in _members(group)
+        if m.status == ACTIVE
     ]
     forms["handover"].member.choices = choices(members, data=True)
     return forms

@@ -43,9 +43,7 @@ def register_group_page() -> Any:
         if too_many_registrations(address):
             abort(
                 429,
-                gettext(
-                    "Too many groups have been registered from your connection in the last hour. Try again later."
-                ),
+                gettext("Too many groups have been registered from your connection in the last hour. Try again later."),
             )
         fields = {name: getattr(form, name).data for name in GROUP_FIELDS}
         fields = {key: value.strip() if isinstance(value, str) else value for key, value in fields.items()}
@@ -55,7 +53,8 @@ def register_group_page() -> Any:
         return message(
             gettext("Check your email"),
             gettext(
-                "We have sent a link to %(email)s. Follow it to confirm %(group)s: until then the group is not published.",
+                "We have sent a link to %(email)s. Follow it to confirm %(group)s: "
+                "until then the group is not published.",
                 email=form.your_email.data,
                 group=fields["name"],
             ),
@@ -97,7 +96,10 @@ def request_join(group_id: int) -> Any:
         abort(400)
     request_to_join(current_person(), group)
     db_session().commit()
-    flash(gettext("You have asked to join %(group)s. An admin of the group will look at your request.", group=group.name), "success")
+    flash(
+        gettext("You have asked to join %(group)s. An admin of the group will look at your request.", group=group.name),
+        "success",
+    )
     return redirect(url_for("organogram.group_page", group_id=group.id))
 
 
