@@ -75,6 +75,20 @@ class GovEmailInput(GovTextInput):
 EMAIL_INPUT = GovEmailInput()
 
 
+class NumberField(FloatField):
+    """A decimal number whose "not a number" message says what to type (WTForms' own is "Not a valid float value")."""
+
+    def __init__(self, label: Any, *, not_a_number: Any, **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.not_a_number = not_a_number
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.not_a_number) from None
+
+
 class ActionForm(FlaskForm):
     """A button that changes something: carries only the CSRF token."""
 
@@ -151,8 +165,9 @@ class RegisterGroupForm(FlaskForm):
         description=_l("Optional: the charity or company number as an org-id, for example GB-CHC-1234567"),
         widget=TEXT,
     )
-    lat = FloatField(
+    lat = NumberField(
         _l("Latitude"),
+        not_a_number=_l("Enter the latitude as a number, like 54.152"),
         validators=[Optional(), NumberRange(-90, 90, _l("Enter a latitude between -90 and 90"))],
         description=_l(
             "Optional, for the map: a public meeting place or the middle of your area, never a home address. "
@@ -160,8 +175,9 @@ class RegisterGroupForm(FlaskForm):
         ),
         widget=TEXT,
     )
-    lon = FloatField(
+    lon = NumberField(
         _l("Longitude"),
+        not_a_number=_l("Enter the longitude as a number, like -4.486"),
         validators=[Optional(), NumberRange(-180, 180, _l("Enter a longitude between -180 and 180"))],
         description=_l("For example -4.486"),
         widget=TEXT,

@@ -58,3 +58,14 @@ def test_dates_are_the_uk_day_in_the_page_language(app: Flask) -> None:
         assert local_date(date(2026, 12, 6)) == "6 Rhagfyr 2026"
     with app.test_request_context("/?lang=en"):
         assert local_date(late_on_30_june.replace(tzinfo=None)) == "1 July 2026"  # naive from SQLite: UTC
+
+
+def test_a_latitude_that_is_not_a_number_is_asked_for_again_in_the_page_language(app: Flask) -> None:
+    """WTForms' own message ("Not a valid float value", "Gwerth float annilys") does not say what to type."""
+    for language, expected in (
+        ("en", "Enter the latitude as a number, like 54.152"),
+        ("cy", "Rhowch y lledred fel rhif"),
+    ):
+        page = f"/organogram/register?lang={language}"
+        response = post_form(app.test_client(), page, lat="north", lon="-4.486")
+        assert response.status_code == 422 and expected in response.get_data(as_text=True), language
