@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from flask import Blueprint, Flask, url_for
 
-from civicapps import Actor, Link, Model, hookimpl
+from civicapps import Actor, Link, Model, gettext, hookimpl
 from civicapps_organogram.cli import COMMANDS
 from civicapps_organogram.demo import load_sample
 from civicapps_organogram.models import ALL_MODELS
@@ -37,6 +37,11 @@ def register_migrations() -> Path:
 
 
 @hookimpl
+def register_translations() -> Path:
+    return Path(__file__).parent / "translations"
+
+
+@hookimpl
 def register_blueprint(app: Flask) -> Blueprint:
     return bp
 
@@ -50,13 +55,13 @@ def register_commands(app: Flask) -> list[click.Command]:
 def menu_links(actor: Actor | None) -> list[Link]:
     links = [
         Link(
-            label="Community groups",
+            label=gettext("Community groups"),
             href=url_for("organogram.index"),
-            description="Find local groups, their committees and who to contact, or register your own.",
+            description=gettext("Find local groups, their committees and who to contact, or register your own."),
         )
     ]
     if actor is not None:
-        links.append(Link("Groups register", url_for("organogram.staff_register")))
+        links.append(Link(gettext("Groups register"), url_for("organogram.staff_register")))
     return links
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from civicapps import gettext, ngettext
 from civicapps_organogram.models import Post
 from civicapps_organogram.snapshot import Snapshot
 
@@ -33,6 +34,7 @@ class Box:
     team: str | None
     full_label: str
     vacant: bool
+    named: bool  # the holder text is only people's published names (data, the same in every language)
 
 
 @dataclass
@@ -80,6 +82,31 @@ def layout(snapshot: Snapshot) -> Chart:
     chart.width = max(left - GAP_X + MARGIN, BOX_W + 2 * MARGIN)
     chart.height = max((sizes[root.id].height for root in roots), default=BOX_H) + 2 * MARGIN
     return chart
+
+
+def describe(chart: Chart, group_name: str, standalone: bool) -> tuple[str, str]:
+    """The chart's title and description for screen readers, in the page's language.
+
+    On the group page the description points to the list of posts below the chart; the downloaded file
+    has no such list.
+    """
+    title = gettext("Organisation chart of %(group)s", group=group_name)
+    count = len(chart.boxes)
+    if standalone:
+        text = ngettext(
+            "%(num)s post. Names are shown only where the post holder chose to publish theirs.",
+            "%(num)s posts. Names are shown only where the post holder chose to publish theirs.",
+            count,
+        )
+    else:
+        text = ngettext(
+            "%(num)s post; the same chart is set out as a list below. "
+            "Names are shown only where the post holder chose to publish theirs.",
+            "%(num)s posts; the same chart is set out as a list below. "
+            "Names are shown only where the post holder chose to publish theirs.",
+            count,
+        )
+    return title, text
 
 
 def _measure(kids: list[_Size]) -> _Size:
@@ -135,7 +162,10 @@ def _box(snapshot: Snapshot, post: Post, x: float, y: float) -> Box:
     team = None
     if juniors:
         fte = sum(_number(role.fte) for role in juniors)
-        team = f"Team: {fte:g} FTE in {len(juniors)} role{'s' if len(juniors) != 1 else ''}"
+        fte_text = f"{fte:g}"
+        team = ngettext(
+            "Team: %(fte)s FTE in %(num)s role", "Team: %(fte)s FTE in %(num)s roles", len(juniors), fte=fte_text
+        )
     holder = snapshot.holder_text(post)
     return Box(
         x,
@@ -146,6 +176,7 @@ def _box(snapshot: Snapshot, post: Post, x: float, y: float) -> Box:
         team,
         post.label,
         post.id not in snapshot.holders,
+        snapshot.names_only(post),
     )
 
 

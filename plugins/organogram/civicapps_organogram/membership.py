@@ -15,8 +15,9 @@ from datetime import UTC, date, datetime, timedelta
 from flask import url_for
 from sqlalchemy import delete, select
 
-from civicapps import db_session
+from civicapps import db_session, gettext
 from civicapps_organogram import notify
+from civicapps_organogram.dates import local_date
 from civicapps_organogram.models import (
     ACTIVE,
     ARCHIVED,
@@ -84,8 +85,12 @@ def request_to_join(person: Person, group: Group) -> Membership:
         notify.send(
             "join-request",
             email,
-            f"Request to join {group.name}",
-            f"Someone has asked to join {group.name}. Approve or decline the request at {link}",
+            gettext("Request to join %(group)s", group=group.name),
+            gettext(
+                "Someone has asked to join %(group)s. Approve or decline the request at %(link)s",
+                group=group.name,
+                link=link,
+            ),
         )
     return membership
 
@@ -98,8 +103,12 @@ def approve(membership: Membership, group: Group) -> None:
         notify.send(
             "joined",
             person.email,
-            f"You have joined {group.name}",
-            f"An admin of {group.name} approved your request to join. See the group at {link}",
+            gettext("You have joined %(group)s", group=group.name),
+            gettext(
+                "An admin of %(group)s approved your request to join. See the group at %(link)s",
+                group=group.name,
+                link=link,
+            ),
         )
 
 
@@ -121,9 +130,14 @@ def invite(group: Group, email: str | None, days: int) -> Invitation:
         notify.send(
             "invitation",
             email,
-            f"Invitation to join {group.name}",
-            f"You are invited to join {group.name}. Follow this link to accept: {link}\n"
-            f"Or enter the code {invitation.code} on the join page.",
+            gettext("Invitation to join %(group)s", group=group.name),
+            gettext(
+                "You are invited to join %(group)s. Follow this link to accept: %(link)s\n"
+                "Or enter the code %(code)s on the join page.",
+                group=group.name,
+                link=link,
+                code=invitation.code,
+            ),
         )
     return invitation
 
@@ -200,17 +214,29 @@ def hand_over(post: Post, group: Group, to: Person, today: date | None = None) -
             notify.send(
                 "handed-over",
                 previous.email,
-                f"You have handed over {post.label}",
-                f"You no longer hold the post {post.label} in {group.name} from {today:%d %B %Y}. {link}",
+                gettext("You have handed over %(post)s", post=post.label),
+                gettext(
+                    "You no longer hold the post %(post)s in %(group)s from %(date)s. %(link)s",
+                    post=post.label,
+                    group=group.name,
+                    date=local_date(today),
+                    link=link,
+                ),
             )
     session.add(Membership(person_id=to.id, group_id=group.id, post_id=post.id, status=ACTIVE, start_date=today))
     if to.email:
         notify.send(
             "post-holder",
             to.email,
-            f"You now hold {post.label} in {group.name}",
-            f"You hold the post {post.label} in {group.name} from {today:%d %B %Y}. Your name is not shown "
-            f"publicly unless you choose to show it on your data page. {link}",
+            gettext("You now hold %(post)s in %(group)s", post=post.label, group=group.name),
+            gettext(
+                "You hold the post %(post)s in %(group)s from %(date)s. Your name is not shown publicly unless "
+                "you choose to show it on your data page. %(link)s",
+                post=post.label,
+                group=group.name,
+                date=local_date(today),
+                link=link,
+            ),
         )
 
 

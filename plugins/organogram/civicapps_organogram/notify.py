@@ -9,7 +9,7 @@ import uuid
 
 from flask import abort, current_app
 
-from civicapps import CivicappsError, forget_messages, messages_to, send_message
+from civicapps import CivicappsError, forget_messages, gettext, messages_to, send_message
 from civicapps_organogram.identity import normalise_email
 
 #: Every message key starts with this, so a person's messages can be listed and erased (UK GDPR).
@@ -19,7 +19,9 @@ KEY_PREFIX = "organogram:"
 def send(purpose: str, to_email: str, subject: str, body: str) -> None:
     """Queue one plain-text email to ``to_email`` in the caller's transaction (sent once it commits).
 
-    ``purpose`` ("sign-in", "invitation"...) is part of the message key.
+    ``purpose`` ("sign-in", "invitation"...) is part of the message key. Callers write ``subject`` and
+    ``body`` with gettext, so the message is in the language of the page that caused it (residents have no
+    stored language yet: a join request reaches the group's admins in the language the requester used).
 
     Each call is a new message: every caller acts on a form submitted once, inside one transaction,
     so there is no natural key to deduplicate on. Addresses are lower-cased, as everywhere in this
@@ -33,7 +35,9 @@ def send(purpose: str, to_email: str, subject: str, body: str) -> None:
         send_message("email", normalise_email(to_email), key=key, title=subject, text=body)
     except CivicappsError as exc:
         current_app.logger.error("Community groups cannot send email: %s", exc)
-        abort(503, "This site cannot send email yet, so we cannot send you a link. Please contact the council.")
+        abort(
+            503, gettext("This site cannot send email yet, so we cannot send you a link. Please contact the council.")
+        )
 
 
 def sent_to(email: str) -> list[tuple[str, str]]:

@@ -14,20 +14,21 @@ from typing import Any
 
 from sqlalchemy import select
 
-from civicapps import csv_dict_writer, db_session
+from civicapps import csv_dict_writer, db_session, lazy_gettext
 from civicapps_organogram.models import ACTIVE, Group
 
-THEMES: dict[str, str] = {
-    "community": "Residents and community",
-    "environment": "Environment and green spaces",
-    "arts": "Arts, culture and heritage",
-    "sport": "Sport and leisure",
-    "young-people": "Children and young people",
-    "older-people": "Older people",
-    "health": "Health and care",
-    "faith": "Faith and belief",
-    "political": "Political",
-    "trade-union": "Trade union",
+#: Theme keys (stored, and in the open data) and their names, shown in the page's language.
+THEMES: dict[str, Any] = {
+    "community": lazy_gettext("Residents and community"),
+    "environment": lazy_gettext("Environment and green spaces"),
+    "arts": lazy_gettext("Arts, culture and heritage"),
+    "sport": lazy_gettext("Sport and leisure"),
+    "young-people": lazy_gettext("Children and young people"),
+    "older-people": lazy_gettext("Older people"),
+    "health": lazy_gettext("Health and care"),
+    "faith": lazy_gettext("Faith and belief"),
+    "political": lazy_gettext("Political"),
+    "trade-union": lazy_gettext("Trade union"),
 }
 #: Membership of these reveals special category data (UK GDPR Art 9): their membership is private by default.
 SENSITIVE_THEMES = {"faith", "political", "trade-union"}

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import url_for
 
-from civicapps import RateLimit, db_session
+from civicapps import RateLimit, db_session, gettext
 from civicapps_organogram import notify
 from civicapps_organogram.identity import find_or_create_person, make_token, normalise_email, sign_in
 from civicapps_organogram.membership import add_member
@@ -45,9 +45,14 @@ def register_group(fields: dict[str, Any], registrant_email: str) -> Group:
     notify.send(
         "confirm-group",
         registrant_email,
-        f"Confirm your group: {group.name}",
-        f"Follow this link within {minutes} minutes to confirm {group.name} and become its admin:\n{link}\n\n"
-        "If you did not register this group, ignore this message and nothing will be published.",
+        gettext("Confirm your group: %(group)s", group=group.name),
+        gettext(
+            "Follow this link within %(minutes)s minutes to confirm %(group)s and become its admin:\n%(link)s\n\n"
+            "If you did not register this group, ignore this message and nothing will be published.",
+            minutes=minutes,
+            group=group.name,
+            link=link,
+        ),
     )
     return group
 

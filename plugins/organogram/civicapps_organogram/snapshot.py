@@ -16,11 +16,12 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from civicapps import db_session
+from civicapps import db_session, gettext, lazy_gettext
 from civicapps_organogram.models import ACTIVE, Group, JuniorRole, Membership, Person, Post
 
-NOT_DISCLOSED_TEXT = "not disclosed"
-VACANT_TEXT = "vacant"
+#: Said in place of a holder's name (lower case: they follow "Chair: " on the group page).
+NOT_DISCLOSED_TEXT = lazy_gettext("not disclosed")
+VACANT_TEXT = lazy_gettext("vacant")
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Holder:
 
     @property
     def display(self) -> str:
-        return self.public_name or NOT_DISCLOSED_TEXT
+        return self.public_name or str(NOT_DISCLOSED_TEXT)
 
 
 @dataclass
@@ -62,9 +63,19 @@ class Snapshot:
         return result
 
     def holder_text(self, post: Post) -> str:
-        """ "Jane Smith", "not disclosed", "Jane Smith and not disclosed" or "vacant"."""
+        """ "Jane Smith", "not disclosed", "Jane Smith and not disclosed" or "vacant", in the page's language."""
+        names = [holder.display for holder in self.holders.get(post.id, [])]
+        if not names:
+            return str(VACANT_TEXT)
+        text = names[0]
+        for name in names[1:]:
+            text = gettext("%(first)s and %(second)s", first=text, second=name)
+        return text
+
+    def names_only(self, post: Post) -> bool:
+        """Whether every current holder of ``post`` is shown by their published name (nothing to translate)."""
         holders = self.holders.get(post.id, [])
-        return " and ".join(holder.display for holder in holders) if holders else VACANT_TEXT
+        return bool(holders) and all(holder.public_name for holder in holders)
 
     def __post_init__(self) -> None:
         self._refs = {post.id: post.ref for post in self.posts}

@@ -96,7 +96,7 @@ def test_a_private_name_appears_in_no_public_page_feed_api_or_export(app: Flask,
     texts = public_texts(app, group_id, tmp_path)
     assert mentions(texts, SECRET) == []
     assert mentions(texts, HOLDER) == [] and mentions(texts, ADMIN) == []
-    assert "<strong>Chair</strong>: not disclosed" in texts[f"/organogram/groups/{group_id}"]
+    assert '<strong translate="no">Chair</strong>: not disclosed' in texts[f"/organogram/groups/{group_id}"]
     assert ">Not disclosed</text>" in texts[f"/organogram/groups/{group_id}/chart.svg"]
     assert '"CHAIR","N/D"' in texts[f"/organogram/groups/{group_id}/organogram-senior.csv"]
     assert SECRET in admin.get(f"/organogram/groups/{group_id}/manage").get_data(
@@ -109,7 +109,10 @@ def test_opting_in_publishes_the_name_and_opting_out_withdraws_it(app: Flask, tm
     _, holder, group_id = group_with_holder(app)
     show_name(app, holder, True)
     texts = public_texts(app, group_id, tmp_path / "in")
-    assert f"<strong>Chair</strong>: {SECRET}" in texts[f"/organogram/groups/{group_id}"]
+    assert (
+        f'<strong translate="no">Chair</strong>: <span translate="no">{SECRET}</span>'
+        in texts[f"/organogram/groups/{group_id}"]
+    )
     assert {
         f"/organogram/groups/{group_id}/popolo.json",
         f"/organogram/groups/{group_id}/organogram-senior.csv",
@@ -159,7 +162,7 @@ def test_erasure_leaves_the_post_vacant_and_removes_the_person_everywhere(app: F
     assert holder.get("/organogram/my-data").status_code == 302  # signed out
     texts = public_texts(app, group_id, tmp_path)
     assert mentions(texts, SECRET) == [] and mentions(texts, HOLDER) == []
-    assert "<strong>Chair</strong>: vacant" in texts[f"/organogram/groups/{group_id}"]
+    assert '<strong translate="no">Chair</strong>: vacant' in texts[f"/organogram/groups/{group_id}"]
     assert '"CHAIR","Vacant"' in texts[f"/organogram/groups/{group_id}/organogram-senior.csv"]
     with app.app_context():
         session = db_session()

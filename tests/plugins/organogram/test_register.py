@@ -101,7 +101,10 @@ def test_staff_verify_a_group_and_the_badge_shows(register: Flask) -> None:
     home = client.get("/").get_data(as_text=True)
     link = r'<a class="govuk-service-navigation__link" href="/organogram/staff/">\s*Groups register\s*</a>'
     assert re.search(link, home)
-    assert post_form(client, "/organogram/staff/", "/organogram/staff/groups/3/verify").status_code == 302
+    response = post_form(client, "/organogram/staff/", "/organogram/staff/groups/3/verify")
+    assert response.status_code == 302
+    banner = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "govuk-notification-banner--success" in banner and "is now marked as verified by the council" in banner
     public = register.test_client()
     assert "Verified by the council" in public.get("/organogram/groups/3").get_data(as_text=True)
     assert "Verified by the council" in public.get("/organogram/").get_data(as_text=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import abort, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from civicapps import RateLimit, db_session, safe_next
+from civicapps import RateLimit, db_session, gettext, safe_next
 from civicapps_organogram import notify
-from civicapps_organogram.forms import ActionForm, ConfirmForm, SignInForm
+from civicapps_organogram.forms import ActionForm, ConfirmForm, NameForm, ShowNameForm, SignInForm
 from civicapps_organogram.identity import (
     current_person,
     find_or_create_person,
@@ -39,10 +39,12 @@ def sign_in_page() -> Any:
         email = form.email.data or ""
         if not SIGN_IN_LINKS.hit(email.strip().lower()):
             form.email.errors.append(
-                "We have sent several sign-in links to this address in the last hour. "
-                "Use the newest one, or try again in an hour."
+                gettext(
+                    "We have sent several sign-in links to this address in the last hour. "
+                    "Use the newest one, or try again in an hour."
+                )
             )
-            return render_template("organogram/sign_in.html", title="Sign in", form=form), 429
+            return render_template("organogram/sign_in.html", title=gettext("Sign in"), form=form), 429
         back = safe_next(request.args.get("next"), url_for("organogram.my_data"))
         token = make_token(SIGN_IN, {"e": email.strip().lower(), "n": back})
         link = url_for("organogram.use_sign_in_link", token=token, _external=True)
@@ -50,16 +52,24 @@ def sign_in_page() -> Any:
         notify.send(
             SIGN_IN,
             email,
-            "Your sign-in link",
-            f"Follow this link within {minutes} minutes to sign in to community groups:\n{link}\n\n"
-            "If you did not ask to sign in, ignore this message.",
+            gettext("Your sign-in link"),
+            gettext(
+                "Follow this link within %(minutes)s minutes to sign in to community groups:\n%(link)s\n\n"
+                "If you did not ask to sign in, ignore this message.",
+                minutes=minutes,
+                link=link,
+            ),
         )
         db_session().commit()
         return message(
-            "Check your email",
-            f"We have sent a sign-in link to {email}. It works once, for {minutes} minutes.",
+            gettext("Check your email"),
+            gettext(
+                "We have sent a sign-in link to %(email)s. It works once, for %(minutes)s minutes.",
+                email=email,
+                minutes=minutes,
+            ),
         )
-    return render_template("organogram/sign_in.html", title="Sign in", form=form)
+    return render_template("organogram/sign_in.html", title=gettext("Sign in"), form=form)
 
 
 @bp.route("/sign-in/<token>", methods=["GET", "POST"])
@@ -68,9 +78,9 @@ def use_sign_in_link(token: str) -> Any:
     person = person_by_email(payload["e"]) if payload else None
     if payload is None or not sign_in_link_unused(person, payload):
         return message(
-            "This link does not work",
-            "The link has expired or has been used. Ask for a new one.",
-            (url_for("organogram.sign_in"), "Get a new sign-in link"),
+            gettext("This link does not work"),
+            gettext("The link has expired or has been used. Ask for a new one."),
+            (url_for("organogram.sign_in"), gettext("Get a new sign-in link")),
             400,
         )
     form = ActionForm()
@@ -80,11 +90,11 @@ def use_sign_in_link(token: str) -> Any:
         return redirect(safe_next(payload.get("n"), url_for("organogram.my_data")))
     return render_template(
         "organogram/confirm.html",
-        title="Sign in",
+        title=gettext("Sign in"),
         form=form,
-        heading="Sign in",
-        text=f"Sign in as {payload['e']}?",
-        button="Sign in",
+        heading=gettext("Sign in"),
+        text=gettext("Sign in as %(email)s?", email=payload["e"]),
+        button=gettext("Sign in"),
     )
 
 
@@ -98,9 +108,17 @@ def sign_out_page() -> Any:
 @bp.get("/my-data")
 @person_required
 def my_data() -> str:
+    return _my_data_page(NameForm(formdata=None, name=current_person().name))
+
+
+def _my_data_page(form: NameForm) -> str:
     person = current_person()
     return render_template(
-        "organogram/my_data.html", title="Your groups and data", person=person, rows=_holdings(person.id)
+        "organogram/my_data.html",
+        title=gettext("Your groups and data"),
+        person=person,
+        rows=_holdings(person.id),
+        form=form,
     )
 
 
@@ -130,11 +148,12 @@ def my_data_json() -> Any:
 @bp.post("/my-data/name")
 @person_required
 def set_name() -> Any:
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    name = (request.form.get("name") or "").strip()[:200]
-    current_person().name = name or None
+    form = NameForm()
+    if not form.validate_on_submit():
+        return _my_data_page(form)
+    current_person().name = (form.name.data or "").strip() or None
     db_session().commit()
+    flash(gettext("Your name has been saved"), "success")
     return redirect(url_for("organogram.my_data"))
 
 
@@ -145,10 +164,15 @@ def show_name(membership_id: int) -> Any:
     membership = db_session().get(Membership, membership_id)
     if membership is None or membership.person_id != current_person().id:
         abort(404)  # someone else's membership does not exist, as far as this person can tell
-    if not ActionForm().validate_on_submit():
+    form = ShowNameForm()
+    if not form.validate_on_submit():
         abort(400)
-    membership.name_public = request.form.get("show") == "yes"
+    membership.name_public = form.show.data == "yes"
     db_session().commit()
+    if membership.name_public:
+        flash(gettext("Your name is now shown on the group's public page for this post"), "success")
+    else:
+        flash(gettext("Your name is no longer shown on the group's public page for this post"), "success")
     return redirect(url_for("organogram.my_data"))
 
 
@@ -161,10 +185,12 @@ def erase_me() -> Any:
         sign_out()
         db_session().commit()
         return message(
-            "Your data has been deleted",
-            "We have deleted your name, email address and memberships. Posts you held are now shown as vacant.",
+            gettext("Your data has been deleted"),
+            gettext(
+                "We have deleted your name, email address and memberships. Posts you held are now shown as vacant."
+            ),
         )
-    return render_template("organogram/erase.html", title="Delete your data", form=form)
+    return render_template("organogram/erase.html", title=gettext("Delete your data"), form=form)
 
 
 def _holdings(person_id: int) -> list[tuple[Membership, Group, Post | None]]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
-from civicapps import db_session
+from civicapps import db_session, gettext
 from civicapps_organogram.forms import (
     ActionForm,
     ConfirmForm,
@@ -34,7 +34,7 @@ FORMS = {"invite": InviteForm, "post": PostForm, "line": ReportingLineForm, "han
 def _admin_group(group_id: int) -> Group:
     group = visible_group(group_id)
     if not is_admin(current_person(), group):
-        abort(403, "Only an admin of this group can change it.")
+        abort(403, gettext("Only an admin of this group can change it."))
     return group
 
 
@@ -47,13 +47,17 @@ def _forms(group: Group, submitted: str | None = None) -> dict[str, Any]:
             select(Post).where(Post.group_id == group.id, Post.eliminated_on.is_(None)).order_by(Post.position)
         )
     )
-    post_choices = choices((p.id, p.label) for p in posts)
-    forms["post"].reports_to.choices = post_choices if posts else choices([(0, "Nobody: this is the top post")])
+    post_choices = choices(((p.id, p.label) for p in posts), data=True)
+    forms["post"].reports_to.choices = (
+        post_choices if posts else choices([(0, gettext("Nobody: this is the top post"))])
+    )
     forms["line"].post.choices = forms["line"].reports_to.choices = forms["handover"].post.choices = post_choices
     members = [
-        (person.id, person.name or person.email or "A member") for m, person in _members(group) if m.status == ACTIVE
+        (person.id, person.name or person.email or gettext("A member"))
+        for m, person in _members(group)
+        if m.status == ACTIVE
     ]
-    forms["handover"].member.choices = choices(members)
+    forms["handover"].member.choices = choices(members, data=True)
     return forms
 
 
@@ -74,13 +78,15 @@ def _submitted(group_id: int, name: str) -> tuple[Group, dict[str, Any], Any]:
     return group, forms, forms[name]
 
 
-def _done(group: Group, section: str) -> Any:
-    """Commit and go back to the section of the manage page that changed."""
+def _done(group: Group, saved: str) -> Any:
+    """Commit, and go back to the manage page with ``saved`` (what changed) in a success banner at its top."""
     db_session().commit()
-    return redirect(url_for("organogram.manage", group_id=group.id) + f"#{section}")
+    flash(saved, "success")
+    return redirect(url_for("organogram.manage", group_id=group.id))
 
 
-def _page(group: Group, forms: dict[str, Any], status: int = 200, failed: str | None = None) -> Any:
+def _page(group: Group, forms: dict[str, Any], failed: str | None = None) -> str:
+    """The manage page; ``failed`` names a refused form, summarised at the top (the host answers such a POST 422)."""
     session = db_session()
     members = _members(group)
     history = session.execute(
@@ -93,9 +99,9 @@ def _page(group: Group, forms: dict[str, Any], status: int = 200, failed: str | 
     invitations = session.scalars(
         select(Invitation).where(Invitation.group_id == group.id).order_by(Invitation.id.desc())
     )
-    html = render_template(
+    return render_template(
         "organogram/manage.html",
-        title=f"Manage {group.name}",
+        title=gettext("Manage %(group)s", group=group.name),
         group=group,
         forms=forms,
         failed=failed,
@@ -104,7 +110,6 @@ def _page(group: Group, forms: dict[str, Any], status: int = 200, failed: str | 
         history=list(history),
         invitations=list(invitations),
     )
-    return html, status
 
 
 @bp.get("/groups/<int:group_id>/manage")
@@ -123,8 +128,13 @@ def decide_request(group_id: int, membership_id: int, decision: str) -> Any:
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    approve(membership, group) if decision == "approve" else decline(membership)
-    return _done(group, "requests")
+    person = db_session().get(Person, membership.person_id)
+    who = (person.name or person.email) if person else gettext("A member")
+    if decision == "approve":
+        approve(membership, group)
+        return _done(group, gettext("%(person)s is now a member of the group", person=who))
+    decline(membership)
+    return _done(group, gettext("You declined the request from %(person)s", person=who))
 
 
 @bp.post("/groups/<int:group_id>/invitations")
@@ -132,9 +142,11 @@ def decide_request(group_id: int, membership_id: int, decision: str) -> Any:
 def create_invitation(group_id: int) -> Any:
     group, forms, form = _submitted(group_id, "invite")
     if not form.validate_on_submit():
-        return _page(group, forms, 400, "invite")
-    invite(group, form.email.data, current_settings().invitation_days)
-    return _done(group, "invitations")
+        return _page(group, forms, "invite")
+    invitation = invite(group, form.email.data, current_settings().invitation_days)
+    if invitation.email:
+        return _done(group, gettext("Invitation sent to %(email)s", email=invitation.email))
+    return _done(group, gettext("Invitation created: share its code %(code)s or its link", code=invitation.code))
 
 
 @bp.post("/groups/<int:group_id>/posts")
@@ -142,7 +154,7 @@ def create_invitation(group_id: int) -> Any:
 def create_post(group_id: int) -> Any:
     group, forms, form = _submitted(group_id, "post")
     if not form.validate_on_submit():
-        return _page(group, forms, 400, "post")
+        return _page(group, forms, "post")
     boss = db_session().get(Post, form.reports_to.data) if form.reports_to.data else None
     add_post(
         group,
@@ -152,7 +164,7 @@ def create_post(group_id: int) -> Any:
         boss,
         form.contact_email.data,
     )
-    return _done(group, "posts")
+    return _done(group, gettext("Post added: %(post)s", post=form.label.data.strip()))
 
 
 @bp.post("/groups/<int:group_id>/reporting-lines")
@@ -163,12 +175,16 @@ def change_reporting_line(group_id: int) -> Any:
         post, boss = db_session().get(Post, form.post.data), db_session().get(Post, form.reports_to.data)
         if would_loop(post, boss):
             form.reports_to.errors = [
-                f"{boss.label} already reports to {post.label}, directly or through others: choose another post"
+                gettext(
+                    "%(boss)s already reports to %(post)s, directly or through others: choose another post",
+                    boss=boss.label,
+                    post=post.label,
+                )
             ]
         else:
             post.reports_to_id = boss.id
-            return _done(group, "posts")
-    return _page(group, forms, 400, "line")
+            return _done(group, gettext("%(post)s now reports to %(boss)s", post=post.label, boss=boss.label))
+    return _page(group, forms, "line")
 
 
 @bp.post("/groups/<int:group_id>/hand-over")
@@ -176,9 +192,13 @@ def change_reporting_line(group_id: int) -> Any:
 def hand_over_post(group_id: int) -> Any:
     group, forms, form = _submitted(group_id, "handover")
     if not form.validate_on_submit():
-        return _page(group, forms, 400, "handover")
-    hand_over(db_session().get(Post, form.post.data), group, db_session().get(Person, form.member.data))
-    return _done(group, "history")
+        return _page(group, forms, "handover")
+    post, person = db_session().get(Post, form.post.data), db_session().get(Person, form.member.data)
+    hand_over(post, group, person)
+    return _done(
+        group,
+        gettext("%(post)s is now held by %(person)s", post=post.label, person=person.name or person.email),
+    )
 
 
 @bp.route("/groups/<int:group_id>/archive", methods=["GET", "POST"])
@@ -189,5 +209,8 @@ def archive_group(group_id: int) -> Any:
     if form.validate_on_submit():
         archive(group)
         db_session().commit()
+        flash(gettext("%(group)s is archived", group=group.name), "success")
         return redirect(url_for("organogram.group_page", group_id=group.id))
-    return render_template("organogram/archive.html", title=f"Archive {group.name}", group=group, form=form)
+    return render_template(
+        "organogram/archive.html", title=gettext("Archive %(group)s", group=group.name), group=group, form=form
+    )

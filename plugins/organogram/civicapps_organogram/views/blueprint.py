@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 
 from civicapps import db_session
+from civicapps_organogram.dates import local_date
 from civicapps_organogram.models import ACTIVE, ARCHIVED, Group
 
 bp = Blueprint("organogram", "civicapps_organogram", template_folder="templates", static_folder="static")
+bp.add_app_template_filter(local_date, "organogram_date")
 
 
 def visible_group(group_id: int) -> Group:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from civicapps import db_session
+from civicapps import db_session, gettext
 from civicapps_organogram.forms import ActionForm, JoinCodeForm, RegisterGroupForm, choices
 from civicapps_organogram.identity import current_person, person_required, read_token
 from civicapps_organogram.membership import accept, group_membership, request_to_join, usable_invitation
@@ -33,24 +33,33 @@ GROUP_FIELDS = (
 def register_group_page() -> Any:
     form = RegisterGroupForm()
     groups = db_session().scalars(select(Group).where(Group.status == ACTIVE).order_by(Group.name))
-    form.parent_id.choices = choices([(0, "None: it is an independent group")] + [(g.id, g.name) for g in groups])
+    form.parent_id.choices = choices([(0, gettext("None: it is an independent group"))]) + choices(
+        ((g.id, g.name) for g in groups), data=True
+    )
     if person := current_person():
         form.your_email.data = form.your_email.data or person.email
     if form.validate_on_submit():
         address = request.remote_addr or "unknown"
         if too_many_registrations(address):
-            abort(429, "Too many groups have been registered from your connection in the last hour. Try again later.")
+            abort(
+                429,
+                gettext("Too many groups have been registered from your connection in the last hour. Try again later."),
+            )
         fields = {name: getattr(form, name).data for name in GROUP_FIELDS}
         fields = {key: value.strip() if isinstance(value, str) else value for key, value in fields.items()}
         fields = {key: value for key, value in fields.items() if value not in ("",)}
         register_group(fields | {"parent_id": form.parent_id.data or None}, form.your_email.data or "")
         db_session().commit()
         return message(
-            "Check your email",
-            f"We have sent a link to {form.your_email.data}. Follow it to confirm {form.name.data}: "
-            "until then the group is not published.",
+            gettext("Check your email"),
+            gettext(
+                "We have sent a link to %(email)s. Follow it to confirm %(group)s: "
+                "until then the group is not published.",
+                email=form.your_email.data,
+                group=fields["name"],
+            ),
         )
-    return render_template("organogram/register_group.html", title="Register a group", form=form)
+    return render_template("organogram/register_group.html", title=gettext("Register a group"), form=form)
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"], endpoint="confirm_group")
@@ -58,19 +67,24 @@ def confirm_group_page(token: str) -> Any:
     payload = read_token(CONFIRM, token)
     group = db_session().get(Group, payload.get("g")) if payload else None
     if payload is None or group is None or group.status != PENDING:
-        return message("This link does not work", "The link has expired or the group is already confirmed.", status=400)
+        return message(
+            gettext("This link does not work"),
+            gettext("The link has expired or the group is already confirmed."),
+            status=400,
+        )
     form = ActionForm()
     if form.validate_on_submit():
         confirm_group(payload)
         db_session().commit()
+        flash(gettext("%(group)s is confirmed and published. You are its admin.", group=group.name), "success")
         return redirect(url_for("organogram.manage", group_id=group.id))
     return render_template(
         "organogram/confirm.html",
-        title="Confirm your group",
+        title=gettext("Confirm your group"),
         form=form,
-        heading=f"Confirm {group.name}",
-        text="Publish the group and become its admin?",
-        button="Confirm the group",
+        heading=gettext("Confirm %(group)s", group=group.name),
+        text=gettext("Publish the group and become its admin?"),
+        button=gettext("Confirm the group"),
     )
 
 
@@ -82,6 +96,10 @@ def request_join(group_id: int) -> Any:
         abort(400)
     request_to_join(current_person(), group)
     db_session().commit()
+    flash(
+        gettext("You have asked to join %(group)s. An admin of the group will look at your request.", group=group.name),
+        "success",
+    )
     return redirect(url_for("organogram.group_page", group_id=group.id))
 
 
@@ -90,7 +108,7 @@ def join() -> Any:
     form = JoinCodeForm()
     if form.validate_on_submit():
         return redirect(url_for("organogram.accept_invitation", code=(form.code.data or "").strip()))
-    return render_template("organogram/join.html", title="Join a group", form=form)
+    return render_template("organogram/join.html", title=gettext("Join a group"), form=form)
 
 
 @bp.route("/join/<code>", methods=["GET", "POST"])
@@ -100,24 +118,25 @@ def accept_invitation(code: str) -> Any:
     group = db_session().get(Group, invitation.group_id) if invitation else None
     if invitation is None or group is None or group.status != ACTIVE:
         return message(
-            "This invitation does not work",
-            "The code is wrong or has expired. Ask the group for a new invitation.",
-            (url_for("organogram.join"), "Enter another code"),
+            gettext("This invitation does not work"),
+            gettext("The code is wrong or has expired. Ask the group for a new invitation."),
+            (url_for("organogram.join"), gettext("Enter another code")),
             404,
         )
     form = ActionForm()
     if form.validate_on_submit():
         accept(invitation, current_person(), group)
         db_session().commit()
+        flash(gettext("You have joined %(group)s", group=group.name), "success")
         return redirect(url_for("organogram.group_page", group_id=group.id))
     already = group_membership(current_person(), group)
     return render_template(
         "organogram/confirm.html",
-        title="Join a group",
+        title=gettext("Join a group"),
         form=form,
-        heading=f"Join {group.name}",
-        text="You are already a member."
+        heading=gettext("Join %(group)s", group=group.name),
+        text=gettext("You are already a member.")
         if already and already.status == ACTIVE
-        else "Join this group? Your name is not published unless you choose to show it.",
-        button="Join the group",
+        else gettext("Join this group? Your name is not published unless you choose to show it."),
+        button=gettext("Join the group"),
     )

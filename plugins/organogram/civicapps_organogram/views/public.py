@@ -12,8 +12,8 @@ from typing import Any
 from flask import Response, jsonify, render_template, request, url_for
 from sqlalchemy import select
 
-from civicapps import db_session
-from civicapps_organogram.chart import BOX_H, BOX_W, layout
+from civicapps import db_session, gettext
+from civicapps_organogram.chart import BOX_H, BOX_W, describe, layout
 from civicapps_organogram.identity import current_person
 from civicapps_organogram.membership import group_membership, is_admin
 from civicapps_organogram.models import ACTIVE, Group
@@ -45,7 +45,7 @@ def index() -> str:
     groups = active_groups(area, theme)
     return render_template(
         "organogram/index.html",
-        title="Community groups",
+        title=gettext("Community groups"),
         roots=tree(groups),
         count=len(groups),
         areas=areas(),
@@ -96,12 +96,14 @@ def group_page(group_id: int) -> str:
             select(Group).where(Group.parent_id == group.id, Group.status == ACTIVE).order_by(Group.name)
         )
     )
+    chart = layout(snapshot)
     return render_template(
         "organogram/group.html",
         title=group.name,
         group=group,
         snapshot=snapshot,
-        chart=layout(snapshot),
+        chart=chart,
+        chart_text=describe(chart, group.name, standalone=False),
         children=snapshot.children(),
         box_w=BOX_W,
         box_h=BOX_H,
@@ -118,10 +120,12 @@ def group_page(group_id: int) -> str:
 def chart_svg(group_id: int) -> Response:
     """The chart as a standalone SVG file, to download or print."""
     group = visible_group(group_id)
+    chart = layout(load_snapshot(group))
     svg = render_template(
         "organogram/chart.svg",
         group=group,
-        chart=layout(load_snapshot(group)),
+        chart=chart,
+        chart_text=describe(chart, group.name, standalone=True),
         box_w=BOX_W,
         box_h=BOX_H,
         standalone=True,

@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import abort, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 
-from civicapps import current_actor, db_session, staff_required
+from civicapps import current_actor, db_session, gettext, staff_required
 from civicapps_organogram.forms import ActionForm
 from civicapps_organogram.models import ACTIVE, Group
 from civicapps_organogram.register import THEMES, active_groups
@@ -21,7 +21,10 @@ from civicapps_organogram.views.blueprint import bp
 @staff_required
 def staff_register() -> str:
     return render_template(
-        "organogram/staff.html", title="Register of community groups", groups=active_groups(), themes=THEMES
+        "organogram/staff.html",
+        title=gettext("Register of community groups"),
+        groups=active_groups(),
+        themes=THEMES,
     )
 
 
@@ -37,4 +40,8 @@ def verify_group(group_id: int, action: str) -> Any:
     group.verified_at = datetime.now(UTC) if action == "verify" else None
     group.verified_by = actor.name if action == "verify" and actor else None
     db_session().commit()
+    if action == "verify":
+        flash(gettext("%(group)s is now marked as verified by the council", group=group.name), "success")
+    else:
+        flash(gettext("%(group)s is no longer marked as verified", group=group.name), "success")
     return redirect(url_for("organogram.staff_register"))
