@@ -8,11 +8,15 @@ subscribe to a calendar (:mod:`.ics`) and get reminders through the core notific
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
-from civicapps import Dataset, Model, hookimpl
+from flask import Flask
+
+from civicapps import Dataset, Feed, Model, hookimpl, plugin_settings
 from civicapps_bin_collections.datasets import DATASETS
+from civicapps_bin_collections.feeds import standard_feeds
 from civicapps_bin_collections.models import Address, Change, Disruption, Evening, Round
-from civicapps_bin_collections.settings import Settings
+from civicapps_bin_collections.settings import NAME, Settings
 
 
 @hookimpl
@@ -33,3 +37,8 @@ def register_migrations() -> Path:
 @hookimpl
 def register_datasets() -> list[Dataset]:
     return DATASETS
+
+
+@hookimpl
+def register_feeds(app: Flask) -> list[Feed]:
+    return standard_feeds(cast(Settings, plugin_settings(NAME, app)))

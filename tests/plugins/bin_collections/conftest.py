@@ -6,6 +6,8 @@ import csv
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 import civicapps_bin_collections as bin_collections
 from civicapps_bin_collections.schedule import Change, RoundRule, parse_rounds
 
@@ -32,3 +34,31 @@ def fixture_changes() -> list[Change]:
             Change(day(r["original_date"]), day(r["new_date"]), parse_rounds(r["rounds"]), r["reason"])
             for r in csv.DictReader(f)
         ]
+
+
+def fixture_text(name: str) -> str:
+    return (FIXTURES / name).read_text()
+
+
+@pytest.fixture
+def bins_app(civic_app_factory, civic_feed_server, civic_notification_sink):
+    """``bins_app(rounds=..., addresses=..., exceptions=..., **settings)``: an app whose standard feeds
+    are served from 127.0.0.1 (the fixtures' files unless other text is given)."""
+
+    def make(rounds: str | None = None, addresses: str | None = None, exceptions: str | None = None, **settings):
+        urls = {
+            "rounds_url": civic_feed_server.add("/rounds.csv", rounds or fixture_text("rounds.csv")),
+            "addresses_url": civic_feed_server.add("/addresses.csv", addresses or fixture_text("addresses.csv")),
+            "exceptions_url": civic_feed_server.add("/exceptions.csv", exceptions or fixture_text("exceptions.csv")),
+        }
+        config = {
+            "queue_url": "immediate:",
+            "plugins": {
+                "feeds": {"retries": 1, "backoff_seconds": 0.01, "timeout_seconds": 2},
+                "notify": civic_notification_sink.notify_settings(),
+                "bin_collections": {"week_a_starts": "2027-01-04", **urls, **settings},
+            },
+        }
+        return civic_app_factory(plugins=[PLUGIN], config=config)
+
+    return make
