@@ -1,8 +1,9 @@
 """civicapps-bin-collections: which bins go out when, and a reminder the evening before.
 
-Councils load rounds, addresses and exceptions through feeds (:mod:`.datasets`); the engine in
-:mod:`.schedule` turns them into dated collections; residents look up their address, print or
-subscribe to a calendar (:mod:`.ics`) and get reminders through the core notifications.
+Councils load rounds, addresses and exceptions through feeds (:mod:`.datasets`, :mod:`.feeds`); the
+engine in :mod:`.schedule` turns them into dated collections; residents look up their address, print
+or subscribe to a calendar (:mod:`.pages`, :mod:`.ics`) and get reminders through the core
+notifications (:mod:`.reminders`).
 """
 
 from __future__ import annotations
@@ -10,13 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
-from flask import Flask
+from flask import Blueprint, Flask, url_for
 
-from civicapps import Dataset, Feed, Model, hookimpl, plugin_settings
+from civicapps import Actor, Dataset, Feed, Job, Link, Model, Topic, hookimpl, plugin_settings
+from civicapps_bin_collections import pages, reminders_page  # noqa: F401 - their views join the blueprint
 from civicapps_bin_collections.datasets import DATASETS
 from civicapps_bin_collections.feeds import standard_feeds
 from civicapps_bin_collections.models import Address, Change, Disruption, Evening, Round
+from civicapps_bin_collections.reminders import jobs, topics
 from civicapps_bin_collections.settings import NAME, Settings
+from civicapps_bin_collections.web import bp
 
 
 @hookimpl
@@ -42,3 +46,29 @@ def register_datasets() -> list[Dataset]:
 @hookimpl
 def register_feeds(app: Flask) -> list[Feed]:
     return standard_feeds(cast(Settings, plugin_settings(NAME, app)))
+
+
+@hookimpl
+def register_topics(app: Flask) -> list[Topic]:
+    return topics()
+
+
+@hookimpl
+def register_jobs(app: Flask) -> list[Job]:
+    return jobs()
+
+
+@hookimpl
+def register_blueprint(app: Flask) -> Blueprint:
+    return bp
+
+
+@hookimpl
+def menu_links(app: Flask, actor: Actor | None) -> list[Link]:
+    return [
+        Link(
+            label="Bin collections",
+            href=url_for("bin_collections.index"),
+            description="Find your bin collection days and get a reminder the evening before.",
+        )
+    ]

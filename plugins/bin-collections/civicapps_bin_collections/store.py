@@ -38,8 +38,9 @@ def change_rules() -> list[ChangeRule]:
     ]
 
 
-def round_ids(address: Address) -> list[str]:
-    return sorted(parse_rounds(address.rounds) or ())
+def round_ids(rounds: str) -> list[str]:
+    """The round ids in an address's ``rounds`` cell."""
+    return sorted(parse_rounds(rounds) or ())
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 import civicapps_bin_collections as bin_collections
-from civicapps_bin_collections.schedule import Change, RoundRule, parse_rounds
+from civicapps_bin_collections import clock
+from civicapps_bin_collections.feeds import pull_all
+from civicapps_bin_collections.schedule import LONDON, Change, RoundRule, parse_rounds
 
 PLUGIN = ("bin_collections", bin_collections)
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -62,3 +64,30 @@ def bins_app(civic_app_factory, civic_feed_server, civic_notification_sink):
         return civic_app_factory(plugins=[PLUGIN], config=config)
 
     return make
+
+
+@pytest.fixture
+def loaded_app(bins_app):
+    """The fixtures' rounds, addresses and exceptions pulled; the plugin's clock at ``set_now``."""
+
+    def make(**settings):
+        app = bins_app(**settings)
+        with app.app_context():
+            results = pull_all(app)
+        assert all(r.outcome == "ingested" and not r.skipped for r in results), [r.summary() for r in results]
+        return app
+
+    return make
+
+
+@pytest.fixture
+def set_now(monkeypatch):
+    """Sets the plugin's clock to an aware datetime (or a London wall time given as text)."""
+
+    def at(when: dt.datetime | str) -> dt.datetime:
+        if isinstance(when, str):
+            when = dt.datetime.fromisoformat(when).replace(tzinfo=LONDON)
+        monkeypatch.setattr(clock, "now", lambda: when)
+        return when
+
+    return at
