@@ -150,7 +150,7 @@ def reminder_item(day: dt.date, address: Address, due: list[Pickup]) -> Item:
 
 def address_label(app: Flask, key: str) -> str | None:
     address = db_session().scalar(select(Address.address).where(Address.reference == key))
-    return gettext("bin collections at %(address)s", address=address) if address else None
+    return address
 
 
 def topics() -> list[Topic]:

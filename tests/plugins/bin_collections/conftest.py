@@ -47,7 +47,13 @@ def bins_app(civic_app_factory, civic_feed_server, civic_notification_sink):
     """``bins_app(rounds=..., addresses=..., exceptions=..., **settings)``: an app whose standard feeds
     are served from 127.0.0.1 (the fixtures' files unless other text is given)."""
 
-    def make(rounds: str | None = None, addresses: str | None = None, exceptions: str | None = None, **settings):
+    def make(
+        rounds: str | None = None,
+        addresses: str | None = None,
+        exceptions: str | None = None,
+        notify: dict | None = None,
+        **settings,
+    ):
         urls = {
             "rounds_url": civic_feed_server.add("/rounds.csv", rounds or fixture_text("rounds.csv")),
             "addresses_url": civic_feed_server.add("/addresses.csv", addresses or fixture_text("addresses.csv")),
@@ -57,7 +63,7 @@ def bins_app(civic_app_factory, civic_feed_server, civic_notification_sink):
             "queue_url": "immediate:",
             "plugins": {
                 "feeds": {"retries": 1, "backoff_seconds": 0.01, "timeout_seconds": 2},
-                "notify": civic_notification_sink.notify_settings(),
+                "notify": civic_notification_sink.notify_settings(**(notify or {})),
                 "bin_collections": {"week_a_starts": "2027-01-04", **urls, **settings},
             },
         }
@@ -71,7 +77,7 @@ def loaded_app(bins_app):
     """The fixtures' rounds, addresses and exceptions pulled; the plugin's clock at ``set_now``."""
 
     def make(**settings):
-        app = bins_app(**settings)
+        app = bins_app(**settings)  # the same keywords as bins_app
         with app.app_context():
             results = pull_all(app)
         assert all(r.outcome == "ingested" and not r.skipped for r in results), [r.summary() for r in results]
