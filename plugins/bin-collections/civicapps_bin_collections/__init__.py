@@ -11,10 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
+import click
 from flask import Blueprint, Flask, url_for
 
 from civicapps import Actor, Dataset, Feed, Job, Link, Model, Topic, hookimpl, plugin_settings
-from civicapps_bin_collections import pages, reminders_page  # noqa: F401 - their views join the blueprint
+from civicapps_bin_collections import pages, reminders_page, staff  # noqa: F401 - their views join the blueprint
+from civicapps_bin_collections.cli import commands
 from civicapps_bin_collections.datasets import DATASETS
 from civicapps_bin_collections.feeds import standard_feeds
 from civicapps_bin_collections.models import Address, Change, Disruption, Evening, Round
@@ -64,11 +66,19 @@ def register_blueprint(app: Flask) -> Blueprint:
 
 
 @hookimpl
+def register_commands(app: Flask) -> list[click.Command]:
+    return commands()
+
+
+@hookimpl
 def menu_links(app: Flask, actor: Actor | None) -> list[Link]:
-    return [
+    links = [
         Link(
             label="Bin collections",
             href=url_for("bin_collections.index"),
             description="Find your bin collection days and get a reminder the evening before.",
         )
     ]
+    if actor is not None:
+        links.append(Link("Bin collection data", url_for("bin_collections.staff")))
+    return links

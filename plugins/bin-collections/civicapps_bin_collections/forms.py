@@ -1,11 +1,11 @@
-"""The reminder sign-up form (CSRF-protected by Flask-WTF, GOV.UK widgets)."""
+"""The reminder sign-up and staff disruption forms (CSRF-protected by Flask-WTF, GOV.UK widgets)."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextInput
-from wtforms import RadioField, StringField
-from wtforms.validators import InputRequired
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextArea, GovTextInput
+from wtforms import DateField, RadioField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
 
 from civicapps import lazy_gettext
 
@@ -20,4 +20,19 @@ class ReminderForm(FlaskForm):
         lazy_gettext("Where should we send reminders?"),
         widget=GovTextInput(),
         validators=[InputRequired(lazy_gettext("Enter where to send your reminders"))],
+    )
+
+
+class DisruptionForm(FlaskForm):
+    message = TextAreaField(
+        lazy_gettext("What residents need to know"),
+        widget=GovTextArea(),
+        validators=[InputRequired(lazy_gettext("Enter the notice")), Length(max=1000)],
+    )
+    rounds = StringField(lazy_gettext("Rounds affected (optional)"), widget=GovTextInput())
+    ends_on = DateField(
+        lazy_gettext("Show it until"),
+        format=["%d/%m/%Y", "%Y-%m-%d"],
+        widget=GovTextInput(),
+        validators=[InputRequired(lazy_gettext("Enter the last day the notice applies, like 14/01/2027"))],
     )
