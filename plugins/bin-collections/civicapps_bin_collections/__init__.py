@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import cast
 
 import click
+from sqlalchemy import select
 from flask import Blueprint, Flask, url_for
 
-from civicapps import Actor, Dataset, Feed, Job, Link, Model, Topic, hookimpl, plugin_settings
-from civicapps_bin_collections import pages, reminders_page, staff  # noqa: F401 - their views join the blueprint
+from civicapps import Actor, Dataset, DataSource, Feed, Job, Link, Model, Topic, db_session, hookimpl, plugin_settings
+from civicapps_bin_collections import demo, pages, reminders_page, staff  # noqa: F401 - their views join the blueprint
 from civicapps_bin_collections.cli import commands
 from civicapps_bin_collections.datasets import DATASETS
 from civicapps_bin_collections.feeds import standard_feeds
@@ -82,3 +83,24 @@ def menu_links(app: Flask, actor: Actor | None) -> list[Link]:
     if actor is not None:
         links.append(Link("Bin collection data", url_for("bin_collections.staff")))
     return links
+
+
+@hookimpl
+def load_demo_data(app: Flask) -> None:
+    demo.load(app)
+
+
+BANK_HOLIDAYS = DataSource(
+    "Bank holidays in the bin collection sample: GOV.UK",
+    "Open Government Licence v3.0",
+    "Contains public sector information licensed under the Open Government Licence v3.0.",
+    "https://www.gov.uk/bank-holidays",
+)
+
+
+@hookimpl
+def register_data_sources(app: Flask) -> list[DataSource]:
+    """The bank holiday dates, credited once the demo's sample is loaded."""
+    demo_feed = demo.FEEDS[f"{NAME}.change"][0]
+    loaded = db_session().scalar(select(Change.id).where(Change.source_feed == demo_feed).limit(1))
+    return [BANK_HOLIDAYS] if loaded is not None else []

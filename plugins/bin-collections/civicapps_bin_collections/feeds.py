@@ -9,11 +9,12 @@ days, so rounds are pulled first, then addresses, then exceptions.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import Flask
 
-from civicapps import Feed, PullResult, feed_health, pull_feed
+from civicapps import Feed, PullResult, db_session, feed_health, pull_feed
 from civicapps_bin_collections.settings import NAME, Settings
 
 #: Datasets in the order they must be pulled.
@@ -69,9 +70,19 @@ def standard_feeds(settings: Settings) -> list[Feed]:
 
 def pull_all(app: Flask, *, force: bool = False) -> list[PullResult]:
     """Pull every enabled feed of the plugin's datasets now, rounds first; one result per feed."""
-    results = []
-    for dataset in ORDER:
-        for health in feed_health(app, dataset=dataset):
-            if health.feed is not None and health.feed.enabled:
-                results.append(pull_feed(app, health.name, force=force))
+    names = [
+        health.name
+        for dataset in ORDER
+        for health in feed_health(app, dataset=dataset)
+        if health.feed is not None and health.feed.enabled
+    ]
+    return pull_in_order(app, names, force=force)
+
+
+def pull_in_order(app: Flask, feeds: Iterable[Feed | str], *, force: bool = False) -> list[PullResult]:
+    """Pull ``feeds`` one after another. The row checks read this context's session while the pull
+    writes through its own; the read transaction they leave open is ended, so a later write in
+    this context does not stumble on a stale SQLite snapshot ("database is locked")."""
+    results = [pull_feed(app, feed, force=force) for feed in feeds]
+    db_session().rollback()
     return results
