@@ -55,3 +55,13 @@ def test_printable_calendar_and_ics_feed(loaded_app, set_now):
     days = {(str(e["summary"]), e.decoded("dtstart")) for e in events}
     assert ("Glass collection", dt.date(2027, 12, 15)) not in days
     assert ("Recycling collection", dt.date(2027, 5, 4)) in days
+
+
+def test_the_pages_are_in_welsh_from_the_plugins_own_catalogue(loaded_app, set_now):
+    app = loaded_app()
+    set_now("2027-03-22 07:00")
+    page = app.test_client().get("/bin-collections/address/100050535001?lang=cy")
+    text = " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
+    assert "Casgliadau biniau ar gyfer 1 Clarence Street, York" in text
+    assert "Wedi symud o Dydd Llun 29 Mawrth i Dydd Mawrth 30 Mawrth oherwydd Easter Monday" in text
+    assert "Yr wythnos hon" in text
