@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from flask import Flask
 from sqlalchemy import select
@@ -38,6 +39,8 @@ from civicapps_bin_collections.words import day_words, moved_words
 TOPIC = f"{NAME}.reminders"
 DATASET = f"{NAME}.notice"
 DISRUPTION = "disruption"
+ANNOUNCE_BATCH = 5000
+IN_CHUNK = 500
 
 
 def tomorrows_pickups(day: dt.date) -> dict[str, list[Pickup]]:
@@ -57,6 +60,14 @@ def addresses_collected(day: dt.date) -> list[str]:
     return [uprn for uprn, rounds in rows if any(r in by_round for r in round_ids(rounds))]
 
 
+def announce(app: Flask, source: str, ids: list[str]) -> None:
+    """Announce items in batches: each is matched on its own, so no one match holds the database's
+    write lock for long (a 100,000-address evening in one batch held SQLite's for most of a minute)."""
+    for start in range(0, len(ids), ANNOUNCE_BATCH):
+        batch = tuple(ids[start : start + ANNOUNCE_BATCH])
+        announce_records_ingested(app, RecordsIngested(DATASET, source, new=batch, changed=()))
+
+
 def announce_evening(app: Flask, now: dt.datetime | None = None) -> int:
     """The ``bin_collections.evening`` job: once it is past the reminder time in London, announce
     tomorrow's collections, once per evening; returns how many addresses were announced."""
@@ -69,10 +80,7 @@ def announce_evening(app: Flask, now: dt.datetime | None = None) -> int:
     if session.get(Evening, day) is not None:
         return 0
     uprns = addresses_collected(day)
-    if uprns:
-        announce_records_ingested(
-            app, RecordsIngested(DATASET, "reminders", new=tuple(f"{day.isoformat()}:{u}" for u in uprns), changed=())
-        )
+    announce(app, "reminders", [f"{day.isoformat()}:{u}" for u in uprns])
     db_session(write=True)
     if session.get(Evening, day) is None:
         session.add(Evening(collection_date=day, announced_at=now))
@@ -84,10 +92,7 @@ def announce_disruption(app: Flask, notice: Disruption) -> int:
     """Tell the subscribers of the addresses a (committed) notice concerns; returns how many addresses."""
     rows = db_session().execute(select(Address.reference, Address.rounds))
     uprns = [uprn for uprn, rounds in rows if affects(notice, round_ids(rounds))]
-    if uprns:
-        announce_records_ingested(
-            app, RecordsIngested(DATASET, "disruption", new=tuple(f"{DISRUPTION}:{notice.id}:{u}" for u in uprns), changed=())
-        )
+    announce(app, "disruption", [f"{DISRUPTION}:{notice.id}:{u}" for u in uprns])
     return len(uprns)
 
 
@@ -120,32 +125,48 @@ def _reminder_items(by_day: dict[str, list[str]]) -> Iterable[Item]:
     for day_text, uprns in by_day.items():
         day = dt.date.fromisoformat(day_text)
         by_round = tomorrows_pickups(day)
-        addresses = {a.reference: a for a in db_session().scalars(select(Address).where(Address.reference.in_(uprns)))}
+        addresses = {
+            a.reference: a
+            for start in range(0, len(uprns), IN_CHUNK)  # no IN (...) longer than a database takes
+            for a in db_session().scalars(select(Address).where(Address.reference.in_(uprns[start : start + IN_CHUNK])))
+        }
+        words: dict[tuple[str, ...], Reminder] = {}  # addresses on the same rounds read the same
         for uprn in uprns:
             address = addresses.get(uprn)
             if address is None:
                 continue
-            due = [p for r in round_ids(address.rounds) for p in by_round.get(r, ())]
-            if due:
-                yield reminder_item(day, address, due)
+            rounds = tuple(r for r in round_ids(address.rounds) if r in by_round)
+            if not rounds:
+                continue
+            if rounds not in words:
+                words[rounds] = reminder_words(day, [p for r in rounds for p in by_round[r]])
+            text = words[rounds]
+            yield Item(
+                f"{day.isoformat()}:{uprn}",
+                text.title,
+                url=external_url("bin_collections.address_page", uprn=uprn),
+                summary=text.summary,
+                key=uprn,
+                details={"kind": "reminder", "address": address.address, "bins": text.bins, "changes": text.changes},
+            )
 
 
-def reminder_item(day: dt.date, address: Address, due: list[Pickup]) -> Item:
-    """"Tomorrow, Tuesday 30 March: General waste and Glass" with any change named."""
+@dataclass(frozen=True)
+class Reminder:
+    """What a reminder says: "Bin collection tomorrow, Tuesday 30 March", "Put out: ...", changes named."""
+
+    title: str
+    summary: str
+    bins: list[str]
+    changes: list[str]
+
+
+def reminder_words(day: dt.date, due: list[Pickup]) -> Reminder:
     bins = [p.round.bin for p in due]
-    names = bins[0] if len(bins) == 1 else gettext(
-        "%(bins)s and %(last)s", bins=", ".join(bins[:-1]), last=bins[-1]
-    )
+    names = bins[0] if len(bins) == 1 else gettext("%(bins)s and %(last)s", bins=", ".join(bins[:-1]), last=bins[-1])
     changes = [moved_words(p.collection.moved_from, p.day, p.collection.reason) for p in due if p.collection.moved_from]
     summary = gettext("Put out: %(bins)s.", bins=names) + "".join(f" {change}." for change in changes)
-    return Item(
-        f"{day.isoformat()}:{address.reference}",
-        gettext("Bin collection tomorrow, %(day)s", day=day_words(day)),
-        url=external_url("bin_collections.address_page", uprn=address.reference),
-        summary=summary,
-        key=address.reference,
-        details={"kind": "reminder", "address": address.address, "bins": bins, "changes": changes},
-    )
+    return Reminder(gettext("Bin collection tomorrow, %(day)s", day=day_words(day)), summary, bins, changes)
 
 
 def address_label(app: Flask, key: str) -> str | None:
