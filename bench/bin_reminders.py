@@ -32,6 +32,7 @@ from civicapps_bin_collections import clock  # noqa: E402
 from civicapps_bin_collections.models import Address, Round  # noqa: E402
 from civicapps_bin_collections.reminders import TOPIC, announce_evening  # noqa: E402
 from civicapps_bin_collections.schedule import LONDON  # noqa: E402
+from flask import Flask  # noqa: E402
 from notify_dispatch import Bench  # noqa: E402
 from notify_setup import add_active_subscriptions, add_key_subscriptions, scratch_database  # noqa: E402
 from report import machine, ratio  # noqa: E402
@@ -46,7 +47,7 @@ from civicapps.notify.models import OutboxRow  # noqa: E402
 EVENING = dt.datetime(2027, 3, 23, 18, 0, tzinfo=LONDON)  # a Tuesday; the round collects on Wednesdays
 
 
-def make_app(folder: str, database: str | None):
+def make_app(folder: str, database: str | None) -> Flask:
     config = {
         "instance_path": folder,
         "secret_key": "bench",
@@ -66,13 +67,26 @@ def reminders(folder: str, database: str | None, count: int) -> float:
     now = dt.datetime.now(dt.UTC)
     with app.app_context():
         session = db_session()
-        provenance = {"authority": "bench", "content_hash": "x", "version": 1, "first_seen_at": now,
-                      "last_changed_at": now, "source_feed": "bench"}
-        session.execute(insert(Round), [{**provenance, "reference": "WED", "bin": "Recycling", "weekday": "Wednesday",
-                                         "frequency": "weekly"}])
+        provenance = {
+            "authority": "bench",
+            "content_hash": "x",
+            "version": 1,
+            "first_seen_at": now,
+            "last_changed_at": now,
+            "source_feed": "bench",
+        }
+        session.execute(
+            insert(Round),
+            [{**provenance, "reference": "WED", "bin": "Recycling", "weekday": "Wednesday", "frequency": "weekly"}],
+        )
         uprns = [str(100_000_000_000 + n) for n in range(count)]
-        session.execute(insert(Address), [{**provenance, "reference": u, "address": f"{u} Bench Street",
-                                           "postcode": "YO1 7HH", "rounds": "WED"} for u in uprns])
+        session.execute(
+            insert(Address),
+            [
+                {**provenance, "reference": u, "address": f"{u} Bench Street", "postcode": "YO1 7HH", "rounds": "WED"}
+                for u in uprns
+            ],
+        )
         session.commit()
         add_key_subscriptions(session, TOPIC, [f"http://127.0.0.1:9/{u}" for u in uprns], uprns)
     clock.now = lambda: EVENING.astimezone(dt.UTC)
@@ -99,7 +113,7 @@ def anchor(folder: str, database: str | None, count: int) -> float:
     return elapsed
 
 
-def check_outbox(app, count: int) -> None:
+def check_outbox(app: Flask, count: int) -> None:
     with app.app_context():
         written = db_session().scalar(select(func.count()).select_from(OutboxRow))
     app.extensions["civicapps"].db.dispose()

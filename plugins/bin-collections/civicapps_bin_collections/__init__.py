@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import cast
 
 import click
-from sqlalchemy import select
 from flask import Blueprint, Flask, url_for
+from sqlalchemy import select
 
 from civicapps import Actor, Dataset, DataSource, Feed, Job, Link, Model, Topic, db_session, hookimpl, plugin_settings
 from civicapps_bin_collections import demo, pages, reminders_page, staff  # noqa: F401 - their views join the blueprint

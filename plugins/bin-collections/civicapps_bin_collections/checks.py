@@ -52,7 +52,9 @@ def check_change(values: dict[str, Any]) -> str | None:
     ids = parse_rounds(values["rounds"])
     rounds = rounds_by_id(ids)
     if ids is not None and set(ids) - set(rounds):
-        return f"exception for {original.isoformat()} names unknown round(s) {', '.join(sorted(set(ids) - set(rounds)))}"
+        return (
+            f"exception for {original.isoformat()} names unknown round(s) {', '.join(sorted(set(ids) - set(rounds)))}"
+        )
     week_a = current_settings().week_a_starts
     if not any(original in rule_of(r, week_a).dates(original, original) for r in rounds.values()):
         which = "any round" if ids is None else ", ".join(sorted(ids))

@@ -54,9 +54,14 @@ def calendar_command(uprn: str, as_ics: bool) -> None:
     if found is None:
         raise click.ClickException(f"No address has the UPRN {uprn!r}.")
     start = monday_of(clock.today())
-    found_pickups = pickups(round_ids(found.rounds), start, start + dt.timedelta(weeks=current_settings().calendar_weeks, days=-1))
+    found_pickups = pickups(
+        round_ids(found.rounds), start, start + dt.timedelta(weeks=current_settings().calendar_weeks, days=-1)
+    )
     if as_ics:
-        click.echo(ics_calendar(f"Bin collections: {found.address}", found.reference, found_pickups, clock.now()).decode(), nl=False)
+        click.echo(
+            ics_calendar(f"Bin collections: {found.address}", found.reference, found_pickups, clock.now()).decode(),
+            nl=False,
+        )
         return
     for p in found_pickups:
         moved = p.collection.moved_from

@@ -25,7 +25,9 @@ class DataCheck:
 
     @property
     def problems(self) -> int:
-        return len(self.addresses_without_round) + len(self.rounds_without_addresses) + len(self.exceptions_off_schedule)
+        return (
+            len(self.addresses_without_round) + len(self.rounds_without_addresses) + len(self.exceptions_off_schedule)
+        )
 
 
 def data_check(today: dt.date) -> DataCheck:
@@ -44,8 +46,13 @@ def data_check(today: dt.date) -> DataCheck:
     for change in db_session().scalars(select(Change).order_by(Change.original_date)):
         named = parse_rounds(change.rounds)
         concerned = [r for r in rounds.values() if named is None or r.reference in named]
-        if not any(change.original_date in rule_of(r, week_a).dates(change.original_date, change.original_date) for r in concerned):
-            report.exceptions_off_schedule.append(f"{change.original_date.isoformat()} ({change.rounds}): no collection that day")
+        if not any(
+            change.original_date in rule_of(r, week_a).dates(change.original_date, change.original_date)
+            for r in concerned
+        ):
+            report.exceptions_off_schedule.append(
+                f"{change.original_date.isoformat()} ({change.rounds}): no collection that day"
+            )
         if change.original_date >= today or (change.new_date and change.new_date >= today):
             report.upcoming.append(change)
     return report

@@ -51,7 +51,9 @@ def next_per_bin(found: list[Pickup]) -> list[Pickup]:
 
 def address_or_404(uprn: str) -> Address | Any:
     found = address(uprn)
-    return found if found is not None else error_response(404, gettext("We do not have that address. Search by postcode."))
+    return (
+        found if found is not None else error_response(404, gettext("We do not have that address. Search by postcode."))
+    )
 
 
 @bp.app_template_filter("bin_day")
@@ -104,7 +106,9 @@ def collections_page(found: Address) -> Any:
     settings = current_settings()
     today = clock.today()
     start = monday_of(today)
-    upcoming = pickups(round_ids(found.rounds), today, start + dt.timedelta(weeks=settings.weeks_shown) - dt.timedelta(days=1))
+    upcoming = pickups(
+        round_ids(found.rounds), today, start + dt.timedelta(weeks=settings.weeks_shown) - dt.timedelta(days=1)
+    )
     return render_template(
         "bin_collections/address.html",
         address=found,

@@ -33,7 +33,7 @@ from civicapps_bin_collections.disruptions import affects
 from civicapps_bin_collections.models import Address, Disruption, Evening
 from civicapps_bin_collections.schedule import LONDON, collections
 from civicapps_bin_collections.settings import NAME, current_settings
-from civicapps_bin_collections.store import Pickup, change_rules, rounds_by_id, round_ids, rule_of
+from civicapps_bin_collections.store import Pickup, change_rules, round_ids, rounds_by_id, rule_of
 from civicapps_bin_collections.words import day_words, moved_words
 
 TOPIC = f"{NAME}.reminders"

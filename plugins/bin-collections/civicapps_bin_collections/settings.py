@@ -23,12 +23,16 @@ class Settings(PluginSettings):
         dt.date(2027, 1, 4), description="a Monday of a week A: rounds given as week A or B count from it"
     )
     weeks_shown: int = Field(8, ge=1, le=26, description="weeks of collections listed on a resident's page")
-    authority: str = Field("council", min_length=1, max_length=200, description="the council, as its records' authority")
+    authority: str = Field(
+        "council", min_length=1, max_length=200, description="the council, as its records' authority"
+    )
     rounds_url: str | None = Field(None, description="rounds CSV in the standard shape (see the README)")
     addresses_url: str | None = Field(None, description="addresses CSV (uprn, address, postcode, rounds)")
     exceptions_url: str | None = Field(None, description="exceptions CSV (original_date, new_date, rounds, reason)")
     pull_every_hours: int = Field(24, ge=1, le=24 * 7, description="how often the standard feeds are pulled")
-    calendar_weeks: int = Field(52, ge=4, le=104, description="weeks of collections in the printable and .ics calendars")
+    calendar_weeks: int = Field(
+        52, ge=4, le=104, description="weeks of collections in the printable and .ics calendars"
+    )
 
     @field_validator("week_a_starts")
     @classmethod

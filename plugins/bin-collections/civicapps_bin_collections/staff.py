@@ -61,6 +61,9 @@ def post_notice() -> Any:
             db_session().add(notice)
             db_session().commit()
             count = announce_disruption(current_app, notice)
-            flash(ngettext("Notice published for %(num)s address", "Notice published for %(num)s addresses", count), "success")
+            flash(
+                ngettext("Notice published for %(num)s address", "Notice published for %(num)s addresses", count),
+                "success",
+            )
             return redirect(url_for("bin_collections.staff"))
     return staff_page(form)

@@ -36,14 +36,14 @@ def weekday_name(day: dt.date) -> str:
 
 
 def day_words(day: dt.date) -> str:
-    """"Monday 29 March"."""
+    """ "Monday 29 March"."""
     return gettext(
         "%(weekday)s %(day)s %(month)s", weekday=weekday_name(day), day=day.day, month=str(MONTH_NAMES[day.month - 1])
     )
 
 
 def moved_words(moved_from: dt.date, day: dt.date, reason: str) -> str:
-    """"Moved from Monday 29 March to Tuesday 30 March because of Easter Monday"."""
+    """ "Moved from Monday 29 March to Tuesday 30 March because of Easter Monday"."""
     return gettext(
         "Moved from %(old)s to %(new)s because of %(reason)s",
         old=day_words(moved_from),

@@ -6,9 +6,8 @@ import csv
 import datetime as dt
 from pathlib import Path
 
-import pytest
-
 import civicapps_bin_collections as bin_collections
+import pytest
 from civicapps_bin_collections import clock
 from civicapps_bin_collections.feeds import pull_all
 from civicapps_bin_collections.schedule import LONDON, Change, RoundRule, parse_rounds

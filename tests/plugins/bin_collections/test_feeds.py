@@ -34,12 +34,17 @@ def test_bad_rows_are_reported_by_line_and_the_rest_and_earlier_data_are_kept(bi
     app = bins_app()
     with app.app_context():
         pull_all(app)
-    civic_feed_server.add("/rounds.csv", fixture_text("rounds.csv") + "R5,Food,Grey,Funday,Weekly,,\nR6,Food,Grey,Tuesday,Weekly,,\n")
+    civic_feed_server.add(
+        "/rounds.csv", fixture_text("rounds.csv") + "R5,Food,Grey,Funday,Weekly,,\nR6,Food,Grey,Tuesday,Weekly,,\n"
+    )
     civic_feed_server.add(
         "/addresses.csv",
-        fixture_text("addresses.csv").replace("R1;R2;R3", "R1;R2;R3;R6") + '100050600002,"12 Stonegate, York",YO1 8AS,R1;R9\n',
+        fixture_text("addresses.csv").replace("R1;R2;R3", "R1;R2;R3;R6")
+        + '100050600002,"12 Stonegate, York",YO1 8AS,R1;R9\n',
     )
-    civic_feed_server.add("/exceptions.csv", fixture_text("exceptions.csv") + "01/01/2027,02/01/2027,all,New Year's Day\n")
+    civic_feed_server.add(
+        "/exceptions.csv", fixture_text("exceptions.csv") + "01/01/2027,02/01/2027,all,New Year's Day\n"
+    )
     with app.app_context():
         rounds, addresses, changes = pull_all(app)
     assert (rounds.new, rounds.skipped) == (1, 1)

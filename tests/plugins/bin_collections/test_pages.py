@@ -24,7 +24,10 @@ def test_postcode_then_address_then_collections_without_javascript(loaded_app, s
     text = " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
     assert "Bin collections for 1 Clarence Street, York" in text
     assert "Garden waste Friday 2 April" in text
-    assert "General waste Tuesday 30 March. Moved from Monday 29 March to Tuesday 30 March because of Easter Monday" in text
+    assert (
+        "General waste Tuesday 30 March. Moved from Monday 29 March to Tuesday 30 March because of Easter Monday"
+        in text
+    )
     assert text.count("This week") == 1 and "Monday 22 March This week Recycling" in text
     assert "Friday 26 March" not in text, "no garden waste collection that week"
     rows = re.findall(r"<tr class=\"govuk-table__row\">", page.text)

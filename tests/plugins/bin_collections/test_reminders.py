@@ -63,7 +63,9 @@ def test_reminders_the_evening_before_once_each(world, set_now, civic_notificati
     sign_up(app, "100050535001", "email", "jo@example.org")  # R1, R2, R3 (garden)
     sign_up(app, "100050600001", "ntfy", "stonegate-bins")  # R1, R2, R4 (glass)
     sign_up(app, "100050535002", "webhook", civic_notification_sink.url("/hook"))  # R1, R2
-    confirm_all(app, [mail_text(m) for m in civic_mail_sink.messages] + [hook_text(m) for m in civic_notification_sink.messages])
+    confirm_all(
+        app, [mail_text(m) for m in civic_mail_sink.messages] + [hook_text(m) for m in civic_notification_sink.messages]
+    )
     wait_for_outbox(app)
     mails, hooks = len(civic_mail_sink.messages), len(civic_notification_sink.messages)
 

@@ -68,7 +68,9 @@ def test_the_ics_calendar_round_trips_the_dates(civic_app_factory):
         body = calendar("Bin collections", "100", pickups, dt.datetime(2026, 12, 6, tzinfo=dt.UTC))
     parsed = icalendar.Calendar.from_ical(body)
     events = list(parsed.walk("VEVENT"))
-    assert [(e["summary"], e.decoded("dtstart")) for e in events] == [(f"{bins[c.round_id]} collection", c.day) for c in got]
+    assert [(e["summary"], e.decoded("dtstart")) for e in events] == [
+        (f"{bins[c.round_id]} collection", c.day) for c in got
+    ]
     assert all(e.decoded("dtend") - e.decoded("dtstart") == dt.timedelta(days=1) for e in events)
     assert not any(isinstance(e.decoded("dtstart"), dt.datetime) for e in events), "all-day: no time zone to shift"
     easter = next(e for e in events if e.decoded("dtstart") == dt.date(2027, 3, 30))

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 
 import icalendar
+from civicapps_bin_collections.models import Round
 from sqlalchemy import delete
 
 from civicapps import db_session
 from civicapps.auth import create_user
 from civicapps.testing import CivicRunner, wait_for_outbox
-from civicapps_bin_collections.models import Round
 
 from .test_reminders import confirm_all, hook_text, sign_up, world  # noqa: F401 - world is a fixture
 
@@ -21,7 +21,9 @@ def sign_in(app):
         create_user("crew@council.example", "Crew Lead", "a-long-staff-password")
     client = app.test_client()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/-/login").text).group(1)
-    client.post("/-/login", data={"email": "crew@council.example", "password": "a-long-staff-password", "csrf_token": token})
+    client.post(
+        "/-/login", data={"email": "crew@council.example", "password": "a-long-staff-password", "csrf_token": token}
+    )
     return client
 
 
@@ -38,11 +40,19 @@ def test_a_disruption_notice_reaches_only_the_affected_rounds(world, set_now, ci
     page = staff.get("/bin-collections/staff")
     assert page.status_code == 200 and "2 people get reminders." in page.text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
-    refused = staff.post("/bin-collections/staff/notices", data={"csrf_token": token, "message": "x", "rounds": "R9", "ends_on": "14/01/2027"})
+    refused = staff.post(
+        "/bin-collections/staff/notices",
+        data={"csrf_token": token, "message": "x", "rounds": "R9", "ends_on": "14/01/2027"},
+    )
     assert refused.status_code == 422 and "There is no round R9" in refused.text
     done = staff.post(
         "/bin-collections/staff/notices",
-        data={"csrf_token": token, "message": "Glass collections are suspended today because of snow.", "rounds": "R4", "ends_on": "14/01/2027"},
+        data={
+            "csrf_token": token,
+            "message": "Glass collections are suspended today because of snow.",
+            "rounds": "R4",
+            "ends_on": "14/01/2027",
+        },
     )
     assert done.status_code == 302
     wait_for_outbox(app)
@@ -62,7 +72,8 @@ def test_the_command_line_answers_and_checks(loaded_app, set_now):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         "100050600001 10 Stonegate, York",
-        "  General waste: Tuesday 30 March 2027 (Moved from Monday 29 March to Tuesday 30 March because of Easter Monday)",
+        "  General waste: Tuesday 30 March 2027"
+        " (Moved from Monday 29 March to Tuesday 30 March because of Easter Monday)",
         "  Recycling: Monday 5 April 2027",
         "  Glass: Wednesday 7 April 2027",
     ]
