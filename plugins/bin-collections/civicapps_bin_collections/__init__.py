@@ -16,7 +16,7 @@ from flask import Blueprint, Flask, url_for
 from sqlalchemy import select
 
 from civicapps import Actor, Dataset, DataSource, Feed, Job, Link, Model, Topic, db_session, hookimpl, plugin_settings
-from civicapps_bin_collections import demo, pages, reminders_page, staff  # noqa: F401 - their views join the blueprint
+from civicapps_bin_collections import api, demo, pages, reminders_page, staff  # noqa: F401 - their views join the blueprint
 from civicapps_bin_collections.cli import commands
 from civicapps_bin_collections.datasets import DATASETS
 from civicapps_bin_collections.feeds import standard_feeds
