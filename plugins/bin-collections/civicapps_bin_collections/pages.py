@@ -12,12 +12,13 @@ from itertools import groupby
 from typing import Any
 
 from flask import Response, render_template, request
+from sqlalchemy import select
 
-from civicapps import error_response, gettext, postcode_in
+from civicapps import db_session, error_response, external_url, gettext, postcode_in
 from civicapps_bin_collections import clock
 from civicapps_bin_collections.disruptions import current_notices
 from civicapps_bin_collections.ics import calendar
-from civicapps_bin_collections.models import Address
+from civicapps_bin_collections.models import Address, Disruption
 from civicapps_bin_collections.schedule import monday_of
 from civicapps_bin_collections.settings import current_settings
 from civicapps_bin_collections.store import Pickup, address, addresses_in, pickups, round_ids
@@ -149,3 +150,19 @@ def ics(uprn: str) -> Any:
         clock.now(),
     )
     return Response(body, mimetype="text/calendar", headers={"Content-Disposition": "inline; filename=bins.ics"})
+
+
+@bp.get("/disruptions.atom")
+def disruptions_feed() -> Any:
+    """Current disruption notices for every round, newest first, as an Atom 1.0 feed."""
+    today = clock.today()
+    notices = db_session().scalars(select(Disruption).where(Disruption.ends_on >= today).order_by(Disruption.id.desc()))
+    found = list(notices)
+    body = render_template(
+        "bin_collections/disruptions.atom.xml",
+        notices=found,
+        self_url=external_url("bin_collections.disruptions_feed"),
+        page_url=external_url("bin_collections.index"),
+        updated=(found[0].created_at if found else clock.now()).isoformat(),
+    )
+    return Response(body, mimetype="application/atom+xml")

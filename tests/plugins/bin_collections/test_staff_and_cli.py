@@ -3,10 +3,12 @@ the data check; the command line's one-off answers."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import xml.etree.ElementTree as ET
 
 import icalendar
-from civicapps_bin_collections.models import Round
+from civicapps_bin_collections.models import Disruption, Round
 from sqlalchemy import delete
 
 from civicapps import db_session
@@ -92,3 +94,29 @@ def test_the_command_line_answers_and_checks(loaded_app, set_now):
     assert result.exit_code == 1
     assert "  100050535001: rounds 'R1;R2;R3'" in result.output
     assert "  2027-11-12 (R3): no collection that day" in result.output
+
+
+def test_disruptions_are_an_atom_feed(loaded_app, set_now):
+    app = loaded_app()
+    set_now("2027-01-12 08:00")
+    with app.app_context():
+        session = db_session()
+        session.add(
+            Disruption(
+                message="Snow: no collections <today>",
+                rounds="",
+                starts_on=dt.date(2027, 1, 12),
+                ends_on=dt.date(2027, 1, 12),
+                created_by="crew",
+            )
+        )
+        session.add(
+            Disruption(
+                message="Old", rounds="R1", starts_on=dt.date(2027, 1, 1), ends_on=dt.date(2027, 1, 2), created_by=""
+            )
+        )
+        session.commit()
+    answer = app.test_client().get("/bin-collections/disruptions.atom")
+    assert answer.mimetype == "application/atom+xml"
+    entries = ET.fromstring(answer.data).findall("{http://www.w3.org/2005/Atom}entry")
+    assert [e.findtext("{http://www.w3.org/2005/Atom}title") for e in entries] == ["Snow: no collections <today>"]

@@ -4,6 +4,7 @@ Revision ID: bin_collections_0001
 Revises:
 Create Date: 2026-12-06
 """
+
 import sqlalchemy as sa
 from alembic import op
 
