@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import io
+from collections import Counter
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import Response, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
-from civicapps import current_actor, db_session, gettext, ngettext, staff_required, subscriber_count
+from civicapps import (
+    csv_writer,
+    current_actor,
+    db_session,
+    gettext,
+    ngettext,
+    staff_required,
+    subscribed_keys,
+    subscriber_count,
+)
 from civicapps_bin_collections import clock
 from civicapps_bin_collections.data_check import data_check
 from civicapps_bin_collections.forms import DisruptionForm
-from civicapps_bin_collections.models import Disruption
+from civicapps_bin_collections.models import Address, Disruption
 from civicapps_bin_collections.reminders import TOPIC, announce_disruption
 from civicapps_bin_collections.schedule import parse_rounds
-from civicapps_bin_collections.store import rounds_by_id
+from civicapps_bin_collections.store import round_ids, rounds_by_id
 from civicapps_bin_collections.web import bp
 
 
@@ -67,3 +78,22 @@ def post_notice() -> Any:
             )
             return redirect(url_for("bin_collections.staff"))
     return staff_page(form)
+
+
+@bp.get("/staff/subscribers.csv")
+@staff_required
+def subscribers_csv() -> Response:
+    """Reminder subscribers per round: counts only, no personal data (an address with two subscribers
+    counts twice for each of its rounds)."""
+    per_address = subscribed_keys(TOPIC)
+    per_round: Counter[str] = Counter()
+    for uprn, rounds in db_session().execute(select(Address.reference, Address.rounds)):
+        for round_id in round_ids(rounds):
+            per_round[round_id] += per_address.get(uprn, 0)
+    out = io.StringIO()
+    writer = csv_writer(out)
+    writer.writerow(["round", "bin", "subscribers"])
+    writer.writerows((r.reference, r.bin, per_round[r.reference]) for r in rounds_by_id().values())
+    return Response(
+        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=bin-subscribers.csv"}
+    )

@@ -64,6 +64,14 @@ def test_a_disruption_notice_reaches_only_the_affected_rounds(world, set_now, ci
     assert "suspended today because of snow" in resident.get("/bin-collections/address/100050600001").text
     assert "suspended today" not in resident.get("/bin-collections/address/100050535001").text
     assert app.test_client().get("/bin-collections/staff").status_code in (302, 401, 403), "staff only"
+    export = staff.get("/bin-collections/staff/subscribers.csv")
+    assert export.text.splitlines() == [
+        "round,bin,subscribers",
+        "R1,General waste,2",
+        "R2,Recycling,2",
+        "R3,Garden waste,1",
+        "R4,Glass,1",
+    ], "counts only: no address or target"
 
 
 def test_the_command_line_answers_and_checks(loaded_app, set_now):
