@@ -43,6 +43,27 @@ def add_active_subscriptions(
     session.commit()
 
 
+def add_key_subscriptions(session: Session, topic: str, targets: Sequence[str], keys: Sequence[str]) -> None:
+    """Confirmed instant subscriptions to items by key (e.g. an address's UPRN), in bulk; commits."""
+    rows = [
+        {
+            "topic": topic,
+            "channel": "webhook",
+            "target": target,
+            "target_hash": str(n),
+            "key": key,
+            "frequency": "instant",
+            "status": "active",
+            "confirm_attempts": 0,
+            "changed": 0,
+        }
+        for n, (target, key) in enumerate(zip(targets, keys, strict=True))
+    ]
+    session.execute(insert(Subscription), rows)
+    bump_topic(session, topic)
+    session.commit()
+
+
 @contextmanager
 def scratch_database(url: str, prefix: str) -> Iterator[str]:
     """A new empty database on the PostgreSQL server at ``url``, dropped afterwards; its URL."""

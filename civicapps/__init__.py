@@ -63,6 +63,7 @@ from civicapps.notify.direct import messages_to as messages_to
 from civicapps.notify.direct import send_message as send_message
 from civicapps.notify.render import Message as Message
 from civicapps.notify.subscriber_stats import SubscribedPlace as SubscribedPlace
+from civicapps.notify.subscriber_stats import subscribed_keys as subscribed_keys
 from civicapps.notify.subscriber_stats import subscribed_places as subscribed_places
 from civicapps.notify.subscriber_stats import subscriber_count as subscriber_count
 from civicapps.notify.topics import Item as Item
@@ -165,6 +166,7 @@ __all__ = [
     "staff_required",
     "streets_near",
     "subscribe",
+    "subscribed_keys",
     "subscribed_places",
     "subscriber_count",
     "to_wgs84",

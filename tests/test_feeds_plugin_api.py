@@ -15,8 +15,10 @@ from sqlalchemy import select
 
 from civicapps import (
     CivicappsError,
+    Dataset,
     Feed,
     FeedHealth,
+    Model,
     PullResult,
     RawRecord,
     Reader,
@@ -192,3 +194,18 @@ def test_a_plugin_reader_fetches_pages_through_its_source(planning_app: MakeApp,
     result = pull_feed(app, "paged")
     assert (result.outcome, result.read, result.requests) == ("ingested", 2, 2)
     assert pull_feed(app, "paged").outcome == "not_modified", "the source's first fetch is conditional"
+
+
+def test_a_datasets_own_check_skips_a_row_by_line_and_keeps_the_rest(civic_app_factory, civic_feed_server: FeedServer):
+    def no_sheds(values: dict[str, Any]) -> str | None:
+        return f"{values['reference']}: sheds are not applications" if "Shed" in values["description"] else None
+
+    plugin = types.ModuleType("planning")
+    plugin.register_datasets = hookimpl(lambda: [Dataset("application", Application, "Planning", check=no_sheds)])
+    app = civic_app_factory(plugins=[("planning", plugin)])
+    Model.metadata.create_all(get_database(app).engine, tables=[Application.__table__])
+    with app.app_context():
+        result = pull_feed(app, Feed(name="checked", **planning_feed(two_rows(civic_feed_server), enabled=False)))
+    assert (result.outcome, result.new, result.skipped) == ("ingested", 1, 1)
+    assert [str(issue) for issue in result.issues] == ["checked: record 2: 1: sheds are not applications"]
+    assert count(app) == 1

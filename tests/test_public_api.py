@@ -79,6 +79,7 @@ PUBLIC_API = {
     "postcode_in",
     "sign",
     "subscribe",
+    "subscribed_keys",
     "subscribed_places",
     "subscriber_count",
     "unsign",

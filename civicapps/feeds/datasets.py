@@ -98,9 +98,20 @@ class Dataset:
     ``model`` is a :class:`civicapps.Model` subclass that mixes in :class:`civicapps.Record`. Its
     columns other than the provenance ones are the fields a feed mapping may fill; ``authority`` and
     ``reference`` are always required. The full name is ``<plugin>.<name>``.
+
+    ``check(values)`` is the dataset's own rule for a whole row, for what column types cannot say (a
+    weekday spelled out, a reference to another dataset's record): it gets the row's typed values and
+    returns the reason to skip the row, or None. It runs inside the pull's application context, so it
+    may read the database; skipped rows are reported with their feed and line like any invalid row.
     """
 
-    def __init__(self, name: str, model: type, description: str = ""):
+    def __init__(
+        self,
+        name: str,
+        model: type,
+        description: str = "",
+        check: Callable[[dict[str, Any]], str | None] | None = None,
+    ):
         if not (isinstance(model, type) and issubclass(model, Record)):
             raise StartupError(
                 f"Dataset {name!r}: model {getattr(model, '__name__', model)!r} must mix in civicapps.Record."
@@ -108,6 +119,7 @@ class Dataset:
         self.name = name
         self.model = model
         self.description = description
+        self.check = check
         self.plugin = ""
         self.fields = {spec.name: spec for spec in _field_specs(model)}
 

@@ -85,6 +85,10 @@ def canonical_rows(
             values = _values(plan, raw, tally)
             if values is None:
                 continue
+            reason = plan.dataset.check(values) if plan.dataset and plan.dataset.check else None
+            if reason:
+                tally.report(RowIssue(tally.feed, raw.position, None, reason))
+                continue
             reason = exclude(values) if exclude else None
             if reason:
                 tally.report(RowIssue(tally.feed, raw.position, None, reason))

@@ -33,3 +33,17 @@ def subscribed_places(topic: str) -> list[SubscribedPlace]:
         Subscription.topic == topic, Subscription.status == ACTIVE
     )
     return [SubscribedPlace(place, bool(drawn)) for place, drawn in db_session().execute(query)]
+
+
+def subscribed_keys(topic: str) -> dict[str, int]:
+    """How many active subscriptions follow each key of a ``"key"`` topic (an application's reference,
+    an address's UPRN), to count subscribers by what they follow; keys nobody follows are left out.
+
+    Targets are never included.
+    """
+    query = (
+        select(Subscription.key, func.count())
+        .where(Subscription.topic == topic, Subscription.status == ACTIVE, Subscription.key.is_not(None))
+        .group_by(Subscription.key)
+    )
+    return {key: count for key, count in db_session().execute(query)}

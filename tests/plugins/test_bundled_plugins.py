@@ -19,6 +19,7 @@ BUNDLED = {
     "planning_alerts": "civicapps-planning-alerts",
     "street_reports": "civicapps-street-reports",
     "organogram": "civicapps-organogram",
+    "bin_collections": "civicapps-bin-collections",
 }
 
 
@@ -72,6 +73,7 @@ def test_demo_loads_every_sample_once_even_when_run_twice(app: Flask, tmp_path: 
     assert runner.invoke(["planning-alerts", "stats"]).output.splitlines()[-1].split()[:2] == ["total", "347"]
     assert len(runner.invoke(["street-reports", "list"]).output.splitlines()) == 8
     assert len(runner.invoke(["organogram", "tree"]).output.splitlines()) == 8
+    assert runner.invoke(["bin-collections", "next", "YO1 7HH"]).output.count("Demo House") == 2
 
 
 def test_home_page_has_a_card_per_plugin(app: Flask) -> None:
@@ -82,6 +84,7 @@ def test_home_page_has_a_card_per_plugin(app: Flask) -> None:
         ("/planning-alerts/", "Planning applications"),
         ("/street-reports/", "Street reports"),
         ("/organogram/", "Community groups"),
+        ("/bin-collections/", "Bin collections"),
     }
 
 
