@@ -114,7 +114,7 @@ RATE_LIMIT_LEFTOVERS = [
         "ip_hash",
         "ix_notify_subscription_ip_hash",
         "notify_0004",
-        "2 migrations pending",
+        "3 migrations pending",
     ),
 ]
 
