@@ -24,6 +24,7 @@ from civicapps import (
     Reader,
     Topic,
     db_session,
+    gettext,
     hookimpl,
     plugin_settings,
 )
@@ -87,13 +88,13 @@ def register_commands(app: Flask) -> list[click.Command]:
 def menu_links(app: Flask, actor: Actor | None) -> list[Link]:
     links = [
         Link(
-            label="Planning applications",
+            label=gettext("Planning applications"),
             href=url_for("planning_alerts.index"),
-            description="Find planning applications near you and get alerts when new ones are made.",
+            description=gettext("Find planning applications near you and get alerts when new ones are made."),
         )
     ]
     if actor is not None:
-        links.append(Link("Planning feeds", url_for("planning_alerts.staff")))
+        links.append(Link(gettext("Planning feeds"), url_for("planning_alerts.staff")))
     return links
 
 
