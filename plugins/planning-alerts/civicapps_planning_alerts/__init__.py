@@ -54,6 +54,12 @@ def register_migrations() -> Path:
 
 
 @hookimpl
+def register_translations() -> Path:
+    """The plugin's catalogues (Welsh), merged into the app's by the core."""
+    return Path(__file__).parent / "translations"
+
+
+@hookimpl
 def register_datasets() -> list[Dataset]:
     return [APPLICATIONS]
 
