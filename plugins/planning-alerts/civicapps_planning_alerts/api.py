@@ -118,13 +118,16 @@ def area_feed(format: str) -> Any:  # noqa: A002 - the route's name for it
     except QueryError as exc:
         return _bad(exc)
     found = queries.run(search, 1, current_settings().page_size)
-    title, description = gettext("Planning applications everywhere"), gettext("New planning applications, newest first.")
+    title = gettext("Planning applications everywhere")
+    description = gettext("New planning applications, newest first.")
     if "radius" in echo:
         centre = echo.get("postcode") or "{:.5f}, {:.5f}".format(echo["lat"], echo["lng"])
         distance = format_decimal(round(echo["radius"]))
         title = gettext("Planning applications within %(distance)s m of %(place)s", distance=distance, place=centre)
         description = gettext(
-            "New planning applications within %(distance)s m of %(place)s, newest first.", distance=distance, place=centre
+            "New planning applications within %(distance)s m of %(place)s, newest first.",
+            distance=distance,
+            place=centre,
         )
     body = render_template(
         f"planning_alerts/area.{format}.xml",

@@ -35,7 +35,9 @@ class ChannelFields:
         validators=[InputRequired(lazy_gettext("Enter where to send your alerts"))],
     )
     frequency = RadioField(
-        lazy_gettext("How often?"), choices=[SelectChoice(v, label) for v, label in FREQUENCIES.items()], default="daily"
+        lazy_gettext("How often?"),
+        choices=[SelectChoice(v, label) for v, label in FREQUENCIES.items()],
+        default="daily",
     )
 
 

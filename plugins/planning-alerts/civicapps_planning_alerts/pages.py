@@ -80,10 +80,8 @@ def examples() -> dict[str, Any]:
     street's coordinates (rounded) when the street list knows it: the alert form's coordinate hints and the
     map's starting point show the council's own area, or no example at all."""
     geo = plugin_settings("geo")
-    street = next(
-        (s for s in find_streets(current_app, geo.example_street, limit=STREET_CHOICES) if s.label.startswith(geo.example_street)),
-        None,
-    ) if geo.example_street else None
+    found = find_streets(current_app, geo.example_street, limit=STREET_CHOICES) if geo.example_street else []
+    street = next((s for s in found if s.label.startswith(geo.example_street)), None)
     return {
         "postcode": geo.example_postcode,
         "street": geo.example_street,

@@ -67,7 +67,10 @@ def subscribers() -> list[tuple[str, int]]:
     """Active alert subscriptions by postcode district (or how the place was chosen), most first."""
     areas: Counter[str] = Counter()
     for where in subscribed_places(f"{NAME}.near"):
-        areas[gettext("drawn areas") if where.drawn else where.place.split(" ")[0] if where.place else gettext("points on the map")] += 1
+        if where.drawn:
+            areas[gettext("drawn areas")] += 1
+        else:
+            areas[where.place.split(" ")[0] if where.place else gettext("points on the map")] += 1
     return areas.most_common()
 
 

@@ -78,7 +78,8 @@ def test_pages_show_words_not_codes(york):
     page = york.test_client().get("/planning-alerts/?q=YO1+7HH&radius=800")
     assert "Open for comments" in page.text or "Approved" in page.text
     assert not re.search(r"· (PCO|PER|HAPP|REC|NOB)\b", page.text)
-    detail = york.test_client().get(re.search(r'pa-result__title"><a class="govuk-link" href="([^"]+)"', page.text).group(1))
+    first = re.search(r'pa-result__title"><a class="govuk-link" href="([^"]+)"', page.text).group(1)
+    detail = york.test_client().get(first)
     assert "not given" not in detail.text
     assert not re.search(r"<td>(FUL|LBC|TCA|ADV|PCO|PER)</td>", detail.text)
 
@@ -127,7 +128,8 @@ def test_an_alert_for_a_name_that_fits_several_streets_offers_the_list_to_pick_f
     skeldergate = {"postcode": "bridge", "street": "Skeldergate Bridge, York", "target": target}
     too_near = alert(client, **skeldergate, radius="other", radius_other="5")
     assert too_near.status_code == 400 and "Enter a distance between" in too_near.text
-    assert re.search(r'name="street" type="radio" value="Skeldergate Bridge, York" checked', too_near.text), "the pick is kept"
+    kept = re.search(r'name="street" type="radio" value="Skeldergate Bridge, York" checked', too_near.text)
+    assert kept, "the pick is kept"
     chosen = alert(client, **skeldergate)
     assert chosen.status_code == 302, chosen.text
     with york.app_context():
