@@ -168,3 +168,21 @@ def test_json_geojson_and_atom_links_for_every_kind_of_search(york, search, wher
     assert atom.status_code == 200 and shown and all(title in atom.text for title in shown[:5])
     back = re.search(r'<link rel="alternate"[^>]*href="([^"]+)"', atom.text)
     assert back and ("q=YO1" in back.group(1) or "lat=" in back.group(1)), "the feed links back to the same search"
+
+
+def test_the_alert_forms_example_coordinates_are_in_the_councils_own_area(york, pa_app, monkeypatch):
+    """The hints once showed Isle of Man and London coordinates in the York demo: they are now the council's
+    example street's (``[plugins.geo] example_street``), and the picker map starts there; no street, no example."""
+    page = york.test_client().get("/planning-alerts/alerts").text
+    assert 'id="lat-hint"' not in page and 'id="lon-hint"' not in page, "no example street: no example coordinates"
+    monkeypatch.setenv("CIVICAPPS_PLUGINS__GEO__EXAMPLE_STREET", "Clarence Street")
+    app = pa_app()
+    with app.app_context():
+        geo.load_demo_data(app)
+        [clarence] = [s for s in find_streets(app, "Clarence Street") if s.label.startswith("Clarence Street")][:1]
+    page = app.test_client().get("/planning-alerts/alerts").text
+    lat = re.search(r'id="lat-hint"[^>]*>\s*For example (-?[\d.]+)', page).group(1)
+    lon = re.search(r'id="lon-hint"[^>]*>\s*For example (-?[\d.]+)', page).group(1)
+    assert (float(lat), float(lon)) == (round(clarence.latitude, 4), round(clarence.longitude, 4))
+    assert 53.9 < float(lat) < 54 and -1.1 < float(lon) < -1.0, "York"
+    assert f'data-lat="{lat}"' in page, "the picker map starts at the example street"
