@@ -6,9 +6,11 @@ from __future__ import annotations
 import html
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from civicapps_planning_alerts.models import Application
+from sqlalchemy import select, update
 
 from civicapps.db import get_database
 from civicapps.feeds import pull_feed
@@ -163,3 +165,18 @@ def test_alert_form_problems_are_shown_next_to_the_field_and_nothing_is_stored(
     assert f'id="{field}-error"' in page.text, page.text
     assert message in html.unescape(page.text)
     assert subscriptions(app) == []
+
+
+def test_dates_are_in_uk_time_and_in_the_pages_language(app):
+    """An application first seen at 23:30 UTC on 1 June was seen on 2 June in the UK (BST)."""
+    followed = applications(app)["W/11"]
+    with get_database(app).sessionmaker() as session:
+        seen = datetime(2026, 6, 1, 23, 30, tzinfo=UTC)
+        session.execute(update(Application).where(Application.id == followed.id).values(first_seen_at=seen))
+        session.commit()
+    client = app.test_client()
+    english = client.get(f"/planning-alerts/applications/{followed.id}?lang=en").text
+    welsh = client.get(f"/planning-alerts/applications/{followed.id}?lang=cy").text
+    assert "2 June 2026" in english and "1 June 2026" not in english
+    assert "2 Mehefin 2026" in welsh and "Gwelwyd yma gyntaf" in welsh
+    assert 'lang="cy"' in welsh and "Dilyn y cais hwn" in welsh
