@@ -24,6 +24,7 @@ TEMPLATE_DIRS = [
     ROOT / "civicapps/notify/templates",
     ROOT / "plugins/organogram/civicapps_organogram/templates",
     ROOT / "plugins/bin-collections/civicapps_bin_collections/templates",
+    ROOT / "plugins/planning-alerts/civicapps_planning_alerts/templates",
 ]
 TEMPLATE_SUFFIXES = {".html", ".txt", ".md"}
 #: Templates known to hold untranslated text, and why; each is a strict xfail, so it must leave this

@@ -24,6 +24,7 @@ from civicapps import (
     Reader,
     Topic,
     db_session,
+    gettext,
     hookimpl,
     plugin_settings,
 )
@@ -50,6 +51,12 @@ def register_models() -> list[type[Model]]:
 @hookimpl
 def register_migrations() -> Path:
     return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+def register_translations() -> Path:
+    """The plugin's catalogues (Welsh), merged into the app's by the core."""
+    return Path(__file__).parent / "translations"
 
 
 @hookimpl
@@ -87,13 +94,13 @@ def register_commands(app: Flask) -> list[click.Command]:
 def menu_links(app: Flask, actor: Actor | None) -> list[Link]:
     links = [
         Link(
-            label="Planning applications",
+            label=gettext("Planning applications"),
             href=url_for("planning_alerts.index"),
-            description="Find planning applications near you and get alerts when new ones are made.",
+            description=gettext("Find planning applications near you and get alerts when new ones are made."),
         )
     ]
     if actor is not None:
-        links.append(Link("Planning feeds", url_for("planning_alerts.staff")))
+        links.append(Link(gettext("Planning feeds"), url_for("planning_alerts.staff")))
     return links
 
 

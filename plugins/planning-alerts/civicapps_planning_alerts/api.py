@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, current_app, render_template, request, url_for
+from flask_babel import format_decimal
 
-from civicapps import PlaceNotFound, QueryError, locate_place, read_query
+from civicapps import PlaceNotFound, QueryError, gettext, locate_place, read_query
 from civicapps_planning_alerts import queries
 from civicapps_planning_alerts.api_models import AreaQuery, area_query, search_query
 from civicapps_planning_alerts.openapi import openapi
@@ -117,14 +118,22 @@ def area_feed(format: str) -> Any:  # noqa: A002 - the route's name for it
     except QueryError as exc:
         return _bad(exc)
     found = queries.run(search, 1, current_settings().page_size)
-    where = "everywhere"
+    title = gettext("Planning applications everywhere")
+    description = gettext("New planning applications, newest first.")
     if "radius" in echo:
         centre = echo.get("postcode") or "{:.5f}, {:.5f}".format(echo["lat"], echo["lng"])
-        where = f"within {echo['radius']:,.0f} m of {centre}"
+        distance = format_decimal(round(echo["radius"]))
+        title = gettext("Planning applications within %(distance)s m of %(place)s", distance=distance, place=centre)
+        description = gettext(
+            "New planning applications within %(distance)s m of %(place)s, newest first.",
+            distance=distance,
+            place=centre,
+        )
     body = render_template(
         f"planning_alerts/area.{format}.xml",
         found=found,
-        where=where,
+        title=title,
+        description=description,
         self_url=request.url,
         page_url=url_for("planning_alerts.index", radius=echo.get("radius"), _external=True, **_page_place(echo)),
         updated=max((iso(f.application.last_changed_at) for f in found.items), default=iso(datetime.now(UTC))),

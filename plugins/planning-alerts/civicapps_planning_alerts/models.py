@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import Date, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from civicapps import Dataset, Model, Record
+from civicapps import Dataset, Model, Record, lazy_gettext
 
 DATASET = "planning_alerts.application"
 
@@ -50,19 +50,19 @@ Index("ix_planning_alerts_application_latitude", Application.latitude, Applicati
 
 APPLICATIONS = Dataset("application", Application, "Planning applications, one per council reference")
 
-#: Fields residents see in history and "changed" alerts, with their labels, in display order.
+#: Fields residents see in history and "changed" alerts, with their labels (translated when shown), in display order.
 LABELS = {
-    "description": "Proposal",
-    "address": "Address",
-    "postcode": "Postcode",
-    "local_area": "Area",
-    "application_type": "Type",
-    "status": "Status",
-    "decision": "Decision",
-    "decision_date": "Decision date",
-    "date_received": "Received",
-    "date_validated": "Validated",
-    "consultation_end": "Comments close",
-    "info_url": "Council page",
-    "comment_url": "Comment page",
+    "description": lazy_gettext("Proposal"),
+    "address": lazy_gettext("Address"),
+    "postcode": lazy_gettext("Postcode"),
+    "local_area": lazy_gettext("Area"),
+    "application_type": lazy_gettext("Type"),
+    "status": lazy_gettext("Status"),
+    "decision": lazy_gettext("Decision"),
+    "decision_date": lazy_gettext("Decision date"),
+    "date_received": lazy_gettext("Received"),
+    "date_validated": lazy_gettext("Validated"),
+    "consultation_end": lazy_gettext("Comments close"),
+    "info_url": lazy_gettext("Council page"),
+    "comment_url": lazy_gettext("Comment page"),
 }

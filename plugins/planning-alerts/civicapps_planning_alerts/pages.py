@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, current_app, render_template, request, url_for
+from flask_babel import format_decimal
 
 from civicapps import (
     PastVersion,
@@ -21,6 +22,7 @@ from civicapps import (
     alert_channels,
     db_session,
     find_streets,
+    gettext,
     locate_place,
     parse_id,
     past_versions,
@@ -58,7 +60,12 @@ def radius_from(text: str | None, settings: Settings) -> float:
         value = math.nan
     if not math.isfinite(value) or not settings.min_radius_m <= value <= settings.max_radius_m:
         raise BadQuery(
-            "radius", f"Enter a distance between {settings.min_radius_m:,} and {settings.max_radius_m:,} metres"
+            "radius",
+            gettext(
+                "Enter a distance between %(least)s and %(most)s metres",
+                least=format_decimal(settings.min_radius_m),
+                most=format_decimal(settings.max_radius_m),
+            ),
         )
     return value
 
@@ -68,10 +75,19 @@ def map_context(settings: Settings) -> dict[str, Any]:
     return {"tiles": settings.tile_url, "attribution": settings.tile_attribution, "notices": notices()}
 
 
-def examples() -> dict[str, str]:
-    """A postcode and a street of this council's area to suggest (``[plugins.geo] example_*``)."""
+def examples() -> dict[str, Any]:
+    """A postcode and a street of this council's area to suggest (``[plugins.geo] example_*``), and the
+    street's coordinates (rounded) when the street list knows it: the alert form's coordinate hints and the
+    map's starting point show the council's own area, or no example at all."""
     geo = plugin_settings("geo")
-    return {"postcode": geo.example_postcode, "street": geo.example_street}
+    found = find_streets(current_app, geo.example_street, limit=STREET_CHOICES) if geo.example_street else []
+    street = next((s for s in found if s.label.startswith(geo.example_street)), None)
+    return {
+        "postcode": geo.example_postcode,
+        "street": geo.example_street,
+        "lat": round(street.latitude, 4) if street else None,
+        "lon": round(street.longitude, 4) if street else None,
+    }
 
 
 @dataclass(frozen=True)
@@ -104,8 +120,11 @@ def locate_search(q: str) -> tuple[Where | None, list[Place]]:
     except PlaceNotFound:
         raise BadQuery(
             "q",
-            f"We could not find a street or postcode called “{q[:60]}”. "
-            "Enter a full UK postcode, like SW1A 1AA, or the start of a street name",
+            gettext(
+                "We could not find a street or postcode called “%(name)s”. "
+                "Enter a full UK postcode, like SW1A 1AA, or the start of a street name",
+                name=q[:60],
+            ),
         ) from None
     return Where(location.latitude, location.longitude, text), []
 
@@ -115,10 +134,10 @@ def coordinates_from(lat: str | None, lon: str | None, place: str | None) -> Whe
     try:
         latitude, longitude = float(lat or ""), float(lon or "")
     except ValueError:
-        raise BadQuery("lat", "Enter the latitude and longitude as numbers, like 53.9600 and -1.0830") from None
+        raise BadQuery("lat", gettext("Enter the latitude and longitude as numbers")) from None
     finite = math.isfinite(latitude) and math.isfinite(longitude)
     if not (finite and -90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise BadQuery("lat", "Enter a latitude between -90 and 90 and a longitude between -180 and 180")
+        raise BadQuery("lat", gettext("Enter a latitude between -90 and 90 and a longitude between -180 and 180"))
     name = f"{latitude:.5f}, {longitude:.5f}"
     if place:  # only a street from our own list names the point: a link cannot make the page say anything
         name = next(
@@ -170,7 +189,7 @@ def index() -> Any:
     }
     return render_template(
         "planning_alerts/index.html",
-        title="Planning applications near you" if where else "Planning applications",
+        title=gettext("Planning applications near you") if where else gettext("Planning applications"),
         data_place=data_place,
         found=found,
         q=q,
@@ -202,7 +221,7 @@ def application(application_id: int) -> Any:
 def render_application(found: Application, form: FollowForm, status: int = 200) -> Any:
     return render_template(
         "planning_alerts/application.html",
-        title=f"Planning application {found.reference}",
+        title=gettext("Planning application %(reference)s", reference=found.reference),
         application=found,
         history=history(found, past_versions(DATASET, [found.id])[found.id]),
         labels=LABELS,
@@ -242,7 +261,9 @@ def _text(value: Any) -> str:
 def _channels(form: Any) -> None:
     channels = alert_channels()
     form.channel.choices = [(channel.name, channel.label) for channel in channels]
-    form.target_hint = ". ".join(f"{channel.label}: {channel.hint}" for channel in channels)
+    form.target_hint = ". ".join(
+        gettext("%(channel)s: %(hint)s", channel=channel.label, hint=channel.hint) for channel in channels
+    )
 
 
 def follow_form() -> FollowForm:
@@ -282,7 +303,10 @@ def alert() -> Any:
     prefill = {name: request.args.get(name, "") for name in ("postcode", "lat", "lon")}
     form = AlertForm(data=prefill if request.method == "GET" else None)
     _channels(form)
-    form.radius.choices = [(str(r), f"{r:,} metres") for r in settings.presets] + [("other", "Another distance")]
+    form.radius.choices = [
+        (str(r), gettext("%(distance)s metres", distance=format_decimal(r)))
+        for r in settings.presets
+    ] + [("other", gettext("Another distance"))]
     form.types.choices = [(t, t) for t in queries.application_types()]
     form.streets = []  # set when the place typed fits several streets: the resident picks one
     if form.validate_on_submit():
@@ -292,7 +316,7 @@ def alert() -> Any:
     status = 400 if request.method == "POST" else 200
     return render_template(
         "planning_alerts/alert.html",
-        title="Get alerts about planning applications",
+        title=gettext("Get alerts about planning applications"),
         form=form,
         settings=settings,
         examples=examples(),
@@ -305,7 +329,7 @@ def _create_alert(form: AlertForm, settings: Settings) -> Any:
     lat, lon = _number(form.lat.data), _number(form.lon.data)
     postcode = (form.postcode.data or "").strip() or None
     if area is None and lat is None and lon is None and postcode is None:
-        form.postcode.errors = ["Enter a postcode, or choose a place on the map"]
+        form.postcode.errors = [gettext("Enter a postcode, or choose a place on the map")]
         return None
     if postcode and lat is None and not postcode_in(postcode):  # a street name instead of a postcode
         streets = find_streets(current_app, postcode, limit=STREET_CHOICES)
@@ -318,14 +342,18 @@ def _create_alert(form: AlertForm, settings: Settings) -> Any:
             lat, lon, postcode = street.latitude, street.longitude, None
         elif streets:
             form.postcode.errors = [
-                f"More than one street matches “{postcode[:60]}”: choose yours, type more of its name, "
-                "or enter a postcode"
+                gettext(
+                    "More than one street matches “%(name)s”: choose yours, type more of its name, or enter a postcode",
+                    name=postcode[:60],
+                )
             ]
             return None
         else:
             form.postcode.errors = [
-                f"We could not find a street or postcode called “{postcode[:60]}”. "
-                "Enter a full UK postcode, like SW1A 1AA"
+                gettext(
+                    "We could not find a street or postcode called “%(name)s”. Enter a full UK postcode, like SW1A 1AA",
+                    name=postcode[:60],
+                )
             ]
             return None
     radius = None

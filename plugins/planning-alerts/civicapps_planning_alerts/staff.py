@@ -16,6 +16,7 @@ from civicapps import (
     csv_writer,
     db_session,
     feed_health,
+    gettext,
     staff_required,
     subscribed_places,
     subscriber_count,
@@ -66,7 +67,10 @@ def subscribers() -> list[tuple[str, int]]:
     """Active alert subscriptions by postcode district (or how the place was chosen), most first."""
     areas: Counter[str] = Counter()
     for where in subscribed_places(f"{NAME}.near"):
-        areas["drawn areas" if where.drawn else where.place.split(" ")[0] if where.place else "points on the map"] += 1
+        if where.drawn:
+            areas[gettext("drawn areas")] += 1
+        else:
+            areas[where.place.split(" ")[0] if where.place else gettext("points on the map")] += 1
     return areas.most_common()
 
 
@@ -76,7 +80,7 @@ def staff() -> str:
     now = datetime.now(UTC)
     return render_template(
         "planning_alerts/staff.html",
-        title="Planning feeds and alerts",
+        title=gettext("Planning feeds and alerts"),
         councils=councils(now),
         feeds=feeds(),
         subscribers=subscribers(),

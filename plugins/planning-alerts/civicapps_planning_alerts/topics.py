@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from civicapps import Item, Topic, db_session, external_url, past_versions
+from civicapps import Item, Topic, db_session, external_url, gettext, past_versions
 from civicapps_planning_alerts.models import DATASET, LABELS, Application
 
 NEAR, FOLLOW = "near", "follow"
@@ -68,32 +68,44 @@ def changes(application: Application, before: Mapping[str, Any]) -> str:
         old, new = before.get(name), getattr(application, name)
         new = new.isoformat() if hasattr(new, "isoformat") else new
         if (old or None) != (new or None):
-            parts.append(f"{label}: {old or 'none'} → {new or 'none'}" if name != "description" else "Proposal changed")
+            parts.append(
+                gettext(
+                    "%(label)s: %(old)s → %(new)s", label=label, old=old or gettext("none"), new=new or gettext("none")
+                )
+                if name != "description"
+                else gettext("Proposal changed")
+            )
     if before and (before.get("latitude"), before.get("longitude")) != (application.latitude, application.longitude):
-        parts.append("Location changed")
-    return "; ".join(parts) or "Details changed"
+        parts.append(gettext("Location changed"))
+    return "; ".join(parts) or gettext("Details changed")
 
 
 def clean_filters(raw: Mapping[str, Any]) -> dict[str, Any]:
     """``{"types": [...], "keywords": "extension, tree"}`` -> stored filters; ValueError for the resident."""
     unknown = set(raw) - {"types", "keywords"}
     if unknown:
-        raise ValueError(f"Unknown filter {', '.join(sorted(unknown))}; use types and keywords")
+        raise ValueError(gettext("Unknown filter %(names)s; use types and keywords", names=", ".join(sorted(unknown))))
     types = raw.get("types") or []
     if isinstance(types, str):
         types = [types]
     if not isinstance(types, list) or not all(isinstance(t, str) and 0 < len(t) <= 200 for t in types):
-        raise ValueError("Choose application types from the list")
+        raise ValueError(gettext("Choose application types from the list"))
     if len(types) > MAX_TYPES:
-        raise ValueError(f"Choose at most {MAX_TYPES} application types")
+        raise ValueError(gettext("Choose at most %(count)s application types", count=MAX_TYPES))
     keywords = raw.get("keywords") or []
     if isinstance(keywords, str):
         keywords = [w.strip() for w in re.split(r"[,;\n]", keywords)]
     if not isinstance(keywords, list) or not all(isinstance(w, str) for w in keywords):
-        raise ValueError("Enter keywords separated by commas")
+        raise ValueError(gettext("Enter keywords separated by commas"))
     keywords = [w for w in dict.fromkeys(" ".join(w.split()).lower() for w in keywords) if w]
     if len(keywords) > MAX_KEYWORDS or any(len(w) > MAX_KEYWORD_LENGTH for w in keywords):
-        raise ValueError(f"Enter at most {MAX_KEYWORDS} keywords of up to {MAX_KEYWORD_LENGTH} characters each")
+        raise ValueError(
+            gettext(
+                "Enter at most %(count)s keywords of up to %(length)s characters each",
+                count=MAX_KEYWORDS,
+                length=MAX_KEYWORD_LENGTH,
+            )
+        )
     cleaned: dict[str, Any] = {}
     if types:
         cleaned["types"] = sorted(set(types))
@@ -120,9 +132,10 @@ def accepts(item: Item, filters: Mapping[str, Any]) -> bool:
 def describe_filters(filters: Mapping[str, Any]) -> str:
     parts = []
     if filters.get("types"):
-        parts.append("types " + ", ".join(filters["types"]))
+        parts.append(gettext("types %(types)s", types=", ".join(filters["types"])))
     if filters.get("keywords"):
-        parts.append("mentioning " + " or ".join(f"“{w}”" for w in filters["keywords"]))
+        words = gettext(" or ").join(f"“{w}”" for w in filters["keywords"])
+        parts.append(gettext("mentioning %(words)s", words=words))
     return "; ".join(parts)
 
 
@@ -134,7 +147,9 @@ def follow_label(app: Flask, key: str) -> str | None:
     if application is None:
         return None
     address = application.address or application.postcode
-    return f"application {application.reference}" + (f", {address}" if address else "")
+    if address:
+        return gettext("application %(reference)s, %(address)s", reference=application.reference, address=address)
+    return gettext("application %(reference)s", reference=application.reference)
 
 
 def topics() -> list[Topic]:

@@ -10,13 +10,16 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select, update
 
 from civicapps.db import db_session
 from civicapps.feeds import pull_feed
 from civicapps.jobs import queue_for
 from civicapps.notify import matching
+from civicapps.notify.channels import KINDS
 from civicapps.notify.models import OutboxRow
+from civicapps.notify.render import Notification, render
 
 from .alerts_support import GRID, distance_m, feed_csv, messages_to, subscribe_api, wait_for
 from .conftest import POSTCODES, applications
@@ -126,3 +129,33 @@ def test_daily_digest_of_three_is_one_message_listing_three(pa_app, civic_feed_s
     assert "Your daily summary" in text and "within 2000 m of SW1A 1AA" in text and ": 3 applications." in text
     assert all(f"{ref} Example Street, London" in text for ref, *_ in three)
     assert len(re.findall(r"m away\)", text)) == 3
+
+
+@pytest.mark.parametrize("channel", ["email", "webhook"])
+def test_the_plugins_alert_and_digest_wording_is_welsh_in_welsh(pa_app, channel):
+    """The plugin's message templates are in its catalogue: rendered in Welsh, no English wording is left."""
+    app = pa_app()
+    item = {
+        "id": 1,
+        "title": "W/1",
+        "url": None,
+        "summary": "Rear extension",
+        "distance_m": 1200,
+        "details": {"reference": "W/1", "address": "1 Example Street"},
+    }
+    digest = Notification(
+        kind="digest",
+        topic="planning_alerts.near",
+        topic_title="Ceisiadau",
+        area="",
+        unsubscribe_url="http://x/u",
+        manage_url="http://x/m",
+        council="Cyngor",
+        items=(item, item),
+        frequency="weekly",
+    )
+    with app.app_context(), force_locale("cy"):
+        message = render(app, digest, KINDS[channel])
+    assert message.title == "2 newydd: Ceisiadau"
+    assert "Eich crynodeb wythnosol o" in message.body and "summary" not in message.body
+    assert "1,200 m i ffwrdd" in message.body and "m away" not in message.body

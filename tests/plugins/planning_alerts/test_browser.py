@@ -1,5 +1,5 @@
-"""The pages in real headless Chromium: WCAG 2.2 AA by axe-core (with the map drawn), and the alert-me
-path with JavaScript disabled, ending with the core's confirmation page."""
+"""The pages in real headless Chromium: the results map's pins, and the alert-me path with JavaScript
+disabled, ending with the core's confirmation page (every page's WCAG checks: test_pages_browser.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from civicapps.notify.models import Subscription
 from civicapps.testing import assert_accessible
 
 from .alerts_support import feed_csv
-from .conftest import applications
 
 pytestmark = pytest.mark.browser
 TILES = {"tile_url": "http://127.0.0.1:9/{z}/{x}/{y}.png"}  # no network: tiles fail fast
@@ -32,19 +31,9 @@ def served(pa_app, civic_feed_server, civic_live_server_factory):
     return app, civic_live_server_factory(app)
 
 
-def test_pages_meet_wcag_22_aa(civic_page, served):
+def test_the_results_map_shows_the_listed_applications(civic_page, served):
+    """Every page's axe-core, contrast and width checks walk in test_pages_browser.py; here, the map's pins."""
     app, base = served
-    followed = applications(app)["W/11"].id
-    for path in (
-        "/planning-alerts/",
-        "/planning-alerts/?q=WC2N+5DU&radius=800",
-        "/planning-alerts/?q=ZZ9+9ZZ",
-        f"/planning-alerts/applications/{followed}",
-        "/planning-alerts/alerts",
-    ):
-        response = civic_page.goto(base + path)
-        assert response is not None and response.status in (200, 400)
-        assert_accessible(civic_page)
     civic_page.goto(base + "/planning-alerts/?q=WC2N+5DU&radius=800")
     civic_page.wait_for_selector("[data-pa-map] .leaflet-marker-icon")  # not the place picker's marker
     markers = civic_page.locator("[data-pa-map] .leaflet-marker-icon")

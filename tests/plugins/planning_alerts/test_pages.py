@@ -6,9 +6,11 @@ from __future__ import annotations
 import html
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from civicapps_planning_alerts.models import Application
+from sqlalchemy import select, update
 
 from civicapps.db import get_database
 from civicapps.feeds import pull_feed
@@ -37,7 +39,7 @@ def test_search_by_postcode_lists_nearby_newest_first_with_distances(app):
     page = app.test_client().get("/planning-alerts/?q=wc2n5du&radius=800")
     assert page.status_code == 200
     assert "within 800 metres of WC2N 5DU" in page.text
-    listed = re.findall(r"pa-result__title\"><a href=\"[^\"]+\">(W/\d\d),", page.text)
+    listed = re.findall(r"pa-result__title\"><a class=\"govuk-link\" href=\"[^\"]+\">(W/\d\d),", page.text)
     assert sorted(listed) == ["W/02", "W/11", "W/12", "W/21", "W/22", "W/31", "W/32"]
     assert re.search(r"\d+ m away", page.text)
     points = json.loads(re.search(r'data-points="([^"]+)"', page.text).group(1).replace("&#34;", '"'))
@@ -71,7 +73,7 @@ def test_application_page_shows_history_comment_link_and_follow_form(app):
     page = app.test_client().get(f"/planning-alerts/applications/{followed.id}")
     assert page.status_code == 200
     assert "Status: Registered → Approved" in page.text and "First published" in page.text
-    assert "Comment on this application on the council’s website" not in page.text  # no URL in this feed
+    assert "Comment on this application" not in page.text  # no URL in this feed
     assert f'action="/planning-alerts/applications/{followed.id}/follow"' in page.text
 
 
@@ -163,3 +165,18 @@ def test_alert_form_problems_are_shown_next_to_the_field_and_nothing_is_stored(
     assert f'id="{field}-error"' in page.text, page.text
     assert message in html.unescape(page.text)
     assert subscriptions(app) == []
+
+
+def test_dates_are_in_uk_time_and_in_the_pages_language(app):
+    """An application first seen at 23:30 UTC on 1 June was seen on 2 June in the UK (BST)."""
+    followed = applications(app)["W/11"]
+    with get_database(app).sessionmaker() as session:
+        seen = datetime(2026, 6, 1, 23, 30, tzinfo=UTC)
+        session.execute(update(Application).where(Application.id == followed.id).values(first_seen_at=seen))
+        session.commit()
+    client = app.test_client()
+    english = client.get(f"/planning-alerts/applications/{followed.id}?lang=en").text
+    welsh = client.get(f"/planning-alerts/applications/{followed.id}?lang=cy").text
+    assert "2 June 2026" in english and "1 June 2026" not in english
+    assert "2 Mehefin 2026" in welsh and "Gwelwyd yma gyntaf" in welsh
+    assert 'lang="cy"' in welsh and "Dilyn y cais hwn" in welsh

@@ -11,7 +11,7 @@ import pytest
 from civicapps import find_streets
 from civicapps.geo import plugin as geo
 
-TITLE = re.compile(r'pa-result__title"><a href="[^"]+">([^<]+)</a>')
+TITLE = re.compile(r'pa-result__title"><a class="govuk-link" href="[^"]+">([^<]+)</a>')
 DISTANCE = re.compile(r"([\d,]+) m away")
 
 
@@ -54,7 +54,7 @@ def test_a_street_name_finds_the_street_and_nearest_first_orders_by_distance(yor
 def test_a_name_that_fits_several_streets_offers_the_list_to_pick_from(york):
     page = york.test_client().get("/planning-alerts/?q=bridge")
     assert page.status_code == 200
-    choices = re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', page.text)
+    choices = re.findall(r'<li><a class="govuk-link" href="([^"]+)">([^<]+)</a></li>', page.text)
     labels = [label for _, label in choices]
     assert labels == [
         "Clifton Bridge, York",
@@ -78,7 +78,8 @@ def test_pages_show_words_not_codes(york):
     page = york.test_client().get("/planning-alerts/?q=YO1+7HH&radius=800")
     assert "Open for comments" in page.text or "Approved" in page.text
     assert not re.search(r"· (PCO|PER|HAPP|REC|NOB)\b", page.text)
-    detail = york.test_client().get(re.search(r'pa-result__title"><a href="([^"]+)"', page.text).group(1))
+    first = re.search(r'pa-result__title"><a class="govuk-link" href="([^"]+)"', page.text).group(1)
+    detail = york.test_client().get(first)
     assert "not given" not in detail.text
     assert not re.search(r"<td>(FUL|LBC|TCA|ADV|PCO|PER)</td>", detail.text)
 
@@ -127,7 +128,8 @@ def test_an_alert_for_a_name_that_fits_several_streets_offers_the_list_to_pick_f
     skeldergate = {"postcode": "bridge", "street": "Skeldergate Bridge, York", "target": target}
     too_near = alert(client, **skeldergate, radius="other", radius_other="5")
     assert too_near.status_code == 400 and "Enter a distance between" in too_near.text
-    assert re.search(r'name="street" value="Skeldergate Bridge, York" checked', too_near.text), "the pick is kept"
+    kept = re.search(r'name="street" type="radio" value="Skeldergate Bridge, York" checked', too_near.text)
+    assert kept, "the pick is kept"
     chosen = alert(client, **skeldergate)
     assert chosen.status_code == 302, chosen.text
     with york.app_context():
@@ -154,7 +156,7 @@ def test_json_geojson_and_atom_links_for_every_kind_of_search(york, search, wher
     client = york.test_client()
     page = client.get(f"/planning-alerts/?{search}")
     shown = sorted(TITLE.findall(page.text))
-    found = re.findall(r'<a href="([^"]+)">(JSON|GeoJSON|Atom feed)</a>', page.text)
+    found = re.findall(r'<a class="govuk-link" href="([^"]+)">(JSON|GeoJSON|Atom feed)</a>', page.text)
     links = {label: href.replace("&amp;", "&") for href, label in found}
     assert set(links) == {"JSON", "GeoJSON", "Atom feed"}, page.text
     for href in links.values():
@@ -166,3 +168,21 @@ def test_json_geojson_and_atom_links_for_every_kind_of_search(york, search, wher
     assert atom.status_code == 200 and shown and all(title in atom.text for title in shown[:5])
     back = re.search(r'<link rel="alternate"[^>]*href="([^"]+)"', atom.text)
     assert back and ("q=YO1" in back.group(1) or "lat=" in back.group(1)), "the feed links back to the same search"
+
+
+def test_the_alert_forms_example_coordinates_are_in_the_councils_own_area(york, pa_app, monkeypatch):
+    """The hints once showed Isle of Man and London coordinates in the York demo: they are now the council's
+    example street's (``[plugins.geo] example_street``), and the picker map starts there; no street, no example."""
+    page = york.test_client().get("/planning-alerts/alerts").text
+    assert 'id="lat-hint"' not in page and 'id="lon-hint"' not in page, "no example street: no example coordinates"
+    monkeypatch.setenv("CIVICAPPS_PLUGINS__GEO__EXAMPLE_STREET", "Clarence Street")
+    app = pa_app()
+    with app.app_context():
+        geo.load_demo_data(app)
+        [clarence] = [s for s in find_streets(app, "Clarence Street") if s.label.startswith("Clarence Street")][:1]
+    page = app.test_client().get("/planning-alerts/alerts").text
+    lat = re.search(r'id="lat-hint"[^>]*>\s*For example (-?[\d.]+)', page).group(1)
+    lon = re.search(r'id="lon-hint"[^>]*>\s*For example (-?[\d.]+)', page).group(1)
+    assert (float(lat), float(lon)) == (round(clarence.latitude, 4), round(clarence.longitude, 4))
+    assert 53.9 < float(lat) < 54 and -1.1 < float(lon) < -1.0, "York"
+    assert f'data-lat="{lat}"' in page, "the picker map starts at the example street"

@@ -1,7 +1,9 @@
 /* Maps on the planning pages: an enhancement only; every page works without JavaScript.
    A [data-pa-map] element shows the applications listed on the page (data-points, JSON) and the
    searched circle; a [data-pa-picker] element on the alert form lets residents drag the centre
-   (filling the latitude/longitude fields) or draw an area (filling the GeoJSON field). */
+   (filling the latitude/longitude fields) or draw an area (filling the GeoJSON field).
+   Words it shows or announces come from the page, translated: the map element's data-text-* attributes
+   and the draw button's data-finish-text. */
 (function () {
   "use strict";
   if (!window.civicMap) { return; }
@@ -53,7 +55,7 @@
     var start = circleOf(element) || { lat: 54.5, lon: -3, radius: 0 };
     var centre = L.latLng(parseFloat(lat.value) || start.lat, parseFloat(lon.value) || start.lon);
     map.setView(centre, lat.value ? 14 : start.radius ? 14 : 6);
-    var marker = L.marker(centre, { draggable: true, alt: "Centre of your alert area", keyboard: true }).addTo(map);
+    var marker = L.marker(centre, { draggable: true, alt: element.dataset.textMarker, keyboard: true }).addTo(map);
     var circle = L.circle(centre, { radius: radiusField(form) || 800 }).addTo(map);
     function place(latlng) {
       marker.setLatLng(latlng);
@@ -81,9 +83,10 @@
       if (drawing) { vertices.push(event.latlng); writeArea(); } else { place(event.latlng); }
     });
     drawButton.hidden = clearButton.hidden = false;
+    var drawText = drawButton.textContent.trim();
     drawButton.addEventListener("click", function () {
       drawing = !drawing;
-      drawButton.textContent = drawing ? "Finish drawing" : "Draw an area instead";
+      drawButton.textContent = drawing ? drawButton.dataset.finishText : drawText;
       if (drawing) { vertices = []; writeArea(); }
     });
     clearButton.addEventListener("click", function () { drawing = false; vertices = []; writeArea(); });
@@ -107,23 +110,23 @@
     function choose(latlng, how) {
       if (how) { fill(latlng); }
       if (!marker) {
-        marker = L.marker(latlng, { draggable: true, keyboard: true, alt: "Chosen place: use the arrow keys to move it" }).addTo(map);
-        marker.on("dragend", function () { choose(marker.getLatLng(), "Moved"); });
+        marker = L.marker(latlng, { draggable: true, keyboard: true, alt: element.dataset.textMarker }).addTo(map);
+        marker.on("dragend", function () { choose(marker.getLatLng(), element.dataset.textMoved); });
         civicMap.keyboardMarker(map, marker, {
           target: marker.getElement(), status: said,
           moved: fill,
           confirm: function () { form.requestSubmit(form.querySelector("[name=use][value=coordinates]")); },
-          after: " Choose “Use these coordinates” to search there."
+          after: " " + element.dataset.textAfter
         });
       } else {
         marker.setLatLng(latlng);
       }
       if (how) {
-        said.textContent = how + " to " + lat.value + ", " + lon.value + ". Choose “Use these coordinates” to search there.";
+        said.textContent = how.replace("%(place)s", lat.value + ", " + lon.value) + " " + element.dataset.textAfter;
       }
     }
-    map.on("click", function (event) { choose(event.latlng, "Place chosen"); });
-    if (lat.value && lon.value) { choose(L.latLng(parseFloat(lat.value), parseFloat(lon.value)), "Place"); }
+    map.on("click", function (event) { choose(event.latlng, element.dataset.textChosen); });
+    if (lat.value && lon.value) { choose(L.latLng(parseFloat(lat.value), parseFloat(lon.value)), element.dataset.textPlace); }
     else if (start) { choose(L.latLng(start.lat, start.lon), null); }  // shown, not chosen yet
     if (details) {
       details.addEventListener("toggle", function () { if (details.open) { map.invalidateSize(); } });
