@@ -17,6 +17,7 @@
     ArrowUp: [1, 0, "north"], ArrowDown: [-1, 0, "south"],
     ArrowLeft: [0, -1, "west"], ArrowRight: [0, 1, "east"]
   };
+  var DIRECTIONS = { north: "north", south: "south", west: "west", east: "east" };
 
   function create(element, options) {
     element.hidden = false;
@@ -24,12 +25,35 @@
     var alternative = element.dataset.alternative && document.getElementById(element.dataset.alternative);
     if (alternative) { alternative.hidden = false; }
     element.classList.add("civic-map--active");
-    var map = L.map(element, L.extend({ scrollWheelZoom: false }, options || {}));
+    options = L.extend({ scrollWheelZoom: false, zoomControl: true }, options || {});
+    var zoomControl = options.zoomControl;
+    var map = L.map(element, L.extend({}, options, { zoomControl: false }));
+    // Leaflet's own English (zoom buttons, its credit's title) replaced by the page's language.
+    if (zoomControl) {
+      L.control.zoom({ zoomInTitle: say(map, "zoomIn", "Zoom in"), zoomOutTitle: say(map, "zoomOut", "Zoom out") })
+        .addTo(map);
+    }
+    var leaflet = document.createElement("a");
+    leaflet.href = "https://leafletjs.com";
+    leaflet.title = say(map, "leaflet", "A JavaScript library for interactive maps");
+    leaflet.textContent = "Leaflet";
+    map.attributionControl.setPrefix(leaflet.outerHTML);
     // Leaflet sets the attribution as HTML: the settings' text is escaped here, never trusted as markup.
     var credit = document.createElement("span");
     credit.textContent = element.dataset.attribution || "";
     L.tileLayer(element.dataset.tiles, { maxZoom: 19, attribution: credit.innerHTML }).addTo(map);
     return map;
+  }
+
+  /* The map's words in the page's language: the macro puts them, translated, in data-civic-map-text
+     (JSON); %(name)s placeholders are filled from values. English is the fallback. */
+  function say(map, key, english, values) {
+    var element = map.getContainer();
+    if (!element.civicMapText) { element.civicMapText = JSON.parse(element.dataset.civicMapText || "{}"); }
+    var text = element.civicMapText[key] || english;
+    return text.replace(/%\((\w+)\)s/g, function (whole, name) {
+      return values && name in values ? values[name] : whole;
+    });
   }
 
   function pins(map) {
@@ -39,8 +63,9 @@
     return layer.addTo(map);
   }
 
-  function where(latlng) {
-    return "latitude " + latlng.lat.toFixed(5) + ", longitude " + latlng.lng.toFixed(5);
+  function where(map, latlng) {
+    return say(map, "where", "latitude %(lat)s, longitude %(lon)s",
+      { lat: latlng.lat.toFixed(5), lon: latlng.lng.toFixed(5) });
   }
 
   /* options: target (the element that takes the keys; default the map's container, made a tab stop),
@@ -49,10 +74,11 @@
   function keyboardMarker(map, marker, options) {
     var target = options.target || map.getContainer();
     if (!target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "0"); }
-    function say(text) { if (options.status) { options.status.textContent = text; } }
+    function announce(text) { if (options.status) { options.status.textContent = text; } }
     if (options.help) {
       target.addEventListener("focus", function () {
-        say("Marker at " + where(marker.getLatLng()) + ". " + options.help);
+        announce(say(map, "markerAt", "Marker at %(place)s.", { place: where(map, marker.getLatLng()) }) + " " +
+          options.help);
       });
     }
     target.addEventListener("keydown", function (event) {
@@ -63,13 +89,15 @@
         marker.setLatLng(moved);
         if (!map.getBounds().pad(-0.15).contains(moved)) { map.panTo(moved); }
         if (options.moved) { options.moved(moved); }
-        say("Marker moved " + key[2] + " to " + where(moved) + "." + (options.after || ""));
+        announce(say(map, "moved", "Marker moved %(direction)s to %(place)s.", {
+          direction: say(map, key[2], DIRECTIONS[key[2]]), place: where(map, moved)
+        }) + (options.after || ""));
       } else if ((event.key === "Enter" || event.key === " ") && options.confirm) {
-        say("Choosing " + where(marker.getLatLng()) + ".");
+        announce(say(map, "choosing", "Choosing %(place)s.", { place: where(map, marker.getLatLng()) }));
         options.confirm(marker.getLatLng());
       } else if (event.key === "+" || event.key === "=" || event.key === "-") {
         map.setZoomAround(marker.getLatLng(), map.getZoom() + (event.key === "-" ? -1 : 1));
-        say("Zoom level " + map.getZoom() + ".");
+        announce(say(map, "zoomLevel", "Zoom level %(zoom)s.", { zoom: map.getZoom() }));
       } else {
         return;
       }
