@@ -242,7 +242,8 @@ def error_next_to(html: str, field: str) -> str:
 CHOICE_LINK = re.compile(r'<li><a class="govuk-link" href="(/street-reports/report/new\?[^"]+)">([^<]+)</a></li>')
 #: A report's title in a list of reports (the home page's list, "Is it one of these?").
 LISTED_TITLE = re.compile(
-    r'<h3 class="govuk-heading-s[^"]*"><a class="govuk-link" href="/street-reports/reports/(\d+)" translate="no">([^<]+)</a></h3>'
+    r'<h3 class="govuk-heading-s[^"]*"><a class="govuk-link" href="/street-reports/reports/(\d+)" translate="no">'
+    r"([^<]+)</a></h3>"
 )
 
 

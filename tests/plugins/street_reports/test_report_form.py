@@ -19,12 +19,12 @@ from civicapps import db_session
 from civicapps.limits import RateCount
 
 from .conftest import (
+    CHOICE_LINK,
     KNOWN_POSTCODE,
     NORTH_POINT,
     OUTSIDE_POINT,
     OVERLAP_POINT,
     SOUTH_POINT,
-    CHOICE_LINK,
     csrf,
     error_next_to,
     new_report_page,
