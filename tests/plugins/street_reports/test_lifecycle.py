@@ -131,6 +131,21 @@ def test_a_resident_marks_fixed_then_the_reporter_says_it_is_still_a_problem(
     )  # not told of own update
 
 
+def test_a_refused_update_shows_again_with_everything_typed_but_the_photos(world: Flask) -> None:
+    report_id = make_report(world)
+    path = f"/street-reports/reports/{report_id}"
+    client = world.test_client()
+    response = post(
+        client, f"{path}/updates", path, text="Still there", mark="fixed", name="Sam", email="nope", show_name="yes"
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert ">Still there</textarea>" in html and 'value="Sam"' in html and 'value="nope"' in html
+    assert re.search(r'name="show_name" type="checkbox" value="yes" checked', html)
+    assert re.search(r'name="mark" type="radio" value="fixed" checked', html)
+    assert "We do not keep photos from a form with a problem: choose them again." in html
+
+
 def test_update_form_errors_are_shown_next_to_the_fields(world: Flask) -> None:
     report_id = make_report(world)
     client = world.test_client()

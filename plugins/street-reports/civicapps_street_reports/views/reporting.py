@@ -18,7 +18,8 @@ from civicapps_street_reports.links import CONFIRM_DAYS, CONFIRM_MAX_AGE, CONFIR
 from civicapps_street_reports.models import Report, Update
 from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.views import bp
-from civicapps_street_reports.views.common import client_address, uploads, visible_report
+from civicapps_street_reports.views.common import client_address, visible_report
+from civicapps_street_reports.views.forms import ReportForm, UpdateForm
 from civicapps_street_reports.views.public import report_context
 
 
@@ -157,46 +158,13 @@ def new() -> Any:
     return render_template("street_reports/new.html", **context)
 
 
-def _typed() -> dict[str, Any]:
-    """What the resident typed, to show the form again: one value per field, a list for a question
-    with several answers (ticked boxes stay ticked). Photos cannot be shown again; the page says so."""
-    return {
-        key: values if len(values) > 1 else values[0] for key, values in request.form.lists() if key != "csrf_token"
-    }
-
-
-def _draft() -> submissions.Draft:
-    form = request.form
-    answers = {
-        key[len("extra_") :]: (form.getlist(key) if len(form.getlist(key)) > 1 else form.get(key))
-        for key in form
-        if key.startswith("extra_")
-    }
-    return submissions.Draft(
-        lat=form.get("lat"),
-        lon=form.get("lon"),
-        category=form.get("category", ""),
-        title=form.get("title", ""),
-        details=form.get("details", ""),
-        name=form.get("name", ""),
-        email=form.get("email", ""),
-        phone=form.get("phone", ""),
-        show_name=form.get("show_name") == "yes",
-        anonymous=form.get("anonymous") == "yes",
-        answers=answers,
-        photos=uploads(),
-        location_text=form.get("location_text", ""),
-        used_map=form.get("used_map") == "1",
-    )
-
-
 @bp.post("/report/new")
 def submit() -> Any:
     """Step 4: store the report (unconfirmed) and send the confirmation link."""
-    draft = _draft()
+    form = ReportForm()
     actor = current_actor()
     try:
-        report = submissions.submit(draft, client_address() or "unknown", actor)
+        report = submissions.submit(form.draft(), client_address() or "unknown", actor)
     except submissions.RateLimited:
         return render_template(
             "street_reports/message.html",
@@ -208,7 +176,7 @@ def submit() -> Any:
         ), 429
     except submissions.Refused as exc:
         db_session().rollback()
-        values = _typed()
+        values = form.typed()
         point = _point()
         if point is None or "location" in exc.errors:
             return _start_page(400, errors={"q": exc.errors.get("location", gettext("Choose where the problem is"))})
@@ -265,16 +233,9 @@ def confirm_report(token: str) -> Any:
 def add_update(report_id: int) -> Any:
     """A resident's update (text, photos, "fixed" or "still a problem"), confirmed by email."""
     report = visible_report(report_id)
-    draft = lifecycle.UpdateDraft(
-        text=request.form.get("text", ""),
-        name=request.form.get("name", ""),
-        email=request.form.get("email", ""),
-        show_name=request.form.get("show_name") == "yes",
-        mark=request.form.get("mark", ""),
-        photos=uploads(),
-    )
+    form = UpdateForm()
     try:
-        lifecycle.resident_update(report, draft, client_address() or "unknown")
+        lifecycle.resident_update(report, form.draft(), client_address() or "unknown")
     except submissions.RateLimited:
         return render_template(
             "street_reports/message.html",
@@ -283,7 +244,7 @@ def add_update(report_id: int) -> Any:
         ), 429
     except submissions.Refused as exc:
         db_session().rollback()
-        values = _typed()
+        values = form.typed()
         return render_template("street_reports/report.html", **report_context(report, values, exc.errors)), 400
     return redirect(url_for("street_reports.check_email_update"))
 
