@@ -165,6 +165,20 @@ def test_update_form_errors_are_shown_next_to_the_fields(world: Flask) -> None:
         assert db_session().scalars(select(Update)).all() == []
 
 
+def test_a_refused_staff_reply_keeps_what_was_typed_and_a_saved_one_says_so(world: Flask, staff: FlaskClient) -> None:
+    manage = f"/street-reports/staff/reports/{make_report(world)}"
+    refused = post(staff, manage, action="status", status="duplicate", duplicate_of="999", text="Same as the other one")
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert error_next_to(html, "duplicate_of") == "Enter the number of the report this one duplicates"
+    assert ">Same as the other one</textarea>" in html and 'value="999"' in html
+    assert re.search(r'<option value="duplicate" selected>', html)
+    saved = post(staff, manage, action="status", status="investigating", text="Looking into it.")
+    assert saved.status_code == 302
+    banner = page(staff, manage)
+    assert "govuk-notification-banner--success" in banner and "The report is updated." in banner
+
+
 def test_staff_change_the_state_with_a_public_reply_or_a_template(
     world: Flask, staff: FlaskClient, civic_mail_sink: MailSink
 ) -> None:

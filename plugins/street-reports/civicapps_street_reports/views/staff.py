@@ -44,6 +44,7 @@ from civicapps_street_reports.models import (
 from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.submissions import Refused
 from civicapps_street_reports.views import bp
+from civicapps_street_reports.views.staff_forms import AbuseForm, BulkForm, ReportActionForm
 
 PAGE_SIZE = 100
 #: The success banner after each action on the staff report page.
@@ -208,19 +209,19 @@ def staff_list() -> Any:
 @bp.post("/staff/bulk")
 @staff_required
 def staff_bulk() -> Any:
-    ids = [number for i in request.form.getlist("report") if (number := parse_id(i))]
-    status = request.form.get("status", "")
+    form = BulkForm()
+    ids, status = form.ids(), form.status.data or ""
     if not ids or status not in states.PUBLIC_STATES:
         abort(400, gettext("Tick at least one report and choose a state"))
     try:
-        changed = lifecycle.bulk_status(ids, _actor(), status, request.form.get("text", ""))
+        changed = lifecycle.bulk_status(ids, _actor(), status, form.text.data or "")
     except Refused as exc:
         abort(400, "; ".join(exc.errors.values()))
     db_session().commit()
     for report in changed:
         lifecycle.published(report)
     flash(ngettext("%(num)s report changed.", "%(num)s reports changed.", len(changed)), "success")
-    return redirect(request.form.get("back") or url_for("street_reports.staff_list"))
+    return redirect(_back(form.back.data) or url_for("street_reports.staff_list"))
 
 
 @bp.get("/staff/reports.csv")
@@ -289,6 +290,11 @@ def staff_csv() -> Response:
     )
 
 
+def _back(path: str | None) -> str | None:
+    """Where the bulk form came from (the list with its filters): only a path on this site, never elsewhere."""
+    return path if path and path.startswith("/") and not path.startswith("//") else None
+
+
 def _iso(moment: datetime | None) -> str:
     return moment.isoformat() if moment else ""
 
@@ -338,38 +344,39 @@ def _report_context(
 def staff_report_action(report_id: int) -> Any:
     report = _staff_report(report_id)
     actor = _actor()
-    action = request.form.get("action", "")
-    form = request.form
+    form = ReportActionForm()
+    action = form.action.data or ""
+    reason = form.reason.data or ""
     published = False
     try:
         if action == "status":
-            text = form.get("text", "")
-            chosen = parse_id(form.get("template"))
+            text = form.text.data or ""
+            chosen = form.chosen("template")
             template = db_session().get(ResponseTemplate, chosen) if chosen else None
             if template is not None and not text.strip():
                 text = template.text
-            lifecycle.staff_update(report, actor, form.get("status", ""), text, form.get("duplicate_of", ""))
+            lifecycle.staff_update(report, actor, form.status.data or "", text, form.duplicate_of.data or "")
             published = True
         elif action == "edit":
             lifecycle.moderate(
                 report,
                 actor,
-                title=form.get("title", ""),
-                details=form.get("details", ""),
-                reason=form.get("reason", ""),
+                title=form.title.data or "",
+                details=form.details.data or "",
+                reason=reason,
             )
         elif action in ("hide", "unhide"):
-            lifecycle.set_hidden(report, actor, action == "hide", form.get("reason", ""))
+            lifecycle.set_hidden(report, actor, action == "hide", reason)
         elif action == "hide_update":
-            item = db_session().get(Update, int(form.get("update", "0") or 0))
+            item = db_session().get(Update, form.chosen("update") or 0)
             if item is None or item.report_id != report.id:
                 abort(404)
-            lifecycle.hide_update(item, actor, form.get("reason", ""))
+            lifecycle.hide_update(item, actor, reason)
         elif action == "redact":
-            photo = db_session().get(Photo, int(form.get("photo", "0") or 0))
+            photo = db_session().get(Photo, form.chosen("photo") or 0)
             if photo is None or photo.report_id != report.id:
                 abort(404)
-            lifecycle.redact_photo(photo, actor, form.get("reason", ""))
+            lifecycle.redact_photo(photo, actor, reason)
         elif action == "retry":
             for delivery in report.deliveries:
                 if delivery.state == "pending":
@@ -380,7 +387,7 @@ def staff_report_action(report_id: int) -> Any:
             abort(400, gettext("Unknown action"))
     except Refused as exc:
         db_session().rollback()
-        values = {key: value for key, value in form.items() if key != "csrf_token"}
+        values = form.typed()
         return render_template("street_reports/staff/report.html", **_report_context(report, exc.errors, values)), 400
     db_session().commit()
     if published:
@@ -395,18 +402,19 @@ def staff_report_action(report_id: int) -> Any:
 @staff_required
 def staff_abuse() -> Any:
     errors: dict[str, str] = {}
+    form = AbuseForm()
     if request.method == "POST":
-        if parse_id(request.form.get("remove")):
-            entry = db_session().get(Abuser, parse_id(request.form.get("remove")))
+        if parse_id(form.remove.data):
+            entry = db_session().get(Abuser, parse_id(form.remove.data))
             if entry is not None:
                 db_session().delete(entry)
                 db_session().commit()
                 flash(gettext("The address is off the abuse list."), "success")
             return redirect(url_for("street_reports.staff_abuse"))
         try:
-            lifecycle.add_abuser(request.form.get("email", ""), request.form.get("note", ""))
+            lifecycle.add_abuser(form.email.data or "", form.note.data or "")
             db_session().commit()
-            flash(gettext("%(email)s is on the abuse list.", email=request.form.get("email", "").strip()), "success")
+            flash(gettext("%(email)s is on the abuse list.", email=(form.email.data or "").strip()), "success")
             return redirect(url_for("street_reports.staff_abuse"))
         except Refused as exc:
             db_session().rollback()
@@ -417,7 +425,7 @@ def staff_abuse() -> Any:
         title=gettext("Abuse list"),
         entries=entries,
         errors=errors,
-        values=request.form,
+        values={"email": form.email.data or "", "note": form.note.data or ""},
     ), 400 if errors else 200
 
 
