@@ -231,7 +231,7 @@ def error_next_to(html: str, field: str) -> str:
     """The error message GOV.UK's error-message component shows next to ``field`` (fails if there is none)."""
     found = re.search(
         rf'<p id="{re.escape(field)}-error" class="govuk-error-message">\s*'
-        r'<span class="govuk-visually-hidden">Error:</span>\s*([^<]+?)\s*</p>',
+        r'<span class="govuk-visually-hidden">[^<]+:</span>\s*([^<]+?)\s*</p>',  # "Error:", in the page's language
         html,
     )
     assert found, f"no error next to {field}"

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from civicapps import db_session
 from civicapps.limits import RateCount
+from civicapps.testing import MailSink
 
 from .conftest import (
     CHOICE_LINK,
@@ -30,6 +31,7 @@ from .conftest import (
     new_report_page,
     post_report,
     report_fields,
+    text_of,
 )
 from .images import TEXT_AS_JPEG, bomb, phone_jpeg
 
@@ -263,3 +265,17 @@ def test_an_address_mail_servers_would_refuse_is_refused_like_any_other(world: F
     assert response.status_code == 400
     expected = "Enter an email address in the correct format, like name@example.com"
     assert error_next_to(text(response), "email") == expected
+
+
+def test_a_report_sent_from_a_welsh_page_is_refused_and_confirmed_in_welsh(
+    world: Flask, civic_mail_sink: MailSink
+) -> None:
+    client = world.test_client()
+    client.get("/street-reports/?lang=cy")  # the choice is remembered
+    refused = text(post_report(client, title=""))
+    assert error_next_to(refused, "title") == "Rhowch grynodeb byr o&#39;r broblem"
+    assert '<span class="govuk-visually-hidden">Gwall:</span>' in refused
+    assert post_report(client).status_code == 302
+    [mail] = civic_mail_sink.wait_for(1)
+    assert mail["Subject"] == "Cadarnhewch eich adroddiad: Deep pothole"
+    assert "Diolch am roi gwybod am broblem: Deep pothole (Potholes)." in text_of(mail)
