@@ -25,6 +25,7 @@ TEMPLATE_DIRS = [
     ROOT / "plugins/organogram/civicapps_organogram/templates",
     ROOT / "plugins/bin-collections/civicapps_bin_collections/templates",
     ROOT / "plugins/planning-alerts/civicapps_planning_alerts/templates",
+    ROOT / "plugins/street-reports/civicapps_street_reports/templates",
 ]
 TEMPLATE_SUFFIXES = {".html", ".txt", ".md"}
 #: Templates known to hold untranslated text, and why; each is a strict xfail, so it must leave this

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from flask import Blueprint, Flask, url_for
 
-from civicapps import Actor, Job, Link, Model, Topic, csrf_exempt, hookimpl
+from civicapps import Actor, Job, Link, Model, Topic, csrf_exempt, gettext, hookimpl
 from civicapps_street_reports import alerts, changes, sending, submissions
 from civicapps_street_reports.cli import COMMANDS
 from civicapps_street_reports.demo import load_sample
@@ -36,6 +36,12 @@ def register_models() -> list[type[Model]]:
 @hookimpl
 def register_migrations() -> Path:
     return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+def register_translations() -> Path:
+    """The plugin's gettext catalogues (Welsh: translations/cy/LC_MESSAGES/civicapps_street_reports.po)."""
+    return Path(__file__).parent / "translations"
 
 
 @hookimpl
@@ -80,13 +86,13 @@ def register_jobs(app: Flask) -> list[Job]:
 def menu_links(actor: Actor | None) -> list[Link]:
     links = [
         Link(
-            label="Street reports",
+            label=gettext("Street reports"),
             href=url_for("street_reports.index"),
-            description="Report a problem with a street, light or litter, and see what others have reported.",
+            description=gettext("Report a problem with a street, light or litter, and see what others have reported."),
         )
     ]
     if actor is not None:
-        links.append(Link("Manage street reports", url_for("street_reports.staff_list")))
+        links.append(Link(gettext("Manage street reports"), url_for("street_reports.staff_list")))
     return links
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from civicapps import Item, RecordsIngested, Topic, announce_records_ingested, db_session, external_url
+from civicapps import Item, RecordsIngested, Topic, announce_records_ingested, db_session, external_url, gettext
 from civicapps_street_reports.models import Report, Update
 from civicapps_street_reports.settings import NAME
 from civicapps_street_reports.states import label
@@ -76,7 +76,7 @@ def follow_label(app: Flask, key: str) -> str | None:
     if not key.isdigit() or len(key) > 18:
         return None
     found = list(_public([int(key)]))
-    return f"the report \u201c{found[0].title}\u201d" if found else None
+    return gettext("the report “%(title)s”", title=found[0].title) if found else None
 
 
 def topics() -> list[Topic]:

@@ -22,7 +22,7 @@ from shapely.geometry import Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 
-from civicapps import CivicappsError, db_session, to_wgs84, utcnow
+from civicapps import CivicappsError, db_session, gettext, to_wgs84, utcnow
 from civicapps_street_reports.models import Area, Body, Category
 
 WGS84 = CRS.from_epsg(4326)
@@ -203,8 +203,10 @@ def bodies_at(lon: float, lat: float) -> list[Body]:
     ids = area_index().bodies_at(lon, lat)
     if not ids:
         raise OutsideAllAreas(
-            "That place is outside the areas this service covers, so we cannot send a report about it. "
-            "Check the place, or report it to the council responsible for it."
+            gettext(
+                "That place is outside the areas this service covers, so we cannot send a report about it. "
+                "Check the place, or report it to the council responsible for it."
+            )
         )
     return list(db_session().scalars(select(Body).where(Body.id.in_(ids)).order_by(Body.name)))
 
@@ -246,9 +248,11 @@ def map_centre() -> tuple[float, float]:
     configured = current_settings().map_centre
     if configured is not None:
         return configured
-    bounds = db_session().execute(
-        select(func.min(Area.min_lat), func.min(Area.min_lon), func.max(Area.max_lat), func.max(Area.max_lon))
-    ).one()
+    bounds = (
+        db_session()
+        .execute(select(func.min(Area.min_lat), func.min(Area.min_lon), func.max(Area.max_lat), func.max(Area.max_lon)))
+        .one()
+    )
     if bounds[0] is None:
         return FALLBACK_CENTRE
     return ((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from civicapps import Actor, db_session, normalise_email, parse_id, utcnow
+from civicapps import Actor, db_session, gettext, normalise_email, parse_id, utcnow
 from civicapps_street_reports import alerts, messages, photos, sending
 from civicapps_street_reports.models import (
     Abuser,
@@ -42,7 +42,7 @@ class UpdateDraft:
 def _store_photos(report: Report, update_id: int, uploads: list[tuple[str, bytes]]) -> None:
     settings = current_settings()
     if len(uploads) > settings.max_photos:
-        raise Refused({"photos": f"Choose up to {settings.max_photos} photos"})
+        raise Refused({"photos": gettext("Choose up to %(count)s photos", count=settings.max_photos)})
     db_session().add_all(photo_rows(clean_photos(uploads, settings), report.id, update_id))
 
 
@@ -52,17 +52,17 @@ def resident_update(report: Report, draft: UpdateDraft, client: str) -> Update:
     errors = {}
     text = draft.text.strip()
     if not text and draft.mark not in ("fixed", "reopen"):
-        errors["text"] = "Enter your update"
+        errors["text"] = gettext("Enter your update")
     elif len(text) > 4000:
-        errors["text"] = "Keep the update to 4,000 characters"
+        errors["text"] = gettext("Keep the update to 4,000 characters")
     if not draft.name.strip():
-        errors["name"] = "Enter your name"
+        errors["name"] = gettext("Enter your name")
     if normalise_email(draft.email) is None:
-        errors["email"] = "Enter an email address in the correct format, like name@example.com"
+        errors["email"] = gettext("Enter an email address in the correct format, like name@example.com")
     if draft.mark == "fixed" and kind(report.status) != "open":
-        errors["mark"] = "This report is not open, so it cannot be marked fixed"
+        errors["mark"] = gettext("This report is not open, so it cannot be marked fixed")
     if draft.mark == "reopen" and kind(report.status) == "open":
-        errors["mark"] = "This report is still open"
+        errors["mark"] = gettext("This report is still open")
     if errors:
         raise Refused(errors)
     check_rate(client, settings)
@@ -137,17 +137,17 @@ def staff_update(report: Report, actor: Actor, status: str, text: str, duplicate
     Marking a report a duplicate needs the number of the report it duplicates; its page links there.
     """
     if status not in STAFF_STATES:
-        raise Refused({"status": "Choose a state from the list"})
+        raise Refused({"status": gettext("Choose a state from the list")})
     if status == "duplicate":
         number = duplicate_of.strip().lstrip("#")
         original = db_session().get(Report, parse_id(number)) if parse_id(number) else None
         if original is None or original.id == report.id or original.status == "unconfirmed":
-            raise Refused({"duplicate_of": "Enter the number of the report this one duplicates"})
+            raise Refused({"duplicate_of": gettext("Enter the number of the report this one duplicates")})
         report.duplicate_of = original.id
     if len(text) > 4000:
-        raise Refused({"text": "Keep the comment to 4,000 characters"})
+        raise Refused({"text": gettext("Keep the comment to 4,000 characters")})
     if status == report.status and not text.strip():
-        raise Refused({"text": "Write a comment, or choose a different state"})
+        raise Refused({"text": gettext("Write a comment, or choose a different state")})
     item = Update(
         report_id=report.id,
         role="staff",
@@ -181,7 +181,7 @@ def moderate(report: Report, actor: Actor, *, title: str, details: str, reason: 
     """Edit a report's text, keeping the original; False if nothing changed."""
     title, details = title.strip(), details.strip()
     if not title or not details:
-        raise Refused({"title" if not title else "details": "Keep a summary and a description"})
+        raise Refused({"title" if not title else "details": gettext("Keep a summary and a description")})
     if (title, details) == (report.title, report.details):
         return False
     db_session().add(
@@ -248,7 +248,7 @@ def add_abuser(email: str, note: str = "") -> int:
     """Ban an address: hide its reports and updates and stop their sending; returns reports hidden."""
     email = email.strip().lower()
     if normalise_email(email) is None:
-        raise Refused({"email": "Enter an email address in the correct format, like name@example.com"})
+        raise Refused({"email": gettext("Enter an email address in the correct format, like name@example.com")})
     session = db_session()
     if session.scalar(select(Abuser.id).where(Abuser.email == email)) is None:
         session.add(Abuser(email=email, note=note.strip()))

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from civicapps import gettext
+
 ACCEPTED = ("JPEG", "PNG", "WEBP", "MPO", "HEIF")
 THUMBNAIL_SIDE = 250
 HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif")
@@ -54,18 +56,26 @@ def clean(data: bytes, filename: str, *, max_bytes: int, max_pixels: int, max_si
     Raises :class:`PhotoError` naming ``filename`` for anything else: too large, not an image, an
     unsupported type, too many pixels, or a damaged file.
     """
-    name = filename or "the photo"
+    name = filename or gettext("the photo")
     if len(data) > max_bytes:
         raise PhotoError(
-            f"{name} is {len(data) / 1_048_576:.1f} MB; photos must be {max_bytes / 1_048_576:.0f} MB or smaller"
+            gettext(
+                "%(name)s is %(size)s MB; photos must be %(limit)s MB or smaller",
+                name=name,
+                size=f"{len(data) / 1_048_576:.1f}",
+                limit=f"{max_bytes / 1_048_576:.0f}",
+            )
         )
     if not data:
-        raise PhotoError(f"{name} is empty; choose the photo again")
+        raise PhotoError(gettext("%(name)s is empty; choose the photo again", name=name))
     if _is_heif(data):
         if not heif_supported():
             raise PhotoError(
-                f"{name} is a HEIC photo, which this service cannot read. Choose a JPEG or PNG instead "
-                "(on an iPhone: Settings, Camera, Formats, Most Compatible)"
+                gettext(
+                    "%(name)s is a HEIC photo, which this service cannot read. Choose a JPEG or PNG instead "
+                    "(on an iPhone: Settings, Camera, Formats, Most Compatible)",
+                    name=name,
+                )
             )
         from pillow_heif import register_heif_opener
 
@@ -78,18 +88,27 @@ def clean(data: bytes, filename: str, *, max_bytes: int, max_pixels: int, max_si
             width, height = image.size
             if width * height > max_pixels:
                 raise PhotoError(
-                    f"{name} is {width} × {height} pixels, too large to process; "
-                    "choose a smaller photo, or take a screenshot of it"
+                    gettext(
+                        "%(name)s is %(width)s × %(height)s pixels, too large to process; "
+                        "choose a smaller photo, or take a screenshot of it",
+                        name=name,
+                        width=width,
+                        height=height,
+                    )
                 )
             image.load()
     except PhotoError:
         raise
     except UnidentifiedImageError:
-        raise PhotoError(f"{name} is not a photo we can read; choose a JPEG, PNG or WebP image") from None
+        raise PhotoError(
+            gettext("%(name)s is not a photo we can read; choose a JPEG, PNG or WebP image", name=name)
+        ) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise PhotoError(f"{name} is too large to process; choose a smaller photo") from None
+        raise PhotoError(gettext("%(name)s is too large to process; choose a smaller photo", name=name)) from None
     except (OSError, ValueError, SyntaxError) as exc:
-        raise PhotoError(f"{name} seems to be damaged ({exc}); choose the photo again") from None
+        raise PhotoError(
+            gettext("%(name)s seems to be damaged (%(problem)s); choose the photo again", name=name, problem=exc)
+        ) from None
     return _encoded(image, max_side)
 
 

@@ -16,15 +16,36 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import format_decimal
 from shapely.geometry import Point, mapping, shape
 from shapely.ops import nearest_points
 from sqlalchemy import select
 
-from civicapps import CivicappsError, db_session, distances_m, find_streets, geocode, streets_near
+from civicapps import (
+    CivicappsError,
+    db_session,
+    distances_m,
+    find_streets,
+    geocode,
+    gettext,
+    lazy_gettext,
+    streets_near,
+)
 from civicapps_street_reports.models import Place
 
 METRES_PER_DEGREE = 111_320.0
 COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
+#: The compass points as residents read them (the codes above stay English: they are data).
+COMPASS_WORDS = {
+    "north": lazy_gettext("%(metres)s m north"),
+    "north-east": lazy_gettext("%(metres)s m north-east"),
+    "east": lazy_gettext("%(metres)s m east"),
+    "south-east": lazy_gettext("%(metres)s m south-east"),
+    "south": lazy_gettext("%(metres)s m south"),
+    "south-west": lazy_gettext("%(metres)s m south-west"),
+    "west": lazy_gettext("%(metres)s m west"),
+    "north-west": lazy_gettext("%(metres)s m north-west"),
+}
 
 
 @dataclass(frozen=True)
@@ -42,8 +63,10 @@ class Spot:
         if self.distance_m is None:
             return self.label
         if self.distance_m < 15:
-            return f"{self.label} (right there)"
-        return f"{self.label} ({self.distance_m:,.0f} m {self.direction})"
+            return gettext("%(place)s (right there)", place=self.label)
+        metres = format_decimal(round(self.distance_m))
+        away = COMPASS_WORDS[self.direction or "north"] % {"metres": metres}
+        return gettext("%(place)s (%(away)s)", place=self.label, away=away)
 
 
 def direction(from_lat: float, from_lon: float, to_lat: float, to_lon: float) -> str:
@@ -68,7 +91,9 @@ def search(query: str, radius_m: float) -> tuple[Spot | None, list[Spot]]:
     location = geocode(current_app, query)  # plugins' gazetteers first, the core's postcode lookup last
     if location is not None:
         centre = Spot(
-            f"The middle of {query.upper() if len(query) <= 8 else query}", location.latitude, location.longitude
+            gettext("The middle of %(place)s", place=query.upper() if len(query) <= 8 else query),
+            location.latitude,
+            location.longitude,
         )
         return centre, nearby_or_nearest(location.latitude, location.longitude, radius_m)
     named = db_session().scalars(select(Place).where(Place.name.ilike(f"%{query}%")).order_by(Place.name).limit(20))
@@ -158,4 +183,4 @@ def import_places(
 def describe_point(lat: float, lon: float, radius_m: float = 150) -> str:
     """'Near Strand Street' for messages and pages, or the coordinates when no street is near."""
     found: list[Any] = nearby(lat, lon, radius_m, limit=1)
-    return f"Near {found[0].label}" if found else f"{lat:.5f}, {lon:.5f}"
+    return gettext("Near %(street)s", street=found[0].label) if found else f"{lat:.5f}, {lon:.5f}"

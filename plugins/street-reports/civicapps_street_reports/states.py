@@ -7,22 +7,24 @@ spec's ``open``/``closed``.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
+
+from civicapps import lazy_gettext
 
 Kind = Literal["unconfirmed", "open", "fixed", "closed"]
 
 #: state -> (label residents see, kind). Order is the order staff pick from.
-STATES: dict[str, tuple[str, Kind]] = {
-    "unconfirmed": ("Waiting for the reporter to confirm", "unconfirmed"),
-    "open": ("Open", "open"),
-    "investigating": ("Investigating", "open"),
-    "action_scheduled": ("Action scheduled", "open"),
-    "in_progress": ("In progress", "open"),
-    "fixed": ("Fixed", "fixed"),
-    "not_responsible": ("Not the council's responsibility", "closed"),
-    "duplicate": ("Duplicate", "closed"),
-    "no_further_action": ("No further action", "closed"),
-    "closed": ("Closed", "closed"),
+STATES: dict[str, tuple[Any, Kind]] = {
+    "unconfirmed": (lazy_gettext("Waiting for the reporter to confirm"), "unconfirmed"),
+    "open": (lazy_gettext("Open"), "open"),
+    "investigating": (lazy_gettext("Investigating"), "open"),
+    "action_scheduled": (lazy_gettext("Action scheduled"), "open"),
+    "in_progress": (lazy_gettext("In progress"), "open"),
+    "fixed": (lazy_gettext("Fixed"), "fixed"),
+    "not_responsible": (lazy_gettext("Not the council's responsibility"), "closed"),
+    "duplicate": (lazy_gettext("Duplicate"), "closed"),
+    "no_further_action": (lazy_gettext("No further action"), "closed"),
+    "closed": (lazy_gettext("Closed"), "closed"),
 }
 PUBLIC_STATES = tuple(state for state, (_, kind) in STATES.items() if kind != "unconfirmed")
 OPEN_STATES = tuple(state for state, (_, kind) in STATES.items() if kind == "open")
@@ -31,7 +33,8 @@ STAFF_STATES = PUBLIC_STATES
 
 
 def label(state: str) -> str:
-    return STATES.get(state, (state, "open"))[0]
+    """What residents read for a state, in the language of the request (or message) being made."""
+    return str(STATES.get(state, (state, "open"))[0])
 
 
 def kind(state: str) -> Kind:

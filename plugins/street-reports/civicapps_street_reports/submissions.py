@@ -20,7 +20,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import delete, select
 
-from civicapps import Actor, RateLimit, db_session, distances_m, normalise_email, utcnow
+from civicapps import Actor, RateLimit, db_session, distances_m, gettext, normalise_email, utcnow
 from civicapps_street_reports import alerts, messages, photos, sending
 from civicapps_street_reports.areas import OutsideAllAreas, categories_at
 from civicapps_street_reports.links import CONFIRM_DAYS
@@ -98,33 +98,41 @@ def check_answers(questions: list[dict[str, Any]], answers: dict[str, Any]) -> t
         field_name = f"extra_{code}"
         if not values:
             if question.get("required"):
-                errors[field_name] = f"Answer '{question['description']}'"
+                errors[field_name] = gettext("Answer '%(question)s'", question=question["description"])
             continue
         keys = {v["key"] for v in question.get("values") or []}
         if kind == "multivaluelist":
             if not set(values) <= keys:
-                errors[field_name] = f"Choose from the options for '{question['description']}'"
+                errors[field_name] = gettext(
+                    "Choose from the options for '%(question)s'", question=question["description"]
+                )
             else:
                 clean[code] = values
         elif kind == "singlevaluelist":
             if values[0] not in keys:
-                errors[field_name] = f"Choose one of the options for '{question['description']}'"
+                errors[field_name] = gettext(
+                    "Choose one of the options for '%(question)s'", question=question["description"]
+                )
             else:
                 clean[code] = values[0]
         elif kind == "number":
             if number(values[0]) is None:
-                errors[field_name] = f"Enter a number for '{question['description']}'"
+                errors[field_name] = gettext("Enter a number for '%(question)s'", question=question["description"])
             else:
                 clean[code] = values[0]
         elif kind == "datetime":
             try:
                 clean[code] = datetime.fromisoformat(values[0]).isoformat()
             except ValueError:
-                errors[field_name] = f"Enter a date like 2026-11-23 for '{question['description']}'"
+                errors[field_name] = gettext(
+                    "Enter a date like 2026-11-23 for '%(question)s'", question=question["description"]
+                )
         else:
             limit = 2000 if kind == "text" else 200
             if len(values[0]) > limit:
-                errors[field_name] = f"Keep '{question['description']}' to {limit} characters"
+                errors[field_name] = gettext(
+                    "Keep '%(question)s' to %(limit)s characters", question=question["description"], limit=limit
+                )
             else:
                 clean[code] = values[0]
     return clean, errors
@@ -134,14 +142,14 @@ def categories_for(draft: Draft) -> tuple[float, float, list[Category]]:
     """The point and the categories (one per body) a draft's category name stands for there."""
     lat, lon = number(draft.lat), number(draft.lon)
     if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise Refused({"location": "Choose where the problem is"})
+        raise Refused({"location": gettext("Choose where the problem is")})
     try:
         offered = categories_at(lon, lat)
     except OutsideAllAreas as exc:
         raise Refused({"location": str(exc)}) from None
     chosen = offered.get(draft.category)
     if not chosen:
-        raise Refused({"category": "Choose a category from the list for this place"})
+        raise Refused({"category": gettext("Choose a category from the list for this place")})
     return lat, lon, chosen
 
 
@@ -156,31 +164,31 @@ def validate(
     errors: dict[str, str] = {}
     title, details = draft.title.strip(), draft.details.strip()
     if not title:
-        errors["title"] = "Enter a short summary of the problem"
+        errors["title"] = gettext("Enter a short summary of the problem")
     elif len(title) > 200:
-        errors["title"] = "Keep the summary to 200 characters"
+        errors["title"] = gettext("Keep the summary to 200 characters")
     if not details:
-        errors["details"] = "Describe the problem"
+        errors["details"] = gettext("Describe the problem")
     elif len(details) > MAX_DETAILS:
-        errors["details"] = f"Keep the description to {MAX_DETAILS:,} characters"
+        errors["details"] = gettext("Keep the description to %(count)s characters", count=f"{MAX_DETAILS:,}")
     answers, answer_errors = check_answers(chosen[0].extra_questions or [], draft.answers)
     errors.update(answer_errors)
     if len(draft.photos) > settings.max_photos:
-        errors["photos"] = f"Choose up to {settings.max_photos} photos"
+        errors["photos"] = gettext("Choose up to %(count)s photos", count=settings.max_photos)
     elif not draft.photos and any(c.photo_required for c in chosen):
-        errors["photos"] = "Add a photo of the problem: this category needs one"
+        errors["photos"] = gettext("Add a photo of the problem: this category needs one")
     anonymous = draft.anonymous and all(c.anonymous_allowed for c in chosen)
     if draft.anonymous and not anonymous:
-        errors["anonymous"] = "This category cannot be reported anonymously; give your name and email"
+        errors["anonymous"] = gettext("This category cannot be reported anonymously; give your name and email")
     if not anonymous and not trusted:
         if not draft.name.strip():
-            errors["name"] = "Enter your name"
+            errors["name"] = gettext("Enter your name")
         elif len(draft.name.strip()) > 200:
-            errors["name"] = "Keep your name to 200 characters"
+            errors["name"] = gettext("Keep your name to 200 characters")
         if normalise_email(draft.email) is None:
-            errors["email"] = "Enter an email address in the correct format, like name@example.com"
+            errors["email"] = gettext("Enter an email address in the correct format, like name@example.com")
     if len(draft.phone.strip()) > 40:
-        errors["phone"] = "Enter a phone number of up to 40 characters"
+        errors["phone"] = gettext("Enter a phone number of up to 40 characters")
     if errors:
         raise Refused(errors)
     return lat, lon, chosen, answers

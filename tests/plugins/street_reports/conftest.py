@@ -225,3 +225,32 @@ def text_of(mail: email.message.Message) -> str:
     """The plain-text body of an email from the sink."""
     parts = [p for p in mail.walk() if p.get_content_type() == "text/plain"] or [mail]
     return parts[0].get_payload(decode=True).decode()
+
+
+def error_next_to(html: str, field: str) -> str:
+    """The error message GOV.UK's error-message component shows next to ``field`` (fails if there is none)."""
+    found = re.search(
+        rf'<p id="{re.escape(field)}-error" class="govuk-error-message">\s*'
+        r'<span class="govuk-visually-hidden">[^<]+:</span>\s*([^<]+?)\s*</p>',  # "Error:", in the page's language
+        html,
+    )
+    assert found, f"no error next to {field}"
+    return found.group(1)
+
+
+#: A link in a list of choices (the streets and places to choose from): its href and text.
+CHOICE_LINK = re.compile(r'<li><a class="govuk-link" href="(/street-reports/report/new\?[^"]+)">([^<]+)</a></li>')
+#: A report's title in a list of reports (the home page's list, "Is it one of these?").
+LISTED_TITLE = re.compile(
+    r'<h3 class="govuk-heading-s[^"]*"><a class="govuk-link" href="/street-reports/reports/(\d+)" translate="no">'
+    r"([^<]+)</a></h3>"
+)
+
+
+def table_rows(html: str) -> list[list[str]]:
+    """Every table row on a page as the text of its cells (header and data cells, tags taken out)."""
+    rows = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S):
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        rows.append([" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells])
+    return rows

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from civicapps_street_reports.models import Report
 from flask import Flask
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from civicapps import db_session
@@ -49,13 +49,13 @@ def test_coordinates_then_a_nearby_street_with_javascript_off(
     page.fill("#lat", "54.1612")
     page.fill("#lon", "not a number")
     page.click("text=Use these coordinates")
-    assert "Enter the longitude as a number between -180 and 180" in page.inner_text(".error-summary")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the longitude as a number between -180 and 180")
     assert page.input_value("#lat") == "54.1612", "what was typed is kept"
     shot(page, "coordinates-error-nojs")
     page.fill("#lon", "-4.4951")
     page.click("text=Use these coordinates")
     assert page.locator("h1").inner_text() == "Choose the place"
-    choices = page.locator(".choice-list li").all_inner_texts()
+    choices = page.locator("#places li").all_inner_texts()
     assert choices[0] == "Exactly there (54.16120, -4.49510)"
     assert any(c.startswith("Strand Street (") for c in choices), choices
     shot(page, "coordinates-list-nojs")
@@ -209,7 +209,7 @@ def test_a_york_postcode_lists_the_streets_nearby_without_javascript_at_375px(
     page.keyboard.type("YO1 7HH")
     page.keyboard.press("Enter")
     page.wait_for_selector("text=Choose the place")
-    choices = page.locator(".choice-list li").all_inner_texts()
+    choices = page.locator("#places li").all_inner_texts()
     assert choices[0] == "The middle of YO1 7HH", choices
     assert any(c.startswith("Clarence Street, York (") for c in choices), choices
     assert "We do not know the street names" not in page.inner_text("main")

@@ -18,6 +18,8 @@ from sqlalchemy import insert, select, update
 from civicapps import db_session, utcnow
 from civicapps.testing import AppFactory
 
+from .conftest import LISTED_TITLE
+
 PLUGIN = ("street_reports", street_reports)
 TOWN = (-2.35, 53.40, -2.15, 53.55)  # the whole-town view
 STREET = (-2.2600, 53.4700, -2.2540, 53.4740)  # a few streets inside it
@@ -173,27 +175,39 @@ def test_without_a_box_the_map_answer_covers_every_report(app: Flask) -> None:
     assert counted(body) == 400
 
 
-LIST_TITLE = re.compile(r'<h3 class="heading-s"><a href="/street-reports/reports/\d+">([^<]+)</a></h3>')
+def pager_link(html: str, rel: str) -> tuple[str, str] | None:
+    """The GOV.UK pagination's previous ("prev") or next link: its href and title."""
+    found = re.search(
+        rf'<a class="govuk-link govuk-pagination__link" href="([^"]+)" rel="{rel}">.*?'
+        r'<span class="govuk-pagination__link-title[^"]*">\s*([^<]+?)\s*<',
+        html,
+        re.S,
+    )
+    return (found.group(1), found.group(2)) if found else None
+
+
+def listed_titles(html: str) -> list[str]:
+    return [title for _, title in LISTED_TITLE.findall(html)]
 
 
 def test_the_list_beside_the_map_is_paged_with_links_that_keep_the_filters(app: Flask) -> None:
     store(app, 45)
     client = app.test_client()
     first = client.get("/street-reports/").get_data(as_text=True)
-    assert len(LIST_TITLE.findall(first)) == 20
-    assert 'href="/street-reports/?page=2&amp;status=open#recent-reports">Older reports' in first
+    assert len(listed_titles(first)) == 20
+    assert pager_link(first, "next") == ("/street-reports/?page=2&amp;status=open#recent-reports", "Older reports")
     assert "Newer reports" not in first
     third = client.get("/street-reports/?page=3").get_data(as_text=True)
-    assert len(LIST_TITLE.findall(third)) == 5 and "Older reports" not in third
-    assert 'href="/street-reports/?page=2&amp;status=open#recent-reports">Newer reports' in third
+    assert len(listed_titles(third)) == 5 and "Older reports" not in third
+    assert pager_link(third, "prev") == ("/street-reports/?page=2&amp;status=open#recent-reports", "Newer reports")
     every = [
         title
         for page in (1, 2, 3)
-        for title in LIST_TITLE.findall(client.get(f"/street-reports/?page={page}").get_data(as_text=True))
+        for title in listed_titles(client.get(f"/street-reports/?page={page}").get_data(as_text=True))
     ]
     assert len(set(every)) == 45  # newest first, none twice, none left out
     graffiti = client.get("/street-reports/?category=Graffiti&age=7").get_data(as_text=True)
-    titles = LIST_TITLE.findall(graffiti)
+    titles = listed_titles(graffiti)
     assert titles and all(int(t.split()[1]) % 2 == 1 and int(t.split()[1]) % 60 <= 7 for t in titles)
     assert 'data-reports="/street-reports/reports.json?status=open&amp;category=Graffiti&amp;age=7"' in graffiti
     assert client.get("/street-reports/?page=0").status_code == 400

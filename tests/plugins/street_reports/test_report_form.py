@@ -17,17 +17,21 @@ from sqlalchemy import func, select
 
 from civicapps import db_session
 from civicapps.limits import RateCount
+from civicapps.testing import MailSink
 
 from .conftest import (
+    CHOICE_LINK,
     KNOWN_POSTCODE,
     NORTH_POINT,
     OUTSIDE_POINT,
     OVERLAP_POINT,
     SOUTH_POINT,
     csrf,
+    error_next_to,
     new_report_page,
     post_report,
     report_fields,
+    text_of,
 )
 from .images import TEXT_AS_JPEG, bomb, phone_jpeg
 
@@ -44,20 +48,10 @@ def text(response: Any) -> str:
     return response.get_data(as_text=True)
 
 
-def error_next_to(html: str, field: str) -> str:
-    found = re.search(
-        rf'<p id="{re.escape(field)}-error" class="error-message">'
-        r'<span class="visually-hidden">Error:</span> ([^<]+)</p>',
-        html,
-    )
-    assert found, f"no error next to {field}"
-    return found.group(1)
-
-
 def test_postcode_search_lists_nearby_streets_nearest_first(world: Flask) -> None:
     client = world.test_client()
     html = text(client.get("/street-reports/report/where?q=im1 2ab"))
-    items = re.findall(r'<li><a href="(/street-reports/report/new\?[^"]+)">([^<]+)</a></li>', html)
+    items = CHOICE_LINK.findall(html)
     labels = [label for _, label in items]
     assert labels[0] == "The middle of IM1 2AB"
     assert labels[1] == "Strand Street (22 m south)"  # its nearest point, not its middle
@@ -82,15 +76,15 @@ def test_unknown_place_says_so(world: Flask) -> None:
 def test_categories_offered_are_those_of_every_body_at_the_point(world: Flask) -> None:
     client = world.test_client()
     html = text(client.get(new_report_page(*OVERLAP_POINT)))
-    assert re.findall(r'name="category" value="([^"]+)"', html) == [
+    assert re.findall(r'name="category" type="radio" value="([^"]+)"', html) == [
         "Abandoned needles",
         "Fly-tipping",
         "Street lighting",
         "Potholes",
     ]  # ungrouped first, then Roads
-    assert "Reports here go to: County Council, North Borough Council." in html
+    assert 'Reports here go to: <span translate="no">County Council, North Borough Council</span>.' in html
     south = text(client.get(new_report_page(*SOUTH_POINT)))
-    assert re.findall(r'name="category" value="([^"]+)"', south) == ["Graffiti", "Potholes"]
+    assert re.findall(r'name="category" type="radio" value="([^"]+)"', south) == ["Graffiti", "Potholes"]
 
 
 def test_a_point_outside_every_area_is_refused_before_any_form(world: Flask) -> None:
@@ -101,10 +95,14 @@ def test_a_point_outside_every_area_is_refused_before_any_form(world: Flask) -> 
 
 def test_chosen_category_shows_its_questions_and_where_it_goes(world: Flask) -> None:
     html = text(world.test_client().get(new_report_page(*OVERLAP_POINT, "Potholes")))
-    assert "Your report will be sent to: <strong>County Council and North Borough Council</strong>." in html
-    assert '<legend class="label">How deep is it?</legend>' in html
-    assert 'name="extra_depth" value="deep"' in html
-    assert '<label class="label" for="extra_lane">Which lane? (optional)</label>' in html
+    assert 'Your report will be sent to: <strong translate="no">County Council, North Borough Council</strong>.' in html
+    assert re.search(
+        r'<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">\s*How deep is it\?\s*</legend>', html
+    )
+    assert re.search(r'name="extra_depth" type="radio" value="deep"', html)
+    assert re.search(
+        r'<label class="govuk-label govuk-label--s" for="extra_lane">\s*Which lane\? \(optional\)\s*</label>', html
+    )
     assert 'enctype="multipart/form-data"' in html and 'name="csrf_token"' in html
 
 
@@ -267,3 +265,17 @@ def test_an_address_mail_servers_would_refuse_is_refused_like_any_other(world: F
     assert response.status_code == 400
     expected = "Enter an email address in the correct format, like name@example.com"
     assert error_next_to(text(response), "email") == expected
+
+
+def test_a_report_sent_from_a_welsh_page_is_refused_and_confirmed_in_welsh(
+    world: Flask, civic_mail_sink: MailSink
+) -> None:
+    client = world.test_client()
+    client.get("/street-reports/?lang=cy")  # the choice is remembered
+    refused = text(post_report(client, title=""))
+    assert error_next_to(refused, "title") == "Rhowch grynodeb byr o&#39;r broblem"
+    assert '<span class="govuk-visually-hidden">Gwall:</span>' in refused
+    assert post_report(client).status_code == 302
+    [mail] = civic_mail_sink.wait_for(1)
+    assert mail["Subject"] == "Cadarnhewch eich adroddiad: Deep pothole"
+    assert "Diolch am roi gwybod am broblem: Deep pothole (Potholes)." in text_of(mail)

@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from civicapps import db_session
 from civicapps.testing import AppFactory, CivicRunner
 
+from .conftest import CHOICE_LINK, LISTED_TITLE
+
 PLUGIN = ("street_reports", street_reports)
 SAMPLE_OPEN = 8  # of 10 sample reports: one is fixed, one closed
 
@@ -59,7 +61,7 @@ def test_page_lists_open_reports_newest_first_escaped(app: Flask) -> None:
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert html.count("<h1") == 1 and "Street reports</h1>" in html
-    titles = re.findall(r'<h3 class="heading-s"><a href="/street-reports/reports/\d+">([^<]+)</a></h3>', html)
+    titles = [title for _, title in LISTED_TITLE.findall(html)]
     assert titles[:3] == [
         "&lt;img src=x onerror=alert(1)&gt; on Duke Street",
         "Overflowing bin on Lawrence Street",
@@ -131,7 +133,9 @@ def test_in_the_demo_a_street_or_postcode_leads_to_the_report_form_offline(civic
     found = client.get("/street-reports/report/where?q=Clarence+Street")
     assert found.status_code == 200
     page = found.get_data(as_text=True)
-    choice = re.search(r'<a href="(/street-reports/report/new\?[^"]+)">Clarence Street, York</a>', page)
+    choice = re.search(
+        r'<a class="govuk-link" href="(/street-reports/report/new\?[^"]+)">Clarence Street, York</a>', page
+    )
     assert choice, page
     form = client.get(choice.group(1).replace("&amp;", "&"))
     assert form.status_code == 200 and "Potholes" in form.get_data(as_text=True)
@@ -153,7 +157,7 @@ def test_in_the_demo_a_postcode_or_coordinates_list_the_york_streets_nearby(civi
         page = client.get(url).get_data(as_text=True)
         postcode_page = postcode_page if "lat=" in url else page
         assert "We do not know the street names near there" not in page, url
-        choices = re.findall(r'<li><a href="(/street-reports/report/new\?[^"]+)">([^<]+)</a></li>', page)
+        choices = CHOICE_LINK.findall(page)
         assert choices[0][1] == first, choices
         streets = [label for _, label in choices[1:]]
         assert streets and all(re.fullmatch(r"[A-Z][\w' ]+, York \([\d,]+ m [a-z-]+\)", s) for s in streets), streets

@@ -1,6 +1,7 @@
 /* Street reports: the Leaflet map, an enhancement. Every page works without it: the map only fills
    in the same fields (a click while reporting goes to the category step with lat/lon), and shows the
-   reports the page already lists or links to. Text from residents is set with textContent, never HTML. */
+   reports the page already lists or links to. Text from residents is set with textContent, never HTML;
+   the script's own words come translated from the map element's data-text-* attributes. */
 (function () {
   "use strict";
 
@@ -18,13 +19,18 @@
 
   /* A cluster the server counted: a numbered marker (Leaflet.markercluster's look) that zooms in to
      its reports when chosen; the map then asks again and gets smaller clusters or the pins. */
+  function words(el, name, count) {
+    return (el.getAttribute("data-text-" + name) || "").replace("%(count)s", String(count));
+  }
+
   function clusterMarker(map, feature) {
     var p = feature.properties, c = feature.geometry.coordinates;
     var size = p.count < 100 ? "small" : p.count < 1000 ? "medium" : "large";
     var label = document.createElement("span");
     label.textContent = String(p.count);
     var icon = L.divIcon({html: "<div>" + label.outerHTML + "</div>", className: "marker-cluster marker-cluster-" + size, iconSize: L.point(40, 40)});
-    var marker = L.marker([c[1], c[0]], {icon: icon, title: p.count + " reports: zoom in", alt: p.count + " reports"});
+    var el = map.getContainer();
+    var marker = L.marker([c[1], c[0]], {icon: icon, title: words(el, "zoom-in", p.count), alt: words(el, "reports", p.count)});
     marker.on("click", function () {
       var b = p.bbox;
       map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {maxZoom: map.getZoom() + 3, padding: [20, 20]});
@@ -47,20 +53,29 @@
     });
   }
 
+  /* Leaflet's own words (zoom buttons, its credit's title) in the page's language. */
+  function translateControls(map, el) {
+    L.control.zoom({zoomInTitle: words(el, "zoom-in-button"), zoomOutTitle: words(el, "zoom-out-button")}).addTo(map);
+    var credit = document.createElement("a");
+    credit.href = "https://leafletjs.com";
+    credit.title = words(el, "leaflet");
+    credit.textContent = "Leaflet";
+    map.attributionControl.setPrefix(credit.outerHTML);
+  }
+
   function init() {
-    document.documentElement.classList.add("js-enabled");
     var el = document.getElementById("map");
     if (!el || !window.civicMap) { return; }
-    el.classList.add("map--active");
     var lat = parseFloat(el.getAttribute("data-lat"));
     var lon = parseFloat(el.getAttribute("data-lon"));
     var zoom = parseInt(el.getAttribute("data-zoom"), 10) || 15;
     var pick = el.getAttribute("data-pick");
     // A map to pick a place on has its own keys (the marker moves, not the map); others pan as usual.
-    var map = civicMap.create(el, {keyboard: !pick, scrollWheelZoom: true}).setView([lat, lon], zoom);
+    var map = civicMap.create(el, {keyboard: !pick, scrollWheelZoom: true, zoomControl: false}).setView([lat, lon], zoom);
+    translateControls(map, el);
     var marker = null;
     if (el.getAttribute("data-marker")) {
-      marker = L.marker([lat, lon], {keyboard: false, alt: "The place", interactive: false}).addTo(map);
+      marker = L.marker([lat, lon], {keyboard: false, alt: words(el, "place"), interactive: false}).addTo(map);
     }
     var layer = civicMap.pins(map);
     var embedded = el.getAttribute("data-geojson");
@@ -88,7 +103,7 @@
       load();
     }
     if (pick) {
-      el.classList.add("map--pick");
+      el.classList.add("street-reports-map--pick");
       pickWith(map, el, marker || L.marker([lat, lon], {keyboard: false, interactive: false}).addTo(map), pick);
     }
   }
@@ -104,7 +119,7 @@
     el.setAttribute("aria-describedby", ((el.getAttribute("aria-describedby") || "") + " map-help").trim());
     civicMap.keyboardMarker(map, marker, {
       status: document.getElementById("map-status"), confirm: go,
-      help: "Use the arrow keys to move it, then press Enter to report a problem there."
+      help: words(el, "help")
     });
   }
 

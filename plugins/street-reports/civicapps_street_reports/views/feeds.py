@@ -12,7 +12,7 @@ from datetime import datetime
 from flask import Response, abort, render_template, url_for
 from sqlalchemy import select
 
-from civicapps import db_session, utcnow
+from civicapps import db_session, gettext, utcnow
 from civicapps_street_reports import states
 from civicapps_street_reports.models import Area, Report, Update
 from civicapps_street_reports.views import bp
@@ -62,7 +62,7 @@ def all_reports_feed(fmt: str) -> Response:
     )
     return _feed(
         fmt,
-        "New street reports",
+        gettext("New street reports"),
         url_for("street_reports.index", _external=True),
         url_for("street_reports.all_reports_feed", fmt=fmt, _external=True),
         [_report_entry(r) for r in reports],
@@ -77,7 +77,7 @@ def area_feed(area_id: int, fmt: str) -> Response:
     reports = reports_in_area(area, limit=FEED_SIZE)
     return _feed(
         fmt,
-        f"Street reports in {area.name}",
+        gettext("Street reports in %(area)s", area=area.name),
         url_for("street_reports.area_page", area_id=area.id, _external=True),
         url_for("street_reports.area_feed", area_id=area.id, fmt=fmt, _external=True),
         [_report_entry(r) for r in reports],
@@ -103,9 +103,11 @@ def report_feed(report_id: int, fmt: str) -> Response:
     entries = [
         Entry(
             f"{link}#update-{u.id}",
-            f"{states.label(u.status)}"
+            states.label(u.status)
             if u.status
-            else f"Update from {'the council' if u.role in ('staff', 'body') else 'a resident'}",
+            else gettext("Update from the council")
+            if u.role in ("staff", "body")
+            else gettext("Update from a resident"),
             f"{link}#update-{u.id}",
             u.text,
             u.created_at,
@@ -115,7 +117,7 @@ def report_feed(report_id: int, fmt: str) -> Response:
     entries.append(_report_entry(report))
     return _feed(
         fmt,
-        f"Updates on: {report.title}",
+        gettext("Updates on: %(title)s", title=report.title),
         link,
         url_for("street_reports.report_feed", report_id=report.id, fmt=fmt, _external=True),
         entries,

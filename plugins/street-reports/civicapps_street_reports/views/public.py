@@ -13,7 +13,7 @@ from flask import Response, abort, jsonify, render_template, request, url_for
 from shapely.geometry import Point, shape
 from sqlalchemy import select
 
-from civicapps import current_actor, db_session
+from civicapps import current_actor, db_session, gettext
 from civicapps_street_reports import map_features, states
 from civicapps_street_reports.areas import iter_area_features
 from civicapps_street_reports.models import Area, Body, Category, Delivery, Photo, Report, Update
@@ -40,7 +40,7 @@ def index() -> str:
         abort(400, str(exc))
     page = request.args.get("page", "1")
     if not page.isdigit() or int(page) < 1:
-        abort(400, "page must be a whole number from 1")
+        abort(400, gettext("page must be a whole number from 1"))
     number = int(page)
     rows = (
         db_session()
@@ -57,7 +57,7 @@ def index() -> str:
     categories = db_session().scalars(select(Category.name).distinct().order_by(Category.name)).all()
     return render_template(
         "street_reports/index.html",
-        title="Street reports",
+        title=gettext("Street reports"),
         reports=rows[:LIST_PAGE_SIZE],
         page=number,
         newer=number - 1 if number > 1 else None,
@@ -218,7 +218,7 @@ def area_page(area_id: int) -> str:
     centre = shape(json.loads(area.geometry)).representative_point()
     return render_template(
         "street_reports/area.html",
-        title=f"Reports in {area.name}",
+        title=gettext("Reports in %(area)s", area=area.name),
         area=area,
         reports=reports,
         label=states.label,

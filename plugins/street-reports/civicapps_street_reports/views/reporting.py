@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
-from civicapps import current_actor, db_session, unsign
+from civicapps import current_actor, db_session, gettext, unsign
 from civicapps_street_reports import lifecycle, places, submissions
 from civicapps_street_reports.areas import OutsideAllAreas, categories_at
 from civicapps_street_reports.links import CONFIRM_DAYS, CONFIRM_MAX_AGE, CONFIRM_REPORT, CONFIRM_UPDATE, STOP_UPDATES
 from civicapps_street_reports.models import Report, Update
 from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.views import bp
-from civicapps_street_reports.views.common import client_address, uploads, visible_report
+from civicapps_street_reports.views.common import client_address, visible_report
+from civicapps_street_reports.views.forms import ReportForm, UpdateForm
 from civicapps_street_reports.views.public import report_context
 
 
@@ -32,7 +33,7 @@ def _point() -> tuple[float, float] | None:
 def _start_page(status: int = 200, **context: Any) -> Any:
     """Step 1's page (again, with what was typed and an error for one field)."""
     settings = current_settings()
-    page = render_template("street_reports/start.html", title="Report a problem", settings=settings, **context)
+    page = render_template("street_reports/start.html", title=gettext("Report a problem"), settings=settings, **context)
     return page if status == 200 else (page, status)
 
 
@@ -45,13 +46,23 @@ def start() -> Any:
 def _coordinates() -> tuple[tuple[float, float] | None, dict[str, str]]:
     """The latitude and longitude a resident typed, or an error for each field that is wrong."""
     errors, point = {}, []
-    for name, word, low, high in (("lat", "latitude", -90, 90), ("lon", "longitude", -180, 180)):
+    messages = {
+        "lat": (
+            gettext("Enter the latitude"),
+            gettext("Enter the latitude as a number between -90 and 90, in decimal degrees"),
+        ),
+        "lon": (
+            gettext("Enter the longitude"),
+            gettext("Enter the longitude as a number between -180 and 180, in decimal degrees"),
+        ),
+    }
+    for name, low, high in (("lat", -90, 90), ("lon", -180, 180)):
         text = request.args.get(name, "").strip()
         value = submissions.number(text)
         if not text:
-            errors[name] = f"Enter the {word}"
+            errors[name] = messages[name][0]
         elif value is None or not low <= value <= high:
-            errors[name] = f"Enter the {word} as a number between {low} and {high}, in decimal degrees"
+            errors[name] = messages[name][1]
         else:
             point.append(value)
     return (None, errors) if errors else ((point[0], point[1]), {})
@@ -68,11 +79,11 @@ def where() -> Any:
         if point is None:
             return _start_page(400, errors=errors, values=values)
         lat, lon = point
-        centre = places.Spot(f"Exactly there ({lat:.5f}, {lon:.5f})", lat, lon)
+        centre = places.Spot(gettext("Exactly there (%(lat)s, %(lon)s)", lat=f"{lat:.5f}", lon=f"{lon:.5f}"), lat, lon)
         spots = places.nearby_or_nearest(lat, lon, radius)
         return render_template(
             "street_reports/where.html",
-            title="Choose the place",
+            title=gettext("Choose the place"),
             query=f"{lat:.5f}, {lon:.5f}",
             centre=centre,
             spots=spots,
@@ -81,16 +92,25 @@ def where() -> Any:
         )
     query = request.args.get("q", "").strip()
     if not query:
-        return _start_page(400, errors={"q": "Enter a postcode or a street name"})
+        return _start_page(400, errors={"q": gettext("Enter a postcode or a street name")})
     centre, spots = places.search(query, radius)
     if centre is None and not spots:
         return _start_page(
             404,
             query=query,
-            errors={"q": f"We could not find {query!r}. Check the postcode or street name, or use coordinates"},
+            errors={
+                "q": gettext(
+                    "We could not find '%(place)s'. Check the postcode or street name, or use coordinates", place=query
+                )
+            },
         )
     return render_template(
-        "street_reports/where.html", title="Choose the place", query=query, centre=centre, spots=spots, radius=radius
+        "street_reports/where.html",
+        title=gettext("Choose the place"),
+        query=query,
+        centre=centre,
+        spots=spots,
+        radius=radius,
     )
 
 
@@ -104,7 +124,7 @@ def _form_context(lat: float, lon: float, values: dict[str, Any], errors: dict[s
     for name, categories in offered.items():
         groups.setdefault(categories[0].group or "", []).append(name)
     return {
-        "title": "Tell us about the problem" if chosen else "Choose a category",
+        "title": gettext("Tell us about the problem") if chosen else gettext("Choose a category"),
         "lat": lat,
         "lon": lon,
         "offered": offered,
@@ -134,55 +154,32 @@ def new() -> Any:
     except OutsideAllAreas as exc:
         return _start_page(422, errors={"q": str(exc)})
     if values["category"] and not context["chosen"]:
-        context["errors"]["category"] = "Choose a category from the list for this place"
+        context["errors"]["category"] = gettext("Choose a category from the list for this place")
     return render_template("street_reports/new.html", **context)
-
-
-def _draft() -> submissions.Draft:
-    form = request.form
-    answers = {
-        key[len("extra_") :]: (form.getlist(key) if len(form.getlist(key)) > 1 else form.get(key))
-        for key in form
-        if key.startswith("extra_")
-    }
-    return submissions.Draft(
-        lat=form.get("lat"),
-        lon=form.get("lon"),
-        category=form.get("category", ""),
-        title=form.get("title", ""),
-        details=form.get("details", ""),
-        name=form.get("name", ""),
-        email=form.get("email", ""),
-        phone=form.get("phone", ""),
-        show_name=form.get("show_name") == "yes",
-        anonymous=form.get("anonymous") == "yes",
-        answers=answers,
-        photos=uploads(),
-        location_text=form.get("location_text", ""),
-        used_map=form.get("used_map") == "1",
-    )
 
 
 @bp.post("/report/new")
 def submit() -> Any:
     """Step 4: store the report (unconfirmed) and send the confirmation link."""
-    draft = _draft()
+    form = ReportForm()
     actor = current_actor()
     try:
-        report = submissions.submit(draft, client_address() or "unknown", actor)
+        report = submissions.submit(form.draft(), client_address() or "unknown", actor)
     except submissions.RateLimited:
         return render_template(
             "street_reports/message.html",
-            title="Too many reports",
-            text="You have sent a lot of reports from this connection in the last hour. "
-            "Wait an hour and try again, or phone the council if it is urgent.",
+            title=gettext("Too many reports"),
+            text=gettext(
+                "You have sent a lot of reports from this connection in the last hour. "
+                "Wait an hour and try again, or phone the council if it is urgent."
+            ),
         ), 429
     except submissions.Refused as exc:
         db_session().rollback()
-        values = {k: v for k, v in request.form.items() if k != "csrf_token"}
+        values = form.typed()
         point = _point()
         if point is None or "location" in exc.errors:
-            return _start_page(400, errors={"q": exc.errors.get("location", "Choose where the problem is")})
+            return _start_page(400, errors={"q": exc.errors.get("location", gettext("Choose where the problem is"))})
         context = _form_context(*point, values, exc.errors)
         return render_template("street_reports/new.html", **context), 400
     if report.status == "unconfirmed":
@@ -194,9 +191,12 @@ def submit() -> Any:
 def check_email() -> str:
     return render_template(
         "street_reports/message.html",
-        title="Check your email",
-        text=f"We have sent you an email with a link. Open it within {CONFIRM_DAYS} days to "
-        "confirm your report; we send it to the council once you do.",
+        title=gettext("Check your email"),
+        text=gettext(
+            "We have sent you an email with a link. Open it within %(days)s days to "
+            "confirm your report; we send it to the council once you do.",
+            days=CONFIRM_DAYS,
+        ),
     )
 
 
@@ -208,19 +208,23 @@ def confirm_report(token: str) -> Any:
     if report is None:
         return render_template(
             "street_reports/message.html",
-            title="This link has expired",
-            text="The link is too old or was copied wrongly. Report the problem again.",
+            title=gettext("This link has expired"),
+            text=gettext("The link is too old or was copied wrongly. Report the problem again."),
         ), 404
     if request.method == "GET":
-        return render_template("street_reports/confirm.html", title="Confirm your report", report=report, what="report")
+        return render_template(
+            "street_reports/confirm.html", title=gettext("Confirm your report"), report=report, what="report"
+        )
     if submissions.confirm(report):
         db_session().commit()
         submissions.after_confirm(report)
     if report.private or report.hidden:  # not public: no page to show the reporter
         return render_template(
             "street_reports/message.html",
-            title="Thank you: your report is confirmed",
-            text="Reports in this category are not published, but the council has your report and will deal with it.",
+            title=gettext("Thank you: your report is confirmed"),
+            text=gettext(
+                "Reports in this category are not published, but the council has your report and will deal with it."
+            ),
         )
     return redirect(url_for("street_reports.report_page", report_id=report.id, sent=1))
 
@@ -229,25 +233,18 @@ def confirm_report(token: str) -> Any:
 def add_update(report_id: int) -> Any:
     """A resident's update (text, photos, "fixed" or "still a problem"), confirmed by email."""
     report = visible_report(report_id)
-    draft = lifecycle.UpdateDraft(
-        text=request.form.get("text", ""),
-        name=request.form.get("name", ""),
-        email=request.form.get("email", ""),
-        show_name=request.form.get("show_name") == "yes",
-        mark=request.form.get("mark", ""),
-        photos=uploads(),
-    )
+    form = UpdateForm()
     try:
-        lifecycle.resident_update(report, draft, client_address() or "unknown")
+        lifecycle.resident_update(report, form.draft(), client_address() or "unknown")
     except submissions.RateLimited:
         return render_template(
             "street_reports/message.html",
-            title="Too many updates",
-            text="You have sent a lot from this connection in the last hour. Wait an hour and try again.",
+            title=gettext("Too many updates"),
+            text=gettext("You have sent a lot from this connection in the last hour. Wait an hour and try again."),
         ), 429
     except submissions.Refused as exc:
         db_session().rollback()
-        values = {k: v for k, v in request.form.items() if k != "csrf_token"}
+        values = form.typed()
         return render_template("street_reports/report.html", **report_context(report, values, exc.errors)), 400
     return redirect(url_for("street_reports.check_email_update"))
 
@@ -256,8 +253,8 @@ def add_update(report_id: int) -> Any:
 def check_email_update() -> str:
     return render_template(
         "street_reports/message.html",
-        title="Check your email",
-        text="We have sent you an email with a link. Open it to publish your update.",
+        title=gettext("Check your email"),
+        text=gettext("We have sent you an email with a link. Open it to publish your update."),
     )
 
 
@@ -268,15 +265,18 @@ def confirm_update(token: str) -> Any:
     if item is None:
         return render_template(
             "street_reports/message.html",
-            title="This link has expired",
-            text="The link is too old or was copied wrongly. Write the update again.",
+            title=gettext("This link has expired"),
+            text=gettext("The link is too old or was copied wrongly. Write the update again."),
         ), 404
     report = db_session().get(Report, item.report_id)
     if request.method == "GET":
-        return render_template("street_reports/confirm.html", title="Confirm your update", report=report, what="update")
+        return render_template(
+            "street_reports/confirm.html", title=gettext("Confirm your update"), report=report, what="update"
+        )
     if lifecycle.confirm_update(item):
         db_session().commit()
         lifecycle.published(report)  # type: ignore[arg-type]  # an update's report exists (foreign key)
+        flash(gettext("Your update is published."), "success")
     return redirect(url_for("street_reports.report_page", report_id=item.report_id))
 
 
@@ -288,12 +288,12 @@ def stop_updates(token: str) -> Any:
         abort(404)
     if request.method == "GET":
         return render_template(
-            "street_reports/confirm.html", title="Stop emails about this report", report=report, what="stop"
+            "street_reports/confirm.html", title=gettext("Stop emails about this report"), report=report, what="stop"
         )
     report.reporter_updates = False
     db_session().commit()
     return render_template(
         "street_reports/message.html",
-        title="Emails stopped",
-        text="We will not email you about updates on this report any more.",
+        title=gettext("Emails stopped"),
+        text=gettext("We will not email you about updates on this report any more."),
     )

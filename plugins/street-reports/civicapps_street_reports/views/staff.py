@@ -11,11 +11,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from shapely.geometry import Point, shape
 from sqlalchemy import func, select
 
-from civicapps import Actor, csv_writer, current_actor, db_session, parse_id, staff_required, utcnow
+from civicapps import (
+    Actor,
+    csv_writer,
+    current_actor,
+    db_session,
+    gettext,
+    lazy_gettext,
+    ngettext,
+    parse_id,
+    staff_required,
+    utcnow,
+)
 from civicapps_street_reports import lifecycle, sending, states
 from civicapps_street_reports.models import (
     Abuser,
@@ -33,8 +44,20 @@ from civicapps_street_reports.models import (
 from civicapps_street_reports.settings import current_settings
 from civicapps_street_reports.submissions import Refused
 from civicapps_street_reports.views import bp
+from civicapps_street_reports.views.staff_forms import AbuseForm, BulkForm, ReportActionForm
 
 PAGE_SIZE = 100
+#: The success banner after each action on the staff report page.
+SAVED = {
+    "status": lazy_gettext("The report is updated."),
+    "edit": lazy_gettext("The edit is saved; the original is kept."),
+    "hide": lazy_gettext("The report is hidden from the public."),
+    "unhide": lazy_gettext("The report is shown again."),
+    "hide_update": lazy_gettext("The update is hidden."),
+    "redact": lazy_gettext("The photo is redacted."),
+    "retry": lazy_gettext("The report will be sent again now."),
+    "abuse": lazy_gettext("The reporter is on the abuse list."),
+}
 
 
 @dataclass
@@ -59,10 +82,10 @@ class Filters:
             hidden=args.get("hidden") == "1",
         )
         if filters.status and filters.status not in ("open", "closed", *states.PUBLIC_STATES):
-            errors["status"] = "Choose a state from the list"
+            errors["status"] = gettext("Choose a state from the list")
         for name in ("since", "until"):
             if getattr(filters, name) and _day(getattr(filters, name)) is None:
-                errors[name] = "Enter a date like 2026-11-23"
+                errors[name] = gettext("Enter a date like 2026-11-23")
         return filters, errors
 
     def query(self) -> Any:
@@ -169,7 +192,7 @@ def staff_list() -> Any:
     failing = len(sending.failing())
     return render_template(
         "street_reports/staff/list.html",
-        title="Street reports: staff",
+        title=gettext("Street reports: staff"),
         filters=filters,
         errors=errors,
         reports=reports[:PAGE_SIZE],
@@ -186,18 +209,19 @@ def staff_list() -> Any:
 @bp.post("/staff/bulk")
 @staff_required
 def staff_bulk() -> Any:
-    ids = [number for i in request.form.getlist("report") if (number := parse_id(i))]
-    status = request.form.get("status", "")
+    form = BulkForm()
+    ids, status = form.ids(), form.status.data or ""
     if not ids or status not in states.PUBLIC_STATES:
-        abort(400, "Tick at least one report and choose a state")
+        abort(400, gettext("Tick at least one report and choose a state"))
     try:
-        changed = lifecycle.bulk_status(ids, _actor(), status, request.form.get("text", ""))
+        changed = lifecycle.bulk_status(ids, _actor(), status, form.text.data or "")
     except Refused as exc:
         abort(400, "; ".join(exc.errors.values()))
     db_session().commit()
     for report in changed:
         lifecycle.published(report)
-    return redirect(request.form.get("back") or url_for("street_reports.staff_list"))
+    flash(ngettext("%(num)s report changed.", "%(num)s reports changed.", len(changed)), "success")
+    return redirect(_back(form.back.data) or url_for("street_reports.staff_list"))
 
 
 @bp.get("/staff/reports.csv")
@@ -266,6 +290,11 @@ def staff_csv() -> Response:
     )
 
 
+def _back(path: str | None) -> str | None:
+    """Where the bulk form came from (the list with its filters): only a path on this site, never elsewhere."""
+    return path if path and path.startswith("/") and not path.startswith("//") else None
+
+
 def _iso(moment: datetime | None) -> str:
     return moment.isoformat() if moment else ""
 
@@ -281,13 +310,16 @@ def _staff_report(report_id: int) -> Report:
 @staff_required
 def staff_report(report_id: int) -> str:
     report = _staff_report(report_id)
-    return render_template("street_reports/staff/report.html", **_report_context(report, {}))
+    return render_template("street_reports/staff/report.html", **_report_context(report))
 
 
-def _report_context(report: Report, errors: dict[str, str]) -> dict[str, Any]:
+def _report_context(
+    report: Report, errors: dict[str, str] | None = None, values: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """What the staff report page shows; ``values``, what staff typed in a form that was refused."""
     session = db_session()
     return {
-        "title": f"Manage report {report.id}",
+        "title": gettext("Manage report %(number)s", number=report.id),
         "report": report,
         "updates": session.scalars(select(Update).where(Update.report_id == report.id).order_by(Update.id)).all(),
         "deliveries": session.scalars(select(Delivery).where(Delivery.report_id == report.id)).all(),
@@ -300,7 +332,8 @@ def _report_context(report: Report, errors: dict[str, str]) -> dict[str, Any]:
         "photos": session.scalars(select(Photo).where(Photo.report_id == report.id).order_by(Photo.id)).all(),
         "abuser": bool(report.email)
         and session.scalar(select(Abuser.id).where(Abuser.email == report.email)) is not None,
-        "errors": errors,
+        "errors": errors or {},
+        "values": values or {},
         "label": states.label,
         **_choices(),
     }
@@ -311,54 +344,57 @@ def _report_context(report: Report, errors: dict[str, str]) -> dict[str, Any]:
 def staff_report_action(report_id: int) -> Any:
     report = _staff_report(report_id)
     actor = _actor()
-    action = request.form.get("action", "")
-    form = request.form
+    form = ReportActionForm()
+    action = form.action.data or ""
+    reason = form.reason.data or ""
     published = False
     try:
         if action == "status":
-            text = form.get("text", "")
-            chosen = parse_id(form.get("template"))
+            text = form.text.data or ""
+            chosen = form.chosen("template")
             template = db_session().get(ResponseTemplate, chosen) if chosen else None
             if template is not None and not text.strip():
                 text = template.text
-            lifecycle.staff_update(report, actor, form.get("status", ""), text, form.get("duplicate_of", ""))
+            lifecycle.staff_update(report, actor, form.status.data or "", text, form.duplicate_of.data or "")
             published = True
         elif action == "edit":
             lifecycle.moderate(
                 report,
                 actor,
-                title=form.get("title", ""),
-                details=form.get("details", ""),
-                reason=form.get("reason", ""),
+                title=form.title.data or "",
+                details=form.details.data or "",
+                reason=reason,
             )
         elif action in ("hide", "unhide"):
-            lifecycle.set_hidden(report, actor, action == "hide", form.get("reason", ""))
+            lifecycle.set_hidden(report, actor, action == "hide", reason)
         elif action == "hide_update":
-            item = db_session().get(Update, int(form.get("update", "0") or 0))
+            item = db_session().get(Update, form.chosen("update") or 0)
             if item is None or item.report_id != report.id:
                 abort(404)
-            lifecycle.hide_update(item, actor, form.get("reason", ""))
+            lifecycle.hide_update(item, actor, reason)
         elif action == "redact":
-            photo = db_session().get(Photo, int(form.get("photo", "0") or 0))
+            photo = db_session().get(Photo, form.chosen("photo") or 0)
             if photo is None or photo.report_id != report.id:
                 abort(404)
-            lifecycle.redact_photo(photo, actor, form.get("reason", ""))
+            lifecycle.redact_photo(photo, actor, reason)
         elif action == "retry":
             for delivery in report.deliveries:
                 if delivery.state == "pending":
                     delivery.next_attempt_at, delivery.claimed_at = utcnow(), None
         elif action == "abuse" and report.email:
-            lifecycle.add_abuser(report.email, f"from report {report.id}")
+            lifecycle.add_abuser(report.email, gettext("from report %(number)s", number=report.id))
         else:
-            abort(400, "Unknown action")
+            abort(400, gettext("Unknown action"))
     except Refused as exc:
         db_session().rollback()
-        return render_template("street_reports/staff/report.html", **_report_context(report, exc.errors)), 400
+        values = form.typed()
+        return render_template("street_reports/staff/report.html", **_report_context(report, exc.errors, values)), 400
     db_session().commit()
     if published:
         lifecycle.published(report)
     if action == "retry":
         sending.wake()
+    flash(SAVED[action], "success")
     return redirect(url_for("street_reports.staff_report", report_id=report.id))
 
 
@@ -366,23 +402,30 @@ def staff_report_action(report_id: int) -> Any:
 @staff_required
 def staff_abuse() -> Any:
     errors: dict[str, str] = {}
+    form = AbuseForm()
     if request.method == "POST":
-        if parse_id(request.form.get("remove")):
-            entry = db_session().get(Abuser, parse_id(request.form.get("remove")))
+        if parse_id(form.remove.data):
+            entry = db_session().get(Abuser, parse_id(form.remove.data))
             if entry is not None:
                 db_session().delete(entry)
                 db_session().commit()
+                flash(gettext("The address is off the abuse list."), "success")
             return redirect(url_for("street_reports.staff_abuse"))
         try:
-            lifecycle.add_abuser(request.form.get("email", ""), request.form.get("note", ""))
+            lifecycle.add_abuser(form.email.data or "", form.note.data or "")
             db_session().commit()
+            flash(gettext("%(email)s is on the abuse list.", email=(form.email.data or "").strip()), "success")
             return redirect(url_for("street_reports.staff_abuse"))
         except Refused as exc:
             db_session().rollback()
             errors = exc.errors
     entries = db_session().scalars(select(Abuser).order_by(Abuser.email)).all()
     return render_template(
-        "street_reports/staff/abuse.html", title="Abuse list", entries=entries, errors=errors, values=request.form
+        "street_reports/staff/abuse.html",
+        title=gettext("Abuse list"),
+        entries=entries,
+        errors=errors,
+        values={"email": form.email.data or "", "note": form.note.data or ""},
     ), 400 if errors else 200
 
 
@@ -429,5 +472,8 @@ def staff_response_times() -> str:
     ]
     total = db_session().scalar(select(func.count(Report.id)).where(Report.confirmed_at.is_not(None)))
     return render_template(
-        "street_reports/staff/response_times.html", title="Response times by category", table=table, total=total
+        "street_reports/staff/response_times.html",
+        title=gettext("Response times by category"),
+        table=table,
+        total=total,
     )
