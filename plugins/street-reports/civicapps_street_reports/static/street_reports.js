@@ -53,16 +53,6 @@
     });
   }
 
-  /* Leaflet's own words (zoom buttons, its credit's title) in the page's language. */
-  function translateControls(map, el) {
-    L.control.zoom({zoomInTitle: words(el, "zoom-in-button"), zoomOutTitle: words(el, "zoom-out-button")}).addTo(map);
-    var credit = document.createElement("a");
-    credit.href = "https://leafletjs.com";
-    credit.title = words(el, "leaflet");
-    credit.textContent = "Leaflet";
-    map.attributionControl.setPrefix(credit.outerHTML);
-  }
-
   function init() {
     var el = document.getElementById("map");
     if (!el || !window.civicMap) { return; }
@@ -71,8 +61,7 @@
     var zoom = parseInt(el.getAttribute("data-zoom"), 10) || 15;
     var pick = el.getAttribute("data-pick");
     // A map to pick a place on has its own keys (the marker moves, not the map); others pan as usual.
-    var map = civicMap.create(el, {keyboard: !pick, scrollWheelZoom: true, zoomControl: false}).setView([lat, lon], zoom);
-    translateControls(map, el);
+    var map = civicMap.create(el, {keyboard: !pick, scrollWheelZoom: true}).setView([lat, lon], zoom);
     var marker = null;
     if (el.getAttribute("data-marker")) {
       marker = L.marker([lat, lon], {keyboard: false, alt: words(el, "place"), interactive: false}).addTo(map);
