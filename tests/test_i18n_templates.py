@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [
     ROOT / "civicapps/web/templates",
     ROOT / "civicapps/notify/templates",
+    ROOT / "plugins/dataset-apps/civicapps_dataset_apps/templates",
 ]
 TEMPLATE_SUFFIXES = {".html", ".txt", ".md"}
 #: Templates known to hold untranslated text, and why; each is a strict xfail, so it must leave this

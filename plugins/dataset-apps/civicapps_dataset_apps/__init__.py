@@ -3,17 +3,19 @@
 Council staff declare apps as ``[plugins.dataset_apps.apps.<name>]`` tables (:mod:`.settings`); each
 app's feed fills the shared dataset ``dataset_apps.item`` (:mod:`.models`, :mod:`.feeds`).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 from typing import cast
 
-from flask import Flask
+from flask import Blueprint, Flask, url_for
 
-from civicapps import Dataset, Feed, Model, hookimpl, plugin_settings
+from civicapps import Actor, Dataset, Feed, Link, Model, app_enabled, gettext, hookimpl, plugin_settings
 from civicapps_dataset_apps.feeds import app_feed
 from civicapps_dataset_apps.models import ITEMS, Item
-from civicapps_dataset_apps.settings import NAME, Settings
+from civicapps_dataset_apps.settings import NAME, Settings, switch_name
+from civicapps_dataset_apps.web import bp
 
 
 def configured(app: Flask) -> Settings:
@@ -44,3 +46,22 @@ def register_datasets() -> list[Dataset]:
 @hookimpl
 def register_feeds(app: Flask) -> list[Feed]:
     return [app_feed(name, config) for name, config in configured(app).apps.items()]
+
+
+@hookimpl
+def register_blueprint(app: Flask) -> Blueprint:
+    return bp
+
+
+@hookimpl
+def menu_links(app: Flask, actor: Actor | None) -> list[Link]:
+    """The index of the apps, then each app switched on (and its staff page, for staff)."""
+    apps = {name: c for name, c in configured(app).apps.items() if app_enabled(switch_name(name))}
+    if not apps:
+        return []
+    links = [Link(gettext("Local data apps"), url_for("dataset_apps.index"), gettext("Open data near you."))]
+    for name, config in apps.items():
+        links.append(Link(config.title, url_for("dataset_apps.search_page", name=name), config.description))
+        if actor is not None:
+            links.append(Link(gettext("%(app)s feed", app=config.title), url_for("dataset_apps.staff_page", name=name)))
+    return links

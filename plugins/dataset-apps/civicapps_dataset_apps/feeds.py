@@ -1,4 +1,5 @@
 """Each configured app's feed, built from its table so staff write the source once."""
+
 from __future__ import annotations
 
 from civicapps import Feed

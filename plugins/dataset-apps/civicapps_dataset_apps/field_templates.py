@@ -5,6 +5,7 @@ Staff write ``title = "{{ record.works }} on {{ record.street }}"``; the names a
 and every ``record.<field>`` is one of the app's fields) and rendered per record; a record a template
 fails on is still listed, under its reference, and its error is shown to staff beside it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,9 +39,7 @@ def check_template(source: str, fields: Iterable[str]) -> list[str]:
     problems = []
     unknown_names = sorted(meta.find_undeclared_variables(tree) - TEMPLATE_NAMES)
     if unknown_names:
-        problems.append(
-            f"uses {', '.join(unknown_names)}; a template can use record.<field> and reference"
-        )
+        problems.append(f"uses {', '.join(unknown_names)}; a template can use record.<field> and reference")
     known = set(fields)
     for name in sorted(set(record_fields(tree)) - known):
         problems.append(f"uses record.{name}, which is not one of the fields ({', '.join(sorted(known))})")
@@ -93,4 +92,3 @@ def parse_date(text: str) -> dt.date | None:
         return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
     except ValueError:
         raise ValueError(f"{text[:40]!r} is not a date such as 2024-05-08 or 08/05/2024") from None
-

@@ -5,6 +5,7 @@ object's text (``record``, filled by the core mapping's ``object`` spec). The co
 columns do the rest: ``authority`` is the app's name (so two apps' references never collide),
 ``first_seen_at`` drives "new" alerts and ``version`` counts real changes.
 """
+
 from __future__ import annotations
 
 import json

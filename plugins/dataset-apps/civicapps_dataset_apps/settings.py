@@ -6,6 +6,7 @@ record is worded (field templates), the filters residents may choose and how lon
 current. A mistake stops startup with the app's key and the reason, e.g.
 ``'apps.roadworks': show.title uses record.strete, which is not one of the fields (street, works)``.
 """
+
 from __future__ import annotations
 
 import re
@@ -96,6 +97,10 @@ class Settings(PluginSettings):
     """``[plugins.dataset_apps]``: the configured apps by name."""
 
     apps: dict[str, AppConfig] = Field(default_factory=dict)
+    tile_url: str = Field(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png", description="map tiles for Leaflet (an https URL template)"
+    )
+    tile_attribution: str = Field("© OpenStreetMap contributors", description="credit shown on the map")
 
     @model_validator(mode="after")
     def _names(self) -> Settings:
@@ -105,3 +110,8 @@ class Settings(PluginSettings):
                 f"app name(s) {', '.join(map(repr, bad))} must be snake_case, up to 40 characters, e.g. roadworks"
             )
         return self
+
+
+def switch_name(app_name: str) -> str:
+    """The app directory's name for a configured app (``dataset_apps.roadworks``): what staff switch."""
+    return f"{NAME}.{app_name}"

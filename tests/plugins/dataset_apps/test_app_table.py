@@ -1,5 +1,6 @@
 """The app table is checked at startup (naming the app's key and the reason), and an app's feed
 fills the shared item table through the core feeds, placing British National Grid points."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from civicapps import StartupError, create_app, pull_feed
 from civicapps.db import get_database
 
-from .conftest import PLUGIN, roadworks_table
+from .conftest import END, PLUGIN, START, roadworks_table
 
 
 def start(table: dict, **more: dict) -> None:
@@ -87,11 +88,11 @@ def test_the_feed_fills_the_item_table_with_bng_points_placed(roadworks_app):
         "works": "Gas main renewal",
         "promoter": "Northern Gas",
         "category": "Major",
-        "start": "01/12/2026",
-        "end": "20/12/2026",
+        "start": START,
+        "end": END,
     }
-    # 460200 E, 452400 N is just north of York's city walls (Clarence Street)
-    assert first.latitude == pytest.approx(53.9648, abs=0.002)
-    assert first.longitude == pytest.approx(-1.0847, abs=0.003)
+    # 460200 E, 452400 N on Clarence Street, York (pyproj: 53.96419 N, 1.08390 W)
+    assert first.latitude == pytest.approx(53.96419, abs=0.0005)
+    assert first.longitude == pytest.approx(-1.08390, abs=0.0005)
     again = pull_feed(app, "roadworks", force=True)
     assert (again.new, again.changed, again.unchanged) == (0, 0, 3)

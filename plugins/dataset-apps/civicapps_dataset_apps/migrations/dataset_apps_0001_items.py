@@ -4,6 +4,7 @@ Revision ID: dataset_apps_0001
 Revises:
 Create Date: 2026-12-06
 """
+
 import sqlalchemy as sa
 from alembic import op
 
