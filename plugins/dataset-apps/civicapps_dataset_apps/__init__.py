@@ -11,7 +11,18 @@ from typing import cast
 
 from flask import Blueprint, Flask, url_for
 
-from civicapps import Actor, Dataset, Feed, Link, Model, app_enabled, gettext, hookimpl, plugin_settings
+from civicapps import (
+    Actor,
+    ConfiguredApp,
+    Dataset,
+    Feed,
+    Link,
+    Model,
+    app_enabled,
+    gettext,
+    hookimpl,
+    plugin_settings,
+)
 from civicapps_dataset_apps.feeds import app_feed
 from civicapps_dataset_apps.models import ITEMS, Item
 from civicapps_dataset_apps.settings import NAME, Settings, switch_name
@@ -46,6 +57,15 @@ def register_datasets() -> list[Dataset]:
 @hookimpl
 def register_feeds(app: Flask) -> list[Feed]:
     return [app_feed(name, config) for name, config in configured(app).apps.items()]
+
+
+@hookimpl
+def register_apps(app: Flask) -> list[ConfiguredApp]:
+    """Each configured app is its own entry in the app directory, switched on and off by itself."""
+    return [
+        ConfiguredApp(name, config.title, config.description, feeds=(name,))
+        for name, config in configured(app).apps.items()
+    ]
 
 
 @hookimpl

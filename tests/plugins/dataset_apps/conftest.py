@@ -68,7 +68,12 @@ def roadworks_table(**changes: Any) -> dict[str, Any]:
 def roadworks_app(civic_app_factory, civic_feed_server, civic_postcodes_io, civic_notification_sink):
     civic_postcodes_io.known.update({"YO1 7HH": (53.96142, -1.08163), "YO31 7EH": (53.9640, -1.0855)})
 
-    def make(csv: str = ROADWORKS_CSV, app: dict[str, Any] | None = None, **config: Any) -> Flask:
+    def make(
+        csv: str = ROADWORKS_CSV,
+        app: dict[str, Any] | None = None,
+        extra_apps: dict[str, Any] | None = None,
+        **config: Any,
+    ) -> Flask:
         url = civic_feed_server.add("/roadworks.csv", csv, content_type="text/csv")
         table = roadworks_table(**(app or {}))
         table["feed"] = {**table["feed"], "url": url}
@@ -78,7 +83,7 @@ def roadworks_app(civic_app_factory, civic_feed_server, civic_postcodes_io, civi
                 "feeds": {"retries": 1, "backoff_seconds": 0.01, "timeout_seconds": 2},
                 "geo": {"postcodes_io_url": civic_postcodes_io.url},
                 "notify": civic_notification_sink.notify_settings(**config.pop("notify", {})),
-                "dataset_apps": {"apps": {"roadworks": table}},
+                "dataset_apps": {"apps": {"roadworks": table, **(extra_apps or {})}},
             },
             **config,
         }
