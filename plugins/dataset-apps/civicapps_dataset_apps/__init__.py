@@ -18,6 +18,7 @@ from civicapps import (
     Feed,
     Link,
     Model,
+    Topic,
     app_enabled,
     gettext,
     hookimpl,
@@ -26,6 +27,7 @@ from civicapps import (
 from civicapps_dataset_apps.feeds import app_feed
 from civicapps_dataset_apps.models import ITEMS, Item
 from civicapps_dataset_apps.settings import NAME, Settings, switch_name
+from civicapps_dataset_apps.topics import follow_topic, near_topic, topics
 from civicapps_dataset_apps.web import bp
 
 
@@ -60,10 +62,17 @@ def register_feeds(app: Flask) -> list[Feed]:
 
 
 @hookimpl
+def register_topics(app: Flask) -> list[Topic]:
+    return [topic for name, config in configured(app).apps.items() for topic in topics(name, config)]
+
+
+@hookimpl
 def register_apps(app: Flask) -> list[ConfiguredApp]:
     """Each configured app is its own entry in the app directory, switched on and off by itself."""
     return [
-        ConfiguredApp(name, config.title, config.description, feeds=(name,))
+        ConfiguredApp(
+            name, config.title, config.description, feeds=(name,), topics=(near_topic(name), follow_topic(name))
+        )
         for name, config in configured(app).apps.items()
     ]
 
