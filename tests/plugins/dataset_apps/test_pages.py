@@ -37,6 +37,9 @@ def test_search_by_postcode_lists_the_records_within_the_radius_nearest_first(ro
     assert {p["title"] for p in points} == set(titles(page))
     wide = client.get("/dataset-apps/roadworks/", query_string={"q": YO31, "radius": 5000}).text
     assert "3 records within 5,000 metres" in wide
+    alerts = unescape(re.search(r'href="([^"]+)">Get alerts about new ones near here', page).group(1))
+    form = client.get(alerts)
+    assert form.status_code == 200 and "New Roadworks near you" in form.text and "53.96" in form.text
     everything = client.get("/dataset-apps/roadworks/").text
     assert "3 current records." in everything
 
@@ -73,6 +76,9 @@ def test_item_page_shows_the_record(roadworks_app):
     item = unescape(client.get(link).text)
     assert '<h1 class="govuk-heading-l">Gas main renewal on Clarence Street</h1>' in item
     assert "RW-1" in item and "Northern Gas" in item and f"By Northern Gas, {START} to {END}" in item
+    follow = re.search(r'href="([^"]+)">Get alerts when this changes', item).group(1)
+    form = client.get(follow).text
+    assert "Gas main renewal on Clarence Street (RW-1)" in unescape(form), "the followed item is named"
 
 
 def test_a_template_failing_on_one_record_is_shown_to_staff_and_residents_still_see_every_record(roadworks_app):
