@@ -5,6 +5,7 @@ app's templates; the core notify layer matches, holds while the app is off, and 
 channel. "New" alerts come only from records stored for the first time and still current; a change
 goes to the followers of that one record, once per version, saying which fields changed.
 """
+
 from __future__ import annotations
 
 import json

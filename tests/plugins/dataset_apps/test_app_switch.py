@@ -1,5 +1,6 @@
 """Each configured app is its own app in the directory: switched off, its pages answer 404, its menu
 link goes and its feed is not pulled, while the plugin's other apps carry on."""
+
 from __future__ import annotations
 
 import json

@@ -37,6 +37,8 @@ def test_search_by_postcode_lists_the_records_within_the_radius_nearest_first(ro
     assert {p["title"] for p in points} == set(titles(page))
     wide = client.get("/dataset-apps/roadworks/", query_string={"q": YO31, "radius": 5000}).text
     assert "3 records within 5,000 metres" in wide
+    atom = unescape(re.search(r'href="([^"]+)">Atom feed', page).group(1))
+    assert client.get(atom).mimetype == "application/atom+xml" and "q=YO31" in atom
     alerts = unescape(re.search(r'href="([^"]+)">Get alerts about new ones near here', page).group(1))
     form = client.get(alerts)
     assert form.status_code == 200 and "New Roadworks near you" in form.text and "53.96" in form.text
