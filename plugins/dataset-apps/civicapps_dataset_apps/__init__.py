@@ -24,11 +24,11 @@ from civicapps import (
     hookimpl,
     plugin_settings,
 )
+from civicapps_dataset_apps.api import bp  # the blueprint, with the API routes added
 from civicapps_dataset_apps.feeds import app_feed
 from civicapps_dataset_apps.models import ITEMS, Item
 from civicapps_dataset_apps.settings import NAME, Settings, switch_name
 from civicapps_dataset_apps.topics import follow_topic, near_topic, topics
-from civicapps_dataset_apps.api import bp  # the blueprint, with the API routes added
 
 
 def configured(app: Flask) -> Settings:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -193,6 +193,3 @@ def by_id(app_name: str, config: AppConfig, item_id: int) -> Shown | None:
     found = items_of(app_name, [item_id])
     return word(config, found[0]) if found else None
 
-
-def points(items: Sequence[Shown]) -> list[tuple[float, float]]:
-    return [(s.longitude, s.latitude) for s in items if s.longitude is not None and s.latitude is not None]
