@@ -15,6 +15,7 @@ from civicapps import (
     Actor,
     ConfiguredApp,
     Dataset,
+    DataSource,
     Feed,
     Link,
     Model,
@@ -23,6 +24,7 @@ from civicapps import (
     gettext,
     hookimpl,
     plugin_settings,
+    pull_feed,
 )
 from civicapps_dataset_apps.api import bp  # the blueprint, with the API routes added
 from civicapps_dataset_apps.feeds import app_feed
@@ -94,3 +96,16 @@ def menu_links(app: Flask, actor: Actor | None) -> list[Link]:
         if actor is not None:
             links.append(Link(gettext("%(app)s feed", app=config.title), url_for("dataset_apps.staff_page", name=name)))
     return links
+
+
+@hookimpl
+def register_data_sources(app: Flask) -> list[DataSource]:
+    credits = [c.source for c in configured(app).apps.values() if c.source is not None]
+    return [DataSource(c.name, c.licence, c.attribution, c.url) for c in credits]
+
+
+@hookimpl
+def load_demo_data(app: Flask) -> None:
+    """Pull each configured app's feed once, so a demo shows its records at once (an upsert: idempotent)."""
+    for name in configured(app).apps:
+        pull_feed(app, name)

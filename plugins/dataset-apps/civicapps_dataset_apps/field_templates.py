@@ -18,7 +18,7 @@ from jinja2.sandbox import SandboxedEnvironment
 #: The names a field template can use.
 TEMPLATE_NAMES = frozenset({"record", "reference"})
 #: Date spellings a date template's output may take (day first, as UK councils write them).
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %b %Y", "%d %B %Y", "%d/%m/%y")
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d-%m-%Y", "%d %b %Y", "%d %B %Y", "%d/%m/%y")
 
 
 def environment() -> SandboxedEnvironment:

@@ -192,4 +192,3 @@ def with_errors(app_name: str, config: AppConfig) -> list[Shown]:
 def by_id(app_name: str, config: AppConfig, item_id: int) -> Shown | None:
     found = items_of(app_name, [item_id])
     return word(config, found[0]) if found else None
-

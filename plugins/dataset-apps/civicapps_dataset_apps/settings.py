@@ -58,6 +58,15 @@ class Filters(Strict):
     dates: bool = Field(default=False, description="offer a date range (needs show.starts)")
 
 
+class Credit(Strict):
+    """Where the data comes from, credited on the site's /about page as its licence asks."""
+
+    name: str
+    licence: str
+    attribution: str
+    url: str = ""
+
+
 class AppConfig(Strict):
     """One configured app."""
 
@@ -70,6 +79,7 @@ class AppConfig(Strict):
     filters: Filters = Filters()
     current_days: int = Field(default=90, ge=1, description="how long an item without an end date stays current")
     radius_m: int = Field(default=500, ge=50, le=5000, description="the search and alert radius offered first")
+    source: Credit | None = Field(default=None, description="the data's publisher and licence, for /about")
 
     @model_validator(mode="after")
     def _consistent(self) -> AppConfig:
