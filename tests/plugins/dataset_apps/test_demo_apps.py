@@ -1,4 +1,4 @@
-"""The demo's two dataset apps (examples/dataset-apps-demo/civicapps.toml, real York open data) start,
+"""The demo's two dataset apps (plugins/dataset-apps/demo/civicapps.toml, real York open data) start,
 load through the demo hook, and answer searches by the demo's postcode with no template errors."""
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from civicapps_dataset_apps.web import settings
 
 from .conftest import PLUGIN
 
-DEMO = Path(__file__).resolve().parents[3] / "examples" / "dataset-apps-demo"
+DEMO = Path(__file__).resolve().parents[3] / "plugins" / "dataset-apps" / "demo"
 
 
 def demo_config() -> dict:
     config = tomllib.loads((DEMO / "civicapps.toml").read_text(encoding="utf-8"))
     for table in config["plugins"]["dataset_apps"]["apps"].values():  # paths are the repository root's
-        table["feed"]["url"] = str(DEMO.parents[1] / table["feed"]["url"])
+        table["feed"]["url"] = str(DEMO.parents[2] / table["feed"]["url"])
     return config
 
 
