@@ -19,6 +19,7 @@ BUNDLED = {
     "planning_alerts": "civicapps-planning-alerts",
     "street_reports": "civicapps-street-reports",
     "organogram": "civicapps-organogram",
+    "dataset_apps": "civicapps-dataset-apps",
 }
 
 

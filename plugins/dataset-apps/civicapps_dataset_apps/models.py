@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Text
+from sqlalchemy import Index, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicapps import Dataset, Model, Record
@@ -33,6 +33,9 @@ class Item(Model, Record):
         value = json.loads(self.record)
         return value if isinstance(value, dict) else {}
 
+
+#: Every list is one app's records, newest first.
+Index("ix_dataset_apps_item_first_seen_at", Item.authority, Item.first_seen_at)
 
 ITEMS = Dataset("item", Item, "Records of the apps configured in [plugins.dataset_apps.apps]")
 DATASET = "dataset_apps.item"
