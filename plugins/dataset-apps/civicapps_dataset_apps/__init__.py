@@ -54,6 +54,11 @@ def register_migrations() -> Path:
 
 
 @hookimpl
+def register_translations() -> Path:
+    return Path(__file__).parent / "translations"
+
+
+@hookimpl
 def register_datasets() -> list[Dataset]:
     return [ITEMS]
 

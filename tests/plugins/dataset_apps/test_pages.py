@@ -117,3 +117,15 @@ def test_a_record_without_a_street_is_not_a_template_error_when_the_template_all
     app = roadworks_app(csv=csv, app={"show": {**ROADWORKS["show"], "title": TITLE_IF_STREET}})
     pull_feed(app, "roadworks")
     assert titles(app.test_client().get("/dataset-apps/roadworks/").text) == ["Pole repair"]
+
+
+def test_the_pages_are_welsh_for_a_welsh_reader(roadworks_app):
+    app = roadworks_app()
+    pull_feed(app, "roadworks")
+    client = app.test_client()
+    page = unescape(client.get("/dataset-apps/roadworks/", query_string={"q": YO31, "radius": 500, "lang": "cy"}).text)
+    assert "Cod post neu stryd" in page and "Postcode or street" not in page
+    assert "2 cofnod o fewn 500 metr i YO31 7EH." in page
+    assert "Cael rhybuddion am rai newydd yn agos i'r fan hon" in page and "ffrwd Atom" in page
+    link = re.search(r'href="(/dataset-apps/roadworks/items/\d+)"', page).group(1)
+    assert "Cael rhybuddion pan fydd hyn yn newid" in unescape(client.get(link).text)
