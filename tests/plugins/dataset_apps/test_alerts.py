@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from civicapps import pull_feed
 from civicapps.db import get_database
+from civicapps.testing import CivicRunner, wait_for_outbox
 
 from .conftest import END, ROADWORKS_CSV, START
 
@@ -118,3 +119,28 @@ def test_residents_get_the_new_roadworks_within_their_radius_and_followers_the_c
     assert (third.new, third.changed) == (0, 0)
     time.sleep(0.2)
     assert len(sink.messages) == sent + 5, "an unchanged re-pull sends nothing"
+
+
+def test_alerts_wait_while_the_app_is_off_and_are_sent_once_when_it_is_on_again(
+    roadworks_app, civic_feed_server, civic_notification_sink
+):
+    sink = civic_notification_sink
+    app = roadworks_app()
+    pull_feed(app, "roadworks")
+    path, lat, lon, radius = RESIDENTS[0]
+    subscribe(app, sink, path, topic="dataset_apps.roadworks_near", lat=lat, lon=lon, radius_m=radius)
+    runner = CivicRunner(app)
+    assert runner.invoke(["apps", "disable", "dataset_apps.roadworks"]).exit_code == 0
+    civic_feed_server.add("/roadworks.csv", second_csv(), content_type="text/csv")
+    assert pull_feed(app, "roadworks").new == 5, "a pull by hand still stores the records"
+    time.sleep(0.3)
+    assert len(messages_to(sink, path)) == 1, "nothing but the confirmation while the app is off"
+    assert runner.invoke(["apps", "enable", "dataset_apps.roadworks"]).exit_code == 0
+    wait_for_outbox(app)
+    alerts = wait_for(sink, path, 3)[1:]
+    assert references(app, alerts) == ["RW-4", "RW-8"]
+    runner.invoke(["apps", "disable", "dataset_apps.roadworks"])
+    runner.invoke(["apps", "enable", "dataset_apps.roadworks"])
+    wait_for_outbox(app)
+    time.sleep(0.3)
+    assert len(messages_to(sink, path)) == 3, "sent once"
