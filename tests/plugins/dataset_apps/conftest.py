@@ -1,7 +1,8 @@
 """A roadworks app declared only in the test's config, fed over HTTP from a CSV in British National Grid.
 
 ``roadworks_app(csv=..., app=..., **config)`` serves ``csv`` from a local feed server, declares the
-``roadworks`` app on it (``app`` replaces keys of its table) and returns a migrated app with the
+``roadworks`` app on it (``app`` replaces keys of its table, ``extra_apps`` adds apps, ``settings`` more
+``[plugins.dataset_apps]`` keys) and returns a migrated app with the
 dataset_apps plugin only. Messages go through real apprise to the notification sink on 127.0.0.1;
 jobs run in the caller (``immediate:`` queue).
 """
@@ -72,6 +73,7 @@ def roadworks_app(civic_app_factory, civic_feed_server, civic_postcodes_io, civi
         csv: str = ROADWORKS_CSV,
         app: dict[str, Any] | None = None,
         extra_apps: dict[str, Any] | None = None,
+        settings: dict[str, Any] | None = None,
         **config: Any,
     ) -> Flask:
         url = civic_feed_server.add("/roadworks.csv", csv, content_type="text/csv")
@@ -83,7 +85,7 @@ def roadworks_app(civic_app_factory, civic_feed_server, civic_postcodes_io, civi
                 "feeds": {"retries": 1, "backoff_seconds": 0.01, "timeout_seconds": 2},
                 "geo": {"postcodes_io_url": civic_postcodes_io.url},
                 "notify": civic_notification_sink.notify_settings(**config.pop("notify", {})),
-                "dataset_apps": {"apps": {"roadworks": table, **(extra_apps or {})}},
+                "dataset_apps": {"apps": {"roadworks": table, **(extra_apps or {})}, **(settings or {})},
             },
             **config,
         }

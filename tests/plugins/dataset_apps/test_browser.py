@@ -20,10 +20,7 @@ TILES = {"tile_url": "http://127.0.0.1:9/{z}/{x}/{y}.png"}  # no network: tiles 
 def served(roadworks_app, civic_live_server_factory):
     csv = ROADWORKS_CSV + f"RW-4,,Pole repair,Openreach,Minor,{START},{END},460150,452350\n"
     title = "{{ record.works }} on {{ record.street.upper() }}"
-    app = roadworks_app(csv=csv, app={"show": {**ROADWORKS["show"], "title": title}})
-    app.extensions["civicapps"].plugin_settings["dataset_apps"] = app.extensions["civicapps"].plugin_settings[
-        "dataset_apps"
-    ].model_copy(update=TILES)
+    app = roadworks_app(csv=csv, app={"show": {**ROADWORKS["show"], "title": title}}, settings=TILES)
     pull_feed(app, "roadworks")
     return app, civic_live_server_factory(app)
 
