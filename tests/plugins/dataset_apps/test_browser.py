@@ -1,5 +1,6 @@
 """A configured app's pages in real headless Chromium: WCAG 2.2 AA by axe-core with the site's scripts
 on (the map drawn) and off, including a record a field template fails on, and the staff page."""
+
 from __future__ import annotations
 
 import re
