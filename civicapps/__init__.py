@@ -4,6 +4,7 @@ This module is the whole public API; plugins import only from here. Everything e
 """
 from civicapps.app import create_app as create_app
 from civicapps.app import plugin_settings as plugin_settings
+from civicapps.app_switches import ConfiguredApp as ConfiguredApp
 from civicapps.app_switches import app_enabled as app_enabled
 from civicapps.auth import Actor as Actor
 from civicapps.auth import current_actor as current_actor
@@ -92,6 +93,7 @@ __all__ = [
     "Actor",
     "AlertChannel",
     "CivicappsError",
+    "ConfiguredApp",
     "DataSource",
     "Dataset",
     "Feed",

@@ -15,7 +15,7 @@ from flask.cli import AppGroup
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 
-from civicapps.app_switches import install_app_switches
+from civicapps.app_switches import ConfiguredApp, install_app_switches
 from civicapps.db import Database, Model, install_sessions
 from civicapps.errors import StartupError
 from civicapps.feeds.registry import install_feeds
@@ -43,6 +43,7 @@ class CivicState:
     migration_sets: dict[str, MigrationSet] = field(default_factory=dict)
     jobs: dict[str, Job] = field(default_factory=dict)
     topics: dict[str, Topic] = field(default_factory=dict)
+    configured_apps: dict[str, ConfiguredApp] = field(default_factory=dict)
 
 
 def create_app(

@@ -1,8 +1,8 @@
 """The app directory: every installed app, what it is, what it needs configured, and its switch.
 
 Shared by the staff page (``/-/apps``) and ``civicapps apps list`` so the two never disagree. Each
-entry comes from a plugin; configured dataset apps will add their own entries in :func:`directory`
-(the one place that lists apps), each with a name :mod:`civicapps.app_switches` can switch.
+entry is a plugin, or an app a plugin hosts from configuration (``register_apps``, e.g. a dataset
+app), each with a name :mod:`civicapps.app_switches` can switch.
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ class AppEntry:
     name: str
     description: str
     version: str | None
-    source: str  # "bundled", "third-party" (later: "configured")
+    source: str  # "bundled", "third-party" or "configured"
     distribution: str | None
     enabled: bool
     requirements: list[Requirement]
@@ -54,11 +54,14 @@ class AppEntry:
 
 
 def directory(app: Flask) -> list[AppEntry]:
-    """Every app that can be switched, in plugin order, with its state read now."""
+    """Every app that can be switched, in plugin order then configured apps, with its state read now."""
     state = app.extensions["civicapps"]
     paused = paused_apps(app)
     entries = []
     for name in switchable(app):
+        if name in state.configured_apps:
+            entries.append(_configured_entry(app, name, name not in paused))
+            continue
         info = state.registry.plugins[name]
         entries.append(
             AppEntry(
@@ -72,6 +75,22 @@ def directory(app: Flask) -> list[AppEntry]:
             )
         )
     return entries
+
+
+def _configured_entry(app: Flask, name: str, enabled: bool) -> AppEntry:
+    """A configured app: its own words, and its plugin's version and needs."""
+    state = app.extensions["civicapps"]
+    configured = state.configured_apps[name]
+    info = state.registry.plugins[owner(name)]
+    return AppEntry(
+        name=name,
+        description=f"{configured.title}: {configured.description}" if configured.description else configured.title,
+        version=info.version,
+        source="configured",
+        distribution=info.distribution,
+        enabled=enabled,
+        requirements=requirements(app, info),
+    )
 
 
 def _description(info: PluginInfo) -> str:

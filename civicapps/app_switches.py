@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import getpass
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from civicapps.clock import UTCDateTime, utcnow
 from civicapps.db import Model, db_session, get_database
-from civicapps.errors import CivicappsError
+from civicapps.errors import CivicappsError, StartupError
 from civicapps.jobs import queue_for
 
 logger = logging.getLogger("civicapps.apps")
@@ -62,12 +63,68 @@ class Switched:
     at: datetime
 
 
-def switchable(app: Flask) -> list[str]:
-    """The names of the apps that can be switched: every loaded plugin that is not the core's own.
+@dataclass(frozen=True)
+class ConfiguredApp:
+    """An app a plugin hosts from configuration (a dataset app), returned by ``register_apps``.
 
-    Configured dataset apps will join this list (and the directory) when they exist.
+    It gets its own entry and switch in the app directory, named ``<plugin>.<name>``. While it is off,
+    the ``feeds`` it names are not pulled on schedule, its ``topics`` (the plugin's topic names,
+    without the prefix) are not offered and their messages wait, to be sent once when it is switched
+    on again. Its pages share the plugin's blueprint, so the plugin hides them itself: answer 404
+    when ``app_enabled("<plugin>.<name>")`` is false.
     """
-    return [name for name, info in app.extensions["civicapps"].registry.plugins.items() if not info.is_default]
+
+    name: str
+    title: str
+    description: str = ""
+    feeds: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+
+
+def collect_configured_apps(app: Flask) -> dict[str, ConfiguredApp]:
+    """Every plugin's configured apps, keyed ``<plugin>.<name>``; refuses malformed ones at startup."""
+    state = app.extensions["civicapps"]
+    found: dict[str, ConfiguredApp] = {}
+    for plugin, apps in state.registry.call_each("register_apps", app=app).items():
+        for configured in apps:
+            if not isinstance(configured, ConfiguredApp):
+                raise StartupError(
+                    f"Plugin '{plugin}': register_apps must return civicapps.ConfiguredApp objects, not {configured!r}."
+                )
+            full = f"{plugin}.{configured.name}"
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", configured.name) or full in found:
+                raise StartupError(f"Plugin '{plugin}': app {configured.name!r} needs a snake_case name of its own.")
+            unknown = [t for t in configured.topics if f"{plugin}.{t}" not in state.topics]
+            if unknown:
+                raise StartupError(f"Plugin '{plugin}': app {configured.name!r} names unknown topic(s) {unknown}.")
+            found[full] = configured
+    return found
+
+
+def switchable(app: Flask) -> list[str]:
+    """The names of the apps that can be switched: every loaded plugin that is not the core's own, then
+    every configured app (``<plugin>.<name>``)."""
+    state = app.extensions["civicapps"]
+    plugins = [name for name, info in state.registry.plugins.items() if not info.is_default]
+    return plugins + list(state.configured_apps)
+
+
+def paused_feeds(app: Flask) -> frozenset[str]:
+    """The feeds of configured apps that are switched off (a switched-off plugin's go by their dataset)."""
+    paused = paused_apps(app)
+    configured = app.extensions["civicapps"].configured_apps
+    return frozenset(feed for name, c in configured.items() if name in paused for feed in c.feeds)
+
+
+def paused_topics(app: Flask) -> frozenset[str]:
+    """The topics (``<plugin>.<topic>``) of switched-off plugins and of switched-off configured apps."""
+    paused = paused_apps(app)
+    state = app.extensions["civicapps"]
+    held = {name for name in state.topics if owner(name) in paused}
+    for name, configured in state.configured_apps.items():
+        if name in paused:
+            held.update(f"{owner(name)}.{topic}" for topic in configured.topics)
+    return frozenset(held)
 
 
 def paused_apps(app: Flask | None = None) -> frozenset[str]:
@@ -175,8 +232,7 @@ def held_messages(column: ColumnElement[int], app: Flask | None = None) -> Colum
     from civicapps.notify.models import Subscription  # notify's tables import the core's; not the reverse
 
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    paused = paused_apps(app)
-    topics = sorted(name for name in app.extensions["civicapps"].topics if owner(name) in paused)
+    topics = sorted(paused_topics(app))
     return column.not_in(select(Subscription.id).where(Subscription.topic.in_(topics))) if topics else true()
 
 
@@ -188,4 +244,5 @@ def hide_paused_blueprints() -> None:
 
 
 def install_app_switches(app: Flask) -> None:
+    app.extensions["civicapps"].configured_apps = collect_configured_apps(app)
     app.before_request(hide_paused_blueprints)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     import click
     from flask import Blueprint, Flask, Request
 
+    from civicapps.app_switches import ConfiguredApp
     from civicapps.auth import Actor
     from civicapps.db import Model
     from civicapps.events import RecordsIngested
@@ -136,6 +137,16 @@ def register_jobs(app: Flask) -> Iterable[Job]:
     with :func:`civicapps.enqueue_job`. Jobs are registered as ``<plugin>.<name>``. Jobs must be
     idempotent and keep their progress in the database: the queue may lose a message when a worker
     dies, and ``civicapps worker --once`` runs every periodic job regardless of its schedule.
+    """
+
+
+@hookspec
+def register_apps(app: Flask) -> Iterable[ConfiguredApp]:
+    """Return :class:`civicapps.ConfiguredApp` entries: apps the plugin hosts from configuration.
+
+    Each is its own entry in the app directory with its own switch, named ``<plugin>.<name>``: a
+    council turns one dataset app off without turning off the others. While it is off the core holds
+    the feeds and topics it names; the plugin hides its pages (``app_enabled("<plugin>.<name>")``).
     """
 
 

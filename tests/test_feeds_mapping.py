@@ -38,6 +38,16 @@ def test_transforms():
     assert value({"field": "postcode"}, {}, {"postcode": "IM1 1AA"}) == "IM1 1AA"
 
 
+def test_object_keeps_several_columns_as_one_json_object():
+    spec = {"object": {"street": "Street", "works": {"column": "Works", "squash": True}, "none": "Blank"}}
+    text = value(spec, {"Street": " Mill Road ", "Works": "Gas  main", "Blank": "  "})
+    assert text == '{"none": null, "street": "Mill Road", "works": "Gas main"}'
+    with pytest.raises(CivicappsError, match=r"test.object.works: unknown key"):
+        compile_spec({"object": {"works": {"colum": "Works"}}}, "test")
+    with pytest.raises(CivicappsError, match="object must be a table"):
+        compile_spec({"object": "Street"}, "test")
+
+
 def test_labels_put_published_codes_into_words():
     """Issue #13 item 6: residents saw "Type B" and "PCO"; each preset's labels give the words."""
     types = {"FUL": "Full planning permission", "B": "Full planning application"}

@@ -3,6 +3,7 @@
 Each hook has a ``test_hook_<name>`` here (Datasette's test_plugin_hooks_have_tests pattern).
 """
 import inspect
+import json
 import re
 import types
 from pathlib import Path
@@ -321,6 +322,28 @@ def test_hook_register_topics(civic_app_factory):
     refusal = "Plugin 'benches': topic 'broken' has matcher 'nearby'; expected one of area, key"
     with pytest.raises(StartupError, match=refusal):
         civic_app_factory(plugins=[("benches", plugin(register_topics=lambda app: nearby))])
+
+
+def test_hook_register_apps(civic_app_factory):
+    from civicapps import ConfiguredApp, Item, StartupError, Topic, app_enabled
+
+    topics = [Topic("near", "Benches near you", "benches.bench", lambda app, ids: [Item(i, "Bench") for i in ids])]
+    apps = [ConfiguredApp("parks", "Park benches", "Benches in the parks.", topics=("near",))]
+    hooks = plugin(register_topics=lambda app: topics, register_apps=lambda app: apps)
+    app = civic_app_factory(plugins=[("benches", hooks)], config={"queue_url": "immediate:"})
+    runner = CivicRunner(app)
+    listed = {entry["name"]: entry for entry in json.loads(runner.invoke(["apps", "list", "--json"]).output)}
+    assert listed["benches.parks"]["source"] == "configured" and listed["benches.parks"]["enabled"] is True
+    assert listed["benches.parks"]["description"] == "Park benches: Benches in the parks."
+    assert [t["name"] for t in app.test_client().get("/alerts/api/topics").json] == ["benches.near"]
+    assert runner.invoke(["apps", "disable", "benches.parks"]).exit_code == 0
+    assert app.test_client().get("/alerts/api/topics").json == [], "its topics are not offered while it is off"
+    with app.test_request_context("/"):
+        assert not app_enabled("benches.parks") and app_enabled("benches"), "the plugin itself stays on"
+    unknown = [ConfiguredApp("parks", "Park benches", topics=("far",))]
+    with pytest.raises(StartupError, match=r"app 'parks' names unknown topic\(s\) \['far'\]"):
+        bad = plugin(register_topics=lambda app: topics, register_apps=lambda app: unknown)
+        civic_app_factory(plugins=[("benches", bad)])
 
 
 def test_hook_register_jobs(civic_app_factory):

@@ -26,6 +26,7 @@ TEMPLATE_DIRS = [
     ROOT / "plugins/bin-collections/civicapps_bin_collections/templates",
     ROOT / "plugins/planning-alerts/civicapps_planning_alerts/templates",
     ROOT / "plugins/street-reports/civicapps_street_reports/templates",
+    ROOT / "plugins/dataset-apps/civicapps_dataset_apps/templates",
 ]
 TEMPLATE_SUFFIXES = {".html", ".txt", ".md"}
 #: Templates known to hold untranslated text, and why; each is a strict xfail, so it must leave this

@@ -6,6 +6,7 @@ import civicapps
 PUBLIC_API = {
     "Actor",
     "CivicappsError",
+    "ConfiguredApp",
     "DataSource",
     "Dataset",
     "Feed",

@@ -8,6 +8,7 @@ A spec is either a column name or a table (TOML inline table / dict)::
     address     = { columns = ["Street", "Town"], join = ", " }
     received    = { column = "Date", format = "%d %b %Y" }
     authority   = { value = "Isle of Man Government" }
+    record      = { object = { street = "Street", starts = { column = "Start", trim = true } } }
 
 Transforms run in this order: replace, trim (on by default; ``squash`` also collapses inner
 whitespace), regex (group ``value`` or 1; no match gives an empty value), extract (``postcode``),
@@ -18,6 +19,7 @@ is the hot path of every ingest.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -42,6 +44,7 @@ SPEC_KEYS = {
     "default",
     "format",
     "labels",
+    "object",
 }
 _SPACE = re.compile(r"\s+")
 
@@ -95,6 +98,8 @@ def _column(name: str) -> Getter:
 
 
 def _base(spec: Mapping[str, Any], where: str) -> tuple[Getter, str]:
+    if "object" in spec:
+        return _object(spec["object"], where)
     if "value" in spec:
         constant = spec["value"]
         return (lambda fields, values: constant), "constant"
@@ -113,6 +118,24 @@ def _base(spec: Mapping[str, Any], where: str) -> tuple[Getter, str]:
     if "column" in spec:
         return _column(str(spec["column"])), str(spec["column"])
     raise CivicappsError(f"{where}: say where the value comes from with column, columns, value or field.")
+
+
+def _object(members: Any, where: str) -> tuple[Getter, str]:
+    """Several columns kept together as one JSON object's text: ``{ name = spec, ... }``.
+
+    For a dataset whose fields are chosen by configuration rather than by its table (a configured
+    dataset app keeps each record's fields in one text column); keys are sorted so that the same
+    values always hash the same. An empty member is kept as null.
+    """
+    if not isinstance(members, Mapping) or not members:
+        raise CivicappsError(f"{where}: object must be a table of name = column or spec.")
+    compiled = {str(name): compile_spec(spec, f"{where}.object.{name}") for name, spec in members.items()}
+
+    def obj(fields: Mapping[str, Any], values: Mapping[str, Any]) -> str:
+        found = {name: c.get(fields, values) for name, c in compiled.items()}
+        return json.dumps({k: (None if v == "" else v) for k, v in found.items()}, sort_keys=True, default=str)
+
+    return obj, ", ".join(c.source for c in compiled.values())
 
 
 def _steps(spec: Mapping[str, Any], where: str) -> list[Callable[[str], str]]:

@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from civicapps.app_switches import owner, paused_apps
+from civicapps.app_switches import owner, paused_apps, paused_feeds
 from civicapps.claims import claim_due
 from civicapps.clock import utcnow
 from civicapps.db import get_database
@@ -116,8 +116,10 @@ def pull_due_feeds(app: Flask, now: datetime | None = None) -> list[PullResult]:
     now = now or utcnow()
     results = []
     paused = paused_apps(app)  # a switched-off app's feeds wait until it is switched on
+    held = paused_feeds(app)  # and so do a switched-off configured app's
     for status in statuses(app, now):
-        if status.due and owner(status.dataset) not in paused and _claim(app, status.name, now):
+        off = owner(status.dataset) in paused or status.name in held
+        if status.due and not off and _claim(app, status.name, now):
             results.append(pull_feed(app, status.name))
     return results
 

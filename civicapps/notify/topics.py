@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from flask import Flask
 
-from civicapps.app_switches import owner, paused_apps
+from civicapps.app_switches import paused_topics
 from civicapps.errors import StartupError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -123,8 +123,8 @@ def topics_of(app: Flask) -> dict[str, Topic]:
 
 def offered_topics(app: Flask) -> dict[str, Topic]:
     """The topics residents may subscribe to now: those of apps that are switched on."""
-    paused = paused_apps(app)
-    return {name: t for name, t in topics_of(app).items() if owner(name) not in paused}
+    paused = paused_topics(app)
+    return {name: t for name, t in topics_of(app).items() if name not in paused}
 
 
 def watching(app: Flask, dataset: str, event: str) -> dict[str, Topic]:

@@ -20,6 +20,7 @@ BUNDLED = {
     "street_reports": "civicapps-street-reports",
     "organogram": "civicapps-organogram",
     "bin_collections": "civicapps-bin-collections",
+    "dataset_apps": "civicapps-dataset-apps",
 }
 
 

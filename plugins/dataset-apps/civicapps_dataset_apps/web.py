@@ -1,0 +1,166 @@
+"""Each configured app's pages, under ``/dataset-apps/<app>/``: search, item, staff.
+
+An app that is not configured, or is switched off in the app directory, answers 404 on every page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+
+from civicapps import (
+    PlaceNotFound,
+    QueryError,
+    app_enabled,
+    current_actor,
+    feed_health,
+    find_streets,
+    gettext,
+    locate_place,
+    plugin_settings,
+    read_query,
+    staff_required,
+)
+from civicapps_dataset_apps import records
+from civicapps_dataset_apps.models import DATASET
+from civicapps_dataset_apps.queries import Search
+from civicapps_dataset_apps.settings import NAME, AppConfig, Settings, switch_name
+
+bp = Blueprint("dataset_apps", __name__, template_folder="templates", static_folder="static")
+#: Most records one page lists; the APIs and the feed say the same.
+PAGE_LIMIT = 200
+
+
+def settings() -> Settings:
+    return cast(Settings, plugin_settings(NAME))
+
+
+def app_or_404(name: str) -> AppConfig:
+    """The app's table, or 404 when there is no such app or it is switched off."""
+    config = settings().apps.get(name)
+    if config is None or not app_enabled(switch_name(name)):
+        abort(404)
+    return config
+
+
+@dataclass
+class Located:
+    """Where a search is: a point and its words, or streets to choose from, or the problems."""
+
+    lat: float | None = None
+    lon: float | None = None
+    label: str | None = None
+    streets: list[Any] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def locate(search: Search) -> Located:
+    """A search's place: its coordinates, the postcode, or the one street (or streets to choose from)."""
+    if search.lat is not None and search.lon is not None:
+        label = request.args.get("place") or f"{search.lat:.5f}, {search.lon:.5f}"
+        return Located(search.lat, search.lon, label[:200])
+    if not search.q:
+        return Located()
+    try:
+        location, label = locate_place(current_app, search.q, "q")
+    except PlaceNotFound as exc:
+        streets = find_streets(current_app, search.q, limit=10)
+        if len(streets) == 1:
+            return Located(streets[0].latitude, streets[0].longitude, streets[0].label)
+        if streets:
+            return Located(streets=streets)
+        return Located(errors={"q": str(exc)})
+    return Located(location.latitude, location.longitude, label)
+
+
+def wanted(config: AppConfig, search: Search, where: Located) -> records.Wanted:
+    return records.Wanted(
+        lat=where.lat,
+        lon=where.lon,
+        radius_m=(search.radius or config.radius_m) if where.lat is not None else None,
+        category=search.category,
+        keywords=search.keywords,
+        date_from=search.date_from,
+        date_to=search.date_to,
+    )
+
+
+@bp.get("/")
+def index() -> str:
+    apps = {name: config for name, config in settings().apps.items() if app_enabled(switch_name(name))}
+    return render_template("dataset_apps/index.html", title=gettext("Local data apps"), apps=apps)
+
+
+@bp.get("/<name>/")
+def search_page(name: str) -> str:
+    config = app_or_404(name)
+    errors: dict[str, str] = {}
+    try:
+        search = read_query(Search, request.args)
+    except QueryError as exc:
+        errors[exc.parameter] = str(exc)
+        search = Search()
+    where = locate(search)
+    errors.update(where.errors)
+    found = records.shown(name, config, wanted(config, search, where))
+    return render_template(
+        "dataset_apps/search.html",
+        title=config.title,
+        name=name,
+        config=config,
+        search=search,
+        radius=search.radius or config.radius_m,
+        where=where,
+        errors=errors,
+        found=found[:PAGE_LIMIT],
+        total=len(found),
+        categories=records.categories(name, config),
+        points=[_point(name, s) for s in found[:PAGE_LIMIT] if s.latitude is not None],
+        tiles=settings().tile_url,
+        attribution=settings().tile_attribution,
+    )
+
+
+@bp.get("/<name>/items/<int:item_id>")
+def item_page(name: str, item_id: int) -> str:
+    config = app_or_404(name)
+    item = records.by_id(name, config, item_id)
+    if item is None:
+        abort(404)
+    return render_template(
+        "dataset_apps/item.html",
+        title=item.title,
+        name=name,
+        config=config,
+        item=item,
+        staff=current_actor() is not None,
+        points=[_point(name, item)] if item.latitude is not None else [],
+        tiles=settings().tile_url,
+        attribution=settings().tile_attribution,
+    )
+
+
+@bp.get("/<name>/staff")
+@staff_required
+def staff_page(name: str) -> str:
+    config = app_or_404(name)
+    health = [h for h in feed_health(current_app, dataset=DATASET) if h.name == name]
+    return render_template(
+        "dataset_apps/staff.html",
+        title=gettext("%(app)s: feed and records", app=config.title),
+        name=name,
+        config=config,
+        health=health,
+        failing=records.with_errors(name, config),
+    )
+
+
+def _point(name: str, item: records.Shown) -> dict[str, Any]:
+    return {
+        "lat": item.latitude,
+        "lon": item.longitude,
+        "title": item.title,
+        "url": url_for("dataset_apps.item_page", name=name, item_id=item.id),
+    }
