@@ -6,17 +6,16 @@ Each public name is imported when it is first used (PEP 562), so ``import civica
 ``civicapps`` command start without loading SQLAlchemy, numpy, shapely, pyproj, apprise or
 Flask-Babel for names they never touch. The ``if typing.TYPE_CHECKING:`` block below is the one
 listing of the public API: type checkers and IDEs read it as ordinary imports, and at run time
-:func:`_listing` reads the same lines from this file to learn where each name lives (the idea of
-Scientific Python's SPEC 1 ``lazy_loader.attach_stub``, without a separate ``.pyi``). ``__all__`` is
-that listing plus ``__version__``.
+:mod:`civicapps.lazy_imports` reads the same lines back to import each name on first use.
+``__all__`` is that listing plus ``__version__``.
 
 To add a public name, add one line to the block, where ruff's import sorting puts it::
 
     from civicapps.some_module import some_name as some_name
 """
-import ast
-import importlib
 import typing
+
+from civicapps import lazy_imports
 
 if typing.TYPE_CHECKING:
     from civicapps.app import create_app as create_app
@@ -104,36 +103,11 @@ if typing.TYPE_CHECKING:
 __version__ = "0.1.0"
 
 
-def _listing() -> dict[str, tuple[str, str]]:
-    """Each public name -> (module, attribute), read from the ``typing.TYPE_CHECKING`` block above."""
-    with open(__file__, encoding="utf-8") as source:
-        tree = ast.parse(source.read(), filename=__file__)
-    (block,) = [
-        node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "typing.TYPE_CHECKING"
-    ]
-    return {
-        alias.asname or alias.name: (statement.module, alias.name)
-        for statement in block.body
-        if isinstance(statement, ast.ImportFrom) and statement.module
-        for alias in statement.names
-    }
-
-
-_PUBLIC = _listing()
+_PUBLIC = lazy_imports.listed_names(__file__)
 __all__ = sorted([*_PUBLIC, "__version__"])
 
-
 if not typing.TYPE_CHECKING:  # hidden from type checkers, which would take every misspelt name for Any
-
-    def __getattr__(name: str) -> typing.Any:
-        """Import a public name on first use and keep it, so later uses are plain attribute lookups."""
-        try:
-            module, attribute = _PUBLIC[name]
-        except KeyError:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-        value = getattr(importlib.import_module(module), attribute)
-        globals()[name] = value
-        return value
+    __getattr__ = lazy_imports.attribute_loader(globals(), _PUBLIC)
 
 
 def __dir__() -> list[str]:
