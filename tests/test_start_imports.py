@@ -9,7 +9,10 @@ import os
 import subprocess
 import sys
 
+import click.testing
 import pytest
+
+from civicapps.cli import CORE_COMMANDS, cli
 
 #: Imported only by the names and commands that need them.
 HEAVY = ("sqlalchemy", "numpy", "shapely", "pyproj", "apprise", "flask_babel")
@@ -36,3 +39,33 @@ def test_a_public_name_loads_what_it_needs_when_used():
 @pytest.mark.parametrize("name", ["flask_babel", "numpy"])
 def test_the_heavy_check_sees_a_heavy_import(name):
     assert name in modules_loaded_by(f"import civicapps\nimport {name}")
+
+
+def run_cli_code(*args: str) -> str:
+    """Code that runs ``civicapps ARGS`` in this interpreter, as the console script does."""
+    main = f"cli.main({list(args)!r}, prog_name='civicapps')"
+    return f"from civicapps.cli import cli\ntry:\n    {main}\nexcept SystemExit:\n    pass"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["pull", "--help"], ["users", "create", "--help"]], ids=" ".join)
+def test_help_loads_no_heavy_library(args):
+    assert modules_loaded_by(run_cli_code(*args)) & {*HEAVY, "pydantic", "babel"} == set()
+
+
+def listed_commands(help_text: str) -> set[str]:
+    """The command names in the "Commands:" section of a click help page."""
+    section = help_text.split("\nCommands:\n", 1)[1]
+    return {line.split()[0] for line in section.splitlines() if line.startswith("  ") and line[2] != " "}
+
+
+def test_help_lists_every_command_and_each_one_answers_help(civic_app_factory, tmp_path, monkeypatch):
+    """Core commands and every installed plugin's group, though listing them imports no plugin."""
+    plugin_groups = set(civic_app_factory(load_entrypoints=True, migrate=False).cli.commands)
+    assert {"planning-alerts", "street-reports", "organogram"} <= plugin_groups
+    monkeypatch.chdir(tmp_path)  # the command line builds its own app here, as from a shell
+    runner = click.testing.CliRunner()
+    listed = listed_commands(runner.invoke(cli, ["--help"], catch_exceptions=False).output)
+    assert listed == {*cli.commands, *CORE_COMMANDS} | plugin_groups
+    for name in sorted(listed):
+        result = runner.invoke(cli, [name, "--help"], catch_exceptions=False)
+        assert result.exit_code == 0 and f"Usage: civicapps {name} " in result.output, f"{name} --help: {result.output}"
