@@ -94,8 +94,10 @@ class CivicGroup(FlaskGroup):
         if cmd_name in CORE_COMMANDS and cmd_name not in self.commands:
             module, attribute = CORE_COMMANDS[cmd_name].split(":")
             self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
-        command = super().get_command(ctx, cmd_name)  # a core command, else the app's: a plugin's group
-        if command is None and _builds_its_own_app(ctx) and cmd_name in installed_plugin_groups():
+        if cmd_name in self.commands:  # the core's, found without FlaskGroup's scan of flask.commands entry points
+            return self.commands[cmd_name]
+        command = super().get_command(ctx, cmd_name)  # the app's: a plugin's group
+        if command is None and cmd_name in self._metadata_plugin_groups(ctx):
             raise click.UsageError(
                 f"The plugin behind '{cmd_name}' adds no commands here: it registers none, or it is in "
                 "disabled_plugins.",
@@ -105,14 +107,14 @@ class CivicGroup(FlaskGroup):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         if _builds_its_own_app(ctx):
-            plugin_groups = list(installed_plugin_groups())
+            plugin_groups = list(self._metadata_plugin_groups(ctx))
         else:
             plugin_groups = ctx.ensure_object(ScriptInfo).load_app().cli.list_commands(ctx)
         return sorted({*self.commands, *CORE_COMMANDS, *plugin_groups})
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """click's list of commands, with plugins' groups described from their metadata, not imported."""
-        described = installed_plugin_groups() if _builds_its_own_app(ctx) else {}
+        described = self._metadata_plugin_groups(ctx)
         entries: list[tuple[str, click.Command | str]] = []
         for name in self.list_commands(ctx):
             if name in described and name not in self.commands and name not in CORE_COMMANDS:
@@ -127,6 +129,14 @@ class CivicGroup(FlaskGroup):
                     for name, c in entries
                 ]
             )
+
+    def _metadata_plugin_groups(self, ctx: click.Context) -> dict[str, str]:
+        """:func:`installed_plugin_groups`, read once per command line; none when handed an app."""
+        if not _builds_its_own_app(ctx):
+            return {}
+        if "civicapps.plugin_groups" not in ctx.meta:
+            ctx.meta["civicapps.plugin_groups"] = installed_plugin_groups()
+        return ctx.meta["civicapps.plugin_groups"]
 
 
 def _builds_its_own_app(ctx: click.Context) -> bool:
