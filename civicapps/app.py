@@ -163,8 +163,8 @@ def _configure_flask(app: Flask, core: CoreSettings, instance_path: Path) -> Non
 class CivicFlask(Flask):
     """Flask whose random secret key (and the default ``./instance`` folder) are made when first needed.
 
-    Commands that need no instance (``--help``, ``planning-alerts presets``, ``notify test``...) load
-    the app too, to list plugin commands; they must not leave ``./instance/secret_key`` behind in
+    Commands that need no instance (``planning-alerts presets``, ``notify test``, a plugin group's
+    ``--help``...) load the app too; they must not leave ``./instance/secret_key`` behind in
     whatever folder they were run from. A configured ``instance_path`` is still made at startup.
     """
 

@@ -59,8 +59,9 @@ def _app_for_command() -> Flask:
     """The app a command runs against: ``--config``'s file, plus any settings the command chose (demo)."""
     from civicapps.app import create_app
 
-    info = click.get_current_context().ensure_object(ScriptInfo)
-    return create_app(info.data.get("overrides"), config_file=info.data.get("config_file"))
+    ctx = click.get_current_context(silent=True)  # none while the shell completes a command line
+    data = ctx.ensure_object(ScriptInfo).data if ctx else {}
+    return create_app(data.get("overrides"), config_file=data.get("config_file"))
 
 
 def installed_plugin_groups() -> dict[str, str]:

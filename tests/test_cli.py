@@ -165,6 +165,13 @@ def test_help_lists_plugin_commands_without_reading_a_broken_config(tmp_path):
     assert plugin.stderr.startswith("Error: Invalid configuration") and "council.colour" in plugin.stderr
 
 
+def test_shell_completion_offers_core_and_plugin_commands(tmp_path):
+    completion = {"_CIVICAPPS_COMPLETE": "bash_complete", "COMP_WORDS": "civicapps pl", "COMP_CWORD": "1"}
+    result = run_cli([], tmp_path, **completion)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["plain,planning-alerts", "plain,plugin", "plain,plugins"]
+
+
 def test_plugin_commands_appear_under_the_plugin_name(civic_app_factory):
     @click.command("count-trees")
     @click.option("--ward", required=True, help="Ward name.")
