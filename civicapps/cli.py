@@ -5,7 +5,9 @@ exit with 2 (click's usage errors). Plugin commands appear as ``civicapps <plugi
 """
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.util
 import json
 import logging
 import os
@@ -67,14 +69,40 @@ def _app_for_command() -> Flask:
 def installed_plugin_groups() -> dict[str, str]:
     """Each installed plugin's command group (kebab name) -> its help, from entry-point metadata alone.
 
-    Listing plugins this way imports none of them, so ``civicapps --help`` stays fast. It cannot
-    tell which plugins register no commands or are switched off by ``disabled_plugins``; running
-    such a group says so (see :meth:`CivicGroup.get_command`).
+    Listing plugins this way imports none of them, so ``civicapps --help`` stays fast. Plugins whose
+    source shows no ``register_commands`` are left out; plugins switched off by ``disabled_plugins``
+    cannot be told apart without reading the configuration, so they are listed, and running such a
+    group says so (see :meth:`CivicGroup.get_command`).
     """
     return {
         ep.name.replace("_", "-"): command_group_help(ep.name, ep.dist.name if ep.dist else None)
         for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)
+        if may_register_commands(ep.value)
     }
+
+
+def may_register_commands(plugin: str) -> bool:
+    """Whether plugin ``plugin`` (an entry point's value) has a ``register_commands`` hook, not importing it.
+
+    A plugin module's hooks are its top-level functions named after them, so its source tells. A
+    plugin that cannot be read without importing something (``package.module``, ``module:object``,
+    no source file) is taken to have one: its group is listed, and says so if it has none.
+    """
+    if not plugin.isidentifier():
+        return True
+    spec = importlib.util.find_spec(plugin)  # a top-level module: found, not run
+    if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
+        return True
+    tree = ast.parse(Path(spec.origin).read_bytes(), filename=spec.origin)
+    defined = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            defined.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            defined.update(alias.asname or alias.name for alias in node.names)
+        elif isinstance(node, ast.Assign):
+            defined.update(target.id for target in node.targets if isinstance(target, ast.Name))
+    return "register_commands" in defined
 
 
 class CivicGroup(FlaskGroup):

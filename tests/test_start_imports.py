@@ -12,7 +12,7 @@ import sys
 import click.testing
 import pytest
 
-from civicapps.cli import CORE_COMMANDS, cli
+from civicapps.cli import CORE_COMMANDS, cli, may_register_commands
 
 #: Imported only by the names and commands that need them.
 HEAVY = ("sqlalchemy", "numpy", "shapely", "pyproj", "apprise", "flask_babel")
@@ -69,3 +69,17 @@ def test_help_lists_every_command_and_each_one_answers_help(civic_app_factory, t
     for name in sorted(listed):
         result = runner.invoke(cli, [name, "--help"], catch_exceptions=False)
         assert result.exit_code == 0 and f"Usage: civicapps {name} " in result.output, f"{name} --help: {result.output}"
+
+
+def test_a_plugin_module_without_register_commands_gets_no_group(tmp_path, monkeypatch):
+    """Read from the source, never imported: these modules would stop the test if they were run."""
+    stop = "raise SystemExit('imported')\n"
+    (tmp_path / "defines_them.py").write_text(f"{stop}@hookimpl\ndef register_commands(app):\n    return []\n")
+    (tmp_path / "imports_them.py").write_text(f"{stop}from defines_them import register_commands\n")
+    (tmp_path / "has_none.py").write_text(f"{stop}@hookimpl\ndef register_blueprint(app):\n    pass\n")
+    monkeypatch.syspath_prepend(tmp_path)
+    assert may_register_commands("defines_them") and may_register_commands("imports_them")
+    assert not may_register_commands("has_none")
+    # Not readable without importing something: listed, and the group says so if it has none.
+    assert may_register_commands("defines_them:plugin") and may_register_commands("civicapps.geo.plugin")
+    assert not {"defines_them", "imports_them", "has_none"} & set(sys.modules)
