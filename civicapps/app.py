@@ -23,7 +23,7 @@ from civicapps.i18n import install_translations
 from civicapps.jobs import Job, collect_jobs
 from civicapps.migrations import MigrationSet
 from civicapps.notify.topics import Topic, collect_topics
-from civicapps.plugins import PluginRegistry, load_plugins
+from civicapps.plugins import PluginRegistry, command_group_help, load_plugins
 from civicapps.settings import CoreSettings, LoadedConfig, PluginSettings, load_config, validate_core, validate_plugin
 from civicapps.web.edge_input import install_input_guard
 from civicapps.web.govuk import install_govuk
@@ -164,8 +164,8 @@ def _configure_flask(app: Flask, core: CoreSettings, instance_path: Path) -> Non
 class CivicFlask(Flask):
     """Flask whose random secret key (and the default ``./instance`` folder) are made when first needed.
 
-    Commands that need no instance (``--help``, ``planning-alerts presets``, ``notify test``...) load
-    the app too, to list plugin commands; they must not leave ``./instance/secret_key`` behind in
+    Commands that need no instance (``planning-alerts presets``, ``notify test``, a plugin group's
+    ``--help``...) load the app too; they must not leave ``./instance/secret_key`` behind in
     whatever folder they were run from. A configured ``instance_path`` is still made at startup.
     """
 
@@ -216,7 +216,7 @@ def _mount_blueprints(app: Flask, registry: PluginRegistry) -> None:
 def _mount_commands(app: Flask, registry: PluginRegistry) -> None:
     for name, commands in registry.call_each("register_commands", app=app).items():
         info = registry.plugins[name]
-        group = AppGroup(info.kebab_name, help=f"Commands of the {name} plugin ({info.distribution or 'local'}).")
+        group = AppGroup(info.kebab_name, help=command_group_help(name, info.distribution))
         for command in commands:
             group.add_command(command)
         app.cli.add_command(group)

@@ -1,4 +1,7 @@
-"""``civicapps apps list|enable|disable|log``: the app directory from the command line."""
+"""``civicapps apps list|enable|disable|log``: the app directory from the command line.
+
+Each command imports its work when it runs, so listing the group loads no SQLAlchemy.
+"""
 from __future__ import annotations
 
 import json
@@ -7,8 +10,6 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from civicapps.app_directory import directory
-from civicapps.app_switches import cli_actor, set_enabled, switch_log
 from civicapps.textable import echo_table
 
 
@@ -26,6 +27,8 @@ def apps() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: each app's state, version and needs.")
 def list_command(as_json: bool) -> None:
     """List every app: on or off, version, where it comes from, and what it still needs configured."""
+    from civicapps.app_directory import directory
+
     entries = directory(current_app)
     if as_json:
         report = [
@@ -73,6 +76,8 @@ def disable_command(name: str) -> None:
 
 
 def _switch(name: str, enabled: bool) -> None:
+    from civicapps.app_switches import cli_actor, set_enabled
+
     word = "on" if enabled else "off"
     if set_enabled(current_app, name, enabled, cli_actor()):
         click.echo(f"Switched {name} {word}.")
@@ -84,6 +89,8 @@ def _switch(name: str, enabled: bool) -> None:
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help="How many switches to show.")
 def log_command(limit: int) -> None:
     """Show who switched which app on or off, and when (UTC), newest first."""
+    from civicapps.app_switches import switch_log
+
     changes = switch_log(limit)
     if not changes:
         click.echo("No app has been switched on or off yet.")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from flask import abort, current_app, g, redirect, request, url_for
 from sqlalchemy import Integer, String, func, select, update
@@ -25,9 +25,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from civicapps.clock import UTCDateTime
 from civicapps.db import Model, db_session
 from civicapps.errors import CivicappsError
+from civicapps.roles import ROLES, Role
 
-Role = Literal["admin", "staff"]
-ROLES: tuple[Role, ...] = ("admin", "staff")
 MIN_PASSWORD_LENGTH = 12
 
 

@@ -1,4 +1,4 @@
-"""``civicapps i18n``: keep a package's gettext catalogues in step with its code and templates.
+"""Keep a package's gettext catalogues in step with its code and templates (``civicapps i18n``).
 
 The same three steps as ``pybabel extract|update|compile``, for the core or one plugin named by
 ``--plugin``, with the core's mapping (``civicapps/babel.cfg``: Python files and Jinja templates) and
@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import click
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -19,7 +18,6 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from flask import current_app
-from flask.cli import AppGroup
 
 from civicapps.errors import CivicappsError
 from civicapps.i18n import Catalogue, catalogues
@@ -134,44 +132,3 @@ def compile_catalogues(catalogue: Catalogue) -> dict[str, tuple[int, int]]:
 
 def _filled(string: str | tuple[str, ...]) -> list[bool]:
     return [bool(part) for part in (string if isinstance(string, tuple) else (string,))]
-
-
-plugin_option = click.option(
-    "--plugin", default="core", show_default=True, help="The plugin whose catalogue to work on (its entry-point name)."
-)
-
-
-@click.group("i18n", cls=AppGroup)
-def i18n() -> None:
-    """Translations: extract the strings to translate, update the .po files, compile them.
-
-    The usual round: `extract` after changing code or templates, `update` to carry new strings into
-    each language's .po file, translate them (any .po editor), then `compile` and commit the .po and
-    .mo files. Start a new language with `update --locale CODE`.
-    """
-
-
-@i18n.command("extract")
-@plugin_option
-def extract_command(plugin: str) -> None:
-    """Collect every translatable string into <translations>/<domain>.pot."""
-    catalogue = find_catalogue(plugin)
-    count = extract(catalogue, current_app.extensions["civicapps"].registry.plugins[plugin].version)
-    click.echo(f"{count} strings from {catalogue.source_directory} -> {template_path(catalogue)}")
-
-
-@i18n.command("update")
-@plugin_option
-@click.option("--locale", "new_locale", metavar="CODE", help="Also start a catalogue for this language (e.g. cy).")
-def update_command(plugin: str, new_locale: str | None) -> None:
-    """Merge the .pot template into each language's .po file (new strings empty, removed ones dropped)."""
-    for po in update(find_catalogue(plugin), new_locale):
-        click.echo(f"updated {po}")
-
-
-@i18n.command("compile")
-@plugin_option
-def compile_command(plugin: str) -> None:
-    """Compile each .po file to the .mo file the app reads; prints how much of each is translated."""
-    for locale, (done, total) in compile_catalogues(find_catalogue(plugin)).items():
-        click.echo(f"{locale}: {done} of {total} strings translated")

@@ -5,41 +5,50 @@ exit with 2 (click's usage errors). Plugin commands appear as ``civicapps <plugi
 """
 from __future__ import annotations
 
+import ast
+import importlib
+import importlib.util
 import json
 import logging
 import os
 import secrets
 from functools import partial
+from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from flask import Flask, current_app
-from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command
-from sqlalchemy import select
-from werkzeug.serving import run_simple
+from click.utils import make_default_short_help
+from flask import current_app
+from flask.cli import FlaskGroup, ScriptInfo
 
-from civicapps.app import create_app, ensure_instance_folder
-from civicapps.apps_cli import apps as apps_group
-from civicapps.auth import ROLES, User, change_password, change_role, create_user
-from civicapps.catalogues import i18n as i18n_group
-from civicapps.db import db_session, get_database
 from civicapps.errors import CivicappsError
-from civicapps.feeds.cli import feeds as feeds_group
-from civicapps.feeds.pull_command import pull_command
-from civicapps.geo.cli import postcodes as postcodes_group
-from civicapps.geo.cli import streets as streets_group
-from civicapps.geo.plugin import DEMO_POSTCODE, DEMO_STREET
-from civicapps.introspection import plugins_report
-from civicapps.jobs import queue_for
-from civicapps.jobs.queue import display_url
-from civicapps.migrations import new_revision, status, upgrade
-from civicapps.notify.delivery import take_over
-from civicapps.notify.outbox import claims_heartbeat
-from civicapps.notify.sending import ready_worker
-from civicapps.scaffold import plugin_group
-from civicapps.settings import CONFIG_ENV, load_config, redact, settings_from_environment
+from civicapps.plugins import ENTRY_POINT_GROUP, command_group_help
+from civicapps.roles import ROLES
 from civicapps.textable import echo_table
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+# The command line starts at once because nothing heavy is imported until a command runs: the
+# commands below import their work in their bodies, the other core commands are imported by name
+# from CORE_COMMANDS when run or listed, and plugins' command groups are listed from their entry
+# points. Their modules import only click, Flask and light civicapps modules at the top
+# (tests/test_start_imports.py checks that `civicapps --help` loads no SQLAlchemy, numpy, ...).
+
+#: The core's commands that live in other modules: name -> "module:attribute", one line each, sorted.
+CORE_COMMANDS = {
+    "apps": "civicapps.apps_cli:apps",
+    "feeds": "civicapps.feeds.cli:feeds",
+    "i18n": "civicapps.i18n_cli:i18n",
+    "notify": "civicapps.notify.commands:notify",
+    "plugin": "civicapps.scaffold:plugin_group",
+    "postcodes": "civicapps.geo.cli:postcodes",
+    "pull": "civicapps.feeds.pull_command:pull_command",
+    "routes": "flask.cli:routes_command",
+    "shell": "flask.cli:shell_command",
+    "streets": "civicapps.geo.cli:streets",
+}
 
 
 def _remember_config_file(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
@@ -50,12 +59,59 @@ def _remember_config_file(ctx: click.Context, param: click.Parameter, value: str
 
 def _app_for_command() -> Flask:
     """The app a command runs against: ``--config``'s file, plus any settings the command chose (demo)."""
-    info = click.get_current_context().ensure_object(ScriptInfo)
-    return create_app(info.data.get("overrides"), config_file=info.data.get("config_file"))
+    from civicapps.app import create_app
+
+    ctx = click.get_current_context(silent=True)  # none while the shell completes a command line
+    data = ctx.ensure_object(ScriptInfo).data if ctx else {}
+    return create_app(data.get("overrides"), config_file=data.get("config_file"))
+
+
+def installed_plugin_groups() -> dict[str, str]:
+    """Each installed plugin's command group (kebab name) -> its help, from entry-point metadata alone.
+
+    Listing plugins this way imports none of them, so ``civicapps --help`` stays fast. Plugins whose
+    source shows no ``register_commands`` are left out; plugins switched off by ``disabled_plugins``
+    cannot be told apart without reading the configuration, so they are listed, and running such a
+    group says so (see :meth:`CivicGroup.get_command`).
+    """
+    return {
+        ep.name.replace("_", "-"): command_group_help(ep.name, ep.dist.name if ep.dist else None)
+        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)
+        if may_register_commands(ep.value)
+    }
+
+
+def may_register_commands(plugin: str) -> bool:
+    """Whether plugin ``plugin`` (an entry point's value) has a ``register_commands`` hook, not importing it.
+
+    A plugin module's hooks are its top-level functions named after them, so its source tells. A
+    plugin that cannot be read without importing something (``package.module``, ``module:object``,
+    no source file) is taken to have one: its group is listed, and says so if it has none.
+    """
+    if not plugin.isidentifier():
+        return True
+    spec = importlib.util.find_spec(plugin)  # a top-level module: found, not run
+    if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
+        return True
+    tree = ast.parse(Path(spec.origin).read_bytes(), filename=spec.origin)
+    defined = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            defined.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            defined.update(alias.asname or alias.name for alias in node.names)
+        elif isinstance(node, ast.Assign):
+            defined.update(target.id for target in node.targets if isinstance(target, ast.Name))
+    return "register_commands" in defined
 
 
 class CivicGroup(FlaskGroup):
-    """FlaskGroup that turns civicapps errors into one clean line instead of a traceback."""
+    """FlaskGroup that imports commands when they are used and turns civicapps errors into one line.
+
+    When the command line builds its own app, plugins' groups are listed from their entry points
+    and the app is built only to run one of them; when it is handed an app (``FlaskCliRunner``,
+    :class:`civicapps.testing.CivicRunner`), that app's commands are listed exactly.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -63,13 +119,58 @@ class CivicGroup(FlaskGroup):
         except CivicappsError as exc:
             raise click.ClickException(str(exc)) from None
 
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in CORE_COMMANDS and cmd_name not in self.commands:
+            module, attribute = CORE_COMMANDS[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        if cmd_name in self.commands:  # the core's, found without FlaskGroup's scan of flask.commands entry points
+            return self.commands[cmd_name]
+        command = super().get_command(ctx, cmd_name)  # the app's: a plugin's group
+        if command is None and cmd_name in self._metadata_plugin_groups(ctx):
+            raise click.UsageError(
+                f"The plugin behind '{cmd_name}' adds no commands here: it registers none, or it is in "
+                "disabled_plugins.",
+                ctx,
+            )
+        return command
+
     def list_commands(self, ctx: click.Context) -> list[str]:
-        names = set(click.Group.list_commands(self, ctx))
-        try:
-            names.update(ctx.ensure_object(ScriptInfo).load_app().cli.list_commands(ctx))
-        except CivicappsError as exc:
-            click.secho(f"Error: {exc} (plugin commands are not listed)", err=True, fg="red")
-        return sorted(names)
+        if _builds_its_own_app(ctx):
+            plugin_groups = list(self._metadata_plugin_groups(ctx))
+        else:
+            plugin_groups = ctx.ensure_object(ScriptInfo).load_app().cli.list_commands(ctx)
+        return sorted({*self.commands, *CORE_COMMANDS, *plugin_groups})
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's list of commands, with plugins' groups described from their metadata, not imported."""
+        described = self._metadata_plugin_groups(ctx)
+        entries: list[tuple[str, click.Command | str]] = []
+        for name in self.list_commands(ctx):
+            if name in described and name not in self.commands and name not in CORE_COMMANDS:
+                entries.append((name, described[name]))
+            elif (command := self.get_command(ctx, name)) is not None and not command.hidden:
+                entries.append((name, command))
+        limit = formatter.width - 6 - max(len(name) for name, _ in entries)
+        with formatter.section("Commands"):
+            formatter.write_dl(
+                [
+                    (name, make_default_short_help(c, limit) if isinstance(c, str) else c.get_short_help_str(limit))
+                    for name, c in entries
+                ]
+            )
+
+    def _metadata_plugin_groups(self, ctx: click.Context) -> dict[str, str]:
+        """:func:`installed_plugin_groups`, read once per command line; none when handed an app."""
+        if not _builds_its_own_app(ctx):
+            return {}
+        if "civicapps.plugin_groups" not in ctx.meta:
+            ctx.meta["civicapps.plugin_groups"] = installed_plugin_groups()
+        return ctx.meta["civicapps.plugin_groups"]
+
+
+def _builds_its_own_app(ctx: click.Context) -> bool:
+    """Whether this command line makes its app from configuration, rather than being handed one."""
+    return ctx.ensure_object(ScriptInfo).create_app is _app_for_command
 
 
 cli = CivicGroup(
@@ -91,7 +192,7 @@ cli = CivicGroup(
             expose_value=False,
             is_eager=True,
             callback=_remember_config_file,
-            help=f"Path of civicapps.toml (default: ${CONFIG_ENV}).",
+            help="Path of civicapps.toml (default: $CIVICAPPS_CONFIG).",
         )
     ],
 )
@@ -99,15 +200,6 @@ cli = CivicGroup(
 # does not install (configuration is civicapps.toml and CIVICAPPS_* variables).
 cli.params = [p for p in cli.params if p.name not in ("app", "debug", "env_file")]
 cli = click.version_option(package_name="civicapps", prog_name="civicapps")(cli)
-cli.add_command(shell_command)
-cli.add_command(routes_command)
-cli.add_command(feeds_group)
-cli.add_command(pull_command)
-cli.add_command(postcodes_group)
-cli.add_command(streets_group)
-cli.add_command(plugin_group)
-cli.add_command(i18n_group)
-cli.add_command(apps_group)
 
 
 @cli.command(with_appcontext=False)
@@ -129,6 +221,10 @@ def serve(info: ScriptInfo, host: str, port: int, reload: bool, worker: bool) ->
 
 
 def _serve(app: Any, host: str, port: int, reload: bool = False, worker: bool = False) -> None:
+    from werkzeug.serving import run_simple
+
+    from civicapps.jobs import queue_for
+
     click.echo(f"Serving {app.extensions['civicapps'].settings.council.name} on http://{host}:{port}/ (Ctrl+C to stop)")
     if worker and not (
         reload and os.environ.get("WERKZEUG_RUN_MAIN") != "true"
@@ -156,6 +252,12 @@ def worker(once: bool, threads: int, periodic: bool) -> None:
     which is safe: at most the message each thread was sending goes out again, from another worker
     within a lease (sending_timeout_seconds) or after a restart.
     """
+    from civicapps.jobs import queue_for
+    from civicapps.jobs.queue import display_url
+    from civicapps.notify.delivery import take_over
+    from civicapps.notify.outbox import claims_heartbeat
+    from civicapps.notify.sending import ready_worker
+
     queue = queue_for(current_app)
     if once:
         for name, outcome in queue.run_once().items():
@@ -181,6 +283,9 @@ def db() -> None:
 @click.option("--plugin", "plugins", multiple=True, metavar="NAME", help="Only this plugin (repeatable). Default: all.")
 def db_upgrade(plugins: tuple[str, ...]) -> None:
     """Apply pending migrations, each plugin in its own transaction."""
+    from civicapps.db import get_database
+    from civicapps.migrations import upgrade
+
     click.echo(f"Database: {get_database().display_url}")
     for before, after in upgrade(current_app, plugins or None):
         applied = before.pending - after.pending
@@ -192,6 +297,9 @@ def db_upgrade(plugins: tuple[str, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def db_status(as_json: bool) -> None:
     """Show each plugin's migration state. Exits 1 if any migrations are pending."""
+    from civicapps.db import get_database
+    from civicapps.migrations import status
+
     states = status(current_app)
     if as_json:
         click.echo(json.dumps({s.plugin: s.as_dict() for s in states}, indent=2))
@@ -215,6 +323,8 @@ def db_revision(plugin: str, message: str, empty: bool) -> None:
     Compares PLUGIN's models with an up-to-date database and writes the difference into the
     plugin's migrations directory. Review the script before committing it.
     """
+    from civicapps.migrations import new_revision
+
     path = new_revision(current_app, plugin, message, autogenerate=not empty)
     click.echo(f"Wrote {path}")
 
@@ -223,6 +333,8 @@ def db_revision(plugin: str, message: str, empty: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (the same as /-/plugins.json).")
 def plugins_command(as_json: bool) -> None:
     """List loaded plugins: name, version, distribution, hooks and migration state."""
+    from civicapps.introspection import plugins_report
+
     report = plugins_report(current_app)
     if as_json:
         click.echo(json.dumps(report, indent=2))
@@ -243,6 +355,10 @@ def plugins_command(as_json: bool) -> None:
 @cli.command("config")
 def config_command() -> None:
     """Show the effective configuration as JSON, with secrets redacted."""
+    from civicapps.db import get_database
+    from civicapps.jobs.queue import display_url
+    from civicapps.settings import redact
+
     state = current_app.extensions["civicapps"]
     shown = redact(state.settings, state.config.secret_paths)
     shown["plugins"] = {
@@ -269,6 +385,8 @@ def users() -> None:
 )
 def users_create(email: str, name: str, role: str, password: str) -> None:
     """Create a staff account."""
+    from civicapps.auth import create_user
+
     user = create_user(email, name, password, role)  # type: ignore[arg-type]
     click.echo(f"Created {user.role} account for {user.email}.")
 
@@ -280,6 +398,8 @@ def users_create(email: str, name: str, role: str, password: str) -> None:
 )
 def users_password(email: str, password: str) -> None:
     """Set a staff account's password; it is signed out everywhere."""
+    from civicapps.auth import change_password
+
     change_password(email, password)
     click.echo(f"Changed the password of {email.strip().lower()}; its sessions have ended.")
 
@@ -289,6 +409,8 @@ def users_password(email: str, password: str) -> None:
 @click.option("--role", type=click.Choice(ROLES), required=True, help="admin or staff.")
 def users_role(email: str, role: str) -> None:
     """Give a staff account another role; it is signed out everywhere."""
+    from civicapps.auth import change_role
+
     change_role(email, role)  # type: ignore[arg-type]
     click.echo(f"{email.strip().lower()} is now {role}; its sessions have ended.")
 
@@ -310,6 +432,10 @@ def demo(info: ScriptInfo, instance: str | None, host: str, port: int, serve: bo
     server process, and every notification is delivered through apprise to the server's own
     development inbox (/-/inbox, for staff) instead of its real destination.
     """
+    from civicapps.geo.plugin import DEMO_POSTCODE, DEMO_STREET
+    from civicapps.migrations import upgrade
+    from civicapps.settings import load_config, settings_from_environment
+
     # Messages really go out through apprise, to this server's own /-/inbox (see civicapps.notify.inbox).
     # Each is a default the environment may override; the command line's choices go to the app, never
     # into os.environ.
@@ -347,6 +473,12 @@ def demo(info: ScriptInfo, instance: str | None, host: str, port: int, serve: bo
 
 def _demo_admin(instance: Path) -> tuple[str, str]:
     """One admin account for the demo; its random password is kept in the instance folder."""
+    from sqlalchemy import select
+
+    from civicapps.app import ensure_instance_folder
+    from civicapps.auth import User, create_user
+    from civicapps.db import db_session
+
     email = "admin@example.org"
     password_file = ensure_instance_folder(instance) / "demo-admin-password.txt"
     if db_session().scalar(select(User).where(User.email == email)) is None:
@@ -358,4 +490,5 @@ def _demo_admin(instance: Path) -> tuple[str, str]:
 
 
 def main() -> None:
+    """The ``civicapps`` console script."""
     cli.main(prog_name="civicapps")

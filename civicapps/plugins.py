@@ -138,6 +138,11 @@ class PluginRegistry:
         return getattr(self.pm.hook, hook_name)(**kwargs)
 
 
+def command_group_help(name: str, distribution: str | None) -> str:
+    """The help of the command group ``civicapps <kebab-name>`` that holds plugin ``name``'s commands."""
+    return f"Commands of the {name} plugin ({distribution or 'local'})."
+
+
 def _describe(distribution: str | None, module: Any) -> str:
     label = getattr(module, "__name__", repr(module))
     return f"distribution '{distribution}' ({label})" if distribution else f"module {label}"

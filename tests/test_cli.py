@@ -15,16 +15,24 @@ from werkzeug.security import check_password_hash
 import civicapps
 from civicapps import hookimpl
 from civicapps.auth import User
-from civicapps.cli import cli
+from civicapps.cli import CORE_COMMANDS, cli
 from civicapps.db import db_session
 from civicapps.testing import CivicRunner
 
 
 def all_commands(group, prefix=()):
-    for name, command in group.commands.items():
+    """Every core command, those imported only when used (CORE_COMMANDS) included."""
+    names = {*group.commands, *(CORE_COMMANDS if group is cli else ())}
+    for name in sorted(names):
+        command = group.get_command(click.Context(group), name)
         yield (*prefix, name), command
         if isinstance(command, click.Group):
             yield from all_commands(command, (*prefix, name))
+
+
+def test_all_commands_sees_the_commands_imported_when_used():
+    paths = [path for path, _ in all_commands(cli)]
+    assert ("pull",) in paths and ("notify", "test") in paths and ("i18n", "compile") in paths
 
 
 @pytest.mark.parametrize("path", [p for p, _ in all_commands(cli)], ids=" ".join)
@@ -118,6 +126,8 @@ def run_cli(args, tmp_path, **env):
         "CIVICAPPS_INSTANCE_PATH": str(tmp_path / "instance"),
         **env,
     }
+    if os.environ.get("PYTHONPATH"):  # this checkout, where the installed one is another (a worktree)
+        environment["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return subprocess.run(
         [sys.executable, "-m", "civicapps", *args],
         capture_output=True,
@@ -146,11 +156,20 @@ def test_missing_config_file_is_one_line(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_help_still_works_with_a_broken_config(tmp_path):
+def test_help_lists_plugin_commands_without_reading_a_broken_config(tmp_path):
     result = run_cli(["--help"], tmp_path, CIVICAPPS_COUNCIL__COLOUR="red")
-    assert result.returncode == 0
-    assert "serve" in result.stdout and "db" in result.stdout
-    assert "plugin commands are not listed" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 0 and result.stderr == ""
+    assert "serve" in result.stdout and "db" in result.stdout and "planning-alerts" in result.stdout
+    plugin = run_cli(["planning-alerts", "--help"], tmp_path, CIVICAPPS_COUNCIL__COLOUR="red")
+    assert plugin.returncode == 1 and "Traceback" not in plugin.stderr
+    assert plugin.stderr.startswith("Error: Invalid configuration") and "council.colour" in plugin.stderr
+
+
+def test_shell_completion_offers_core_and_plugin_commands(tmp_path):
+    completion = {"_CIVICAPPS_COMPLETE": "bash_complete", "COMP_WORDS": "civicapps pl", "COMP_CWORD": "1"}
+    result = run_cli([], tmp_path, **completion)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["plain,planning-alerts", "plain,plugin", "plain,plugins"]
 
 
 def test_plugin_commands_appear_under_the_plugin_name(civic_app_factory):

@@ -4,7 +4,7 @@ import json
 import click
 import pytest
 
-from civicapps.notify.commands import notify_commands
+from civicapps.notify.commands import notify
 from civicapps.testing import CivicRunner
 
 
@@ -73,7 +73,7 @@ def test_notify_status_and_worker_once(world, runner):
     assert figures["queued_jobs"] == 0 and figures["failures"] == []
 
 
-@pytest.mark.parametrize("command", notify_commands(), ids=lambda c: c.name)
+@pytest.mark.parametrize("command", notify.commands.values(), ids=lambda c: c.name)
 def test_notify_commands_have_complete_help(runner, command):
     result = runner.invoke(["notify", command.name, "--help"])
     assert result.exit_code == 0 and len(command.help.strip()) > 20

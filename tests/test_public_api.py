@@ -1,5 +1,9 @@
 """civicapps.__all__ is exactly the public API (tests/test_docs.py checks that each name is documented)."""
+import ast
 import inspect
+from pathlib import Path
+
+import pytest
 
 import civicapps
 
@@ -99,7 +103,29 @@ def test_all_is_exactly_the_public_api():
 
 
 def test_every_public_name_exists_and_nothing_else_is_public():
-    module_attrs = {name for name in vars(civicapps) if not name.startswith("_")}
-    submodules = {name for name, value in vars(civicapps).items() if inspect.ismodule(value)}
+    # dir(), not vars(): names are imported on first use, so vars() holds only those used so far.
+    values = {name: getattr(civicapps, name) for name in dir(civicapps)}
+    module_attrs = {name for name in values if not name.startswith("_")}
+    submodules = {name for name, value in values.items() if inspect.ismodule(value)}
     assert module_attrs - submodules == PUBLIC_API - {"__version__", "_"}  # "_" is public though underscored
 
+
+def test_the_listing_is_one_explicit_re_export_per_line():
+    """What the lazy loader reads is what type checkers read: ``from civicapps.x import y as y``, one per line."""
+    tree = ast.parse(Path(civicapps.__file__).read_text(encoding="utf-8"))
+    (block,) = [
+        node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "typing.TYPE_CHECKING"
+    ]
+    assert not block.orelse
+    for statement in block.body:
+        line = ast.unparse(statement)
+        assert isinstance(statement, ast.ImportFrom) and len(statement.names) == 1, line
+        (alias,) = statement.names
+        assert statement.module.startswith("civicapps.") and alias.asname == alias.name, line
+    assert len(block.body) == len(PUBLIC_API - {"__version__"})
+
+
+def test_a_name_is_imported_on_first_use_and_then_kept():
+    assert civicapps.utcnow is civicapps.clock.utcnow and vars(civicapps)["utcnow"] is civicapps.utcnow
+    with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
+        civicapps.no_such_name  # noqa: B018

@@ -1,6 +1,7 @@
 """``civicapps feeds list|show|pull``: the staff view of feeds, and pulling them by hand.
 
-Also the ``pull`` command a plugin makes for its own feeds (:func:`pull_feeds_command`).
+Also the ``pull`` command a plugin makes for its own feeds (:func:`pull_feeds_command`). Each command
+imports its work when it runs, so listing the group loads no SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -8,19 +9,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from civicapps.clock import utcnow
 from civicapps.errors import CivicappsError
-from civicapps.feeds.pull import PullResult, pull_feed
-from civicapps.feeds.registry import feeds_registry
-from civicapps.feeds.schedule import FeedStatus, pull_due_feeds, statuses
 from civicapps.progress import Progress, progress_option
 from civicapps.textable import echo_table
+
+if TYPE_CHECKING:
+    from civicapps.feeds.pull import PullResult
+    from civicapps.feeds.schedule import FeedStatus
 
 
 def human(delta: timedelta | None) -> str:
@@ -60,6 +61,8 @@ def feeds() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def list_command(as_json: bool) -> None:
     """Show every feed: last success and error, rows of the last pull, staleness and health."""
+    from civicapps.feeds.schedule import statuses
+
     rows = statuses(current_app)
     if as_json:
         click.echo(json.dumps([_as_dict(s) for s in rows], indent=2))
@@ -110,6 +113,9 @@ def _as_dict(status: FeedStatus) -> dict[str, Any]:
 @click.argument("name")
 def show_command(name: str) -> None:
     """Show one feed's definition, state and the rows its last pull skipped or warned about."""
+    from civicapps.feeds.registry import feeds_registry
+    from civicapps.feeds.schedule import statuses
+
     found = {s.name: s for s in statuses(current_app)}
     if name not in found:
         raise CivicappsError(f"No feed named {name!r}; feeds: {', '.join(found) or 'none'}.")
@@ -135,6 +141,8 @@ def show_command(name: str) -> None:
 
 def pulled(name: str, force: bool, show: bool | None) -> PullResult:
     """:func:`pull_feed` with a progress bar on standard error (see :mod:`civicapps.progress`)."""
+    from civicapps.feeds.pull import pull_feed
+
     with Progress(f"Pulling {name}", show) as bar:
         return pull_feed(current_app, name, force=force, progress=bar.advance)
 
@@ -149,6 +157,10 @@ def pull_command(name: str | None, pull_all: bool, force: bool, progress: bool |
 
     Exits with status 1 if any pull failed; stored data of a failed feed is left untouched.
     """
+    from civicapps.clock import utcnow
+    from civicapps.feeds.registry import feeds_registry
+    from civicapps.feeds.schedule import pull_due_feeds
+
     plans = feeds_registry(current_app).plans
     if name is not None:
         if name not in plans:
@@ -187,6 +199,8 @@ def pull_feeds_command(
     @click.option("--force", is_flag=True, help="Read the feeds even if they have not changed.")
     @progress_option
     def pull(names: tuple[str, ...], force: bool, progress: bool | None) -> None:
+        from civicapps.feeds.registry import feeds_registry
+
         plans = {n: p for n, p in feeds_registry(current_app).plans.items() if p.feed.dataset == dataset}
         unknown = [n for n in names if n not in plans]
         if unknown:

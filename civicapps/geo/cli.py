@@ -1,4 +1,7 @@
-"""``civicapps postcodes import|lookup`` and ``civicapps streets import``: the offline place tables."""
+"""``civicapps postcodes import|lookup`` and ``civicapps streets import``: the offline place tables.
+
+Each command imports its work when it runs, so listing these groups loads no SQLAlchemy or pyproj.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,6 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from civicapps.geo.geocoding import postcode_service
-from civicapps.geo.postcode_import import import_postcodes
-from civicapps.geo.streets import import_streets
 from civicapps.progress import Progress, progress_option
 
 
@@ -28,6 +28,8 @@ def import_command(file: Path, progress: bool | None) -> None:
     Re-running with a newer release updates postcodes in place. Postcodes without a grid reference
     (Isle of Man, Channel Islands) are kept without coordinates, so lookups can say so.
     """
+    from civicapps.geo.postcode_import import import_postcodes
+
     with Progress(f"Importing {file.name}", progress, unit="postcodes") as bar:
         report = import_postcodes(current_app, file, bar.advance)
     click.echo(
@@ -47,6 +49,8 @@ def lookup_command(postcode: tuple[str, ...], no_cache: bool) -> None:
 
     Exits with status 1 if a postcode could not be looked up (postcodes.io unreachable, no table).
     """
+    from civicapps.geo.geocoding import postcode_service
+
     answers = postcode_service(current_app).lookup(postcode, persist=not no_cache)
     for text in postcode:
         answer = answers[text]
@@ -90,6 +94,8 @@ def import_streets_command(file: Path, locality: str, progress: bool | None) -> 
     locality). A bad row stops the import with its file and line, and nothing is stored.
     Run `civicapps db upgrade` first on a new database.
     """
+    from civicapps.geo.streets import import_streets
+
     with Progress(f"Importing {file.name}", progress, unit="streets") as bar:
         stored = import_streets(current_app, file, locality=locality, progress=bar.advance)
     click.echo(f"Imported {stored:,} street{'s' if stored != 1 else ''} from {file.name}.")

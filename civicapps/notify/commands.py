@@ -1,24 +1,32 @@
-"""``civicapps notify ...``: send a test message, show delivery status."""
+"""``civicapps notify ...``: send a test message, show delivery status.
+
+A core command group like ``feeds``: the work is imported when a command runs, so listing the
+group costs no apprise or SQLAlchemy import.
+"""
 from __future__ import annotations
 
 import json
 
-import apprise
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from civicapps.errors import CivicappsError
-from civicapps.notify.render import Message
-from civicapps.notify.sending import Outgoing, Sender
-from civicapps.notify.status import report
+
+
+@click.group("notify", cls=AppGroup)
+def notify() -> None:
+    """Notifications: send a test message the way deliveries go, and see subscriptions and deliveries."""
 
 
 def _masked(url: str) -> str:
+    import apprise
+
     plugin = apprise.Apprise.instantiate(url)
     return plugin.url(privacy=True) if plugin is not None else url.partition(":")[0] + "://…"
 
 
-@click.command("test")
+@notify.command("test")
 @click.argument("url")
 @click.option(
     "--title", default="civicapps test message", show_default=True, help="Title (or email subject) of the message."
@@ -33,6 +41,9 @@ def test_command(url: str, title: str, body: str) -> None:
     shows whether residents' messages to such an address would get through. The URL's secrets are
     masked in everything printed.
     """
+    from civicapps.notify.render import Message
+    from civicapps.notify.sending import Outgoing, Sender
+
     sender = Sender(current_app._get_current_object())  # type: ignore[attr-defined]  # used on its thread
     try:
         error = sender.send(Outgoing(url, Message(title=title, body=body), "text"))
@@ -43,10 +54,12 @@ def test_command(url: str, title: str, body: str) -> None:
     click.echo(f"Sent a test message to {_masked(url)}")
 
 
-@click.command("status")
+@notify.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 def status_command(as_json: bool) -> None:
     """Show subscriptions per topic, deliveries per channel and status, queued jobs and recent failures."""
+    from civicapps.notify.status import report
+
     figures = report(current_app)
     if as_json:
         click.echo(json.dumps(figures, indent=2, default=str))
@@ -62,7 +75,3 @@ def status_command(as_json: bool) -> None:
             f"Failed #{failure['id']} ({failure['channel']} {failure['recipient']}, {failure['attempts']} tries): "
             f"{failure['reason']}"
         )
-
-
-def notify_commands() -> list[click.Command]:
-    return [test_command, status_command]

@@ -12,7 +12,6 @@ from civicapps.i18n import gettext
 from civicapps.jobs import Job
 from civicapps.notify import models, staff, views
 from civicapps.notify.channels import ChannelKind
-from civicapps.notify.commands import notify_commands
 from civicapps.notify.delivery import deliver_due
 from civicapps.notify.matching import match_pending, record_ingest
 from civicapps.notify.outbox import due_count, sweep, wake
@@ -55,11 +54,6 @@ def register_blueprint(app: Flask) -> Blueprint:
     for view in (views.api_subscribe, views.unsubscribe_post, staff.inbox_receive):
         csrf_exempt(app, view)
     return views.bp
-
-
-@hookimpl
-def register_commands(app: Flask) -> list:
-    return notify_commands()
 
 
 def sweep_and_wake(app: Flask) -> None:
