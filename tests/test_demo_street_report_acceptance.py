@@ -115,7 +115,7 @@ def test_resident_reports_a_pothole_with_a_photo_confirms_and_follows_it(
         press(page, "button:has-text('Confirm and send my report')", keyboard=keyboard)
         assert "Your report is confirmed" in words(page)
         assert page.locator("h1").inner_text() == "Pothole by the bus stop"
-        assert page.locator(".photo-list img").count() == 1, "the photo is published"
+        assert page.locator(".street-reports-photos img").count() == 1, "the photo is published"
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         shot(page, f"{name}-report")
 
