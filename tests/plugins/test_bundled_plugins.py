@@ -205,3 +205,31 @@ def _required(table: Any) -> dict[str, Any]:
         for column in table.columns
         if not column.nullable and column.server_default is None and not column.primary_key
     }
+
+
+# Downgrades that drop the tables referring to one they rebuild: the referred table keeps its rows.
+DROPPED_REFERRERS = [
+    ("street_reports", "street_reports_0001", "street_reports_report", "street_reports_update", "report_id"),
+]
+
+
+@pytest.mark.parametrize(("plugin", "before", "referred", "referring", "foreign_key"), DROPPED_REFERRERS)
+def test_a_downgrade_keeps_the_rows_of_a_table_it_rebuilds(
+    app: Flask, plugin: str, before: str, referred: str, referring: str, foreign_key: str
+) -> None:
+    """Going back with reports and their updates in the database works and keeps every report."""
+    from alembic import command
+    from sqlalchemy import Table, func, insert, select
+
+    from civicapps.migrations import _config, migration_sets
+
+    engine = app.extensions["civicapps"].db.engine
+    with engine.begin() as connection:
+        parent = Table(referred, MetaData(), autoload_with=connection)
+        child = Table(referring, MetaData(), autoload_with=connection)
+        parent_id = connection.execute(insert(parent).values(_required(parent)).returning(parent.c.id)).scalar_one()
+        connection.execute(insert(child).values({**_required(child), foreign_key: parent_id}))
+    with engine.connect() as connection, connection.begin():
+        command.downgrade(_config(migration_sets(app)[plugin], connection), before)
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Table(referred, MetaData(), autoload_with=connection))) == 1
