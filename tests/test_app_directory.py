@@ -11,7 +11,6 @@ from flask import Blueprint, url_for
 from sqlalchemy import insert
 
 from civicapps import Job, Link, PluginSettings, app_enabled, hookimpl
-from civicapps import app_switches
 from civicapps.app_switches import SWITCH_STATE_TTL, AppSwitch
 from civicapps.auth import create_user
 from civicapps.jobs import queue_for
@@ -122,7 +121,7 @@ def test_every_app_in_the_process_sees_a_switch_at_its_next_request(civic_app_fa
 def test_another_process_sees_a_switch_within_a_second_without_a_query_per_request(civic_app_factory, monkeypatch):
     app = kiosk_app(civic_app_factory)
     clock = [1000.0]
-    monkeypatch.setattr(app_switches, "time", types.SimpleNamespace(monotonic=lambda: clock[0]))
+    monkeypatch.setattr("civicapps.app_switches.time", types.SimpleNamespace(monotonic=lambda: clock[0]))
     client = app.test_client()
     assert client.get("/kiosk/").status_code == 200
     with app.extensions["civicapps"].db.engine.begin() as connection:  # a switch made by another process
