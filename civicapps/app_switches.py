@@ -1,10 +1,12 @@
 """Councils switch apps on and off, without a restart, in every process at once.
 
 An app is a plugin that is not part of the core (the core's own plugins, and the directory itself,
-cannot be switched off). Its switch lives in the database, so every gunicorn worker and every
-``civicapps worker`` sees a change at its next request or job: the state is read once per request
-(cached in ``flask.g``) and once per job loop, from a table holding one row per app ever switched,
-which is as cheap as reading a version counter and needs no cache to invalidate.
+cannot be switched off). Its switch lives in the database, a table holding one row per app ever
+switched. Each process keeps what it last read for ``SWITCH_STATE_TTL`` (one second), so a request
+to a plugin's page does not pay a query for it: the process that makes a switch forgets its copy at
+once (it sees the switch at its next request or job), and every other gunicorn worker and
+``civicapps worker`` sees it within one second, at worst, without a restart. Within one request the
+state is read once (kept in ``flask.g``), so a page never sees half a switch.
 
 An app switched off keeps its data; its blueprint answers 404 (staff too), its menu links are
 left out, its feeds are not pulled on schedule, its jobs are not run, and its topics' match requests
@@ -16,11 +18,13 @@ from __future__ import annotations
 import getpass
 import logging
 import re
+import time
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Flask, abort, current_app, g, has_request_context, request
-from sqlalchemy import Boolean, ColumnElement, Integer, String, false, select, true
+from sqlalchemy import Boolean, ColumnElement, Engine, Integer, String, false, select, true
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -30,6 +34,12 @@ from civicapps.errors import CivicappsError, StartupError
 from civicapps.jobs import queue_for
 
 logger = logging.getLogger("civicapps.apps")
+
+SWITCH_STATE_TTL = 1.0
+"""Seconds a process trusts the switches it read: the longest another process takes to see a switch."""
+
+# Per engine: (time.monotonic() when read, the apps switched off then). Forgotten by set_enabled.
+_switch_state: weakref.WeakKeyDictionary[Engine, tuple[float, frozenset[str]]] = weakref.WeakKeyDictionary()
 
 
 class AppSwitch(Model):
@@ -128,20 +138,30 @@ def paused_topics(app: Flask) -> frozenset[str]:
 
 
 def paused_apps(app: Flask | None = None) -> frozenset[str]:
-    """The apps switched off now; read once per request, and afresh on every call outside one.
+    """The apps switched off now, as this process read them at most ``SWITCH_STATE_TTL`` seconds ago.
 
-    A database that cannot be read (not migrated yet, or down) counts as nothing switched off, with a
-    warning: pages then fail or work as they would without switches, rather than all failing here.
+    Read once per request (kept in ``flask.g``), and from the database at most once a second per
+    process, so another process's switch shows within a second; this process's own switches show at
+    once (``set_enabled`` forgets the copy). A database that cannot be read (not migrated yet, or
+    down) counts as nothing switched off, with a warning, and is asked again at the next call: pages
+    then fail or work as they would without switches, rather than all failing here.
     """
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     if has_request_context() and "_civicapps_paused" in g:
         return g._civicapps_paused  # type: ignore[no-any-return]
-    try:
-        with get_database(app).engine.connect() as connection:
-            paused = frozenset(connection.scalars(select(AppSwitch.name).where(AppSwitch.enabled == false())))
-    except SQLAlchemyError as exc:
-        logger.warning("Cannot read the app switches (%s); treating every app as on", type(exc).__name__)
-        paused = frozenset()
+    engine = get_database(app).engine
+    cached = _switch_state.get(engine)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < SWITCH_STATE_TTL:
+        paused = cached[1]
+    else:
+        try:
+            with engine.connect() as connection:
+                paused = frozenset(connection.scalars(select(AppSwitch.name).where(AppSwitch.enabled == false())))
+            _switch_state[engine] = (now, paused)
+        except SQLAlchemyError as exc:
+            logger.warning("Cannot read the app switches (%s); treating every app as on", type(exc).__name__)
+            paused = frozenset()
     if has_request_context():
         g._civicapps_paused = paused
     return paused
@@ -180,6 +200,7 @@ def set_enabled(app: Flask, name: str, enabled: bool, actor: str) -> bool:
         switch.enabled = enabled
     session.add(AppSwitchChange(name=name, enabled=enabled, actor=actor[:300], at=utcnow()))
     session.commit()
+    _switch_state.clear()  # every app object in this process (they may share a database) sees it now
     if has_request_context():
         g.pop("_civicapps_paused", None)
     if enabled:

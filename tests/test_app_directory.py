@@ -1,5 +1,6 @@
-"""The app directory: staff switch apps on and off at /-/apps or with ``civicapps apps``; every process
-sees a switch at its next request or job; the core can never be switched off; each switch is logged."""
+"""The app directory: staff switch apps on and off at /-/apps or with ``civicapps apps``; the process
+that switches sees it at its next request or job and every other one within a second; the core can
+never be switched off; each switch is logged."""
 from __future__ import annotations
 
 import json
@@ -7,8 +8,10 @@ import re
 import types
 
 from flask import Blueprint, url_for
+from sqlalchemy import insert
 
 from civicapps import Job, Link, PluginSettings, app_enabled, hookimpl
+from civicapps.app_switches import SWITCH_STATE_TTL, AppSwitch
 from civicapps.auth import create_user
 from civicapps.jobs import queue_for
 from civicapps.testing import CivicRunner
@@ -105,14 +108,28 @@ def test_an_app_switched_off_is_hidden_and_its_jobs_wait_the_directory_stays(civ
     assert RAN == ["refresh", "refresh"]
 
 
-def test_another_process_sees_a_switch_at_its_next_request(civic_app_factory, civic_database_url):
+def test_every_app_in_the_process_sees_a_switch_at_its_next_request(civic_app_factory, civic_database_url):
     url = civic_database_url()
-    first, second = kiosk_app(civic_app_factory, url), kiosk_app(civic_app_factory, url)  # two gunicorn workers
+    first, second = kiosk_app(civic_app_factory, url), kiosk_app(civic_app_factory, url)  # one process, two apps
     assert second.test_client().get("/kiosk/").status_code == 200
     CivicRunner(first).invoke(["apps", "disable", "kiosk"])
     assert second.test_client().get("/kiosk/").status_code == 404
     CivicRunner(first).invoke(["apps", "enable", "kiosk"])
     assert second.test_client().get("/kiosk/").status_code == 200
+
+
+def test_another_process_sees_a_switch_within_a_second_without_a_query_per_request(civic_app_factory, monkeypatch):
+    app = kiosk_app(civic_app_factory)
+    clock = [1000.0]
+    monkeypatch.setattr("civicapps.app_switches.time", types.SimpleNamespace(monotonic=lambda: clock[0]))
+    client = app.test_client()
+    assert client.get("/kiosk/").status_code == 200
+    with app.extensions["civicapps"].db.engine.begin() as connection:  # a switch made by another process
+        connection.execute(insert(AppSwitch).values(name="kiosk", enabled=False))
+    clock[0] += SWITCH_STATE_TTL / 2
+    assert client.get("/kiosk/").status_code == 200, "this process read the switches under a second ago"
+    clock[0] += SWITCH_STATE_TTL / 2
+    assert client.get("/kiosk/").status_code == 404
 
 
 def test_the_cli_explains_what_it_can_switch(civic_app_factory):

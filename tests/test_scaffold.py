@@ -160,5 +160,5 @@ def test_new_plugin_installs_passes_its_tests_and_is_served(tmp_path: Path) -> N
     finally:
         server.terminate()
         server.wait(timeout=10)
-    assert '<h1 class="heading-l">Demo thing</h1>' in page and "Hello &lt;world&gt;" in page
+    assert '<h1 class="govuk-heading-l">Demo thing</h1>' in page and "Hello &lt;world&gt;" in page
     assert 'href="/demo-thing/"' in home, "the plugin's menu link is on the home page"

@@ -148,3 +148,90 @@ def test_old_rate_limit_storage_is_dropped_and_downgrade_restores_it(
     with engine.connect() as connection, connection.begin():
         command.upgrade(_config(migration_sets(app)[plugin], connection), "heads")
     assert present() == (False, False)
+
+
+# A table that other tables refer to with ON DELETE CASCADE must never be rebuilt by a migration on
+# SQLite: with foreign keys on, dropping the old copy deletes every referring row. Each case is the
+# revision before such a migration, the referred table and a table referring to it.
+REFERRED_TABLES = [
+    ("notify", "notify_0001", "notify_subscription", "notify_outbox", "subscription_id"),
+    ("organogram", "organogram_0002", "organogram_group", "organogram_post", "group_id"),
+]
+
+
+@pytest.mark.parametrize(("plugin", "before", "referred", "referring", "foreign_key"), REFERRED_TABLES)
+def test_upgrade_and_downgrade_keep_every_row_that_refers_to_an_altered_table(
+    app: Flask, plugin: str, before: str, referred: str, referring: str, foreign_key: str
+) -> None:
+    """Upgrading an existing deployment (and going back) keeps its queued messages and its posts."""
+    from alembic import command
+    from sqlalchemy import Table, func, insert, select
+
+    from civicapps.migrations import _config, migration_sets
+
+    engine = app.extensions["civicapps"].db.engine
+
+    def migrate(step: Any, revision: str) -> None:
+        with engine.connect() as connection, connection.begin():
+            step(_config(migration_sets(app)[plugin], connection), revision)
+
+    def counts() -> tuple[int, int]:
+        with engine.connect() as connection:
+            return tuple(  # type: ignore[return-value]
+                connection.scalar(select(func.count()).select_from(Table(name, MetaData(), autoload_with=connection)))
+                for name in (referred, referring)
+            )
+
+    migrate(command.downgrade, before)
+    with engine.begin() as connection:
+        parent = Table(referred, MetaData(), autoload_with=connection)
+        child = Table(referring, MetaData(), autoload_with=connection)
+        parent_id = connection.execute(insert(parent).values(_required(parent)).returning(parent.c.id)).scalar_one()
+        connection.execute(insert(child).values({**_required(child), foreign_key: parent_id}))
+    assert counts() == (1, 1)
+    migrate(command.upgrade, "heads")
+    assert counts() == (1, 1)
+    migrate(command.downgrade, before)
+    assert counts() == (1, 1)
+
+
+def _required(table: Any) -> dict[str, Any]:
+    """A value of the right type for each column that must be given (not null, no default)."""
+    from datetime import UTC, date, datetime
+
+    now = datetime.now(UTC)
+    filler: dict[type, Any] = {int: 0, float: 0.0, str: "{}", bool: False, datetime: now, date: now.date()}
+    return {
+        column.name: filler[column.type.python_type]
+        for column in table.columns
+        if not column.nullable and column.server_default is None and not column.primary_key
+    }
+
+
+# Downgrades that drop the tables referring to one they rebuild: the referred table keeps its rows.
+DROPPED_REFERRERS = [
+    ("street_reports", "street_reports_0001", "street_reports_report", "street_reports_update", "report_id"),
+]
+
+
+@pytest.mark.parametrize(("plugin", "before", "referred", "referring", "foreign_key"), DROPPED_REFERRERS)
+def test_a_downgrade_keeps_the_rows_of_a_table_it_rebuilds(
+    app: Flask, plugin: str, before: str, referred: str, referring: str, foreign_key: str
+) -> None:
+    """Going back with reports and their updates in the database works and keeps every report."""
+    from alembic import command
+    from sqlalchemy import Table, func, insert, select
+
+    from civicapps.migrations import _config, migration_sets
+
+    engine = app.extensions["civicapps"].db.engine
+    with engine.begin() as connection:
+        parent = Table(referred, MetaData(), autoload_with=connection)
+        child = Table(referring, MetaData(), autoload_with=connection)
+        parent_id = connection.execute(insert(parent).values(_required(parent)).returning(parent.c.id)).scalar_one()
+        connection.execute(insert(child).values({**_required(child), foreign_key: parent_id}))
+    with engine.connect() as connection, connection.begin():
+        command.downgrade(_config(migration_sets(app)[plugin], connection), before)
+    with engine.connect() as connection:
+        kept = Table(referred, MetaData(), autoload_with=connection)
+        assert connection.scalar(select(func.count()).select_from(kept)) == 1

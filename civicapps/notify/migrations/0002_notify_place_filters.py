@@ -1,5 +1,9 @@
 """Subscriptions remember the place typed (a postcode) and carry per-topic filters.
 
+Plain ALTER TABLE rather than Alembic's batch mode: batch mode rebuilds a SQLite table to drop a
+column, and dropping the old notify_subscription (foreign keys are on) would cascade-delete every
+outbox row on downgrade. SQLite adds and (since 3.35) drops a plain column in place.
+
 Revision ID: notify_0002
 Revises: notify_0001
 Create Date: 2026-11-23
@@ -14,12 +18,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("notify_subscription") as batch:
-        batch.add_column(sa.Column("place", sa.String(200), nullable=True))
-        batch.add_column(sa.Column("filters", sa.Text(), nullable=True))
+    op.add_column("notify_subscription", sa.Column("place", sa.String(200), nullable=True))
+    op.add_column("notify_subscription", sa.Column("filters", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("notify_subscription") as batch:
-        batch.drop_column("filters")
-        batch.drop_column("place")
+    op.drop_column("notify_subscription", "filters")
+    op.drop_column("notify_subscription", "place")

@@ -4,6 +4,10 @@ The column held a keyed hash of the subscriber's client address, written on each
 by nothing since the move to the shared limiter; keeping it would only keep personal data.
 Downgrade adds the column back (empty) with its index, as 0001 made it.
 
+Plain ALTER TABLE rather than Alembic's batch mode: batch mode rebuilds a SQLite table to drop a
+column, and dropping the old notify_subscription (foreign keys are on) would cascade-delete every
+outbox row. SQLite (since 3.35) drops an unindexed plain column in place, so the index goes first.
+
 Revision ID: notify_0005
 Revises: notify_0004
 Create Date: 2026-12-04
@@ -19,12 +23,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("notify_subscription") as batch:
-        batch.drop_index("ix_notify_subscription_ip_hash")
-        batch.drop_column("ip_hash")
+    op.drop_index("ix_notify_subscription_ip_hash", table_name="notify_subscription")
+    op.drop_column("notify_subscription", "ip_hash")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("notify_subscription") as batch:
-        batch.add_column(sa.Column("ip_hash", sa.String(64), nullable=True))
-        batch.create_index("ix_notify_subscription_ip_hash", ["ip_hash"])
+    op.add_column("notify_subscription", sa.Column("ip_hash", sa.String(64), nullable=True))
+    op.create_index("ix_notify_subscription_ip_hash", "notify_subscription", ["ip_hash"])

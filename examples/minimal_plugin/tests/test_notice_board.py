@@ -39,7 +39,7 @@ def test_posted_notices_show_on_the_page_escaped(civic_app_factory: AppFactory, 
     page = app.test_client().get("/notice-board/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "<h1 class=\"heading-l\">Notice board</h1>" in html
+    assert "<h1 class=\"govuk-heading-l\">Notice board</h1>" in html
     assert "Jumble sale &lt;b&gt;Saturday&lt;/b&gt; &amp; cake" in html
     assert 'href="/notice-board/"' in html  # the menu link
 
@@ -51,8 +51,8 @@ def test_max_notices_limits_the_page(civic_app_factory: AppFactory, notice_board
     for text in ("first", "second", "third"):
         assert runner.invoke(["notice-board", "post", text]).exit_code == 0
     html = app.test_client().get("/notice-board/").get_data(as_text=True)
-    assert "<p>third</p>" in html and "<p>second</p>" in html
-    assert "<p>first</p>" not in html
+    assert "<p class=\"govuk-body\">third</p>" in html and "<p class=\"govuk-body\">second</p>" in html
+    assert "<p class=\"govuk-body\">first</p>" not in html
 
 
 def test_empty_notice_is_refused(civic_app_factory: AppFactory, notice_board: ModuleType) -> None:

@@ -4,6 +4,11 @@ The column held a keyed hash of the registrant's client address, written on each
 read by nothing since the move to the shared limiter; keeping it would only keep personal data.
 Downgrade adds the column back (empty) with its index, as 0002 made it.
 
+Plain ALTER TABLE rather than Alembic's batch mode: batch mode rebuilds a SQLite table to drop a
+column, and dropping the old organogram_group (foreign keys are on) would cascade-delete every post,
+role, membership and invitation. SQLite (since 3.35) drops an unindexed plain column in place, so the
+index goes first.
+
 Revision ID: organogram_0004
 Revises: organogram_0003
 Create Date: 2026-12-04
@@ -19,12 +24,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("organogram_group", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_organogram_group_registrant_key"))
-        batch_op.drop_column("registrant_key")
+    op.drop_index("ix_organogram_group_registrant_key", table_name="organogram_group")
+    op.drop_column("organogram_group", "registrant_key")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("organogram_group", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("registrant_key", sa.String(length=64), nullable=True))
-        batch_op.create_index(batch_op.f("ix_organogram_group_registrant_key"), ["registrant_key"], unique=False)
+    op.add_column("organogram_group", sa.Column("registrant_key", sa.String(length=64), nullable=True))
+    op.create_index("ix_organogram_group_registrant_key", "organogram_group", ["registrant_key"], unique=False)

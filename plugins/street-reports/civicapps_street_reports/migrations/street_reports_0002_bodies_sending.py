@@ -303,31 +303,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("street_reports_report", schema=None) as batch_op:
-        batch_op.drop_constraint("uq_street_reports_report_token", type_="unique")
-        batch_op.drop_index("ix_street_reports_report_status_lon_lat")
-        batch_op.drop_index(batch_op.f("ix_street_reports_report_email"))
-        batch_op.drop_index(batch_op.f("ix_street_reports_report_confirmed_at"))
-        batch_op.create_index(batch_op.f("ix_street_reports_report_status"), ["status"], unique=False)
-        batch_op.drop_column("duplicate_of")
-        batch_op.drop_column("token")
-        batch_op.drop_column("source")
-        batch_op.drop_column("used_map")
-        batch_op.drop_column("location_text")
-        batch_op.drop_column("answers")
-        batch_op.drop_column("reporter_updates")
-        batch_op.drop_column("hidden")
-        batch_op.drop_column("private")
-        batch_op.drop_column("anonymous")
-        batch_op.drop_column("show_name")
-        batch_op.drop_column("phone")
-        batch_op.drop_column("email")
-        batch_op.drop_column("name")
-        batch_op.drop_column("closed_at")
-        batch_op.drop_column("responded_at")
-        batch_op.drop_column("updated_at")
-        batch_op.drop_column("confirmed_at")
-
     with op.batch_alter_table("street_reports_update_delivery", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_street_reports_update_delivery_update_id"))
         batch_op.drop_index(batch_op.f("ix_street_reports_update_delivery_state"))
@@ -354,6 +329,32 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_street_reports_update_report_id"))
 
     op.drop_table("street_reports_update")
+    # Rebuilt (SQLite batch mode) only once no table refers to it: dropping the old copy of a table
+    # that others still refer to fails, or cascades.
+    with op.batch_alter_table("street_reports_report", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_street_reports_report_token", type_="unique")
+        batch_op.drop_index("ix_street_reports_report_status_lon_lat")
+        batch_op.drop_index(batch_op.f("ix_street_reports_report_email"))
+        batch_op.drop_index(batch_op.f("ix_street_reports_report_confirmed_at"))
+        batch_op.create_index(batch_op.f("ix_street_reports_report_status"), ["status"], unique=False)
+        batch_op.drop_column("duplicate_of")
+        batch_op.drop_column("token")
+        batch_op.drop_column("source")
+        batch_op.drop_column("used_map")
+        batch_op.drop_column("location_text")
+        batch_op.drop_column("answers")
+        batch_op.drop_column("reporter_updates")
+        batch_op.drop_column("hidden")
+        batch_op.drop_column("private")
+        batch_op.drop_column("anonymous")
+        batch_op.drop_column("show_name")
+        batch_op.drop_column("phone")
+        batch_op.drop_column("email")
+        batch_op.drop_column("name")
+        batch_op.drop_column("closed_at")
+        batch_op.drop_column("responded_at")
+        batch_op.drop_column("updated_at")
+        batch_op.drop_column("confirmed_at")
     with op.batch_alter_table("street_reports_category", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_street_reports_category_service_code"))
         batch_op.drop_index(batch_op.f("ix_street_reports_category_body_id"))
