@@ -123,8 +123,8 @@ def load_items(app: Flask, ids: Sequence[str]) -> Iterator[Item]:
                 yield _item(f"{DISRUPTION}:{notice_id}:{uprn}", uprn, {"kind": "disruption", "message": notice.message})
 
 
-def _item(item_id: str, uprn: str, details: dict[str, Any]) -> Item:
-    words = message_words(details)
+def _item(item_id: str, uprn: str, details: dict[str, Any], words: Words | None = None) -> Item:
+    words = words or message_words(details)
     url = external_url("bin_collections.address_page", uprn=uprn)
     return Item(item_id, words.title, url=url, summary=words.summary, key=uprn, details=details)
 
@@ -138,13 +138,17 @@ def _reminder_items(by_day: dict[str, list[str]]) -> Iterable[Item]:
             for start in range(0, len(uprns), IN_CHUNK)  # no IN (...) longer than a database takes
             for a in db_session().scalars(select(Address).where(Address.reference.in_(uprns[start : start + IN_CHUNK])))
         }
+        words: dict[tuple[str, ...], Words] = {}  # addresses on the same rounds read the same
         for uprn in uprns:
             address = addresses.get(uprn)
             if address is None:
                 continue
-            due = [p for r in round_ids(address.rounds) if r in by_round for p in by_round[r]]
-            if due:
-                yield _item(f"{day.isoformat()}:{uprn}", uprn, reminder_details(day, address.address, due))
+            rounds = tuple(r for r in round_ids(address.rounds) if r in by_round)
+            if rounds:
+                details = reminder_details(day, address.address, [p for r in rounds for p in by_round[r]])
+                if rounds not in words:
+                    words[rounds] = message_words(details)
+                yield _item(f"{day.isoformat()}:{uprn}", uprn, details, words[rounds])
 
 
 def reminder_details(day: dt.date, address: str, due: list[Pickup]) -> dict[str, Any]:
