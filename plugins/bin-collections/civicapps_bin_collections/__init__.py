@@ -15,7 +15,20 @@ import click
 from flask import Blueprint, Flask, url_for
 from sqlalchemy import select
 
-from civicapps import Actor, Dataset, DataSource, Feed, Job, Link, Model, Topic, db_session, hookimpl, plugin_settings
+from civicapps import (
+    Actor,
+    Dataset,
+    DataSource,
+    Feed,
+    Job,
+    Link,
+    Model,
+    Topic,
+    db_session,
+    gettext,
+    hookimpl,
+    plugin_settings,
+)
 from civicapps_bin_collections import api, demo, pages, reminders_page, staff  # noqa: F401 - their views join the blueprint
 from civicapps_bin_collections.cli import commands
 from civicapps_bin_collections.datasets import DATASETS
@@ -80,13 +93,13 @@ def register_commands(app: Flask) -> list[click.Command]:
 def menu_links(app: Flask, actor: Actor | None) -> list[Link]:
     links = [
         Link(
-            label="Bin collections",
+            label=gettext("Bin collections"),
             href=url_for("bin_collections.index"),
-            description="Find your bin collection days and get a reminder the evening before.",
+            description=gettext("Find your bin collection days and get a reminder the evening before."),
         )
     ]
     if actor is not None:
-        links.append(Link("Bin collection data", url_for("bin_collections.staff")))
+        links.append(Link(gettext("Bin collection data"), url_for("bin_collections.staff")))
     return links
 
 
