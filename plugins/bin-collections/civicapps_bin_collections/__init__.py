@@ -23,6 +23,7 @@ from civicapps import (
     Job,
     Link,
     Model,
+    Reader,
     Topic,
     db_session,
     gettext,
@@ -33,6 +34,7 @@ from civicapps_bin_collections import api, demo, pages, reminders_page, staff  #
 from civicapps_bin_collections.cli import commands
 from civicapps_bin_collections.datasets import DATASETS
 from civicapps_bin_collections.feeds import standard_feeds
+from civicapps_bin_collections.ics_reader import RoundCalendarReader
 from civicapps_bin_collections.models import Address, Change, Disruption, Evening, Round
 from civicapps_bin_collections.reminders import jobs, topics
 from civicapps_bin_collections.settings import NAME, Settings
@@ -62,6 +64,11 @@ def register_translations() -> Path:
 @hookimpl
 def register_datasets() -> list[Dataset]:
     return DATASETS
+
+
+@hookimpl
+def register_readers() -> list[Reader]:
+    return [RoundCalendarReader()]
 
 
 @hookimpl
