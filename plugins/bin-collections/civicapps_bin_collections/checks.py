@@ -64,7 +64,8 @@ def check_change(values: dict[str, Any]) -> str | None:
     ids = parse_rounds(values["rounds"])
     stored = stored_rules()
     if ids is not None and set(ids) - set(stored):
-        return f"exception for {original.isoformat()} names unknown round(s) {', '.join(sorted(set(ids) - set(stored)))}"
+        unknown = ", ".join(sorted(set(ids) - set(stored)))
+        return f"exception for {original.isoformat()} names unknown round(s) {unknown}"
     rules = stored.values() if ids is None else [stored[i] for i in ids]
     if not any(original in rule.dates(original, original) for rule in rules):
         which = "any round" if ids is None else ", ".join(sorted(ids))

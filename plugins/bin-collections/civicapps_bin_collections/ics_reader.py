@@ -9,9 +9,9 @@ file adds are the changes, written the iCalendar way:
 - a plain event whose ``STATUS`` is ``CANCELLED`` cancels the collection on its ``DTSTART``.
 
 Each becomes a row of the ``bin_collections.change`` dataset for the feed's round (option
-``round``), checked like a CSV row; the event's ``DESCRIPTION`` is the reason residents are told. A file that is not iCalendar fails the pull (the stored
-exceptions stay as they were); an event without a date is reported by its line and skipped, and
-the rest are loaded.
+``round``), checked like a CSV row; the event's ``DESCRIPTION`` is the reason residents are
+told. A file that is not iCalendar fails the pull (the stored exceptions stay as they were); an
+event without a date is reported by its line and skipped, and the rest are loaded.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class RoundCalendarReader(Reader):
                 yield record
 
 
-def _record(line: int, event: icalendar.Event, round_id: str) -> RawRecord | None:
+def _record(line: int, event: icalendar.cal.Component, round_id: str) -> RawRecord | None:
     """The exception an event says, a problem for an event without a date, or None for a plain collection."""
     uid = str(event.get("UID", "")) or "without a UID"
     start = _day(event.get("DTSTART"))

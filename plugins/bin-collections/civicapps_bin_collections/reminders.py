@@ -158,7 +158,8 @@ def reminder_details(day: dt.date, address: str, due: list[Pickup]) -> dict[str,
         for p in due
         if p.collection.moved_from
     ]
-    return {"kind": "reminder", "day": day.isoformat(), "address": address, "bins": [p.round.bin for p in due], "changes": changes}
+    bins = [p.round.bin for p in due]
+    return {"kind": "reminder", "day": day.isoformat(), "address": address, "bins": bins, "changes": changes}
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ class Settings(PluginSettings):
     exceptions_url: str | None = Field(None, description="exceptions CSV (original_date, new_date, rounds, reason)")
     round_calendars: dict[str, str] = Field(
         default_factory=dict,
-        description="round id -> URL of that round's iCalendar (.ics) feed, read for its moved and cancelled collections",
+        description="round id -> URL of the round's iCalendar (.ics) feed, read for moved and cancelled collections",
     )
     pull_every_hours: int = Field(24, ge=1, le=24 * 7, description="how often the standard feeds are pulled")
     calendar_weeks: int = Field(

@@ -34,9 +34,7 @@ def confirm(app, text: str, answer: str) -> None:
     assert answer in client.post(path, data={"csrf_token": token}).text
 
 
-def test_a_welsh_subscriber_is_reminded_in_welsh_and_an_english_one_in_english(
-    world, set_now, civic_notification_sink, civic_mail_sink
-):
+def test_welsh_in_welsh_english_in_english(world, set_now, civic_notification_sink, civic_mail_sink):  # noqa: F811
     app = world
     set_now("2027-03-20 12:00")
     sign_up_in(app, "cy", "100050535001", "email", "gwyn@example.org")
