@@ -8,8 +8,11 @@ import re
 
 from civicapps_bin_collections.models import Disruption
 from civicapps_bin_collections.reminders import announce_disruption, announce_evening
+from flask_babel import force_locale
 
 from civicapps import db_session
+from civicapps.notify.channels import KINDS
+from civicapps.notify.render import Notification, render
 from civicapps.testing import wait_for_outbox
 
 from .test_reminders import CONFIRM, hook_text, mail_text, world  # noqa: F401 - world is a fixture
@@ -80,3 +83,41 @@ def test_welsh_in_welsh_english_in_english(world, set_now, civic_notification_si
     assert "suspended today because of snow" in mail_text(welsh_notice)  # what staff wrote, as written
     assert "service disruption" not in mail_text(welsh_notice)
     assert "Bin collections: service disruption" in english_notice["body"]["title"]
+
+
+def test_daily_summaries_are_worded_in_the_subscribers_language_in_every_format(bins_app):
+    """A subscriber who chose a daily summary gets the same words, through the topic's digest templates."""
+    app = bins_app()
+    reminder = {
+        "kind": "reminder",
+        "day": "2027-03-30",
+        "address": "1 Clarence Street, York",
+        "bins": ["General waste", "Recycling"],
+        "changes": [{"from": "2027-03-29", "to": "2027-03-30", "reason": ""}],
+    }
+    notice = {"kind": "disruption", "message": "Collections are suspended today because of snow."}
+    items = tuple(
+        {"id": n, "title": "(English at announce time)", "url": "http://127.0.0.1:5000/bin-collections/", "details": d}
+        for n, d in enumerate([reminder, notice])
+    )
+    with app.test_request_context(), force_locale("cy"):
+        for kind in ("digest", "alert"):
+            for channel in ("email", "ntfy", "webhook"):  # html, markdown, text
+                notification = Notification(
+                    kind=kind,
+                    topic="bin_collections.reminders",
+                    topic_title="Nodiadau atgoffa casglu biniau",
+                    area="1 Clarence Street, York",
+                    unsubscribe_url="http://127.0.0.1:5000/alerts/unsubscribe/x",
+                    manage_url="http://127.0.0.1:5000/alerts/manage/x",
+                    council="Example Council",
+                    items=items if kind == "digest" else items[:1],
+                    frequency="daily",
+                )
+                body = render(app, notification, KINDS[channel]).body
+                assert "Casglu biniau yfory, Dydd Mawrth 30 Mawrth" in body, (kind, channel)
+                assert "Rhowch allan: General waste a Recycling." in body, (kind, channel)
+                assert "Wedi symud o Dydd Llun 29 Mawrth i Dydd Mawrth 30 Mawrth oherwydd gŵyl banc" in body
+                assert "English at announce time" not in body
+                if kind == "digest":
+                    assert "Casgliadau biniau: tarfu ar y gwasanaeth" in body
