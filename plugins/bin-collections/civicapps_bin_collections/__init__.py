@@ -15,11 +15,26 @@ import click
 from flask import Blueprint, Flask, url_for
 from sqlalchemy import select
 
-from civicapps import Actor, Dataset, DataSource, Feed, Job, Link, Model, Topic, db_session, hookimpl, plugin_settings
+from civicapps import (
+    Actor,
+    Dataset,
+    DataSource,
+    Feed,
+    Job,
+    Link,
+    Model,
+    Reader,
+    Topic,
+    db_session,
+    gettext,
+    hookimpl,
+    plugin_settings,
+)
 from civicapps_bin_collections import api, demo, pages, reminders_page, staff  # noqa: F401 - their views join the blueprint
 from civicapps_bin_collections.cli import commands
 from civicapps_bin_collections.datasets import DATASETS
 from civicapps_bin_collections.feeds import standard_feeds
+from civicapps_bin_collections.ics_reader import RoundCalendarReader
 from civicapps_bin_collections.models import Address, Change, Disruption, Evening, Round
 from civicapps_bin_collections.reminders import jobs, topics
 from civicapps_bin_collections.settings import NAME, Settings
@@ -52,6 +67,11 @@ def register_datasets() -> list[Dataset]:
 
 
 @hookimpl
+def register_readers() -> list[Reader]:
+    return [RoundCalendarReader()]
+
+
+@hookimpl
 def register_feeds(app: Flask) -> list[Feed]:
     return standard_feeds(cast(Settings, plugin_settings(NAME, app)))
 
@@ -80,13 +100,13 @@ def register_commands(app: Flask) -> list[click.Command]:
 def menu_links(app: Flask, actor: Actor | None) -> list[Link]:
     links = [
         Link(
-            label="Bin collections",
+            label=gettext("Bin collections"),
             href=url_for("bin_collections.index"),
-            description="Find your bin collection days and get a reminder the evening before.",
+            description=gettext("Find your bin collection days and get a reminder the evening before."),
         )
     ]
     if actor is not None:
-        links.append(Link("Bin collection data", url_for("bin_collections.staff")))
+        links.append(Link(gettext("Bin collection data"), url_for("bin_collections.staff")))
     return links
 
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from flask import Flask
 
 from civicapps import Feed, PullResult, db_session, feed_health, pull_feed
+from civicapps_bin_collections.ics_reader import FORMAT
 from civicapps_bin_collections.settings import NAME, Settings
 
 #: Datasets in the order they must be pulled.
@@ -47,25 +48,41 @@ MAPPINGS = {
 
 
 def standard_feeds(settings: Settings) -> list[Feed]:
-    """A feed for each of the standard-shape URLs the council set."""
+    """A feed for each of the standard-shape URLs the council set, and one per round calendar
+    (:mod:`.ics_reader`), whose moved and cancelled collections join the exceptions."""
     urls = {
         f"{NAME}.round": ("bin-rounds", settings.rounds_url),
         f"{NAME}.address": ("bin-addresses", settings.addresses_url),
         f"{NAME}.change": ("bin-exceptions", settings.exceptions_url),
     }
-    return [
+    every = timedelta(hours=settings.pull_every_hours)
+    csv_feeds = [
         Feed(
             name=name,
             dataset=dataset,
             url=url,
             format="csv",
-            interval=timedelta(hours=settings.pull_every_hours),
+            interval=every,
             mapping=MAPPINGS[dataset],
             authority=settings.authority,
         )
         for dataset, (name, url) in urls.items()
         if url
     ]
+    calendars = [
+        Feed(
+            name=f"bin-calendar-{round_id.lower()}",
+            dataset=f"{NAME}.change",
+            url=url,
+            format=FORMAT,
+            interval=every,
+            mapping=MAPPINGS[f"{NAME}.change"],
+            authority=settings.authority,
+            options={"round": round_id},
+        )
+        for round_id, url in settings.round_calendars.items()
+    ]
+    return csv_feeds + calendars
 
 
 def pull_all(app: Flask, *, force: bool = False) -> list[PullResult]:

@@ -19,7 +19,7 @@ from civicapps_bin_collections import clock
 from civicapps_bin_collections.disruptions import current_notices
 from civicapps_bin_collections.ics import calendar
 from civicapps_bin_collections.models import Address, Disruption
-from civicapps_bin_collections.schedule import monday_of
+from civicapps_bin_collections.schedule import monday_of, parse_rounds
 from civicapps_bin_collections.settings import current_settings
 from civicapps_bin_collections.store import Pickup, address, addresses_in, pickups, round_ids
 from civicapps_bin_collections.web import bp
@@ -62,6 +62,13 @@ def bin_day(day: dt.date) -> str:
     return day_words(day)
 
 
+@bp.app_template_filter("bin_rounds")
+def bin_rounds(text: str) -> str:
+    """A rounds cell as read: "all" (or nothing) in words, in the page's language; ids as given."""
+    named = parse_rounds(text)
+    return gettext("All rounds") if not named else " ".join(sorted(named))
+
+
 @bp.app_template_filter("bin_moved")
 def bin_moved(pickup: Pickup) -> str:
     moved = pickup.collection.moved_from
@@ -81,20 +88,36 @@ def index() -> Any:
             found = addresses_in(postcode)
             if not found:
                 error = gettext("We have no addresses for %(postcode)s. Check the postcode.", postcode=postcode)
-    status = 400 if error else 200
+    return search_page(query, postcode, found, error)
+
+
+def search_page(
+    query: str, postcode: str | None, found: list[Address], error: str | None, choice_error: str | None = None
+) -> Any:
+    """The search page; ``error`` is the postcode's problem, ``choice_error`` the address list's."""
+    status = 400 if error or choice_error else 200
     return render_template(
-        "bin_collections/index.html", query=query, postcode=postcode, addresses=found, error=error
+        "bin_collections/index.html",
+        query=query,
+        postcode=postcode,
+        addresses=found,
+        error=error,
+        choice_error=choice_error,
     ), status
 
 
 @bp.get("/address")
 def choose() -> Any:
-    """Where the address radio buttons go (no JavaScript needed)."""
-    uprn = request.args.get("uprn", "")
-    found = address(uprn)
-    if found is None:
+    """Where the address radio buttons go (no JavaScript needed); none chosen shows the list again."""
+    found = address(request.args.get("uprn", ""))
+    if found is not None:
+        return collections_page(found)
+    query = request.args.get("postcode", "").strip()
+    postcode = postcode_in(query)
+    listed = addresses_in(postcode) if postcode else []
+    if not listed:
         return error_response(400, gettext("Choose your address from the list."))
-    return collections_page(found)
+    return search_page(query, postcode, listed, None, gettext("Choose your address from the list."))
 
 
 @bp.get("/address/<uprn>")

@@ -12,8 +12,9 @@ saves announcing an evening again; staff notices are items ``"disruption:<id>:<u
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
@@ -27,6 +28,7 @@ from civicapps import (
     db_session,
     external_url,
     gettext,
+    lazy_gettext,
 )
 from civicapps_bin_collections import clock
 from civicapps_bin_collections.disruptions import affects
@@ -34,6 +36,7 @@ from civicapps_bin_collections.models import Address, Disruption, Evening
 from civicapps_bin_collections.schedule import LONDON, collections
 from civicapps_bin_collections.settings import NAME, current_settings
 from civicapps_bin_collections.store import Pickup, change_rules, round_ids, rounds_by_id, rule_of
+from civicapps_bin_collections.web import bp
 from civicapps_bin_collections.words import day_words, moved_words
 
 TOPIC = f"{NAME}.reminders"
@@ -97,7 +100,13 @@ def announce_disruption(app: Flask, notice: Disruption) -> int:
 
 
 def load_items(app: Flask, ids: Sequence[str]) -> Iterator[Item]:
-    """Items for announced ids: a reminder per address and evening, or a disruption notice."""
+    """Items for announced ids: a reminder per address and evening, or a disruption notice.
+
+    Their ``details`` hold what the message says as data (dates, bins, changes); the words are
+    written when each message is rendered (:func:`message_words`, from the topic's templates), in
+    its subscriber's language. The title and summary here are the same words in today's language,
+    for whatever shows an item without its templates.
+    """
     reminders: dict[str, list[str]] = {}
     notices: dict[int, list[str]] = {}
     for text in ids:
@@ -111,14 +120,13 @@ def load_items(app: Flask, ids: Sequence[str]) -> Iterator[Item]:
         notice = db_session().get(Disruption, notice_id)
         if notice is not None:
             for uprn in uprns:
-                yield Item(
-                    f"{DISRUPTION}:{notice_id}:{uprn}",
-                    gettext("Bin collections: service disruption"),
-                    url=external_url("bin_collections.address_page", uprn=uprn),
-                    summary=notice.message,
-                    key=uprn,
-                    details={"kind": "disruption"},
-                )
+                yield _item(f"{DISRUPTION}:{notice_id}:{uprn}", uprn, {"kind": "disruption", "message": notice.message})
+
+
+def _item(item_id: str, uprn: str, details: dict[str, Any], words: Words | None = None) -> Item:
+    words = words or message_words(details)
+    url = external_url("bin_collections.address_page", uprn=uprn)
+    return Item(item_id, words.title, url=url, summary=words.summary, key=uprn, details=details)
 
 
 def _reminder_items(by_day: dict[str, list[str]]) -> Iterable[Item]:
@@ -130,43 +138,53 @@ def _reminder_items(by_day: dict[str, list[str]]) -> Iterable[Item]:
             for start in range(0, len(uprns), IN_CHUNK)  # no IN (...) longer than a database takes
             for a in db_session().scalars(select(Address).where(Address.reference.in_(uprns[start : start + IN_CHUNK])))
         }
-        words: dict[tuple[str, ...], Reminder] = {}  # addresses on the same rounds read the same
+        words: dict[tuple[str, ...], Words] = {}  # addresses on the same rounds read the same
         for uprn in uprns:
             address = addresses.get(uprn)
             if address is None:
                 continue
             rounds = tuple(r for r in round_ids(address.rounds) if r in by_round)
-            if not rounds:
-                continue
-            if rounds not in words:
-                words[rounds] = reminder_words(day, [p for r in rounds for p in by_round[r]])
-            text = words[rounds]
-            yield Item(
-                f"{day.isoformat()}:{uprn}",
-                text.title,
-                url=external_url("bin_collections.address_page", uprn=uprn),
-                summary=text.summary,
-                key=uprn,
-                details={"kind": "reminder", "address": address.address, "bins": text.bins, "changes": text.changes},
-            )
+            if rounds:
+                details = reminder_details(day, address.address, [p for r in rounds for p in by_round[r]])
+                if rounds not in words:
+                    words[rounds] = message_words(details)
+                yield _item(f"{day.isoformat()}:{uprn}", uprn, details, words[rounds])
+
+
+def reminder_details(day: dt.date, address: str, due: list[Pickup]) -> dict[str, Any]:
+    """A reminder as JSON data: the day, the council's names of the bins, and each bin's move."""
+    changes = [
+        {"from": p.collection.moved_from.isoformat(), "to": p.day.isoformat(), "reason": p.collection.reason}
+        for p in due
+        if p.collection.moved_from
+    ]
+    bins = [p.round.bin for p in due]
+    return {"kind": "reminder", "day": day.isoformat(), "address": address, "bins": bins, "changes": changes}
 
 
 @dataclass(frozen=True)
-class Reminder:
-    """What a reminder says: "Bin collection tomorrow, Tuesday 30 March", "Put out: ...", changes named."""
+class Words:
+    """What a message says: "Bin collection tomorrow, Tuesday 30 March" and "Put out: ...", changes named."""
 
     title: str
     summary: str
-    bins: list[str]
-    changes: list[str]
 
 
-def reminder_words(day: dt.date, due: list[Pickup]) -> Reminder:
-    bins = [p.round.bin for p in due]
+@bp.app_template_global("bin_collections_words")
+def message_words(details: Mapping[str, Any]) -> Words:
+    """A reminder's or notice's words in the current language: called by the topic's message
+    templates under the core's ``force_locale``, so each subscriber reads their own language."""
+    if details.get("kind") == "disruption":
+        return Words(gettext("Bin collections: service disruption"), details["message"])
+    bins = list(details["bins"])
     names = bins[0] if len(bins) == 1 else gettext("%(bins)s and %(last)s", bins=", ".join(bins[:-1]), last=bins[-1])
-    changes = [moved_words(p.collection.moved_from, p.day, p.collection.reason) for p in due if p.collection.moved_from]
+    changes = [
+        moved_words(dt.date.fromisoformat(c["from"]), dt.date.fromisoformat(c["to"]), c["reason"])
+        for c in details["changes"]
+    ]
     summary = gettext("Put out: %(bins)s.", bins=names) + "".join(f" {change}." for change in changes)
-    return Reminder(gettext("Bin collection tomorrow, %(day)s", day=day_words(day)), summary, bins, changes)
+    day = dt.date.fromisoformat(details["day"])
+    return Words(gettext("Bin collection tomorrow, %(day)s", day=day_words(day)), summary)
 
 
 def address_label(app: Flask, key: str) -> str | None:
@@ -178,11 +196,11 @@ def topics() -> list[Topic]:
     return [
         Topic(
             "reminders",
-            "Bin collection reminders",
+            lazy_gettext("Bin collection reminders"),
             DATASET,
             load_items,
             matcher="key",
-            description="A message the evening before each collection, and news of disruption.",
+            description=lazy_gettext("A message the evening before each collection, and news of disruption."),
             label=address_label,
         )
     ]

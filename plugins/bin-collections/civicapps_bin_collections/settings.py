@@ -29,6 +29,10 @@ class Settings(PluginSettings):
     rounds_url: str | None = Field(None, description="rounds CSV in the standard shape (see the README)")
     addresses_url: str | None = Field(None, description="addresses CSV (uprn, address, postcode, rounds)")
     exceptions_url: str | None = Field(None, description="exceptions CSV (original_date, new_date, rounds, reason)")
+    round_calendars: dict[str, str] = Field(
+        default_factory=dict,
+        description="round id -> URL of the round's iCalendar (.ics) feed, read for moved and cancelled collections",
+    )
     pull_every_hours: int = Field(24, ge=1, le=24 * 7, description="how often the standard feeds are pulled")
     calendar_weeks: int = Field(
         52, ge=4, le=104, description="weeks of collections in the printable and .ics calendars"

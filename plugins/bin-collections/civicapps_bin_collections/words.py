@@ -1,45 +1,19 @@
-"""Dates in words, through the catalogue (not the C library's locale), for pages and messages."""
+"""Dates in words for pages and messages, in the current language (a page's, or under the core's
+``force_locale`` a subscriber's): weekday and month names come from Babel's locale data, not from
+our catalogue nor the C library's locale, so every language Babel knows names them correctly."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from civicapps import gettext, lazy_gettext
+from flask_babel import format_date
 
-WEEKDAY_NAMES = (
-    lazy_gettext("Monday"),
-    lazy_gettext("Tuesday"),
-    lazy_gettext("Wednesday"),
-    lazy_gettext("Thursday"),
-    lazy_gettext("Friday"),
-    lazy_gettext("Saturday"),
-    lazy_gettext("Sunday"),
-)
-MONTH_NAMES = (
-    lazy_gettext("January"),
-    lazy_gettext("February"),
-    lazy_gettext("March"),
-    lazy_gettext("April"),
-    lazy_gettext("May"),
-    lazy_gettext("June"),
-    lazy_gettext("July"),
-    lazy_gettext("August"),
-    lazy_gettext("September"),
-    lazy_gettext("October"),
-    lazy_gettext("November"),
-    lazy_gettext("December"),
-)
-
-
-def weekday_name(day: dt.date) -> str:
-    return str(WEEKDAY_NAMES[day.weekday()])
+from civicapps import gettext
 
 
 def day_words(day: dt.date) -> str:
-    """ "Monday 29 March"."""
-    return gettext(
-        "%(weekday)s %(day)s %(month)s", weekday=weekday_name(day), day=day.day, month=str(MONTH_NAMES[day.month - 1])
-    )
+    """ "Monday 29 March" ("Dydd Llun 29 Mawrth" in Welsh)."""
+    return format_date(day, "EEEE d MMMM")
 
 
 def moved_words(moved_from: dt.date, day: dt.date, reason: str) -> str:

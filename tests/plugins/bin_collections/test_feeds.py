@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from civicapps_bin_collections.feeds import pull_all
+from civicapps_bin_collections.feeds import pull_all, pull_in_order
 from civicapps_bin_collections.models import Address, Change, Round
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from civicapps import db_session
 
@@ -73,3 +73,24 @@ def test_a_feed_that_cannot_be_read_leaves_what_was_loaded(bins_app, civic_feed_
         results = pull_all(app, force=True)
     assert results[0].outcome == "failed"
     assert len(stored(app, Round)) == 4
+
+
+def test_the_address_and_exception_checks_read_the_rounds_once_per_pull(bins_app, civic_feed_server):
+    many = "".join(f'1000999{n:05d},"{n} Long Street, York",YO31 7EW,R1;R2\n' for n in range(300))
+    app = bins_app(addresses=fixture_text("addresses.csv") + many)
+    reads: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if "FROM bin_collections_round" in statement:
+            reads.append(statement)
+
+    with app.app_context():
+        pull_in_order(app, ["bin-rounds"])
+        engine = db_session().get_bind()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            addresses, changes = pull_in_order(app, ["bin-addresses", "bin-exceptions"])
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    assert (addresses.new, addresses.skipped, changes.new) == (304, 0, 7)
+    assert len(reads) == 1, "one read of the rounds for 304 addresses and 7 exceptions, not one per row"
