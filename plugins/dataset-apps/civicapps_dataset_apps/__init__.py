@@ -27,11 +27,12 @@ from civicapps import (
     plugin_settings,
     pull_feed,
 )
-from civicapps_dataset_apps.api import bp  # the blueprint, with the API routes added
+from civicapps_dataset_apps import alert_form, api  # noqa: F401 - importing them adds their routes to bp
 from civicapps_dataset_apps.feeds import app_feed
 from civicapps_dataset_apps.models import ITEMS, Item
 from civicapps_dataset_apps.settings import NAME, Settings, switch_name
 from civicapps_dataset_apps.topics import follow_topic, near_topic, topics
+from civicapps_dataset_apps.web import bp
 
 
 def configured(app: Flask) -> Settings:

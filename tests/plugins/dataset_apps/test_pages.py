@@ -41,7 +41,7 @@ def test_search_by_postcode_lists_the_records_within_the_radius_nearest_first(ro
     assert client.get(atom).mimetype == "application/atom+xml" and "q=YO31" in atom
     alerts = unescape(re.search(r'href="([^"]+)">Get alerts about new ones near here', page).group(1))
     form = client.get(alerts)
-    assert form.status_code == 200 and "New Roadworks near you" in form.text and "53.96" in form.text
+    assert form.status_code == 200 and "Get alerts about new Roadworks" in form.text and "53.96" in form.text
     everything = client.get("/dataset-apps/roadworks/").text
     assert "3 current records." in everything
 

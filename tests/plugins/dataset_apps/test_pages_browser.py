@@ -60,6 +60,11 @@ def dataset_pages(page: Page, base: str, ids: dict[str, int]) -> Iterator[str]:
         response = page.goto(base + path)
         assert response is not None and response.status == 200, path
         yield name
+    page.goto(base + "/dataset-apps/roadworks/alerts?lat=53.964&lon=-1.0855&q=YO31+7EH&category=Major")
+    yield "alert form"
+    page.locator("main form button.govuk-button").last.click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    yield "alert form, refused"
     page.goto(base + "/-/login")
     page.fill("#email", STAFF[0])
     page.fill("#password", STAFF[1])
@@ -111,8 +116,8 @@ DATA = {
     "© OpenStreetMap contributors",  # the tiles' credit, as the tile provider words it
     "show.title: 'None' has no attribute 'upper'",  # the template engine's own words, shown to staff
 }
-#: Names, the same in Welsh: formats and the map library.
-NAMES = {"JSON", "GeoJSON", "Leaflet"}
+#: Names, the same in Welsh: formats, the map library and the alert channels' apps.
+NAMES = {"JSON", "GeoJSON", "Leaflet", "Discord", "Slack", "ntfy"}
 
 
 def record_texts() -> set[str]:
