@@ -86,7 +86,9 @@ def _subscribe(name: str, config: AppConfig, form: AlertForm) -> Any:
     if lat is None or lon is None:  # the place typed: a postcode, or a street the search page would find
         where = locate(Search(q=(form.q.data or "").strip() or None))
         if where.lat is None:
-            form.q.errors = [where.errors.get("q") or gettext("Enter a postcode or the name of a street")]
+            several = gettext("More than one street matches: type more of its name, or enter a postcode")
+            missing = gettext("Enter a postcode or the name of a street")
+            form.q.errors = [where.errors.get("q") or (several if where.streets else missing)]
             return None
         lat, lon = where.lat, where.lon
     wanted_filters = {

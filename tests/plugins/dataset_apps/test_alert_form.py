@@ -73,3 +73,13 @@ def test_alerts_from_the_form_honour_its_category_and_keywords(
     assert references(app, wait_for(sink, "/filtered", 2)[1:]) == ["RW-4"], "Major, and mentioning resurfacing"
     time.sleep(0.2)
     assert len(messages_to(sink, "/filtered")) == 2 and len(sink.messages) == sent + 4
+
+
+def test_a_place_the_form_cannot_find_is_explained_on_its_field(roadworks_app, civic_notification_sink):
+    app = roadworks_app()
+    client = app.test_client()
+    page = client.get("/dataset-apps/roadworks/alerts").text
+    fields = {"q": "ZZ9 9ZZ", "radius": "500", "channel": "webhook", "target": civic_notification_sink.url("/x")}
+    answer = client.post("/dataset-apps/roadworks/alerts", data={"csrf_token": token(page), **fields})
+    assert answer.status_code == 422 and "We could not find the postcode ZZ9 9ZZ" in answer.text
+    assert 'href="#q"' in answer.text
