@@ -28,6 +28,8 @@ from civicapps.roles import ROLES
 from civicapps.textable import echo_table
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from flask import Flask
 
 # The command line starts at once because nothing heavy is imported until a command runs: the
@@ -434,7 +436,7 @@ def demo(info: ScriptInfo, instance: str | None, host: str, port: int, serve: bo
     """
     from civicapps.geo.plugin import DEMO_POSTCODE, DEMO_STREET
     from civicapps.migrations import upgrade
-    from civicapps.settings import load_config, settings_from_environment
+    from civicapps.settings import _deep_merge, load_config, settings_from_environment, validate_core
 
     # Messages really go out through apprise, to this server's own /-/inbox (see civicapps.notify.inbox).
     # Each is a default the environment may override; the command line's choices go to the app, never
@@ -447,9 +449,12 @@ def demo(info: ScriptInfo, instance: str | None, host: str, port: int, serve: bo
         "CIVICAPPS_PLUGINS__GEO__EXAMPLE_STREET": DEMO_STREET,
         "CIVICAPPS_PLUGINS__NOTIFY__EGRESS_ALLOW": json.dumps([f"127.0.0.1:{port}"]),
     }
-    overrides = settings_from_environment({k: v for k, v in demo_defaults.items() if k not in os.environ})
-    if instance or "instance_path" not in load_config(config_file=info.data.get("config_file")).raw:
-        overrides["instance_path"] = str(Path(instance or "civicapps-demo").resolve())
+    chosen = settings_from_environment({k: v for k, v in demo_defaults.items() if k not in os.environ})
+    configured = load_config(config_file=info.data.get("config_file"))
+    if instance or "instance_path" not in configured.raw:
+        chosen["instance_path"] = str(Path(instance or "civicapps-demo").resolve())
+    overrides = _plugin_demo_settings(validate_core(configured).disabled_plugins)
+    _deep_merge(overrides, chosen)  # the demo's own choices win over what plugins add
     info.data["overrides"] = overrides
     app = info.load_app()
     with app.app_context():
@@ -469,6 +474,19 @@ def demo(info: ScriptInfo, instance: str | None, host: str, port: int, serve: bo
     )
     if serve:
         _serve(app, host, port, worker=True)
+
+
+def _plugin_demo_settings(disabled: Iterable[str]) -> dict[str, Any]:
+    """What the installed plugins add to the demo's configuration (their ``demo_settings`` hook)."""
+    from civicapps.plugins import PluginRegistry, load_plugins
+    from civicapps.settings import _deep_merge
+
+    registry = PluginRegistry()
+    load_plugins(registry, None, True, disabled)
+    merged: dict[str, Any] = {}
+    for settings in registry.call_each("demo_settings").values():
+        _deep_merge(merged, settings)
+    return merged
 
 
 def _demo_admin(instance: Path) -> tuple[str, str]:

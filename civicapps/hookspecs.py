@@ -18,9 +18,9 @@ later is safe for existing plugins, removing one is not.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -156,6 +156,17 @@ def load_demo_data(app: Flask) -> None:
 
     Called inside an application context after migrations have been applied. Must be idempotent:
     running ``civicapps demo`` twice must not duplicate anything.
+    """
+
+
+@hookspec
+def demo_settings() -> Mapping[str, Any]:
+    """Return settings (civicapps.toml's shape) that ``civicapps demo`` adds to the demo's configuration.
+
+    For what a plugin builds from configuration rather than tables, such as apps declared in a
+    ``[plugins.<name>]`` table: ``civicapps demo`` shows them with no ``--config``, and they exist in
+    the demo only. Called before the app is built, so it takes no app; the demo's own choices (port,
+    instance folder) win over it. Paths in it should be absolute (the demo runs from any folder).
     """
 
 

@@ -9,6 +9,7 @@ import types
 from pathlib import Path
 
 import click
+import click.testing
 import pytest
 from feeds_support import planning_app_fixture  # noqa: F401 - the planning_app fixture
 from flask import Blueprint
@@ -107,6 +108,32 @@ def test_hook_load_demo_data(civic_app_factory, monkeypatch, tmp_path):
     result = CivicRunner(app).invoke(["demo", "--no-serve"])
     assert result.exit_code == 0, result.output
     assert loaded == ["civicapps"] and "sample data: benches loaded" in result.output
+
+
+def test_hook_demo_settings(monkeypatch, tmp_path):
+    """What an installed plugin's demo_settings returns is in the app civicapps demo builds, and only there."""
+    from flask.cli import ScriptInfo
+
+    from civicapps.cli import _app_for_command, cli
+
+    benches = plugin(demo_settings=lambda: {"council": {"name": "Bench Town (demo)"}, "instance_path": "/nowhere"})
+
+    class EntryPoint:
+        name, value, dist = "benches", "benches", None
+
+        def load(self):
+            return benches
+
+    monkeypatch.setattr("civicapps.plugins.metadata.entry_points", lambda group: [EntryPoint()])
+    monkeypatch.delenv("CIVICAPPS_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    info = ScriptInfo(create_app=_app_for_command)
+    result = click.testing.CliRunner().invoke(cli, ["demo", "--no-serve", "--instance", "demo"], obj=info)
+    assert result.exit_code == 0, result.output
+    app = info.load_app()
+    assert app.extensions["civicapps"].settings.council.name == "Bench Town (demo)"
+    assert app.instance_path == str(tmp_path / "demo"), "the demo's own choices win"
+    assert _app_for_command().extensions["civicapps"].settings.council.name != "Bench Town (demo)"
 
 
 def test_hook_menu_links(civic_app_factory):

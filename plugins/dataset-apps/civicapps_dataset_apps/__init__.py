@@ -6,8 +6,9 @@ app's feed fills the shared dataset ``dataset_apps.item`` (:mod:`.models`, :mod:
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from flask import Blueprint, Flask, url_for
 
@@ -26,11 +27,12 @@ from civicapps import (
     plugin_settings,
     pull_feed,
 )
-from civicapps_dataset_apps.api import bp  # the blueprint, with the API routes added
+from civicapps_dataset_apps import alert_form, api  # noqa: F401 - importing them adds their routes to bp
 from civicapps_dataset_apps.feeds import app_feed
 from civicapps_dataset_apps.models import ITEMS, Item
 from civicapps_dataset_apps.settings import NAME, Settings, switch_name
 from civicapps_dataset_apps.topics import follow_topic, near_topic, topics
+from civicapps_dataset_apps.web import bp
 
 
 def configured(app: Flask) -> Settings:
@@ -107,6 +109,19 @@ def menu_links(app: Flask, actor: Actor | None) -> list[Link]:
 def register_data_sources(app: Flask) -> list[DataSource]:
     credits = [c.source for c in configured(app).apps.values() if c.source is not None]
     return [DataSource(c.name, c.licence, c.attribution, c.url) for c in credits]
+
+
+#: The demo's two apps over York's open data (README.md there says where the files come from).
+DEMO = Path(__file__).parent / "demo"
+
+
+@hookimpl
+def demo_settings() -> dict[str, Any]:
+    """The demo's apps, declared in demo/civicapps.toml only: ``civicapps demo`` shows them at once."""
+    config = tomllib.loads((DEMO / "civicapps.toml").read_text(encoding="utf-8"))
+    for table in config["plugins"][NAME]["apps"].values():  # its feed files sit beside it
+        table["feed"]["url"] = str(DEMO / table["feed"]["url"])
+    return config
 
 
 @hookimpl

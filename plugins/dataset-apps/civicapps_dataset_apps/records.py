@@ -155,15 +155,24 @@ def _at(item: Shown, distance: float) -> Shown:
     return Shown(**{**item.__dict__, "distance_m": distance})
 
 
+def matches(config: AppConfig, record: dict[str, Any], category: str | None, keywords: str | None) -> bool:
+    """Whether a record's fields pass a category and keywords (all the words) as the app's filters read
+    them: the one test of the search page, the APIs and alerts. A filter the app does not offer is ignored."""
+    filters = config.filters
+    if category and filters.category:
+        if str(record.get(filters.category) or "").casefold() != category.casefold():
+            return False
+    if keywords and filters.keywords:
+        text = " ".join(str(record.get(name) or "") for name in filters.keywords).casefold()
+        if not all(word in text for word in keywords.casefold().split()):
+            return False
+    return True
+
+
 def _passes(config: AppConfig, item: Shown, wanted: Wanted) -> bool:
     filters = config.filters
-    if wanted.category and filters.category:
-        if str(item.record.get(filters.category) or "").casefold() != wanted.category.casefold():
-            return False
-    if wanted.keywords and filters.keywords:
-        text = " ".join(str(item.record.get(name) or "") for name in filters.keywords).casefold()
-        if not all(word in text for word in wanted.keywords.casefold().split()):
-            return False
+    if not matches(config, item.record, wanted.category, wanted.keywords):
+        return False
     if filters.dates and (wanted.date_from or wanted.date_to):
         start, end = item.starts, item.ends or item.starts
         if start is None or end is None:

@@ -23,7 +23,20 @@ APP_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 class Strict(BaseModel):
+    """A table of the app's configuration: a key it does not know stops startup, naming the key and
+    listing the known ones, as the core does for its own tables (it cannot see into ``apps.<name>``)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        unknown = sorted(set(data) - set(cls.model_fields)) if isinstance(data, dict) else []
+        if unknown:
+            known = ", ".join(sorted(cls.model_fields))
+            keys = ", ".join(f"'{key}'" for key in unknown)
+            raise ValueError(f"unknown setting{'s' if len(unknown) > 1 else ''} {keys} (known settings: {known})")
+        return data
 
 
 class Source(Strict):

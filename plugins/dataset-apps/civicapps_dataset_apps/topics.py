@@ -39,6 +39,7 @@ def topics(name: str, config: AppConfig) -> list[Topic]:
             DATASET,
             _loader(name, config, changed=False),
             description=config.description,
+            **_filtering(config),
         ),
         Topic(
             follow_topic(name),
@@ -63,8 +64,47 @@ def item_for(name: str, shown: records.Shown, summary: str | None = None) -> Ite
         lat=shown.latitude,
         key=str(shown.id),
         version=str(shown.version),
-        details={"reference": shown.reference, "category": shown.category},
+        details={"reference": shown.reference, "category": shown.category, "fields": shown.record},
     )
+
+
+#: The filters an alert may keep, as the search page names them.
+FILTERS = ("category", "keywords")
+
+
+def _filtering(config: AppConfig) -> dict[str, Any]:
+    """The "new near you" topic's filters: the app's category and keywords, as on its search page."""
+    offered = tuple(f for f, on in zip(FILTERS, (config.filters.category, config.filters.keywords), strict=True) if on)
+    if not offered:
+        return {}
+
+    def clean(raw: Mapping[str, Any]) -> dict[str, Any]:
+        unknown = set(raw) - set(offered)
+        if unknown:
+            names, known = ", ".join(sorted(unknown)), ", ".join(offered)
+            raise ValueError(gettext("Unknown filter %(names)s; use %(known)s", names=names, known=known))
+        cleaned = {}
+        for key in offered:
+            value = raw.get(key) or ""
+            if not isinstance(value, str) or len(value) > 200:
+                raise ValueError(gettext("Enter up to 200 characters"))
+            if " ".join(value.split()):
+                cleaned[key] = " ".join(value.split())
+        return cleaned
+
+    def accepts(item: Item, filters: Mapping[str, Any]) -> bool:
+        fields = item.details.get("fields") or {}
+        return records.matches(config, fields, filters.get("category"), filters.get("keywords"))
+
+    def describe(filters: Mapping[str, Any]) -> str:
+        parts = []
+        if filters.get("category"):
+            parts.append(gettext("category %(category)s", category=filters["category"]))
+        if filters.get("keywords"):
+            parts.append(gettext("mentioning %(words)s", words=filters["keywords"]))
+        return "; ".join(parts)
+
+    return {"clean_filters": clean, "accepts": accepts, "describe_filters": describe}
 
 
 def _loader(name: str, config: AppConfig, *, changed: bool) -> Callable[[Flask, Sequence[Any]], list[Item]]:

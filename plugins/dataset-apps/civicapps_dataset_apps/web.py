@@ -87,6 +87,18 @@ def wanted(config: AppConfig, search: Search, where: Located) -> records.Wanted:
     )
 
 
+def refused(parameter: str) -> str:
+    """What a resident is asked to correct in the search form's ``parameter`` (the APIs keep the
+    parameter's own message: the page speaks the resident's language, and names the field by its label)."""
+    messages = {
+        "radius": gettext("Enter a distance in whole metres, from 50 to 5,000"),
+        "from": gettext("Enter a real date"),
+        "to": gettext("Enter a real date, on or after the first one"),
+        "category": gettext("Choose a category from the list"),
+    }
+    return messages.get(parameter, gettext("Enter up to 200 characters"))
+
+
 @bp.get("/")
 def index() -> str:
     apps = {name: config for name, config in settings().apps.items() if app_enabled(switch_name(name))}
@@ -100,7 +112,8 @@ def search_page(name: str) -> str:
     try:
         search = read_query(Search, request.args)
     except QueryError as exc:
-        errors[exc.parameter] = str(exc)
+        field_id = "q" if exc.parameter in ("lat", "lon") else exc.parameter  # the place is chosen in q
+        errors[field_id] = refused(exc.parameter)
         search = Search()
     where = locate(search)
     errors.update(where.errors)

@@ -58,11 +58,25 @@ def test_a_filter_on_a_field_that_is_not_mapped_stops_startup():
     assert "filters name 'detail'" in str(caught.value)
 
 
-def test_an_unknown_key_in_the_app_table_stops_startup():
+def test_an_unknown_key_in_the_app_table_stops_startup_naming_it_and_the_known_keys():
     table = roadworks_table(colour="red")
     table["feed"]["url"] = "https://example.org/roadworks.csv"
-    with pytest.raises(StartupError, match=r"'apps.roadworks.colour': Extra inputs are not permitted"):
+    with pytest.raises(StartupError) as caught:
         start(table)
+    known = "current_days, description, feed, fields, filters, radius_m, reference, show, source, title"
+    assert f"'apps.roadworks': unknown setting 'colour' (known settings: {known})" in str(caught.value)
+    assert "Extra inputs" not in str(caught.value)
+
+
+def test_unknown_keys_in_an_app_s_sub_table_are_named_with_its_known_keys():
+    table = roadworks_table()
+    table["feed"].update(url="https://example.org/roadworks.csv", colour="red", size=2)
+    with pytest.raises(StartupError) as caught:
+        start(table)
+    assert (
+        "'apps.roadworks.feed': unknown settings 'colour', 'size' (known settings: enabled, failing_after, format,"
+        " interval, location, options, url)"
+    ) in str(caught.value)
 
 
 def test_a_bad_app_name_stops_startup():

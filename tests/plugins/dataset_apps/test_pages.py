@@ -41,7 +41,7 @@ def test_search_by_postcode_lists_the_records_within_the_radius_nearest_first(ro
     assert client.get(atom).mimetype == "application/atom+xml" and "q=YO31" in atom
     alerts = unescape(re.search(r'href="([^"]+)">Get alerts about new ones near here', page).group(1))
     form = client.get(alerts)
-    assert form.status_code == 200 and "New Roadworks near you" in form.text and "53.96" in form.text
+    assert form.status_code == 200 and "Get alerts about new Roadworks" in form.text and "53.96" in form.text
     everything = client.get("/dataset-apps/roadworks/").text
     assert "3 current records." in everything
 
@@ -57,7 +57,10 @@ def test_filters_narrow_the_list(roadworks_app):
     page = client.get("/dataset-apps/roadworks/?from=2001-01-01&to=2001-01-02").text
     assert titles(page) == []
     bad = client.get("/dataset-apps/roadworks/?radius=9")
-    assert bad.status_code == 200 and "radius: Input should be greater than or equal to 50" in unescape(bad.text)
+    assert bad.status_code == 200 and "Enter a distance in whole metres, from 50 to 5,000" in unescape(bad.text)
+    assert 'href="#radius"' in bad.text, "the problem links to its field"
+    backwards = unescape(client.get("/dataset-apps/roadworks/?from=2001-01-02&to=2001-01-01&lang=cy").text)
+    assert "Rhowch ddyddiad go iawn, ar y dyddiad cyntaf neu ar ei ôl" in backwards, "in the resident's language"
 
 
 def test_unknown_postcode_is_explained_and_an_unknown_app_is_404(roadworks_app):
