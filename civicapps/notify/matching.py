@@ -209,9 +209,9 @@ def _current(name: str, items: list[Item], pairs: Pairs) -> Pairs:
     that no longer exists. Reading the matched circles' centres checks them at no extra cost; the
     rest (polygons, or gone) are checked by id.
     """
-    wanted = np.unique(pairs.subscription)
+    wanted = _distinct(pairs.subscription)
     ids, lon, lat = _centres(name, wanted)
-    live = np.union1d(ids, _active(np.setdiff1d(wanted, ids, assume_unique=True)))
+    live = _distinct(np.concatenate([ids, _active(np.setdiff1d(wanted, ids, assume_unique=True))]))
     if len(live) < len(wanted):
         gone = len(wanted) - len(live)
         logger.warning("Topic %s: skipped %d matched subscriptions no longer active (deleted outright?)", name, gone)
@@ -227,6 +227,13 @@ def _current(name: str, items: list[Item], pairs: Pairs) -> Pairs:
         _, _, metres = _GEOD.inv(lon[at[circle]], lat[at[circle]], item_lon[chosen], item_lat[chosen])
         pairs.distance[circle] = np.rint(metres)
     return pairs
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values of an integer array, sorted. ``np.unique`` (numpy 2.4's hash path, and
+    ``union1d`` through it) took 0.5 s for 590,000 matched subscription ids; sorting takes 0.06 s."""
+    ordered = np.sort(values)
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if len(ordered) else ordered
 
 
 def _key_pairs(name: str, items: list[Item]) -> Pairs:
