@@ -125,6 +125,7 @@ def test_every_core_page_is_in_welsh_when_welsh_is_chosen(site: tuple[Any, str],
                 english = page_texts(page)
                 page.goto(base + path + ("&" if "?" in path else "?") + "lang=cy")
                 assert page.locator("html").get_attribute("lang") == "cy"
+                assert_accessible(page)  # WCAG 2.2 AA in Welsh too
                 assert english_left(english, page_texts(page), ignore=DATA) == [], path
     finally:
         page.context.close()

@@ -160,6 +160,7 @@ def test_every_bin_page_is_in_welsh_when_welsh_is_chosen(base: str, civic_browse
                 texts.setdefault(name, {})[language] = page_texts(page)
                 if language == "cy":
                     assert page.locator("html").get_attribute("lang") == "cy", name
+                    assert_accessible(page)  # WCAG 2.2 AA in Welsh too
         finally:
             page.context.close()
     left = {name: english_left(t["en"], t["cy"], ignore=DATA | NAMES) for name, t in texts.items()}

@@ -141,6 +141,7 @@ def test_every_dataset_app_page_is_in_welsh_when_welsh_is_chosen(walked, civic_b
                 texts.setdefault(name, {})[language] = page_texts(page)
                 if language == "cy":
                     assert page.locator("html").get_attribute("lang") == "cy"
+                    assert_accessible(page)  # WCAG 2.2 AA in Welsh too
         finally:
             page.context.close()
     data = DATA | record_texts() | {civic_feed_server.url("/roadworks.csv")}

@@ -246,6 +246,7 @@ def test_every_organogram_page_is_in_welsh_when_welsh_is_chosen(site: Site, civi
                     english[name] = page_texts(page)
                     continue
                 assert page.locator("html").get_attribute("lang") == "cy", name
+                assert_accessible(page)  # WCAG 2.2 AA in Welsh too
                 assert english_left(english[name], page_texts(page), ignore=DATA) == [], name
         finally:
             page.context.close()

@@ -170,6 +170,7 @@ def test_every_planning_page_is_in_welsh_when_welsh_is_chosen(walked, civic_brow
                 texts.setdefault(name, {})[language] = page_texts(page)
                 if language == "cy":
                     assert page.locator("html").get_attribute("lang") == "cy"
+                    assert_accessible(page)  # WCAG 2.2 AA in Welsh too
         finally:
             page.context.close()
     broken = f"{civic_feed_server.url('/broken.csv')}"

@@ -248,6 +248,7 @@ def test_every_page_is_in_welsh_when_welsh_is_chosen(civic_browser: Browser, wal
                 english = page_texts(page)
                 page.goto(url + "lang=cy")
                 assert page.locator("html").get_attribute("lang") == "cy"
+                assert_accessible(page)  # WCAG 2.2 AA in Welsh too
                 assert english_left(english, page_texts(page), ignore=DATA) == [], path
     finally:
         page.context.close()
