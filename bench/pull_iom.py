@@ -39,6 +39,7 @@ import sys
 import tempfile
 import threading
 import tomllib
+from importlib.metadata import entry_points
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,12 +55,24 @@ MAPPING_KEYS = ("dataset", "format", "options", "mapping", "location", "authorit
 OLD_PATH = "98fa072"
 
 
+#: Installed plugins other than the ones both sides take from their own tree (PLUGINS) are switched off:
+#: the pull needs none of them, and one newer than the old revision's core would not even import there.
+NO_PLUGINS = {
+    "CIVICAPPS_DISABLED_PLUGINS": json.dumps(
+        sorted(
+            {e.name for e in entry_points(group="civicapps.plugins")}
+            - {Path(p).name.replace("-", "_") for p in PLUGINS}
+        )
+    )
+}
+
+
 def pythonpath(tree: Path) -> str:
     return os.pathsep.join(str(tree / p) for p in ("", *PLUGINS))
 
 
 def civicapps(tree: Path, args: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
-    environment = {**os.environ, **env, "PYTHONPATH": pythonpath(tree)}
+    environment = {**os.environ, **env, **NO_PLUGINS, "PYTHONPATH": pythonpath(tree)}
     return subprocess.run(
         [sys.executable, "-m", "civicapps", *args],
         env=environment,
@@ -237,6 +250,7 @@ def compare(
                 env={
                     **os.environ,
                     **env,
+                    **NO_PLUGINS,
                     "PYTHONPATH": pythonpath(tree),
                     "CIVICAPPS_PLUGINS__GEO__POSTCODES_IO_URL": server.url,
                 },
