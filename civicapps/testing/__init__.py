@@ -16,7 +16,8 @@ Plugins may import this package (and its modules) as well as ``civicapps``. By w
   Playwright) and :func:`assert_accessible` (axe-core, WCAG 2.2 AA).
 * :mod:`civicapps.testing.page_checks`: :func:`open_page` (a tab at a width, JavaScript on or off),
   :func:`assert_no_sideways_scroll`, :func:`low_contrast_text` (computed contrast of every link and button),
-  :func:`page_texts` and :func:`english_left` (English left on a page's Welsh render).
+  :func:`page_texts` and :func:`english_left` (English left on a page's Welsh render), and
+  :func:`assert_page_checks` (one ``h1``, axe-core, contrast and no sideways scroll, for a walked page).
 
 Set ``CIVICAPPS_TEST_DATABASE_URL`` to a PostgreSQL server URL (a role that may create databases) and
 each test gets its own freshly created database there instead of a SQLite file.
@@ -41,6 +42,7 @@ from civicapps.testing.feeds import civic_feed_server as civic_feed_server
 from civicapps.testing.feeds import civic_postcodes_io as civic_postcodes_io
 from civicapps.testing.outbox import wait_for_outbox as wait_for_outbox
 from civicapps.testing.page_checks import assert_no_sideways_scroll as assert_no_sideways_scroll
+from civicapps.testing.page_checks import assert_page_checks as assert_page_checks
 from civicapps.testing.page_checks import english_left as english_left
 from civicapps.testing.page_checks import low_contrast_text as low_contrast_text
 from civicapps.testing.page_checks import open_page as open_page
@@ -61,6 +63,7 @@ __all__ = [
     "Request",
     "assert_accessible",
     "assert_no_sideways_scroll",
+    "assert_page_checks",
     "civic_app",
     "civic_app_factory",
     "civic_browser",

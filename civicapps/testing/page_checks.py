@@ -14,7 +14,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["assert_no_sideways_scroll", "english_left", "low_contrast_text", "open_page", "page_texts"]
+__all__ = [
+    "assert_page_checks",
+    "assert_no_sideways_scroll", "english_left", "low_contrast_text", "open_page", "page_texts"]
 
 _PAGE_TEXTS_JS = """() => {
   const own = document.documentElement.lang;
@@ -93,6 +95,17 @@ def open_page(browser: Any, width: int, height: int = 900, javascript: bool = Tr
     if not javascript:
         context.route(re.compile(r"\.m?js(\?.*)?$"), lambda route: route.abort())
     return context.new_page()
+
+
+def assert_page_checks(page: Any, name: str) -> None:
+    """Every check a walked page must pass: one ``h1`` in ``main``, axe-core's WCAG 2.2 AA, no link or
+    button under AA contrast (what axe leaves "incomplete", measured), and no sideways scroll."""
+    from civicapps.testing.browser import assert_accessible
+
+    assert page.locator("main h1").count() == 1, name
+    assert_accessible(page)
+    assert low_contrast_text(page) == [], name
+    assert_no_sideways_scroll(page, name)
 
 
 def assert_no_sideways_scroll(page: Any, name: str = "") -> None:

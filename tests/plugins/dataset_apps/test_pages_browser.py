@@ -20,8 +20,8 @@ from civicapps.auth import create_user
 from civicapps.testing import (
     assert_accessible,
     assert_no_sideways_scroll,
+    assert_page_checks,
     english_left,
-    low_contrast_text,
     open_page,
     page_texts,
 )
@@ -85,10 +85,7 @@ def test_dataset_app_pages_meet_wcag_22_aa(walked, civic_browser: Any, width: in
     page = open_page(civic_browser, width, javascript=javascript)
     try:
         for name in dataset_pages(page, base, ids):
-            assert page.locator("main h1").count() == 1, name
-            assert_accessible(page)
-            assert low_contrast_text(page) == [], name
-            assert_no_sideways_scroll(page, name)
+            assert_page_checks(page, name)
     finally:
         page.context.close()
 

@@ -22,8 +22,8 @@ from civicapps.auth import create_user
 from civicapps.testing import (
     assert_accessible,
     assert_no_sideways_scroll,
+    assert_page_checks,
     english_left,
-    low_contrast_text,
     open_page,
     page_texts,
 )
@@ -199,10 +199,7 @@ def test_organogram_pages_meet_wcag_22_aa(site: Site, civic_browser: Any, width:
     expected = {answered.format("422 (UNPROCESSABLE ENTITY)"), answered.format("404 (NOT FOUND)")}  # the pages' own
     try:
         for name in organogram_pages(page, site):
-            assert page.locator("main h1").count() == 1, name
-            assert_accessible(page)
-            assert low_contrast_text(page) == [], name  # what axe-core leaves "incomplete", measured
-            assert_no_sideways_scroll(page, name)
+            assert_page_checks(page, name)
             if name == "group with a wide chart":
                 chart = page.get_by_role("region", name="Organisation chart")
                 expect(chart).to_have_attribute("tabindex", "0")  # reachable by keyboard, to scroll it

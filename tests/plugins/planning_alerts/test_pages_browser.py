@@ -19,8 +19,8 @@ from civicapps.feeds import pull_feed
 from civicapps.testing import (
     assert_accessible,
     assert_no_sideways_scroll,
+    assert_page_checks,
     english_left,
-    low_contrast_text,
     open_page,
     page_texts,
 )
@@ -92,10 +92,7 @@ def test_planning_pages_meet_wcag_22_aa(walked, civic_browser: Any, width: int, 
     page = open_page(civic_browser, width, javascript=javascript)
     try:
         for name in planning_pages(page, base, applications(app)["W/11"].id):
-            assert page.locator("main h1").count() == 1, name
-            assert_accessible(page)
-            assert low_contrast_text(page) == [], name
-            assert_no_sideways_scroll(page, name)
+            assert_page_checks(page, name)
     finally:
         page.context.close()
 
