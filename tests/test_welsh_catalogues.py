@@ -279,6 +279,7 @@ def faulty_catalogue() -> Catalog:
 
 def test_the_checks_report_each_kind_of_fault() -> None:
     catalogue = faulty_catalogue()
+    assert single_number_forms(catalogue) == {0, 1, 2, 3, 4}, "Welsh: zero, one, two, three and six; 5 is the rest"
     assert placeholder_faults("faulty", catalogue) == [
         ("faulty", "Hello %(name)s", "missing %(name)s"),
         ("faulty", "%(left)d left", "missing %(left)d, unexpected %(left)s"),
