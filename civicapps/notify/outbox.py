@@ -194,7 +194,7 @@ def _recording(**values: Any) -> Any:
 
 
 _SENT = _recording(status=SENT, sent_at=bindparam("b_now"))
-_WHY = {"last_error": bindparam("b_error"), "last_reason": bindparam("b_reason")}
+_WHY: dict[str, Any] = {"last_error": bindparam("b_error"), "last_reason": bindparam("b_reason")}
 _RETRY = _recording(status=QUEUED, next_attempt_at=bindparam("b_next"), **_WHY)
 _FAILED = _recording(status=FAILED, **_WHY)
 

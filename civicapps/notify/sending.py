@@ -215,7 +215,7 @@ def _send(policy: EgressPolicy, prepared: Prepared, session: requests.Session) -
                 where.filename,
                 where.lineno,
             )
-            failed = Reason("service-failed", {"service": service.service_name, "error": type(exc).__name__})
+            failed = Reason("service-failed", {"service": str(service.service_name), "error": type(exc).__name__})
             return refusals[0] if refusals else failed
     if sent:
         return None
@@ -223,7 +223,7 @@ def _send(policy: EgressPolicy, prepared: Prepared, session: requests.Session) -
         return refusals[0]
     if warnings:
         return Reason.verbatim(warnings[-1])
-    return Reason("service-reported-failure", {"service": service.service_name})
+    return Reason("service-reported-failure", {"service": str(service.service_name)})
 
 
 class Handed:
