@@ -25,6 +25,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from civicapps.clock import UTCDateTime
 from civicapps.db import Model, db_session
 from civicapps.errors import CivicappsError
+from civicapps.i18n import gettext
 from civicapps.roles import ROLES, Role
 
 MIN_PASSWORD_LENGTH = 12
@@ -62,14 +63,14 @@ def create_user(email: str, name: str, password: str, role: Role = "staff") -> U
     """Add a staff account; raises CivicappsError for a bad role, short password or taken email."""
     email = email.strip().lower()
     if role not in ROLES:
-        raise CivicappsError(f"Role must be one of {', '.join(ROLES)}, not {role!r}.")
+        raise CivicappsError(_wrong_role(role))
     if "@" not in email:
-        raise CivicappsError(f"{email!r} is not an email address.")
+        raise CivicappsError(gettext("%(email)s is not an email address.", email=repr(email)))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise CivicappsError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters.")
+        raise CivicappsError(_short_password())
     session = db_session()
     if session.scalar(select(User).where(User.email == email)) is not None:
-        raise CivicappsError(f"A staff account for {email} already exists.")
+        raise CivicappsError(gettext("A staff account for %(email)s already exists.", email=email))
     user = User(email=email, name=name.strip() or email, role=role, password_hash=generate_password_hash(password))
     session.add(user)
     session.commit()
@@ -93,6 +94,16 @@ def authenticate(email: str, password: str) -> User | None:
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
+# Account errors are in the language of whoever manages accounts: a page's reader, or the deployment's
+# default_language on the command line.
+def _wrong_role(role: str) -> str:
+    return gettext("Role must be one of %(roles)s, not %(role)s.", roles=", ".join(ROLES), role=repr(role))
+
+
+def _short_password() -> str:
+    return gettext("Password must be at least %(count)s characters.", count=MIN_PASSWORD_LENGTH)
+
+
 def actor_for_session(user_id: Any, version: Any) -> Actor | None:
     """The staff member a session names, or None when the account is gone or the session was revoked."""
     if not isinstance(user_id, int) or not isinstance(version, int):
@@ -105,20 +116,20 @@ def actor_for_session(user_id: Any, version: Any) -> Actor | None:
 
 def end_sessions(user_id: int) -> None:
     """Revoke every session of this account (signing out everywhere); commits."""
-    _update_user(User.id == user_id, f"account {user_id}")
+    _update_user(User.id == user_id, f"#{user_id}")
 
 
 def change_password(email: str, password: str) -> None:
     """Set a new password and sign the account out everywhere; raises CivicappsError for a bad one."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise CivicappsError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters.")
+        raise CivicappsError(_short_password())
     _update_user(User.email == email.strip().lower(), email, password_hash=generate_password_hash(password))
 
 
 def change_role(email: str, role: Role) -> None:
     """Give the account another role and sign it out everywhere (its sessions were granted the old one)."""
     if role not in ROLES:
-        raise CivicappsError(f"Role must be one of {', '.join(ROLES)}, not {role!r}.")
+        raise CivicappsError(_wrong_role(role))
     _update_user(User.email == email.strip().lower(), email, role=role)
 
 
@@ -129,7 +140,7 @@ def _update_user(which: Any, who: str, **values: Any) -> None:
     changed = session.execute(update(User).where(which).values(session_version=User.session_version + 1, **values))
     if not changed.rowcount:
         session.rollback()
-        raise CivicappsError(f"There is no staff account for {who.strip().lower()}.")
+        raise CivicappsError(gettext("There is no staff account for %(email)s.", email=who.strip().lower()))
     session.commit()
 
 

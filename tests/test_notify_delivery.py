@@ -131,6 +131,32 @@ def test_failures_back_off_then_show_for_staff_who_can_retry(world_factory):
     assert len(world.sink.messages) == 3
 
 
+def test_staff_read_why_a_message_was_not_sent_in_their_own_language(world_factory, monkeypatch):
+    """The reason is recorded in English (what logs and the command line show) and by code, so the staff
+    page says it in Welsh to a Welsh reader; a row recorded before reasons had codes shows its stored words."""
+    from apprise.plugins.custom_json import NotifyJSON
+
+    def broken_send(self, *args, **kwargs):
+        raise RuntimeError("a bug in the service")
+
+    monkeypatch.setattr(NotifyJSON, "send", broken_send)
+    world = world_factory(max_attempts=1)
+    world.resident.subscribe(world.sink.url("/hook"))
+    [row] = outbox(world)
+    assert (row.status, row.last_error) == ("failed", "not sent: the JSON service failed (RuntimeError)")
+
+    world.resident.sign_in_as_staff()
+    client = world.resident.client
+    assert "not sent: the JSON service failed (RuntimeError)" in client.get("/-/notifications?lang=en").text
+    welsh = client.get("/-/notifications?lang=cy").text
+    assert "heb ei hanfon: methodd y gwasanaeth JSON (RuntimeError)" in welsh and "not sent" not in welsh
+
+    with world.app.app_context():
+        db_session().execute(update(OutboxRow).values(last_error="not sent: older words", last_reason=None))
+        db_session().commit()
+    assert "not sent: older words" in client.get("/-/notifications?lang=cy").text
+
+
 def test_a_receiver_too_slow_to_answer_is_given_up_on_and_tried_again_later(world_factory):
     world = world_factory(send_timeout_seconds=1)
     world.sink.delay = 3  # longer than the budget, shorter than apprise's own socket timeouts (4 s)

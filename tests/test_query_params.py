@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 import pytest
@@ -56,6 +57,50 @@ def test_an_invalid_field_is_named(args: dict[str, str], parameter: str):
         read_query(NearQuery, MultiDict(args))
     assert raised.value.parameter == parameter
     assert str(raised.value).startswith(f"{parameter}: ")
+
+
+@pytest.mark.parametrize(
+    "args, english, welsh",
+    [
+        ({}, "q: this parameter is required", "q: mae angen y paramedr hwn"),
+        ({"q": "hole", "page": "two"}, "page: must be a whole number", "page: rhaid iddo fod yn rhif cyfan"),
+        ({"q": "hole", "lat": "north", "lon": "0"}, "lat: must be a number", "lat: rhaid iddo fod yn rhif"),
+        ({"q": "hole", "page": "0"}, "page: must be 1 or more", "page: rhaid iddo fod yn 1 neu fwy"),
+        ({"q": "hole", "lat": "91", "lon": "0"}, "lat: must be 90 or less", "lat: rhaid iddo fod yn 90 neu lai"),
+        (
+            {"q": "hole", "status": "lost"},
+            "status: must be one of 'open', 'closed'",
+            "status: rhaid iddo fod yn un o 'open', 'closed'",
+        ),
+        (
+            {"q": "hole", "since": "last week"},
+            "since: must be a date like 2027-03-31",
+            "since: rhaid iddo fod yn ddyddiad fel 2027-03-31",
+        ),
+    ],
+)
+def test_an_invalid_field_is_explained_in_the_language_of_the_request(civic_app, args, english, welsh):
+    """A client (or a resident on a page that reads its query) gets the words in its language, as pages do."""
+
+    class Dated(NearQuery):
+        since: date | None = None
+
+    for query_string, expected in (("", english), ("?lang=cy", welsh)):
+        with civic_app.test_request_context(f"/api/things{query_string}"), pytest.raises(QueryError) as raised:
+            read_query(Dated, MultiDict(args))
+        assert str(raised.value) == expected
+    with civic_app.test_request_context("/api/things", headers={"Accept-Language": "cy"}):
+        with pytest.raises(QueryError, match=welsh):
+            read_query(Dated, MultiDict(args))
+
+
+def test_an_uncommon_error_keeps_pydantics_english_words(civic_app):
+    class Short(BaseModel):
+        code: str = Field(max_length=3)
+
+    with civic_app.test_request_context("/api/things?lang=cy"), pytest.raises(QueryError) as raised:
+        read_query(Short, MultiDict({"code": "ABCD"}))
+    assert str(raised.value) == "code: String should have at most 3 characters"
 
 
 def test_a_rule_across_parameters_names_its_own_parameter():

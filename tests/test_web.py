@@ -78,7 +78,7 @@ def test_health_reports_database_and_migrations(client, civic_app_factory):
         "core": "not installed (4 migrations pending)",
         **{name: "not installed (1 migration pending)" for name in ("feeds", "jobs")},
         "geo": "not installed (2 migrations pending)",
-        "notify": "not installed (8 migrations pending)",
+        "notify": "not installed (9 migrations pending)",
     }
 
 

@@ -18,6 +18,7 @@ from flask_babel.speaklater import LazyString
 from civicapps.email_addresses import normalise_email
 from civicapps.i18n import gettext
 from civicapps.i18n import lazy_gettext as _l
+from civicapps.notify.reasons import Reason
 
 if TYPE_CHECKING:  # pragma: no cover - the settings validate channel names against KINDS
     from civicapps.notify.settings import NotifySettings
@@ -234,15 +235,15 @@ def enabled_kinds(settings: NotifySettings, staff: bool = False) -> dict[str, Ch
     return {name: KINDS[name] for name in names}
 
 
-def scheme_refusal(url: str, settings: NotifySettings) -> str | None:
-    """Why ``url`` may not be used under the deployment's scheme allow-list, or None."""
+def scheme_refusal(url: str, settings: NotifySettings) -> Reason | None:
+    """Why ``url`` may not be used under the deployment's scheme allow-list, or None.
+
+    A :class:`~civicapps.notify.reasons.Reason`, because a worker records it for staff to read in
+    their own language; a resident's page shows its ``translated()`` words at once.
+    """
     scheme = urlsplit(url).scheme.lower()
     if scheme not in settings.allowed_schemes:
-        return gettext(
-            "'%(scheme)s://' addresses are not enabled here (allowed: %(allowed)s)",
-            scheme=scheme,
-            allowed=", ".join(settings.allowed_schemes),
-        )
+        return Reason("scheme-not-enabled", {"scheme": scheme, "allowed": ", ".join(settings.allowed_schemes)})
     return None
 
 

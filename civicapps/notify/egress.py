@@ -34,15 +34,21 @@ from typing import Any
 
 import requests
 
-from civicapps.i18n import gettext
-from civicapps.i18n import lazy_gettext as _l
+from civicapps.notify.reasons import Reason
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class EgressRefused(OSError):
-    """A connection to a non-public address that the operator has not allowed."""
+    """A connection to a non-public address that the operator has not allowed.
+
+    ``refusal`` says why, to be read in the reader's language; the exception's text is its English, for logs.
+    """
+
+    def __init__(self, refusal: Reason):
+        super().__init__(str(refusal))
+        self.refusal = refusal
 
 
 @dataclass(frozen=True)
@@ -74,35 +80,35 @@ class AllowEntry:
 
 #: IPv6 ranges that carry an IPv4 address (or a private network) inside: a router or the kernel may
 #: deliver them to that IPv4 address, so ``[64:ff9b::a9fe:a9fe]`` is the metadata service in disguise.
-IPV6_WRAPPERS: tuple[tuple[ipaddress.IPv6Network, Any], ...] = (
-    (ipaddress.IPv6Network("64:ff9b::/96"), _l("a NAT64 address (an IPv4 address wrapped in IPv6)")),
-    (ipaddress.IPv6Network("64:ff9b:1::/48"), _l("a local-use NAT64 address (an IPv4 address wrapped in IPv6)")),
-    (ipaddress.IPv6Network("2002::/16"), _l("a 6to4 address (an IPv4 address wrapped in IPv6)")),
-    (ipaddress.IPv6Network("2001::/32"), _l("a Teredo address (an IPv4 address wrapped in IPv6)")),
-    (ipaddress.IPv6Network("::/96"), _l("an IPv4-compatible IPv6 address")),
-    (ipaddress.IPv6Network("fec0::/10"), _l("a site-local address (a private network)")),
+IPV6_WRAPPERS: tuple[tuple[ipaddress.IPv6Network, Reason], ...] = (
+    (ipaddress.IPv6Network("64:ff9b::/96"), Reason("nat64")),
+    (ipaddress.IPv6Network("64:ff9b:1::/48"), Reason("local-nat64")),
+    (ipaddress.IPv6Network("2002::/16"), Reason("6to4")),
+    (ipaddress.IPv6Network("2001::/32"), Reason("teredo")),
+    (ipaddress.IPv6Network("::/96"), Reason("ipv4-compatible")),
+    (ipaddress.IPv6Network("fec0::/10"), Reason("site-local")),
 )
 
 
-def describe(address: IPAddress) -> str | None:
+def describe(address: IPAddress) -> Reason | None:
     """Why ``address`` is not a public destination, or None if it is one.
 
-    In the current language: a resident reads it when subscribing; a worker records it in the
-    deployment's default language for staff.
+    A :class:`~civicapps.notify.reasons.Reason`: a resident reads it when subscribing, in their
+    language; a worker records it for staff to read in theirs.
     """
     if address.is_loopback:
-        return gettext("a loopback address (this machine)")
+        return Reason("loopback")
     if address.is_link_local:
-        return gettext("a link-local address (such as a cloud metadata service)")
+        return Reason("link-local")
     if address.is_unspecified:
-        return gettext("a private network address")
+        return Reason("private")
     for network, reason in IPV6_WRAPPERS if isinstance(address, ipaddress.IPv6Address) else ():
         if address in network:
-            return str(reason)
+            return reason
     if address.is_private:
-        return gettext("a private network address")
+        return Reason("private")
     if not address.is_global or address.is_multicast:
-        return gettext("not a public internet address")
+        return Reason("not-public")
     return None
 
 
@@ -133,21 +139,17 @@ class EgressPolicy:
     def __init__(self, allow: Iterable[str] = ()):
         self.allow = tuple(AllowEntry.parse(entry) for entry in allow)
 
-    def refusal(self, ip: str, port: int | None) -> str | None:
+    def refusal(self, ip: str, port: int | None) -> Reason | None:
         """Why connecting to ``ip:port`` is refused, or None if it is permitted."""
         address = _address(ip)
         for inner in embedded_ipv4(address):
-            if describe(inner) is not None and not self._allows(inner, port):
-                return gettext(
-                    "%(address)s wraps %(inner)s, which is %(reason)s",
-                    address=str(address),
-                    inner=str(inner),
-                    reason=describe(inner),
-                )
+            why = describe(inner)
+            if why is not None and not self._allows(inner, port):
+                return Reason("wrapped-address-refused", {"address": str(address), "inner": str(inner), "reason": why})
         reason = describe(address)
         if reason is None or self._allows(address, port):
             return None
-        return gettext("%(address)s is %(reason)s", address=str(address), reason=reason)
+        return Reason("address-refused", {"address": str(address), "reason": reason})
 
     def _allows(self, address: IPAddress, port: int | None) -> bool:
         return any(entry.admits(address, port) for entry in self.allow)
@@ -157,7 +159,7 @@ class EgressPolicy:
         try:
             answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror:
-            raise EgressRefused(gettext("the host name %(host)s does not resolve", host=host)) from None
+            raise EgressRefused(Reason("unresolvable-host", {"host": host})) from None
         _vet(self, answers, port)
 
 
@@ -167,7 +169,7 @@ def _vet(policy: EgressPolicy, answers: list[Any], port: int | None) -> None:
     for answer in answers:
         reason = policy.refusal(answer[4][0], port)
         if reason:
-            raise EgressRefused(f"destination {reason}")
+            raise EgressRefused(reason)
 
 
 @dataclass
@@ -176,7 +178,7 @@ class _Guard:
     session apprise's requests go through (None: a new one per request, as requests does)."""
 
     policy: EgressPolicy
-    refusals: list[str]
+    refusals: list[Reason]
     session: requests.Session | None
 
 
@@ -214,7 +216,7 @@ def _wrap(resolve: Callable[..., Any]) -> Callable[..., Any]:
             try:
                 _vet(active.policy, answers, _port(port))
             except EgressRefused as exc:
-                active.refusals.append(str(exc))
+                active.refusals.append(Reason("destination", {"refusal": exc.refusal}))
                 raise
         return answers
 
@@ -259,7 +261,7 @@ def install() -> None:
 
 
 @contextmanager
-def guarded(policy: EgressPolicy, session: requests.Session | None = None) -> Iterator[list[str]]:
+def guarded(policy: EgressPolicy, session: requests.Session | None = None) -> Iterator[list[Reason]]:
     """Every connection opened inside (in this thread or threads apprise starts from it) obeys ``policy``.
 
     With ``session`` (a :func:`delivery_session`), requests made through ``requests.request()``,
@@ -267,7 +269,7 @@ def guarded(policy: EgressPolicy, session: requests.Session | None = None) -> It
     reason fit for staff eyes (an address, no URL).
     """
     install()
-    refusals: list[str] = []
+    refusals: list[Reason] = []
     token = _active.set(_Guard(policy, refusals, session))
     try:
         yield refusals

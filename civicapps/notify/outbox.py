@@ -38,6 +38,7 @@ from civicapps.notify.models import (
     OutboxRow,
     Subscription,
 )
+from civicapps.notify.reasons import Reason
 from civicapps.notify.settings import WEEKDAYS, NotifySettings, notify_settings
 
 logger = logging.getLogger("civicapps.notify")
@@ -193,8 +194,9 @@ def _recording(**values: Any) -> Any:
 
 
 _SENT = _recording(status=SENT, sent_at=bindparam("b_now"))
-_RETRY = _recording(status=QUEUED, last_error=bindparam("b_error"), next_attempt_at=bindparam("b_next"))
-_FAILED = _recording(status=FAILED, last_error=bindparam("b_error"))
+_WHY: dict[str, Any] = {"last_error": bindparam("b_error"), "last_reason": bindparam("b_reason")}
+_RETRY = _recording(status=QUEUED, next_attempt_at=bindparam("b_next"), **_WHY)
+_FAILED = _recording(status=FAILED, **_WHY)
 
 
 @dataclass(frozen=True)
@@ -249,18 +251,23 @@ class Recorder:
         self.engine = engine
         self.connection = engine.raw_connection()
 
-    def finish(self, token: str, rows: list[Claimed], error: str | None) -> int:
-        """Record one message's outcome for its rows; returns 1 if it was sent, else 0. Commits."""
+    def finish(self, token: str, rows: list[Claimed], error: Reason | None) -> int:
+        """Record one message's outcome for its rows; returns 1 if it was sent, else 0. Commits.
+
+        A reason is recorded in English and by code (see :mod:`civicapps.notify.reasons`).
+        """
         attempts = max(r.attempts for r in rows)  # how often the message was tried before this time
         now = utcnow()
-        values: dict[str, Any] = {"b_claim": token, "b_now": now, "b_error": (error or "")[:500]}
+        values: dict[str, Any] = {"b_claim": token, "b_now": now}
         if error is None:
             statement = self.statements["sent"]
-        elif attempts + 1 >= self.settings.max_attempts:
-            statement = self.statements["failed"]
         else:
-            statement = self.statements["retry"]
-            values["b_next"] = now + timedelta(seconds=self.settings.retry_after_seconds * 2**attempts)
+            values.update(b_error=str(error)[:500], b_reason=error.stored())
+            if attempts + 1 >= self.settings.max_attempts:
+                statement = self.statements["failed"]
+            else:
+                statement = self.statements["retry"]
+                values["b_next"] = now + timedelta(seconds=self.settings.retry_after_seconds * 2**attempts)
         used = {name: value for name, value in values.items() if name in statement.compiled.binds}
         parameters = [statement.parameters({**used, "b_id": r.id}) for r in rows]
         dbapi = self.engine.dialect.loaded_dbapi

@@ -32,6 +32,7 @@ from civicapps.db import get_database
 from civicapps.notify.channels import scheme_refusal
 from civicapps.notify.egress import EgressPolicy, delivery_session, guarded
 from civicapps.notify.outbox import Claimed, Recorder
+from civicapps.notify.reasons import Reason
 from civicapps.notify.render import Message
 from civicapps.notify.settings import notify_settings
 
@@ -146,17 +147,17 @@ class Prepared:
     message: Message
     body_format: str
     service: NotifyBase | None = None
-    refusal: str | None = None
+    refusal: Reason | None = None
 
 
 def prepare(app: Flask, outgoing: Outgoing) -> Prepared:
     """Check ``outgoing``'s scheme (unless civicapps built the URL itself) and make its service."""
     refusal = scheme_refusal(outgoing.url, notify_settings(app)) if outgoing.check_scheme else None
     if refusal:
-        return Prepared(outgoing.message, outgoing.body_format, refusal=f"not sent: {refusal}")
+        return Prepared(outgoing.message, outgoing.body_format, refusal=Reason("refused", {"refusal": refusal}))
     service = _service(outgoing.url, asset_for(app))
     if service is None:
-        return Prepared(outgoing.message, outgoing.body_format, refusal="not sent: the notification URL is not valid")
+        return Prepared(outgoing.message, outgoing.body_format, refusal=Reason("invalid-url"))
     return Prepared(outgoing.message, outgoing.body_format, service)
 
 
@@ -184,7 +185,7 @@ def _service(url: str, asset: apprise.AppriseAsset) -> NotifyBase | None:
     return service if service.enabled else None
 
 
-def _send(policy: EgressPolicy, prepared: Prepared, session: requests.Session) -> str | None:
+def _send(policy: EgressPolicy, prepared: Prepared, session: requests.Session) -> Reason | None:
     """Send one message; None on success, else a reason fit for staff (no secrets).
 
     No overall time limit applies here (sockets still time out): a :class:`Sender` keeps
@@ -214,13 +215,15 @@ def _send(policy: EgressPolicy, prepared: Prepared, session: requests.Session) -
                 where.filename,
                 where.lineno,
             )
-            failed = f"not sent: the {service.service_name} service failed ({type(exc).__name__})"
+            failed = Reason("service-failed", {"service": str(service.service_name), "error": type(exc).__name__})
             return refusals[0] if refusals else failed
     if sent:
         return None
     if refusals:
         return refusals[0]
-    return warnings[-1] if warnings else f"not sent: the {service.service_name} service reported a failure"
+    if warnings:
+        return Reason.verbatim(warnings[-1])
+    return Reason("service-reported-failure", {"service": str(service.service_name)})
 
 
 class Handed:
@@ -233,7 +236,7 @@ class Handed:
         self.taken = threading.Event()  # a send thread has started on it
         self.taken_at = 0.0
         self.done = threading.Event()  # sent and recorded (or recording it failed)
-        self.error: str | None = None
+        self.error: Reason | None = None
         self.failure: BaseException | None = None  # why it could not be sent or recorded (the database, say)
 
 
@@ -317,7 +320,7 @@ class Sender:
         self.queued.append(handed)
         self.thread.inbox.put(handed)
 
-    def wait_oldest(self) -> str | None:
+    def wait_oldest(self) -> Reason | None:
         """Wait for the oldest message handed: None if it was sent, else why not.
 
         Raises what went wrong if it could not be recorded; the messages queued behind it are then
@@ -335,7 +338,8 @@ class Sender:
             raise handed.failure
         if not overran:
             return handed.error
-        error = f"not sent: no answer within {self.budget:g} s"  # not on ``handed``: the old thread may still write
+        # Not on ``handed``: the old thread may still write there.
+        error = Reason("no-answer", {"seconds": f"{self.budget:g}"})
         thread.inbox.put(None)
         self.thread = self._fresh()
         for waiting in self.queued:
@@ -348,7 +352,7 @@ class Sender:
                 recorder.close()
         return error
 
-    def send(self, outgoing: Outgoing) -> str | None:
+    def send(self, outgoing: Outgoing) -> Reason | None:
         """Prepare and send one message, recording nothing, and wait for it: None if it was sent, else why not."""
         self.hand(prepare(self.app, outgoing))
         return self.wait_oldest()

@@ -11,6 +11,7 @@ from civicapps.i18n import gettext
 from civicapps.jobs import queue_for
 from civicapps.notify.channels import KINDS
 from civicapps.notify.models import FAILED, OutboxRow, Subscription
+from civicapps.notify.reasons import shown
 from civicapps.notify.topics import topics_of
 
 STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
@@ -41,7 +42,8 @@ def subscription_counts() -> dict[str, dict[str, int]]:
 
 
 def failures(limit: int = 50) -> list[dict[str, Any]]:
-    """The latest failed messages with their reasons; targets masked."""
+    """The latest failed messages with their reasons (in the reader's language where they have a code); targets
+    masked."""
     query = (
         select(OutboxRow, Subscription.channel, Subscription.target, Subscription.topic)
         .join(Subscription, Subscription.id == OutboxRow.subscription_id)
@@ -57,7 +59,7 @@ def failures(limit: int = 50) -> list[dict[str, Any]]:
             "recipient": KINDS[channel].mask(target),
             "kind": row.kind,
             "attempts": row.attempts,
-            "reason": row.last_error,
+            "reason": shown(row.last_error, row.last_reason),
             "created_at": row.created_at,
         }
         for row, channel, target, topic in db_session().execute(query)

@@ -85,7 +85,7 @@ def create(
     except ChannelError as exc:
         raise SubscriptionError("target", str(exc)) from None
     except EgressRefused as exc:
-        reason = str(exc).removeprefix("destination ")
+        reason = exc.refusal.translated()
         raise SubscriptionError(
             "target",
             gettext("Alerts cannot be sent to that address: %(reason)s. Use a public internet address.", reason=reason),

@@ -122,7 +122,7 @@ def check_destination(kind: ChannelKind, target: str, settings: NotifySettings) 
         raise ChannelError(
             gettext("Enter a web address starting with https://")
             if kind.name == "webhook"
-            else gettext("This cannot be used: %(reason)s", reason=refusal)
+            else gettext("This cannot be used: %(reason)s", reason=refusal.translated())
         )
     if apprise.Apprise.instantiate(url) is None:
         raise ChannelError(gettext("This is not a notification address we can use; check it and try again"))

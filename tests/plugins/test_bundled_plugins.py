@@ -115,7 +115,7 @@ RATE_LIMIT_LEFTOVERS = [
         "ip_hash",
         "ix_notify_subscription_ip_hash",
         "notify_0004",
-        "4 migrations pending",
+        "5 migrations pending",
     ),
 ]
 
