@@ -66,7 +66,9 @@ if typing.TYPE_CHECKING:
     from civicapps.geo.streets import streets_near as streets_near
     from civicapps.http import http_session as http_session
     from civicapps.i18n import _ as _
+    from civicapps.i18n import current_language as current_language
     from civicapps.i18n import gettext as gettext
+    from civicapps.i18n import in_language as in_language
     from civicapps.i18n import lazy_gettext as lazy_gettext
     from civicapps.i18n import ngettext as ngettext
     from civicapps.jobs import Job as Job

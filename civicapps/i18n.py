@@ -15,6 +15,8 @@ is listed last and its translations win a clash (see the ``register_translations
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -131,9 +133,29 @@ def select_language() -> str:
 
 
 def current_language() -> str:
-    """The code of the language the current page is in, e.g. ``"cy"``."""
+    """The code of the language the current page is in, e.g. ``"cy"`` (outside a request, the default).
+
+    Store it with what a resident gives you (a report, a registration) to write to them in it later,
+    whoever's action causes the message (see :func:`in_language`).
+    """
     locale = get_locale()
     return str(locale) if locale is not None else current_app.extensions["civicapps"].settings.default_language
+
+
+@contextmanager
+def in_language(code: str | None) -> Iterator[str]:
+    """Translate into ``code`` inside the block, whoever's request (if any) this is; yields the code used.
+
+    For messages to a resident who is not the one making the current request (a reporter told of a
+    staff reply, a member approved by a group's admin, a worker's or a command's run): keep
+    :func:`current_language` when the resident uses the site, and compose what they are sent inside
+    ``with in_language(stored):``. ``None`` (nothing stored, e.g. rows older than the column) and a
+    language the deployment no longer offers give its ``default_language``, as notifications do.
+    """
+    settings = current_app.extensions["civicapps"].settings
+    language = code if code is not None and code in settings.languages else settings.default_language
+    with flask_babel.force_locale(language):
+        yield language
 
 
 def html_lang(code: str | None = None) -> str:

@@ -94,6 +94,9 @@ PUBLIC_API = {
     "gettext",
     "lazy_gettext",
     "ngettext",
+    # a resident's language, kept with their data, and messages to them composed in it
+    "current_language",
+    "in_language",
 }
 
 

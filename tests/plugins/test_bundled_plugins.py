@@ -99,7 +99,7 @@ RATE_LIMIT_LEFTOVERS = [
         None,
         "ix_street_reports_submission_client",
         "street_reports_0002",
-        "3 migrations pending",
+        "4 migrations pending",
     ),
     (
         "organogram",
@@ -107,7 +107,7 @@ RATE_LIMIT_LEFTOVERS = [
         "registrant_key",
         "ix_organogram_group_registrant_key",
         "organogram_0003",
-        "1 migration pending",
+        "2 migrations pending",
     ),
     (
         "notify",

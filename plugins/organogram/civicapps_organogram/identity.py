@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from flask import g, redirect, request, session, url_for
 from sqlalchemy import func, select
 
-from civicapps import db_session, sign, unsign
+from civicapps import current_language, db_session, sign, unsign
 from civicapps_organogram.models import Person
 from civicapps_organogram.settings import current_settings
 
@@ -32,9 +32,10 @@ def _salt(purpose: str) -> str:
 
 
 def make_token(purpose: str, payload: dict[str, Any]) -> str:
-    """A signed, URL-safe token for ``purpose`` ("sign-in", "confirm-group") carrying ``payload`` and
-    the time it was issued (so a sign-in link works only until the person next signs in)."""
-    return sign(_salt(purpose), payload | {"t": time.time()})
+    """A signed, URL-safe token for ``purpose`` ("sign-in", "confirm-group") carrying ``payload``, the
+    time it was issued (so a sign-in link works only until the person next signs in) and the language
+    of the page it was asked for on (the person's, wherever they open the link: :func:`sign_in`)."""
+    return sign(_salt(purpose), payload | {"t": time.time(), "l": current_language()})
 
 
 def read_token(purpose: str, token: str) -> dict[str, Any] | None:
@@ -68,11 +69,16 @@ def sign_in_link_unused(person: Person | None, payload: dict[str, Any]) -> bool:
     return datetime.fromtimestamp(float(payload.get("t", 0)), UTC) > person.last_sign_in_at
 
 
-def sign_in(person: Person) -> None:
-    """Start a session for ``person`` (the caller commits)."""
+def sign_in(person: Person, payload: dict[str, Any]) -> None:
+    """Start a session for ``person`` with the link whose token carried ``payload`` (the caller commits).
+
+    The person's language becomes the one they asked for the link in (this page's, for links made before
+    tokens carried it): every email to them is written in it, whoever's action sends it.
+    """
     session.pop(SESSION_KEY, None)
     session[SESSION_KEY] = person.id
     person.last_sign_in_at = datetime.now(UTC)
+    person.language = str(payload.get("l") or current_language())
     g._organogram_person = person
 
 

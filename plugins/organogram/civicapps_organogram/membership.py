@@ -2,8 +2,8 @@
 
 These are the rules, kept apart from the web forms so that every path (pages, commands, tests) obeys
 the same ones. Each function adds to the caller's transaction and tells people through
-:func:`civicapps_organogram.notify.send`; the caller commits. Checking *who* may do these things is
-the views' job (:func:`is_admin`).
+:func:`civicapps_organogram.notify.send`, in each recipient's language (``Person.language``, whoever's
+action it is); the caller commits. Checking *who* may do these things is the views' job (:func:`is_admin`).
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from datetime import UTC, date, datetime, timedelta
 from flask import url_for
 from sqlalchemy import delete, select
 
-from civicapps import db_session, gettext
+from civicapps import current_language, db_session, gettext, in_language
 from civicapps_organogram import notify
 from civicapps_organogram.dates import local_date
+from civicapps_organogram.identity import person_by_email
 from civicapps_organogram.models import (
     ACTIVE,
     ARCHIVED,
@@ -49,20 +50,17 @@ def is_admin(person: Person | None, group: Group) -> bool:
     return membership is not None and membership.status == ACTIVE and membership.is_admin and group.status != ARCHIVED
 
 
-def admin_emails(group: Group) -> list[str]:
-    query = (
-        select(Person.email)
-        .join(Membership, Membership.person_id == Person.id)
-        .where(
-            Membership.group_id == group.id,
-            Membership.post_id.is_(None),
-            Membership.is_admin,
-            Membership.status == ACTIVE,
-            Membership.end_date.is_(None),
-            Person.email.is_not(None),
-        )
+def admins(group: Group) -> list[Person]:
+    """The group's admins who can be emailed, by address."""
+    admin_ids = select(Membership.person_id).where(
+        Membership.group_id == group.id,
+        Membership.post_id.is_(None),
+        Membership.is_admin,
+        Membership.status == ACTIVE,
+        Membership.end_date.is_(None),
     )
-    return sorted(set(db_session().scalars(query)))
+    query = select(Person).where(Person.id.in_(admin_ids), Person.email.is_not(None)).order_by(Person.email)
+    return list(db_session().scalars(query))
 
 
 def add_member(person: Person, group: Group, *, admin: bool = False, status: str = ACTIVE) -> Membership:
@@ -81,17 +79,15 @@ def request_to_join(person: Person, group: Group) -> Membership:
     """A pending membership; the group's admins are told."""
     membership = group_membership(person, group) or add_member(person, group, status=REQUESTED)
     link = url_for("organogram.manage", group_id=group.id, _external=True)
-    for email in admin_emails(group):
-        notify.send(
-            "join-request",
-            email,
-            gettext("Request to join %(group)s", group=group.name),
-            gettext(
+    for admin in admins(group):
+        with in_language(admin.language):
+            subject = gettext("Request to join %(group)s", group=group.name)
+            body = gettext(
                 "Someone has asked to join %(group)s. Approve or decline the request at %(link)s",
                 group=group.name,
                 link=link,
-            ),
-        )
+            )
+        notify.send("join-request", admin.email or "", subject, body)
     return membership
 
 
@@ -100,16 +96,14 @@ def approve(membership: Membership, group: Group) -> None:
     person = db_session().get(Person, membership.person_id)
     if person is not None and person.email:
         link = url_for("organogram.group_page", group_id=group.id, _external=True)
-        notify.send(
-            "joined",
-            person.email,
-            gettext("You have joined %(group)s", group=group.name),
-            gettext(
+        with in_language(person.language):
+            subject = gettext("You have joined %(group)s", group=group.name)
+            body = gettext(
                 "An admin of %(group)s approved your request to join. See the group at %(link)s",
                 group=group.name,
                 link=link,
-            ),
-        )
+            )
+        notify.send("joined", person.email, subject, body)
 
 
 def decline(membership: Membership) -> None:
@@ -117,7 +111,8 @@ def decline(membership: Membership) -> None:
 
 
 def invite(group: Group, email: str | None, days: int) -> Invitation:
-    """A join link and code; emailed to ``email`` when given."""
+    """A join link and code; emailed to ``email`` when given (in the language of whoever signed in with
+    that address, else the inviting admin's)."""
     invitation = Invitation(
         group_id=group.id,
         code=secrets.token_urlsafe(9),
@@ -127,18 +122,17 @@ def invite(group: Group, email: str | None, days: int) -> Invitation:
     db_session().add(invitation)
     if email:
         link = url_for("organogram.accept_invitation", code=invitation.code, _external=True)
-        notify.send(
-            "invitation",
-            email,
-            gettext("Invitation to join %(group)s", group=group.name),
-            gettext(
+        known = person_by_email(email)
+        with in_language(known.language if known else current_language()):
+            subject = gettext("Invitation to join %(group)s", group=group.name)
+            body = gettext(
                 "You are invited to join %(group)s. Follow this link to accept: %(link)s\n"
                 "Or enter the code %(code)s on the join page.",
                 group=group.name,
                 link=link,
                 code=invitation.code,
-            ),
-        )
+            )
+        notify.send("invitation", email, subject, body)
     return invitation
 
 
@@ -211,33 +205,29 @@ def hand_over(post: Post, group: Group, to: Person, today: date | None = None) -
         holding.end_date = today
         previous = session.get(Person, holding.person_id) if holding.person_id else None
         if previous is not None and previous.email and previous.id != to.id:
-            notify.send(
-                "handed-over",
-                previous.email,
-                gettext("You have handed over %(post)s", post=post.label),
-                gettext(
+            with in_language(previous.language):
+                subject = gettext("You have handed over %(post)s", post=post.label)
+                body = gettext(
                     "You no longer hold the post %(post)s in %(group)s from %(date)s. %(link)s",
                     post=post.label,
                     group=group.name,
                     date=local_date(today),
                     link=link,
-                ),
-            )
+                )
+            notify.send("handed-over", previous.email, subject, body)
     session.add(Membership(person_id=to.id, group_id=group.id, post_id=post.id, status=ACTIVE, start_date=today))
     if to.email:
-        notify.send(
-            "post-holder",
-            to.email,
-            gettext("You now hold %(post)s in %(group)s", post=post.label, group=group.name),
-            gettext(
+        with in_language(to.language):
+            subject = gettext("You now hold %(post)s in %(group)s", post=post.label, group=group.name)
+            body = gettext(
                 "You hold the post %(post)s in %(group)s from %(date)s. Your name is not shown publicly unless "
                 "you choose to show it on your data page. %(link)s",
                 post=post.label,
                 group=group.name,
                 date=local_date(today),
                 link=link,
-            ),
-        )
+            )
+        notify.send("post-holder", to.email, subject, body)
 
 
 def archive(group: Group) -> None:

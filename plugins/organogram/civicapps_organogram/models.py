@@ -110,6 +110,11 @@ class Person(Model):
     name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    language: Mapped[str | None] = mapped_column(
+        String(35),
+        doc="the language the person signed in or registered in (e.g. cy): every email to them is in it, "
+        "whoever's action sends it; empty for people stored before the column, who get the default language",
+    )
 
 
 class Membership(Model):

@@ -20,8 +20,9 @@ def send(purpose: str, to_email: str, subject: str, body: str) -> None:
     """Queue one plain-text email to ``to_email`` in the caller's transaction (sent once it commits).
 
     ``purpose`` ("sign-in", "invitation"...) is part of the message key. Callers write ``subject`` and
-    ``body`` with gettext, so the message is in the language of the page that caused it (residents have no
-    stored language yet: a join request reaches the group's admins in the language the requester used).
+    ``body`` with gettext in the recipient's language: a known person's (``with
+    civicapps.in_language(person.language)``, whoever's action sends it), else the page's (a link asked
+    for, an invitation to an address nobody has signed in with).
 
     Each call is a new message: every caller acts on a form submitted once, inside one transaction,
     so there is no natural key to deduplicate on. Addresses are lower-cased, as everywhere in this

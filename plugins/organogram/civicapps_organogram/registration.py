@@ -66,5 +66,5 @@ def confirm_group(payload: dict[str, Any]) -> Group | None:
     person = find_or_create_person(str(payload["e"]))
     group.status = ACTIVE
     add_member(person, group, admin=True)
-    sign_in(person)
+    sign_in(person, payload)
     return group

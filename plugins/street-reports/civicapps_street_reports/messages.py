@@ -5,13 +5,16 @@ and the staff's daily failure summary all go through :func:`send`, which queues 
 outbox inside the caller's transaction (sent after commit by a worker, through the egress guard,
 retried, and never twice for one ``key``). Texts are templates under
 ``street_reports/messages/``, so a council can reword them in ``instance/templates``.
+
+Emails to a reporter are written in the language they reported in (``Report.language``), whoever's
+request or job sends them: a staff reply from an English page reaches a Welsh reporter in Welsh.
 """
 
 from __future__ import annotations
 
 from flask import current_app
 
-from civicapps import external_url, send_message, sign
+from civicapps import external_url, in_language, send_message, sign
 from civicapps_street_reports.links import CONFIRM_DAYS, CONFIRM_REPORT, CONFIRM_UPDATE, STOP_UPDATES
 from civicapps_street_reports.models import Delivery, Report, Update
 from civicapps_street_reports.settings import NAME
@@ -36,7 +39,8 @@ def _render(name: str, **context: object) -> tuple[str, str]:
 
 def confirm_report(report: Report) -> None:
     link = external_url("street_reports.confirm_report", token=sign(CONFIRM_REPORT, report.id))
-    title, text = _render("confirm_report", report=report, link=link, days=CONFIRM_DAYS)
+    with in_language(report.language):
+        title, text = _render("confirm_report", report=report, link=link, days=CONFIRM_DAYS)
     send("email", report.email or "", key=f"confirm-report:{report.id}", title=title, text=text)
 
 
@@ -97,14 +101,15 @@ def report_updated(report: Report, update: Update) -> None:
     if update.email and update.email == report.email:
         return
     stop = external_url("street_reports.stop_updates", token=sign(STOP_UPDATES, report.id))
-    title, text = _render(
-        "report_updated",
-        report=report,
-        update=update,
-        state=label(report.status),
-        url=external_url("street_reports.report_page", report_id=report.id),
-        stop=stop,
-    )
+    with in_language(report.language):
+        title, text = _render(
+            "report_updated",
+            report=report,
+            update=update,
+            state=label(report.status),
+            url=external_url("street_reports.report_page", report_id=report.id),
+            stop=stop,
+        )
     send("email", report.email, key=f"update:{update.id}:reporter", title=title, text=text)
 
 

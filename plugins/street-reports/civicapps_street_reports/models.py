@@ -141,6 +141,11 @@ class Report(Model):
     reporter_updates: Mapped[bool] = mapped_column(
         Boolean, default=True, server_default="1", doc="email the reporter when the report is updated"
     )
+    language: Mapped[str | None] = mapped_column(
+        String(35),
+        doc="the language the reporter used (e.g. cy): every email to them is in it, whoever's action sends it; "
+        "empty on reports older than the column, which get the deployment's default language",
+    )
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     location_text: Mapped[str] = mapped_column(String(200), default="", server_default="")
     used_map: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")

@@ -20,7 +20,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import delete, select
 
-from civicapps import Actor, RateLimit, db_session, distances_m, gettext, normalise_email, utcnow
+from civicapps import Actor, RateLimit, current_language, db_session, distances_m, gettext, normalise_email, utcnow
 from civicapps_street_reports import alerts, messages, photos, sending
 from civicapps_street_reports.areas import OutsideAllAreas, categories_at
 from civicapps_street_reports.links import CONFIRM_DAYS
@@ -272,6 +272,7 @@ def _store(draft: Draft, settings: Settings, *, trusted: bool, client: str | Non
         source=draft.source,
         token=secrets.token_urlsafe(12),
         created_at=utcnow(),
+        language=current_language(),  # the page's or API call's: every email to the reporter is in it
     )
     session.add(report)
     session.flush()

@@ -134,7 +134,9 @@ def test_a_private_membership_group_never_shows_names_even_opted_in(app: Flask, 
 def test_members_see_their_own_data_and_only_theirs(app: Flask) -> None:
     admin, holder, group_id = group_with_holder(app)
     data = holder.get("/organogram/my-data.json").get_json()
-    assert data["person"] == {"email": HOLDER, "name": SECRET, "created_at": data["person"]["created_at"]}
+    assert data["person"] == {
+        "email": HOLDER, "name": SECRET, "language": "en", "created_at": data["person"]["created_at"]
+    }
     assert [(m["group"], m["post"]) for m in data["memberships"]] == [
         ("Friends of Athol Park", None),
         ("Friends of Athol Park", "Chair"),

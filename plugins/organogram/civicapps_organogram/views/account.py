@@ -85,7 +85,7 @@ def use_sign_in_link(token: str) -> Any:
         )
     form = ActionForm()
     if form.validate_on_submit():
-        sign_in(person or find_or_create_person(payload["e"]))
+        sign_in(person or find_or_create_person(payload["e"]), payload)
         db_session().commit()
         return redirect(safe_next(payload.get("n"), url_for("organogram.my_data")))
     return render_template(
@@ -128,7 +128,12 @@ def my_data_json() -> Any:
     """Everything stored about the signed-in person (UK GDPR right of access)."""
     person = current_person()
     return jsonify(
-        person={"email": person.email, "name": person.name, "created_at": person.created_at.isoformat()},
+        person={
+            "email": person.email,
+            "name": person.name,
+            "language": person.language,
+            "created_at": person.created_at.isoformat(),
+        },
         memberships=[
             {
                 "group": group.name,
