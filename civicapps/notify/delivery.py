@@ -14,17 +14,16 @@ from collections.abc import Iterator
 from functools import partial
 
 from flask import Flask
-from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicapps.db import db_session, get_database
+from civicapps.i18n import in_language
 from civicapps.notify.channels import KINDS, ChannelKind, add_query
 from civicapps.notify.describing import describe_area
 from civicapps.notify.digests import confirmation_code
 from civicapps.notify.direct import DIRECT, message_of
 from civicapps.notify.inbox import inbox_url
-from civicapps.notify.languages import subscriber_language
 from civicapps.notify.message_links import confirm_max_age, links
 from civicapps.notify.models import ACTIVE, CONFIRM, PENDING, Subscription
 from civicapps.notify.outbox import Claimed, cancel, claim, claims_heartbeat, renew, sweep, wake
@@ -121,15 +120,15 @@ def _messages(
 def compose(app: Flask, subscription: Subscription, kind: str, rows: list[Claimed]) -> Outgoing:
     """Render one message to a subscription's channel, in the subscriber's language.
 
-    Works in a worker's app context as in a request: ``force_locale`` sets the language for
-    everything rendered inside, whatever the request (if any) is in.
+    Works in a worker's app context as in a request: :func:`~civicapps.i18n.in_language` sets the
+    subscriber's stored language (or the default) for everything rendered inside, whatever the
+    request (if any) is in.
     """
     channel = KINDS[subscription.channel]
     if kind == DIRECT:
         return compose_direct(app, subscription, channel, rows[0])
-    language = subscriber_language(app, subscription)
-    link = links(subscription, language, confirm=kind == CONFIRM)
-    with force_locale(language):
+    with in_language(subscription.language) as language:
+        link = links(subscription, language, confirm=kind == CONFIRM)
         topic = topics_of(app).get(subscription.topic)
         notification = Notification(
             kind=kind,
