@@ -24,6 +24,7 @@ from civicapps import (
     staff_required,
 )
 from civicapps_dataset_apps import records
+from civicapps_dataset_apps.date_filters import read_dates
 from civicapps_dataset_apps.models import DATASET
 from civicapps_dataset_apps.queries import Search
 from civicapps_dataset_apps.settings import NAME, AppConfig, Settings, switch_name
@@ -92,8 +93,6 @@ def refused(parameter: str) -> str:
     parameter's own message: the page speaks the resident's language, and names the field by its label)."""
     messages = {
         "radius": gettext("Enter a distance in whole metres, from 50 to 5,000"),
-        "from": gettext("Enter a real date"),
-        "to": gettext("Enter a real date, on or after the first one"),
         "category": gettext("Choose a category from the list"),
     }
     return messages.get(parameter, gettext("Enter up to 200 characters"))
@@ -105,16 +104,32 @@ def index() -> str:
     return render_template("dataset_apps/index.html", title=gettext("Local data apps"), apps=apps)
 
 
+def read_search(args: dict[str, str]) -> tuple[Search, dict[str, str]]:
+    """The search a page's query asks for, and what to correct by field id.
+
+    Each refused parameter is left out and the rest read again, so one mistake neither hides another nor
+    empties the rest of the form.
+    """
+    errors: dict[str, str] = {}
+    while True:
+        try:
+            return read_query(Search, args), errors
+        except QueryError as exc:
+            field_id = "q" if exc.parameter in ("lat", "lon") else exc.parameter  # the place is chosen in q
+            errors[field_id] = refused(exc.parameter)
+            dropped = {"lat", "lon"} if exc.parameter in ("lat", "lon") else {exc.parameter}
+            if not dropped & args.keys():  # nothing left to leave out: a rule across the whole query
+                return Search(), errors
+            args = {key: value for key, value in args.items() if key not in dropped}
+
+
 @bp.get("/<name>/")
 def search_page(name: str) -> str:
     config = app_or_404(name)
-    errors: dict[str, str] = {}
-    try:
-        search = read_query(Search, request.args)
-    except QueryError as exc:
-        field_id = "q" if exc.parameter in ("lat", "lon") else exc.parameter  # the place is chosen in q
-        errors[field_id] = refused(exc.parameter)
-        search = Search()
+    start, end = read_dates(request.args)
+    errors: dict[str, str] = {dates.anchor: dates.error for dates in (start, end) if dates.error}
+    search, refusals = read_search({**request.args.to_dict(), "from": start.iso, "to": end.iso})
+    errors.update(refusals)
     where = locate(search)
     errors.update(where.errors)
     found = records.shown(name, config, wanted(config, search, where))
@@ -124,6 +139,7 @@ def search_page(name: str) -> str:
         name=name,
         config=config,
         search=search,
+        dates=(start, end),
         radius=search.radius or config.radius_m,
         where=where,
         errors=errors,

@@ -3,6 +3,7 @@ a template that fails on one record shows that record to staff, and residents st
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from html import unescape
@@ -11,7 +12,7 @@ import pytest
 
 from civicapps import pull_feed
 
-from .conftest import END, HEADER, ROADWORKS, ROADWORKS_CSV, START, sign_in
+from .conftest import END, HEADER, ROADWORKS, ROADWORKS_CSV, START, TODAY, sign_in
 
 YO31 = "YO31 7EH"
 TITLE_IF_STREET = "{{ record.works }}{% if record.street %} on {{ record.street }}{% endif %}"
@@ -56,11 +57,164 @@ def test_filters_narrow_the_list(roadworks_app):
     ]
     page = client.get("/dataset-apps/roadworks/?from=2001-01-01&to=2001-01-02").text
     assert titles(page) == []
-    bad = client.get("/dataset-apps/roadworks/?radius=9")
+    bad = client.get("/dataset-apps/roadworks/?radius=9&keywords=water+heworth")
     assert bad.status_code == 200 and "Enter a distance in whole metres, from 50 to 5,000" in unescape(bad.text)
     assert 'href="#radius"' in bad.text, "the problem links to its field"
+    assert titles(bad.text) == ["Water connection on Heworth Green"], "one refused filter leaves the others working"
+    kept = inputs(bad.text)
+    assert (kept["radius"], kept["keywords"]) == ("9", "water heworth"), "what was typed stays, the refused value too"
     backwards = unescape(client.get("/dataset-apps/roadworks/?from=2001-01-02&to=2001-01-01&lang=cy").text)
-    assert "Rhowch ddyddiad go iawn, ar y dyddiad cyntaf neu ar ei ôl" in backwards, "in the resident's language"
+    assert "Rhaid i'r dyddiad i fod yr un peth â'r dyddiad o, neu ar ei ôl" in backwards, "in the resident's language"
+
+
+SEARCH = "/dataset-apps/roadworks/"
+SOON = TODAY + dt.timedelta(days=20)
+LATER = TODAY + dt.timedelta(days=35)
+#: The three records of ROADWORKS_CSV (today - 5 to today + 14), and resurfacing from today + 30 to today + 40.
+DATED_CSV = ROADWORKS_CSV + (
+    f"RW-5,Bootham,Resurfacing,City of York Council,Major,{TODAY + dt.timedelta(days=30):%d/%m/%Y},"
+    f"{TODAY + dt.timedelta(days=40):%d/%m/%Y},460000,452500\n"
+)
+NOW_ON = [
+    "Carriageway patching on Gillygate",
+    "Gas main renewal on Clarence Street",
+    "Water connection on Heworth Green",
+]
+
+
+def typed(name: str, date: dt.date, month: str | None = None) -> dict[str, str]:
+    """A date as a resident types it in filter ``name``'s three fields (the month as a word, if given)."""
+    return {f"{name}-day": str(date.day), f"{name}-month": month or str(date.month), f"{name}-year": str(date.year)}
+
+
+def inputs(page: str) -> dict[str, str]:
+    """Each text input on the page by id, and the value it holds."""
+    found = {}
+    for tag in re.findall(r"<input\b[^>]*>", page):
+        value = re.search(r'\bvalue="([^"]*)"', tag)
+        found[re.search(r'\bid="([^"]+)"', tag).group(1)] = unescape(value.group(1)) if value else ""
+    return found
+
+
+def marked(page: str) -> set[str]:
+    """The ids of the inputs marked as needing correction."""
+    return {re.search(r'\bid="([^"]+)"', tag).group(1) for tag in re.findall(r"<input\b[^>]*--error[^>]*>", page)}
+
+
+def date_group(page: str, name: str) -> str:
+    """Date filter ``name``'s fieldset: GOV.UK's group of three fields, described by its example (and error)."""
+    opening = rf'<fieldset class="govuk-fieldset" role="group" aria-describedby="{name}-hint[^"]*">'
+    found = re.search(opening + ".*?</fieldset>", page, re.S)
+    assert found, f"{name} is a GOV.UK date input"
+    return found.group(0)
+
+
+def refused_in_words(page: str, first: str, message: str) -> bool:
+    """Whether ``message`` is in the error summary, linking to field ``first``, and beside that date's fields."""
+    name = first.split("-")[0]
+    summary = re.search(rf'<a href="#{first}">\s*{message}\s*</a>', page)
+    beside = re.search(
+        rf'<p id="{name}-error" class="govuk-error-message">\s*'
+        rf'<span class="govuk-visually-hidden">Error:</span> {message}',
+        date_group(page, name),
+    )
+    return bool(summary and beside) and f'aria-describedby="{name}-hint {name}-error"' in page
+
+
+@pytest.mark.parametrize(
+    "iso, expected",
+    [
+        ({"from": SOON}, ["Resurfacing on Bootham"]),
+        ({"to": SOON}, NOW_ON),
+        ({"from": SOON, "to": LATER}, ["Resurfacing on Bootham"]),
+        ({"from": TODAY, "to": LATER}, sorted([*NOW_ON, "Resurfacing on Bootham"])),
+    ],
+)
+def test_the_three_date_fields_filter_as_the_iso_dates_of_a_link_and_the_api_do(roadworks_app, iso, expected):
+    app = roadworks_app(csv=DATED_CSV)
+    pull_feed(app, "roadworks")
+    client = app.test_client()
+    as_link = {name: date.isoformat() for name, date in iso.items()}
+    as_fields = {key: value for name, date in iso.items() for key, value in typed(name, date).items()}
+    in_words = {key: value for name, date in iso.items() for key, value in typed(name, date, f"{date:%B}").items()}
+    api = client.get(SEARCH + "api/items.json", query_string=as_link)
+    assert api.status_code == 200 and sorted(i["title"] for i in api.json["items"]) == expected
+    by_link, by_fields, by_words = (client.get(SEARCH, query_string=q).text for q in (as_link, as_fields, in_words))
+    assert sorted(titles(by_fields)) == sorted(titles(by_link)) == sorted(titles(by_words)) == expected
+    assert "There is a problem" not in by_link + by_fields + by_words
+    fields = {key: value for name, date in iso.items() for key, value in typed(name, date).items()}
+    assert {key: inputs(by_link)[key] for key in fields} == fields, "a link's dates fill the fields"
+    assert {key: inputs(by_fields)[key] for key in fields} == fields, "what was typed stays"
+    json_link = unescape(re.search(r'href="([^"]+)">JSON', by_fields).group(1))
+    assert sorted(i["title"] for i in client.get(json_link).json["items"]) == expected, "the JSON link keeps the dates"
+
+
+def test_the_date_filters_are_gov_uk_date_inputs_in_both_languages(roadworks_app):
+    client = roadworks_app().test_client()
+    page = client.get(SEARCH).text
+    assert 'type="date"' not in page
+    for name, legend in [("from", "Date from"), ("to", "Date to")]:
+        group = date_group(page, name)
+        assert legend in group and "For example, 27 3 2026" in group
+        for part in ("day", "month", "year"):
+            label = rf'<label class="govuk-label govuk-date-input__label" for="{name}-{part}">\s*{part.title()}\s*<'
+            field = rf'<input\s[^>]*id="{name}-{part}" name="{name}-{part}" type="text"[^>]*inputmode="numeric"'
+            assert re.search(label, group) and re.search(field, group), f"{name}-{part}"
+    welsh = unescape(client.get(SEARCH, query_string={"lang": "cy"}).text)
+    assert all(words in welsh for words in ("Dyddiad o", "Diwrnod", "Mis", "Blwyddyn", "Er enghraifft, 27 3 2026"))
+
+
+def test_an_impossible_date_is_refused_beside_its_fields_and_nothing_else_typed_is_lost(roadworks_app):
+    app = roadworks_app()
+    pull_feed(app, "roadworks")
+    client = app.test_client()
+    others = {"q": YO31, "radius": "500", "keywords": "gas", **typed("to", SOON)}
+    impossible = {"from-day": "31", "from-month": "2", "from-year": "2026"}
+    answer = client.get(SEARCH, query_string={**others, **impossible, "category": "Major"})
+    assert answer.status_code == 200
+    page = unescape(answer.text)
+    assert refused_in_words(page, "from-day", "Date from must be a real date")
+    assert marked(page) == {"from-day", "from-month", "from-year"}, "31 February: the whole date is wrong"
+    assert {key: inputs(page)[key] for key in {**others, **impossible}} == {**others, **impossible}
+    assert '<option value="Major" selected>' in page
+    assert titles(page) == ["Gas main renewal on Clarence Street"], "the other filters still apply"
+    welsh = unescape(client.get(SEARCH, query_string={**others, **impossible, "lang": "cy"}).text)
+    assert "Rhaid i'r dyddiad o fod yn ddyddiad go iawn" in welsh and "Date from" not in welsh
+
+
+@pytest.mark.parametrize(
+    "query, message, first, wrong",
+    [
+        ({"from-day": "27", "from-year": "2026"}, "Date from must include a month", "from-month", {"from-month"}),
+        ({"to-month": "3"}, "Date to must include a day and year", "to-day", {"to-day", "to-month", "to-year"}),
+        (
+            {"from-day": "27", "from-month": "13", "from-year": "2026"},
+            "Date from must be a real date",
+            "from-month",
+            {"from-month"},
+        ),
+        (
+            typed("to", dt.date(2026, 3, 27)) | {"to-year": "26"},
+            "Date to must include a year with 4 numbers",
+            "to-year",
+            {"to-year"},
+        ),
+        ({"from": "2026-02-31"}, "Date from must be a real date", "from-day", {"from-day", "from-month", "from-year"}),
+        (
+            typed("from", dt.date(2026, 3, 2)) | typed("to", dt.date(2026, 3, 1)),
+            "Date to must be the same as or after date from",
+            "to-day",
+            {"to-day", "to-month", "to-year"},
+        ),
+    ],
+    ids=["no month", "no day or year", "month 13", "two-figure year", "unreal link", "to before from"],
+)
+def test_each_date_problem_is_named_in_gov_uk_words_and_marks_the_fields_to_correct(
+    roadworks_app, query, message, first, wrong
+):
+    page = unescape(roadworks_app().test_client().get(SEARCH, query_string=query).text)
+    assert refused_in_words(page, first, message)
+    assert marked(page) == wrong
 
 
 def test_unknown_postcode_is_explained_and_an_unknown_app_is_404(roadworks_app):

@@ -8,6 +8,7 @@ the JSON API are data, not pages, and are left out.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,6 +34,8 @@ STAFF = ("clerk@council.example", "a-long-staff-password")
 TILES = {"tile_url": "http://127.0.0.1:9/{z}/{x}/{y}.png"}  # no network: tiles fail fast
 #: RW-4 has no street, so the title template (``street.upper()``) fails on it: the staff page lists it.
 CSV = ROADWORKS_CSV + f"RW-4,,Pole repair,Openreach,Minor,{START},{END},460150,452350\n"
+#: 31 February in "from", and "to" without its year: both refused beside their fields, the other filters kept.
+BAD_DATES = "from-day=31&from-month=2&from-year=2026&to-day=1&to-month=3"
 
 
 @pytest.fixture
@@ -52,8 +55,9 @@ def dataset_pages(page: Page, base: str, ids: dict[str, int]) -> Iterator[str]:
     for name, path in [
         ("index", "/dataset-apps/"),
         ("search", "/dataset-apps/roadworks/"),
-        ("results", "/dataset-apps/roadworks/?q=YO31+7EH&radius=500&category=Major&keywords=gas"),
+        ("results", "/dataset-apps/roadworks/?q=YO31+7EH&radius=500&category=Major&keywords=gas&from=2020-01-01"),
         ("search, refused", "/dataset-apps/roadworks/?q=ZZ9+9ZZ&radius=1"),
+        ("search, dates refused", f"/dataset-apps/roadworks/?q=YO31+7EH&category=Major&{BAD_DATES}"),
         ("item", f"/dataset-apps/roadworks/items/{ids['RW-1']}"),
         ("item, template failing", f"/dataset-apps/roadworks/items/{ids['RW-4']}"),
     ]:
@@ -99,6 +103,23 @@ def test_no_dataset_app_page_scrolls_sideways_at_320_pixels(walked, civic_browse
             assert_no_sideways_scroll(page, name)
     finally:
         page.context.close()
+
+
+def test_a_resident_types_a_date_in_three_fields_and_the_list_keeps_to_it(walked, civic_page: Page) -> None:
+    app, base, ids = walked
+    civic_page.goto(base + "/dataset-apps/roadworks/")
+    after_all = dt.date.today() + dt.timedelta(days=15)  # every record ends 14 days from today
+    start = civic_page.get_by_role("group", name="Date from")
+    for part, value in [("Day", after_all.day), ("Month", after_all.month), ("Year", after_all.year)]:
+        start.get_by_label(part).fill(str(value))
+    civic_page.get_by_role("button", name="Search", exact=True).click()
+    expect(civic_page.locator("main")).to_contain_text("Nothing to show here.")
+    assert f"from-day={after_all.day}&from-month={after_all.month}&from-year={after_all.year}" in civic_page.url
+    expect(start.get_by_label("Year")).to_have_value(str(after_all.year))
+    start.get_by_label("Day").fill("32")
+    civic_page.get_by_role("button", name="Search", exact=True).click()
+    expect(civic_page.locator("#from-error")).to_contain_text("Date from must be a real date")
+    expect(civic_page.get_by_role("link", name="Date from must be a real date")).to_have_attribute("href", "#from-day")
 
 
 #: What the app's table and the test's feed put on the pages, the same in both languages: the council's name,
