@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog, Message
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from civicapps.i18n import CORE_TRANSLATIONS
@@ -72,7 +73,7 @@ def entries(catalogue: Catalog) -> Iterator[Message]:
 
 
 def ids(message: Message) -> tuple[str, ...]:
-    return message.id if isinstance(message.id, tuple) else (message.id,)
+    return tuple(message.id) if isinstance(message.id, list | tuple) else (message.id,)
 
 
 def forms(message: Message) -> tuple[str, ...]:
@@ -224,6 +225,22 @@ def test_the_six_catalogues_are_found(welsh: dict[str, Catalog]) -> None:
         "civicapps_planning_alerts",
         "civicapps_street_reports",
     } <= set(welsh)
+
+
+def test_every_catalogue_is_complete_and_compiled(welsh: dict[str, Catalog]) -> None:
+    """Every entry translated and not fuzzy, and the ``.mo`` the site reads holding exactly the ``.po``
+    (a forgotten ``civicapps i18n compile`` would ship last week's Welsh)."""
+    faults = []
+    for path in WELSH_CATALOGUES:
+        catalogue = welsh[path.stem]
+        untranslated = [m for m in catalogue if m.id and (m.fuzzy or not all(forms(m)))]
+        faults += [(path.stem, shown(m), "not translated") for m in untranslated]
+        with path.with_suffix(".mo").open("rb") as fh:
+            compiled = {(m.context, ids(m)): forms(m) for m in read_mo(fh) if m.id}
+        source = {(m.context, ids(m)): forms(m) for m in entries(catalogue)}
+        if compiled != source:
+            faults.append((path.stem, "", "the .mo is not the compiled .po: run `civicapps i18n compile`"))
+    assert faults == []
 
 
 def test_every_translation_keeps_the_placeholders_of_its_english(welsh: dict[str, Catalog]) -> None:

@@ -283,6 +283,6 @@ def test_the_pages_are_welsh_for_a_welsh_reader(roadworks_app):
     page = unescape(client.get("/dataset-apps/roadworks/", query_string={"q": YO31, "radius": 500, "lang": "cy"}).text)
     assert "Cod post neu stryd" in page and "Postcode or street" not in page
     assert "2 cofnod o fewn 500 metr i YO31 7EH." in page
-    assert "Cael rhybuddion am rai newydd yn agos i'r fan hon" in page and "ffrwd Atom" in page
+    assert "Cael hysbysiadau am rai newydd yn agos i'r fan hon" in page and "ffrwd Atom" in page
     link = re.search(r'href="(/dataset-apps/roadworks/items/\d+)"', page).group(1)
-    assert "Cael rhybuddion pan fydd hyn yn newid" in unescape(client.get(link).text)
+    assert "Cael hysbysiadau pan fydd hyn yn newid" in unescape(client.get(link).text)
