@@ -1,5 +1,6 @@
 """Migration notify_0006: alert rows queued before it keep their message when their items move out
 of each row's payload into notify_item, and a downgrade writes them back."""
+
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -25,6 +26,20 @@ OLD_OUTBOX = sa.table(
 )
 ITEM = {"id": 7, "title": "Seal on the slipway", "url": None, "summary": "", "lon": -4.48, "lat": 54.15, "details": {}}
 CHANGED = {**ITEM, "summary": "Status: seen → gone"}
+
+
+#: A confirmed subscription as every revision of notify_subscription since notify_0001 can hold it.
+SUBSCRIPTION_ROW = {
+    "id": 1,
+    "topic": "sightings.near",
+    "channel": "webhook",
+    "target": "https://example.org/",
+    "target_hash": "h",
+    "frequency": "instant",
+    "status": "active",
+    "confirm_attempts": 0,
+    "changed": 0,
+}
 
 
 def alert(topic_title, item, distance=None):

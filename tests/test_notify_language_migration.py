@@ -4,7 +4,7 @@ getting the default language), and a downgrade drops it without touching their q
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from test_notify_item_migration import migrate
+from test_notify_item_migration import SUBSCRIPTION_ROW, migrate
 
 from civicapps.db import db_session
 from civicapps.notify.models import OutboxRow, Subscription
@@ -26,20 +26,7 @@ def test_existing_subscriptions_get_no_language_and_keep_their_messages_both_way
         *(sa.column(name) for name in ("frequency", "status", "confirm_attempts", "changed", "created_at")),
     )
     with engine.begin() as connection:
-        connection.execute(
-            sa.insert(old_subscription).values(
-                id=1,
-                topic="sightings.near",
-                channel="webhook",
-                target="https://example.org/",
-                target_hash="h",
-                frequency="instant",
-                status="active",
-                confirm_attempts=0,
-                changed=0,
-                created_at=now,
-            )
-        )
+        connection.execute(sa.insert(old_subscription).values(**SUBSCRIPTION_ROW, created_at=now))
         connection.execute(
             sa.insert(OutboxRow).values(
                 subscription_id=1,

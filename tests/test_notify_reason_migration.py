@@ -4,7 +4,7 @@ shown as their stored words), and a downgrade drops it without touching the rows
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from test_notify_item_migration import migrate
+from test_notify_item_migration import SUBSCRIPTION_ROW, migrate
 
 from civicapps.notify.models import OutboxRow, Subscription
 
@@ -25,20 +25,7 @@ def test_rows_recorded_before_keep_their_words_both_ways(civic_app_factory):
         *(sa.column(name) for name in ("next_attempt_at", "created_at", "payload")),
     )
     with engine.begin() as connection:
-        connection.execute(
-            sa.insert(Subscription).values(
-                id=1,
-                topic="sightings.near",
-                channel="webhook",
-                target="https://example.org/",
-                target_hash="h",
-                frequency="instant",
-                status="active",
-                confirm_attempts=0,
-                changed=0,
-                created_at=now,
-            )
-        )
+        connection.execute(sa.insert(Subscription).values(**SUBSCRIPTION_ROW, created_at=now))
         connection.execute(
             sa.insert(old_outbox).values(
                 subscription_id=1,
