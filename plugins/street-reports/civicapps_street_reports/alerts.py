@@ -32,8 +32,8 @@ from civicapps import (
 )
 from civicapps_street_reports.models import Report, Update
 from civicapps_street_reports.settings import NAME
-from civicapps_street_reports.views import bp
 from civicapps_street_reports.states import label
+from civicapps_street_reports.views import bp
 
 DATASET = f"{NAME}.report"
 NEW_TOPIC = f"{NAME}.new"

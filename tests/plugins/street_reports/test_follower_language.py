@@ -4,12 +4,17 @@ once when the update is matched."""
 
 from __future__ import annotations
 
+import html
 import re
 
+import pytest
 from civicapps_street_reports import alerts
 from flask import Flask
 from flask.testing import FlaskClient
 
+from civicapps import in_language
+from civicapps.notify.channels import KINDS
+from civicapps.notify.render import Notification, render
 from civicapps.testing import MailSink
 
 from .conftest import csrf, text_of
@@ -53,8 +58,33 @@ def test_followers_get_a_staff_update_each_in_their_own_language(world: Flask, c
     assert [m["Subject"] for m in mails_to(civic_mail_sink, REPORTER, 7)][-1] == "Update on your report: Deep pothole"
 
 
-def test_an_alert_matched_before_its_words_were_stored_as_data_still_reads_as_it_was_written(world: Flask) -> None:
-    old = {"title": "Update on: Deep pothole", "summary": "Now: Open. Filled in.", "url": None}  # an outbox payload
-    with world.test_request_context("/?lang=cy"):
-        words = alerts.update_words(old)
-    assert (words.title, words.summary) == ("Update on: Deep pothole", "Now: Open. Filled in.")
+@pytest.mark.parametrize("kind", ["alert", "digest"])
+def test_update_alerts_and_digests_are_worded_in_every_format_and_old_ones_keep_their_words(
+    world: Flask, kind: str
+) -> None:
+    item = {
+        "title": "Update on: Deep pothole",
+        "summary": "Now: Investigating. On it.",
+        "url": "http://reports.example/street-reports/reports/1",
+        "details": {"report": "Deep pothole", "state": "investigating", "text": "On it."},
+    }
+    old = {"title": "Update on: Sofa", "summary": "Now: Open. Moved.", "url": None}  # in the outbox before details
+    notification = Notification(
+        kind=kind,
+        topic=alerts.UPDATES_TOPIC,
+        topic_title="Diweddariadau ar adroddiad stryd",
+        area="",
+        unsubscribe_url="http://reports.example/alerts/unsubscribe/x",
+        manage_url="http://reports.example/alerts/manage/x",
+        council="Example Council",
+        items=(item, old) if kind == "digest" else (item,),
+    )
+    for channel in {channel.format: channel for channel in KINDS.values()}.values():
+        with world.app_context(), in_language("cy"):
+            message = render(world, notification, channel)
+        body = html.unescape(message.body) if channel.format == "html" else message.body
+        assert "Diweddariad ar: Deep pothole" in body, channel.format
+        assert "Nawr: Wrthi'n ymchwilio. On it." in body, channel.format
+        assert "Update on: Deep pothole" not in message.title + body
+        if kind == "digest":
+            assert "Update on: Sofa" in body and "Now: Open. Moved." in body
