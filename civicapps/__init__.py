@@ -67,6 +67,7 @@ if typing.TYPE_CHECKING:
     from civicapps.http import http_session as http_session
     from civicapps.i18n import _ as _
     from civicapps.i18n import current_language as current_language
+    from civicapps.i18n import external_url_in_language as external_url_in_language
     from civicapps.i18n import gettext as gettext
     from civicapps.i18n import in_language as in_language
     from civicapps.i18n import lazy_gettext as lazy_gettext

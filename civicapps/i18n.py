@@ -28,6 +28,8 @@ from flask import Flask, Response, current_app, has_request_context, request
 from flask_babel import Babel, get_locale
 from flask_babel.speaklater import LazyString
 
+from civicapps.web.absolute_urls import external_url
+
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from civicapps.plugins import PluginRegistry
     from civicapps.settings import CoreSettings
@@ -156,6 +158,16 @@ def in_language(code: str | None) -> Iterator[str]:
     language = code if code is not None and code in settings.languages else settings.default_language
     with flask_babel.force_locale(language):
         yield language
+
+
+def external_url_in_language(endpoint: str, **values: Any) -> str:
+    """:func:`~civicapps.external_url` to a page that opens in the current language (``?lang=cy``).
+
+    For links in a message to one person, composed inside ``with in_language(stored):``: the page
+    they open reads in the message's language whatever browser they open it in, as the core's alert
+    links do, and the choice is remembered there as if they had used the language switcher.
+    """
+    return external_url(endpoint, **values, **{LANGUAGE_PARAMETER: current_language()})
 
 
 def html_lang(code: str | None = None) -> str:

@@ -96,6 +96,7 @@ PUBLIC_API = {
     "ngettext",
     # a resident's language, kept with their data, and messages to them composed in it
     "current_language",
+    "external_url_in_language",
     "in_language",
 }
 

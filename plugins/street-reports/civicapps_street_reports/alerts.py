@@ -4,20 +4,36 @@ Residents subscribe at ``/alerts/`` (or from a report page, an area page or the 
 suggestions). Our own writes reach matching the way a feed's do: after committing, the plugin
 announces the report ids as new or changed records of its ``street_reports.report`` dataset, and
 the notify worker matches them against subscriptions, once per report (new) or per update (changed).
+
+An update's alert holds what happened as data (the state, the update's text, the report's title) and
+is worded when each message is sent (:func:`update_words`, from the topic's message templates), in
+its follower's language: one staff reply reaches a Welsh follower in Welsh and an English one in
+English, whatever language the reply was made in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from civicapps import Item, RecordsIngested, Topic, announce_records_ingested, db_session, external_url, gettext
+from civicapps import (
+    Item,
+    RecordsIngested,
+    Topic,
+    announce_records_ingested,
+    db_session,
+    external_url,
+    gettext,
+    lazy_gettext,
+)
 from civicapps_street_reports.models import Report, Update
 from civicapps_street_reports.settings import NAME
 from civicapps_street_reports.states import label
+from civicapps_street_reports.views import bp
 
 DATASET = f"{NAME}.report"
 NEW_TOPIC = f"{NAME}.new"
@@ -48,7 +64,12 @@ def load_new(app: Flask, ids: Sequence[Any]) -> Iterator[Item]:
 
 
 def load_updates(app: Flask, ids: Sequence[Any]) -> Iterator[Item]:
-    """Reports with a new public update; ``version`` is the update's id, so each update alerts once."""
+    """Reports with a new public update; ``version`` is the update's id, so each update alerts once.
+
+    ``details`` hold the update as data, worded for each follower when sent (:func:`update_words`);
+    the title and summary are the same words in today's language, for whatever shows an item
+    without its templates.
+    """
     for report in _public(ids):
         update = db_session().scalar(
             select(Update)
@@ -58,17 +79,42 @@ def load_updates(app: Flask, ids: Sequence[Any]) -> Iterator[Item]:
         )
         if update is None:
             continue
-        summary = f"Now: {label(report.status)}. {update.text[:300]}".strip()
+        details = {"report": report.title, "state": report.status, "text": update.text[:300]}
+        words = update_words({"details": details})
         yield Item(
             report.id,
-            f"Update on: {report.title}",
+            words.title,
             url=external_url("street_reports.report_page", report_id=report.id),
-            summary=summary,
+            summary=words.summary,
             lon=report.lon,
             lat=report.lat,
             key=str(report.id),
             version=str(update.id),
+            details=details,
         )
+
+
+@dataclass(frozen=True)
+class Words:
+    """What an update's alert says: "Update on: <title>" and "Now: <state>. <the update's text>"."""
+
+    title: str
+    summary: str
+
+
+@bp.app_template_global("street_reports_update_words")
+def update_words(item: Mapping[str, Any]) -> Words:
+    """An update alert's words in the current language, from its snapshot ``item``.
+
+    Called by the topic's message templates under the core's ``force_locale``, so each follower reads
+    their own language. An item matched before its details were stored (still in the outbox) keeps
+    the words it was matched with.
+    """
+    details = item.get("details") or {}
+    if "state" not in details:
+        return Words(item.get("title") or "", item.get("summary") or "")
+    summary = gettext("Now: %(state)s.", state=label(details["state"]))
+    return Words(gettext("Update on: %(title)s", title=details["report"]), f"{summary} {details['text']}".strip())
 
 
 def follow_label(app: Flask, key: str) -> str | None:
@@ -83,19 +129,19 @@ def topics() -> list[Topic]:
     return [
         Topic(
             "new",
-            "New street reports near you",
+            lazy_gettext("New street reports near you"),
             DATASET,
             load_new,
-            description="Problems residents report near a place or in an area you choose.",
+            description=lazy_gettext("Problems residents report near a place or in an area you choose."),
         ),
         Topic(
             "updates",
-            "Updates on a street report",
+            lazy_gettext("Updates on a street report"),
             DATASET,
             load_updates,
             matcher="key",
             events=("changed",),
-            description="Each change of state or comment on one report.",
+            description=lazy_gettext("Each change of state or comment on one report."),
             label=follow_label,
         ),
     ]

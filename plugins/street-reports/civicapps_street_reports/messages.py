@@ -7,14 +7,17 @@ retried, and never twice for one ``key``). Texts are templates under
 ``street_reports/messages/``, so a council can reword them in ``instance/templates``.
 
 Emails to a reporter are written in the language they reported in (``Report.language``), whoever's
-request or job sends them: a staff reply from an English page reaches a Welsh reporter in Welsh.
+request or job sends them: a staff reply from an English page reaches a Welsh reporter in Welsh; their
+links open pages in that language too. Emails to a council team (a report, a resident's update, the
+failure summary) are in the deployment's default language, whatever language the resident who
+caused them used; the resident's own words go in as they wrote them.
 """
 
 from __future__ import annotations
 
 from flask import current_app
 
-from civicapps import external_url, in_language, send_message, sign
+from civicapps import external_url, external_url_in_language, in_language, send_message, sign
 from civicapps_street_reports.links import CONFIRM_DAYS, CONFIRM_REPORT, CONFIRM_UPDATE, STOP_UPDATES
 from civicapps_street_reports.models import Delivery, Report, Update
 from civicapps_street_reports.settings import NAME
@@ -38,14 +41,15 @@ def _render(name: str, **context: object) -> tuple[str, str]:
 
 
 def confirm_report(report: Report) -> None:
-    link = external_url("street_reports.confirm_report", token=sign(CONFIRM_REPORT, report.id))
     with in_language(report.language):
+        link = external_url_in_language("street_reports.confirm_report", token=sign(CONFIRM_REPORT, report.id))
         title, text = _render("confirm_report", report=report, link=link, days=CONFIRM_DAYS)
     send("email", report.email or "", key=f"confirm-report:{report.id}", title=title, text=text)
 
 
 def confirm_update(report: Report, update: Update) -> None:
-    link = external_url("street_reports.confirm_update", token=sign(CONFIRM_UPDATE, update.id))
+    """Ask the resident who wrote an update to confirm it, in the language of the page they wrote it on."""
+    link = external_url_in_language("street_reports.confirm_update", token=sign(CONFIRM_UPDATE, update.id))
     title, text = _render("confirm_update", report=report, update=update, link=link, days=CONFIRM_DAYS)
     send("email", update.email or "", key=f"confirm-update:{update.id}", title=title, text=text)
 
@@ -53,15 +57,16 @@ def confirm_update(report: Report, update: Update) -> None:
 def report_to_body(delivery: Delivery, also: list[str], photo_urls: list[str]) -> bool:
     """The report, in full, to the category's email address (the body's team)."""
     report = delivery.report
-    title, text = _render(
-        "report_to_body",
-        report=report,
-        delivery=delivery,
-        also=also,
-        photo_urls=photo_urls,
-        questions=delivery.category.extra_questions or [],
-        url=external_url("street_reports.report_page", report_id=report.id),
-    )
+    with in_language(None):
+        title, text = _render(
+            "report_to_body",
+            report=report,
+            delivery=delivery,
+            also=also,
+            photo_urls=photo_urls,
+            questions=delivery.category.extra_questions or [],
+            url=external_url("street_reports.report_page", report_id=report.id),
+        )
     return send(
         "email",
         delivery.category.email or "",
@@ -78,13 +83,14 @@ def update_to_body(delivery: Delivery, update: Update) -> bool:
     not only the web page.
     """
     report = delivery.report
-    title, text = _render(
-        "update_to_body",
-        report=report,
-        update=update,
-        state=label(report.status),
-        url=external_url("street_reports.report_page", report_id=report.id),
-    )
+    with in_language(None):
+        title, text = _render(
+            "update_to_body",
+            report=report,
+            update=update,
+            state=label(report.status),
+            url=external_url("street_reports.report_page", report_id=report.id),
+        )
     return send(
         "email",
         delivery.category.email or "",
@@ -100,19 +106,20 @@ def report_updated(report: Report, update: Update) -> None:
         return
     if update.email and update.email == report.email:
         return
-    stop = external_url("street_reports.stop_updates", token=sign(STOP_UPDATES, report.id))
     with in_language(report.language):
         title, text = _render(
             "report_updated",
             report=report,
             update=update,
             state=label(report.status),
-            url=external_url("street_reports.report_page", report_id=report.id),
-            stop=stop,
+            url=external_url_in_language("street_reports.report_page", report_id=report.id),
+            stop=external_url_in_language("street_reports.stop_updates", token=sign(STOP_UPDATES, report.id)),
         )
     send("email", report.email, key=f"update:{update.id}:reporter", title=title, text=text)
 
 
 def failure_summary(channel: str, target: str, day: str, lines: list[str]) -> bool:
-    title, text = _render("failure_summary", day=day, lines=lines)
+    """Tell staff which reports are still not sent (in the default language, like every email to a team)."""
+    with in_language(None):
+        title, text = _render("failure_summary", day=day, lines=lines)
     return send(channel, target, key=f"failures:{day}", title=title, text=text)

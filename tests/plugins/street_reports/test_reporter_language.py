@@ -146,3 +146,55 @@ def test_the_migration_adds_an_empty_language_to_existing_reports(app: Flask) ->
     migrate(command.downgrade, "street_reports_0005")
     assert "language" not in columns()
     migrate(command.upgrade, "heads")
+
+
+def links_in(mail: Message) -> list[str]:
+    """Every link to the site in an email, as paths a test client can open."""
+    return re.findall(r"http://reports\.example(/\S+)", text_of(mail))
+
+
+def assert_opens_in_welsh(world: Flask, path: str) -> None:
+    """``path`` opens a Welsh page in a browser that has never chosen a language (no cookie)."""
+    assert path.endswith("lang=cy"), path
+    response = world.test_client().get(path)
+    assert response.status_code == 200 and '<html lang="cy"' in response.get_data(as_text=True), path
+
+
+def test_links_in_emails_to_a_welsh_reporter_open_welsh_pages(world: Flask, civic_mail_sink: MailSink) -> None:
+    reporter = world.test_client()
+    reporter.get("/street-reports/?lang=cy")
+    report_id = report_and_confirm(reporter, civic_mail_sink)
+    [confirm] = links_in(mails_to(civic_mail_sink, REPORTER, 2)[0])
+    assert_opens_in_welsh(world, confirm)
+
+    staff_reply(world, report_id)  # from an English page
+    update = mails_to(civic_mail_sink, REPORTER, 3)[1]
+    report_page, stop = links_in(update)
+    assert report_page.startswith(f"/street-reports/reports/{report_id}?") and "/stop-updates/" in stop
+    for path in (report_page, stop):
+        assert_opens_in_welsh(world, path)
+
+
+def test_a_report_and_an_update_made_in_welsh_reach_the_council_team_in_its_default_language(
+    world: Flask, civic_mail_sink: MailSink
+) -> None:
+    reporter = world.test_client()
+    reporter.get("/street-reports/?lang=cy")
+    report_id = report_and_confirm(reporter, civic_mail_sink)
+    [report] = mails_to(civic_mail_sink, "roads@north.example", 2)
+    assert report["Subject"] == "Problem report: Potholes: Deep pothole"
+    body = text_of(report)
+    assert "A resident has reported a problem in your area (North Borough Council)." in body
+    assert "About 30 cm across, by the bus stop." in body and "Reported by: Jo Resident" in body
+    assert "lang=" not in body  # the team's links open in the language each of its staff chose
+
+    page = f"/street-reports/reports/{report_id}"
+    form = {"csrf_token": csrf(reporter, page), "text": "Mae'n dal yno.", "name": "Jo", "email": REPORTER}
+    assert reporter.post(f"{page}/updates", data=form, content_type="multipart/form-data").status_code == 302
+    [confirm] = links_in(mails_to(civic_mail_sink, REPORTER, 3)[-1])
+    assert reporter.post(confirm, data={"csrf_token": csrf(reporter, confirm)}).status_code == 302
+    forwarded = mails_to(civic_mail_sink, "roads@north.example", 4)[-1]
+    assert forwarded["Subject"] == f"Update on report {report_id}: Deep pothole"
+    body = text_of(forwarded)
+    assert "The person who reported “Deep pothole” (Potholes) has added an update." in body
+    assert "Mae'n dal yno." in body and "State now: Open" in body
