@@ -127,8 +127,8 @@ def compose(app: Flask, subscription: Subscription, kind: str, rows: list[Claime
     channel = KINDS[subscription.channel]
     if kind == DIRECT:
         return compose_direct(app, subscription, channel, rows[0])
-    with in_language(subscription.language) as language:
-        link = links(subscription, language, confirm=kind == CONFIRM)
+    with in_language(subscription.language):
+        link = links(subscription, confirm=kind == CONFIRM)
         topic = topics_of(app).get(subscription.topic)
         notification = Notification(
             kind=kind,

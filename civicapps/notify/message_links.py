@@ -10,11 +10,10 @@ from datetime import timedelta
 
 from flask import Flask
 
-from civicapps.i18n import LANGUAGE_PARAMETER
+from civicapps.i18n import external_url_in_language
 from civicapps.notify.models import Subscription
 from civicapps.notify.settings import notify_settings
 from civicapps.signing import sign
-from civicapps.web.absolute_urls import external_url
 
 CONFIRM = "civicapps.notify.confirm"  # the link in the confirmation message
 REF = "civicapps.notify.ref"  # the page where the code from that message is entered
@@ -27,18 +26,17 @@ def confirm_max_age(app: Flask) -> timedelta:
     return timedelta(hours=notify_settings(app).confirm_within_hours)
 
 
-def links(subscription: Subscription, language: str, confirm: bool = False) -> dict[str, str]:
+def links(subscription: Subscription, confirm: bool = False) -> dict[str, str]:
     """The links a message to ``subscription`` carries (every one: unsubscribe and manage).
 
-    Each opens its page in ``language``, the message's (``?lang=``, as the language switcher's links
-    do): a subscriber reading Welsh alerts confirms, manages and stops them on Welsh pages, whatever
-    browser they open the link in.
+    Called inside ``in_language(subscription.language)``: each opens its page in the message's
+    language (``?lang=``, as the language switcher's links do), so a subscriber reading Welsh alerts
+    confirms, manages and stops them on Welsh pages, whatever browser they open the link in.
     """
-    chosen = {LANGUAGE_PARAMETER: language}
     result = {
-        "unsubscribe_url": external_url("notify.unsubscribe", token=sign(UNSUBSCRIBE, subscription.id), **chosen),
-        "manage_url": external_url("notify.manage", token=sign(MANAGE, subscription.target_hash), **chosen),
+        "unsubscribe_url": external_url_in_language("notify.unsubscribe", token=sign(UNSUBSCRIBE, subscription.id)),
+        "manage_url": external_url_in_language("notify.manage", token=sign(MANAGE, subscription.target_hash)),
     }
     if confirm:
-        result["confirm_url"] = external_url("notify.confirm_link", token=sign(CONFIRM, subscription.id), **chosen)
+        result["confirm_url"] = external_url_in_language("notify.confirm_link", token=sign(CONFIRM, subscription.id))
     return result
