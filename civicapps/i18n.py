@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import flask_babel
 from babel import Locale
@@ -28,7 +28,7 @@ from flask import Flask, Response, current_app, has_request_context, request
 from flask_babel import Babel, get_locale
 from flask_babel.speaklater import LazyString
 
-from civicapps.web.absolute_urls import external_url
+from civicapps.web.absolute_urls import base_url, external_url
 
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from civicapps.plugins import PluginRegistry
@@ -168,6 +168,22 @@ def external_url_in_language(endpoint: str, **values: Any) -> str:
     links do, and the choice is remembered there as if they had used the language switcher.
     """
     return external_url(endpoint, **values, **{LANGUAGE_PARAMETER: current_language()})
+
+
+def link_in_language(url: str | None) -> str | None:
+    """``url`` opening in the current language when it is a page of this site (``?lang=`` set or
+    replaced); any other address, or none, unchanged.
+
+    For links stored with an alert's item when it was matched, once for every subscriber: each
+    message then sends its reader to the page in their language, as its own links do.
+    """
+    site = base_url().rstrip("/") + "/"
+    if not url or not (url + "/").startswith(site):
+        return url
+    parts = urlsplit(url)
+    query = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if key != LANGUAGE_PARAMETER]
+    query.append((LANGUAGE_PARAMETER, current_language()))
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def html_lang(code: str | None = None) -> str:

@@ -169,3 +169,16 @@ def test_the_page_template_is_welsh_too(civic_app_factory):
     assert re.search(r"Neidio i('|&#39;)r prif gynnwys", page) and "Mae hwn yn wasanaeth newydd" in page
     assert "Mewngofnodi staff" in page and "System Ddylunio GOV.UK" in page
     assert "Skip to main content" not in page and "This is a new service" not in page
+
+
+def test_links_to_this_site_open_in_the_current_language(civic_app):
+    """An alert's item link, stored once for every subscriber, opens in each message's language."""
+    from civicapps.i18n import in_language, link_in_language
+
+    with civic_app.app_context(), in_language("cy"):
+        site = civic_app.extensions["civicapps"].settings.base_url or "http://127.0.0.1:5000"
+        assert link_in_language(f"{site}/applications/7") == f"{site}/applications/7?lang=cy"
+        assert link_in_language(f"{site}/a?page=2&lang=en") == f"{site}/a?page=2&lang=cy"
+        assert link_in_language(site) == f"{site}?lang=cy"
+        for elsewhere in ("https://planning.council.example/app/7", f"{site}.evil.example/a", None, ""):
+            assert link_in_language(elsewhere) == elsewhere

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicapps.db import db_session, get_database
-from civicapps.i18n import in_language
+from civicapps.i18n import in_language, link_in_language
 from civicapps.notify.channels import KINDS, ChannelKind, add_query
 from civicapps.notify.describing import describe_area
 from civicapps.notify.digests import confirmation_code
@@ -117,6 +117,11 @@ def _messages(
                 yield subscription, "alert", [alert]
 
 
+def localised(item: dict) -> dict:
+    """An alert's item with its link to this site opening in the message's language."""
+    return {**item, "url": link_in_language(item.get("url"))} if item.get("url") else item
+
+
 def compose(app: Flask, subscription: Subscription, kind: str, rows: list[Claimed]) -> Outgoing:
     """Render one message to a subscription's channel, in the subscriber's language.
 
@@ -137,7 +142,7 @@ def compose(app: Flask, subscription: Subscription, kind: str, rows: list[Claime
             topic_title=str(topic.title) if topic else rows[0].payload.get("topic_title", subscription.topic),
             area=describe_area(subscription, app),
             council=app.extensions["civicapps"].settings.council.name,
-            items=tuple(r.payload["item"] for r in rows if "item" in r.payload),
+            items=tuple(localised(r.payload["item"]) for r in rows if "item" in r.payload),
             unsubscribe_url=link["unsubscribe_url"],
             manage_url=link["manage_url"],
             confirm_url=link.get("confirm_url"),

@@ -84,7 +84,8 @@ def test_residents_get_exactly_the_applications_within_their_radius_once(
             assert f"{ref} Example Street, London" in text and f"at site {ref}" in text
             shown = int(re.search(r"\(([\d,]+) m away\)", text).group(1).replace(",", ""))
             assert abs(shown - expected[path][ref]) <= 3, "the distance shown is the real distance"
-            assert re.search(r"http://\S+/planning-alerts/applications/\d+", text)
+            # the page opens in the subscriber's language (English: they subscribed through the API)
+            assert re.search(r"http://\S+/planning-alerts/applications/\d+\?lang=en\b", text)
             assert "Stop these alerts: http" in text
 
     # A second pull: one application's status changed. Its follower hears once; nobody hears "new".
