@@ -7,6 +7,7 @@ The walk finds fields by their ids and buttons by their place in the form, so it
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -41,7 +42,7 @@ def site(world_factory: Any, civic_live_server_factory: Callable[[Flask], str]) 
 def core_pages(page: Page, base: str, sink_url: str, language: str = "en") -> Iterator[str]:
     """Walk every core page a resident and a member of staff reach in ``language`` (chosen as the language
     switcher does, with ``?lang=``, and remembered), yielding each one's name once it is shown."""
-    page.goto(f"{base}/?lang={language}")
+    page.goto(f"{base}/?lang={language}")  # as the language switcher does; remembered
     for name, path in [
         ("home", "/"),
         ("about", "/about"),
@@ -77,6 +78,7 @@ def core_pages(page: Page, base: str, sink_url: str, language: str = "en") -> It
     ]:
         page.goto(base + path)
         yield name
+    expect(page.locator("html")).to_have_attribute("lang", re.compile(rf"^{language}\b"))  # still, after it all
 
 
 @pytest.mark.parametrize("language", ["en", "cy"])

@@ -9,6 +9,7 @@ Each check opens one browser context per width, JavaScript on or off and languag
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -62,8 +63,10 @@ def refused(page: Page) -> None:
     expect(page.locator(".govuk-error-summary")).to_be_visible()
 
 
-def bin_pages(page: Page, base: str) -> Iterator[str]:
-    """Walk every page a resident and a member of staff reach, yielding each one's name once shown."""
+def bin_pages(page: Page, base: str, language: str = "en") -> Iterator[str]:
+    """Walk every page a resident and a member of staff reach in ``language``, yielding each one's name once
+    shown."""
+    page.goto(f"{base}/?lang={language}")  # as the language switcher does; remembered
     page.goto(base + "/bin-collections/")
     yield "search"
     submit(page, "main form")
@@ -98,6 +101,7 @@ def bin_pages(page: Page, base: str) -> Iterator[str]:
     submit(page, "main form")
     refused(page)
     yield "staff, refused"
+    expect(page.locator("html")).to_have_attribute("lang", re.compile(rf"^{language}\b"))  # still, after it all
 
 
 @pytest.mark.parametrize("language", ["en", "cy"])
@@ -106,8 +110,7 @@ def bin_pages(page: Page, base: str) -> Iterator[str]:
 def test_bin_pages_meet_wcag_22_aa(base: str, civic_browser: Any, width: int, javascript: bool, language: str) -> None:
     page = open_page(civic_browser, width, javascript=javascript)
     try:
-        page.goto(f"{base}/?lang={language}")  # as the language switcher does; remembered
-        for name in bin_pages(page, base):
+        for name in bin_pages(page, base, language):
             assert_page_checks(page, name)
     finally:
         page.context.close()
@@ -120,8 +123,7 @@ def test_no_bin_page_scrolls_sideways_at_320_pixels(
 ) -> None:
     page = open_page(civic_browser, 320, 640, javascript)
     try:
-        page.goto(f"{base}/?lang={language}")
-        for name in bin_pages(page, base):
+        for name in bin_pages(page, base, language):
             assert_no_sideways_scroll(page, name)
     finally:
         page.context.close()
@@ -158,8 +160,7 @@ def test_every_bin_page_is_in_welsh_when_welsh_is_chosen(base: str, civic_browse
     for language in ("en", "cy"):
         page = open_page(civic_browser, 1280)
         try:
-            page.goto(f"{base}/?lang={language}")
-            for name in bin_pages(page, base):
+            for name in bin_pages(page, base, language):
                 texts.setdefault(name, {})[language] = page_texts(page)
                 if language == "cy":
                     assert page.locator("html").get_attribute("lang") == "cy", name  # (walks check WCAG in Welsh)

@@ -9,6 +9,7 @@ the JSON API are data, not pages, and are left out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -47,8 +48,10 @@ def walked(roadworks_app, civic_live_server_factory) -> tuple[Any, str, dict[str
     return app, civic_live_server_factory(app), ids
 
 
-def dataset_pages(page: Page, base: str, ids: dict[str, int]) -> Iterator[str]:
-    """Walk every page a resident and a member of staff reach, yielding each one's name once shown."""
+def dataset_pages(page: Page, base: str, ids: dict[str, int], language: str = "en") -> Iterator[str]:
+    """Walk every page a resident and a member of staff reach in ``language``, yielding each one's name once
+    shown."""
+    page.goto(f"{base}/?lang={language}")  # as the language switcher does; remembered
     for name, path in [
         ("index", "/dataset-apps/"),
         ("search", "/dataset-apps/roadworks/"),
@@ -76,6 +79,7 @@ def dataset_pages(page: Page, base: str, ids: dict[str, int]) -> Iterator[str]:
     page.goto(base + f"/dataset-apps/roadworks/items/{ids['RW-4']}")
     expect(page.locator(".govuk-warning-text")).to_have_count(1)
     yield "item, template failing, to staff"
+    expect(page.locator("html")).to_have_attribute("lang", re.compile(rf"^{language}\b"))  # still, after it all
 
 
 @pytest.mark.parametrize("language", ["en", "cy"])
@@ -87,8 +91,7 @@ def test_dataset_app_pages_meet_wcag_22_aa(
     app, base, ids = walked
     page = open_page(civic_browser, width, javascript=javascript)
     try:
-        page.goto(f"{base}/?lang={language}")  # as the language switcher does; remembered
-        for name in dataset_pages(page, base, ids):
+        for name in dataset_pages(page, base, ids, language):
             assert_page_checks(page, name)
     finally:
         page.context.close()
@@ -102,8 +105,7 @@ def test_no_dataset_app_page_scrolls_sideways_at_320_pixels(
     app, base, ids = walked
     page = open_page(civic_browser, 320, 640, javascript)
     try:
-        page.goto(f"{base}/?lang={language}")
-        for name in dataset_pages(page, base, ids):
+        for name in dataset_pages(page, base, ids, language):
             assert_no_sideways_scroll(page, name)
     finally:
         page.context.close()
@@ -141,8 +143,7 @@ def test_every_dataset_app_page_is_in_welsh_when_welsh_is_chosen(walked, civic_b
     for language in ("en", "cy"):
         page = open_page(civic_browser, 1280)
         try:
-            page.goto(f"{base}/?lang={language}")
-            for name in dataset_pages(page, base, ids):
+            for name in dataset_pages(page, base, ids, language):
                 texts.setdefault(name, {})[language] = page_texts(page)
                 if language == "cy":
                     assert page.locator("html").get_attribute("lang") == "cy"  # (the walks check WCAG in Welsh)

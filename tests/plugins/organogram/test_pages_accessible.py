@@ -10,6 +10,7 @@ once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -103,11 +104,12 @@ def goto(page: Page, url: str, status: int = 200) -> None:
     assert response is not None and response.status == status, url
 
 
-def organogram_pages(page: Page, site: Site, t: Words = lambda text, **values: text % values) -> Iterator[str]:
-    """Walk every organogram page a resident, a group admin and council staff reach, yielding each one's name once
-    it is shown. Ann signs in through the emailed link; staff through the core's sign-in page. ``t`` names the
-    buttons and headings in the page's language."""
-    base, group = site.base + "/organogram", site.group
+def organogram_pages(page: Page, site: Site, language: str = "en") -> Iterator[str]:
+    """Walk every organogram page a resident, a group admin and council staff reach in ``language``, yielding each
+    one's name once it is shown. Ann signs in through the emailed link; staff through the core's sign-in page. The
+    walk names buttons and headings in the page's language."""
+    base, group, t = site.base + "/organogram", site.group, in_language(site.app, language)
+    goto(page, f"{base}/?lang={language}")  # as the language switcher does; remembered
     banner = page.locator(".govuk-notification-banner--success")
     for name, path in [
         ("register of groups", "/"),
@@ -187,6 +189,7 @@ def organogram_pages(page: Page, site: Site, t: Words = lambda text, **values: t
     page.get_by_role("button", name=t("Verify")).first.click()
     expect(banner).to_be_visible()
     yield "staff register, verified"
+    expect(page.locator("html")).to_have_attribute("lang", re.compile(rf"^{language}\b"))  # still, after it all
 
 
 @pytest.mark.parametrize("language", ["en", "cy"])
@@ -202,8 +205,7 @@ def test_organogram_pages_meet_wcag_22_aa(
     answered = "Failed to load resource: the server responded with a status of {}"
     expected = {answered.format("422 (UNPROCESSABLE ENTITY)"), answered.format("404 (NOT FOUND)")}  # the pages' own
     try:
-        goto(page, site.base + f"/organogram/?lang={language}")  # as the language switcher does; remembered
-        for name in organogram_pages(page, site, t):
+        for name in organogram_pages(page, site, language):
             assert_page_checks(page, name)
             if name == "group with a wide chart":
                 chart = page.get_by_role("region", name=t("Organisation chart"))
@@ -223,8 +225,7 @@ def test_no_organogram_page_scrolls_sideways_at_320_pixels(
 ) -> None:
     page = open_page(civic_browser, 320, 640, javascript)
     try:
-        goto(page, site.base + f"/organogram/?lang={language}")
-        for name in organogram_pages(page, site, in_language(site.app, language)):
+        for name in organogram_pages(page, site, language):
             assert_no_sideways_scroll(page, name)
     finally:
         page.context.close()
@@ -246,8 +247,7 @@ def test_every_organogram_page_is_in_welsh_when_welsh_is_chosen(site: Site, civi
     for language in ("en", "cy"):
         page = open_page(civic_browser, 1280)
         try:
-            goto(page, site.base + f"/organogram/?lang={language}")
-            for name in organogram_pages(page, site, in_language(site.app, language)):
+            for name in organogram_pages(page, site, language):
                 if language == "en":
                     english[name] = page_texts(page)
                     continue

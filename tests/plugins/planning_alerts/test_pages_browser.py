@@ -8,6 +8,7 @@ rather than a test per page: the pages, not the browser start-ups, are what is b
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -56,8 +57,10 @@ def submit(page: Page, form: str) -> None:
     page.locator(f"{form} button.govuk-button:not([type=button])").last.click()
 
 
-def planning_pages(page: Page, base: str, followed: int) -> Iterator[str]:
-    """Walk every planning page a resident and a member of staff reach, yielding each one's name once shown."""
+def planning_pages(page: Page, base: str, followed: int, language: str = "en") -> Iterator[str]:
+    """Walk every planning page a resident and a member of staff reach in ``language``, yielding each one's name
+    once shown."""
+    page.goto(f"{base}/?lang={language}")  # as the language switcher does; remembered
     for name, path in [
         ("search", "/planning-alerts/"),
         ("results", "/planning-alerts/?q=WC2N+5DU&radius=800"),
@@ -82,6 +85,7 @@ def planning_pages(page: Page, base: str, followed: int) -> Iterator[str]:
     expect(page.locator(".govuk-service-navigation")).to_contain_text("Clerk")
     page.goto(base + "/planning-alerts/staff/")
     yield "staff"
+    expect(page.locator("html")).to_have_attribute("lang", re.compile(rf"^{language}\b"))  # still, after it all
 
 
 @pytest.mark.parametrize("language", ["en", "cy"])
@@ -93,8 +97,7 @@ def test_planning_pages_meet_wcag_22_aa(
     app, base = walked
     page = open_page(civic_browser, width, javascript=javascript)
     try:
-        page.goto(f"{base}/?lang={language}")  # as the language switcher does; remembered
-        for name in planning_pages(page, base, applications(app)["W/11"].id):
+        for name in planning_pages(page, base, applications(app)["W/11"].id, language):
             assert_page_checks(page, name)
     finally:
         page.context.close()
@@ -108,8 +111,7 @@ def test_no_planning_page_scrolls_sideways_at_320_pixels(
     app, base = walked
     page = open_page(civic_browser, 320, 640, javascript)
     try:
-        page.goto(f"{base}/?lang={language}")
-        for name in planning_pages(page, base, applications(app)["W/11"].id):
+        for name in planning_pages(page, base, applications(app)["W/11"].id, language):
             assert_no_sideways_scroll(page, name)
     finally:
         page.context.close()
@@ -169,8 +171,7 @@ def test_every_planning_page_is_in_welsh_when_welsh_is_chosen(walked, civic_brow
     for language in ("en", "cy"):
         page = open_page(civic_browser, 1280)
         try:
-            page.goto(f"{base}/?lang={language}")
-            for name in planning_pages(page, base, followed):
+            for name in planning_pages(page, base, followed, language):
                 texts.setdefault(name, {})[language] = page_texts(page)
                 if language == "cy":
                     assert page.locator("html").get_attribute("lang") == "cy"  # (the walks check WCAG in Welsh)

@@ -70,7 +70,7 @@ def street_pages(page: Page, base: str, report_id: int, language: str = "en") ->
     """Walk every street reports page a resident and a member of staff reach (refused forms included) in
     ``language`` (chosen as the language switcher does, with ``?lang=``, and remembered), yielding each one's
     name once it is shown."""
-    page.goto(f"{base}/?lang={language}")
+    page.goto(f"{base}/?lang={language}")  # as the language switcher does; remembered
     for name, path in [
         ("home", "/street-reports/"),
         ("home, page 2", "/street-reports/?page=2"),
@@ -112,6 +112,7 @@ def street_pages(page: Page, base: str, report_id: int, language: str = "en") ->
     submit(page, save)
     expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
     yield "staff report, saved"
+    expect(page.locator("html")).to_have_attribute("lang", re.compile(rf"^{language}\b"))  # still, after it all
 
 
 @pytest.fixture
