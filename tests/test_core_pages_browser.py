@@ -40,8 +40,8 @@ def site(world_factory: Any, civic_live_server_factory: Callable[[Flask], str]) 
 
 
 def core_pages(page: Page, base: str, sink_url: str, language: str = "en") -> Iterator[str]:
-    """Walk every core page a resident and a member of staff reach in ``language`` (chosen as the language
-    switcher does, with ``?lang=``, and remembered), yielding each one's name once it is shown."""
+    """Walk every core page a resident and a member of staff reach in ``language``, yielding each one's name once
+    it is shown."""
     page.goto(f"{base}/?lang={language}")  # as the language switcher does; remembered
     for name, path in [
         ("home", "/"),

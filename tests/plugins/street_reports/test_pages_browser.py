@@ -68,8 +68,7 @@ def sign_in(page: Page, base: str) -> None:
 
 def street_pages(page: Page, base: str, report_id: int, language: str = "en") -> Iterator[str]:
     """Walk every street reports page a resident and a member of staff reach (refused forms included) in
-    ``language`` (chosen as the language switcher does, with ``?lang=``, and remembered), yielding each one's
-    name once it is shown."""
+    ``language``, yielding each one's name once it is shown."""
     page.goto(f"{base}/?lang={language}")  # as the language switcher does; remembered
     for name, path in [
         ("home", "/street-reports/"),
