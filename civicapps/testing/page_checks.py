@@ -39,6 +39,10 @@ _PAGE_TEXTS_JS = """() => {
   return [...texts];
 }"""
 
+_MAPS_SETTLED_JS = """() =>
+  !document.querySelector('.leaflet-zoom-anim, .leaflet-cluster-anim')
+  && [...document.querySelectorAll('.leaflet-marker-icon')].every(m => getComputedStyle(m).opacity === '1')"""
+
 _LOW_CONTRAST_JS = """() => {
   const rgba = (text) => (text.match(/[\\d.]+/g) || []).map(Number).concat([1]).slice(0, 4);
   const luminance = ([r, g, b]) => {
@@ -99,13 +103,23 @@ def open_page(browser: Any, width: int, height: int = 900, javascript: bool = Tr
 
 def assert_page_checks(page: Any, name: str) -> None:
     """Every check a walked page must pass: one ``h1`` in ``main``, axe-core's WCAG 2.2 AA, no link or
-    button under AA contrast (what axe leaves "incomplete", measured), and no sideways scroll."""
+    button under AA contrast (what axe leaves "incomplete", measured), and no sideways scroll.
+
+    Maps are let finish drawing first (:func:`wait_for_maps`): axe run mid-animation measures a
+    cluster marker still fading in as a target a few pixels wide."""
     from civicapps.testing.browser import assert_accessible
 
     assert page.locator("main h1").count() == 1, name
+    wait_for_maps(page)
     assert_accessible(page)
     assert low_contrast_text(page) == [], name
     assert_no_sideways_scroll(page, name)
+
+
+def wait_for_maps(page: Any) -> None:
+    """Wait until every map on the page has finished animating: no zoom or cluster animation running
+    and every marker fully shown (Leaflet and its marker clusters fade markers in after a zoom)."""
+    page.wait_for_function(_MAPS_SETTLED_JS)
 
 
 def assert_no_sideways_scroll(page: Any, name: str = "") -> None:
