@@ -5,6 +5,8 @@
    civicMap.create(element)      a Leaflet map in a [data-civic-map] element, with the tiles and
                                  attribution the macro put there from the plugin's settings.
    civicMap.pins(map)            a layer for many pins: clustered when Leaflet.markercluster is loaded.
+   civicMap.listed(map, element) the records a results page lists (data-points), as linked pins, fitted
+                                 to the searched circle (data-lat, data-lon, data-radius) or the pins.
    civicMap.keyboardMarker(...)  arrow keys move a marker (Shift: bigger steps), + and - zoom, Enter or
                                  Space confirm; every move is announced in a live region. */
 (function () {
@@ -63,6 +65,33 @@
     return layer.addTo(map);
   }
 
+  /* What a results page lists, on its map: a linked pin per record in the element's data-points (JSON:
+     lat, lon, title, url), fitted to the searched circle (data-lat, data-lon, data-radius in metres) when
+     there is one, else to the pins, else to Britain. The pins are not keyboard stops: the list on the
+     page links to every record, and dense pins (a town centre) would be stops too small and close to tell
+     apart (WCAG 2.5.8). */
+  function listed(map, element) {
+    var layer = pins(map), bounds = [];
+    JSON.parse(element.dataset.points || "[]").forEach(function (p) {
+      var marker = L.marker([p.lat, p.lon], { alt: p.title, title: p.title, keyboard: false }).addTo(layer);
+      var link = document.createElement("a");
+      link.href = p.url;
+      link.textContent = p.title;
+      marker.bindPopup(link);
+      bounds.push([p.lat, p.lon]);
+    });
+    var lat = parseFloat(element.dataset.lat), lon = parseFloat(element.dataset.lon);
+    var radius = parseFloat(element.dataset.radius);
+    if (!isNaN(lat) && !isNaN(lon) && radius) {
+      map.fitBounds(L.latLng(lat, lon).toBounds(radius * 2));
+      L.circle([lat, lon], { radius: radius, fill: false }).addTo(map);
+    } else if (bounds.length) {
+      map.fitBounds(bounds, { maxZoom: 16, padding: [20, 20] });
+    } else {
+      map.setView([54.5, -3], 5);
+    }
+  }
+
   function where(map, latlng) {
     return say(map, "where", "latitude %(lat)s, longitude %(lon)s",
       { lat: latlng.lat.toFixed(5), lon: latlng.lng.toFixed(5) });
@@ -106,5 +135,5 @@
     });
   }
 
-  window.civicMap = { create: create, pins: pins, keyboardMarker: keyboardMarker };
+  window.civicMap = { create: create, pins: pins, listed: listed, keyboardMarker: keyboardMarker };
 })();

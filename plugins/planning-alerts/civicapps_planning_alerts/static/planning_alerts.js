@@ -16,28 +16,7 @@
   }
 
   function showResults(element) {
-    var map = base(element);
-    var points = JSON.parse(element.dataset.points || "[]");
-    var pins = civicMap.pins(map), bounds = [];
-    points.forEach(function (p) {
-      // Not in the tab order: the list below the map links to every application, and dense pins
-      // (a town centre) would be keyboard stops too small and close to tell apart (WCAG 2.5.8).
-      var marker = L.marker([p.lat, p.lon], { alt: p.title, title: p.title, keyboard: false }).addTo(pins);
-      var link = document.createElement("a");
-      link.href = p.url;
-      link.textContent = p.title;
-      marker.bindPopup(link);
-      bounds.push([p.lat, p.lon]);
-    });
-    var circle = circleOf(element);
-    if (circle && circle.radius) {
-      map.fitBounds(L.latLng(circle.lat, circle.lon).toBounds(circle.radius * 2));
-      L.circle([circle.lat, circle.lon], { radius: circle.radius, fill: false }).addTo(map);
-    } else if (bounds.length) {
-      map.fitBounds(bounds, { maxZoom: 16, padding: [20, 20] });
-    } else {
-      map.setView([54.5, -3], 5);
-    }
+    civicMap.listed(base(element), element);
   }
 
   function radiusField(form) {
